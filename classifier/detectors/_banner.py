@@ -1,0 +1,59 @@
+"""Line-oriented helpers for the greeting-based protocols (ftp, smtp, pop3, imap)."""
+from __future__ import annotations
+
+import re
+
+from .base import ascii_line
+
+_CODE = re.compile(rb"([1-5]\d\d)([ -])(.*)$")
+
+
+def reply_lines(data: bytes, limit: int = 8):
+    """Complete lines of the form 'NNN text' / 'NNN-text' (FTP/SMTP replies)."""
+    out = []
+    pos = 0
+    for _ in range(limit):
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            break
+        m = _CODE.match(data[pos:nl].rstrip(b"\r"))
+        if not m:
+            break
+        out.append((int(m.group(1)), m.group(2), m.group(3)))
+        pos = nl + 1
+    return out
+
+
+def greeting(data: bytes):
+    """(code, text of the whole possibly multi-line greeting) or None or 'more'."""
+    if not data:
+        return "more"
+    if not data[:1].isdigit():
+        return None
+    lines = reply_lines(data, 32)
+    if not lines:
+        line = ascii_line(data, 1024)
+        if line is None and len(data) < 1024 and re.match(rb"\d{0,3}$|\d{3}[ -]", data[:4]):
+            return "more"
+        return None
+    code = lines[0][0]
+    text = b" ".join(t for _, _, t in lines)
+    if any(c != code for c, _, _ in lines):
+        return None
+    if lines[-1][1] == b"-":
+        return "more"                          # multi-line reply not finished yet
+    return code, text
+
+
+def commands(data: bytes, limit: int = 16):
+    """Upper-cased first words of the complete lines of a client stream."""
+    out = []
+    pos = 0
+    for _ in range(limit):
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            break
+        w = data[pos:nl].split(b" ", 1)[0].strip().upper()
+        out.append(w)
+        pos = nl + 1
+    return out

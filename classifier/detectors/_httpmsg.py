@@ -1,0 +1,89 @@
+"""Start-line and header parser shared by the HTTP-syntax protocols (http,
+http-proxy, rtsp, sip, ssdp).  One parser: each probe only checks which version token
+and methods it accepts.
+"""
+from __future__ import annotations
+
+import re
+
+MORE_NEEDED = "more"
+_REQ = re.compile(rb"([A-Z][A-Z_-]{1,19}) (\S{1,8000}) ([A-Z]{3,5})/(\d)\.(\d)$")
+_RESP = re.compile(rb"([A-Z]{3,5})/(\d)\.(\d) (\d{3})(?: .*)?$")
+_TOKEN_START = re.compile(rb"[A-Z]{1,20}([ /]|$)")
+
+
+class Message:
+    __slots__ = ("kind", "method", "target", "proto", "version", "status", "headers")
+
+    def __init__(self, kind, method, target, proto, version, status, headers):
+        self.kind, self.method, self.target = kind, method, target
+        self.proto, self.version, self.status, self.headers = proto, version, status, headers
+
+
+def parse(data: bytes, max_line: int = 8192):
+    """Message, None (not an HTTP-syntax start line) or MORE_NEEDED."""
+    end = data.find(b"\n", 0, max_line)
+    if end < 0:
+        head = data[:64]
+        # Keep waiting only while the bytes still look like the start of a start line.
+        if len(data) >= max_line or not _TOKEN_START.match(head) and len(head) >= 21:
+            return None
+        if not head or not (65 <= head[0] <= 90):
+            return None
+        if any(b < 0x20 and b not in (9, 13) for b in head):
+            return None
+        return MORE_NEEDED
+    line = data[:end].rstrip(b"\r")
+    m = _REQ.match(line)
+    if m:
+        msg = Message("request", m.group(1).decode(), m.group(2).decode("latin-1"),
+                      m.group(3).decode(), f"{m.group(4).decode()}.{m.group(5).decode()}",
+                      None, {})
+    else:
+        m = _RESP.match(line)
+        if not m:
+            return None
+        msg = Message("response", None, None, m.group(1).decode(),
+                      f"{m.group(2).decode()}.{m.group(3).decode()}", int(m.group(4)), {})
+    # Headers: read what is complete; a header block cut by the budget is fine.
+    pos = end + 1
+    while pos < len(data):
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            break
+        h = data[pos:nl].rstrip(b"\r")
+        if not h:
+            break
+        k, sep, v = h.partition(b":")
+        if sep and k and b" " not in k:
+            msg.headers.setdefault(k.decode("latin-1").lower(), v.strip().decode("latin-1")[:256])
+        pos = nl + 1
+    return msg
+
+
+def first_message(view, proto: str):
+    """(direction, Message) of the first direction whose start line uses ``proto``
+    (e.g. "HTTP"), or (None, MORE_NEEDED) / (None, None)."""
+    more = False
+    found = None
+    for d, data in ((0, view.payload_c2s), (1, view.payload_s2c)):
+        if not data:
+            continue
+        m = parse(data)
+        if m == MORE_NEEDED:
+            more = True
+        elif m is not None and m.proto == proto:
+            if found is None or m.kind == "request":
+                found = (d, m)
+        elif m is not None or data:
+            if m is None and found is None:
+                pass
+    if found:
+        return found
+    return (None, MORE_NEEDED) if more else (None, None)
+
+
+def udp_messages(view):
+    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
+        if dg:
+            yield dg

@@ -1,0 +1,147 @@
+"""The detector contract: verdicts, results, the spec each protocol module exports.
+
+A detector is one module per protocol (see ``registry.py``).  Its ``probe(view, state)``
+sees only payload bytes of a flow (both directions, already cut to the detector's byte
+and packet budget by the engine) and a per-flow, per-detector ``state`` dict it may use
+as scratch space.  It never sees ports, addresses, TTLs or MACs: the view object does
+not carry them.  It answers, Suricata style, one of three verdicts:
+
+* ``MATCH``     -- this is my protocol (with a confidence and extracted metadata);
+* ``NEED_MORE`` -- the bytes seen so far are a valid prefix, ask me again with more;
+* ``NO_MATCH``  -- not my protocol; the engine never calls me again for this flow.
+
+Modules keep ONE parser per protocol and use it both to decide and to extract metadata,
+so a probe cannot accept bytes that its metadata extraction would reject.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping
+
+__all__ = [
+    "Verdict", "Result", "Prefilter", "DetectorSpec", "NO", "MORE", "match",
+    "ANY", "streams", "datagrams", "C2S", "S2C",
+]
+
+C2S = 0  # client -> server (sender of the SYN, or of the first datagram)
+S2C = 1  # server -> client
+
+
+class Verdict(enum.IntEnum):
+    NO_MATCH = 0
+    NEED_MORE = 1
+    MATCH = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    verdict: Verdict
+    protocol: str | None = None
+    confidence: float = 0.0
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+# Shared singletons: the two non-match answers carry no data, so no allocation per probe.
+NO = Result(Verdict.NO_MATCH)
+MORE = Result(Verdict.NEED_MORE)
+
+
+def match(protocol: str, confidence: float, **metadata: Any) -> Result:
+    """A MATCH result; metadata values that are None are dropped."""
+    return Result(Verdict.MATCH, protocol, confidence,
+                  {k: v for k, v in metadata.items() if v is not None})
+
+
+@dataclass(frozen=True, slots=True)
+class Prefilter:
+    """Cheap first-byte hint: which leading byte values make this detector worth a probe.
+
+    ``c2s`` / ``s2c`` are sets of allowed first byte values of that direction's first
+    payload (first datagram for UDP); ``None`` means "any byte".  A detector is tried
+    when EITHER direction's first byte is allowed (captures may start mid-stream or
+    with the server speaking first, so a hint for one direction must not veto the other).
+    ``any=True`` means "always try" (protocols whose first byte is a random id).
+    """
+    c2s: frozenset[int] | None = None
+    s2c: frozenset[int] | None = None
+    any: bool = False
+
+
+ANY = Prefilter(any=True)
+
+
+def first_bytes(*prefixes: bytes | str, nocase: bool = False) -> frozenset[int]:
+    """The set of first byte values of the given prefixes (both cases when nocase)."""
+    out: set[int] = set()
+    for p in prefixes:
+        if isinstance(p, str):
+            p = p.encode()
+        out.add(p[0])
+        if nocase:
+            out.add(ord(chr(p[0]).lower()))
+            out.add(ord(chr(p[0]).upper()))
+    return frozenset(out)
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorSpec:
+    """What each protocol module exports as ``SPEC``.
+
+    name:        canonical lowercase protocol name (docs/protocols.md)
+    transports:  subset of ("tcp", "udp")
+    probe:       probe(view, state) -> Result; None for protocols only reachable
+                 through an engine expectation (ftp-data)
+    max_bytes:   bytes per direction the engine lets this detector see
+    max_packets: packets (TCP) or datagrams (UDP) per direction it may see
+    prefilter:   first-byte hint deciding whether the probe is worth calling
+    """
+    name: str
+    transports: tuple[str, ...]
+    probe: Callable[[Any, dict], Result] | None
+    max_bytes: int = 2048
+    max_packets: int = 8
+    prefilter: Prefilter = ANY
+
+
+# --- helpers shared by detectors -------------------------------------------------------
+
+def streams(view) -> Iterator[tuple[int, bytes]]:
+    """(direction, bytes) for each non-empty direction, client first."""
+    if view.payload_c2s:
+        yield C2S, view.payload_c2s
+    if view.payload_s2c:
+        yield S2C, view.payload_s2c
+
+
+def datagrams(view) -> Iterator[tuple[int, bytes]]:
+    """(direction, datagram) for every datagram, client's first.  Falls back to the
+    concatenated payload as one datagram when the list is empty (e.g. a TCP view)."""
+    if view.datagrams_c2s or view.datagrams_s2c:
+        for d in view.datagrams_c2s:
+            if d:
+                yield C2S, d
+        for d in view.datagrams_s2c:
+            if d:
+                yield S2C, d
+    else:
+        yield from streams(view)
+
+
+def ascii_line(data: bytes, limit: int = 512) -> bytes | None:
+    """The first CRLF/LF-terminated line without its terminator, or None when no line
+    end is within ``limit`` bytes (the caller decides NEED_MORE vs NO_MATCH)."""
+    i = data.find(b"\n", 0, limit)
+    if i < 0:
+        return None
+    return data[:i].rstrip(b"\r")
+
+
+def printable(data: bytes) -> bool:
+    """True when every byte is printable ASCII or tab/CR/LF."""
+    return all(32 <= b < 127 or b in (9, 10, 13) for b in data)
+
+
+def dec(b: bytes, limit: int = 256) -> str:
+    """Bytes to a metadata string: latin-1 never fails, cut so output stays small."""
+    return b[:limit].decode("latin-1")

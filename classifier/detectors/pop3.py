@@ -1,0 +1,35 @@
+"""POP3 (RFC 1939): server greets ``+OK``; client commands USER/APOP/CAPA/STLS/AUTH.
+Metadata: banner.
+"""
+from __future__ import annotations
+
+from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, dec, match
+from ._banner import commands
+
+CMDS = frozenset(b"USER PASS APOP CAPA STLS AUTH STAT LIST RETR DELE UIDL TOP QUIT NOOP RSET".split())
+
+
+def probe(view, state):
+    s = view.payload_s2c
+    if s:
+        if len(s) < 3:
+            return MORE if b"+OK".startswith(s) or b"-ERR".startswith(s) else NO
+        if not (s.startswith(b"+OK") or s.startswith(b"-ERR")):
+            return NO
+        line = ascii_line(s, 512)
+        if line is None:
+            return MORE if len(s) < 512 else NO
+        return match("pop3", 1.0, banner=dec(line[3:].strip()))
+    cmds = commands(view.payload_c2s)
+    if not cmds:
+        return MORE
+    # Client-only view (server side missing): CAPA/STLS/APOP are POP3-specific verbs;
+    # USER alone is shared with FTP and stays inconclusive.
+    if cmds[0] in (b"CAPA", b"STLS", b"APOP") and all(c in CMDS for c in cmds):
+        return match("pop3", 0.8)
+    return NO if cmds[0] not in CMDS else MORE
+
+
+SPEC = DetectorSpec(name="pop3", transports=("tcp",), probe=probe, max_bytes=1024,
+                    max_packets=4, prefilter=Prefilter(c2s=frozenset(b"UPACSLRDTQNucas"),
+                                                       s2c=frozenset(b"+-")))

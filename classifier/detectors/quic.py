@@ -1,0 +1,240 @@
+"""QUIC (RFC 9000 / 9369, drafts, Google QUIC Q043-Q050) over UDP.
+
+A long-header packet carries the version in clear.  For v1/v2/draft Initial packets
+the client's Initial is decrypted with keys derived from public salts (RFC 9001 5.2) to
+read the ClientHello (SNI, ALPN) from its CRYPTO frames.  Decryption is metadata only:
+the verdict never depends on it, so a missing ``cryptography`` package costs the SNI,
+not the label.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+
+from .base import MORE, NO, C2S, DetectorSpec, Prefilter, match
+from ._hello import parse_hello
+
+V1, V2 = 0x00000001, 0x6B3343CF
+_SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
+_SALT_V2 = bytes.fromhex("0dede3def700a6db819381be6e269dcbf9bd2ed9")
+_SALT_D29 = bytes.fromhex("afbfec289993d24c9e9786f19c6111e04390a899")
+_SALT_D23 = bytes.fromhex("c3eef712c72ebb5a11a7d2432bb46365bef9f502")
+
+
+def version_name(v: int) -> str:
+    if v == V1:
+        return "v1"
+    if v == V2:
+        return "v2"
+    if v >> 8 == 0xFF0000:
+        return f"draft-{v & 0xFF}"
+    if v >> 24 == ord("Q") or v >> 24 == ord("T"):
+        return v.to_bytes(4, "big").decode("latin-1")
+    if v & 0x0F0F0F0F == 0x0A0A0A0A:
+        return "grease"
+    if v >> 8 == 0xFACEB0:
+        return f"mvfst-{v & 0xFF}"
+    return f"0x{v:08x}"
+
+
+def _known_version(v: int) -> bool:
+    # Versions seen in the wild; an arbitrary 32-bit value after a 0xC0-0xFF byte is far
+    # more often some other UDP protocol than an unknown QUIC version.
+    return (v in (V1, V2) or v >> 8 == 0xFF0000 or v >> 8 == 0xFACEB0
+            or (v >> 24 in (0x51, 0x54) and all(0x30 <= (v >> s) & 0xFF <= 0x39 for s in (16, 8, 0)))
+            or v & 0x0F0F0F0F == 0x0A0A0A0A or v == 0)
+
+
+def _salt(v: int):
+    if v == V1:
+        return _SALT_V1
+    if v == V2:
+        return _SALT_V2
+    if v >> 8 == 0xFF0000:
+        d = v & 0xFF
+        return _SALT_D29 if d >= 29 else _SALT_D23 if d >= 23 else None
+    return None
+
+
+def _varint(b: bytes, i: int):
+    if i >= len(b):
+        raise IndexError
+    n = 1 << (b[i] >> 6)
+    if i + n > len(b):
+        raise IndexError
+    v = b[i] & 0x3F
+    for k in range(1, n):
+        v = (v << 8) | b[i + k]
+    return v, i + n
+
+
+def parse_long(dg: bytes):
+    """Long header fields or None: (first, version, dcid, scid, pos after SCID)."""
+    if len(dg) < 7 or not dg[0] & 0x80:
+        return None
+    v = int.from_bytes(dg[1:5], "big")
+    dl = dg[5]
+    if dl > 20 and v != 0:
+        return None                             # v1 connection IDs are at most 20 bytes
+    if 6 + dl >= len(dg):
+        return None
+    dcid = dg[6:6 + dl]
+    sl = dg[6 + dl]
+    if sl > 20 and v != 0:
+        return None
+    scid = dg[7 + dl:7 + dl + sl]
+    return dg[0], v, dcid, scid, 7 + dl + sl
+
+
+def _gquic_legacy(dg: bytes):
+    """Google QUIC <= Q043 public header: flags, 8-byte CID, 'Q0xx' version."""
+    if len(dg) >= 13 and dg[0] & 0x01 and dg[0] & 0x08 and dg[9] == ord("Q") \
+            and dg[10:13].isdigit():
+        return dg[9:13].decode()
+    return None
+
+
+def _hkdf_label(secret: bytes, label: bytes, length: int) -> bytes:
+    full = b"tls13 " + label
+    info = struct.pack(">HB", length, len(full)) + full + b"\x00"
+    out, t, i = b"", b"", 1
+    while len(out) < length:
+        t = hmac.new(secret, t + info + bytes([i]), hashlib.sha256).digest()
+        out += t
+        i += 1
+    return out[:length]
+
+
+def decrypt_initial(dg: bytes, hdr) -> bytes | None:
+    """Decrypt a client Initial's payload; return the frames, None on any failure."""
+    first, v, dcid, _scid, pos = hdr
+    salt = _salt(v)
+    if salt is None:
+        return None
+    try:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    except ImportError:
+        return None
+    v2 = v == V2
+    try:
+        tok_len, pos = _varint(dg, pos)
+        pos += tok_len
+        length, pos = _varint(dg, pos)
+        if pos + length > len(dg) or length < 20:
+            return None
+        initial = hmac.new(salt, dcid, hashlib.sha256).digest()
+        client = _hkdf_label(initial, b"client in", 32)
+        pfx = b"quicv2 " if v2 else b"quic "
+        key = _hkdf_label(client, pfx + b"key", 16)
+        iv = _hkdf_label(client, pfx + b"iv", 12)
+        hp = _hkdf_label(client, pfx + b"hp", 16)
+        sample = dg[pos + 4:pos + 20]
+        enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+        mask = enc.update(sample) + enc.finalize()
+        f = first ^ (mask[0] & 0x0F)
+        pn_len = (f & 3) + 1
+        pn = bytes(a ^ b for a, b in zip(dg[pos:pos + pn_len], mask[1:1 + pn_len]))
+        header = bytes([f]) + dg[1:pos] + pn
+        nonce = bytearray(iv)
+        for k, b in enumerate(pn.rjust(12, b"\x00")):
+            nonce[k] ^= b
+        return AESGCM(key).decrypt(bytes(nonce), dg[pos + pn_len:pos + length], header)
+    except Exception:
+        return None
+
+
+def crypto_frames(frames: bytes, chunks: dict) -> None:
+    """Collect CRYPTO frame data by offset; skip PADDING/PING/ACK; stop on others."""
+    i = 0
+    try:
+        while i < len(frames):
+            t = frames[i]
+            if t == 0x00 or t == 0x01:
+                i += 1
+            elif t == 0x06:
+                off, i = _varint(frames, i + 1)
+                n, i = _varint(frames, i)
+                chunks[off] = frames[i:i + n]
+                i += n
+            elif t in (0x02, 0x03):
+                _, i = _varint(frames, i + 1)       # largest acked
+                _, i = _varint(frames, i)           # delay
+                cnt, i = _varint(frames, i)
+                _, i = _varint(frames, i)           # first range
+                for _ in range(cnt * 2):
+                    _, i = _varint(frames, i)
+                if t == 0x03:
+                    for _ in range(3):
+                        _, i = _varint(frames, i)
+            elif t == 0x1C:                          # CONNECTION_CLOSE
+                return
+            else:
+                return
+    except IndexError:
+        return
+
+
+def client_hello_meta(dgrams) -> dict:
+    chunks: dict = {}
+    for dg, hdr in dgrams:
+        frames = decrypt_initial(dg, hdr)
+        if frames:
+            crypto_frames(frames, chunks)
+    data = bytearray()
+    for off in sorted(chunks):
+        if off > len(data):
+            break
+        data += chunks[off][len(data) - off:]
+    if len(data) < 4 or data[0] != 1:
+        return {}
+    hlen = int.from_bytes(data[1:4], "big")
+    meta = parse_hello(1, bytes(data[4:4 + hlen])) or {}
+    return {k: meta[k] for k in ("sni", "alpn", "supported_versions") if k in meta}
+
+
+def probe(view, state):
+    long_pkts = []
+    versions = []
+    dir_seen = set()
+    for d, dgs in ((0, view.datagrams_c2s), (1, view.datagrams_s2c)):
+        for dg in dgs:
+            if not dg:
+                continue
+            g = _gquic_legacy(dg)
+            if g:
+                versions.append(g)
+                dir_seen.add(d)
+                continue
+            hdr = parse_long(dg)
+            if hdr is None:
+                if dg[0] & 0x80:
+                    return NO               # long-header bit set but malformed header
+                continue                    # short header: says nothing alone
+            if not _known_version(hdr[1]):
+                return NO
+            if hdr[1] != 0 and not dg[0] & 0x40 and hdr[1] >> 24 not in (0x51, 0x54):
+                # The fixed bit must be 1 (RFC 9000 17.2) unless grease_quic_bit was
+                # negotiated, which cannot happen before the first Initial.
+                return NO
+            versions.append(version_name(hdr[1]))
+            dir_seen.add(d)
+            if d == C2S:
+                long_pkts.append((dg, hdr))
+    if not versions:
+        return NO if (view.datagrams_c2s or view.datagrams_s2c) and len(view.datagrams_c2s) + len(view.datagrams_s2c) >= 4 else MORE
+    meta = {"version": next((v for v in versions if v not in ("0x00000000", "grease")), versions[0])}
+    initials = [(dg, h) for dg, h in long_pkts if len(dg) >= 1200]
+    if initials:
+        meta.update(client_hello_meta(initials[:3]))
+    # A client Initial is padded to >= 1200 bytes (RFC 9000 14.1); that, or headers in
+    # both directions, is strong evidence.  A single small long-header packet is weaker.
+    conf = 1.0 if initials or len(dir_seen) == 2 else 0.8
+    return match("quic", conf, **meta)
+
+
+SPEC = DetectorSpec(name="quic", transports=("udp",), probe=probe, max_bytes=4096,
+                    max_packets=4,
+                    prefilter=Prefilter(c2s=frozenset(range(0x80, 0x100)) | {0x08, 0x09, 0x0C, 0x0D},
+                                        s2c=frozenset(range(0x80, 0x100)) | {0x08, 0x09, 0x0C, 0x0D}))

@@ -1,0 +1,34 @@
+"""SSDP (UPnP discovery) over UDP: HTTP/1.1 syntax over datagrams, with the methods
+M-SEARCH and NOTIFY on target ``*``, or unicast 200 responses carrying ST/USN headers.
+Metadata: method, st/nt, server, user_agent, location.
+"""
+from __future__ import annotations
+
+from .base import MORE, NO, DetectorSpec, Prefilter, match
+from ._httpmsg import MORE_NEEDED, parse, udp_messages
+
+
+def probe(view, state):
+    more = False
+    for dg in udp_messages(view):
+        m = parse(dg)
+        if m == MORE_NEEDED:
+            more = True
+            continue
+        if m is None or m.proto != "HTTP":
+            return NO
+        h = m.headers
+        if m.kind == "request" and m.method in ("M-SEARCH", "NOTIFY") and m.target == "*":
+            return match("ssdp", 1.0, method=m.method, st=h.get("st") or h.get("nt"),
+                         server=h.get("server"), user_agent=h.get("user-agent"),
+                         location=h.get("location"))
+        if m.kind == "response" and ("st" in h or "usn" in h):
+            # A search response is a plain HTTP 200; only its ST/USN headers are SSDP.
+            return match("ssdp", 0.95, status=m.status, st=h.get("st"),
+                         server=h.get("server"), location=h.get("location"))
+        return NO
+    return MORE if more else NO
+
+
+SPEC = DetectorSpec(name="ssdp", transports=("udp",), probe=probe, max_bytes=2048,
+                    max_packets=2, prefilter=Prefilter(c2s=frozenset(b"MNH"), s2c=frozenset(b"MNH")))
