@@ -5,8 +5,16 @@ module replaces exactly those captures), MODES (port modes it runs in) and run(c
 The registry is explicit: adding a protocol is one module and one line here.
 """
 
-from . import http
+from . import dns, ftp, http, http2, memcached, mqtt, redis, ssh, tls
 
 MODULES = [
     http,
+    http2,
+    tls,
+    dns,
+    ssh,
+    ftp,
+    redis,
+    memcached,
+    mqtt,
 ]

@@ -49,6 +49,7 @@ MANIFEST_KEYS = (
 )
 
 LOOPBACK = "127.0.0.1"
+TMP_ROOT = ""       # set by Ctx; cmd() hides it from the manifest
 
 
 class ExchangeFailed(RuntimeError):
@@ -337,6 +338,8 @@ class Ctx:
         self._used_ports: set[int] = set()
         self._counters: dict[str, int] = {}
         self.tmp_root = tempfile.mkdtemp(prefix="portlens-gen-")
+        global TMP_ROOT
+        TMP_ROOT = self.tmp_root
         self.module = "?"
         _become_subreaper()
 
@@ -541,6 +544,8 @@ def read_manifest(path: str) -> list[dict]:
 
 
 def cmd(argv) -> str:
-    """A command line as the manifest's ``how`` shows it (python path shortened)."""
+    """A command line as the manifest's ``how`` shows it: the python path shortened
+    and the per-run temp dir written ``$TMP``, so that labels do not vary by run."""
     import shlex
-    return shlex.join("python3" if a == sys.executable else str(a) for a in argv)
+    text = shlex.join("python3" if a == sys.executable else str(a) for a in argv)
+    return text.replace(TMP_ROOT, "$TMP") if TMP_ROOT else text
