@@ -5,7 +5,7 @@ module replaces exactly those captures), MODES (port modes it runs in) and run(c
 The registry is explicit: adding a protocol is one module and one line here.
 """
 
-from . import dns, ftp, http, http2, memcached, mqtt, redis, ssh, tls
+from . import dns, ftp, http, http2, mail, memcached, mqtt, redis, ssh, tls
 
 MODULES = [
     http,
@@ -17,4 +17,5 @@ MODULES = [
     redis,
     memcached,
     mqtt,
+    mail,
 ]

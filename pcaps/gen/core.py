@@ -338,6 +338,7 @@ class Ctx:
         self._used_ports: set[int] = set()
         self._counters: dict[str, int] = {}
         self.tmp_root = tempfile.mkdtemp(prefix="portlens-gen-")
+        os.chmod(self.tmp_root, 0o755)   # servers that drop privileges read configs here
         global TMP_ROOT
         TMP_ROOT = self.tmp_root
         self.module = "?"
