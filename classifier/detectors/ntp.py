@@ -1,0 +1,64 @@
+"""NTP (RFC 5905, and v1-v3) over UDP: 48-byte header (optionally extension fields or a
+MAC), byte 0 = leap(2) version(3) mode(3).  Modes 6/7 (control / ntpdc) have their own
+small headers.  Metadata: version, mode, stratum.
+"""
+from __future__ import annotations
+
+from .base import MORE, NO, DetectorSpec, Prefilter, match
+
+MODES = {1: "symmetric-active", 2: "symmetric-passive", 3: "client", 4: "server",
+         5: "broadcast", 6: "control", 7: "private"}
+
+
+def parse(dg: bytes):
+    b0 = dg[0]
+    ver, mode = (b0 >> 3) & 7, b0 & 7
+    if ver < 1 or ver > 4 or mode == 0:
+        return None
+    if mode == 6:
+        # Control: op code byte, sequence, status, association id, offset, count.
+        if len(dg) < 12:
+            return MORE
+        count = int.from_bytes(dg[10:12], "big")
+        return {"version": ver, "mode": MODES[6]} if 12 + count <= len(dg) + 4 and dg[1] & 0x1F <= 31 else None
+    if mode == 7:
+        if len(dg) < 8:
+            return MORE
+        return {"version": ver, "mode": MODES[7]} if dg[2] <= 3 else None
+    if len(dg) < 48:
+        return MORE
+    # 48 bytes, optionally followed by a MAC (key id + 16/20 byte digest) or RFC 7822
+    # extension fields; either way a multiple of 4.
+    if len(dg) > 48 and (len(dg) - 48) % 4:
+        return None
+    stratum, poll = dg[1], dg[2]
+    if stratum > 16 and not (mode == 3 and stratum == 0):
+        return None                       # 0 = kiss/unspecified, 16 = unsynchronised
+    if 17 < poll < 0xF0 and poll != 0:
+        return None                       # log2 seconds: small, rarely negative
+    return {"version": ver, "mode": MODES[mode], "stratum": stratum}
+
+
+def probe(view, state):
+    meta = None
+    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
+        if not dg:
+            continue
+        r = parse(dg)
+        if r is None:
+            return NO
+        if r is MORE:
+            return MORE
+        meta = meta or r
+    if meta is None:
+        return MORE
+    return match("ntp", 0.9 if meta["mode"] in ("client", "server", "symmetric-active",
+                                                "symmetric-passive", "broadcast") else 0.7, **meta)
+
+
+def _first_bytes():
+    return frozenset(b for b in range(256) if 1 <= (b >> 3) & 7 <= 4 and b & 7)
+
+
+SPEC = DetectorSpec(name="ntp", transports=("udp",), probe=probe, max_bytes=1024,
+                    max_packets=2, prefilter=Prefilter(c2s=_first_bytes(), s2c=_first_bytes()))

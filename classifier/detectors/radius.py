@@ -1,0 +1,55 @@
+"""RADIUS (RFC 2865/2866/5176) over UDP: code, identifier, length equal to the datagram
+length, 16-byte authenticator, then attributes that must tile the rest exactly.
+Metadata: code name, user_name when present.
+"""
+from __future__ import annotations
+
+from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+
+CODES = {1: "Access-Request", 2: "Access-Accept", 3: "Access-Reject",
+         4: "Accounting-Request", 5: "Accounting-Response", 11: "Access-Challenge",
+         12: "Status-Server", 13: "Status-Client", 40: "Disconnect-Request",
+         41: "Disconnect-ACK", 42: "Disconnect-NAK", 43: "CoA-Request", 44: "CoA-ACK",
+         45: "CoA-NAK"}
+
+
+def parse(dg: bytes):
+    """dict of metadata, None (not RADIUS) or MORE (too short to tell)."""
+    if dg[0] not in CODES:
+        return None
+    if len(dg) < 20:
+        return MORE
+    n = int.from_bytes(dg[2:4], "big")
+    # The length field covers the whole packet; extra bytes are allowed as padding by
+    # the RFC but in practice length == datagram size, and requiring it kills chance hits.
+    if n < 20 or n > 4096 or n != len(dg):
+        return None
+    pos, meta = 20, {"code": CODES[dg[0]]}
+    while pos < n:
+        if pos + 2 > n:
+            return None
+        t, alen = dg[pos], dg[pos + 1]
+        if alen < 2 or pos + alen > n:
+            return None                    # attributes must tile the packet exactly
+        if t == 1:
+            meta["user_name"] = dec(dg[pos + 2:pos + alen])
+        pos += alen
+    return meta
+
+
+def probe(view, state):
+    meta = None
+    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
+        if not dg:
+            continue
+        r = parse(dg)
+        if r is None:
+            return NO
+        if r is MORE:
+            return MORE
+        meta = meta or r
+    return match("radius", 0.95, **meta) if meta else MORE
+
+
+SPEC = DetectorSpec(name="radius", transports=("udp",), probe=probe, max_bytes=4096,
+                    max_packets=2, prefilter=Prefilter(c2s=frozenset(CODES), s2c=frozenset(CODES)))

@@ -1,0 +1,59 @@
+"""SmallChat (IANA 4412/udp): a peer-to-peer UDP chat whose PDUs carry a chat ID and a
+three-letter type -- HLO (hello), ACK, LEV (leave), MSG, BAD, CNF.
+
+No public specification of the byte layout was available to us, so this detector
+assumes only what the registration states: each datagram holds one of the six type
+tokens at a fixed offset (a fixed-size chat ID before it, or the type first), and the
+datagrams of one flow share the same chat ID bytes.  It therefore needs the token at
+the SAME offset in every datagram, and, when the ID precedes the type, the same ID.
+Metadata: types seen, chat_id (hex).
+"""
+from __future__ import annotations
+
+from .base import MORE, NO, DetectorSpec, Prefilter, match
+
+TYPES = (b"HLO", b"ACK", b"LEV", b"MSG", b"BAD", b"CNF")
+MAX_OFFSET = 24
+
+
+def _offsets(dg: bytes) -> set[int]:
+    out = set()
+    for t in TYPES:
+        i = dg.find(t, 0, MAX_OFFSET + 3)
+        while 0 <= i <= MAX_OFFSET:
+            # The token must stand alone: not inside a longer upper-case word.
+            before = dg[i - 1] if i else 0
+            after = dg[i + 3] if i + 3 < len(dg) else 0
+            if not (65 <= before <= 90) and not (65 <= after <= 90):
+                out.add(i)
+            i = dg.find(t, i + 1, MAX_OFFSET + 3)
+    return out
+
+
+def probe(view, state):
+    dgs = [d for d in list(view.datagrams_c2s[:4]) + list(view.datagrams_s2c[:4]) if d]
+    if not dgs:
+        return MORE
+    common = None
+    for dg in dgs:
+        offs = _offsets(dg)
+        if not offs:
+            return NO if len(dg) >= 3 else MORE
+        common = offs if common is None else common & offs
+        if not common:
+            return NO                      # the type sits at one fixed offset
+    k = min(common)
+    ids = {dg[:k] for dg in dgs} if k else {dg[3:11] for dg in dgs}
+    types = sorted({dg[k:k + 3].decode() for dg in dgs})
+    if len(dgs) >= 2:
+        if k and len(ids) != 1:
+            return NO                      # one flow = one chat: the ID never changes
+        return match("smallchat", 0.9, types=types, chat_id=(dgs[0][:k] or dgs[0][3:11]).hex())
+    # One datagram: plausible only if it opens a conversation (HLO) or is a message.
+    if types[0] in ("HLO", "MSG", "CNF"):
+        return match("smallchat", 0.6, types=types, chat_id=(dgs[0][:k] or dgs[0][3:11]).hex())
+    return MORE
+
+
+SPEC = DetectorSpec(name="smallchat", transports=("udp",), probe=probe, max_bytes=1024,
+                    max_packets=4, prefilter=Prefilter(any=True))
