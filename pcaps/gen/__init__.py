@@ -5,7 +5,8 @@ module replaces exactly those captures), MODES (port modes it runs in) and run(c
 The registry is explicit: adding a protocol is one module and one line here.
 """
 
-from . import dns, ftp, http, http2, mail, memcached, mqtt, redis, ssh, tls
+from . import (dns, ftp, http, http2, ldap, mail, memcached, mqtt, mysql, ntp, postgresql, redis, snmp,
+               ssh, tls)
 
 MODULES = [
     http,
@@ -18,4 +19,9 @@ MODULES = [
     memcached,
     mqtt,
     mail,
+    postgresql,
+    mysql,
+    ldap,
+    ntp,
+    snmp,
 ]
