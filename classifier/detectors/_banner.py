@@ -37,12 +37,14 @@ def greeting(data: bytes):
             return "more"
         return None
     code = lines[0][0]
-    text = b" ".join(t for _, _, t in lines)
-    if any(c != code for c, _, _ in lines):
-        return None
-    if lines[-1][1] == b"-":
-        return "more"                          # multi-line reply not finished yet
-    return code, text
+    texts = []
+    for c, sep, t in lines:
+        if c != code:
+            return None                        # a multi-line reply keeps one code
+        texts.append(t)
+        if sep == b" ":
+            return code, b" ".join(texts)      # the last line of the greeting
+    return "more"                              # multi-line reply not finished yet
 
 
 def commands(data: bytes, limit: int = 16):

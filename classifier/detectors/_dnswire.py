@@ -67,11 +67,11 @@ def parse(msg: bytes):
     flags = int.from_bytes(msg[2:4], "big")
     qd, an, ns, ar = (int.from_bytes(msg[i:i + 2], "big") for i in (4, 6, 8, 10))
     opcode = (flags >> 11) & 0xF
-    if opcode not in (0, 1, 2, 4, 5):
-        return None                      # opcodes 3 and 6-15 are unassigned
+    if opcode not in (0, 1, 2, 4, 5, 6, 7, 8, 9):
+        return None                      # opcode 3 and 10-15 are unassigned
     if flags & 0x0040:
         return None                      # the Z bit is always zero
-    if qd > 4 or an > 200 or ns > 200 or ar > 200 or (qd + an + ns + ar) == 0:
+    if qd > 64 or an > 200 or ns > 200 or ar > 200 or (qd + an + ns + ar) == 0:
         return None                      # real messages carry few records
     response = bool(flags & 0x8000)
     if not response and (an > 20 and opcode == 0):
@@ -96,8 +96,12 @@ def parse(msg: bytes):
         if not all(_label_ok(l) for l in labels):
             return None
         qname = ".".join(l.decode("latin-1") for l in labels)
-    elif not response:
-        return None                      # a query without a question is not a query
+        if opcode >= 6 and not _netbios_name(labels):
+            return None                  # opcodes 6-9 exist only in NetBIOS NS (RFC 1002)
+    elif not response and opcode != 1:
+        # A query without a question is not a query -- except the obsolete inverse
+        # query (opcode 1, RFC 1035 6.4), which carries an answer record instead.
+        return None
     else:
         # Answer-only responses (mDNS announcements): validate the first record's name.
         try:
@@ -114,9 +118,9 @@ def parse(msg: bytes):
 
 
 def _label_ok(label: bytes) -> bool:
-    # Host names are printable; service labels (_http._tcp) and DNS-SD instance names
-    # may hold spaces and UTF-8, but never control characters.
-    return bool(label) and all(b >= 0x20 and b != 0x7F for b in label)
+    # Labels are binary-safe on the wire (RFC 2181 11): resolvers forward names with
+    # control characters, so only emptiness is rejected; structure does the filtering.
+    return bool(label)
 
 
 def _netbios_name(labels) -> bool:
@@ -135,10 +139,11 @@ def flavour(m: Message) -> str:
     if _netbios_name(m.raw_labels) and (m.qtype in (32, 33) or m.qtype is None):
         return "netbios-ns"
     last = m.raw_labels[-1].lower() if m.raw_labels else b""
-    if m.txid == 0 and (last in (b"local", b"arpa") or (m.qclass or 0) & 0x8000 or m.qd == 0):
-        # mDNS uses id 0 (RFC 6762 18.1), the .local domain, and the QU/cache-flush bit.
+    if last == b"local":
+        # .local is reserved for multicast DNS (RFC 6762 3); unicast DNS never serves it.
         return "mdns"
-    if last == b"local" and (m.qclass or 0) & 0x8000:
+    if m.txid == 0 and (last == b"arpa" or (m.qclass or 0) & 0x8000 or m.qd == 0):
+        # mDNS uses id 0 (RFC 6762 18.1) and the QU/cache-flush bit.
         return "mdns"
     if len(m.raw_labels) == 1 and m.opcode == 0 and m.qd == 1 and m.qtype in (1, 28, 255) \
             and last not in (b"localhost",) and m.ns == 0:

@@ -93,4 +93,6 @@ def parse_hello(msg_type: int, body: bytes, dtls: bool = False) -> dict | None:
 def _plausible_version(body: bytes) -> bool:
     if len(body) < 2:
         return True
-    return body[0] == 3 and body[1] <= 4 or body[0] == 0xFE and body[1] >= 0xFC
+    # 0x0100 is OpenSSL's pre-RFC DTLS ("DTLS1_BAD_VER"), still seen in the wild.
+    return body[0] == 3 and body[1] <= 4 or body[0] == 0xFE and body[1] >= 0xFC \
+        or body[0] == 1 and body[1] == 0

@@ -34,14 +34,16 @@ def frame(data: bytes):
 def probe(view, state):
     units = [d for d in list(view.datagrams_c2s) + list(view.datagrams_s2c) if d] \
         if view.transport == "udp" else [d for d in (view.payload_c2s, view.payload_s2c) if d]
+    more = bad = False
     for u in units:
         r = frame(u)
         if r is None:
-            return NO
-        if r is MORE:
-            return MORE
-        return match("dnp3", 1.0, **r)
-    return MORE
+            bad = True                     # one damaged direction; the CRC'd other decides
+        elif r is MORE:
+            more = True
+        else:
+            return match("dnp3", 1.0, **r)
+    return MORE if more or not units else NO
 
 
 SPEC = DetectorSpec(name="dnp3", transports=("tcp", "udp"), probe=probe, max_bytes=256,

@@ -63,15 +63,14 @@ class FlowSession:
         self.done: Label | None = None
 
 
-def _first(flow, direction: int) -> int:
-    """First byte of a direction's first payload, -1 when that direction is empty."""
-    if flow.transport == "udp":
+def _firsts(flow, direction: int) -> list[int]:
+    """First byte of a direction's first payload; for UDP of each of its first three
+    datagrams (keep-alives or a STUN exchange often precede the real protocol)."""
+    if flow.transport == "udp" and (flow.datagrams_c2s or flow.datagrams_s2c):
         dg = flow.datagrams_s2c if direction else flow.datagrams_c2s
-        for d in dg:
-            if d:
-                return d[0]
+        return [d[0] for d in dg[:3] if d]
     data = flow.payload_s2c if direction else flow.payload_c2s
-    return data[0] if data else -1
+    return [data[0]] if data else []
 
 
 def _packet_byte_cap(flow, direction: int, max_packets: int) -> int | None:
@@ -151,17 +150,16 @@ class Engine:
         t = flow.transport
         if t not in self._any:
             return []
-        c0, s0 = _first(flow, 0), _first(flow, 1)
-        if c0 < 0 and s0 < 0:
+        firsts = set(_firsts(flow, 0)) | set(_firsts(flow, 1))
+        if not firsts:
             return []
         c2s, s2c = self._by_byte[t]
         cand = set(self._any[t])
         # A direction's hint is checked against BOTH directions' first bytes: without a
         # SYN the "client" may really be the server (captures starting mid-stream).
-        for b in (c0, s0):
-            if b >= 0:
-                cand.update(c2s[b])
-                cand.update(s2c[b])
+        for b in firsts:
+            cand.update(c2s[b])
+            cand.update(s2c[b])
         return sorted(cand)
 
     def classify(self, flow, session: FlowSession | None = None) -> Label:

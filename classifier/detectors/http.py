@@ -14,6 +14,7 @@ METHODS = frozenset("GET POST HEAD PUT DELETE OPTIONS PATCH TRACE CONNECT PROPFI
 def probe(view, state):
     meta = {}
     verdicts = []
+    proxied = False
     for d, data in ((0, view.payload_c2s), (1, view.payload_s2c)):
         if not data:
             continue
@@ -30,6 +31,10 @@ def probe(view, state):
             if m.method not in METHODS:
                 verdicts.append("no")     # unknown verb: likely a look-alike protocol
                 continue
+            if m.method == "CONNECT" or "://" in m.target[:10]:
+                # Proxy requests are http-proxy's: lower confidence so it wins the
+                # conflict and plain http is recorded as the loser.
+                proxied = True
             meta.update(method=m.method, uri=m.target[:256], host=m.headers.get("host"),
                         user_agent=m.headers.get("user-agent"))
         else:
@@ -38,7 +43,8 @@ def probe(view, state):
     if "match" in verdicts:
         # A valid HTTP message in one direction and garbage in the other is still HTTP
         # when the garbage is the body of an Upgrade/CONNECT; keep the match.
-        return match("http", 1.0 if verdicts.count("match") == 2 else 0.9, **meta)
+        conf = 1.0 if verdicts.count("match") == 2 else 0.9
+        return match("http", 0.85 if proxied else conf, **meta)
     if "more" in verdicts:
         return MORE
     return NO

@@ -14,7 +14,8 @@ def apdus(data: bytes):
     pos, out = 0, []
     while pos < len(data) and len(out) < 8:
         if data[pos] != 0x68:
-            return None
+            # Garbage after valid APDUs (gaps, damaged captures) ends the walk.
+            return out or None
         if pos + 2 > len(data):
             break
         n = data[pos + 1]
@@ -25,7 +26,7 @@ def apdus(data: bytes):
         c1 = data[pos + 2]
         if c1 & 3 == 3:
             if c1 not in U_CODES or n != 4 or data[pos + 3:pos + 6] != b"\x00\x00\x00":
-                return None                # U-format frames are exactly 4 control octets
+                return out or None         # U-format frames are exactly 4 control octets
             out.append(U_CODES[c1])
         elif c1 & 3 == 1:
             if n != 4 or c1 != 1 or data[pos + 3] != 0:

@@ -22,13 +22,42 @@ def _remaining(data: bytes, pos: int):
     return None                             # at most four length bytes
 
 
+# Fixed-header flags allowed per packet type (MQTT 3.1.1 2.2.2): PUBLISH any QoS < 3,
+# PUBREL/SUBSCRIBE/UNSUBSCRIBE exactly 0b0010, all others 0.
+_FLAGS = {1: {0}, 2: {0}, 4: {0}, 5: {0}, 6: {2}, 7: {0}, 8: {2}, 9: {0}, 10: {2},
+          11: {0}, 12: {0}, 13: {0}, 14: {0}, 15: {0}}
+
+
+def chain(data: bytes) -> int:
+    """Number of well-formed control packets tiling data from its start (a last
+    packet cut by the byte budget counts); 0 when the tiling breaks."""
+    pos = n = 0
+    while pos < len(data):
+        t, f = data[pos] >> 4, data[pos] & 0x0F
+        if t == 0 or (t == 3 and f & 6 == 6) or (t != 3 and f not in _FLAGS[t]):
+            return 0
+        r = _remaining(data, pos + 1)
+        if r is None:
+            return 0
+        if r is MORE:
+            return n
+        ln, p = r
+        n += 1
+        pos = p + ln
+    return n
+
+
 def probe(view, state):
     c = view.payload_c2s
-    if not c:
-        s = view.payload_s2c
-        return MORE if s[:1] == b"\x20" else NO
-    if c[0] != 0x10:
-        return NO                           # CONNECT has flags 0 (MQTT 3.1.1 2.2.2)
+    if not c or c[0] != 0x10:
+        # Mid-stream (no CONNECT seen): packets of valid types and flags must tile both
+        # directions, several of them -- a single 2-byte header proves nothing.
+        cc, sc = chain(view.payload_c2s), chain(view.payload_s2c)
+        if cc + sc >= 4 and cc and sc:
+            return match("mqtt", 0.75, midstream=True)
+        if c and not cc or view.payload_s2c and not sc:
+            return NO
+        return MORE
     r = _remaining(c, 1)
     if r is None:
         return NO
@@ -55,4 +84,5 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="mqtt", transports=("tcp",), probe=probe, max_bytes=512,
-                    max_packets=2, prefilter=Prefilter(c2s=frozenset((0x10,)), s2c=frozenset((0x20,))))
+                    max_packets=2, prefilter=Prefilter(c2s=frozenset((0x10, 0x30, 0x32, 0x34, 0x40, 0x82, 0xC0)),
+                                        s2c=frozenset((0x20, 0x30, 0x32, 0x40, 0x90, 0xD0))))

@@ -64,6 +64,10 @@ def probe(view, state):
         if not ok:
             return NO
         return match("mssql-tds", 1.0, packet_type=TYPES[t])
+    if not s and n == len(c) and t in (0x01, 0x03, 0x10) and c[6] == 1 and c[1] & 1:
+        # One complete end-of-message packet (packet id 1) exactly filling what the
+        # client sent: the 16-bit length agreeing with the bytes is decent evidence.
+        return match("mssql-tds", 0.75, packet_type=TYPES[t])
     if s:
         # Other first packets (LOGIN7, SQL batch mid-session) need the server's response
         # header to agree before we believe an 8-byte header.

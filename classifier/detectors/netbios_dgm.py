@@ -31,7 +31,10 @@ def parse(dg: bytes):
             return MORE
         return {"type": TYPES[dg[0]], "source_name": decode(dg, 14),
                 "destination_name": decode(dg, 48)}
-    return {"type": TYPES[dg[0]]} if len(dg) in (11, 14) or dg[0] != 0x13 else None
+    # Error: 11 bytes; query/responses: 10-byte header + one encoded name.
+    if dg[0] == 0x13:
+        return {"type": TYPES[0x13]} if len(dg) == 11 else None
+    return {"type": TYPES[dg[0]]} if len(dg) == 44 and encoded_name(dg, 10) else None
 
 
 def probe(view, state):

@@ -22,15 +22,23 @@ def parse(dg: bytes):
         count = int.from_bytes(dg[10:12], "big")
         return {"version": ver, "mode": MODES[6]} if 12 + count <= len(dg) + 4 and dg[1] & 0x1F <= 31 else None
     if mode == 7:
+        # ntpdc: implementation 0/2/3, request code < 64, item count/size in range,
+        # and a header (8 bytes) + items that fit the datagram.
         if len(dg) < 8:
             return MORE
-        return {"version": ver, "mode": MODES[7]} if dg[2] <= 3 else None
+        items = int.from_bytes(dg[4:6], "big") & 0x0FFF
+        size = int.from_bytes(dg[6:8], "big") & 0x0FFF
+        if dg[2] not in (0, 2, 3) or dg[3] > 63 or 8 + items * size > len(dg):
+            return None
+        return {"version": ver, "mode": MODES[7]}
     if len(dg) < 48:
         return MORE
     # 48 bytes, optionally followed by a MAC (key id + 16/20 byte digest) or RFC 7822
     # extension fields; either way a multiple of 4.
     if len(dg) > 48 and (len(dg) - 48) % 4:
         return None
+    if len(dg) > 72 and ver < 4 or len(dg) > 1024:
+        return None                       # v1-v3 allow only a MAC after the header
     stratum, poll = dg[1], dg[2]
     if stratum > 16 and not (mode == 3 and stratum == 0):
         return None                       # 0 = kiss/unspecified, 16 = unsynchronised
@@ -53,7 +61,7 @@ def probe(view, state):
     if meta is None:
         return MORE
     return match("ntp", 0.9 if meta["mode"] in ("client", "server", "symmetric-active",
-                                                "symmetric-passive", "broadcast") else 0.7, **meta)
+                                                "symmetric-passive", "broadcast") else 0.5, **meta)
 
 
 def _first_bytes():

@@ -74,6 +74,9 @@ def parse_long(dg: bytes):
     if len(dg) < 7 or not dg[0] & 0x80:
         return None
     v = int.from_bytes(dg[1:5], "big")
+    if v >> 24 in (0x51, 0x54):
+        # Google QUIC Q046-Q050 long header: CID lengths are nibbles, not IETF bytes.
+        return dg[0], v, b"", b"", 6
     dl = dg[5]
     if dl > 20 and v != 0:
         return None                             # v1 connection IDs are at most 20 bytes
@@ -92,6 +95,17 @@ def _gquic_legacy(dg: bytes):
     if len(dg) >= 13 and dg[0] & 0x01 and dg[0] & 0x08 and dg[9] == ord("Q") \
             and dg[10:13].isdigit():
         return dg[9:13].decode()
+    return None
+
+
+def _gquic_handshake(dg: bytes):
+    """Google QUIC <= Q043 packets without the version flag (server side, or after
+    negotiation) still carry the clear-text handshake tags CHLO / SHLO / REJ in their
+    first stream frame."""
+    if len(dg) > 32 and not dg[0] & 0x80 and dg[0] & 0x08:
+        head = dg[9:64]
+        if b"CHLO" in head or b"SHLO" in head or b"REJ\x00" in head:
+            return "gquic"
     return None
 
 
@@ -202,7 +216,7 @@ def probe(view, state):
         for dg in dgs:
             if not dg:
                 continue
-            g = _gquic_legacy(dg)
+            g = _gquic_legacy(dg) or _gquic_handshake(dg)
             if g:
                 versions.append(g)
                 dir_seen.add(d)
@@ -213,10 +227,6 @@ def probe(view, state):
                     return NO               # long-header bit set but malformed header
                 continue                    # short header: says nothing alone
             if not _known_version(hdr[1]):
-                return NO
-            if hdr[1] != 0 and not dg[0] & 0x40 and hdr[1] >> 24 not in (0x51, 0x54):
-                # The fixed bit must be 1 (RFC 9000 17.2) unless grease_quic_bit was
-                # negotiated, which cannot happen before the first Initial.
                 return NO
             versions.append(version_name(hdr[1]))
             dir_seen.add(d)

@@ -25,12 +25,17 @@ def parse(dg: bytes):
     if n < 20 or n > 4096 or n != len(dg):
         return None
     pos, meta = 20, {"code": CODES[dg[0]]}
+    if n > 20 and (dg[20] == 0 or dg[21] < 2):
+        return None                        # the first attribute must be well formed
     while pos < n:
         if pos + 2 > n:
-            return None
+            break
         t, alen = dg[pos], dg[pos + 1]
         if alen < 2 or pos + alen > n:
-            return None                    # attributes must tile the packet exactly
+            # A damaged attribute list after a valid length and first attribute (seen in
+            # fuzzed and truncated captures): still RADIUS, with less confidence.
+            meta["malformed"] = True
+            break
         if t == 1:
             meta["user_name"] = dec(dg[pos + 2:pos + alen])
         pos += alen
@@ -48,7 +53,7 @@ def probe(view, state):
         if r is MORE:
             return MORE
         meta = meta or r
-    return match("radius", 0.95, **meta) if meta else MORE
+    return match("radius", 0.8 if meta.get("malformed") else 0.95, **meta) if meta else MORE
 
 
 SPEC = DetectorSpec(name="radius", transports=("udp",), probe=probe, max_bytes=4096,

@@ -24,6 +24,9 @@ def _hdr(dg: bytes):
 def probe(view, state):
     best = None
     pending = False
+    stun_seen = any(dg[:1] in (b"\x00", b"\x01") and dg[4:8] == b"\x21\x12\xa4\x42"
+                    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c))
+    single = None
     for dgs in (view.datagrams_c2s, view.datagrams_s2c):
         hs = []
         for dg in dgs[:6]:
@@ -39,6 +42,7 @@ def probe(view, state):
             hs.append(h)
         if len(hs) == 1:
             pending = True
+            single = single or hs[0]
         for a, b in zip(hs, hs[1:]):
             step = (b[1] - a[1]) & 0xFFFF
             if a[3] == b[3] and a[0] == b[0] and 0 < step <= 16:
@@ -47,9 +51,13 @@ def probe(view, state):
                 return NO                 # a new SSRC every packet: not a stream
     if best:
         return match("rtp", 0.8, payload_type=best[0], ssrc=best[3].hex())
+    if single and stun_seen:
+        # After an ICE STUN exchange, a version-2 header with a non-RTCP payload type
+        # is media by RFC 7983's demultiplexing rule.
+        return match("rtp", 0.75, payload_type=single[0], ssrc=single[3].hex())
     return MORE if pending or not (view.datagrams_c2s or view.datagrams_s2c) else NO
 
 
 SPEC = DetectorSpec(name="rtp", transports=("udp",), probe=probe, max_bytes=4096,
-                    max_packets=6, prefilter=Prefilter(c2s=frozenset(range(0x80, 0xC0)),
-                                                       s2c=frozenset(range(0x80, 0xC0))))
+                    max_packets=6, prefilter=Prefilter(c2s=frozenset(range(0x80, 0xC0)) | {0, 1},
+                                                       s2c=frozenset(range(0x80, 0xC0)) | {0, 1}))

@@ -12,7 +12,7 @@ METHODS = frozenset("INVITE ACK BYE CANCEL REGISTER OPTIONS PRACK SUBSCRIBE NOTI
 
 def _units(view):
     if view.transport == "udp":
-        return list(view.datagrams_c2s[:2]) + list(view.datagrams_s2c[:2])
+        return list(view.datagrams_c2s) + list(view.datagrams_s2c)
     return [view.payload_c2s, view.payload_s2c]
 
 
@@ -21,8 +21,9 @@ def probe(view, state):
     for data in _units(view):
         if not data:
             continue
-        if data in (b"\r\n\r\n", b"\r\n", b"\x00\x00\x00\x00"):
-            continue                     # keep-alives (RFC 5626 4.4.1) carry no syntax
+        if data in (b"\r\n\r\n", b"\r\n", b"\x00\x00\x00\x00") or \
+                (view.transport == "udp" and len(data) <= 16):
+            continue                     # keep-alives (RFC 5626 4.4.1, vendors' "hello")
         m = parse(data)
         if m == MORE_NEEDED:
             more = True

@@ -29,6 +29,21 @@ def _record_ok(data: bytes) -> bool | None:
     return 0 < n <= MAX_RECORD
 
 
+def _chain(data: bytes) -> tuple[int, bool]:
+    """(number of valid record headers chaining from the start, whether the last one
+    ends exactly at the end of data).  The last record may be cut by the budget."""
+    pos = n = 0
+    while pos + 5 <= len(data):
+        if data[pos] not in _TYPES or data[pos + 1] != 3 or data[pos + 2] > 4:
+            return 0, False
+        ln = int.from_bytes(data[pos + 3:pos + 5], "big")
+        if ln == 0 or ln > MAX_RECORD:
+            return 0, False
+        n += 1
+        pos += 5 + ln
+    return n, pos == len(data)
+
+
 def handshake_bytes(data: bytes, limit: int = 4) -> bytes:
     """Concatenated payloads of the leading handshake records (a hello may span
     several records)."""
@@ -52,8 +67,10 @@ def parse_direction(data: bytes):
     if not ok:
         return "no", None
     if data[0] != 0x16:
-        # Mid-stream: a well-formed alert/CCS/application-data record header, weak alone.
-        return "weak", None
+        # Mid-stream: alert/CCS/application-data records.  When several record headers
+        # chain exactly through the bytes, that is TLS; one header alone is weak.
+        n, exact = _chain(data)
+        return ("chain" if n >= 2 or (n == 1 and exact) else "weak"), None
     hs = handshake_bytes(data)
     if len(hs) < 1:
         return "more", None
@@ -89,9 +106,11 @@ def probe(view, state):
                 if "alpn" in m:
                     meta["alpn_selected"] = m["alpn"][0] if m["alpn"] else None
         return match("tls", 1.0 if c_v == s_v == "match" else 0.95, **meta)
+    if "chain" in (c_v, s_v) and "more" not in (c_v, s_v):
+        return match("tls", 0.75, midstream=True)
     if "more" in (c_v, s_v):
         return MORE
-    if c_v == "weak" and s_v == "weak":
+    if c_v in ("weak", "chain") and s_v in ("weak", "chain"):
         return match("tls", 0.6, midstream=True)
     return MORE                                # one weak direction: wait for the other
 
