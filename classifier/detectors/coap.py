@@ -7,6 +7,10 @@ from __future__ import annotations
 from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
 
 TYPES = ("CON", "NON", "ACK", "RST")
+CODES = frozenset([0] + [(0 << 5) | d for d in range(1, 8)]
+                  + [(2 << 5) | d for d in (1, 2, 3, 4, 5, 31)]
+                  + [(4 << 5) | d for d in (0, 1, 2, 3, 4, 5, 6, 8, 12, 13, 15, 29)]
+                  + [(5 << 5) | d for d in range(0, 6)])
 
 
 def parse(dg: bytes):
@@ -19,8 +23,8 @@ def parse(dg: bytes):
         return MORE
     code = dg[1]
     cls, detail = code >> 5, code & 0x1F
-    if cls not in (0, 2, 4, 5) or (cls == 0 and detail > 7):
-        return None
+    if code not in CODES:
+        return None                       # only registered codes (RFC 7252 12.1, 7959, 8132)
     if code == 0 and (tkl or len(dg) != 4):
         return None                       # the Empty message is exactly 4 bytes
     pos, opt, path = 4 + tkl, 0, []

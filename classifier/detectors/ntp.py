@@ -20,7 +20,11 @@ def parse(dg: bytes):
         if len(dg) < 12:
             return MORE
         count = int.from_bytes(dg[10:12], "big")
-        return {"version": ver, "mode": MODES[6]} if 12 + count <= len(dg) + 4 and dg[1] & 0x1F <= 31 else None
+        body = 12 + ((count + 3) & ~3)
+        # Header + padded data, optionally a MAC (key id + MD5/SHA-1 digest).
+        if len(dg) not in (body, body + 20, body + 24) or count > 468 or not 1 <= dg[1] & 0x1F <= 31:
+            return None
+        return {"version": ver, "mode": MODES[6]}
     if mode == 7:
         # ntpdc: implementation 0/2/3, request code < 64, item count/size in range,
         # and a header (8 bytes) + items that fit the datagram.

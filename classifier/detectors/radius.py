@@ -24,7 +24,7 @@ def parse(dg: bytes):
     # the RFC but in practice length == datagram size, and requiring it kills chance hits.
     if n < 20 or n > 4096 or n != len(dg):
         return None
-    pos, meta = 20, {"code": CODES[dg[0]]}
+    pos, meta, walked = 20, {"code": CODES[dg[0]]}, 0
     if n > 20 and (dg[20] == 0 or dg[21] < 2):
         return None                        # the first attribute must be well formed
     while pos < n:
@@ -32,10 +32,13 @@ def parse(dg: bytes):
             break
         t, alen = dg[pos], dg[pos + 1]
         if alen < 2 or pos + alen > n:
-            # A damaged attribute list after a valid length and first attribute (seen in
-            # fuzzed and truncated captures): still RADIUS, with less confidence.
+            # A damaged attribute list after a valid length and several good attributes
+            # (seen in fuzzed and truncated captures): still RADIUS, less confident.
+            if walked < 3:
+                return None
             meta["malformed"] = True
             break
+        walked += 1
         if t == 1:
             meta["user_name"] = dec(dg[pos + 2:pos + alen])
         pos += alen

@@ -16,7 +16,7 @@ from . import (
     tls, dtls, quic,
     mdns, llmnr, netbios_ns, dns,
     ssh, ftp, ftp_data, smtp, pop3, imap, irc, xmpp, telnet,
-    smb, netbios_ssn, netbios_dgm, rdp, vnc, ldap, kerberos, radius, snmp,
+    smb, netbios_ssn, netbios_dgm, rdp, vnc, ldap, kerberos, slp, radius, snmp,
     mysql, postgresql, mssql_tds, redis, mongodb, memcached, zookeeper,
     mqtt, amqp, git, rsync, socks, bittorrent,
     openvpn, wireguard, ike, stun,
@@ -34,7 +34,8 @@ DETECTORS = [
     # Banner / command protocols (ftp and smtp share one decision function).
     ssh, ftp, ftp_data, smtp, pop3, imap, irc, xmpp, telnet,
     # Session / directory / auth: smb before its netbios-ssn framing.
-    smb, netbios_ssn, netbios_dgm, rdp, vnc, ldap, kerberos, radius, snmp,
+    # slp before radius: SLPv1's 2-byte length sits where RADIUS keeps its own.
+    smb, netbios_ssn, netbios_dgm, rdp, vnc, ldap, kerberos, slp, radius, snmp,
     # Databases and messaging.
     mysql, postgresql, mssql_tds, redis, mongodb, memcached, zookeeper, mqtt, amqp,
     # Tools, proxies, peer-to-peer.

@@ -27,6 +27,8 @@ def parse(msg: bytes, exact: bool = True):
         return None                     # top bits are zero; attributes are 4-aligned
     method = (t & 0x000F) | ((t & 0x00E0) >> 1) | ((t & 0x3E00) >> 2)
     modern = msg[4:8] == COOKIE
+    if not modern and not exact:
+        return None                     # STUN over TCP exists only with the RFC 5389 cookie
     if not modern and (method != 1 or t not in (0x0001, 0x0101, 0x0111, 0x0002, 0x0102, 0x0112)):
         # Without the cookie only the RFC 3489 binding/shared-secret types exist.
         return None

@@ -34,7 +34,7 @@ NDPI_MAP = {
     "XMPP": {"xmpp"}, "Git": {"git"}, "RSYNC": {"rsync"}, "SOCKS": {"socks"},
     "OpenVPN": {"openvpn"}, "WireGuard": {"wireguard"}, "IPSec": {"ike"},
     "Modbus": {"modbus"}, "DNP3": {"dnp3"}, "IEC60870": {"iec104"}, "COAP": {"coap"},
-    "BGP": {"bgp"},
+    "BGP": {"bgp"}, "Service_Location_Protocol": {"slp"},
     # nDPI names STARTTLS/implicit-TLS mail by the mail protocol; bytes are TLS.
     "IMAPS": {"tls", "imap"}, "SMTPS": {"tls", "smtp"}, "POP3S": {"tls", "pop3"},
     "FTPS": {"tls", "ftp"},
