@@ -47,7 +47,7 @@ NO = Result(Verdict.NO_MATCH)
 MORE = Result(Verdict.NEED_MORE)
 
 
-def match(protocol: str, confidence: float, **metadata: Any) -> Result:
+def match(protocol: str, confidence: float, /, **metadata: Any) -> Result:
     """A MATCH result; metadata values that are None are dropped."""
     return Result(Verdict.MATCH, protocol, confidence,
                   {k: v for k, v in metadata.items() if v is not None})

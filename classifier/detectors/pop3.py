@@ -11,6 +11,11 @@ CMDS = frozenset(b"USER PASS APOP CAPA STLS AUTH STAT LIST RETR DELE UIDL TOP QU
 
 def probe(view, state):
     s = view.payload_s2c
+    cmds = commands(view.payload_c2s)
+    if cmds and cmds[0] not in CMDS:
+        # The client's first line must be a POP3 verb: a bare "+OK" reply is also how
+        # Redis, and many line protocols, acknowledge a command.
+        return NO
     if s:
         if len(s) < 3:
             return MORE if b"+OK".startswith(s) or b"-ERR".startswith(s) else NO
@@ -20,7 +25,6 @@ def probe(view, state):
         if line is None:
             return MORE if len(s) < 512 else NO
         return match("pop3", 1.0, banner=dec(line[3:].strip()))
-    cmds = commands(view.payload_c2s)
     if not cmds:
         return MORE
     # Client-only view (server side missing): CAPA/STLS/APOP are POP3-specific verbs;
