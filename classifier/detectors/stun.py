@@ -61,7 +61,17 @@ def parse(msg: bytes, exact: bool = True):
 def _units(view):
     if view.transport == "udp":
         return [(dg, True) for dg in list(view.datagrams_c2s[:4]) + list(view.datagrams_s2c[:4]) if dg]
-    return [(d, False) for d in (view.payload_c2s, view.payload_s2c) if d]
+    out = []
+    for d in (view.payload_c2s, view.payload_s2c):
+        if not d:
+            continue
+        # RFC 4571 framing (a 2-byte length before each message), used by ICE-TCP and
+        # some TURN-over-TCP stacks: unwrap when the length agrees with STUN's own.
+        if len(d) >= 24 and int.from_bytes(d[0:2], "big") == 20 + int.from_bytes(d[4:6], "big") \
+                and d[6:10] == COOKIE:
+            d = d[2:]
+        out.append((d, False))
+    return out
 
 
 def probe(view, state):

@@ -62,6 +62,14 @@ def probe(view, state):
     if ops <= {"DATA", "ACK", "OACK", "ERROR"} and len(first) == 2 and \
             all(r.get("block", 0) <= 2 for r in first.values()) and ("DATA" in ops or "OACK" in ops):
         return match("tftp", 0.9, opcode="transfer")
+    if ops == {"OACK"}:
+        # An option acknowledgement alone (the request went to another flow): its
+        # name/value pairs use the registered option names (RFC 2347-2349, 7440).
+        dg = (view.datagrams_c2s or view.datagrams_s2c)[0]
+        names = dg[2:].split(b"\x00")[0:-1:2]
+        if names and all(n.lower() in (b"blksize", b"tsize", b"timeout", b"windowsize") for n in names):
+            return match("tftp", 0.8, opcode="OACK")
+        return NO
     if len(first) == 1:
         return MORE
     return NO

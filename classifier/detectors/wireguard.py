@@ -21,12 +21,23 @@ def kind(dg: bytes):
     return 4 if len(dg) >= 32 and len(dg) % 16 == 0 else None
 
 
+def _linked(view) -> bool:
+    """A response (type 2) whose receiver index echoes the initiation's sender index:
+    true of WireGuard variants that pad their handshakes (e.g. TunnelBear)."""
+    c = next((d for d in view.datagrams_c2s if d[:4] == b"\x01\x00\x00\x00" and len(d) >= 148), None)
+    s = next((d for d in view.datagrams_s2c if d[:4] == b"\x02\x00\x00\x00" and len(d) >= 92), None)
+    return bool(c and s and c[4:8] == s[8:12])
+
+
 def probe(view, state):
     kinds = []
+    linked = _linked(view)
     for dg in list(view.datagrams_c2s[:3]) + list(view.datagrams_s2c[:3]):
         if not dg:
             continue
         k = kind(dg)
+        if k is None and linked and dg[0] in (1, 2, 4):
+            k = dg[0]
         if k is None:
             return NO
         if k is MORE:
