@@ -5,8 +5,8 @@ module replaces exactly those captures), MODES (port modes it runs in) and run(c
 The registry is explicit: adding a protocol is one module and one line here.
 """
 
-from . import (dns, ftp, http, http2, ldap, mail, memcached, mqtt, mysql, ntp, postgresql, redis, snmp,
-               ssh, tls)
+from . import (coap, dns, ftp, git, http, http2, irc, ldap, mail, memcached, modbus, mqtt, mysql, ntp,
+               postgresql, quic, redis, rsync, sip, snmp, ssh, syslog, telnet, tftp, tls)
 
 MODULES = [
     http,
@@ -24,4 +24,14 @@ MODULES = [
     ldap,
     ntp,
     snmp,
+    quic,
+    modbus,
+    coap,
+    sip,
+    tftp,
+    telnet,
+    irc,
+    git,
+    rsync,
+    syslog,
 ]

@@ -1,0 +1,1 @@
+"""Small real-library servers and clients run as separate processes by the modules."""
