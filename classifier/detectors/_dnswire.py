@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 MORE_NEEDED = "more"
@@ -30,6 +31,7 @@ class Message:
     qtype: int | None
     qclass: int | None
     raw_labels: list
+    exact: bool = False     # every section parsed and the last record ends the message
 
 
 def _name(msg: bytes, pos: int, depth: int = 0):
@@ -61,11 +63,13 @@ def _name(msg: bytes, pos: int, depth: int = 0):
         pos += 1 + n
 
 
+_HDR = struct.Struct(">HHHHHH")
+
+
 def parse(msg: bytes):
     if len(msg) < 12:
         return MORE_NEEDED
-    flags = int.from_bytes(msg[2:4], "big")
-    qd, an, ns, ar = (int.from_bytes(msg[i:i + 2], "big") for i in (4, 6, 8, 10))
+    txid, flags, qd, an, ns, ar = _HDR.unpack_from(msg)
     opcode = (flags >> 11) & 0xF
     if opcode not in (0, 1, 2, 4, 5, 6, 7, 8, 9):
         return None                      # opcode 3 and 10-15 are unassigned
@@ -93,9 +97,9 @@ def parse(msg: bytes):
             return None                  # IN, CH, HS, NONE, ANY (mDNS sets the top bit)
         if qtype == 0 or 128 <= qtype < 249:
             return None
-        if not all(_label_ok(l) for l in labels):
-            return None
-        qname = ".".join(l.decode("latin-1") for l in labels)
+        if b"" in labels:
+            return None                  # empty labels end a name; they cannot sit inside
+        qname = b".".join(labels).decode("latin-1")
         if opcode >= 6 and not _netbios_name(labels):
             return None                  # opcodes 6-9 exist only in NetBIOS NS (RFC 1002)
     elif not response and opcode != 1:
@@ -110,17 +114,33 @@ def parse(msg: bytes):
             return MORE_NEEDED
         except ValueError:
             return None
-        if not labels or not all(_label_ok(l) for l in labels):
+        if not labels or b"" in labels:
             return None
-        qname = ".".join(l.decode("latin-1") for l in labels)
-    return Message(int.from_bytes(msg[0:2], "big"), response, opcode, flags & 0xF,
-                   qd, an, ns, ar, qname, qtype, qclass, labels)
+        qname = b".".join(labels).decode("latin-1")
+    return Message(txid, response, opcode, flags & 0xF,
+                   qd, an, ns, ar, qname, qtype, qclass, labels,
+                   _sections_exact(msg, qd, an + ns + ar))
 
 
-def _label_ok(label: bytes) -> bool:
-    # Labels are binary-safe on the wire (RFC 2181 11): resolvers forward names with
-    # control characters, so only emptiness is rejected; structure does the filtering.
-    return bool(label)
+def _sections_exact(msg: bytes, qd: int, rrs: int) -> bool:
+    """True when all questions and resource records parse and the last one ends
+    exactly at the end of the message: random bytes essentially never do that."""
+    pos = 12
+    try:
+        for _ in range(qd):
+            _, pos = _name(msg, pos)
+            pos += 4
+        for _ in range(rrs):
+            _, pos = _name(msg, pos)
+            if pos + 10 > len(msg):
+                return False
+            pos += 10 + int.from_bytes(msg[pos + 8:pos + 10], "big")
+    except (IndexError, ValueError):
+        return False
+    return pos == len(msg)
+
+# Labels are binary-safe on the wire (RFC 2181 11): resolvers forward names with control
+# characters, so label bytes are not filtered; the message structure does the filtering.
 
 
 def _netbios_name(labels) -> bool:

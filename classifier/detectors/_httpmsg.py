@@ -45,20 +45,37 @@ def parse(data: bytes, max_line: int = 8192):
             return None
         msg = Message("response", None, None, m.group(1).decode(),
                       f"{m.group(2).decode()}.{m.group(3).decode()}", int(m.group(4)), {})
-    # Headers: read what is complete; a header block cut by the budget is fine.
-    pos = end + 1
-    while pos < len(data):
-        nl = data.find(b"\n", pos)
-        if nl < 0:
-            break
-        h = data[pos:nl].rstrip(b"\r")
-        if not h:
-            break
+    # Headers: read the complete lines; a header block cut by the budget is fine.
+    block = data[end + 1:]
+    stop = block.find(b"\r\n\r\n")
+    if stop >= 0:
+        block = block[:stop]
+    lines = block.split(b"\n")
+    if stop < 0 and lines:
+        lines.pop()                        # the last piece may be a cut line
+    headers = msg.headers
+    for h in lines:
         k, sep, v = h.partition(b":")
-        if sep and k and b" " not in k:
-            msg.headers.setdefault(k.decode("latin-1").lower(), v.strip().decode("latin-1")[:256])
-        pos = nl + 1
+        if not sep:
+            if h.strip():
+                continue
+            break
+        if k and b" " not in k:
+            k = k.decode("latin-1").lower()
+            if k not in headers:
+                headers[k] = v.strip().decode("latin-1")[:256]
     return msg
+
+
+def cached_parse(state: dict, data: bytes):
+    """parse() memoised in the flow's shared state: the five HTTP-syntax detectors
+    read the same bytes, so they share one parse (the entry keeps data alive, so its
+    id cannot be reused while cached)."""
+    key = ("_httpmsg", id(data))
+    hit = state.get(key)
+    if hit is None:
+        hit = state[key] = (data, parse(data))
+    return hit[1]
 
 
 def first_message(view, proto: str):

@@ -15,7 +15,10 @@ Rules (also in docs/protocols.md):
   detector listed earlier in ``registry.DETECTORS`` wins, because that list is ordered
   from most to least specific (a protocol that rides on or imitates another, such as
   rtsp/sip/ssdp imitating HTTP syntax, comes before the generic one).  Every loser is
-  recorded in ``Label.conflicts``.
+  recorded in ``Label.conflicts``.  Candidates are probed in registry order and the
+  engine stops at the first MATCH of confidence 1.0: no later detector could win
+  (at best it ties and loses the tie-break), so ``conflicts`` lists the matches among
+  the detectors actually probed.
 * Expectations (ftp-data).  The ftp detector extracts the endpoints announced INSIDE the
   control channel payload (PASV/EPSV replies, PORT/EPRT commands).  ``classify_many``
   registers them and labels a later flow ``ftp-data`` when its endpoint equals an
@@ -54,12 +57,14 @@ class Label:
 
 class FlowSession:
     """Per-flow engine state for incremental classification: the set of excluded
-    detectors (said NO_MATCH) and each detector's private scratch dict."""
+    detectors (said NO_MATCH) and the flow's scratch dict, handed to every probe as
+    ``state``; a detector keys its entries by its own name, or by a shared parser's
+    name when several detectors reuse one parse (the DNS family)."""
     __slots__ = ("excluded", "states", "done")
 
     def __init__(self) -> None:
         self.excluded: set[str] = set()
-        self.states: dict[str, dict] = {}
+        self.states: dict = {}
         self.done: Label | None = None
 
 
@@ -71,6 +76,17 @@ def _firsts(flow, direction: int) -> list[int]:
         return [d[0] for d in dg[:3] if d]
     data = flow.payload_s2c if direction else flow.payload_c2s
     return [data[0]] if data else []
+
+
+def _data_packets(flow, direction: int) -> int:
+    """Data packets (UDP: datagrams) of a direction among those the flow lists."""
+    if flow.transport == "udp" and (flow.datagrams_c2s or flow.datagrams_s2c):
+        return len(flow.datagrams_s2c if direction else flow.datagrams_c2s)
+    n = 0
+    for d, sz in zip(flow.pkt_dirs, flow.pkt_sizes):
+        if d == direction and sz:
+            n += 1
+    return n
 
 
 def _packet_byte_cap(flow, direction: int, max_packets: int) -> int | None:
@@ -86,9 +102,16 @@ def _packet_byte_cap(flow, direction: int, max_packets: int) -> int | None:
     return None
 
 
-def budget_view(flow, max_bytes: int, max_packets: int):
+def budget_view(flow, max_bytes: int, max_packets: int, shape=None):
     """The flow as a detector with this budget may see it (the flow itself when the
-    budget cuts nothing, so the common case allocates nothing)."""
+    budget cuts nothing, so the common case allocates nothing).  ``shape`` is the
+    precomputed (bytes c2s, bytes s2c, packets c2s, packets s2c) of the flow."""
+    if shape is None:
+        shape = (len(flow.payload_c2s), len(flow.payload_s2c),
+                 _data_packets(flow, 0), _data_packets(flow, 1))
+    lc, ls, nc, ns = shape
+    if lc <= max_bytes and ls <= max_bytes and nc <= max_packets and ns <= max_packets:
+        return flow
     if flow.transport == "udp" and (flow.datagrams_c2s or flow.datagrams_s2c):
         out = []
         for dg in (flow.datagrams_c2s, flow.datagrams_s2c):
@@ -99,20 +122,16 @@ def budget_view(flow, max_bytes: int, max_packets: int):
                 kept.append(d[:room])
                 room -= len(d)
             out.append(kept)
-        if (len(out[0]) == len(flow.datagrams_c2s) and len(out[1]) == len(flow.datagrams_s2c)
-                and len(flow.payload_c2s) <= max_bytes and len(flow.payload_s2c) <= max_bytes):
-            return flow
         return FlowView("udp", b"".join(out[0]), b"".join(out[1]), out[0], out[1],
                         flow.pkt_dirs, flow.pkt_sizes)
     caps = []
-    for direction, data in ((0, flow.payload_c2s), (1, flow.payload_s2c)):
+    for direction, n in ((0, nc), (1, ns)):
         cap = max_bytes
-        pc = _packet_byte_cap(flow, direction, max_packets) if flow.pkt_sizes else None
-        if pc is not None and pc < cap:
-            cap = pc
+        if n > max_packets:
+            pc = _packet_byte_cap(flow, direction, max_packets)
+            if pc is not None and pc < cap:
+                cap = pc
         caps.append(cap)
-    if len(flow.payload_c2s) <= caps[0] and len(flow.payload_s2c) <= caps[1]:
-        return flow
     return FlowView(flow.transport, flow.payload_c2s[:caps[0]], flow.payload_s2c[:caps[1]],
                     (), (), flow.pkt_dirs, flow.pkt_sizes)
 
@@ -144,71 +163,90 @@ class Engine:
                         table[b].append(i)
             self._any[t] = always
             self._by_byte[t] = (c2s, s2c)
+        # Per registry position: what the hot loop needs, without attribute lookups.
+        self._plan = [(s.name, s.probe, (s.max_bytes, s.max_packets)) for s in self.specs]
+        self._memo: dict = {}
 
-    def candidates(self, flow) -> list[int]:
+    def candidates(self, flow) -> tuple[int, ...]:
         """Registry positions of the detectors the prefilter lets through."""
         t = flow.transport
         if t not in self._any:
-            return []
-        firsts = set(_firsts(flow, 0)) | set(_firsts(flow, 1))
+            return ()
+        firsts = _firsts(flow, 0) + _firsts(flow, 1)
         if not firsts:
-            return []
+            return ()
+        key = (t, frozenset(firsts))
+        cached = self._memo.get(key)
+        if cached is not None:
+            return cached
         c2s, s2c = self._by_byte[t]
         cand = set(self._any[t])
         # A direction's hint is checked against BOTH directions' first bytes: without a
         # SYN the "client" may really be the server (captures starting mid-stream).
-        for b in firsts:
+        for b in key[1]:
             cand.update(c2s[b])
             cand.update(s2c[b])
-        return sorted(cand)
+        out = tuple(sorted(cand))
+        if len(self._memo) < 65536:
+            self._memo[key] = out
+        return out
 
     def classify(self, flow, session: FlowSession | None = None) -> Label:
         if session is None:
             session = FlowSession()
         elif session.done is not None:
             return session.done
-        label = Label(None)
-        views: dict[tuple[int, int], Any] = {}
-        best = None          # (confidence, -position, Result)
+        cands = self.candidates(flow)
+        if not cands:
+            return Label(None)
+        shape = (len(flow.payload_c2s), len(flow.payload_s2c),
+                 _data_packets(flow, 0), _data_packets(flow, 1))
+        views = {}
+        best = None          # (confidence, Result)
         losers = []
-        for i in self.candidates(flow):
-            spec = self.specs[i]
-            if spec.name in session.excluded:
+        pending = []
+        errors = []
+        tried = []
+        excluded = session.excluded
+        state = session.states
+        MATCH, MORE_ = Verdict.MATCH, Verdict.NEED_MORE
+        for i in cands:
+            name, probe, key = self._plan[i]
+            if name in excluded:
                 continue
-            key = (spec.max_bytes, spec.max_packets)
             view = views.get(key)
             if view is None:
-                view = views[key] = budget_view(flow, *key)
-            state = session.states.get(spec.name)
-            if state is None:
-                state = session.states[spec.name] = {}
-            label.tried.append(spec.name)
+                view = views[key] = budget_view(flow, key[0], key[1], shape)
+            tried.append(name)
             try:
-                r = spec.probe(view, state)
+                r = probe(view, state)
             except Exception as exc:  # a detector bug must not kill the pipeline
-                label.errors.append(f"{spec.name}: {type(exc).__name__}: {exc}")
-                session.excluded.add(spec.name)
+                errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                excluded.add(name)
                 continue
-            if r.verdict == Verdict.MATCH:
-                cand = (r.confidence, -i, r)
-                if best is None or cand[:2] > best[:2]:
+            v = r.verdict
+            if v == MATCH:
+                # Strictly greater: on a tie the earlier (more specific) detector stays.
+                if best is None or r.confidence > best.confidence:
                     if best is not None:
-                        losers.append(best[2])
-                    best = cand
+                        losers.append(best)
+                    best = r
                 else:
                     losers.append(r)
-            elif r.verdict == Verdict.NEED_MORE:
-                label.pending.append(spec.name)
+                if best.confidence >= 1.0:
+                    # Candidates run in registry (specificity) order: a later detector
+                    # could at most tie at 1.0 and lose the tie-break, so stop here.
+                    break
+            elif v == MORE_:
+                pending.append(name)
             else:
-                session.excluded.add(spec.name)
-        if best is not None:
-            r = best[2]
-            label.protocol, label.confidence, label.source = r.protocol, r.confidence, "dpi"
-            label.metadata = dict(r.metadata)
-            label.conflicts = [{"protocol": x.protocol, "confidence": x.confidence}
-                               for x in losers]
-            label.pending = []
-            session.done = label
+                excluded.add(name)
+        if best is None:
+            return Label(None, 0.0, "none", {}, [], tried, pending, errors)
+        label = Label(best.protocol, best.confidence, "dpi", dict(best.metadata),
+                      [{"protocol": x.protocol, "confidence": x.confidence} for x in losers],
+                      tried, [], errors)
+        session.done = label
         return label
 
 

@@ -4,7 +4,7 @@ line ``HTTP/1.x NNN``.  Metadata: method, host, user_agent, uri, status, server.
 from __future__ import annotations
 
 from .base import MORE, NO, DetectorSpec, Prefilter, match
-from ._httpmsg import MORE_NEEDED, parse
+from ._httpmsg import MORE_NEEDED, cached_parse
 
 METHODS = frozenset("GET POST HEAD PUT DELETE OPTIONS PATCH TRACE CONNECT PROPFIND "
                     "PROPPATCH MKCOL COPY MOVE LOCK UNLOCK REPORT SEARCH MKCALENDAR "
@@ -18,7 +18,7 @@ def probe(view, state):
     for d, data in ((0, view.payload_c2s), (1, view.payload_s2c)):
         if not data:
             continue
-        m = parse(data)
+        m = cached_parse(state, data)
         if m == MORE_NEEDED:
             verdicts.append("more")
             continue
@@ -43,7 +43,9 @@ def probe(view, state):
     if "match" in verdicts:
         # A valid HTTP message in one direction and garbage in the other is still HTTP
         # when the garbage is the body of an Upgrade/CONNECT; keep the match.
-        conf = 1.0 if verdicts.count("match") == 2 else 0.9
+        # A request line with a registered method and an HTTP/1.x version is certain;
+        # a status line alone (capture started late) a little less.
+        conf = 1.0 if verdicts.count("match") == 2 or "method" in meta else 0.9
         return match("http", 0.85 if proxied else conf, **meta)
     if "more" in verdicts:
         return MORE

@@ -5,12 +5,12 @@ Metadata: method, target host.
 from __future__ import annotations
 
 from .base import MORE, NO, DetectorSpec, Prefilter, match
-from ._httpmsg import MORE_NEEDED, parse
+from ._httpmsg import MORE_NEEDED, cached_parse
 
 
 def probe(view, state):
     data = view.payload_c2s or view.payload_s2c
-    m = parse(data)
+    m = cached_parse(state, data)
     if m == MORE_NEEDED:
         return MORE
     if m is None or m.kind != "request" or m.proto != "HTTP":

@@ -4,7 +4,7 @@ version token.  Metadata: method, uri, status, user_agent.
 from __future__ import annotations
 
 from .base import MORE, NO, DetectorSpec, Prefilter, match
-from ._httpmsg import MORE_NEEDED, parse
+from ._httpmsg import MORE_NEEDED, cached_parse
 
 
 def probe(view, state):
@@ -12,7 +12,7 @@ def probe(view, state):
     for data in (view.payload_c2s, view.payload_s2c):
         if not data:
             continue
-        m = parse(data)
+        m = cached_parse(state, data)
         if m == MORE_NEEDED:
             more = True
             continue

@@ -4,7 +4,7 @@ Metadata: method, status, user_agent, from/to URIs, call_id.
 from __future__ import annotations
 
 from .base import MORE, NO, DetectorSpec, Prefilter, match
-from ._httpmsg import MORE_NEEDED, parse
+from ._httpmsg import MORE_NEEDED, cached_parse
 
 METHODS = frozenset("INVITE ACK BYE CANCEL REGISTER OPTIONS PRACK SUBSCRIBE NOTIFY "
                     "PUBLISH INFO REFER MESSAGE UPDATE".split())
@@ -24,7 +24,7 @@ def probe(view, state):
         if data in (b"\r\n\r\n", b"\r\n", b"\x00\x00\x00\x00") or \
                 (view.transport == "udp" and len(data) <= 16):
             continue                     # keep-alives (RFC 5626 4.4.1, vendors' "hello")
-        m = parse(data)
+        m = cached_parse(state, data)
         if m == MORE_NEEDED:
             more = True
             continue

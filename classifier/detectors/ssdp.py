@@ -5,13 +5,13 @@ Metadata: method, st/nt, server, user_agent, location.
 from __future__ import annotations
 
 from .base import MORE, NO, DetectorSpec, Prefilter, match
-from ._httpmsg import MORE_NEEDED, parse, udp_messages
+from ._httpmsg import MORE_NEEDED, cached_parse, udp_messages
 
 
 def probe(view, state):
     more = False
     for dg in udp_messages(view):
-        m = parse(dg)
+        m = cached_parse(state, dg)
         if m == MORE_NEEDED:
             more = True
             continue

@@ -22,7 +22,8 @@ def parse(msg: bytes):
     pri = int(m.group(1))
     if pri > 191 or (len(m.group(1)) > 1 and m.group(1)[0] == 0x30):
         return None                       # PRI has no leading zeros (RFC 5424 6.2.1)
-    rest = msg[m.end():m.end() + 64]
+    # Some senders (Python's SysLogHandler) end the message with a NUL.
+    rest = msg[m.end():m.end() + 65].rstrip(b"\x00")[:64]
     if len(rest) < 4:
         return MORE
     # Text must be printable up to the first line end (the body may be UTF-8).

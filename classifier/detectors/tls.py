@@ -85,6 +85,8 @@ def parse_direction(data: bytes):
     meta = parse_hello(hs[0], hs[4:4 + hlen])
     if meta is None:
         return "no", None
+    # A hello parsed to its announced end is as certain as two directions agreeing.
+    meta["_complete"] = len(hs) >= 4 + hlen
     return "match", meta
 
 
@@ -105,7 +107,8 @@ def probe(view, state):
                 meta["version"] = m.get("version")
                 if "alpn" in m:
                     meta["alpn_selected"] = m["alpn"][0] if m["alpn"] else None
-        return match("tls", 1.0 if c_v == s_v == "match" else 0.95, **meta)
+        complete = any(m and m.get("_complete") for m in (c_m, s_m))
+        return match("tls", 1.0 if c_v == s_v == "match" or complete else 0.95, **meta)
     if "chain" in (c_v, s_v) and "more" not in (c_v, s_v):
         return match("tls", 0.75, midstream=True)
     if "more" in (c_v, s_v):
