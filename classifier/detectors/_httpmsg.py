@@ -9,7 +9,7 @@ import re
 MORE_NEEDED = "more"
 _REQ = re.compile(rb"([A-Z][A-Z_-]{1,19}) (\S{1,8000}) ([A-Z]{3,5})/(\d)\.(\d)$")
 _RESP = re.compile(rb"([A-Z]{3,5})/(\d)\.(\d) (\d{3})(?: .*)?$")
-_TOKEN_START = re.compile(rb"[A-Z]{1,20}([ /]|$)")
+_TOKEN_START = re.compile(rb"[A-Z][A-Z_-]{0,19}([ /]|$)")
 
 
 class Message:

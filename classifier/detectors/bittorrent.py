@@ -52,6 +52,11 @@ def _udp(view):
         return NO if first.endswith(b"e") or len(first) > 64 else MORE
     cid = _utp(first)
     if cid is None:
+        # A uTP header is 20 bytes; a shorter prefix with a valid type/version byte and
+        # extension byte may still become one.
+        if len(first) < 20 and first[0] & 0x0F == 1 and first[0] >> 4 <= 4 \
+                and (len(first) < 2 or first[1] <= 3):
+            return MORE
         return NO
     # uTP: the SYN (type 4) carries connection id X, the peer answers with X as well;
     # data packets use X+1 one way, X the other.

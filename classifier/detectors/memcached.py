@@ -18,6 +18,8 @@ _REPLY = re.compile(rb"(VALUE \S+ \d+ \d+|STORED|NOT_STORED|EXISTS|NOT_FOUND|END
 
 
 def _text(c: bytes, s: bytes):
+    if s and b"\n" not in s and len(s) < 64:
+        s = b""                            # the reply is still arriving: judge c alone
     m = _CMD.match(c)
     if m is None:
         if b"\r\n" in c[:320] or len(c) > 320:

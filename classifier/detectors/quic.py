@@ -223,6 +223,8 @@ def probe(view, state):
                 continue
             hdr = parse_long(dg)
             if hdr is None:
+                if dg[0] & 0x80 and len(dg) < 7:
+                    return MORE             # a long header cut before its CID lengths
                 if dg[0] & 0x80:
                     return NO               # long-header bit set but malformed header
                 continue                    # short header: says nothing alone

@@ -23,7 +23,8 @@ def probe(view, state):
             continue
         if data in (b"\r\n\r\n", b"\r\n", b"\x00\x00\x00\x00") or \
                 (view.transport == "udp" and len(data) <= 16):
-            continue                     # keep-alives (RFC 5626 4.4.1, vendors' "hello")
+            more = True                  # keep-alives (RFC 5626 4.4.1, vendors' "hello"):
+            continue                     # say nothing, wait for a real message
         m = cached_parse(state, data)
         if m == MORE_NEEDED:
             more = True

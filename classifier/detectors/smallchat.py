@@ -38,7 +38,8 @@ def probe(view, state):
     for dg in dgs:
         offs = _offsets(dg)
         if not offs:
-            return NO if len(dg) >= 3 else MORE
+            # Cut by the byte budget before the type field could appear: wait.
+            return NO if len(dg) >= MAX_OFFSET + 3 else MORE
         common = offs if common is None else common & offs
         if not common:
             return NO                      # the type sits at one fixed offset

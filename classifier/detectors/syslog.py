@@ -18,7 +18,8 @@ def parse(msg: bytes):
         return MORE if re.match(rb"(\d{1,5} ?)?<?\d{0,3}>?$", msg) else None
     m = _PRI.match(msg)
     if not m:
-        return None
+        # Still inside the "NNN <PRI>" prefix: wait for the closing bracket.
+        return MORE if re.fullmatch(rb"(\d{1,5} )?<\d{0,3}|\d{1,5} ?", msg) else None
     pri = int(m.group(1))
     if pri > 191 or (len(m.group(1)) > 1 and m.group(1)[0] == 0x30):
         return None                       # PRI has no leading zeros (RFC 5424 6.2.1)

@@ -1,0 +1,7 @@
+"""Detector tests: make the helpers beside this file importable (fixtures, dpkt_flows)."""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
