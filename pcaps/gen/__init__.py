@@ -5,8 +5,9 @@ module replaces exactly those captures), MODES (port modes it runs in) and run(c
 The registry is explicit: adding a protocol is one module and one line here.
 """
 
-from . import (coap, dns, ftp, git, http, http2, irc, ldap, mail, memcached, modbus, mqtt, mysql, ntp,
-               postgresql, quic, redis, rsync, sip, snmp, ssh, syslog, telnet, tftp, tls)
+from . import (amqp, coap, dns, ftp, git, http, http2, irc, ldap, mail, memcached, modbus, mqtt, mysql,
+               ntp, postgresql, quic, redis, rsync, sip, smb, snmp, ssh, stun, syslog, telnet, tftp, tls, xmpp,
+               zookeeper)
 
 MODULES = [
     http,
@@ -34,4 +35,9 @@ MODULES = [
     git,
     rsync,
     syslog,
+    stun,
+    amqp,
+    zookeeper,
+    xmpp,
+    smb,
 ]

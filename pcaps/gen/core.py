@@ -321,6 +321,11 @@ def _become_subreaper():
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
+def _short(argv) -> str:
+    text = argv if isinstance(argv, str) else cmd(argv)
+    return text if len(text) < 240 else text[:200] + " ..."
+
+
 class Ctx:
     """Per-run state handed to every protocol module."""
 
@@ -466,7 +471,7 @@ class Ctx:
         full_env = dict(os.environ)
         if env:
             full_env.update(env)
-        log("  $", argv if shell else " ".join(map(str, argv)))
+        log("  $", _short(argv))
         p = subprocess.Popen(argv, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env,
                              cwd=cwd, user=user, shell=shell, start_new_session=True)
@@ -478,10 +483,10 @@ class Ctx:
                 os.killpg(p.pid, signal.SIGKILL)
             out, err = p.communicate()
             if check:
-                raise ExchangeFailed(f"client timed out: {argv}\n{err.decode(errors='replace')[-800:]}")
+                raise ExchangeFailed(f"client timed out: {_short(argv)}\n{err.decode(errors='replace')[-800:]}")
         res = subprocess.CompletedProcess(argv, p.returncode, out, err)
         if check and p.returncode != 0:
-            raise ExchangeFailed(f"client failed rc={p.returncode}: {argv}\n"
+            raise ExchangeFailed(f"client failed rc={p.returncode}: {_short(argv)}\n"
                                  f"{err.decode(errors='replace')[-800:]}{out.decode(errors='replace')[-400:]}")
         return res
 
