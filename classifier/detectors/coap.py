@@ -7,6 +7,9 @@ from __future__ import annotations
 from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
 
 TYPES = ("CON", "NON", "ACK", "RST")
+# Registered option numbers (RFC 7252 12.2, 7641, 7959, 8613, 9175).
+OPTIONS = frozenset((1, 3, 4, 5, 6, 7, 8, 9, 11, 12, 14, 15, 17, 20, 23, 27, 28, 35, 39,
+                     60, 258, 292, 2049, 2050, 2051, 2052))
 CODES = frozenset([0] + [(0 << 5) | d for d in range(1, 8)]
                   + [(2 << 5) | d for d in (1, 2, 3, 4, 5, 31)]
                   + [(4 << 5) | d for d in (0, 1, 2, 3, 4, 5, 6, 8, 12, 13, 15, 29)]
@@ -27,7 +30,7 @@ def parse(dg: bytes):
         return None                       # only registered codes (RFC 7252 12.1, 7959, 8132)
     if code == 0 and (tkl or len(dg) != 4):
         return None                       # the Empty message is exactly 4 bytes
-    pos, opt, path = 4 + tkl, 0, []
+    pos, opt, path, unknown, texts = 4 + tkl, 0, [], 0, 0
     while pos < len(dg):
         b = dg[pos]
         if b == 0xFF:
@@ -49,11 +52,16 @@ def parse(dg: bytes):
         if pos + length > len(dg):
             return None
         opt += delta
+        if opt not in OPTIONS:
+            unknown += 1
+        if length and all(32 <= b < 127 for b in dg[pos:pos + length]):
+            texts += 1
         if opt == 11:
             path.append(dec(dg[pos:pos + length]))
         pos += length
     return {"type": TYPES[(dg[0] >> 4) & 3], "code": f"{cls}.{detail:02d}",
-            "uri_path": "/".join(path) if path else None}
+            "uri_path": "/".join(path) if path else None, "_unknown": unknown, "_texts": texts,
+            "_options": opt > 0}
 
 
 def probe(view, state):
@@ -75,9 +83,14 @@ def probe(view, state):
     if meta is None:
         return MORE
     # A 4-byte header is little evidence; a request with a Uri-Path or a request and
-    # its response make it certain.
+    # its response make it certain.  A lone datagram must at least use only
+    # registered option numbers, and some, or carry two or more text options (paths,
+    # hosts, queries): random bytes rarely manage either.
+    if n < 2 and (meta["_unknown"] or not meta["_options"]) and meta["_texts"] < 2:
+        return MORE
     conf = 0.95 if meta.get("uri_path") or n >= 2 else 0.7
-    return match("coap", conf, **{k: v for k, v in meta.items() if v is not None})
+    return match("coap", conf, **{k: v for k, v in meta.items()
+                                  if v is not None and not k.startswith("_")})
 
 
 SPEC = DetectorSpec(name="coap", transports=("udp",), probe=probe, max_bytes=2048,

@@ -48,6 +48,10 @@ def parse(dg: bytes):
         return None                       # 0 = kiss/unspecified, 16 = unsynchronised
     if 17 < poll < 0xF0 and poll != 0:
         return None                       # log2 seconds: small, rarely negative
+    # Root delay and root dispersion are 16.16 fixed-point seconds: real clocks report
+    # well under 256 s; random bytes would need two leading zero bytes by chance.
+    if dg[4] or dg[8]:
+        return None
     return {"version": ver, "mode": MODES[mode], "stratum": stratum}
 
 

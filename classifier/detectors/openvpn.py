@@ -73,10 +73,19 @@ def probe(view, state):
                 return match("openvpn", 1.0, opcode=first_c[0] >> 3, hmac_size=layout)
     if first_s is None:
         return MORE
-    # tls-crypt encrypts the ack array; only the opcodes and lengths remain.
-    if first_s and first_s[0] >> 3 in RESET_SERVER and 40 <= len(first_c) <= 400:
-        return match("openvpn", 0.8, opcode=first_c[0] >> 3)
+    # tls-crypt encrypts the ack array; what stays clear is opcode, session id, packet
+    # id and a Unix timestamp (offset 13).  Both resets carry a plausible time, and
+    # nearly the same one: random bytes almost never do.
+    if first_s and first_s[0] >> 3 in RESET_SERVER and 40 <= len(first_c) <= 400 \
+            and len(first_s) >= 17:
+        tc = int.from_bytes(first_c[13:17], "big")
+        ts = int.from_bytes(first_s[13:17], "big")
+        if _PLAUSIBLE_TIME[0] <= tc <= _PLAUSIBLE_TIME[1] and abs(tc - ts) <= 2 * 86400:
+            return match("openvpn", 0.8, opcode=first_c[0] >> 3, tls_crypt=True)
     return NO
+
+
+_PLAUSIBLE_TIME = (1104537600, 2208988800)      # 2005-01-01 .. 2040-01-01 UTC
 
 
 SPEC = DetectorSpec(name="openvpn", transports=("udp", "tcp"), probe=probe, max_bytes=2048,

@@ -1,0 +1,156 @@
+"""Near misses: one protocol's bytes fed to every other probe, look-alike strings in
+the wrong place, and random blobs.  Each case asserts that nobody claims the bytes."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from classifier.detectors import registry
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, hx
+
+ENGINE = Engine()
+SPECS = [s for s in registry.SPECS if s.probe]
+
+# Overlaps that exist by design and are settled by the engine's conflict rule: a proxy
+# request is valid HTTP syntax too (http-proxy wins on confidence, http is recorded).
+BY_DESIGN = {("http-proxy-connect", "http")}
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=[f.id for f in FIXTURES])
+def test_other_probes_reject_this_protocol(fx):
+    claimed = []
+    for spec in SPECS:
+        if spec.name == fx.proto or fx.view.transport not in spec.transports:
+            continue
+        if (fx.id, spec.name) in BY_DESIGN:
+            continue
+        r = spec.probe(fx.view, {})
+        if r.verdict == Verdict.MATCH:
+            claimed.append(spec.name)
+    assert claimed == []
+
+
+def test_by_design_overlap_is_resolved_and_recorded():
+    fx = next(f for f in FIXTURES if f.id == "http-proxy-connect")
+    label = ENGINE.classify(fx.view)
+    assert label.protocol == "http-proxy"
+    assert {"protocol": "http", "confidence": 0.85} in label.conflicts
+
+
+T, U = FlowView.tcp, (lambda *d: FlowView.udp(list(d)))
+
+# (probe that must NOT match, view, why it is a near miss)
+NEAR_MISSES = [
+    ("http", T(b"SSH-2.0-OpenSSH_9.2 HTTP/1.1\r\n"), "HTTP/1.1 inside an SSH banner"),
+    ("http", T(b"GET / RTSP/1.0\r\nCSeq: 1\r\n\r\n"), "RTSP version token"),
+    ("http", T(b"INVITE sip:bob@example.com SIP/2.0\r\n\r\n"), "SIP request line"),
+    ("http", T(b"FOO / HTTP/1.1\r\n\r\n"), "unregistered method"),
+    ("http", T(b"GET /index.html\r\n"), "HTTP/0.9-style line without a version"),
+    ("http", T(b"\x16\x03\x01\x00\x05GET / HTTP/1.1\r\n"), "HTTP text inside a TLS record"),
+    ("ssdp", U(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"), "plain HTTP over UDP is not SSDP"),
+    ("rtsp", T(b"GET / HTTP/1.1\r\n\r\n"), "HTTP is not RTSP"),
+    ("sip", U(b"HTTP/1.1 200 OK\r\n\r\n"), "HTTP status line"),
+    ("http-proxy", T(b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n"), "origin-form request"),
+    ("http2", T(b"PRI * HTTP/1.1\r\n\r\n"), "wrong preface version"),
+    ("ssh", T(b"SSH-3.0-foo\r\n"), "unknown SSH protocol version"),
+    ("ssh", T(b"SSH-2.0\r\n"), "version without software part"),
+    ("tls", T(hx("1603010000")), "zero-length handshake record"),
+    ("tls", T(hx("16030100cd" "0b000100")), "handshake record starting with Certificate... "
+                                              "alone, then garbage"),
+    ("tls", T(hx("1605010005") + b"hello"), "record version major 5"),
+    ("tls", T(hx("16030100ff" "01000005" "0303")), "hello too short for its random"),
+    ("quic", U(hx("c0deadbeef0000") + bytes(1200)), "unknown version in a long header"),
+    ("dns", U(hx("1234" "0100" "0000 0000 0000 0000")), "header without any record"),
+    ("dns", U(hx("1234" "1900" "0001 0000 0000 0000" "0378787800" "00010001")), "opcode 3"),
+    ("dns", U(hx("1234" "0100" "0001 0000 0000 0000" "0378787800" "0001" "0009")), "qclass 9"),
+    ("dns", T(hx("0005") + hx("1234010000")), "TCP length prefix below a DNS header"),
+    ("mdns", U(hx("1234" "0100" "0001 0000 0000 0000" "076578616d706c6503636f6d00" "00010001")),
+     "unicast DNS query for example.com"),
+    ("llmnr", U(hx("1234" "0100" "0001 0000 0000 0000" "076578616d706c6503636f6d00" "00010001")),
+     "multi-label name"),
+    ("netbios-ns", U(hx("1234" "0100" "0001 0000 0000 0000" "0378787800" "00200001")),
+     "NB query without an encoded name"),
+    ("ftp", T(b"EHLO me\r\n", b"220 mail.example.com ESMTP Postfix\r\n"), "SMTP greeting"),
+    ("smtp", T(b"USER anonymous\r\n", b"220 ProFTPD FTP server\r\n"), "FTP greeting"),
+    ("pop3", T(b"*1\r\n$4\r\nPING\r\n", b"+OK\r\n"), "Redis +OK reply"),
+    ("imap", T(b"", b"* 1 FETCH (FLAGS)\r\n"), "untagged response that is not a greeting"),
+    ("mysql", T(b"", hx("0a00000000") + b"5.7"), "sequence id 0 but no version dot"),
+    ("postgresql", T(hx("00000008" "04d21631")), "unknown request code 80877105"),
+    ("postgresql", T(hx("0000001000030000") + b"database\x00x\x00\x00"), "startup without user"),
+    ("redis", T(b"*1\r\n$4\r\n1234\r\n"), "command name not alphabetic"),
+    ("mongodb", T(hx("2a000000" "01000000" "00000000" "01000000") + bytes(26)),
+     "a client never sends OP_REPLY"),
+    ("mqtt", T(hx("100c0004") + b"MQTX" + hx("0402003c0000")), "wrong protocol name"),
+    ("mqtt", T(hx("100c0004") + b"MQTT" + hx("0902003c0000")), "protocol level 9"),
+    ("amqp", T(b"AMQP\x09\x09\x09\x09"), "unpublished protocol id"),
+    ("zookeeper", T(hx("0000002c" "00000001") + bytes(40)), "protocol version 1"),
+    ("git", T(b"0032git-upload-pack"), "pkt-line length larger than the data? no: prefix"),
+    ("rsync", T(b"@RSYNCX: 30.0\n"), "wrong magic"),
+    ("socks", T(hx("0500")), "SOCKS5 greeting with zero methods"),
+    ("socks", T(hx("05020001"), hx("0502")), "server picks a method never offered"),
+    ("bittorrent", T(b"\x13BitTorrent protocoX"), "one byte off"),
+    ("wireguard", U(hx("01000000") + bytes(100)), "initiation of the wrong size"),
+    ("wireguard", U(hx("01000100") + bytes(144)), "non-zero reserved byte"),
+    ("openvpn", U(hx("38") + bytes(60), hx("40") + bytes(60)), "resets with no session or time"),
+    ("ike", U(bytes(8) + bytes(20)), "zero initiator SPI"),
+    ("stun", U(hx("0001" "0004" "2112a442") + bytes(12) + hx("0000")), "attribute overruns"),
+    ("stun", T(hx("0101000000000000") + bytes(12)), "classic STUN over TCP (no cookie)"),
+    ("radius", U(hx("01" "01" "0030") + bytes(20)), "length field larger than the datagram"),
+    ("snmp", U(hx("3009" "020105" "0403") + b"pub"), "version 5"),
+    ("ldap", T(hx("3005" "0201ff" "6000")), "negative message id"),
+    ("kerberos", U(hx("6a0a" "3008" "a103020104" "a200")), "pvno 4"),
+    ("dhcp", U(hx("01010600") + bytes(232) + hx("00000000")), "BOOTP without magic cookie"),
+    ("dhcpv6", U(hx("01123456" "00060002" "0017")), "option list without any identifier"),
+    ("ntp", U(hx("e3000000") + bytes(43)), "a valid first byte but 47 bytes, not 48"),
+    ("tftp", U(hx("0001") + b"file\x00binary\x00"), "unknown transfer mode"),
+    ("coap", U(hx("4fff0000")), "token length 15"),
+    ("coap", U(hx("40cc0000")), "unregistered code 6.12"),
+    ("rtcp", U(hx("80c80006") + bytes(4)), "length runs past the datagram"),
+    ("rtp", U(hx("80000001") + bytes(4) + hx("00000001") + bytes(4),
+              hx("80000002") + bytes(4) + hx("00000002") + bytes(4)),
+     "the SSRC changes from one packet to the next"),
+    ("rtmp", T(hx("0300000b06e00000000000")), "a complete TPKT frame (S7/RDP), not RTMP"),
+    ("rdp", T(hx("0300001611e00000000100c1020100c2020102c0010a")), "S7comm COTP CR with TSAPs"),
+    ("vnc", T(b"", b"RFB 3.8\n"), "malformed version"),
+    ("smb", T(hx("00000010ff534d43") + bytes(8)), "wrong protocol id"),
+    ("netbios-ssn", T(hx("81000010") + bytes(16)), "session request of the wrong size"),
+    ("netbios-dgm", U(hx("1000") + bytes(10)), "flags with reserved bits? no: too short header"),
+    ("bgp", T(b"\xff" * 16 + hx("001306")), "message type 6"),
+    ("dnp3", T(hx("05640ac4040003000000")), "header CRC does not verify"),
+    ("iec104", T(hx("680408000000")), "U-format with an unknown function"),
+    ("modbus", T(hx("00010001000601030000000a")), "protocol id 1"),
+    ("syslog", U(b"<999>too large a PRI"), "PRI above 191"),
+    ("syslog", U(b"<013>leading zero"), "PRI with a leading zero"),
+    ("telnet", T(hx("fffa18")), "sub-negotiation never closed... prefix only"),
+    ("xmpp", T(b"<?xml version='1.0'?><stream:stream xmlns='urn:other'>"), "other XML stream"),
+    ("irc", T(b"HELLO world\r\n"), "free text"),
+    ("memcached", T(b"set k 0 0\r\n"), "storage command missing its byte count"),
+    ("mssql-tds", T(hx("04010008000001 00".replace(" ", ""))), "server response sent by a client"),
+    ("slp", U(hx("0201" "000010" "ffff" "000000" "1234" "0002") + b"en"), "reserved flag bits set"),
+    ("smallchat", U(b"HELLO there", b"HELP me"), "type-like words inside longer words"),
+    ("dtls", U(hx("16fefd") + bytes(8) + hx("0100") + b"short"), "record longer than datagram"),
+]
+
+
+@pytest.mark.parametrize("proto,view,why", NEAR_MISSES, ids=[f"{p}:{w[:40]}" for p, _, w in NEAR_MISSES])
+def test_near_miss(proto, view, why):
+    spec = next(s for s in SPECS if s.name == proto)
+    assert spec.probe(view, {}).verdict != Verdict.MATCH, why
+
+
+@pytest.mark.parametrize("transport", ["tcp", "udp"])
+def test_random_blobs_are_not_labelled(transport):
+    rng = random.Random(20261121)
+    labelled = []
+    for _ in range(1500):
+        a = rng.randbytes(rng.choice([1, 4, 8, 12, 20, 32, 48, 64, 100, 200, 600, 1300]))
+        b = rng.randbytes(rng.choice([0, 8, 48, 100]))
+        view = FlowView.tcp(a, b) if transport == "tcp" else FlowView.udp([a], [b] if b else [])
+        label = ENGINE.classify(view)
+        if label.protocol is not None:
+            labelled.append((label.protocol, a[:16].hex()))
+    assert labelled == []
