@@ -5,8 +5,8 @@ module replaces exactly those captures), MODES (port modes it runs in) and run(c
 The registry is explicit: adding a protocol is one module and one line here.
 """
 
-from . import (amqp, coap, dns, ftp, git, http, http2, irc, ldap, mail, memcached, modbus, mqtt, mysql,
-               ntp, postgresql, quic, redis, rsync, sip, smb, snmp, ssh, stun, syslog, telnet, tftp, tls, xmpp,
+from . import (amqp, coap, dns, ftp, git, http, http2, irc, ldap, mail, memcached, mismatch, modbus, mqtt, mysql,
+               ntp, postgresql, quic, redis, rsync, sip, smb, snmp, ssh, stun, syslog, telnet, tftp, tls, vnc, xmpp,
                zookeeper)
 
 MODULES = [
@@ -40,4 +40,6 @@ MODULES = [
     zookeeper,
     xmpp,
     smb,
+    vnc,
+    mismatch,
 ]
