@@ -1,0 +1,433 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""portlens fast path: capture reading, L2-L4 decoding, the flow table and payload
+prefix reassembly, in C. Python sees one record per finished flow, in batches.
+
+The Python surface is small: `Capture` (a file or stream being read), `Engine` (the
+flow table fed by a Capture or by live packets) and `record_layout()` (the numpy
+dtype of a flow record). Everything per packet stays in `nogil` C functions.
+"""
+
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
+from posix.unistd cimport close as c_close, sysconf, _SC_PAGESIZE
+from posix.fcntl cimport open as c_open, O_RDONLY
+from posix.mman cimport mmap, munmap, madvise, PROT_READ, MAP_PRIVATE, MAP_FAILED, MADV_SEQUENTIAL
+
+cdef extern from "<sys/mman.h>":
+    int MAP_POPULATE
+
+from flowtypes cimport *
+
+import gzip
+import os
+import stat as _stat
+import sys
+
+include "capfile.pxi"
+include "core.pxi"
+include "decode.pxi"
+include "ipfrag.pxi"
+include "flowtable.pxi"
+
+PAYLOAD_DEFAULT = 4096
+PACKETS_KEPT = NPK
+DATAGRAMS_MAX = MAX_DGRAMS
+
+END_REASONS = ("eof", "idle-timeout", "active-timeout", "closed", "evicted")
+TUNNEL_BITS = ((TUN_4IN4, "4in4"), (TUN_6IN4, "6in4"), (TUN_4IN6, "4in6"), (TUN_6IN6, "6in6"),
+               (TUN_GRE, "gre"), (TUN_GTPU, "gtp-u"), (TUN_VXLAN, "vxlan"))
+STREAM_FLAGS = ((SF_MIDSTREAM, "midstream"), (SF_GAP, "gap"), (SF_TRUNCATED, "truncated"),
+                (SF_OOO_DROPPED, "ooo-dropped"))
+
+
+class CaptureError(Exception):
+    """A capture cannot be read at all (missing, not a capture, empty, ...)."""
+
+
+cdef enum:
+    WINDOW = 64 * 1024 * 1024       # bytes of a regular file mapped at once: bounds RSS
+    CHUNK = 1024 * 1024             # bytes read at once from a stream
+
+cdef const uint8_t EMPTY[1]
+
+
+cdef class Capture:
+    """A capture being read: a regular file through a sliding mmap window, or a
+    stream (`-` for stdin, a pipe, or a gzip-compressed file) through read()."""
+    cdef Src src
+    cdef int fd
+    cdef uint8_t* map
+    cdef size_t maplen
+    cdef uint64_t fsize
+    cdef size_t pagesize
+    cdef readonly bint streaming
+    cdef readonly bint compressed
+    cdef object fh
+    cdef object hold
+    cdef readonly str path
+    cdef public str error
+
+    def __cinit__(self):
+        self.fd = -1
+        self.map = NULL
+        self.src.data = EMPTY
+        self.src.stats = NULL
+
+    def __init__(self, path):
+        cdef int rc
+        cdef Stats scratch
+        memset(&scratch, 0, sizeof(Stats))
+        self.path = str(path)
+        self.error = None
+        self.pagesize = <size_t>sysconf(_SC_PAGESIZE)
+        if self.path == "-":
+            self._open_stream(sys.stdin.buffer)
+        else:
+            try:
+                st = os.stat(self.path)
+            except FileNotFoundError:
+                raise CaptureError("no such file")
+            except PermissionError:
+                raise CaptureError("permission denied")
+            except OSError as e:
+                raise CaptureError(e.strerror or str(e))
+            if _stat.S_ISDIR(st.st_mode):
+                raise CaptureError("is a directory, not a capture file")
+            try:
+                fh = open(self.path, "rb")
+            except OSError as e:
+                raise CaptureError(e.strerror or str(e))
+            if _stat.S_ISREG(st.st_mode):
+                if st.st_size == 0:
+                    fh.close()
+                    raise CaptureError("empty file")
+                head = fh.read(2)
+                if head == b"\x1f\x8b":
+                    fh.seek(0)
+                    self._open_stream(fh)
+                else:
+                    self.fd = os.dup(fh.fileno())
+                    fh.close()
+                    self.fsize = st.st_size
+                    self.src.eof = 0
+                    self.src.need = 24
+                    self._map()
+            else:
+                self._open_stream(fh)           # a FIFO, a character device, /dev/stdin
+        self.src.stats = &scratch
+        while True:
+            rc = src_open_header(&self.src)
+            if rc == RD_NEED:
+                self._refill()
+                continue
+            break
+        self.src.stats = NULL
+        if rc == RD_ERR:
+            msg = self.src.errmsg.decode("utf-8", "replace")
+            if self.src.len == 0 and self.src.base_off == 0:
+                msg = "empty file"
+            self.close()
+            raise CaptureError(msg)
+
+    cdef _open_stream(self, fh):
+        self.streaming = True
+        if hasattr(fh, "peek"):
+            head = fh.peek(2)[:2]
+        else:
+            head = b""
+        if head == b"\x1f\x8b":
+            fh = gzip.GzipFile(fileobj=fh, mode="rb")
+            self.compressed = True
+        self.fh = fh
+        self.hold = b""
+        self.src.data = EMPTY
+        self.src.len = 0
+        self.src.pos = 0
+        self.src.eof = 0
+        self.src.need = 24
+
+    cdef int _map(self) except -1:
+        """Map the window holding data+pos, at least `need` bytes when the file has them."""
+        cdef uint64_t off = self.src.base_off + self.src.pos
+        cdef uint64_t aligned = off & ~(<uint64_t>self.pagesize - 1)
+        cdef uint64_t delta = off - aligned
+        cdef uint64_t want = WINDOW
+        cdef void* m
+        if want < delta + self.src.need:
+            want = delta + self.src.need
+        if aligned + want >= self.fsize:
+            want = self.fsize - aligned
+            self.src.eof = 1
+        if self.map != NULL:
+            munmap(self.map, self.maplen)
+            self.map = NULL
+        self.src.base_off = aligned
+        self.src.pos = delta
+        if want == 0:
+            self.src.data = EMPTY
+            self.src.len = 0
+            return 0
+        with nogil:
+            m = mmap(NULL, want, PROT_READ, MAP_PRIVATE | MAP_POPULATE, self.fd, aligned)
+        if m == MAP_FAILED:
+            raise CaptureError("cannot map the file into memory")
+        madvise(m, want, MADV_SEQUENTIAL)
+        self.map = <uint8_t*>m
+        self.maplen = want
+        self.src.data = self.map
+        self.src.len = want
+        return 0
+
+    cdef int _refill(self) except -1:
+        cdef size_t need, have
+        if self.src.eof:
+            return 0
+        if not self.streaming:
+            return self._map()
+        need = self.src.need
+        if need < CHUNK:
+            need = CHUNK
+        rest = self.hold[self.src.pos:self.src.len] if self.src.len else b""
+        parts = [rest]
+        have = len(rest)
+        try:
+            while have < need:
+                b = self.fh.read(CHUNK)
+                if not b:
+                    self.src.eof = 1
+                    break
+                parts.append(b)
+                have += len(b)
+        except (OSError, EOFError, ValueError) as e:
+            # A damaged gzip stream: keep what was decompressed, then stop at it.
+            self.src.eof = 1
+            self.error = "compressed stream is damaged: %s" % (e,)
+        self.src.base_off += self.src.pos
+        self.hold = b"".join(parts)
+        self.src.data = <const uint8_t*>PyBytes_AS_STRING(self.hold) if have else EMPTY
+        self.src.len = have
+        self.src.pos = 0
+        return 0
+
+    @property
+    def format(self):
+        return {FMT_PCAP: "pcap", FMT_PCAPNG: "pcapng"}.get(self.src.fmt, "unknown")
+
+    @property
+    def records(self):
+        return self.src.recno
+
+    def close(self):
+        if self.map != NULL:
+            munmap(self.map, self.maplen)
+            self.map = NULL
+        if self.fd >= 0:
+            c_close(self.fd)
+            self.fd = -1
+        self.src.data = EMPTY
+        self.src.len = 0
+        if self.fh is not None and self.fh is not sys.stdin.buffer:
+            try:
+                self.fh.close()
+            except Exception:
+                pass
+        self.fh = None
+        self.hold = None
+
+    def __dealloc__(self):
+        if self.map != NULL:
+            munmap(self.map, self.maplen)
+        if self.fd >= 0:
+            c_close(self.fd)
+        free(self.src.ifs)
+
+
+cdef int run_loop(Core* c, Src* s, uint32_t max_records, uint64_t max_arena) noexcept nogil:
+    """The packet loop: read, decode, fold into flows, until a batch is full or the
+    window/input ends."""
+    cdef Raw raw
+    cdef Pkt p
+    cdef int rc
+    while c.nrec < max_records and c.alen < max_arena:
+        rc = src_next(s, &raw)
+        if rc != RD_PKT:
+            return rc
+        c.stats.packets += 1
+        c.stats.bytes += raw.wirelen
+        p.ts = raw.ts
+        p.wirelen = raw.wirelen
+        p.tunnel = 0
+        p.vlan = -1
+        if decode_frame(c, raw.linktype, raw.data, raw.caplen, &p) == DEC_OK:
+            flow_packet(c, &p)
+        if PL_UNLIKELY(c.oom):
+            return RD_ERR
+    return RD_PKT
+
+
+def _seconds(value, name):
+    v = float(value)
+    if not v > 0:
+        raise ValueError("%s must be a positive number of seconds" % name)
+    return <int64_t>(v * 1e9)
+
+
+cdef class Engine:
+    """The flow table. Feed it a Capture with `process` (or live packets with
+    `feed`), collect finished flows with `take`, and call `flush` at end of input."""
+    cdef Core c
+
+    def __cinit__(self):
+        memset(&self.c, 0, sizeof(Core))
+
+    def __init__(self, payload_bytes=4096, udp_datagrams=8, idle_tcp=300.0, idle_udp=120.0,
+                 closed=10.0, active=1800.0, max_flows=65536, max_payload_mem=64 << 20,
+                 decap=True, frag_slots=64, frag_timeout=30.0):
+        if not 0 <= int(payload_bytes) <= 1 << 24:
+            raise ValueError("payload_bytes must be between 0 and 16 MiB")
+        if not 0 <= int(udp_datagrams) <= MAX_DGRAMS:
+            raise ValueError("udp_datagrams must be between 0 and %d" % MAX_DGRAMS)
+        if not 1 <= int(max_flows) <= 1 << 30:
+            raise ValueError("max_flows must be at least 1")
+        if not 1 <= int(frag_slots) <= 1 << 16:
+            raise ValueError("frag_slots must be between 1 and 65536")
+        self.c.cfg.payload_bytes = payload_bytes
+        self.c.cfg.udp_datagrams = udp_datagrams
+        self.c.cfg.idle_tcp = _seconds(idle_tcp, "idle_tcp")
+        self.c.cfg.idle_udp = _seconds(idle_udp, "idle_udp")
+        self.c.cfg.closed = _seconds(closed, "closed")
+        self.c.cfg.active = _seconds(active, "active")
+        self.c.cfg.max_flows = max_flows
+        self.c.cfg.max_payload_mem = max(int(max_payload_mem), int(payload_bytes) * 2)
+        self.c.cfg.decap = 1 if decap else 0
+        self.c.cfg.frag_slots = frag_slots
+        self.c.cfg.frag_timeout = _seconds(frag_timeout, "frag_timeout")
+        if self.c.flows == NULL and table_init(&self.c) != 0:
+            raise MemoryError("cannot allocate the flow table")
+
+    def __dealloc__(self):
+        table_free(&self.c)
+        frag_free_all(&self.c)
+
+    def process(self, Capture cap, uint32_t max_records=1024, uint64_t max_arena=4 << 20):
+        """Read packets until `max_records` flows have finished (or their payload
+        reaches `max_arena` bytes), or the input ends. Returns 0 when a batch is
+        ready and more input remains, 1 at the clean end of input, 2 when reading
+        stopped on damage (`cap.error` says what)."""
+        cdef int rc
+        if cap.src.fmt == 0:
+            raise ValueError("capture is closed")
+        cap.src.stats = &self.c.stats
+        while True:
+            with nogil:
+                rc = run_loop(&self.c, &cap.src, max_records, max_arena)
+            if self.c.oom:
+                raise MemoryError("out of memory in the flow table")
+            if rc == RD_NEED:
+                if cap.src.eof:
+                    # Cannot happen with a consistent parser; fail loudly rather than spin.
+                    cap.error = "internal error: more data requested after end of input"
+                    return 2
+                cap._refill()
+                continue
+            if rc == RD_PKT:
+                return 0
+            if rc == RD_END:
+                return 2 if cap.error else 1
+            cap.error = cap.src.errmsg.decode("utf-8", "replace")
+            return 2
+
+    def feed(self, int64_t ts_ns, int linktype, const uint8_t[::1] frame, uint32_t wirelen=0):
+        """Fold one live packet (from pcapy or any other source) into the table."""
+        cdef Pkt p
+        cdef uint32_t n = frame.shape[0]
+        if n == 0:
+            return
+        self.c.stats.packets += 1
+        self.c.stats.bytes += wirelen if wirelen > n else n
+        p.ts = ts_ns
+        p.wirelen = wirelen if wirelen > n else n
+        p.tunnel = 0
+        p.vlan = -1
+        with nogil:
+            if decode_frame(&self.c, linktype, &frame[0], n, &p) == DEC_OK:
+                flow_packet(&self.c, &p)
+        if self.c.oom:
+            raise MemoryError("out of memory in the flow table")
+
+    def tick(self, int64_t now_ns):
+        """Expire idle flows as of `now_ns` (live capture: call it when the wire is quiet)."""
+        if now_ns > self.c.now:
+            self.c.now = now_ns
+        expire(&self.c, self.c.now)
+
+    def flush(self):
+        """End every live flow: the input is over."""
+        flush_all(&self.c)
+
+    def take(self):
+        """Return and clear the finished flows: (records bytes, payload bytes, count)."""
+        recs = PyBytes_FromStringAndSize(<char*>self.c.recs, self.c.nrec * sizeof(FlowRec))
+        arena = PyBytes_FromStringAndSize(<char*>self.c.arena, self.c.alen)
+        n = self.c.nrec
+        self.c.nrec = 0
+        self.c.alen = 0
+        return recs, arena, n
+
+    @property
+    def pending(self):
+        return self.c.nrec
+
+    @property
+    def live_flows(self):
+        return self.c.nlive
+
+    @property
+    def payload_memory(self):
+        return self.c.paymem
+
+    def stats(self):
+        cdef Stats s = self.c.stats
+        d = dict(s)
+        d["live_flows"] = self.c.nlive
+        d["unsupported_link_types"] = {self.c.unsup_lt[i]: self.c.unsup_n[i] for i in range(self.c.nunsup)}
+        return d
+
+
+def record_layout():
+    """The flow record's fields as (name, numpy format, byte offset), and its size."""
+    cdef FlowRec r
+    cdef char* b = <char*>&r
+    fields = [
+        ("ts_start", "<i8", <char*>&r.ts_start - b),
+        ("ts_end", "<i8", <char*>&r.ts_end - b),
+        ("packets_c2s", "<u8", <char*>&r.pkts_c2s - b),
+        ("packets_s2c", "<u8", <char*>&r.pkts_s2c - b),
+        ("bytes_c2s", "<u8", <char*>&r.bytes_c2s - b),
+        ("bytes_s2c", "<u8", <char*>&r.bytes_s2c - b),
+        ("pay_off", "<u8", <char*>&r.pay_off - b),
+        ("pay_len_c2s", "<u4", <char*>&r.pay_len_c2s - b),
+        ("pay_len_s2c", "<u4", <char*>&r.pay_len_s2c - b),
+        ("vlan", "<i4", <char*>&r.vlan - b),
+        ("client_port", "<u2", <char*>&r.cport - b),
+        ("server_port", "<u2", <char*>&r.sport - b),
+        ("client_addr", ("u1", (16,)), <char*>&r.cli - b),
+        ("server_addr", ("u1", (16,)), <char*>&r.srv - b),
+        ("proto", "u1", <char*>&r.proto - b),
+        ("ipver", "u1", <char*>&r.ipver - b),
+        ("tunnel", "u1", <char*>&r.tunnel - b),
+        ("end_reason", "u1", <char*>&r.end_reason - b),
+        ("by_syn", "u1", <char*>&r.by_syn - b),
+        ("tcp_flags_c2s", "u1", <char*>&r.tcpflags_c2s - b),
+        ("tcp_flags_s2c", "u1", <char*>&r.tcpflags_s2c - b),
+        ("npk", "u1", <char*>&r.npk - b),
+        ("stream_flags_c2s", "u1", <char*>&r.stream_flags_c2s - b),
+        ("stream_flags_s2c", "u1", <char*>&r.stream_flags_s2c - b),
+        ("ndgram_c2s", "u1", <char*>&r.ndgram_c2s - b),
+        ("ndgram_s2c", "u1", <char*>&r.ndgram_s2c - b),
+        ("dgram_len_c2s", ("<u2", (MAX_DGRAMS,)), <char*>&r.dgram_len_c2s - b),
+        ("dgram_len_s2c", ("<u2", (MAX_DGRAMS,)), <char*>&r.dgram_len_s2c - b),
+        ("pk_size", ("<u2", (NPK,)), <char*>&r.pk_size - b),
+        ("pk_dir", ("u1", (NPK,)), <char*>&r.pk_dir - b),
+        ("pk_iat", ("<u4", (NPK,)), <char*>&r.pk_iat - b),
+    ]
+    return fields, sizeof(FlowRec)

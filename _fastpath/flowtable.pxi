@@ -1,0 +1,663 @@
+# The bidirectional flow table, per-flow accounting, TCP prefix reassembly, UDP
+# datagram capture, expiry and export of finished flows.
+#
+# Table: open addressing with linear probing over `slots` (load <= 1/2), each slot
+# holding the upper hash bits and a flow index, so a probe rarely touches a flow that
+# is not the one sought. Flows live in a slab (`flows`) that grows by doubling; their
+# indices never change, so expiry lists link by index. Deletion shifts the probe run
+# back (no tombstones), so lookups stay short however long the capture.
+#
+# Orientation: the SYN sender is the client (the SYN-ACK receiver when only that is
+# seen). Without either, the sender of the first packet seen is the client. Ports are
+# never used to guess it: that would let a port change a detector's view of a flow.
+
+cdef extern from * nogil:
+    """
+    #define PL_LIKELY(x) __builtin_expect(!!(x), 1)
+    #define PL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+    """
+    bint PL_LIKELY(bint)
+    bint PL_UNLIKELY(bint)
+
+cdef inline uint64_t mix64(uint64_t x) noexcept nogil:
+    x ^= x >> 33
+    x *= 0xFF51AFD7ED558CCDULL
+    x ^= x >> 33
+    x *= 0xC4CEB9FE1A85EC53ULL
+    x ^= x >> 33
+    return x
+
+cdef inline uint64_t load64(const uint8_t* p) noexcept nogil:
+    cdef uint64_t v
+    memcpy(&v, p, 8)
+    return v
+
+cdef inline uint64_t ep_hash(const uint8_t* a, uint16_t port) noexcept nogil:
+    return mix64(load64(a) * 0x9E3779B97F4A7C15ULL ^ load64(a + 8) ^ (<uint64_t>port << 17))
+
+cdef inline uint64_t flow_hash(Pkt* p) noexcept nogil:
+    # Symmetric: both directions of a flow hash alike, without ordering the tuple first.
+    cdef uint64_t ha = ep_hash(p.src, p.sport)
+    cdef uint64_t hb = ep_hash(p.dst, p.dport)
+    cdef uint64_t lo = ha if ha < hb else hb
+    cdef uint64_t hi = hb if ha < hb else ha
+    return mix64(lo ^ (hi * 0xC2B2AE3D27D4EB4FULL) ^ (<uint64_t>p.proto << 56)
+                 ^ (<uint64_t>(p.vlan + 1) << 40))
+
+cdef inline int addr_eq(const uint8_t* a, const uint8_t* b) noexcept nogil:
+    return load64(a) == load64(b) and load64(a + 8) == load64(b + 8)
+
+
+# ---------------------------------------------------------------- allocation
+
+cdef int table_init(Core* c) noexcept nogil:
+    cdef uint32_t i
+    c.fcap = 1024 if c.cfg.max_flows > 1024 else c.cfg.max_flows
+    c.flows = <Flow*>malloc(c.fcap * sizeof(Flow))
+    c.freel = <uint32_t*>malloc(c.fcap * sizeof(uint32_t))
+    c.smask = 2 * 1024 * 2 - 1
+    while c.smask + 1 < 2 * c.fcap:
+        c.smask = c.smask * 2 + 1
+    c.slots = <uint64_t*>calloc(c.smask + 1, sizeof(uint64_t))
+    c.reccap = 256
+    c.recs = <FlowRec*>malloc(c.reccap * sizeof(FlowRec))
+    c.acap = 1 << 20
+    c.arena = <uint8_t*>malloc(c.acap)
+    if c.flows == NULL or c.freel == NULL or c.slots == NULL or c.recs == NULL or c.arena == NULL:
+        return -1
+    c.nfree = c.fcap
+    for i in range(c.fcap):
+        c.freel[i] = c.fcap - 1 - i                 # pop order 0, 1, 2, ...
+        c.flows[i].live = 0
+    for i in range(NLISTS):
+        c.head[i] = NONE
+        c.tail[i] = NONE
+    return 0
+
+
+cdef void table_free(Core* c) noexcept nogil:
+    cdef uint32_t i
+    if c.flows != NULL:
+        for i in range(c.fcap):
+            if c.flows[i].live:
+                free(c.flows[i].st[0].buf)
+                free(c.flows[i].st[1].buf)
+        free(c.flows)
+        c.flows = NULL
+    free(c.freel)
+    c.freel = NULL
+    free(c.slots)
+    c.slots = NULL
+    free(c.recs)
+    c.recs = NULL
+    free(c.arena)
+    c.arena = NULL
+
+
+cdef int slab_grow(Core* c) noexcept nogil:
+    """Double the flow slab (up to max_flows) and, when needed, the slot array."""
+    cdef uint32_t ncap = c.fcap * 2, i, j
+    cdef Flow* nf
+    cdef uint32_t* nl
+    cdef uint64_t* ns
+    cdef uint32_t nmask
+    cdef uint64_t h
+    if ncap > c.cfg.max_flows:
+        ncap = c.cfg.max_flows
+    if ncap <= c.fcap:
+        return -1
+    nf = <Flow*>realloc(c.flows, ncap * sizeof(Flow))
+    if nf == NULL:
+        return -1
+    c.flows = nf
+    nl = <uint32_t*>realloc(c.freel, ncap * sizeof(uint32_t))
+    if nl == NULL:
+        return -1
+    c.freel = nl
+    for i in range(ncap - 1, c.fcap - 1, -1):
+        c.flows[i].live = 0
+        c.freel[c.nfree] = i
+        c.nfree += 1
+    c.fcap = ncap
+    if c.smask + 1 >= 2 * ncap:
+        return 0
+    nmask = c.smask
+    while nmask + 1 < 2 * ncap:
+        nmask = nmask * 2 + 1
+    ns = <uint64_t*>calloc(nmask + 1, sizeof(uint64_t))
+    if ns == NULL:
+        return -1
+    for i in range(c.fcap):
+        if c.flows[i].live:
+            h = c.flows[i].hash
+            j = <uint32_t>h & nmask
+            while ns[j] != 0:
+                j = (j + 1) & nmask
+            ns[j] = ((h >> 32) << 32) | (<uint64_t>i + 1)
+    free(c.slots)
+    c.slots = ns
+    c.smask = nmask
+    return 0
+
+
+# ---------------------------------------------------------------- expiry lists
+
+cdef inline void list_unlink(Core* c, uint32_t i) noexcept nogil:
+    cdef Flow* f = &c.flows[i]
+    if f.prev != NONE:
+        c.flows[f.prev].next = f.next
+    else:
+        c.head[f.list_id] = f.next
+    if f.next != NONE:
+        c.flows[f.next].prev = f.prev
+    else:
+        c.tail[f.list_id] = f.prev
+
+cdef inline void list_append(Core* c, uint32_t i, uint8_t lid) noexcept nogil:
+    cdef Flow* f = &c.flows[i]
+    f.list_id = lid
+    f.next = NONE
+    f.prev = c.tail[lid]
+    if c.tail[lid] != NONE:
+        c.flows[c.tail[lid]].next = i
+    else:
+        c.head[lid] = i
+    c.tail[lid] = i
+
+cdef inline void list_touch(Core* c, uint32_t i, uint8_t lid) noexcept nogil:
+    # Most packets belong to the flow already at the tail: nothing to move then.
+    if c.flows[i].list_id == lid and c.tail[lid] == i:
+        return
+    list_unlink(c, i)
+    list_append(c, i, lid)
+
+
+# ---------------------------------------------------------------- export
+
+cdef int arena_reserve(Core* c, uint64_t more) noexcept nogil:
+    cdef uint64_t ncap = c.acap
+    cdef uint8_t* na
+    while c.alen + more > ncap:
+        ncap *= 2
+    if ncap != c.acap:
+        na = <uint8_t*>realloc(c.arena, ncap)
+        if na == NULL:
+            c.oom = 1
+            return -1
+        c.arena = na
+        c.acap = ncap
+    return 0
+
+
+cdef void flow_export(Core* c, Flow* f, uint8_t reason) noexcept nogil:
+    cdef FlowRec* r
+    cdef FlowRec* nr
+    cdef uint32_t l0 = f.st[0].len, l1 = f.st[1].len
+    if c.nrec == c.reccap:
+        nr = <FlowRec*>realloc(c.recs, c.reccap * 2 * sizeof(FlowRec))
+        if nr == NULL:
+            c.oom = 1
+            return
+        c.recs = nr
+        c.reccap *= 2
+    if arena_reserve(c, <uint64_t>l0 + l1) != 0:
+        return
+    r = &c.recs[c.nrec]
+    c.nrec += 1
+    r.ts_start = f.ts_first
+    r.ts_end = f.ts_last
+    r.pkts_c2s = f.pkts[0]
+    r.pkts_s2c = f.pkts[1]
+    r.bytes_c2s = f.bytes[0]
+    r.bytes_s2c = f.bytes[1]
+    r.pay_off = c.alen
+    r.pay_len_c2s = l0
+    r.pay_len_s2c = l1
+    if l0:
+        memcpy(c.arena + c.alen, f.st[0].buf, l0)
+    if l1:
+        memcpy(c.arena + c.alen + l0, f.st[1].buf, l1)
+    c.alen += l0 + l1
+    r.vlan = f.vlan
+    r.cport = f.cport
+    r.sport = f.sport
+    memcpy(r.cli, f.cli, 16)
+    memcpy(r.srv, f.srv, 16)
+    r.proto = f.proto
+    r.ipver = f.ipver
+    r.tunnel = f.tunnel
+    r.end_reason = reason
+    r.by_syn = f.by_syn
+    r.tcpflags_c2s = f.tcpflags[0]
+    r.tcpflags_s2c = f.tcpflags[1]
+    r.npk = f.npk
+    r.stream_flags_c2s = f.st[0].flags | (SF_GAP if f.st[0].nooo else 0)
+    r.stream_flags_s2c = f.st[1].flags | (SF_GAP if f.st[1].nooo else 0)
+    r.ndgram_c2s = f.st[0].ndgram
+    r.ndgram_s2c = f.st[1].ndgram
+    memcpy(r.dgram_len_c2s, f.st[0].dgram_len, sizeof(r.dgram_len_c2s))
+    memcpy(r.dgram_len_s2c, f.st[1].dgram_len, sizeof(r.dgram_len_s2c))
+    memcpy(r.pk_size, f.pk_size, sizeof(r.pk_size))
+    memcpy(r.pk_dir, f.pk_dir, sizeof(r.pk_dir))
+    memcpy(r.pk_iat, f.pk_iat, sizeof(r.pk_iat))
+
+
+cdef void flow_end(Core* c, uint32_t i, uint8_t reason) noexcept nogil:
+    """Export flow i and remove it from the table."""
+    cdef Flow* f = &c.flows[i]
+    cdef uint32_t j, k, ideal
+    cdef uint64_t s
+    flow_export(c, f, reason)
+    c.stats.flows += 1
+    if f.proto == 6:
+        c.stats.flows_tcp += 1
+    elif f.proto == 17:
+        c.stats.flows_udp += 1
+    else:
+        c.stats.flows_other += 1
+    if reason == END_IDLE:
+        c.stats.end_idle += 1
+    elif reason == END_ACTIVE:
+        c.stats.end_active += 1
+    elif reason == END_CLOSED:
+        c.stats.end_closed += 1
+    elif reason == END_EVICTED:
+        c.stats.evicted += 1
+    else:
+        c.stats.end_eof += 1
+    c.paymem -= f.st[0].cap + f.st[1].cap
+    free(f.st[0].buf)
+    free(f.st[1].buf)
+    f.st[0].buf = NULL
+    f.st[1].buf = NULL
+    list_unlink(c, i)
+    # Remove the slot, then shift the rest of the probe run back into the hole.
+    j = <uint32_t>f.hash & c.smask
+    while (c.slots[j] & 0xFFFFFFFFULL) != <uint64_t>i + 1:
+        j = (j + 1) & c.smask
+    k = j
+    while True:
+        k = (k + 1) & c.smask
+        s = c.slots[k]
+        if s == 0:
+            break
+        ideal = <uint32_t>c.flows[(s & 0xFFFFFFFFULL) - 1].hash & c.smask
+        # Move slot k into the hole at j unless its ideal position lies in (j, k].
+        if ((k - ideal) & c.smask) >= ((k - j) & c.smask):
+            c.slots[j] = s
+            j = k
+    c.slots[j] = 0
+    f.live = 0
+    c.freel[c.nfree] = i
+    c.nfree += 1
+    c.nlive -= 1
+
+
+cdef inline int64_t list_timeout(Core* c, int lid) noexcept nogil:
+    if lid == L_TCP:
+        return c.cfg.idle_tcp
+    if lid == L_UDP:
+        return c.cfg.idle_udp
+    return c.cfg.closed
+
+
+cdef inline void expire(Core* c, int64_t now) noexcept nogil:
+    cdef int lid
+    cdef uint32_t h
+    cdef int64_t to
+    for lid in range(NLISTS):
+        to = list_timeout(c, lid)
+        h = c.head[lid]
+        while h != NONE and now - c.flows[h].ts_last > to:
+            flow_end(c, h, END_CLOSED if lid == L_CLOSED else END_IDLE)
+            h = c.head[lid]
+
+
+cdef int evict_one(Core* c, uint32_t keep) noexcept nogil:
+    """End the least recently active flow other than `keep`. Returns -1 if none."""
+    cdef int lid
+    cdef uint32_t best = NONE, h
+    for lid in range(NLISTS):
+        h = c.head[lid]
+        if h == keep and h != NONE:
+            h = c.flows[h].next
+        if h != NONE and (best == NONE or c.flows[h].ts_last < c.flows[best].ts_last):
+            best = h
+    if best == NONE:
+        return -1
+    flow_end(c, best, END_EVICTED)
+    return 0
+
+
+# ---------------------------------------------------------------- payload
+
+cdef int stream_reserve(Core* c, Stream* st, uint32_t need, uint32_t keep) noexcept nogil:
+    """Make st.buf hold at least `need` bytes (need <= payload_bytes)."""
+    cdef uint32_t ncap
+    cdef uint8_t* nb
+    if need <= st.cap:
+        return 0
+    ncap = 256 if st.cap == 0 else st.cap
+    while ncap < need:
+        ncap *= 2
+    if ncap > c.cfg.payload_bytes:
+        ncap = c.cfg.payload_bytes
+    while c.paymem + (ncap - st.cap) > c.cfg.max_payload_mem:
+        if evict_one(c, keep) != 0:
+            return -1
+    nb = <uint8_t*>realloc(st.buf, ncap)
+    if nb == NULL:
+        c.oom = 1
+        return -1
+    c.paymem += ncap - st.cap
+    st.buf = nb
+    st.cap = ncap
+    return 0
+
+
+cdef void tcp_write(Stream* st, uint32_t lo, uint32_t hi, const uint8_t* data, uint32_t dlo) noexcept nogil:
+    """Copy [lo, hi) (stream offsets; data[0] is offset dlo) into the parts not yet held."""
+    cdef uint32_t a = lo, b
+    cdef int k
+    if a < st.len:
+        a = st.len
+    for k in range(st.nooo):
+        if a >= hi:
+            return
+        if st.ooo_hi[k] <= a:
+            continue
+        if st.ooo_lo[k] > a:
+            b = st.ooo_lo[k] if st.ooo_lo[k] < hi else hi
+            memcpy(st.buf + a, data + (a - dlo), b - a)
+        a = st.ooo_hi[k]
+    if a < hi:
+        memcpy(st.buf + a, data + (a - dlo), hi - a)
+
+
+cdef void tcp_data(Core* c, uint32_t fi, Stream* st, uint32_t seq, const uint8_t* data,
+                   uint32_t n, Pkt* p) noexcept nogil:
+    """Fold one TCP segment into the direction's in-order prefix."""
+    cdef uint32_t cap = c.cfg.payload_bytes
+    cdef int32_t rel
+    cdef uint32_t lo, hi, k, m
+    cdef int ins
+    if not st.has_base:
+        st.base = seq                               # mid-stream start: the first data seen is offset 0
+        st.has_base = 1
+        st.flags |= SF_MIDSTREAM
+    rel = <int32_t>(seq - st.base)
+    if rel < 0:
+        # Bytes before the start (a retransmission from before a mid-stream start):
+        # keep only what follows it.
+        if <uint32_t>(-rel) >= n:
+            c.stats.tcp_retrans += 1
+            return
+        data += <uint32_t>(-rel)
+        n -= <uint32_t>(-rel)
+        rel = 0
+    lo = <uint32_t>rel
+    if lo >= cap:
+        st.flags |= SF_TRUNCATED
+        return
+    hi = lo + n if lo + n < cap else cap
+    if lo + n > cap:
+        st.flags |= SF_TRUNCATED
+    if hi <= st.len:
+        c.stats.tcp_retrans += 1                    # every byte already held
+        return
+    if lo > st.len:
+        # Ahead of a hole: keep it as an out-of-order range if a slot is free or it
+        # merges with one; fixed slots bound the work per segment.
+        c.stats.tcp_ooo += 1
+        ins = -1
+        for k in range(st.nooo):
+            if hi >= st.ooo_lo[k] and lo <= st.ooo_hi[k]:
+                ins = k
+                break
+        if ins < 0 and st.nooo >= MAX_OOO:
+            st.flags |= SF_OOO_DROPPED
+            return
+    if stream_reserve(c, st, hi, fi) != 0:
+        st.flags |= SF_TRUNCATED
+        return
+    tcp_write(st, lo, hi, data, lo)
+    # Record [lo, hi) as held: merge it with the prefix or the ranges.
+    if lo <= st.len:
+        if hi > st.len:
+            st.len = hi
+    else:
+        k = 0
+        while k < st.nooo and st.ooo_hi[k] < lo:
+            k += 1
+        if k < st.nooo and st.ooo_lo[k] <= hi:
+            if lo < st.ooo_lo[k]:
+                st.ooo_lo[k] = lo
+            if hi > st.ooo_hi[k]:
+                st.ooo_hi[k] = hi
+            # the widened range may now reach the ones after it
+            while k + 1 < st.nooo and st.ooo_lo[k + 1] <= st.ooo_hi[k]:
+                if st.ooo_hi[k + 1] > st.ooo_hi[k]:
+                    st.ooo_hi[k] = st.ooo_hi[k + 1]
+                for m in range(k + 1, st.nooo - 1):
+                    st.ooo_lo[m] = st.ooo_lo[m + 1]
+                    st.ooo_hi[m] = st.ooo_hi[m + 1]
+                st.nooo -= 1
+        else:
+            for m in range(st.nooo, k, -1):
+                st.ooo_lo[m] = st.ooo_lo[m - 1]
+                st.ooo_hi[m] = st.ooo_hi[m - 1]
+            st.ooo_lo[k] = lo
+            st.ooo_hi[k] = hi
+            st.nooo += 1
+    # Ranges the prefix now reaches join it.
+    while st.nooo and st.ooo_lo[0] <= st.len:
+        if st.ooo_hi[0] > st.len:
+            st.len = st.ooo_hi[0]
+        for m in range(st.nooo - 1):
+            st.ooo_lo[m] = st.ooo_lo[m + 1]
+            st.ooo_hi[m] = st.ooo_hi[m + 1]
+        st.nooo -= 1
+
+
+cdef void udp_data(Core* c, uint32_t fi, Stream* st, const uint8_t* data, uint32_t n) noexcept nogil:
+    cdef uint32_t take
+    if st.ndgram >= c.cfg.udp_datagrams:
+        if n:
+            st.flags |= SF_TRUNCATED
+        return
+    take = c.cfg.payload_bytes - st.len
+    if n < take:
+        take = n
+    if take < n:
+        st.flags |= SF_TRUNCATED
+        if take == 0:
+            return
+    if take and stream_reserve(c, st, st.len + take, fi) != 0:
+        st.flags |= SF_TRUNCATED
+        return
+    if take:
+        memcpy(st.buf + st.len, data, take)
+    st.len += take
+    st.dgram_len[st.ndgram] = <uint16_t>take
+    st.ndgram += 1
+
+
+# ---------------------------------------------------------------- packets
+
+cdef void swap_dirs(Flow* f) noexcept nogil:
+    """Turn a flow around: used when a late SYN shows the first packet seen was the server's."""
+    cdef uint8_t a[16]
+    cdef uint16_t t
+    cdef uint64_t u
+    cdef uint8_t b
+    cdef Stream s
+    cdef int k
+    memcpy(a, f.cli, 16)
+    memcpy(f.cli, f.srv, 16)
+    memcpy(f.srv, a, 16)
+    t = f.cport; f.cport = f.sport; f.sport = t
+    u = f.pkts[0]; f.pkts[0] = f.pkts[1]; f.pkts[1] = u
+    u = f.bytes[0]; f.bytes[0] = f.bytes[1]; f.bytes[1] = u
+    b = f.tcpflags[0]; f.tcpflags[0] = f.tcpflags[1]; f.tcpflags[1] = b
+    f.fin = ((f.fin & 1) << 1) | ((f.fin >> 1) & 1)
+    s = f.st[0]; f.st[0] = f.st[1]; f.st[1] = s
+    for k in range(f.npk):
+        f.pk_dir[k] ^= 1
+
+
+cdef int flow_new(Core* c, Pkt* p, uint64_t h, uint32_t slot) noexcept nogil:
+    """Create the flow for packet p in the empty slot found by the lookup.
+    Returns its index, or -1 when memory ran out."""
+    cdef uint32_t i
+    cdef Flow* f
+    cdef int server_first
+    if c.nfree == 0:
+        if slab_grow(c) != 0:
+            # At the cap: push out the least recently active flow to make room.
+            if evict_one(c, NONE) != 0:
+                c.oom = 1
+                return -1
+        # The slot array may have been rebuilt or shifted: find the empty slot again.
+        slot = <uint32_t>h & c.smask
+        while c.slots[slot] != 0:
+            slot = (slot + 1) & c.smask
+    c.nfree -= 1
+    i = c.freel[c.nfree]
+    f = &c.flows[i]
+    memset(f, 0, sizeof(Flow))
+    f.hash = h
+    f.live = 1
+    # SYN-ACK seen before (or without) its SYN: its receiver is the client.
+    server_first = p.proto == 6 and (p.tcp_flags & 0x12) == 0x12
+    f.by_syn = p.proto == 6 and (p.tcp_flags & 0x02) != 0
+    if server_first:
+        memcpy(f.cli, p.dst, 16); memcpy(f.srv, p.src, 16)
+        f.cport = p.dport; f.sport = p.sport
+    else:
+        memcpy(f.cli, p.src, 16); memcpy(f.srv, p.dst, 16)
+        f.cport = p.sport; f.sport = p.dport
+    f.vlan = p.vlan
+    f.proto = p.proto
+    f.ipver = p.ipver
+    f.ts_first = p.ts
+    f.ts_last = p.ts
+    f.prev = NONE
+    f.next = NONE
+    c.slots[slot] = ((h >> 32) << 32) | (<uint64_t>i + 1)
+    c.nlive += 1
+    if c.nlive > c.stats.max_live:
+        c.stats.max_live = c.nlive
+    list_append(c, i, L_TCP if p.proto == 6 else L_UDP)
+    return <int>i
+
+
+cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
+    """Fold one decoded packet into its flow."""
+    cdef uint64_t h = flow_hash(p)
+    cdef uint32_t j = <uint32_t>h & c.smask
+    cdef uint64_t s
+    cdef uint32_t i = NONE
+    cdef int d = 0, ni
+    cdef Flow* f
+    cdef int64_t gap
+    cdef uint8_t fl
+    if PL_UNLIKELY(p.ts < c.now):
+        c.stats.ts_backwards += 1
+    else:
+        c.now = p.ts
+    expire(c, c.now)
+    while True:
+        s = c.slots[j]
+        if s == 0:
+            break
+        if (s >> 32) == (h >> 32):
+            f = &c.flows[(s & 0xFFFFFFFFULL) - 1]
+            if f.proto == p.proto and f.vlan == p.vlan:
+                if f.cport == p.sport and f.sport == p.dport and addr_eq(f.cli, p.src) \
+                        and addr_eq(f.srv, p.dst):
+                    i = <uint32_t>(s & 0xFFFFFFFFULL) - 1
+                    d = 0
+                    break
+                if f.cport == p.dport and f.sport == p.sport and addr_eq(f.cli, p.dst) \
+                        and addr_eq(f.srv, p.src):
+                    i = <uint32_t>(s & 0xFFFFFFFFULL) - 1
+                    d = 1
+                    break
+        j = (j + 1) & c.smask
+    fl = p.tcp_flags
+    if i != NONE:
+        f = &c.flows[i]
+        if (p.proto == 6 and f.list_id == L_CLOSED and (fl & 0x12) == 0x02) \
+                or p.ts - f.ts_first > c.cfg.active:
+            # A new SYN on a closed connection (port reuse), or the flow's lifetime is up.
+            flow_end(c, i, END_CLOSED if f.list_id == L_CLOSED else END_ACTIVE)
+            i = NONE
+            j = <uint32_t>h & c.smask
+            while c.slots[j] != 0:
+                j = (j + 1) & c.smask
+    if i == NONE:
+        ni = flow_new(c, p, h, j)
+        if ni < 0:
+            return
+        i = <uint32_t>ni
+        f = &c.flows[i]
+        d = 0 if f.cport == p.sport and addr_eq(f.cli, p.src) else 1
+    f = &c.flows[i]
+    if p.proto == 6 and not f.by_syn and (fl & 0x02) and f.st[0].len == 0 and f.st[1].len == 0:
+        # A SYN (or SYN-ACK) after the first packets: orient by it, data has not started.
+        if ((fl & 0x12) == 0x02 and d == 1) or ((fl & 0x12) == 0x12 and d == 0):
+            swap_dirs(f)
+            d ^= 1
+        f.by_syn = 1
+    f.pkts[d] += 1
+    f.bytes[d] += p.wirelen
+    f.tunnel |= p.tunnel
+    if f.npk < NPK:
+        f.pk_size[f.npk] = <uint16_t>(p.l4len if p.l4len < 65535 else 65535)
+        f.pk_dir[f.npk] = <uint8_t>d
+        gap = (p.ts - f.ts_last) // 1000 if f.npk else 0
+        if gap < 0:
+            gap = 0                                 # timestamps went backwards
+        elif gap > 0xFFFFFFFFLL:
+            gap = 0xFFFFFFFFLL
+        f.pk_iat[f.npk] = <uint32_t>gap
+        f.npk += 1
+    if p.ts > f.ts_last:
+        f.ts_last = p.ts
+    if p.proto == 6:
+        f.tcpflags[d] |= fl
+        if fl & 0x02:
+            # The SYN fixes where the stream starts (its own data, if any, follows it).
+            if f.st[d].len == 0 and f.st[d].nooo == 0:
+                f.st[d].base = p.seq + 1
+                f.st[d].has_base = 1
+                f.st[d].flags &= ~SF_MIDSTREAM
+            if p.paylen:
+                tcp_data(c, i, &f.st[d], p.seq + 1, p.payload, p.paylen, p)
+        elif p.paylen:
+            tcp_data(c, i, &f.st[d], p.seq, p.payload, p.paylen, p)
+        if fl & 0x01:
+            f.fin |= 1 << d
+        if fl & 0x04:
+            f.rst = 1
+        if f.list_id == L_CLOSED or f.fin == 3 or f.rst:
+            list_touch(c, i, L_CLOSED)
+        else:
+            list_touch(c, i, L_TCP)
+    else:
+        if p.proto == 17:
+            udp_data(c, i, &f.st[d], p.payload, p.paylen)
+        list_touch(c, i, L_UDP)
+
+
+cdef void flush_all(Core* c) noexcept nogil:
+    """End every live flow (end of input), earliest-started list head first."""
+    cdef int lid
+    cdef uint32_t best
+    while c.nlive:
+        best = NONE
+        for lid in range(NLISTS):
+            if c.head[lid] != NONE and (best == NONE
+                    or c.flows[c.head[lid]].ts_first < c.flows[best].ts_first):
+                best = c.head[lid]
+        flow_end(c, best, END_EOF)
