@@ -58,10 +58,11 @@ class Prefilter:
     """Cheap first-byte hint: which leading byte values make this detector worth a probe.
 
     ``c2s`` / ``s2c`` are sets of allowed first byte values of that direction's first
-    payload (first datagram for UDP); ``None`` means "any byte".  A detector is tried
-    when EITHER direction's first byte is allowed (captures may start mid-stream or
-    with the server speaking first, so a hint for one direction must not veto the other).
-    ``any=True`` means "always try" (protocols whose first byte is a random id).
+    payload (first datagrams for UDP); ``None`` means "no hint from this direction".
+    A detector is tried when a first byte of EITHER direction is in either set
+    (captures may start mid-stream or with the sides swapped, so a hint for one
+    direction must not veto the other).  ``any=True``, or no hint at all, means
+    "always try" (protocols whose first byte is a random id or a length).
     """
     c2s: frozenset[int] | None = None
     s2c: frozenset[int] | None = None

@@ -158,8 +158,9 @@ class Engine:
                 if pf.any or (pf.c2s is None and pf.s2c is None):
                     always.append(i)
                     continue
+                # A direction without a hint (None) adds nothing: the other one decides.
                 for table, allowed in ((c2s, pf.c2s), (s2c, pf.s2c)):
-                    for b in (range(256) if allowed is None else allowed):
+                    for b in allowed or ():
                         table[b].append(i)
             self._any[t] = always
             self._by_byte[t] = (c2s, s2c)

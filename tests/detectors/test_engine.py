@@ -1,0 +1,246 @@
+"""The engine's rules: registry, prefilter, budgets, exclusion, conflicts, early stop,
+error isolation, expectations (ftp-data), and the payload-only contract."""
+from __future__ import annotations
+
+import ast
+import os
+import re
+
+import pytest
+
+from classifier.detectors import engine as E
+from classifier.detectors import registry
+from classifier.detectors.base import MORE, NO, DetectorSpec, Prefilter, Verdict, match
+from classifier.detectors.engine import Engine, FlowSession, classify_many
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES
+
+DET_DIR = os.path.dirname(registry.__file__)
+ROOT = os.path.normpath(os.path.join(DET_DIR, "..", ".."))
+
+
+# ----------------------------------------------------------------------- registry
+def test_registry_has_sixty_unique_lowercase_protocols():
+    names = [s.name for s in registry.SPECS]
+    assert len(names) >= 60
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", n) for n in names)
+    assert all(set(s.transports) <= {"tcp", "udp"} and s.transports for s in registry.SPECS)
+
+
+def test_registry_lists_every_module_explicitly():
+    modules = {f[:-3] for f in os.listdir(DET_DIR)
+               if f.endswith(".py") and not f.startswith("_")} - {"base", "engine", "registry", "flowview"}
+    listed = {m.__name__.rsplit(".", 1)[1] for m in registry.DETECTORS}
+    assert modules == listed
+
+
+def test_docs_table_names_every_protocol():
+    with open(os.path.join(ROOT, "docs", "protocols.md")) as f:
+        doc = f.read()
+    rows = set(re.findall(r"^\| `([a-z0-9-]+)` \|", doc, re.M))
+    assert rows == set(registry.NAMES)
+
+
+# ------------------------------------------------------------------ payload only
+FORBIDDEN = re.compile(r"^[sd]?port|_port$|^port_|addr|^(src|dst|sip|dip)(_|$)|(^|_)ip($|_|v)|"
+                       r"ttl|(^|_)mac($|_)|tuple|endpoint", re.I)
+
+
+def _detector_sources():
+    for f in sorted(os.listdir(DET_DIR)):
+        if f.endswith(".py") and f not in ("engine.py",):
+            yield f, open(os.path.join(DET_DIR, f)).read()
+
+
+@pytest.mark.parametrize("fname,src", list(_detector_sources()), ids=lambda x: x if x.endswith(".py") else "")
+def test_detectors_read_no_endpoint_attribute(fname, src):
+    # Detectors may only read the view's payload attributes; an attribute access such
+    # as view.dport or flow.src_ip anywhere in a detector module is a defect.
+    bad = [n.attr for n in ast.walk(ast.parse(src))
+           if isinstance(n, ast.Attribute) and FORBIDDEN.search(n.attr)]
+    assert bad == []
+
+
+class StrictView:
+    """Exposes exactly the contract's attributes; anything else raises."""
+    ALLOWED = ("transport", "payload_c2s", "payload_s2c", "datagrams_c2s", "datagrams_s2c",
+               "pkt_dirs", "pkt_sizes")
+
+    def __init__(self, v):
+        for a in self.ALLOWED:
+            object.__setattr__(self, "_" + a, getattr(v, a))
+
+    def __getattr__(self, name):
+        if name.startswith("_") and name[1:] in self.ALLOWED:
+            raise AttributeError(name)
+        if name in self.ALLOWED:
+            return object.__getattribute__(self, "_" + name)
+        raise AssertionError(f"detector read forbidden attribute {name!r}")
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=[f.id for f in FIXTURES])
+def test_classification_needs_only_the_contract_attributes(fx):
+    label = Engine().classify(StrictView(fx.view))
+    assert label.errors == []
+    assert label.protocol == fx.proto
+
+
+# ---------------------------------------------------------------------- prefilter
+def test_prefilter_keeps_probes_per_flow_few():
+    eng = Engine()
+    tried = [len(eng.classify(fx.view).tried) for fx in FIXTURES]
+    assert sum(tried) / len(tried) <= 8
+    assert max(tried) <= 24
+
+
+def test_prefilter_skips_detectors_whose_first_bytes_cannot_match():
+    tried = Engine().classify(FlowView.tcp(b"SSH-2.0-x\r\n")).tried
+    assert "ssh" in tried and "tls" not in tried and "smb" not in tried
+    tried = Engine().classify(FlowView.tcp(bytes.fromhex("1603010005") + b"hello")).tried
+    assert "tls" in tried and "ssh" not in tried and "http" not in tried
+
+
+def test_no_payload_no_probe():
+    label = Engine().classify(FlowView.tcp())
+    assert label.protocol is None and label.tried == []
+    assert Engine().classify(FlowView("icmp", b"\x08\x00")).tried == []
+
+
+# ------------------------------------------------------------------------ helpers
+def spec(name, fn, **kw):
+    return DetectorSpec(name=name, transports=("tcp", "udp"), probe=fn, **kw)
+
+
+# ------------------------------------------------------------------------ budgets
+def test_byte_budget_is_enforced_by_the_engine():
+    seen = []
+    eng = Engine([spec("rec", lambda v, s: seen.append(len(v.payload_c2s)) or NO, max_bytes=10)])
+    eng.classify(FlowView.tcp(b"x" * 100, b"y" * 5))
+    assert seen == [10]
+
+
+def test_packet_budget_cuts_at_the_packet_boundary():
+    seen = []
+    eng = Engine([spec("rec", lambda v, s: seen.append(v.payload_c2s) or NO,
+                       max_bytes=4096, max_packets=2)])
+    view = FlowView("tcp", b"aaabbbbcc", b"zz", (), (), (0, 1, 0, 0, 0), (3, 2, 4, 0, 2))
+    eng.classify(view)
+    assert seen == [b"aaabbbb"]            # two c2s data packets: 3 + 4 bytes
+
+
+def test_udp_budget_keeps_the_first_datagrams():
+    seen = []
+    eng = Engine([spec("rec", lambda v, s: seen.append(list(v.datagrams_c2s)) or NO,
+                       max_bytes=4096, max_packets=2)])
+    eng.classify(FlowView.udp([b"a", b"b", b"c"]))
+    assert seen == [[b"a", b"b"]]
+
+
+# ---------------------------------------------------------------------- exclusion
+def test_no_match_excludes_the_detector_for_the_rest_of_the_flow():
+    calls = []
+    eng = Engine([spec("never", lambda v, s: calls.append(1) or NO),
+                  spec("later", lambda v, s: MORE if len(v.payload_c2s) < 4 else match("later", 1.0))])
+    session = FlowSession()
+    assert eng.classify(FlowView.tcp(b"ab"), session).protocol is None
+    assert eng.classify(FlowView.tcp(b"abcd"), session).protocol == "later"
+    assert calls == [1]
+
+
+def test_need_more_is_reported_as_pending():
+    eng = Engine([spec("wait", lambda v, s: MORE)])
+    assert eng.classify(FlowView.tcp(b"x")).pending == ["wait"]
+
+
+# ---------------------------------------------------------------------- conflicts
+def test_higher_confidence_wins_and_loser_is_recorded():
+    eng = Engine([spec("a", lambda v, s: match("a", 0.6)), spec("b", lambda v, s: match("b", 0.9))])
+    label = eng.classify(FlowView.tcp(b"x"))
+    assert label.protocol == "b"
+    assert label.conflicts == [{"protocol": "a", "confidence": 0.6}]
+
+
+def test_tie_goes_to_the_earlier_more_specific_detector():
+    eng = Engine([spec("specific", lambda v, s: match("specific", 0.8)),
+                  spec("generic", lambda v, s: match("generic", 0.8))])
+    label = eng.classify(FlowView.tcp(b"x"))
+    assert label.protocol == "specific"
+    assert label.conflicts == [{"protocol": "generic", "confidence": 0.8}]
+
+
+def test_a_certain_match_stops_the_probing():
+    calls = []
+    eng = Engine([spec("sure", lambda v, s: match("sure", 1.0)),
+                  spec("after", lambda v, s: calls.append(1) or match("after", 1.0))])
+    assert eng.classify(FlowView.tcp(b"x")).protocol == "sure"
+    assert calls == []
+
+
+def test_duplicate_names_are_rejected():
+    with pytest.raises(ValueError):
+        Engine([spec("a", lambda v, s: NO), spec("a", lambda v, s: NO)])
+
+
+def test_a_raising_detector_is_isolated_and_reported():
+    def boom(v, s):
+        raise IndexError("bug")
+    eng = Engine([spec("boom", boom), spec("ok", lambda v, s: match("ok", 0.7))])
+    label = eng.classify(FlowView.tcp(b"x"))
+    assert label.protocol == "ok"
+    assert label.errors and label.errors[0].startswith("boom: IndexError")
+
+
+def test_prefilter_table_routes_by_first_byte():
+    eng = Engine([spec("s", lambda v, s: match("s", 0.9), prefilter=Prefilter(c2s=frozenset(b"S"))),
+                  spec("x", lambda v, s: match("x", 0.9), prefilter=Prefilter(s2c=frozenset(b"X")))])
+    assert eng.classify(FlowView.tcp(b"S...")).tried == ["s"]
+    # Hints apply to either direction's first byte (mid-stream captures swap sides).
+    assert eng.classify(FlowView.tcp(b"X...")).tried == ["x"]
+    assert eng.classify(FlowView.tcp(b"Q...")).tried == []
+
+
+# -------------------------------------------------------------------- expectations
+FTP_CTRL = FlowView.tcp(b"USER a\r\nPASS b\r\nPASV\r\nRETR f\r\n",
+                        b"220 test FTP\r\n331 ok\r\n230 ok\r\n"
+                        b"227 Entering Passive Mode (10,0,0,1,19,137).\r\n")
+
+
+def test_ftp_data_is_labelled_through_the_announced_endpoint():
+    data = FlowView.tcp(b"", b"GET / HTTP/1.1\r\n\r\n")          # file content looks like HTTP
+    other = FlowView.tcp(b"", b"hello")
+    labels = classify_many([FTP_CTRL, data, other],
+                           [("10.0.0.2", 40000, "10.0.0.1", 21),
+                            ("10.0.0.2", 40001, "10.0.0.1", 5001),     # 19*256+137
+                            ("10.0.0.2", 40002, "10.0.0.1", 5002)])
+    assert labels[0].protocol == "ftp"
+    assert labels[0].metadata["expect"] == [{"via": "PASV", "host": "10.0.0.1", "port": 5001}]
+    assert (labels[1].protocol, labels[1].source) == ("ftp-data", "expectation")
+    assert labels[1].conflicts == [{"protocol": "http", "confidence": 1.0}]
+    assert labels[2].protocol is None
+
+
+def test_active_mode_port_command_and_nat_host():
+    ctrl = FlowView.tcp(b"USER a\r\nPORT 192,168,0,9,4,1\r\n", b"220 FTP ready\r\n200 ok\r\n")
+    data = FlowView.tcp(b"", b"x")
+    # The server connects to the client's announced port; the announced private host
+    # differs from the observed (NATed) one, so the control flow's addresses count too.
+    labels = classify_many([ctrl, data], [("203.0.113.5", 50000, "198.51.100.7", 21),
+                                          ("198.51.100.7", 20, "203.0.113.5", 1025)])
+    assert labels[1].protocol == "ftp-data"
+
+
+def test_without_tuples_there_are_no_expectations():
+    labels = classify_many([FTP_CTRL, FlowView.tcp(b"", b"x")])
+    assert labels[1].protocol is None
+
+
+def test_label_as_dict_is_json_ready():
+    import json
+    d = Engine().classify(FIXTURES[0].view).as_dict()
+    assert json.loads(json.dumps(d))["protocol"] == FIXTURES[0].proto
+
+
+def test_budget_view_without_cut_is_the_flow_itself():
+    v = FlowView.tcp(b"abc", b"de")
+    assert E.budget_view(v, 100, 8) is v
