@@ -96,6 +96,9 @@ class DetectorSpec:
     max_bytes:   bytes per direction the engine lets this detector see
     max_packets: packets (TCP) or datagrams (UDP) per direction it may see
     prefilter:   first-byte hint deciding whether the probe is worth calling
+    max_confidence: the highest confidence this probe ever returns (weak, statistical
+                 detectors declare less than 1.0); the engine stops probing a flow
+                 once its best match cannot be beaten by any remaining candidate
     """
     name: str
     transports: tuple[str, ...]
@@ -103,6 +106,7 @@ class DetectorSpec:
     max_bytes: int = 2048
     max_packets: int = 8
     prefilter: Prefilter = ANY
+    max_confidence: float = 1.0
 
 
 # --- helpers shared by detectors -------------------------------------------------------

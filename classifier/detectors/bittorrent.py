@@ -13,18 +13,24 @@ _KRPC = re.compile(rb"d1:([aqr])d|d2:ip|d1:e")
 
 
 def _tcp(view):
+    # Message Stream Encryption that settles on plaintext (crypto_select 0x01) puts the
+    # clear handshake after the DH keys and padding: a 20-byte magic anywhere in the
+    # first kilobytes is as telling as at offset 0.
+    for data in (view.payload_c2s, view.payload_s2c):
+        i = data.find(HANDSHAKE, 1)
+        if i > 0:
+            ih = data[i + 28:i + 48].hex() if len(data) >= i + 48 else None
+            return match("bittorrent", 0.95, transport_kind="tcp-mse", info_hash=ih)
     more = False
     for data in (view.payload_c2s, view.payload_s2c):
         if not data:
             continue
-        if len(data) < len(HANDSHAKE):
-            if HANDSHAKE.startswith(data):
-                more = True
-                continue
-            return NO
         if data.startswith(HANDSHAKE):
             ih = data[28:48].hex() if len(data) >= 48 else None
             return match("bittorrent", 1.0, transport_kind="tcp", info_hash=ih)
+        if len(data) < 1024:
+            more = True                    # maybe MSE: keys and padding come first
+            continue
         return NO
     return MORE if more else NO
 
@@ -74,6 +80,7 @@ def probe(view, state):
     return _tcp(view) if view.transport == "tcp" else _udp(view)
 
 
-SPEC = DetectorSpec(name="bittorrent", transports=("tcp", "udp"), probe=probe, max_bytes=1024,
-                    max_packets=4, prefilter=Prefilter(c2s=frozenset((0x13, ord("d"), 0x01, 0x11, 0x21, 0x31, 0x41)),
-                                                       s2c=frozenset((0x13, ord("d"), 0x01, 0x11, 0x21, 0x31, 0x41))))
+# any: an MSE-wrapped TCP session starts with a random Diffie-Hellman key, so the first
+# byte says nothing; the probe itself is a cheap substring search.
+SPEC = DetectorSpec(name="bittorrent", transports=("tcp", "udp"), probe=probe, max_bytes=2048,
+                    max_packets=4, prefilter=Prefilter(any=True))

@@ -95,4 +95,4 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="coap", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset(range(0x40, 0x80)),
-                                                       s2c=frozenset(range(0x40, 0x80))))
+                                                       s2c=frozenset(range(0x40, 0x80))), max_confidence=0.95)

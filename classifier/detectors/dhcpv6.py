@@ -47,4 +47,4 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="dhcpv6", transports=("udp",), probe=probe, max_bytes=1500,
-                    max_packets=2, prefilter=Prefilter(c2s=frozenset(TYPES), s2c=frozenset(TYPES)))
+                    max_packets=2, prefilter=Prefilter(c2s=frozenset(TYPES), s2c=frozenset(TYPES)), max_confidence=0.95)

@@ -16,7 +16,8 @@ Rules (also in docs/protocols.md):
   from most to least specific (a protocol that rides on or imitates another, such as
   rtsp/sip/ssdp imitating HTTP syntax, comes before the generic one).  Every loser is
   recorded in ``Label.conflicts``.  Candidates are probed in registry order and the
-  engine stops at the first MATCH of confidence 1.0: no later detector could win
+  engine stops as soon as the best match reaches the highest confidence any remaining
+  candidate could return (its spec's ``max_confidence``): no later detector could win
   (at best it ties and loses the tie-break), so ``conflicts`` lists the matches among
   the detectors actually probed.
 * Expectations (ftp-data).  The ftp detector extracts the endpoints announced INSIDE the
@@ -78,6 +79,21 @@ def _firsts(flow, direction: int) -> list[int]:
     return [data[0]] if data else []
 
 
+def _shape(flow) -> tuple[int, int, int, int]:
+    """(bytes c2s, bytes s2c, data packets c2s, data packets s2c), in one pass."""
+    if flow.transport == "udp" and (flow.datagrams_c2s or flow.datagrams_s2c):
+        return (len(flow.payload_c2s), len(flow.payload_s2c),
+                len(flow.datagrams_c2s), len(flow.datagrams_s2c))
+    n1 = n0 = 0
+    for d, sz in zip(flow.pkt_dirs, flow.pkt_sizes):
+        if sz:
+            if d:
+                n1 += 1
+            else:
+                n0 += 1
+    return len(flow.payload_c2s), len(flow.payload_s2c), n0, n1
+
+
 def _data_packets(flow, direction: int) -> int:
     """Data packets (UDP: datagrams) of a direction among those the flow lists."""
     if flow.transport == "udp" and (flow.datagrams_c2s or flow.datagrams_s2c):
@@ -136,6 +152,21 @@ def budget_view(flow, max_bytes: int, max_packets: int, shape=None):
                     (), (), flow.pkt_dirs, flow.pkt_sizes)
 
 
+def snapshot(flow) -> FlowView | None:
+    """Copy the contract's attributes of a foreign flow object (the fast path's Flow)
+    into a FlowView, once: every later read is a plain slot, and detectors only ever
+    receive a FlowView, which has no port or address to read.  None: nothing to detect."""
+    t = flow.transport
+    if t != "tcp" and t != "udp":
+        return None
+    c, s = flow.payload_c2s, flow.payload_s2c
+    if not c and not s:
+        return None
+    if t == "udp":
+        return FlowView(t, c, s, flow.datagrams_c2s, flow.datagrams_s2c, flow.pkt_dirs, flow.pkt_sizes)
+    return FlowView(t, c, s, (), (), flow.pkt_dirs, flow.pkt_sizes)
+
+
 class Engine:
     def __init__(self, specs: Sequence[DetectorSpec] | None = None) -> None:
         if specs is None:
@@ -168,14 +199,15 @@ class Engine:
         self._plan = [(s.name, s.probe, (s.max_bytes, s.max_packets)) for s in self.specs]
         self._memo: dict = {}
 
-    def candidates(self, flow) -> tuple[int, ...]:
-        """Registry positions of the detectors the prefilter lets through."""
+    def candidates(self, flow) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """Registry positions of the detectors the prefilter lets through, and for each
+        position the highest confidence the candidates from there on could return."""
         t = flow.transport
         if t not in self._any:
-            return ()
+            return (), ()
         firsts = _firsts(flow, 0) + _firsts(flow, 1)
         if not firsts:
-            return ()
+            return (), ()
         key = (t, frozenset(firsts))
         cached = self._memo.get(key)
         if cached is not None:
@@ -188,6 +220,12 @@ class Engine:
             cand.update(c2s[b])
             cand.update(s2c[b])
         out = tuple(sorted(cand))
+        # ceiling[j]: the best confidence any of out[j:] could still return.
+        ceiling, best = [0.0] * (len(out) + 1), 0.0
+        for j in range(len(out) - 1, -1, -1):
+            best = max(best, self.specs[out[j]].max_confidence)
+            ceiling[j] = best
+        out = (out, tuple(ceiling))
         if len(self._memo) < 65536:
             self._memo[key] = out
         return out
@@ -197,11 +235,14 @@ class Engine:
             session = FlowSession()
         elif session.done is not None:
             return session.done
-        cands = self.candidates(flow)
+        if type(flow) is not FlowView:
+            flow = snapshot(flow)
+            if flow is None:
+                return Label(None)
+        cands, ceiling = self.candidates(flow)
         if not cands:
             return Label(None)
-        shape = (len(flow.payload_c2s), len(flow.payload_s2c),
-                 _data_packets(flow, 0), _data_packets(flow, 1))
+        shape = _shape(flow)
         views = {}
         best = None          # (confidence, Result)
         losers = []
@@ -211,7 +252,7 @@ class Engine:
         excluded = session.excluded
         state = session.states
         MATCH, MORE_ = Verdict.MATCH, Verdict.NEED_MORE
-        for i in cands:
+        for j, i in enumerate(cands):
             name, probe, key = self._plan[i]
             if name in excluded:
                 continue
@@ -234,9 +275,9 @@ class Engine:
                     best = r
                 else:
                     losers.append(r)
-                if best.confidence >= 1.0:
-                    # Candidates run in registry (specificity) order: a later detector
-                    # could at most tie at 1.0 and lose the tie-break, so stop here.
+                if best.confidence >= ceiling[j + 1]:
+                    # Candidates run in registry (specificity) order: no later one can
+                    # return more than ceiling[j + 1], and a tie loses the tie-break.
                     break
             elif v == MORE_:
                 pending.append(name)

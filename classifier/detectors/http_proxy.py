@@ -26,4 +26,4 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="http-proxy", transports=("tcp",), probe=probe, max_bytes=2048,
-                    max_packets=2, prefilter=Prefilter(c2s=frozenset(b"CDGHOPT")))
+                    max_packets=2, prefilter=Prefilter(c2s=frozenset(b"CDGHOPT")), max_confidence=0.95)

@@ -50,4 +50,4 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="netbios-dgm", transports=("udp",), probe=probe, max_bytes=1024,
-                    max_packets=1, prefilter=Prefilter(c2s=frozenset(TYPES), s2c=frozenset(TYPES)))
+                    max_packets=1, prefilter=Prefilter(c2s=frozenset(TYPES), s2c=frozenset(TYPES)), max_confidence=0.95)

@@ -77,4 +77,4 @@ def _first_bytes():
 
 
 SPEC = DetectorSpec(name="ntp", transports=("udp",), probe=probe, max_bytes=1024,
-                    max_packets=2, prefilter=Prefilter(c2s=_first_bytes(), s2c=_first_bytes()))
+                    max_packets=2, prefilter=Prefilter(c2s=_first_bytes(), s2c=_first_bytes()), max_confidence=0.9)

@@ -60,4 +60,4 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="radius", transports=("udp",), probe=probe, max_bytes=4096,
-                    max_packets=2, prefilter=Prefilter(c2s=frozenset(CODES), s2c=frozenset(CODES)))
+                    max_packets=2, prefilter=Prefilter(c2s=frozenset(CODES), s2c=frozenset(CODES)), max_confidence=0.95)

@@ -48,4 +48,4 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="rtcp", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=3, prefilter=Prefilter(c2s=frozenset(range(0x80, 0xC0)),
-                                                       s2c=frozenset(range(0x80, 0xC0))))
+                                                       s2c=frozenset(range(0x80, 0xC0))), max_confidence=0.95)

@@ -36,4 +36,4 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="rtmp", transports=("tcp",), probe=probe, max_bytes=HS + 16,
-                    max_packets=4, prefilter=Prefilter(c2s=frozenset((3, 6))))
+                    max_packets=4, prefilter=Prefilter(c2s=frozenset((3, 6))), max_confidence=0.9)

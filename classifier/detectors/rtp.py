@@ -60,4 +60,4 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="rtp", transports=("udp",), probe=probe, max_bytes=4096,
                     max_packets=6, prefilter=Prefilter(c2s=frozenset(range(0x80, 0xC0)) | {0, 1},
-                                                       s2c=frozenset(range(0x80, 0xC0)) | {0, 1}))
+                                                       s2c=frozenset(range(0x80, 0xC0)) | {0, 1}), max_confidence=0.8)

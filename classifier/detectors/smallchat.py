@@ -57,4 +57,4 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="smallchat", transports=("udp",), probe=probe, max_bytes=1024,
-                    max_packets=4, prefilter=Prefilter(any=True))
+                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=0.9)

@@ -53,4 +53,4 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="syslog", transports=("udp", "tcp"), probe=probe, max_bytes=512,
                     max_packets=2, prefilter=Prefilter(c2s=frozenset(b"<0123456789"),
-                                                       s2c=frozenset(b"<0123456789")))
+                                                       s2c=frozenset(b"<0123456789")), max_confidence=0.9)

@@ -60,4 +60,4 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="telnet", transports=("tcp",), probe=probe, max_bytes=512,
-                    max_packets=4, prefilter=Prefilter(c2s=frozenset((IAC,)), s2c=frozenset((IAC,))))
+                    max_packets=4, prefilter=Prefilter(c2s=frozenset((IAC,)), s2c=frozenset((IAC,))), max_confidence=0.95)

@@ -595,5 +595,13 @@ add("smallchat-hello", "smallchat",
     udp([b"\x00\x00\x30\x39HLO alice", b"\x00\x00\x30\x39MSG hi bob"], [b"\x00\x00\x30\x39ACK"]),
     meta={"types": ["ACK", "HLO", "MSG"], "chat_id": "00003039"})
 
+# corpus:bittorrent-1.pcap shape: Message Stream Encryption that settled on plaintext --
+# the clear handshake comes after the DH public key (96 bytes) and padding.
+add("bittorrent-mse-plaintext", "bittorrent",
+    tcp(bytes(range(96)) * 2, bytes(range(200, 255)) * 4 + b"\x13BitTorrent protocol" + bytes(8)
+        + hx("0123456789abcdef0123456789abcdef01234567")),
+    meta={"transport_kind": "tcp-mse"}, trunc=tcp(bytes(range(96))))
+
 
 BY_ID = {f.id: f for f in FIXTURES}
+

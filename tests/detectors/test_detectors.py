@@ -36,7 +36,7 @@ def test_positive_probe_alone(fx):
     r = SPECS[fx.proto].probe(fx.view, {})
     assert r.verdict == Verdict.MATCH
     assert r.protocol == fx.proto
-    assert 0.0 < r.confidence <= 1.0
+    assert 0.0 < r.confidence <= SPECS[fx.proto].max_confidence
 
 
 def truncated(fx) -> FlowView:

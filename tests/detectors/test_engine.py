@@ -177,6 +177,19 @@ def test_a_certain_match_stops_the_probing():
     assert calls == []
 
 
+def test_stop_when_no_remaining_candidate_can_do_better():
+    calls = []
+    eng = Engine([spec("fair", lambda v, s: match("fair", 0.8)),
+                  spec("weak", lambda v, s: calls.append(1) or match("weak", 0.7), max_confidence=0.7),
+                  spec("weaker", lambda v, s: calls.append(2) or match("weaker", 0.5), max_confidence=0.8)])
+    assert eng.classify(FlowView.tcp(b"x")).protocol == "fair"
+    assert calls == []
+    eng = Engine([spec("fair", lambda v, s: match("fair", 0.8)),
+                  spec("strong", lambda v, s: calls.append(3) or match("strong", 0.9))])
+    assert eng.classify(FlowView.tcp(b"x")).protocol == "strong"
+    assert calls == [3]
+
+
 def test_duplicate_names_are_rejected():
     with pytest.raises(ValueError):
         Engine([spec("a", lambda v, s: NO), spec("a", lambda v, s: NO)])

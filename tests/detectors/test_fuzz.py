@@ -39,7 +39,7 @@ def check(view):
             r = spec.probe(view, {})
             assert r.verdict in (Verdict.MATCH, Verdict.NEED_MORE, Verdict.NO_MATCH)
             if r.verdict == Verdict.MATCH:
-                assert 0 < r.confidence <= 1 and r.protocol == spec.name
+                assert 0 < r.confidence <= spec.max_confidence and r.protocol == spec.name
     label = ENGINE.classify(view)
     assert label.errors == []
 
