@@ -60,11 +60,17 @@ def parse(data: bytes, max_line: int = 8192):
             if h.strip():
                 continue
             break
-        if k and b" " not in k:
-            k = k.decode("latin-1").lower()
+        # Only the headers some detector reports are decoded (the rest cost nothing).
+        k = k.lower()
+        if k in WANTED:
+            k = k.decode()
             if k not in headers:
                 headers[k] = v.strip().decode("latin-1")[:256]
     return msg
+
+
+# Header names read by http, http-proxy, rtsp, sip (with compact forms) and ssdp.
+WANTED = frozenset(b"host user-agent server st nt usn location from f to t call-id i".split())
 
 
 def cached_parse(state: dict, data: bytes):

@@ -15,8 +15,12 @@ def greeting(s: bytes):
     if s[3] != 0 or n < 3 or n > 1024:
         return None                        # the greeting is packet 0 and small
     if s[4] == 0xFF:
-        # ERR: error code (2 LE) then message; only plausible when it fills the packet.
-        return {"error": True} if len(s) >= 4 + n and 1040 <= int.from_bytes(s[5:7], "little") < 5000 or len(s) >= 4 + n and s[7:8] == b"#" else None
+        # ERR instead of a greeting (e.g. "Host is not allowed"): error code (2 LE) in
+        # the server's range, then the message; the packet must be complete.
+        if len(s) < 4 + n:
+            return MORE
+        code = int.from_bytes(s[5:7], "little")
+        return {"error": code} if 1000 <= code < 5000 else None
     if s[4] != 10:
         return None
     end = s.find(b"\x00", 5, 4 + n)

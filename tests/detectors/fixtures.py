@@ -363,6 +363,11 @@ add("mysql-mariadb-greeting", "mysql",
         + hx("0400000048575b437d6d2a2a00feff080200ff8115000000000000"
              "1d00000030522e2d376d423e4f52313d00") + b"mysql_native_password\x00"),
     first="s", meta={"server_version": "5.5.5-10.11.19-MariaDB-0+deb12u1"})
+# MariaDB refusing a client before any greeting: ERR packet (0xff), error 1130
+# (ER_HOST_NOT_PRIVILEGED), message -- the documented error-packet layout.
+_MY_ERR = b"\xff\x6a\x04Host '10.0.0.9' is not allowed to connect to this MariaDB server"
+add("mysql-host-refused", "mysql", tcp(b"", len(_MY_ERR).to_bytes(3, "little") + b"\x00" + _MY_ERR),
+    first="s", meta={"error": 1130})
 # corpus:postgresql-1.pcap: StartupMessage (length 63, protocol 3.0) then a query.
 add("postgresql-startup", "postgresql",
     tcp(hx("0000003f" "00030000") + b"user\x00postgres\x00database\x00postgres\x00"
