@@ -5,8 +5,8 @@ module replaces exactly those captures), MODES (port modes it runs in) and run(c
 The registry is explicit: adding a protocol is one module and one line here.
 """
 
-from . import (amqp, coap, dns, ftp, git, http, http2, irc, ldap, mail, memcached, mismatch, modbus, mqtt, mysql,
-               ntp, postgresql, quic, redis, rsync, sip, smb, snmp, ssh, stun, syslog, telnet, tftp, tls, vnc, xmpp,
+from . import (amqp, bittorrent, coap, dns, ftp, git, http, http2, irc, ldap, mail, memcached, mismatch, modbus, mqtt, mysql,
+               ntp, openvpn, postgresql, quic, redis, rsync, rtp, rtsp, sip, smb, snmp, ssh, stun, syslog, telnet, tftp, tls, vnc, wireguard, xmpp,
                zookeeper)
 
 MODULES = [
@@ -41,5 +41,10 @@ MODULES = [
     xmpp,
     smb,
     vnc,
+    rtp,
+    rtsp,
+    openvpn,
+    wireguard,
+    bittorrent,
     mismatch,
 ]
