@@ -6,6 +6,8 @@ says whether the whole message was available.
 """
 from __future__ import annotations
 
+import struct
+
 TLS_VERSIONS = {0x0300: "SSLv3", 0x0301: "TLSv1.0", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2",
                 0x0304: "TLSv1.3", 0xFEFF: "DTLSv1.0", 0xFEFD: "DTLSv1.2",
                 0xFEFC: "DTLSv1.3"}
@@ -20,15 +22,21 @@ def version_name(v: int) -> str:
     return TLS_VERSIONS.get(v, f"0x{v:04x}")
 
 
+_U16X2 = struct.Struct(">HH").unpack_from
+_WANTED = frozenset((0, 16, 43))
+
+
 def parse_extensions(data: bytes, pos: int, end: int, hello: int, meta: dict) -> None:
     """Read SNI (0), ALPN (16) and supported_versions (43) into meta."""
     while pos + 4 <= end:
-        etype = int.from_bytes(data[pos:pos + 2], "big")
-        elen = int.from_bytes(data[pos + 2:pos + 4], "big")
-        body = data[pos + 4:pos + 4 + elen]
-        pos += 4 + elen
-        if len(body) < elen:
+        etype, elen = _U16X2(data, pos)
+        start = pos + 4
+        pos = start + elen
+        if pos > len(data):
             break                               # truncated extension: stop quietly
+        if etype not in _WANTED:
+            continue                            # skipped without copying its body
+        body = data[start:pos]
         if etype == 0 and hello == 1 and len(body) >= 5:
             # server_name_list(2) name_type(1) host_name<2>
             nlen = int.from_bytes(body[3:5], "big")

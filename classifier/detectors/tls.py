@@ -46,15 +46,25 @@ def _chain(data: bytes) -> tuple[int, bool]:
 
 def handshake_bytes(data: bytes, limit: int = 4) -> bytes:
     """Concatenated payloads of the leading handshake records (a hello may span
-    several records)."""
+    several records); stops once the first handshake message is complete, so a
+    server's certificate records are not copied."""
+    if len(data) >= 9 and data[0] == 0x16:
+        n = int.from_bytes(data[3:5], "big")
+        if 4 + int.from_bytes(data[6:9], "big") <= n:
+            return data[5:5 + n]               # the common case: one record holds it
     out = bytearray()
     pos = 0
+    need = None
     for _ in range(limit):
         if pos + 5 > len(data) or data[pos] != 0x16:
             break
         n = int.from_bytes(data[pos + 3:pos + 5], "big")
         out += data[pos + 5:pos + 5 + n]
         pos += 5 + n
+        if need is None and len(out) >= 4:
+            need = 4 + int.from_bytes(out[1:4], "big")
+        if need is not None and len(out) >= need:
+            break
     return bytes(out)
 
 

@@ -81,6 +81,8 @@ def evaluate():
 
 
 if __name__ == "__main__":
+    import signal
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # allow `| head`
     per, wrong = evaluate()
     ok = sum(a for a, _ in per.values())
     n = sum(b for _, b in per.values())

@@ -76,6 +76,8 @@ def evaluate(verbose: bool = False):
 
 
 if __name__ == "__main__":
+    import signal
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # allow `| head`
     ok, total, per, dis, ex = evaluate()
     print(f"agreement {ok}/{total} = {ok / max(total, 1):.4f}")
     for k, (a, n) in sorted(per.items(), key=lambda x: -x[1][1]):
