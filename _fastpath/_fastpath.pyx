@@ -123,7 +123,9 @@ cdef class Capture:
         self.src.stats = NULL
         if rc == RD_ERR:
             msg = self.src.errmsg.decode("utf-8", "replace")
-            if self.src.len == 0 and self.src.base_off == 0:
+            if self.error:
+                msg = self.error
+            elif self.src.len == 0 and self.src.base_off == 0:
                 msg = "empty file"
             self.close()
             raise CaptureError(msg)
@@ -191,7 +193,9 @@ cdef class Capture:
         have = len(rest)
         try:
             while have < need:
-                b = self.fh.read(CHUNK)
+                # read1 returns what one underlying read decompresses, so a damaged gzip
+                # tail loses only the bytes after the damage.
+                b = self.fh.read1(CHUNK) if self.compressed else self.fh.read(CHUNK)
                 if not b:
                     self.src.eof = 1
                     break

@@ -99,7 +99,18 @@ cdef int src_open_header(Src* s) noexcept nogil:
     if magic == 0x0A0D0D0A:
         s.fmt = FMT_PCAPNG
         s.pos = 0
-        return RD_PKT       # the SHB is parsed as an ordinary block
+        if s.len < 12:
+            if not s.eof:
+                s.need = 12
+                return RD_NEED
+            snprintf(s.errmsg, sizeof(s.errmsg), b"truncated pcapng section header")
+            return RD_ERR
+        magic = rd32(p + 8, 0)
+        if magic != 0x1A2B3C4DU and magic != 0x4D3C2B1AU:
+            snprintf(s.errmsg, sizeof(s.errmsg),
+                     b"pcapng section header has a bad byte-order magic (0x%08x)", magic)
+            return RD_ERR
+        return RD_PKT       # the SHB is then parsed as an ordinary block
     s.fmt = FMT_PCAP
     s.rec_hdr = 16
     if magic == 0xA1B2C3D4U:

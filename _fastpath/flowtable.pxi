@@ -308,7 +308,7 @@ cdef inline void expire(Core* c, int64_t now) noexcept nogil:
     for lid in range(NLISTS):
         to = list_timeout(c, lid)
         h = c.head[lid]
-        while h != NONE and now - c.flows[h].ts_last > to:
+        while h != NONE and now - c.flows[h].touched > to:
             flow_end(c, h, END_CLOSED if lid == L_CLOSED else END_IDLE)
             h = c.head[lid]
 
@@ -321,7 +321,7 @@ cdef int evict_one(Core* c, uint32_t keep) noexcept nogil:
         h = c.head[lid]
         if h == keep and h != NONE:
             h = c.flows[h].next
-        if h != NONE and (best == NONE or c.flows[h].ts_last < c.flows[best].ts_last):
+        if h != NONE and (best == NONE or c.flows[h].touched < c.flows[best].touched):
             best = h
     if best == NONE:
         return -1
@@ -624,6 +624,7 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
         f.npk += 1
     if p.ts > f.ts_last:
         f.ts_last = p.ts
+    f.touched = c.now
     if p.proto == 6:
         f.tcpflags[d] |= fl
         if fl & 0x02:

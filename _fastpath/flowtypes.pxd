@@ -93,6 +93,9 @@ ctypedef struct Flow:
     uint8_t _pad
     int64_t ts_first            # ns
     int64_t ts_last             # ns
+    int64_t touched             # engine clock (latest timestamp seen) at the flow's last packet:
+                                # expiry uses it, so a capture whose clock jumps back does not
+                                # end every flow at once, and the expiry lists stay in order
     uint64_t pkts[2]            # packets per direction
     uint64_t bytes[2]           # frame bytes per direction
     uint32_t prev               # expiry list links (flow indices, NONE = end)

@@ -1,0 +1,207 @@
+"""Bad input: a clear one-line error naming the file, a non-zero exit code where the
+file is unusable or damaged, the flows read before the damage, and never a crash or a
+hang (the fuzz cases run in a child process so a segfault would fail, not kill, the run)."""
+import os
+import random
+import struct
+import subprocess
+import sys
+
+import pytest
+
+from classifier.errors import CaptureError
+from classifier.flows import FlowReader
+from pcapgen import PcapngWriter, eth_wrap, ipv4, tcp_conversation, udp, write_pcap
+
+FRAMES = eth_wrap(tcp_conversation(cport=40000, t0=100.0) + tcp_conversation(cport=40001, t0=200.0))
+
+
+def portlens(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True,
+                          input=stdin, timeout=60)
+
+
+def good_pcap(tmp_path, name="good.pcap"):
+    p = tmp_path / name
+    write_pcap(p, FRAMES)
+    return p
+
+
+def assert_one_line_error(res, path, words):
+    err = res.stderr.decode()
+    lines = [ln for ln in err.splitlines() if ln.startswith("portlens: error:")]
+    assert len(lines) == 1, err
+    assert str(path) in lines[0] and words in lines[0], lines[0]
+    assert "Traceback" not in err
+
+
+def _file(d, name, content):
+    (d / name).write_bytes(content)
+    return d / name
+
+
+@pytest.mark.parametrize("make,words", [
+    (lambda d: d / "missing.pcap", "no such file"),
+    (lambda d: d, "is a directory"),
+    (lambda d: _file(d, "empty.pcap", b""), "empty file"),
+    (lambda d: _file(d, "text.pcap", b"hello, not a capture\n"), "not a pcap or pcapng"),
+    (lambda d: _file(d, "short.pcap", b"\xd4\xc3\xb2\xa1\x02\x00"), "truncated pcap file header"),
+    (lambda d: _file(d, "ng.pcapng", b"\x0a\x0d\x0d\x0a\x1c\0\0\0\x01\x02\x03\x04" + b"\0" * 16),
+     "bad byte-order magic"),
+])
+def test_unusable_files(tmp_path, make, words):
+    path = make(tmp_path)
+    with pytest.raises(CaptureError) as ei:
+        FlowReader(str(path))
+    assert words in str(ei.value)
+    res = portlens("flows", str(path), "-f", "jsonl")
+    assert res.returncode == 3
+    assert res.stdout == b""
+    assert_one_line_error(res, path, words)
+
+
+def _damaged_run(tmp_path, data, words, flows_before):
+    p = tmp_path / "damaged.pcap"
+    p.write_bytes(data)
+    r = FlowReader(str(p))
+    flows = list(r)
+    assert r.error and words in r.error
+    assert len(flows) == flows_before
+    res = portlens("flows", str(p), "-f", "jsonl")
+    assert res.returncode == 3
+    assert len(res.stdout.decode().splitlines()) == flows_before
+    assert_one_line_error(res, p, words)
+
+
+def test_truncated_last_record(tmp_path):
+    data = good_pcap(tmp_path).read_bytes()
+    _damaged_run(tmp_path, data[:-10], "truncated last record", 2)
+
+
+def test_caplen_beyond_snaplen_and_file(tmp_path):
+    data = bytearray(good_pcap(tmp_path).read_bytes())
+    # Find the 10th record and give it an absurd caplen.
+    off = 24
+    for _ in range(9):
+        off += 16 + struct.unpack_from("<I", data, off + 8)[0]
+    struct.pack_into("<I", data, off + 8, 0x7FFFFFF0)
+    _damaged_run(tmp_path, bytes(data), "caplen exceeds the snaplen", 2)
+
+
+def test_caplen_over_snaplen_but_plausible_is_counted_and_kept(tmp_path):
+    p = tmp_path / "snap.pcap"
+    write_pcap(p, FRAMES, snaplen=64)            # frames are longer than the declared snaplen
+    r = FlowReader(str(p))
+    assert len(list(r)) == 2 and r.error is None
+    assert r.stats["caplen_over_snaplen"] > 0
+
+
+def _pcapng(tmp_path, tail=b""):
+    p = tmp_path / "x.pcapng"
+    with open(p, "wb") as fh:
+        w = PcapngWriter(fh)
+        w.interface(1)
+        for ts, buf in FRAMES:
+            w.epb(0, ts, buf)
+        fh.write(tail)
+    return p.read_bytes()
+
+
+def test_pcapng_bad_block_length(tmp_path):
+    data = _pcapng(tmp_path, struct.pack("<II", 6, 13) + b"\0" * 20)
+    _damaged_run(tmp_path, data, "bad total length", 2)
+
+
+def test_pcapng_trailing_length_mismatch(tmp_path):
+    data = _pcapng(tmp_path, struct.pack("<II", 6, 32) + b"\0" * 20 + struct.pack("<I", 36))
+    _damaged_run(tmp_path, data, "trailing length", 2)
+
+
+def test_pcapng_truncated_block(tmp_path):
+    data = _pcapng(tmp_path)
+    _damaged_run(tmp_path, data[:-7], "truncated pcapng block", 2)
+
+
+def test_pcapng_packet_of_undeclared_interface_is_counted(tmp_path):
+    p = tmp_path / "noif.pcapng"
+    with open(p, "wb") as fh:
+        w = PcapngWriter(fh)
+        w.interface(1)
+        w.epb(0, 1.0, FRAMES[0][1])
+        w.ifaces.append(None)                     # pretend there is an interface 1
+        w.epb(1, 1.0, FRAMES[1][1])
+    r = FlowReader(str(p))
+    assert len(list(r)) == 1 and r.stats["damaged_records"] == 1 and r.error is None
+
+
+def test_one_bad_file_among_good_ones(tmp_path):
+    good = good_pcap(tmp_path)
+    res = portlens("flows", str(tmp_path / "nope.pcap"), str(good), "-f", "jsonl")
+    assert res.returncode == 3
+    assert len(res.stdout.decode().splitlines()) == 2       # the good file is still reported
+
+
+def test_damaged_gzip_stream(tmp_path):
+    import gzip
+    raw = good_pcap(tmp_path).read_bytes()
+    gz = gzip.compress(raw)
+    p = tmp_path / "cut.pcap.gz"
+    p.write_bytes(gz[: len(gz) - 30])
+    r = FlowReader(str(p))
+    list(r)
+    assert r.error
+
+
+FUZZ_CHILD = r"""
+import random, sys
+from classifier.flows import FlowReader
+from classifier.errors import CaptureError
+seed, src, dst, kind = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+data = bytearray(open(src, "rb").read())
+rnd = random.Random(seed)
+for i in range(200):
+    buf = bytearray(data)
+    for _ in range(rnd.randint(1, 12)):
+        op = rnd.random()
+        pos = rnd.randrange(len(buf))
+        if op < 0.6:
+            buf[pos] = rnd.randrange(256)
+        elif op < 0.8:
+            buf[pos:pos + 4] = rnd.choice([b"\xff\xff\xff\xff", b"\0\0\0\0", b"\x7f\xff\xff\xff", b"\x0c\0\0\0"])
+        else:
+            del buf[pos:pos + rnd.randint(1, 64)]
+    open(dst, "wb").write(buf)
+    try:
+        r = FlowReader(dst, None)
+        for f in r:
+            f.payload_c2s; f.datagrams_s2c; f.client
+    except CaptureError:
+        pass
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("kind", ["pcap", "pcapng"])
+def test_fuzz_reader_never_crashes_or_hangs(tmp_path, kind):
+    # Mutations of a capture rich in features (fragments, tunnels, VLANs, IPv6).
+    from test_decode import _frag4
+    from pcapgen import ether, ipv6
+    extra = [ether(f) for f in _frag4(3, bytes(udp(1, 2, b"q" * 300)), 17, [(0, 160, True), (160, 148, False)])]
+    extra.append(ether(ipv4("1.1.1.1", "2.2.2.2", b"\0\0\x08\0" + ipv4("3.3.3.3", "4.4.4.4", udp(5, 6, b"gre")), proto=47)))
+    extra.append(ether(ipv6("2001:db8::1", "2001:db8::2", udp(7, 8, b"six")), 0x86DD, vlans=[(0x8100, 5)]))
+    frames = FRAMES + [(300.0 + i, fr) for i, fr in enumerate(extra)]
+    src = tmp_path / f"seed.{kind}"
+    if kind == "pcap":
+        write_pcap(src, frames)
+    else:
+        with open(src, "wb") as fh:
+            w = PcapngWriter(fh)
+            w.interface(1, tsresol=9)
+            for ts, buf in frames:
+                w.epb(0, ts, buf)
+    child = tmp_path / "child.py"
+    child.write_text(FUZZ_CHILD)
+    for seed in range(3):
+        res = subprocess.run([sys.executable, str(child), str(seed), str(src), str(tmp_path / "m"), kind],
+                             capture_output=True, timeout=120)
+        assert res.returncode == 0 and res.stdout.strip() == b"ok", res.stderr.decode()[-2000:]

@@ -1,0 +1,202 @@
+"""The flow table: orientation, endings, timeouts, caps, TCP prefix reassembly, UDP
+datagrams and the per-packet arrays."""
+import pytest
+
+from pcapgen import eth_wrap, ipv4, tcp, tcp_conversation, udp
+
+C, S = "10.0.0.1", "10.0.0.2"
+
+
+def seg(t, src, dst, sp, dp, flags, seq, data=b"", ack=0):
+    return (t, ipv4(src, dst, tcp(sp, dp, flags, seq, ack, data)))
+
+
+def c2s(t, flags, seq, data=b""):
+    return seg(t, C, S, 40000, 80, flags, seq, data)
+
+
+def s2c(t, flags, seq, data=b""):
+    return seg(t, S, C, 80, 40000, flags, seq, data)
+
+
+def run(flows_of, l3, **kw):
+    flows, reader = flows_of(eth_wrap(l3), **kw)
+    return flows, reader
+
+
+# ---------------------------------------------------------------- orientation
+
+def test_orientation_by_syn(flows_of):
+    flows, _ = run(flows_of, tcp_conversation(cli=C, srv=S, cport=40000, sport=80))
+    f, = flows
+    assert (f.client, f.client_port, f.server, f.server_port, f.oriented_by_syn) == (C, 40000, S, 80, True)
+    assert f.tcp_flags_c2s == "FSPA" and f.tcp_flags_s2c == "FSPA"
+    assert f.end_reason == "eof"
+
+
+def test_syn_ack_first_makes_its_receiver_the_client(flows_of):
+    flows, _ = run(flows_of, [s2c(1.0, "SA", 500), c2s(1.1, "A", 101), c2s(1.2, "PA", 101, b"hi")])
+    f, = flows
+    assert (f.client, f.client_port, f.payload_c2s) == (C, 40000, b"hi")
+
+
+def test_mid_stream_first_sender_is_client_and_data_starts_at_first_segment(flows_of):
+    flows, _ = run(flows_of, [s2c(1.0, "PA", 7000, b"server-bytes"), c2s(1.1, "PA", 300, b"client")])
+    f, = flows
+    assert (f.client, f.client_port, f.oriented_by_syn) == (S, 80, False)   # no SYN: first sender
+    assert f.payload_c2s == b"server-bytes" and "midstream" in f.stream_flags_c2s
+
+
+def test_late_syn_turns_the_flow_around_before_any_data(flows_of):
+    # A stray ACK from the server is captured before the client's SYN.
+    flows, _ = run(flows_of, [s2c(1.0, "A", 9), c2s(1.1, "S", 100), s2c(1.2, "SA", 500),
+                              c2s(1.3, "PA", 101, b"req")])
+    f, = flows
+    assert (f.client, f.packets_c2s, f.packets_s2c, f.payload_c2s) == (C, 2, 2, b"req")
+    assert f.pkt_dirs == [1, 0, 1, 0]
+
+
+def test_udp_first_sender_is_client(flows_of):
+    flows, _ = run(flows_of, [(1.0, ipv4(S, C, udp(53, 5353, b"a"))), (1.1, ipv4(C, S, udp(5353, 53, b"b")))])
+    f, = flows
+    assert (f.client, f.client_port, f.payload_c2s, f.payload_s2c) == (S, 53, b"a", b"b")
+
+
+# ------------------------------------------------------------------- endings
+
+def test_port_reuse_after_close_starts_a_new_flow(flows_of):
+    conv = tcp_conversation(cli=C, srv=S, cport=40000, sport=80, t0=10.0)
+    again = tcp_conversation(cli=C, srv=S, cport=40000, sport=80, t0=12.0, isn_c=90000)
+    flows, reader = run(flows_of, conv + again)
+    assert [f.packets_c2s + f.packets_s2c for f in flows] == [8, 8]
+    assert flows[0].end_reason == "closed"
+    assert reader.stats["end_closed"] == 1
+
+
+def test_rst_closes_and_the_closed_timeout_ends_the_flow(flows_of):
+    l3 = [c2s(1.0, "S", 1), s2c(1.1, "RA", 0), (30.0, ipv4("10.9.9.9", S, udp(1, 2, b"x")))]
+    flows, _ = run(flows_of, l3, closed=5)
+    tcpf = [f for f in flows if f.transport == "tcp"]
+    assert len(tcpf) == 1 and tcpf[0].end_reason == "closed"
+
+
+def test_idle_timeout(flows_of):
+    l3 = [(1.0, ipv4(C, S, udp(1, 2, b"a"))), (200.0, ipv4(C, S, udp(1, 2, b"b")))]
+    flows, reader = run(flows_of, l3, idle_udp=120)
+    assert [f.packets_c2s for f in flows] == [1, 1]
+    assert flows[0].end_reason == "idle-timeout" and reader.stats["end_idle"] == 1
+    flows, _ = run(flows_of, l3, idle_udp=500)
+    assert [f.packets_c2s for f in flows] == [2]
+
+
+def test_active_timeout(flows_of):
+    l3 = [(float(t), ipv4(C, S, udp(1, 2, b"a"))) for t in range(0, 100, 10)]
+    flows, reader = run(flows_of, l3, active=45)
+    assert [f.packets_c2s for f in flows] == [5, 5]
+    assert flows[0].end_reason == "active-timeout"
+
+
+def test_clock_going_back_does_not_end_every_flow(flows_of):
+    l3 = [(5000.0, ipv4("10.1.1.1", S, udp(1, 2, b"x")))]
+    l3 += [(100.0 + i, ipv4(C, S, udp(1, 2, b"y"))) for i in range(5)]
+    flows, reader = run(flows_of, l3)
+    assert sorted(f.packets_c2s for f in flows) == [1, 5]
+    assert reader.stats["ts_backwards"] == 5
+
+
+def test_flow_cap_evicts_least_recently_active(flows_of):
+    l3 = [(1.0 + i, ipv4(C, S, udp(1000 + i, 53, b"q"))) for i in range(10)]
+    l3.append((20.0, ipv4(C, S, udp(1000, 53, b"q2"))))
+    flows, reader = run(flows_of, l3, max_flows=4)
+    assert reader.stats["evicted"] >= 6
+    assert reader.stats["max_live"] == 4
+    assert sum(f.packets_c2s for f in flows) == 11          # nothing lost: evicted flows are reported
+    assert any(f.end_reason == "evicted" for f in flows)
+
+
+def test_payload_memory_cap_evicts(flows_of):
+    l3 = [(1.0 + i, ipv4(C, S, udp(2000 + i, 53, b"x" * 4000))) for i in range(20)]
+    flows, reader = run(flows_of, l3, max_payload_mem=16384)
+    assert reader.stats["evicted"] > 0
+    assert all(f.payload_c2s == b"x" * 4000 for f in flows)
+
+
+def test_many_flows_grow_the_table(flows_of):
+    l3 = [(1.0, ipv4(C, S, udp(1 + (i % 60000), 9 + i // 60000, b"z"))) for i in range(70000)]
+    flows, reader = run(flows_of, l3, max_flows=1_000_000)
+    assert len(flows) == 70000 and reader.stats["max_live"] == 70000
+
+
+# --------------------------------------------------------------- reassembly
+
+def test_out_of_order_retransmission_and_overlap(flows_of):
+    # Stream "0123456789ABCDEF" sent as: [4:8] early, [0:4], [0:4] again, [6:12] overlap
+    # carrying different bytes for 6..8 (first arrival wins), then [12:16].
+    base = 1001
+    l3 = [c2s(1.0, "S", 1000),
+          c2s(1.1, "PA", base + 4, b"4567"),
+          c2s(1.2, "PA", base + 0, b"0123"),
+          c2s(1.3, "PA", base + 0, b"0123"),
+          c2s(1.4, "PA", base + 6, b"XX89AB"),
+          c2s(1.5, "PA", base + 12, b"CDEF")]
+    flows, reader = run(flows_of, l3)
+    f, = flows
+    assert f.payload_c2s == b"0123456789ABCDEF"
+    assert reader.stats["tcp_retrans"] == 1 and reader.stats["tcp_ooo"] == 1
+
+
+def test_gap_never_filled_stops_the_prefix(flows_of):
+    l3 = [c2s(1.0, "S", 0), c2s(1.1, "PA", 1, b"abc"), c2s(1.2, "PA", 10, b"later")]
+    f, = run(flows_of, l3)[0]
+    assert f.payload_c2s == b"abc" and "gap" in f.stream_flags_c2s
+
+
+def test_sequence_wraparound(flows_of):
+    isn = 0xFFFFFFF0
+    l3 = [c2s(1.0, "S", isn), c2s(1.1, "PA", isn + 1, b"A" * 10), c2s(1.2, "PA", (isn + 11) & 0xFFFFFFFF, b"B" * 10)]
+    f, = run(flows_of, l3)[0]
+    assert f.payload_c2s == b"A" * 10 + b"B" * 10
+
+
+def test_byte_budget(flows_of):
+    l3 = [c2s(1.0, "S", 0)] + [c2s(1.0 + i / 100, "PA", 1 + i * 1000, bytes([65 + i]) * 1000) for i in range(6)]
+    f, = run(flows_of, l3, payload_bytes=2500)[0]
+    assert len(f.payload_c2s) == 2500 and f.payload_c2s.endswith(b"C" * 500)
+    assert "truncated" in f.stream_flags_c2s
+
+
+def test_data_on_syn(flows_of):
+    f, = run(flows_of, [c2s(1.0, "S", 41, b"tfo"), c2s(1.1, "PA", 45, b"more")])[0]
+    assert f.payload_c2s == b"tfomore"
+
+
+def test_fragmented_delivery_equals_whole(flows_of):
+    msg = bytes(range(256)) * 6
+    whole = [c2s(1.0, "S", 0), c2s(1.1, "PA", 1, msg)]
+    parts = [c2s(1.0, "S", 0)] + [c2s(1.1 + i / 1000, "PA", 1 + i, msg[i:i + 7]) for i in range(0, len(msg), 7)][::-1]
+    a, = run(flows_of, whole)[0]
+    b, = run(flows_of, parts)[0]
+    assert a.payload_c2s == b.payload_c2s == msg
+
+
+# ------------------------------------------------------------- UDP + arrays
+
+def test_udp_keeps_the_first_datagrams_within_budget(flows_of):
+    l3 = [(1.0 + i, ipv4(C, S, udp(1, 2, bytes([i]) * (10 + i)))) for i in range(12)]
+    l3 += [(1.5, ipv4(S, C, udp(2, 1, b"reply")))]
+    f, = run(flows_of, l3)[0]
+    assert f.datagrams_c2s == [bytes([i]) * (10 + i) for i in range(8)]
+    assert f.datagrams_s2c == [b"reply"]
+    assert f.packets_c2s == 12 and "truncated" in f.stream_flags_c2s
+    g, = run(flows_of, l3, payload_bytes=30)[0]
+    assert g.datagrams_c2s == [b"\0" * 10, b"\1" * 11, b"\2" * 9]
+
+
+def test_packet_sizes_directions_and_gaps(flows_of):
+    l3 = [(10.0, ipv4(C, S, udp(1, 2, b"a" * 5))), (10.5, ipv4(S, C, udp(2, 1, b"b" * 7))),
+          (12.0, ipv4(C, S, udp(1, 2, b"")))]
+    f, = run(flows_of, l3)[0]
+    assert (f.pkt_sizes, f.pkt_dirs, f.pkt_iats) == ([5, 7, 0], [0, 1, 0], [0, 500000, 1500000])
+    l3 = [(10.0 + i, ipv4(C, S, udp(1, 2, b"x"))) for i in range(40)]
+    f, = run(flows_of, l3)[0]
+    assert len(f.pkt_sizes) == 32 and f.packets_c2s == 40
