@@ -75,8 +75,14 @@ def parse(msg: bytes):
         return None                      # opcode 3 and 10-15 are unassigned
     if flags & 0x0040:
         return None                      # the Z bit is always zero
-    if qd > 64 or an > 200 or ns > 200 or ar > 200 or (qd + an + ns + ar) == 0:
+    if qd > 64 or an > 200 or ns > 200 or ar > 200:
         return None                      # real messages carry few records
+    if qd + an + ns + ar == 0:
+        # Only an error response may be empty (e.g. NOTIMP to an inverse query), and
+        # then it is exactly a header.
+        if flags & 0x8000 and flags & 0xF and len(msg) == 12:
+            return Message(txid, True, opcode, flags & 0xF, 0, 0, 0, 0, None, None, None, [], True)
+        return None
     response = bool(flags & 0x8000)
     if not response and (an > 20 and opcode == 0):
         return None
@@ -159,8 +165,9 @@ def flavour(m: Message) -> str:
     if _netbios_name(m.raw_labels) and (m.qtype in (32, 33) or m.qtype is None):
         return "netbios-ns"
     last = m.raw_labels[-1].lower() if m.raw_labels else b""
-    if last == b"local":
-        # .local is reserved for multicast DNS (RFC 6762 3); unicast DNS never serves it.
+    if last == b"local" and len(m.raw_labels) >= 2:
+        # Names under .local are multicast DNS (RFC 6762 3).  "local." itself is asked
+        # of unicast DNS (SOA probe, RFC 6762 appendix G), so it does not count.
         return "mdns"
     if m.txid == 0 and (last == b"arpa" or (m.qclass or 0) & 0x8000 or m.qd == 0):
         # mDNS uses id 0 (RFC 6762 18.1) and the QU/cache-flush bit.

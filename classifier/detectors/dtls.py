@@ -13,6 +13,9 @@ _TYPES = frozenset((0x14, 0x15, 0x16, 0x17, 0x19))   # 0x19: DTLS 1.2 CID record
 _VERSIONS = (0xFEFF, 0xFEFD, 0x0100)                  # 0x0100: OpenSSL pre-RFC DTLS
 
 
+CUT = "cut"
+
+
 def records(dg: bytes):
     """[(type, version, epoch, body)] when the datagram is a chain of records,
     None when it is not DTLS, MORE when it is a too-short prefix."""
@@ -26,8 +29,12 @@ def records(dg: bytes):
             return None
         ver = int.from_bytes(dg[pos + 1:pos + 3], "big")
         n = int.from_bytes(dg[pos + 11:pos + 13], "big")
-        if ver not in _VERSIONS or n == 0 or pos + 13 + n > len(dg):
-            return None                     # a record must fit in its datagram
+        if ver not in _VERSIONS or n == 0:
+            return None
+        if pos + 13 + n > len(dg):
+            # A record must fit in its datagram -- unless the datagram itself was cut by
+            # the byte budget, which only the caller can know.
+            return CUT if out or pos == 0 else None
         out.append((dg[pos], ver, int.from_bytes(dg[pos + 3:pos + 5], "big"),
                     dg[pos + 13:pos + 13 + n]))
         pos += 13 + n
@@ -41,8 +48,10 @@ def _multiplexed(dg: bytes) -> bool:
 
 
 def probe(view, state):
-    seen = 0
+    seen = bad = 0
     meta: dict = {}
+    lasts = {id(view.datagrams_c2s[-1]) if view.datagrams_c2s else None,
+             id(view.datagrams_s2c[-1]) if view.datagrams_s2c else None}
     for _d, dg in datagrams(view):
         if dg[0] not in _TYPES:
             if _multiplexed(dg):
@@ -50,9 +59,16 @@ def probe(view, state):
             return NO
         recs = records(dg)
         if recs is None:
-            return NO
+            # Vendors wrap extra records in DTLS-looking headers (seen in Zoom): one
+            # odd datagram is held against the flow only if no handshake shows up.
+            bad += 1
+            continue
         if recs is MORE:
             return MORE
+        if recs == CUT:
+            if id(dg) in lasts:
+                continue                    # the last kept datagram, cut by the budget
+            return NO
         seen += 1
         for ctype, ver, epoch, body in recs:
             meta.setdefault("version", version_name(ver))
@@ -61,7 +77,8 @@ def probe(view, state):
                 flen = int.from_bytes(body[9:12], "big")
                 hello = parse_hello(body[0], body[12:12 + flen], dtls=True)
                 if hello is None:
-                    return NO
+                    bad += 1
+                    continue
                 for k in ("sni", "alpn", "supported_versions"):
                     if k in hello and k not in meta:
                         meta[k] = hello[k]
@@ -69,7 +86,9 @@ def probe(view, state):
                     meta["version"] = hello["version"]
                 meta["handshake"] = True
     if meta.get("handshake"):
-        return match("dtls", 1.0, **meta)
+        return match("dtls", 0.9 if bad else 1.0, **meta)
+    if bad:
+        return NO
     if seen:
         # Only encrypted records (capture started mid-session): a 13-byte header whose
         # version and length chain exactly to the datagram's end is still convincing.

@@ -80,5 +80,5 @@ def probe(view, state):
     return MORE
 
 
-SPEC = DetectorSpec(name="mssql-tds", transports=("tcp",), probe=probe, max_bytes=1024,
+SPEC = DetectorSpec(name="mssql-tds", transports=("tcp",), probe=probe, max_bytes=4096,
                     max_packets=2, prefilter=Prefilter(c2s=frozenset(TYPES), s2c=frozenset((0x04,))))

@@ -94,6 +94,13 @@ def parse_direction(data: bytes):
         return "no", None                      # a hello has at least version+random+sid
     meta = parse_hello(hs[0], hs[4:4 + hlen])
     if meta is None:
+        # Inner fields malformed (e.g. an odd cipher_suites length) while the record
+        # and handshake lengths agree: TLS from a broken or fuzzing client.
+        n = int.from_bytes(data[3:5], "big")
+        if n >= 4 + hlen:
+            if len(hs) < 4 + hlen:
+                return "more", None        # judge the message once it is all here
+            return "match", {"malformed": True, "_complete": False}
         return "no", None
     # A hello parsed to its announced end is as certain as two directions agreeing.
     meta["_complete"] = len(hs) >= 4 + hlen
@@ -118,6 +125,8 @@ def probe(view, state):
                 if "alpn" in m:
                     meta["alpn_selected"] = m["alpn"][0] if m["alpn"] else None
         complete = any(m and m.get("_complete") for m in (c_m, s_m))
+        if any(m and m.get("malformed") for m in (c_m, s_m)):
+            return match("tls", 0.8, malformed=True, **meta)
         return match("tls", 1.0 if c_v == s_v == "match" or complete else 0.95, **meta)
     if "chain" in (c_v, s_v) and "more" not in (c_v, s_v):
         return match("tls", 0.75, midstream=True)

@@ -154,6 +154,18 @@ add("tls-midstream-alert", "tls",
     conf_min=0.6,
     trunc=tcp(hx("150303001a0000")))
 
+# ndpi:tls_cipher_lens.pcap: a ClientHello whose cipher_suites length (0x0085) is odd --
+# malformed inside, yet record (0xae) and handshake (0xaa) lengths agree: TLS, flagged.
+add("tls-malformed-hello", "tls",
+    tcp(hx("16" "0301" "00ae" "01" "0000aa" "0301"
+           "52efc37bceda522242fc28a2b4f13d3dfb2e1479d1f7064903c9288f9f73d123"
+           "00" "0085" "00ffc00ac0140088008700390038c00fc005"
+           "00840035c009c007c013c0110045004400330032c00ec00cc004c00200960041"
+           "002f00050004c008c01200160013c00dc003feff000a01000039000000120010"
+           "00000d7777772e676f6f676c652e6974000a00080006001700180019000b0002"
+           "01000023000033740000000500050100000000")),
+    meta={"malformed": True})
+
 # ndpi:dtls_old_version.pcapng: OpenSSL pre-RFC DTLS (version 0x0100) ClientHello.
 add("dtls-old-version", "dtls",
     udp([hx("16" "0100" "0000" "000000000000" "0056"   # type, version, epoch, seq, len 86
@@ -192,6 +204,12 @@ add("dns-query-answer", "dns",
             "c00c" "0001" "0001" "00000000" "0004" "0a000001"   # answer: 10.0.0.1
             "00" "0029" "04d0" "00000000" "0000")]),
     meta={"qname": "www.portlens.test", "qtype": "A"})
+# ndpi:dns_invert_query.pcapng: an inverse query (opcode 1) carrying an answer record
+# instead of a question, refused with a bare NOTIMP header (flags 0x8984, no records).
+add("dns-inverse-query", "dns",
+    udp([hx("77fc" "0900" "0000 0001 0000 0000" "03323136" "023538" "03323032" "0134" "00"
+            "0001" "0001" "00000000" "0000")],
+        [hx("77fc" "8984" "0000 0000 0000 0000")]))
 # DNS over TCP: the same query behind its 2-byte length prefix (RFC 1035 4.2.2).
 _DNSQ = hx("6cf0012000010000000000000377777708706f72746c656e7304746573740000010001")
 add("dns-over-tcp", "dns", tcp(struct.pack(">H", len(_DNSQ)) + _DNSQ),
