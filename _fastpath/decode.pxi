@@ -75,6 +75,15 @@ cdef int decode_frame(Core* c, int lt, const uint8_t* d, uint32_t n, Pkt* p) noe
         if n >= 4 and (d[0] == 0x0F or d[0] == 0x8F) and d[1] == 0:
             return dec_ethertype(c, be16(d + 2), d + 4, n - 4, p, 0)   # Cisco HDLC seen under DLT 50
         return dec_ppp(c, d, n, p, 0)
+    elif lt == 192:                                 # PPI: a little-endian header naming the inner DLT
+        if n < 8:
+            c.stats.bad_link += 1
+            return DEC_SKIP
+        fam = <uint32_t>d[2] | (<uint32_t>d[3] << 8)
+        if fam < 8 or fam > n or d[4] == 192:
+            c.stats.bad_link += 1
+            return DEC_SKIP
+        return decode_frame(c, <int>(<uint32_t>d[4] | (<uint32_t>d[5] << 8)), d + fam, n - fam, p)
     elif lt == 104:                                 # Cisco HDLC
         if n < 4:
             c.stats.bad_link += 1

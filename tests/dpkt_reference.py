@@ -19,7 +19,7 @@ from collections import defaultdict
 
 import dpkt
 
-SUPPORTED_LINKTYPES = {0, 1, 9, 12, 14, 50, 101, 104, 108, 113, 228, 229, 276}
+SUPPORTED_LINKTYPES = {0, 1, 9, 12, 14, 50, 101, 104, 108, 113, 192, 228, 229, 276}
 
 
 class Unreadable(Exception):
@@ -100,6 +100,9 @@ class Decoder:
                 if len(buf) >= 4 and buf[0] in (0x0F, 0x8F) and buf[1] == 0:
                     return self.ethertype(struct.unpack("!H", buf[2:4])[0], buf[4:])
                 return self.ppp(buf)
+            if lt == 192:                           # PPI header, then the frame of its DLT
+                hl, dlt = struct.unpack("<HI", buf[2:8])
+                return self.frame(dlt, buf[hl:]) if hl >= 8 and dlt != 192 else None
             if lt == 104:
                 return self.ethertype(struct.unpack("!H", buf[2:4])[0], buf[4:])
         except (dpkt.NeedData, dpkt.UnpackError, struct.error, IndexError):

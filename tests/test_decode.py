@@ -46,6 +46,7 @@ SLL2_V4 = b"\x08\x00\x00\x00" + b"\x00\x00\x00\x02" + b"\x00\x01\x00\x06" + MAC_
     (50, b"\xff\x03\x00\x21" + v4_udp(), "192.0.2.1"),                   # PPP in HDLC framing
     (50, b"\x0f\x00\x08\x00" + v4_udp(), "192.0.2.1"),                   # Cisco HDLC under DLT 50
     (104, b"\x0f\x00\x86\xdd" + v6_udp(), "2001:db8::1"),                # Cisco HDLC
+    (192, struct.pack("<BBHI", 0, 0, 8, 1) + ether(v4_udp()), "192.0.2.1"),  # PPI around Ethernet
 ])
 def test_link_types(flows_of, linktype, frame, addr):
     f, _ = one(flows_of, [(1.0, frame)], linktype=linktype)
