@@ -97,8 +97,8 @@ def parse(msg: bytes):
             return None
         if pos + 4 > len(msg):
             return MORE_NEEDED
-        qtype = int.from_bytes(msg[pos:pos + 2], "big")
-        qclass = int.from_bytes(msg[pos + 2:pos + 4], "big")
+        qtype = (msg[pos] << 8) | msg[pos + 1]
+        qclass = (msg[pos + 2] << 8) | msg[pos + 3]
         if qclass & 0x7FFF not in (1, 3, 4, 254, 255):
             return None                  # IN, CH, HS, NONE, ANY (mDNS sets the top bit)
         if qtype == 0 or 128 <= qtype < 249:
@@ -123,27 +123,44 @@ def parse(msg: bytes):
         if not labels or b"" in labels:
             return None
         qname = b".".join(labels).decode("latin-1")
+    # Continue after the first question (or the first record's owner name, which the
+    # walk re-reads as a record) rather than from the header.
+    if qd:
+        exact = _sections_exact(msg, pos + 4, qd - 1, an + ns + ar)
+    else:
+        exact = _sections_exact(msg, 12, 0, an + ns + ar)
     return Message(txid, response, opcode, flags & 0xF,
-                   qd, an, ns, ar, qname, qtype, qclass, labels,
-                   _sections_exact(msg, qd, an + ns + ar))
+                   qd, an, ns, ar, qname, qtype, qclass, labels, exact)
 
 
-def _sections_exact(msg: bytes, qd: int, rrs: int) -> bool:
-    """True when all questions and resource records parse and the last one ends
-    exactly at the end of the message: random bytes essentially never do that."""
-    pos = 12
-    try:
-        for _ in range(qd):
-            _, pos = _name(msg, pos)
-            pos += 4
-        for _ in range(rrs):
-            _, pos = _name(msg, pos)
-            if pos + 10 > len(msg):
-                return False
-            pos += 10 + int.from_bytes(msg[pos + 8:pos + 10], "big")
-    except (IndexError, ValueError):
-        return False
-    return pos == len(msg)
+def _skip_name(msg: bytes, pos: int, end: int) -> int:
+    """Position after a name, without collecting labels or following pointers."""
+    while pos < end:
+        n = msg[pos]
+        if n == 0:
+            return pos + 1
+        if n >= 0xC0:
+            return pos + 2
+        if n & 0xC0:
+            return end + 1                   # reserved label type: not a name
+        pos += 1 + n
+    return end + 1
+
+
+def _sections_exact(msg: bytes, pos: int, qd: int, rrs: int) -> bool:
+    """True when the remaining questions and resource records parse and the last one
+    ends exactly at the end of the message: random bytes essentially never do that."""
+    end = len(msg)
+    for _ in range(qd):
+        pos = _skip_name(msg, pos, end) + 4
+        if pos > end:
+            return False
+    for _ in range(rrs):
+        pos = _skip_name(msg, pos, end)
+        if pos + 10 > end:
+            return False
+        pos += 10 + ((msg[pos + 8] << 8) | msg[pos + 9])
+    return pos == end
 
 # Labels are binary-safe on the wire (RFC 2181 11): resolvers forward names with control
 # characters, so label bytes are not filtered; the message structure does the filtering.
