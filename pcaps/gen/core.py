@@ -553,5 +553,11 @@ def cmd(argv) -> str:
     """A command line as the manifest's ``how`` shows it: the python path shortened
     and the per-run temp dir written ``$TMP``, so that labels do not vary by run."""
     import shlex
-    text = shlex.join("python3" if a == sys.executable else str(a) for a in argv)
+    parts = []
+    for i, a in enumerate(argv):
+        a = "python3" if a == sys.executable else str(a)
+        if i and argv[i - 1] == "-c" and ("\n" in a or len(a) > 60):
+            a = "<inline script>"          # the code lives in the module; keep `how` short
+        parts.append(a)
+    text = shlex.join(parts)
     return text.replace(TMP_ROOT, "$TMP") if TMP_ROOT else text
