@@ -28,9 +28,10 @@ def _tcp(view):
         if data.startswith(HANDSHAKE):
             ih = data[28:48].hex() if len(data) >= 48 else None
             return match("bittorrent", 1.0, transport_kind="tcp", info_hash=ih)
-        if len(data) < 1024:
-            more = True                    # maybe MSE: keys and padding come first
-            continue
+        more = True                        # maybe MSE: keys and padding come first
+    if more and min(len(view.payload_c2s), len(view.payload_s2c)) >= 1024:
+        # MSE's keys and padding take at most 608 bytes per side, so a clear
+        # handshake would have shown by now in one direction or the other.
         return NO
     return MORE if more else NO
 

@@ -88,7 +88,9 @@ def probe(view, state):
     if meta.get("handshake"):
         return match("dtls", 0.9 if bad else 1.0, **meta)
     if bad:
-        return NO
+        # Odd datagrams and no handshake: not DTLS -- unless that is all we have seen
+        # so far (one vendor datagram may precede the ClientHello).
+        return MORE if bad == 1 and not seen else NO
     if seen:
         # Only encrypted records (capture started mid-session): a 13-byte header whose
         # version and length chain exactly to the datagram's end is still convincing.

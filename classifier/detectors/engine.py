@@ -197,6 +197,7 @@ class Engine:
             self._by_byte[t] = (c2s, s2c)
         # Per registry position: what the hot loop needs, without attribute lookups.
         self._plan = [(s.name, s.probe, (s.max_bytes, s.max_packets)) for s in self.specs]
+        self._maxconf = {s.name: s.max_confidence for s in self.specs}
         self._memo: dict = {}
 
     def candidates(self, flow) -> tuple[tuple[int, ...], tuple[float, ...]]:
@@ -288,7 +289,10 @@ class Engine:
         label = Label(best.protocol, best.confidence, "dpi", dict(best.metadata),
                       [{"protocol": x.protocol, "confidence": x.confidence} for x in losers],
                       tried, [], errors)
-        session.done = label
+        # Incremental use: the label is final unless a detector still waiting for bytes
+        # could return more (e.g. a STUN exchange that may turn into DTLS or media).
+        if not pending or best.confidence >= max(self._maxconf[n] for n in pending):
+            session.done = label
         return label
 
 

@@ -47,7 +47,8 @@ def probe(view, state):
         meta = meta or r
     if meta:
         return match("ike", 1.0, **meta)
-    return NO if others else MORE
+    # One odd datagram may be an unparsed extension; two without any IKE header is not IKE.
+    return NO if others >= 2 else MORE
 
 
 SPEC = DetectorSpec(name="ike", transports=("udp",), probe=probe, max_bytes=4096,

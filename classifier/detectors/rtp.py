@@ -24,6 +24,7 @@ def _hdr(dg: bytes):
 def probe(view, state):
     best = None
     pending = False
+    skipped = 0
     stun_seen = any(dg[:1] in (b"\x00", b"\x01") and dg[4:8] == b"\x21\x12\xa4\x42"
                     for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c))
     single = None
@@ -37,6 +38,7 @@ def probe(view, state):
                 # STUN/DTLS interleave with media on WebRTC 5-tuples (RFC 7983): skip
                 # them, but anything else than those breaks the RTP pattern.
                 if dg[0] < 4 or 20 <= dg[0] <= 63:
+                    skipped += 1
                     continue
                 return NO
             hs.append(h)
@@ -49,13 +51,16 @@ def probe(view, state):
                 best = best or a
             elif a[3] != b[3]:
                 return NO                 # a new SSRC every packet: not a stream
+            elif step == 0:
+                pending = True            # a duplicated packet (capture artefact): wait
     if best:
         return match("rtp", 0.8, payload_type=best[0], ssrc=best[3].hex())
     if single and stun_seen:
         # After an ICE STUN exchange, a version-2 header with a non-RTCP payload type
         # is media by RFC 7983's demultiplexing rule.
         return match("rtp", 0.75, payload_type=single[0], ssrc=single[3].hex())
-    return MORE if pending or not (view.datagrams_c2s or view.datagrams_s2c) else NO
+    # Only STUN/DTLS so far (an ICE exchange): media may follow.
+    return MORE if pending or skipped or not (view.datagrams_c2s or view.datagrams_s2c) else NO
 
 
 SPEC = DetectorSpec(name="rtp", transports=("udp",), probe=probe, max_bytes=4096,

@@ -23,10 +23,12 @@ def parse(msg: bytes, exact: bool = True):
         return MORE
     t = int.from_bytes(msg[0:2], "big")
     n = int.from_bytes(msg[2:4], "big")
-    if t & 0xC000 or n % 4:
-        return None                     # top bits are zero; attributes are 4-aligned
-    method = (t & 0x000F) | ((t & 0x00E0) >> 1) | ((t & 0x3E00) >> 2)
+    if t & 0xC000:
+        return None                     # the two top bits of a STUN type are zero
     modern = msg[4:8] == COOKIE
+    if n % 4 and not modern:
+        return None                     # attributes are 4-aligned (RFC 5389 15)
+    method = (t & 0x000F) | ((t & 0x00E0) >> 1) | ((t & 0x3E00) >> 2)
     if not modern and not exact:
         return None                     # STUN over TCP exists only with the RFC 5389 cookie
     if not modern and (method != 1 or t not in (0x0001, 0x0101, 0x0111, 0x0002, 0x0102, 0x0112)):
@@ -41,20 +43,26 @@ def parse(msg: bytes, exact: bool = True):
         # fingerprint-like trailer only when the length says so).
         return None
     pos, end = 20, 20 + n
+    if n % 4:
+        # Cookie and exact length, but unpadded attributes (WhatsApp does this): STUN,
+        # without walking the attributes.
+        pos = end
     meta = {"method": METHODS.get(method, f"0x{method:03x}"),
             "class": ("request", "indication", "success", "error")[((t >> 4) & 1) | ((t >> 7) & 2)]}
     while pos + 4 <= end:
         at = int.from_bytes(msg[pos:pos + 2], "big")
         al = int.from_bytes(msg[pos + 2:pos + 4], "big")
         if pos + 4 + al > end:
-            return None
+            # Header, cookie and length agree but an attribute overruns (vendor
+            # extensions, e.g. WhatsApp): undecided rather than "not STUN".
+            return MORE if modern else None
         if at == 0x8022:
             meta["software"] = dec(msg[pos + 4:pos + 4 + al])
         elif at == 0x0006:
             meta["username"] = dec(msg[pos + 4:pos + 4 + al])
         pos += 4 + ((al + 3) & ~3)
     if pos != end:
-        return None
+        return MORE if modern else None
     return meta
 
 
@@ -92,7 +100,9 @@ def probe(view, state):
         # Other datagrams on the flow are DTLS or media after ICE (RFC 7983): the flow
         # is then labelled by what it carries (dtls/rtp, higher confidence), and
         # stun is kept in the conflicts.
-        return match("stun", 1.0 if bad == 0 else 0.7, **found)
+        # 0.9 even when pure: an ICE exchange is often followed by DTLS or media on the
+        # same 5-tuple, which then names the flow (see dtls/rtp).
+        return match("stun", 0.9 if bad == 0 else 0.7, **found)
     if more:
         return MORE
     return NO
@@ -100,4 +110,5 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="stun", transports=("udp", "tcp"), probe=probe, max_bytes=2048,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset(range(0, 0x40)),
-                                                       s2c=frozenset(range(0, 0x40))))
+                                                       s2c=frozenset(range(0, 0x40))),
+                    max_confidence=0.9)

@@ -38,6 +38,8 @@ def probe(view, state):
         k = kind(dg)
         if k is None and linked and dg[0] in (1, 2, 4):
             k = dg[0]
+        if k is None and dg[:4] == b"\x01\x00\x00\x00" and len(dg) > 148 and not view.datagrams_s2c:
+            return MORE                   # a padded initiation: the response will tell
         if k is None:
             return NO
         if k is MORE:
