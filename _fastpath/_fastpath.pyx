@@ -8,6 +8,7 @@ dtype of a flow record). Everything per packet stays in `nogil` C functions.
 """
 
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
+from cpython.buffer cimport PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
 from posix.unistd cimport close as c_close, sysconf, _SC_PAGESIZE
 from posix.fcntl cimport open as c_open, O_RDONLY
 from posix.mman cimport mmap, munmap, madvise, PROT_READ, MAP_PRIVATE, MAP_FAILED, MADV_SEQUENTIAL
@@ -46,8 +47,54 @@ class CaptureError(Exception):
 cdef enum:
     WINDOW = 64 * 1024 * 1024       # bytes of a regular file mapped at once: bounds RSS
     CHUNK = 1024 * 1024             # bytes read at once from a stream
+    ARENA0 = 1024 * 1024            # first size of a batch's payload buffer (grows by doubling)
 
 cdef const uint8_t EMPTY[1]
+
+
+cdef class Buffer:
+    """Read-only bytes in memory the engine malloc'd, exposed through the buffer
+    protocol and freed with the object: how a batch reaches Python without a copy."""
+    cdef uint8_t* data
+    cdef Py_ssize_t size
+    cdef Py_ssize_t shape[1]
+    cdef Py_ssize_t strides[1]
+
+    @staticmethod
+    cdef Buffer wrap(uint8_t* data, Py_ssize_t size):
+        cdef Buffer b = Buffer.__new__(Buffer)
+        b.data = data
+        b.size = size
+        return b
+
+    def __len__(self):
+        return self.size
+
+    def __getbuffer__(self, Py_buffer* view, int flags):
+        if flags & PyBUF_WRITABLE:
+            raise BufferError("flow batches are read-only")
+        self.shape[0] = self.size
+        self.strides[0] = 1
+        view.buf = <void*>self.data if self.data != NULL else <void*>EMPTY
+        view.obj = self
+        view.len = self.size
+        view.readonly = 1
+        view.itemsize = 1
+        if flags & PyBUF_FORMAT:
+            view.format = b"B"
+        else:
+            view.format = NULL
+        view.ndim = 1
+        view.shape = self.shape if (flags & PyBUF_ND) else NULL
+        view.strides = self.strides if (flags & PyBUF_STRIDES) else NULL
+        view.suboffsets = NULL
+        view.internal = NULL
+
+    def __releasebuffer__(self, Py_buffer* view):
+        pass
+
+    def __dealloc__(self):
+        free(self.data)
 
 
 cdef class Capture:
@@ -369,10 +416,25 @@ cdef class Engine:
         flush_all(&self.c)
 
     def take(self):
-        """Return and clear the finished flows: (records bytes, payload bytes, count)."""
-        recs = PyBytes_FromStringAndSize(<char*>self.c.recs, self.c.nrec * sizeof(FlowRec))
-        arena = PyBytes_FromStringAndSize(<char*>self.c.arena, self.c.alen)
+        """Return and clear the finished flows: (records, payload, count). Both are
+        read-only buffers that take over the engine's memory, so handing a batch to
+        Python copies nothing; the engine starts the next batch in fresh buffers."""
+        cdef FlowRec* nr
+        cdef uint8_t* na
         n = self.c.nrec
+        if n == 0:
+            return Buffer.wrap(NULL, 0), Buffer.wrap(NULL, 0), 0
+        nr = <FlowRec*>malloc(self.c.reccap * sizeof(FlowRec))
+        na = <uint8_t*>malloc(ARENA0)
+        if nr == NULL or na == NULL:
+            free(nr)
+            free(na)
+            raise MemoryError("out of memory for a flow batch")
+        recs = Buffer.wrap(<uint8_t*>self.c.recs, n * sizeof(FlowRec))
+        arena = Buffer.wrap(self.c.arena, self.c.alen)
+        self.c.recs = nr
+        self.c.arena = na
+        self.c.acap = ARENA0
         self.c.nrec = 0
         self.c.alen = 0
         return recs, arena, n

@@ -184,12 +184,12 @@ class Flow:
     @property
     def payload_c2s(self) -> bytes:
         off = int(self._row["pay_off"])
-        return self._batch.payload[off:off + int(self._row["pay_len_c2s"])]
+        return self._batch.payload[off:off + int(self._row["pay_len_c2s"])].tobytes()
 
     @property
     def payload_s2c(self) -> bytes:
         off = int(self._row["pay_off"]) + int(self._row["pay_len_c2s"])
-        return self._batch.payload[off:off + int(self._row["pay_len_s2c"])]
+        return self._batch.payload[off:off + int(self._row["pay_len_s2c"])].tobytes()
 
     def _datagrams(self, payload: bytes, n: int, lens) -> List[bytes]:
         out, pos = [], 0
@@ -242,7 +242,7 @@ class FlowBatch:
 
     __slots__ = ("capture", "records", "payload")
 
-    def __init__(self, capture: str, records: np.ndarray, payload: bytes):
+    def __init__(self, capture: str, records: np.ndarray, payload: memoryview):
         self.capture = capture
         self.records = records
         self.payload = payload
@@ -281,7 +281,7 @@ class FlowReader:
         recs, arena, n = self._engine.take()
         if not n:
             return None
-        return FlowBatch(self.path, np.frombuffer(recs, dtype=RECORD_DTYPE), arena)
+        return FlowBatch(self.path, np.frombuffer(recs, dtype=RECORD_DTYPE), memoryview(arena))
 
     def batches(self) -> Iterator[FlowBatch]:
         try:
