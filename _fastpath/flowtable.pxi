@@ -337,9 +337,10 @@ cdef int stream_reserve(Core* c, Stream* st, uint32_t need, uint32_t keep) noexc
     cdef uint8_t* nb
     if need <= st.cap:
         return 0
-    # Small first (most UDP and short flows stay under 1 KiB); a direction that
-    # outgrows that goes straight to the full budget, so no prefix is copied twice.
-    ncap = 1024 if (st.cap == 0 and need <= 1024) else c.cfg.payload_bytes
+    # Small first (DNS, NTP and most short exchanges stay under 256 bytes); a direction
+    # that outgrows that goes straight to the full budget, so a long prefix is never
+    # copied while it grows.
+    ncap = 256 if (st.cap == 0 and need <= 256) else c.cfg.payload_bytes
     if ncap > c.cfg.payload_bytes:
         ncap = c.cfg.payload_bytes
     while c.paymem + (ncap - st.cap) > c.cfg.max_payload_mem:
