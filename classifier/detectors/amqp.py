@@ -16,7 +16,7 @@ def probe(view, state):
     if len(c) < 8:
         return MORE if b"AMQP".startswith(c[:4]) else NO
     if c[:4] != b"AMQP":
-        return NO
+        return NO                         # the protocol header opens every connection
     v = VERSIONS.get(c[4:8])
     if v is None:
         return NO                           # only published protocol ids/versions

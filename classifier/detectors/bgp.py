@@ -19,12 +19,12 @@ def probe(view, state):
             if MARKER.startswith(data[:16]):
                 more = True
                 continue
-            return NO
+            return NO                     # every message starts with 16 bytes of 0xff
         if data[:16] != MARKER:
-            return NO
+            return NO                     # the marker is all ones (RFC 4271 4.1)
         n, t = int.from_bytes(data[16:18], "big"), data[18]
         if n < 19 or n > 4096 or t not in TYPES:
-            return NO
+            return NO                     # length bounds and message types of RFC 4271 4.1
         meta = {"message": TYPES[t]}
         if t == 1:
             if len(data) < 29:

@@ -12,7 +12,7 @@ TYPES = {1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 4: "DECLINE", 5: "ACK", 6: "NA
 
 def parse(dg: bytes):
     if dg[0] not in (1, 2):
-        return None
+        return None                       # op is BOOTREQUEST (1) or BOOTREPLY (2)
     if len(dg) < 240:
         return MORE
     if dg[2] > 16 or dg[236:240] != COOKIE:
@@ -44,7 +44,7 @@ def probe(view, state):
         if dg:
             r = parse(dg)
             if r is None:
-                return NO
+                return NO                 # the first datagram decides: DHCP flows carry only DHCP
             if r is MORE:
                 return MORE
             return match("dhcp", 1.0, **r)

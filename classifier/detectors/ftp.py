@@ -82,7 +82,7 @@ def decide(proto: str, view):
 def probe(view, state):
     v, banner = decide("ftp", view)
     if v == "no":
-        return NO
+        return NO                         # not a 220 greeting, or the SMTP side of the rule
     if v == "more":
         return MORE
     exp = announced(view.payload_c2s, view.payload_s2c)

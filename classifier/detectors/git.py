@@ -19,9 +19,11 @@ def pkt(data: bytes):
     if len(data) < 4:
         return MORE if re.fullmatch(rb"[0-9a-f]*", data) else None
     if not _HEX.fullmatch(data[:4]):
-        return None
+        return None                       # pkt-line lengths are four lower-case hex digits
     n = int(data[:4], 16)
     if n < 4 or n > 65520:
+        # 0000 flush, 0001 delimiter, 0002 response-end are special; other lengths below
+        # the header size or above LARGE_PACKET_MAX do not exist.
         return None if n not in (0, 1, 2) else b""
     if len(data) < n:
         return MORE
@@ -41,7 +43,7 @@ def probe(view, state):
             return match("git", 1.0, service=m.group(1).decode(), path=dec(m.group(2)),
                          host=dec(m.group(3)) if m.group(3) else None)
         if not s:
-            return NO
+            return NO                     # a client pkt-line that is not a service request
     if s:
         p = pkt(s)
         if p is None:
@@ -50,7 +52,7 @@ def probe(view, state):
             return MORE
         if _REF.match(p) or p.startswith(b"version 2"):
             return match("git", 0.9)
-        return NO
+        return NO                         # servers open with a ref or a capability list
     return MORE
 
 

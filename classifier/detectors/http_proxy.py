@@ -14,7 +14,7 @@ def probe(view, state):
     if m == MORE_NEEDED:
         return MORE
     if m is None or m.kind != "request" or m.proto != "HTTP":
-        return NO
+        return NO                         # a proxy conversation starts with an HTTP request
     if m.method == "CONNECT":
         return match("http-proxy", 0.95, method="CONNECT", host=m.target[:256],
                      user_agent=m.headers.get("user-agent"))

@@ -17,12 +17,12 @@ def probe(view, state):
         if len(s) < 4:
             return MORE if any(g.startswith(s) for g in (b"* OK", b"* PR", b"* BY")) else NO
         if not s.startswith((b"* OK", b"* PREAUTH", b"* BYE", b"* PRE", b"* BY")):
-            return NO
+            return NO                     # greetings are untagged OK, PREAUTH or BYE
         line = ascii_line(s, 1024)
         if line is None:
             return MORE if len(s) < 1024 else NO
         if not line.startswith((b"* OK", b"* PREAUTH", b"* BYE")):
-            return NO
+            return NO                     # (the prefix test above accepted partial words)
         return match("imap", 1.0, banner=dec(line[2:]))
     c = view.payload_c2s
     line = ascii_line(c, 256)

@@ -11,6 +11,7 @@ _CLIENT = re.compile(rb"(?:(?:PASS [^\r\n]+|CAP LS(?: \d+)?|CAP END)\r?\n)*NICK 
                      rb"(?:(?:PASS [^\r\n]+|CAP LS(?: \d+)?)\r?\n)*USER \S+ \S+ \S+ :[^\r\n]*\r?\n")
 _SERVER = re.compile(rb":(\S{1,255}) (?:\d{3}|NOTICE|PRIVMSG|PING|CAP|ERROR|MODE|JOIN) [^\r\n]*\r?\n|"
                      rb"NOTICE (?:AUTH|\*) :[^\r\n]*\r?\n|PING :[^\r\n]+\r?\n")
+_PREAMBLE = re.compile(rb"(PASS [^\r\n]+|CAP [A-Z]+[^\r\n]*)\r?$")
 _START = (b"NICK", b"USER", b"PASS", b"CAP ", b":", b"NOTICE", b"PING")
 
 
@@ -23,6 +24,9 @@ def probe(view, state):
             nick = re.search(rb"NICK (\S{1,64})", c)
             meta["nick"] = dec(nick.group(1)) if nick else None
         elif any(p.startswith(c[:len(p)]) or c.startswith(p) for p in _START) and b"\n" not in c[-1:]:
+            more = True
+        elif all(_PREAMBLE.match(line) for line in c.split(b"\n")[:-1]) and len(c) < 512:
+            # Only PASS / CAP negotiation so far: NICK and USER come next (IRCv3).
             more = True
     if s:
         m = _SERVER.match(s)

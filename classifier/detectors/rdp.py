@@ -14,10 +14,10 @@ def _tpdu(data: bytes, code: int):
     if len(data) < 4:
         return MORE if data[:2] in (b"\x03", b"\x03\x00") or data[:2] == b"\x03\x00" else None
     if data[0] != 3 or data[1] != 0:
-        return None
+        return None                       # TPKT version 3, reserved 0 (RFC 1006)
     n = int.from_bytes(data[2:4], "big")
     if n < 11 or n > 4096:
-        return None
+        return None                       # a connection request/confirm is small
     if len(data) < n:
         return MORE
     li = data[4]
@@ -32,7 +32,7 @@ def probe(view, state):
     if c:
         ud = _tpdu(c, 0xE0)
         if ud is None:
-            return NO
+            return NO                     # the client must open with an X.224 CR
         if ud is MORE:
             return MORE
         if ud.startswith(b"Cookie: mstshash=") or ud.startswith(b"Cookie: msts="):
@@ -50,7 +50,7 @@ def probe(view, state):
         if ud is not None and len(ud) >= 8 and ud[0] in (2, 3) and ud[2:4] == b"\x08\x00":
             evidence += 1
         elif ud is None and not evidence:
-            return NO
+            return NO                     # no RDP negotiation on either side
     if evidence:
         return match("rdp", 1.0 if evidence >= 2 else 0.9, **meta)
     # A CR without cookie or negotiation request (old clients) looks like S7/MMS.

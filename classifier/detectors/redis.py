@@ -22,7 +22,7 @@ def probe(view, state):
         if m:
             n, ln = int(m.group(1)), int(m.group(2))
             if n == 0 or ln == 0:
-                return NO
+                return NO                 # a command is a non-empty array of non-empty strings
             cmd = c[m.end():m.end() + ln]
             if len(cmd) < ln:
                 return MORE
@@ -38,7 +38,7 @@ def probe(view, state):
             return MORE
         if not s and c.rstrip(b"\r\n") and INLINE[0].startswith(c.upper()):
             return MORE
-        return NO
+        return NO                         # neither RESP framing nor a known inline command
     return MORE if s and _REPLY.match(s) else NO
 
 

@@ -20,14 +20,14 @@ def probe(view, state):
             if MAGIC.startswith(data):
                 more = True
                 continue
-            return NO
+            return NO                     # both daemon sides open with the magic
         m = _LINE.match(data)
         if m:
             return match("rsync", 1.0, version=dec(m.group(1)))
         if data.startswith(MAGIC) and b"\n" not in data and len(data) < 128:
             more = True
             continue
-        return NO
+        return NO                         # the greeting is one short line
     return MORE if more else NO
 
 

@@ -13,15 +13,15 @@ MAGIC = {b"\xffSMB": "smb1", b"\xfeSMB": "smb2", b"\xfdSMB": "smb3-encrypted",
 
 def frame(data: bytes):
     if data[0] != 0:
-        return None
+        return None                       # SMB rides in a SESSION MESSAGE (type 0)
     if len(data) < 8:
         return MORE
     n = int.from_bytes(data[1:4], "big")
     if n < 4:
-        return None
+        return None                       # too short to hold even the protocol id
     fam = MAGIC.get(data[4:8])
     if fam is None:
-        return None
+        return None                       # other session payloads are netbios-ssn's
     meta = {"dialect_family": fam}
     if fam == "smb2" and len(data) >= 4 + 14:
         meta["command"] = int.from_bytes(data[4 + 12:4 + 14], "little")
@@ -41,7 +41,7 @@ def probe(view, state):
         if r is MORE:
             more = True
         elif r is None:
-            return NO
+            return NO                     # both directions of an SMB connection are SMB
         else:
             meta = meta or r
     if meta:

@@ -14,7 +14,7 @@ _HELO = re.compile(rb"(?im)^(?:EHLO|HELO) ([^\r\n]{1,255})")
 def probe(view, state):
     v, banner = decide("smtp", view)
     if v == "no":
-        return NO
+        return NO                         # not a 220 greeting, or the FTP side of the rule
     if v == "more":
         return MORE
     m = _HELO.search(view.payload_c2s)

@@ -17,13 +17,13 @@ def parse(msg: bytes):
         return t
     tag, s, e = t
     if tag != 0x30:
-        return None
+        return None                       # every SNMP message is a BER SEQUENCE
     v = integer(msg, s)
     if v in (None, MORE_NEEDED):
         return v
     ver, pos = v
     if ver not in (0, 1, 3):
-        return None
+        return None                       # v1 = 0, v2c = 1, v3 = 3; 2 (v2u/v2*) never deployed
     if ver == 3:
         h = tlv(msg, pos)
         if h in (None, MORE_NEEDED):
@@ -33,12 +33,12 @@ def parse(msg: bytes):
     if c in (None, MORE_NEEDED):
         return c
     if c[0] != 0x04 or c[2] - c[1] > 255:
-        return None
+        return None                       # the community is an OCTET STRING, short in practice
     if c[2] >= len(msg):
         return MORE_NEEDED
     pdu = msg[c[2]]
     if pdu not in PDUS:
-        return None
+        return None                       # PDUs are context tags [0]..[8]
     return {"version": ("1", "2c")[ver], "community": dec(msg[c[1]:c[2]], 64),
             "pdu": PDUS[pdu]}
 
@@ -49,7 +49,7 @@ def probe(view, state):
             continue
         r = parse(dg)
         if r is None:
-            return NO
+            return NO                     # the first message decides: SNMP flows carry only SNMP
         if r == MORE_NEEDED:
             return MORE
         return match("snmp", 1.0, **r)

@@ -17,11 +17,11 @@ def _v5(c: bytes, s: bytes):
         return MORE
     n = c[1]
     if n == 0 or n > 16:
-        return NO
+        return NO                         # clients offer one to a few methods
     if len(c) < 2 + n:
         return MORE
     if not all(m in METHODS for m in c[2:2 + n]):
-        return NO
+        return NO                         # only IANA-assigned or private method numbers
     if len(c) > 2 + n and c[2 + n] != 5:
         # After the greeting the client may pipeline its request, which starts with 05.
         return NO
@@ -42,7 +42,7 @@ def _v4(c: bytes, s: bytes):
     if len(c) < 9:
         return MORE if len(c) < 2 or c[1] in (1, 2) else NO
     if c[1] not in (1, 2):
-        return NO
+        return NO                         # SOCKS4 commands: CONNECT (1) and BIND (2)
     end = c.find(b"\x00", 8)
     if end < 0:
         return MORE if len(c) < 256 else NO
@@ -57,7 +57,7 @@ def _v4(c: bytes, s: bytes):
         if len(s) < 2:
             return MORE
         if s[0] != 0 or s[1] not in (0x5A, 0x5B, 0x5C, 0x5D):
-            return NO
+            return NO                     # replies are 0x00 then a status 90-93
         return match("socks", 1.0, version=4, target=target)
     return match("socks", 0.8, version=4, target=target)
 
@@ -70,7 +70,7 @@ def probe(view, state):
         return _v5(c, s)
     if c[0] == 4:
         return _v4(c, s)
-    return NO
+    return NO                             # the client's first byte is the version, 4 or 5
 
 
 SPEC = DetectorSpec(name="socks", transports=("tcp",), probe=probe, max_bytes=512,

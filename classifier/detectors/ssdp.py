@@ -16,7 +16,7 @@ def probe(view, state):
             more = True
             continue
         if m is None or m.proto != "HTTP":
-            return NO
+            return NO                     # SSDP is HTTP/1.1 syntax, nothing else
         h = m.headers
         if m.kind == "request" and m.method in ("M-SEARCH", "NOTIFY") and m.target == "*":
             return match("ssdp", 1.0, method=m.method, st=h.get("st") or h.get("nt"),
@@ -26,7 +26,7 @@ def probe(view, state):
             # A search response is a plain HTTP 200; only its ST/USN headers are SSDP.
             return match("ssdp", 0.95, status=m.status, st=h.get("st"),
                          server=h.get("server"), location=h.get("location"))
-        return NO
+        return NO                         # HTTP over UDP without SSDP's method or headers
     return MORE if more else NO
 
 

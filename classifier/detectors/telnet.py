@@ -30,9 +30,9 @@ def negotiation(data: bytes):
         elif 0xF1 <= cmd <= 0xF9:
             pos += 2                       # NOP, DM, BRK, IP, AO, AYT, EC, EL, GA
         else:
-            return None
+            return None                   # IAC followed by a byte that is no telnet command
     if not opts:
-        return None
+        return None                       # IAC alone (e.g. binary data starting 0xff)
     # Option codes in use are small (0-50 and 255 EXOPL); others are noise.
     if any(o is not None and 50 < o < 255 for o in opts):
         return None
@@ -50,7 +50,7 @@ def probe(view, state):
         if r is MORE:
             more = True
         elif r is None:
-            return NO
+            return NO                     # a direction that starts with IAC must negotiate
         else:
             found = (found or []) + r
     if found:

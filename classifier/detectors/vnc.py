@@ -27,7 +27,7 @@ def probe(view, state):
             more = True
         elif v is None:
             if not meta and key == "server_version":
-                return NO
+                return NO                 # the server always speaks first with its version
             if key == "client_version":
                 continue                   # client may be mis-sided (mid-stream)
         else:
