@@ -29,7 +29,7 @@ def greeting(data: bytes):
     if not data:
         return "more"
     if not data[:1].isdigit():
-        return None
+        return None                            # replies start with a 3-digit code
     lines = reply_lines(data, 32)
     if not lines:
         line = ascii_line(data, 1024)

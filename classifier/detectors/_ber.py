@@ -31,7 +31,7 @@ def integer(data: bytes, pos: int):
         return t
     tag, s, e = t
     if tag != 0x02 or e - s > 8 or e == s:
-        return None
+        return None                      # a non-empty INTEGER that fits 64 bits
     if e > len(data):
         return MORE_NEEDED
     return int.from_bytes(data[s:e], "big", signed=True), e

@@ -29,9 +29,9 @@ def parse(data: bytes, max_line: int = 8192):
         if len(data) >= max_line or not _TOKEN_START.match(head) and len(head) >= 21:
             return None
         if not head or not (65 <= head[0] <= 90):
-            return None
+            return None                    # methods and version tokens are upper-case
         if any(b < 0x20 and b not in (9, 13) for b in head):
-            return None
+            return None                    # start lines are text
         return MORE_NEEDED
     line = data[:end].rstrip(b"\r")
     m = _REQ.match(line)
@@ -42,7 +42,7 @@ def parse(data: bytes, max_line: int = 8192):
     else:
         m = _RESP.match(line)
         if not m:
-            return None
+            return None                    # neither a request line nor a status line
         msg = Message("response", None, None, m.group(1).decode(),
                       f"{m.group(2).decode()}.{m.group(3).decode()}", int(m.group(4)), {})
     # Headers: read the complete lines; a header block cut by the budget is fine.

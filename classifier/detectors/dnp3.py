@@ -20,11 +20,11 @@ def frame(data: bytes):
     if len(data) < 2:
         return MORE if data == b"\x05" else None
     if data[:2] != b"\x05\x64":
-        return None
+        return None                       # the link-layer start octets
     if len(data) < 10:
         return MORE
     if data[2] < 5:
-        return None
+        return None                       # length covers at least control + addresses
     if int.from_bytes(data[8:10], "little") != _crc(data[:8]):
         return None                        # header CRC must verify: 1 in 65536 by chance
     return {"destination": int.from_bytes(data[4:6], "little"),

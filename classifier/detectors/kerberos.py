@@ -17,12 +17,12 @@ def parse(msg: bytes):
     if t in (None, MORE_NEEDED):
         return t
     if t[0] not in APPS:
-        return None
+        return None                       # messages are [APPLICATION n] of RFC 4120 5.10
     s = tlv(msg, t[1])
     if s in (None, MORE_NEEDED):
         return s
     if s[0] != 0x30:
-        return None
+        return None                       # each wraps a SEQUENCE
     f = tlv(msg, s[1])
     if f in (None, MORE_NEEDED):
         return f
@@ -33,7 +33,7 @@ def parse(msg: bytes):
     if v in (None, MORE_NEEDED):
         return v
     if v[0] != 5:
-        return None
+        return None                       # pvno is always 5
     return {"msg_type": APPS[t[0]]}
 
 
@@ -55,7 +55,7 @@ def probe(view, state):
     for u in units:
         r = parse(u)
         if r is None:
-            return NO
+            return NO                     # one malformed message: not Kerberos
         if r == MORE_NEEDED:
             return MORE
         meta = meta or r

@@ -20,7 +20,7 @@ def parse(msg: bytes):
     if t in (None, MORE_NEEDED):
         return t
     if t[0] != 0x30:
-        return None
+        return None                       # LDAPMessage is a SEQUENCE
     v = integer(msg, t[1])
     if v in (None, MORE_NEEDED):
         return v
@@ -31,7 +31,7 @@ def parse(msg: bytes):
     if op in (None, MORE_NEEDED):
         return op
     if op[0] not in OPS:
-        return None
+        return None                       # protocolOp: the [APPLICATION n] of RFC 4511 4.2
     meta = {"operation": OPS[op[0]]}
     if op[0] in (0x60, 0x63):
         # bindRequest: version INTEGER then name; searchRequest: baseObject first.
@@ -58,7 +58,7 @@ def probe(view, state):
             continue
         r = parse(u)
         if r is None:
-            return NO
+            return NO                     # both directions carry LDAPMessages
         if r == MORE_NEEDED:
             return MORE
         meta = meta or r

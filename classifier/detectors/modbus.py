@@ -19,7 +19,7 @@ def adus(data: bytes):
             return None                    # protocol identifier 0 means Modbus
         n = int.from_bytes(data[pos + 4:pos + 6], "big")
         if n < 2 or n > 254:
-            return None
+            return None                    # unit id + PDU: 2..254 bytes (253-byte PDU max)
         fc = data[pos + 7]
         if fc & 0x7F not in FUNCS:
             # 90 (0x5A) is Schneider's UMAS, carried as a user-defined function code.
@@ -35,19 +35,19 @@ def probe(view, state):
     c, s = view.payload_c2s, view.payload_s2c
     rc = adus(c) if c else MORE
     if rc is None:
-        return NO
+        return NO                         # the client opens with an MBAP request
     if rc is MORE:
         return MORE
     if s:
         rs = adus(s)
         if rs is None:
-            return NO
+            return NO                     # the server answers in MBAP framing too
         if rs is MORE:
             return MORE
         # The response echoes the request's transaction id and function code.
         if s[:2] == c[:2] and rs[0] & 0x7F == rc[0]:
             return match("modbus", 1.0, function=rc[0])
-        return NO
+        return NO                         # a response must echo transaction and function
     return match("modbus", 0.7, function=rc[0]) if len(rc) >= 2 else MORE
 
 

@@ -60,7 +60,7 @@ def probe(view, state):
         return MORE
     r = _remaining(c, 1)
     if r is None:
-        return NO
+        return NO                           # remaining length: at most four bytes
     if r is MORE:
         return MORE
     n, pos = r
@@ -73,14 +73,14 @@ def probe(view, state):
             if p >= len(c):
                 return MORE
             if c[p] not in levels:
-                return NO
+                return NO                   # the level must match the protocol name
             ver = {3: "3.1", 4: "3.1.1", 5: "5.0"}[c[p]]
             cid = None
             if c[p] in (3, 4) and len(c) >= p + 6:
                 ln = int.from_bytes(c[p + 4:p + 6], "big")
                 cid = dec(c[p + 6:p + 6 + ln])
             return match("mqtt", 1.0, version=ver, client_id=cid)
-    return NO
+    return NO                               # CONNECT names the protocol "MQTT"/"MQIsdp"
 
 
 SPEC = DetectorSpec(name="mqtt", transports=("tcp",), probe=probe, max_bytes=512,

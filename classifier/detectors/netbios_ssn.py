@@ -21,7 +21,7 @@ def probe(view, state):
             return NO                     # a session request is two 34-byte names
         a, b = encoded_name(data, 4), encoded_name(data, 38)
         if a is False or b is False:
-            return NO
+            return NO                     # both names are first-level encoded
         if a is None or b is None:
             return MORE
         return match("netbios-ssn", 1.0, called_name=decode(data, 4),
@@ -29,7 +29,7 @@ def probe(view, state):
     if data[0] in (0x82, 0x83) and data is s and not c:
         # Response without the request (capture started late): weak evidence.
         return match("netbios-ssn", 0.6) if data[2:4] in (b"\x00\x00", b"\x00\x01") else NO
-    return NO
+    return NO                             # session messages (type 0) are smb's, others unknown
 
 
 SPEC = DetectorSpec(name="netbios-ssn", transports=("tcp",), probe=probe, max_bytes=512,

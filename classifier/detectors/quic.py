@@ -72,7 +72,7 @@ def _varint(b: bytes, i: int):
 def parse_long(dg: bytes):
     """Long header fields or None: (first, version, dcid, scid, pos after SCID)."""
     if len(dg) < 7 or not dg[0] & 0x80:
-        return None
+        return None                             # long headers set the top bit
     v = int.from_bytes(dg[1:5], "big")
     if v >> 24 in (0x51, 0x54):
         # Google QUIC Q046-Q050 long header: CID lengths are nibbles, not IETF bytes.
@@ -81,7 +81,7 @@ def parse_long(dg: bytes):
     if dl > 20 and v != 0:
         return None                             # v1 connection IDs are at most 20 bytes
     if 6 + dl >= len(dg):
-        return None
+        return None                             # the CIDs must fit the datagram
     dcid = dg[6:6 + dl]
     sl = dg[6 + dl]
     if sl > 20 and v != 0:

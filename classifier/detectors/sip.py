@@ -30,9 +30,9 @@ def probe(view, state):
             more = True
             continue
         if m is None or m.proto != "SIP" or m.version != "2.0":
-            return NO
+            return NO                    # SIP/2.0 is the only version in use
         if m.kind == "request" and m.method not in METHODS:
-            return NO
+            return NO                    # registered methods only (RFC 3261 and extensions)
         h = m.headers
         return match("sip", 1.0, method=m.method, status=m.status,
                      user_agent=h.get("user-agent") or h.get("server"),

@@ -13,7 +13,7 @@ def banner(data: bytes):
     if len(data) < 4:
         return MORE if MAGIC.startswith(data) else None
     if not data.startswith(MAGIC):
-        return None
+        return None                        # both sides must send the identification first
     line = ascii_line(data, 256)
     if line is None:
         # RFC 4253 caps the identification line at 255 bytes.
@@ -21,7 +21,7 @@ def banner(data: bytes):
     # "SSH-2.0-x" / "SSH-1.99-x" / "SSH-1.5-x": a version, then a dash.
     ver, sep, _ = line[4:].partition(b"-")
     if not sep or ver not in (b"2.0", b"1.99", b"1.5", b"1.3"):
-        return None
+        return None                        # protocol versions that ever existed
     return line
 
 
