@@ -47,7 +47,7 @@ def run(ctx):
                                            "-cert", crt, "-key", key, flag, "-www", "-alpn", "http/1.1"],
                         wait=("tcp", port))
         for sni, alpn in ((True, None), (False, None), (True, "http/1.1")):
-            variant = f"tls{ver}" + ("-sni" if sni else "-nosni") + (f"-alpn-{alpn}" if alpn else "")
+            variant = f"tls{ver}" + ("-sni" if sni else "-nosni") + (f"-alpn-{alpn.replace('/', '')}" if alpn else "")
             argv = _s_client(ctx, port, variant, flag, sni, alpn)
             with ctx.capture("tls") as cap:
                 cap.expect("tcp", port, "tls", inner="http", variant=variant, server=OPENSSL,
