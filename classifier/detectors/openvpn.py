@@ -21,9 +21,13 @@ def _packets(view):
     for data in (view.payload_c2s, view.payload_s2c):
         pk = []
         if data:
-            n = int.from_bytes(data[:2], "big") if len(data) >= 2 else 0
+            if len(data) < 2:
+                return None                     # the length prefix itself is incomplete
+            n = int.from_bytes(data[:2], "big")
             if n < 14 or n > 1600:
-                pk.append(None)
+                pk.append(None)                 # control packets are 14..1600 bytes
+            elif len(data) < 2 + n:
+                return None                     # first packet still arriving
             else:
                 pk.append(data[2:2 + n])
         out.append(pk)
@@ -49,7 +53,10 @@ def _reset(pkt: bytes, layout: int, client: bool):
 
 
 def probe(view, state):
-    c, s = _packets(view)
+    packets = _packets(view)
+    if packets is None:
+        return MORE
+    c, s = packets
     if None in c or None in s:
         return NO
     if not c and not s:

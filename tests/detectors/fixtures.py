@@ -286,7 +286,16 @@ add("irc-freenode", "irc",
         b":card.freenode.net NOTICE * :*** Looking up your hostname...\r\n"),
     meta={"nick": "molochtest", "server": "card.freenode.net"})
 
-# RFC 6120 4.2 / 9.1.1 stream headers (no XMPP capture available yet).
+# corpus:xmpp-1.pcap (slixmpp against prosody): stream headers, then STARTTLS.
+add("xmpp-prosody", "xmpp",
+    tcp(b"<stream:stream to='portlens.test' xmlns:stream='http://etherx.jabber.org/streams' "
+        b"xmlns='jabber:client' xml:lang='en' version='1.0'>"
+        b"<starttls xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\" />",
+        b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' from='portlens.test' "
+        b"xmlns:stream='http://etherx.jabber.org/streams' version='1.0' xml:lang='en' "
+        b"id='cf3ab9bb-9537-44f9-a37a-838c115447a3'>"),
+    meta={"to": "portlens.test", "namespace": "jabber:client"})
+# RFC 6120 4.2 / 9.1.1 stream headers (the specification's example).
 add("xmpp-stream-open", "xmpp",
     tcp(b"<?xml version='1.0'?><stream:stream from='juliet@im.example.com' "
         b"to='im.example.com' version='1.0' xml:lang='en' xmlns='jabber:client' "
@@ -309,6 +318,13 @@ add("smb1-negotiate", "smb",
     tcp(hx("00" "00002f" "ff534d42" "72" "00000000" "18" "05d8" "0000" "0000000000000000"
            "0000" "ffff" "0100" "ffff" "0100" "00" "0c00" "02" "4e54204c4d20302e313200")),
     meta={"dialect_family": "smb1", "command": 0x72})
+# corpus:smb-1.pcap (smbclient -m SMB3 against samba): session header (length 0xe2)
+# + SMB2 header (0xfe 'SMB', header length 64, command 0 = NEGOTIATE) ...
+add("smb2-negotiate", "smb",
+    tcp(hx("00" "0000e2" "fe534d42" "4000" "0000" "00000000" "0000" "1f00" "00000000"
+           "00000000" "0000000000000000" "00000000" "00000000" "0000000000000000"
+           "00000000000000000000000000000000" "24000500")),
+    meta={"dialect_family": "smb2", "command": 0})
 # RFC 1002 4.3.2: SESSION REQUEST (0x81), length 68, called "*SMBSERVER" and calling
 # "WORKSTATION" in first-level encoding (built from the RFC; no capture available).
 add("netbios-ssn-request", "netbios-ssn",
@@ -326,6 +342,13 @@ add("netbios-dgm-browser", "netbios-dgm",
     meta={"source_name": "SANJI-LIFEBOOK-", "destination_name": "WORKGROUP"})
 # ndpi:rdp.pcap: TPKT(3,0,len 0x13) + X.224 CR (LI 0x0e, 0xe0) + RDP_NEG_REQ
 # (type 1, flags 0, length 8, requestedProtocols 0x0b); server CC with RDP_NEG_RSP.
+# corpus:rdp-1.pcap (xfreerdp -> xrdp): CR carrying "Cookie: mstshash=alice" then
+# RDP_NEG_REQ asking for TLS (requestedProtocols 1).
+add("rdp-cookie", "rdp",
+    tcp(hx("0300" "002b" "26" "e0" "0000" "0000" "00") + b"Cookie: mstshash=alice\r\n"
+        + hx("01" "00" "0800" "01000000"),
+        hx("0300" "0013" "0e" "d0" "0000" "1234" "00" "02" "01" "0800" "01000000")),
+    meta={"cookie": "mstshash=alice", "requested_protocols": 1})
 add("rdp-negotiation", "rdp",
     tcp(hx("0300" "0013" "0e" "e0" "0000" "0000" "00" "01" "00" "0800" "0b000000"),
         hx("0300" "0013" "0e" "d0" "0000" "1234" "00" "02" "1f" "0800" "08000000")),
@@ -487,16 +510,39 @@ add("bittorrent-dht", "bittorrent",
     meta={"transport_kind": "dht"}, trunc=udp([b"d1:ad2:id20:abc"]))
 
 # ----------------------------------------------------------------- VPN / NAT traversal
-# OpenVPN TLS mode without tls-auth: P_CONTROL_HARD_RESET_CLIENT_V2 (opcode 7, key 0)
-# session id, 0 acks, packet id 0; server HARD_RESET_SERVER_V2 (opcode 8) acking packet
-# 0 of the client's session id (openvpn ssl_pkt layout; built from the source format).
-_OVPN_SID_C, _OVPN_SID_S = hx("1122334455667788"), hx("8877665544332211")
+# corpus:openvpn-2.pcap (openvpn --tls-client over UDP, no tls-auth):
+# P_CONTROL_HARD_RESET_CLIENT_V2 = opcode 7 << 3 | key 0 (0x38), session id, 0 acks,
+# packet id 0; the server's HARD_RESET_SERVER_V2 (0x40) acks packet 0 of the client's
+# session id 91877820a2ee997f.
 add("openvpn-reset", "openvpn",
-    udp([b"\x38" + _OVPN_SID_C + b"\x00" + bytes(4)],
-        [b"\x40" + _OVPN_SID_S + b"\x01" + bytes(4) + _OVPN_SID_C + bytes(4)]),
+    udp([hx("38" "91877820a2ee997f" "00" "00000000")],
+        [hx("40" "68303ed2a113bc3a" "01" "00000000" "91877820a2ee997f" "00000000")]),
     meta={"opcode": 7, "hmac_size": 0})
+# corpus:openvpn-3.pcap: the same over TCP, each packet behind a 2-byte length.
+add("openvpn-tcp", "openvpn",
+    tcp(hx("000e" "38" "a4d18631625d6f4d" "00" "00000000"),
+        hx("001a" "40" "474200bbb67588c6" "01" "00000000" "a4d18631625d6f4d" "00000000")),
+    meta={"opcode": 7})
+# ndpi:openvpn-tlscrypt.pcap shape: tls-crypt resets keep opcode, session id, packet id
+# and a Unix time (0x625a9e97) in clear; the rest is encrypted.
+add("openvpn-tls-crypt", "openvpn",
+    udp([hx("50" "aae06512392a3d71" "0a010001" "625a9e97") + bytes(range(40))],
+        [hx("40" "53c96dd083724fd2" "00000001" "625a9e97") + bytes(range(40, 95))]),
+    meta={"tls_crypt": True}, conf_min=0.8)
 # ndpi:ossfuzz_seed_fake_traces_2.pcapng: WireGuard handshake initiation (type 1,
 # 3 reserved zero bytes, 148 bytes in all) and a cookie reply (type 3, 64 bytes).
+# corpus:wireguard-1.pcap (wireguard-go between namespaces): initiation (148 bytes,
+# sender index 262af658) and response (92 bytes, sender 35900456, receiver 262af658).
+add("wireguard-go-handshake", "wireguard",
+    udp([hx("01000000262af6585927dcf6841322e0dc27f6ba31274ca88b975724bcfa1c4d"
+            "808b77f5bcb4123bcba05c734b9abd70c7918ddf526eefc8b3ee614471fe3bf1"
+            "79d949e0693400d57aec7fa90b5826b7d3f2fe3f5bb9ec544d2c3528cb33e0f6"
+            "da4e1f9c50537851bbe20344bad3f3ba92a1f329c1e09c7f452dce4690fc19b5"
+            "a36da5dd00000000000000000000000000000000")],
+        [hx("0200000035900456262af658b84cc6ddacc845106dfddc14d6c19644d00a89d8"
+            "8d557caf70983b7272969478725afab0f610fd58e669dfdeb3a3a8d161c56e18"
+            "eb3c4e9eaac6f0739fc927b400000000000000000000000000000000")]),
+    meta={"messages": [1, 2]})
 add("wireguard-handshake", "wireguard",
     udp([hx("01000000" "d837d030" "5fcec7c8e5c8e2e3f7989eef60c228d82329d602b6b1e2bb9d068f89cf9d4d45"
             "32780f6d27264f7b98701fdc27a4ec00aeb6becdbef2332f1b4084cadb93823935c012ae255e7b25eff1"
