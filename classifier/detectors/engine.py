@@ -35,7 +35,8 @@ from typing import Any, Iterable, Sequence
 from .base import DetectorSpec, Verdict
 from .flowview import FlowView
 
-__all__ = ["Label", "Engine", "FlowSession", "Expectations", "classify", "classify_many"]
+__all__ = ["Label", "Engine", "FlowSession", "Expectations", "classify", "classify_many",
+           "classify_flows", "flow_tuple"]
 
 
 @dataclass(slots=True)
@@ -365,3 +366,22 @@ def classify_many(flows: Iterable, tuples: Iterable | None = None,
             new.conflicts = [{"protocol": lab.protocol, "confidence": lab.confidence}]
         labels[i] = new
     return labels
+
+
+def flow_tuple(flow):
+    """(client, client_port, server, server_port) of a fast-path flow, for expectations
+    only (never handed to a detector); None when the object carries no endpoints."""
+    try:
+        return (flow.client, flow.client_port, flow.server, flow.server_port)
+    except AttributeError:
+        return None
+
+
+def classify_flows(flows: Iterable, engine: Engine | None = None) -> list[Label]:
+    """classify_many for flow objects that carry their endpoints (classifier.flows.Flow):
+    the tuples feed the ftp-data expectations and nothing else."""
+    flows = list(flows)
+    tuples = [flow_tuple(f) for f in flows]
+    if any(t is None for t in tuples):
+        return classify_many(flows, None, engine)
+    return classify_many(flows, tuples, engine)

@@ -257,3 +257,19 @@ def test_label_as_dict_is_json_ready():
 def test_budget_view_without_cut_is_the_flow_itself():
     v = FlowView.tcp(b"abc", b"de")
     assert E.budget_view(v, 100, 8) is v
+
+
+def test_classify_flows_reads_endpoints_for_expectations_only():
+    from classifier.detectors import classify_flows
+
+    class FastPathFlow:
+        """Stands in for classifier.flows.Flow: contract attributes plus endpoints."""
+        def __init__(self, view, client, cport, server, sport):
+            for a in StrictView.ALLOWED:
+                setattr(self, a, getattr(view, a))
+            self.client, self.client_port, self.server, self.server_port = client, cport, server, sport
+
+    flows = [FastPathFlow(FTP_CTRL, "10.0.0.2", 40000, "10.0.0.1", 21),
+             FastPathFlow(FlowView.tcp(b"", b"data"), "10.0.0.2", 40001, "10.0.0.1", 5001)]
+    labels = classify_flows(flows)
+    assert [lab.protocol for lab in labels] == ["ftp", "ftp-data"]
