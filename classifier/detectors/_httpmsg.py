@@ -84,28 +84,6 @@ def cached_parse(state: dict, data: bytes):
     return hit[1]
 
 
-def first_message(view, proto: str):
-    """(direction, Message) of the first direction whose start line uses ``proto``
-    (e.g. "HTTP"), or (None, MORE_NEEDED) / (None, None)."""
-    more = False
-    found = None
-    for d, data in ((0, view.payload_c2s), (1, view.payload_s2c)):
-        if not data:
-            continue
-        m = parse(data)
-        if m == MORE_NEEDED:
-            more = True
-        elif m is not None and m.proto == proto:
-            if found is None or m.kind == "request":
-                found = (d, m)
-        elif m is not None or data:
-            if m is None and found is None:
-                pass
-    if found:
-        return found
-    return (None, MORE_NEEDED) if more else (None, None)
-
-
 def udp_messages(view):
     for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
         if dg:

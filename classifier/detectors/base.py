@@ -72,19 +72,6 @@ class Prefilter:
 ANY = Prefilter(any=True)
 
 
-def first_bytes(*prefixes: bytes | str, nocase: bool = False) -> frozenset[int]:
-    """The set of first byte values of the given prefixes (both cases when nocase)."""
-    out: set[int] = set()
-    for p in prefixes:
-        if isinstance(p, str):
-            p = p.encode()
-        out.add(p[0])
-        if nocase:
-            out.add(ord(chr(p[0]).lower()))
-            out.add(ord(chr(p[0]).upper()))
-    return frozenset(out)
-
-
 @dataclass(frozen=True, slots=True)
 class DetectorSpec:
     """What each protocol module exports as ``SPEC``.
@@ -140,11 +127,6 @@ def ascii_line(data: bytes, limit: int = 512) -> bytes | None:
     if i < 0:
         return None
     return data[:i].rstrip(b"\r")
-
-
-def printable(data: bytes) -> bool:
-    """True when every byte is printable ASCII or tab/CR/LF."""
-    return all(32 <= b < 127 or b in (9, 10, 13) for b in data)
 
 
 def dec(b: bytes, limit: int = 256) -> str:
