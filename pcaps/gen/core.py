@@ -50,6 +50,7 @@ MANIFEST_KEYS = (
 
 LOOPBACK = "127.0.0.1"
 TMP_ROOT = ""       # set by Ctx; cmd() hides it from the manifest
+CURRENT_MODULE = "" # set by Ctx.module; cmd() names it for inline scripts
 
 
 class ExchangeFailed(RuntimeError):
@@ -349,6 +350,15 @@ class Ctx:
         self.module = "?"
         _become_subreaper()
 
+    @property
+    def module(self) -> str:
+        return self._module
+
+    @module.setter
+    def module(self, name: str):
+        global CURRENT_MODULE
+        self._module = CURRENT_MODULE = name
+
     # ---- ports
     def port(self, iana: int | None = None, transport: str = "tcp") -> int:
         """The server port for this run: the IANA port in the iana run, else a fresh
@@ -557,7 +567,7 @@ def cmd(argv) -> str:
     for i, a in enumerate(argv):
         a = "python3" if a == sys.executable else str(a)
         if i and argv[i - 1] == "-c" and ("\n" in a or len(a) > 60):
-            a = "<inline script>"          # the code lives in the module; keep `how` short
+            a = f"<inline script in pcaps/gen/{CURRENT_MODULE}.py>"   # keep `how` short
         parts.append(a)
     text = shlex.join(parts)
     return text.replace(TMP_ROOT, "$TMP") if TMP_ROOT else text

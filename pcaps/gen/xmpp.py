@@ -33,6 +33,33 @@ async def main():
     c.connect("127.0.0.1", port); await c.disconnected
 asyncio.run(main())
 """
+# A clear-text session by hand (slixmpp would not log in without TLS): SASL PLAIN,
+# stream restart, resource bind, one message.
+SASL = """
+import base64, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.settimeout(5)
+def until(tok):
+    buf = b""
+    while tok not in buf:
+        d = s.recv(4096)
+        if not d: raise SystemExit("closed before " + tok.decode())
+        buf += d
+    return buf
+OPEN = (b"<?xml version='1.0'?><stream:stream to='portlens.test' xmlns='jabber:client' "
+        b"xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>")
+s.sendall(OPEN); until(b"</stream:features>")
+cred = base64.b64encode(b"\\0alice\\0wonderland")
+s.sendall(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + cred + b"</auth>"); until(b"<success")
+s.sendall(OPEN); until(b"</stream:features>")
+s.sendall(b"<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>raw</resource></bind></iq>")
+until(b"</iq>")
+s.sendall(b"<message to='bob@portlens.test' type='chat'><body>clear-text corpus message</body></message>")
+s.sendall(b"</stream:stream>")
+try:
+    until(b"</stream:stream>")
+except (OSError, SystemExit):
+    pass
+"""
 RAW = """
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.settimeout(3)
@@ -79,6 +106,7 @@ VirtualHost "portlens.test"
     srv = ctx.start("prosody", ["prosody", "-F", "--config", conf], wait=("tcp", port), user="prosody")
     cases = [
         ("c2s-starttls", SLIX, [sys.executable, "-W", "ignore", "-c", PY, str(port), "tls"]),
+        ("c2s-plain-sasl-plain", f"python-socket {sys.version.split()[0]}", [sys.executable, "-c", SASL, str(port)]),
         ("c2s-stream-open", f"python-socket {sys.version.split()[0]}", [sys.executable, "-c", RAW, str(port)]),
     ]
     for variant, client, argv in cases:
