@@ -29,6 +29,7 @@ Rules (also in docs/protocols.md):
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -36,7 +37,7 @@ from .base import DetectorSpec, Verdict
 from .flowview import FlowView
 
 __all__ = ["Label", "Engine", "FlowSession", "Expectations", "classify", "classify_many",
-           "classify_flows", "flow_tuple"]
+           "classify_flows", "flow_tuple", "StreamLinker"]
 
 
 @dataclass(slots=True)
@@ -361,10 +362,7 @@ def classify_many(flows: Iterable, tuples: Iterable | None = None,
         proto = exp.lookup(tup)
         if proto is None:
             continue
-        new = Label(proto, 1.0, "expectation", {}, [], lab.tried, [], lab.errors)
-        if lab.protocol is not None:
-            new.conflicts = [{"protocol": lab.protocol, "confidence": lab.confidence}]
-        labels[i] = new
+        labels[i] = _as_expected(lab, proto)
     return labels
 
 
@@ -385,3 +383,51 @@ def classify_flows(flows: Iterable, engine: Engine | None = None) -> list[Label]
     if any(t is None for t in tuples):
         return classify_many(flows, None, engine)
     return classify_many(flows, tuples, engine)
+
+
+class StreamLinker:
+    """Expectations across batches, for a streaming caller (the CLI reads flows in
+    batches, in the order the fast path finishes them -- and an FTP data connection
+    usually finishes BEFORE its control connection, whose QUIT comes last).
+
+    ``label(flow_label, tup, key)`` is called once per flow, in output order; it returns
+    the label to report now (a data flow whose endpoint was already announced becomes
+    ftp-data) and a list of ``(key, Label)`` corrections for flows reported earlier
+    whose endpoint a control flow has just announced.  Only the last ``remember`` flows
+    are kept for late linking, so memory stays bounded.
+    """
+
+    def __init__(self, remember: int = 65536) -> None:
+        self.expect = Expectations()
+        self._recent: dict = {}             # (host, port) of either side -> (key, label)
+        self._order: deque = deque()
+        self.remember = remember
+
+    def label(self, lab: Label, tup, key):
+        corrections = []
+        if tup is None:
+            return lab, corrections
+        if lab.metadata.get("expect"):
+            self.expect.learn(lab, tup)
+            for ann in lab.metadata["expect"]:
+                for host in {ann.get("host"), tup[0], tup[2]} - {None}:
+                    hit = self._recent.pop((str(host), int(ann["port"])), None)
+                    if hit is not None and hit[1].protocol != "ftp-data":
+                        corrections.append((hit[0], _as_expected(hit[1], ann.get("protocol", "ftp-data"))))
+            return lab, corrections
+        proto = self.expect.lookup(tup)
+        if proto is not None:
+            return _as_expected(lab, proto), corrections
+        for end in ((str(tup[2]), int(tup[3])), (str(tup[0]), int(tup[1]))):
+            self._recent[end] = (key, lab)
+            self._order.append(end)
+        while len(self._order) > 2 * self.remember:
+            self._recent.pop(self._order.popleft(), None)
+        return lab, corrections
+
+
+def _as_expected(lab: Label, proto: str) -> Label:
+    new = Label(proto, 1.0, "expectation", {}, [], lab.tried, [], lab.errors)
+    if lab.protocol is not None:
+        new.conflicts = [{"protocol": lab.protocol, "confidence": lab.confidence}]
+    return new
