@@ -405,6 +405,34 @@ cdef class Engine:
         if self.c.oom:
             raise MemoryError("out of memory in the flow table")
 
+    def feed_batch(self, const uint8_t[::1] frames, const uint8_t[::1] meta, int linktype):
+        """Fold a batch of live packets: `frames` holds them back to back and `meta` one
+        16-byte record each of native uint32 (seconds, microseconds, offset, caplen), as
+        pcapy-ng's next_batch() returns them. One call per batch, none per packet."""
+        cdef Py_ssize_t n = meta.shape[0] // 16, i
+        cdef uint32_t rec[4]
+        cdef Pkt p
+        cdef Py_ssize_t total = frames.shape[0]
+        if n == 0:
+            return 0
+        with nogil:
+            for i in range(n):
+                memcpy(rec, &meta[i * 16], 16)
+                if <Py_ssize_t>rec[2] + rec[3] > total or rec[3] == 0:
+                    self.c.stats.damaged_records += 1
+                    continue
+                self.c.stats.packets += 1
+                self.c.stats.bytes += rec[3]
+                p.ts = <int64_t>rec[0] * 1000000000 + <int64_t>rec[1] * 1000
+                p.wirelen = rec[3]
+                p.tunnel = 0
+                p.vlan = -1
+                if decode_frame(&self.c, linktype, &frames[rec[2]], rec[3], &p) == DEC_OK:
+                    flow_packet(&self.c, &p)
+        if self.c.oom:
+            raise MemoryError("out of memory in the flow table")
+        return n
+
     def tick(self, int64_t now_ns):
         """Expire idle flows as of `now_ns` (live capture: call it when the wire is quiet)."""
         if now_ns > self.c.now:

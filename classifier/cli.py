@@ -2,6 +2,7 @@
 
     portlens flows FILE...      flows as the fast path sees them (no labels)
     portlens analyze FILE...    the main job: each flow's protocol beside its port's claim
+    portlens live -i IFACE      watch an interface, report each flow as it ends
 
 Exit codes: 0 success; 2 command-line usage error; 3 a capture could not be read or
 was damaged (every flow read before the damage is still reported).
@@ -108,7 +109,36 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("--force", action="store_true", help="replace --output if it exists")
         c.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
         _add_flow_options(c)
+    live = sub.add_parser("live", help="watch an interface and report each flow as it ends",
+                          description="Capture from an interface (needs capture rights, e.g. root "
+                                      "or CAP_NET_RAW) and report each flow when it ends; Ctrl-C "
+                                      "ends every open flow and reports it.")
+    live.add_argument("--interface", "-i", required=True, help="interface to capture on, e.g. eth0 or lo")
+    live.add_argument("--filter", metavar="BPF", help="capture filter, e.g. 'tcp port 443'")
+    live.add_argument("--duration", type=_positive_float, metavar="SECS", help="stop after this long")
+    live.add_argument("--count", type=int, metavar="N", help="stop after this many packets")
+    live.add_argument("--promisc", action="store_true", help="put the interface in promiscuous mode")
+    live.add_argument("--format", "-f", choices=sorted(WRITERS), default="table")
+    live.add_argument("--output", "-o", metavar="PATH")
+    live.add_argument("--force", action="store_true")
+    live.add_argument("--quiet", "-q", action="store_true")
+    _add_flow_options(live)
     return p
+
+
+def cmd_live(args) -> int:
+    from .live import LiveCapture
+    cap = LiveCapture(args.interface, args.filter, _config(args), promisc=args.promisc)
+    with open_output(args.output, args.force) as out:
+        writer = WRITERS[args.format](out)
+        for batch in cap.batches(duration=args.duration, count=args.count):
+            for flow in batch:
+                writer.write(flow_record(flow))
+            out.flush()
+        writer.close()
+    if not args.quiet:
+        sys.stderr.write(_summary(f"live:{args.interface}", cap.stats) + "\n")
+    return EXIT_OK
 
 
 def _summary(path: str, stats: dict) -> str:
@@ -175,6 +205,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if args.command in ("flows", "analyze"):
             return cmd_flows(args, labelled=args.command == "analyze")
+        if args.command == "live":
+            return cmd_live(args)
         parser.error(f"unknown command {args.command}")
     except PortlensError as e:
         _err(str(e))
