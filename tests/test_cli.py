@@ -1,0 +1,88 @@
+"""The portlens command: formats, the record contract, the summary, output files."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from classifier.schema import FIELDS
+from pcapgen import eth_wrap, ipv4, tcp_conversation, udp, write_pcap
+
+
+def run(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True, input=stdin, timeout=60)
+
+
+@pytest.fixture
+def capture(tmp_path):
+    p = tmp_path / "two.pcap"
+    l3 = tcp_conversation(cport=40000, sport=8080, t0=10.0) + [(20.0, ipv4("10.0.0.3", "10.0.0.4", udp(5000, 53, b"q")))]
+    write_pcap(p, eth_wrap(l3))
+    return p
+
+
+@pytest.mark.parametrize("command", ["flows", "analyze"])
+def test_jsonl_records_follow_the_contract(capture, command):
+    res = run(command, str(capture), "--format", "jsonl")
+    assert res.returncode == 0, res.stderr
+    recs = [json.loads(line) for line in res.stdout.decode().splitlines()]
+    assert len(recs) == 2
+    for r in recs:
+        assert list(r)[: len(FIELDS)] == list(FIELDS)
+    tcp = next(r for r in recs if r["transport"] == "tcp")
+    assert (tcp["client"], tcp["client_port"], tcp["server"], tcp["server_port"]) == ("10.0.0.1", 40000, "10.0.0.2", 8080)
+    assert (tcp["packets_c2s"], tcp["packets_s2c"], tcp["vlan"], tcp["tunnel"]) == (5, 3, None, None)
+    assert tcp["ts_start"] == 10.0 and tcp["capture"] == str(capture)
+    assert tcp["source"] in ("dpi", "ml", "dpi+ml", "none")
+    assert tcp["payload"] == {"c2s": 18, "s2c": 19}
+    summary = res.stderr.decode().strip().splitlines()
+    assert len(summary) == 1
+    assert "9 packets" in summary[0] and "2 flows (1 tcp, 1 udp, 0 other)" in summary[0]
+    assert "evictions 0" in summary[0] and "unsupported link types: none" in summary[0]
+
+
+def test_table_is_the_default(capture):
+    res = run("flows", str(capture))
+    lines = res.stdout.decode().splitlines()
+    assert lines[0].split()[:3] == ["TRANSPORT", "CLIENT", "SERVER"]
+    assert any("10.0.0.1:40000" in ln and "10.0.0.2:8080" in ln for ln in lines[1:])
+
+
+def test_quiet_drops_the_summary(capture):
+    res = run("flows", str(capture), "-q")
+    assert res.returncode == 0 and res.stderr == b""
+
+
+def test_output_file_is_never_overwritten_without_force(capture, tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_text("precious\n")
+    res = run("flows", str(capture), "-f", "jsonl", "-o", str(out))
+    assert res.returncode != 0 and out.read_text() == "precious\n"
+    assert "refusing to overwrite" in res.stderr.decode()
+    res = run("flows", str(capture), "-f", "jsonl", "-o", str(out), "--force")
+    assert res.returncode == 0 and len(out.read_text().splitlines()) == 2
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".portlens-")]
+
+
+def test_flow_options_reach_the_engine(capture):
+    res = run("flows", str(capture), "-f", "jsonl", "--payload-bytes", "4", "-q")
+    tcp = next(json.loads(x) for x in res.stdout.decode().splitlines() if '"tcp"' in x)
+    assert tcp["payload"]["c2s"] == 4 and "truncated" in tcp["payload"]["notes"]
+
+
+def test_usage_errors_exit_2(capture):
+    assert run("flows").returncode == 2
+    assert run("flows", str(capture), "--format", "xml").returncode == 2
+    assert run("flows", str(capture), "--idle-timeout-tcp", "-5").returncode == 2
+    assert run().returncode == 2
+
+
+def test_closed_stdout_is_not_an_error(capture, tmp_path):
+    big = tmp_path / "big.pcap"
+    write_pcap(big, eth_wrap([(1.0 + i, ipv4("10.0.0.1", "10.0.0.2", udp(1000 + i, 53, b"x"))) for i in range(3000)]))
+    p = subprocess.Popen([sys.executable, "-m", "classifier", "flows", str(big), "-q"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=60) == 0 and "Traceback" not in err
