@@ -44,6 +44,7 @@ ctypedef struct Core:
     Config cfg
     Stats stats
     int64_t now                 # latest timestamp seen (ns); timestamps going back do not rewind it
+    int64_t next_sweep          # `now` at which the expiry lists are next swept
     # flow table
     Flow* flows                 # flow slab, indices stable, grown by doubling
     uint32_t fcap               # slots in `flows`

@@ -11,6 +11,9 @@
 # seen). Without either, the sender of the first packet seen is the client. Ports are
 # never used to guess it: that would let a port change a detector's view of a flow.
 
+cdef enum:
+    SWEEP_NS = 1000000000       # expiry lists are swept once per second of capture time
+
 cdef extern from * nogil:
     """
     #define PL_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -566,7 +569,12 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
         c.stats.ts_backwards += 1
     else:
         c.now = p.ts
-    expire(c, c.now)
+    # Other flows' timeouts are swept once per second of capture time, not per packet
+    # (three list heads are three cache misses); the packet's own flow is checked
+    # exactly below, so which packets make up a flow never depends on the sweep.
+    if c.now >= c.next_sweep:
+        expire(c, c.now)
+        c.next_sweep = c.now + SWEEP_NS
     while True:
         s = c.slots[j]
         if s == 0:
@@ -588,7 +596,14 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
     fl = p.tcp_flags
     if i != NONE:
         f = &c.flows[i]
-        if (p.proto == 6 and f.list_id == L_CLOSED and (fl & 0x12) == 0x02) \
+        if c.now - f.touched > list_timeout(c, f.list_id):
+            # Idle (or closed) for longer than its timeout: it ended before this packet.
+            flow_end(c, i, END_CLOSED if f.list_id == L_CLOSED else END_IDLE)
+            i = NONE
+            j = <uint32_t>h & c.smask
+            while c.slots[j] != 0:
+                j = (j + 1) & c.smask
+        elif (p.proto == 6 and f.list_id == L_CLOSED and (fl & 0x12) == 0x02) \
                 or p.ts - f.ts_first > c.cfg.active:
             # A new SYN on a closed connection (port reuse), or the flow's lifetime is up.
             flow_end(c, i, END_CLOSED if f.list_id == L_CLOSED else END_ACTIVE)
