@@ -45,7 +45,7 @@ class CaptureError(Exception):
 
 
 cdef enum:
-    WINDOW = 64 * 1024 * 1024       # bytes of a regular file mapped at once: bounds RSS
+    WINDOW = 32 * 1024 * 1024       # bytes of a regular file mapped at once: bounds RSS
     CHUNK = 1024 * 1024             # bytes read at once from a stream
     ARENA0 = 1024 * 1024            # first size of a batch's payload buffer (grows by doubling)
 

@@ -65,6 +65,13 @@ ctypedef struct Src:
     Stats* stats            # counters shared with the engine
 
 
+cdef extern from * nogil:
+    """
+    #define PL_PREFETCH(p) __builtin_prefetch((const void*)(p), 0, 0)
+    """
+    void PL_PREFETCH(const void* p)
+
+
 cdef inline uint16_t rd16(const uint8_t* p, int sw) noexcept nogil:
     if sw:
         return <uint16_t>((p[0] << 8) | p[1])
@@ -158,6 +165,10 @@ cdef inline int src_pcap_next(Src* s, Raw* r) noexcept nogil:
         s.need = s.rec_hdr
         return RD_NEED
     p = s.data + s.pos
+    # Records are read in file order but we jump over payloads, which defeats the
+    # hardware prefetcher across pages: ask for the bytes a few records ahead now.
+    PL_PREFETCH(p + 4096)
+    PL_PREFETCH(p + 8192)
     sec = rd32(p, s.swapped)
     frac = rd32(p + 4, s.swapped)
     caplen = rd32(p + 8, s.swapped)
