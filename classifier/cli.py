@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
+
+# portlens works on one core; numpy's BLAS worker threads would only spin beside it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from typing import List, Optional
 
 from . import __version__
 from .errors import CaptureError, PortlensError
 from .flows import FlowConfig, FlowReader
 from .output import WRITERS, open_output
-from .schema import flow_record
+from .schema import batch_records
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -132,8 +134,8 @@ def cmd_live(args) -> int:
     with open_output(args.output, args.force) as out:
         writer = WRITERS[args.format](out)
         for batch in cap.batches(duration=args.duration, count=args.count):
-            for flow in batch:
-                writer.write(flow_record(flow))
+            for rec in batch_records(batch):
+                writer.write(rec)
             out.flush()
         writer.close()
     if not args.quiet:
@@ -185,8 +187,9 @@ def cmd_flows(args, labelled: bool) -> int:
                 _err(str(e))
                 status = EXIT_INPUT
                 continue
-            for flow in reader:
-                writer.write(flow_record(flow))
+            for batch in reader.batches():
+                for rec in batch_records(batch):
+                    writer.write(rec)
             if reader.error:
                 _err(f"{path}: {reader.error}; the flows read before it are reported")
                 status = EXIT_INPUT

@@ -1,14 +1,25 @@
-"""JSON lines: one object per flow, keys in schema order."""
+"""JSON lines: one object per flow, keys in schema order.
+
+orjson encodes a record about ten times faster than the standard library's encoder,
+which matters at 100k+ flows per capture; the standard library is the fallback."""
+try:
+    import orjson
+except ImportError:                                    # pragma: no cover - orjson is a dependency
+    orjson = None
 import json
 
 
 class JsonlWriter:
     def __init__(self, stream, color=False):
         self.stream = stream
-        self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        if orjson is not None:
+            dumps = orjson.dumps
+            self._encode = lambda rec: dumps(rec).decode()
+        else:
+            self._encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def write(self, rec):
-        self.stream.write(self._dumps(rec))
+        self.stream.write(self._encode(rec))
         self.stream.write("\n")
 
     def close(self):
