@@ -32,6 +32,7 @@ include "flowtable.pxi"
 PAYLOAD_DEFAULT = 4096
 PACKETS_KEPT = NPK
 DATAGRAMS_MAX = MAX_DGRAMS
+FLOW_STATE_BYTES = sizeof(Flow) + 2 * sizeof(uint64_t) + sizeof(uint32_t)   # slab + slots + free list
 
 END_REASONS = ("eof", "idle-timeout", "active-timeout", "closed", "evicted")
 TUNNEL_BITS = ((TUN_4IN4, "4in4"), (TUN_6IN4, "6in4"), (TUN_4IN6, "4in6"), (TUN_6IN6, "6in6"),
