@@ -10,7 +10,7 @@ import os
 import pytest
 
 from classifier.flows import FlowConfig, FlowReader
-from conftest import CORPUS_DIR, NDPI_PCAPS, capture_files
+from refdata import CORPUS_DIR, NDPI_PCAPS, capture_files
 from dpkt_reference import Unreadable, reference_flows
 
 FAR = 1e9

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from classifier.flows import FlowReader
-from conftest import NDPI_DIR, NDPI_PCAPS, needs_ndpi
+from refdata import NDPI_DIR, NDPI_PCAPS, needs_ndpi
 
 
 def ndpi_style(addr):
