@@ -177,9 +177,10 @@ class Decoder:
             return None
         payload = buf[hl:end]
         src, dst = socket.inet_ntop(socket.AF_INET, ip.src), socket.inet_ntop(socket.AF_INET, ip.dst)
-        if ip.off & 0x3FFF:
-            whole = self.frags.add((4, ip.src, ip.dst, ip.id, ip.p), (ip.off & 0x1FFF) * 8,
-                                   bool(ip.off & 0x2000), payload)
+        off = struct.unpack("!H", buf[6:8])[0]      # flags + fragment offset, raw
+        if off & 0x3FFF:
+            whole = self.frags.add((4, ip.src, ip.dst, ip.id, ip.p), (off & 0x1FFF) * 8,
+                                   bool(off & 0x2000), payload)
             if whole is None:
                 return None
             payload = whole
