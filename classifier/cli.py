@@ -174,6 +174,25 @@ def _err(msg: str) -> None:
     sys.stderr.flush()
 
 
+def label_records(recs, batch) -> None:
+    """Fill protocol/source/confidence/metadata from the payload detectors.
+
+    Detectors see only payload bytes and packet sizes/directions (the engine copies
+    those out of each Flow); FTP data flows are linked to their control flow within
+    the batch through the endpoints announced in the control channel's payload."""
+    from .detectors import classify_flows
+    for rec, lab in zip(recs, classify_flows(list(batch))):
+        if not lab.protocol:
+            continue
+        rec["protocol"] = lab.protocol
+        rec["source"] = "dpi"
+        rec["confidence"] = round(lab.confidence, 3)
+        meta = dict(lab.metadata)
+        if lab.conflicts:
+            meta["conflicts"] = lab.conflicts
+        rec["metadata"] = meta
+
+
 def cmd_flows(args, labelled: bool) -> int:
     config = _config(args)
     status = EXIT_OK
@@ -188,7 +207,10 @@ def cmd_flows(args, labelled: bool) -> int:
                 status = EXIT_INPUT
                 continue
             for batch in reader.batches():
-                for rec in batch_records(batch):
+                recs = batch_records(batch)
+                if labelled:
+                    label_records(recs, batch)
+                for rec in recs:
                     writer.write(rec)
             if reader.error:
                 _err(f"{path}: {reader.error}; the flows read before it are reported")

@@ -101,3 +101,25 @@ def test_batch_records_equal_per_flow_records(tmp_path):
     write_pcap(p, frames)
     for batch in FlowReader(str(p)).batches():
         assert batch_records(batch) == [flow_record(f) for f in batch]
+
+
+def test_analyze_labels_the_mismatch_demos_from_payload():
+    # Each demo puts a protocol on another's well-known port; the label must follow the
+    # payload (the manifest's truth), and `flows` must leave labelling alone.
+    import os
+    from refdata import CORPUS_DIR
+    manifest = os.path.join(CORPUS_DIR, "corpus", "manifest.jsonl")
+    truth = {}
+    for line in open(manifest):
+        m = json.loads(line)
+        if m["port_mode"] == "mismatch-demo":
+            truth[(os.path.join(CORPUS_DIR, "corpus", m["capture"]), m["client_port"])] = m["protocol"]
+    assert len(truth) >= 6
+    for path in sorted({p for p, _ in truth}):
+        res = run("analyze", path, "-f", "jsonl", "-q")
+        assert res.returncode == 0, res.stderr
+        for rec in map(json.loads, res.stdout.decode().splitlines()):
+            assert rec["protocol"] == truth[(path, rec["client_port"])], (path, rec)
+            assert rec["source"] == "dpi" and rec["confidence"] > 0
+        plain = [json.loads(x) for x in run("flows", path, "-f", "jsonl", "-q").stdout.decode().splitlines()]
+        assert all(r["protocol"] == "unknown" and r["source"] == "none" for r in plain)

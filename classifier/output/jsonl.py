@@ -14,9 +14,10 @@ class JsonlWriter:
         self.stream = stream
         if orjson is not None:
             dumps = orjson.dumps
-            self._encode = lambda rec: dumps(rec).decode()
+            # default=str: detector metadata is text and numbers; anything else prints as text.
+            self._encode = lambda rec: dumps(rec, default=str).decode()
         else:
-            self._encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+            self._encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
     def write(self, rec):
         self.stream.write(self._encode(rec))
