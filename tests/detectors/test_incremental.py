@@ -65,5 +65,6 @@ def test_replayed_flows_end_with_the_whole_flow_label():
             flows += 1
             if label.protocol != whole:
                 differ.append((os.path.basename(cap), tup, whole, label.protocol))
-    assert flows > 500
+    # The corpus alone has ~400 flows; with ../shared/ndpi-dev there are thousands.
+    assert flows > (500 if dpkt_flows.NDPI_DIR else 300)
     assert differ == []
