@@ -212,6 +212,7 @@ cdef class Capture:
             self.map = NULL
         self.src.base_off = aligned
         self.src.pos = delta
+        self.src.pf = 0
         if want == 0:
             self.src.data = EMPTY
             self.src.len = 0
@@ -258,6 +259,7 @@ cdef class Capture:
         self.src.data = <const uint8_t*>PyBytes_AS_STRING(self.hold) if have else EMPTY
         self.src.len = have
         self.src.pos = 0
+        self.src.pf = 0
         return 0
 
     @property

@@ -50,6 +50,7 @@ ctypedef struct Src:
     size_t pos              # next record starts at data+pos
     uint64_t base_off       # file offset of data[0]
     size_t need             # with RD_NEED: bytes wanted from pos
+    size_t pf               # prefetch cursor: every cache line below it has been requested
     int eof                 # 1: nothing exists beyond data+len
     int fmt
     int swapped             # multi-byte fields are in the other byte order
@@ -166,9 +167,13 @@ cdef inline int src_pcap_next(Src* s, Raw* r) noexcept nogil:
         return RD_NEED
     p = s.data + s.pos
     # Records are read in file order but we jump over payloads, which defeats the
-    # hardware prefetcher across pages: ask for the bytes a few records ahead now.
-    PL_PREFETCH(p + 4096)
-    PL_PREFETCH(p + 8192)
+    # hardware prefetcher across pages: stream prefetches one cache line at a time,
+    # 16 KiB ahead of the record being read (about six per record on average).
+    if s.pf < s.pos:
+        s.pf = s.pos
+    while s.pf < s.pos + 16384 and s.pf < s.len:
+        PL_PREFETCH(s.data + s.pf)
+        s.pf += 64
     sec = rd32(p, s.swapped)
     frac = rd32(p + 4, s.swapped)
     caplen = rd32(p + 8, s.swapped)
