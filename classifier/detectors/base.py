@@ -47,6 +47,23 @@ NO = Result(Verdict.NO_MATCH)
 MORE = Result(Verdict.NEED_MORE)
 
 
+def parse_units(units, parse):
+    """Run one parser over every non-empty unit (a datagram, or a direction's bytes).
+    Returns NO when any unit is not the protocol (each unit must be one), MORE when one
+    needs more bytes, else the first unit's metadata (None when there was no unit)."""
+    meta = None
+    for u in units:
+        if not u:
+            continue
+        r = parse(u)
+        if r is None:
+            return NO
+        if r is MORE:
+            return MORE
+        meta = meta or r
+    return meta
+
+
 def match(protocol: str, confidence: float, /, **metadata: Any) -> Result:
     """A MATCH result; metadata values that are None are dropped."""
     return Result(Verdict.MATCH, protocol, confidence,

@@ -4,7 +4,7 @@ small headers.  Metadata: version, mode, stratum.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, match, parse_units
 
 MODES = {1: "symmetric-active", 2: "symmetric-passive", 3: "client", 4: "server",
          5: "broadcast", 6: "control", 7: "private"}
@@ -56,16 +56,9 @@ def parse(dg: bytes):
 
 
 def probe(view, state):
-    meta = None
-    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
-        if not dg:
-            continue
-        r = parse(dg)
-        if r is None:
-            return NO
-        if r is MORE:
-            return MORE
-        meta = meta or r
+    meta = parse_units(list(view.datagrams_c2s) + list(view.datagrams_s2c), parse)
+    if meta is NO or meta is MORE:
+        return meta
     if meta is None:
         return MORE
     return match("ntp", 0.9 if meta["mode"] in ("client", "server", "symmetric-active",

@@ -4,7 +4,7 @@ Metadata: code name, user_name when present.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, dec, match, parse_units
 
 CODES = {1: "Access-Request", 2: "Access-Accept", 3: "Access-Reject",
          4: "Accounting-Request", 5: "Accounting-Response", 11: "Access-Challenge",
@@ -46,16 +46,9 @@ def parse(dg: bytes):
 
 
 def probe(view, state):
-    meta = None
-    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
-        if not dg:
-            continue
-        r = parse(dg)
-        if r is None:
-            return NO
-        if r is MORE:
-            return MORE
-        meta = meta or r
+    meta = parse_units(list(view.datagrams_c2s) + list(view.datagrams_s2c), parse)
+    if meta is NO or meta is MORE:
+        return meta
     return match("radius", 0.8 if meta.get("malformed") else 0.95, **meta) if meta else MORE
 
 

@@ -6,7 +6,7 @@ language code, character encoding, XID.  Metadata: version, function, lang.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, dec, match, parse_units
 
 FUNCS = {1: "SrvRqst", 2: "SrvRply", 3: "SrvReg", 4: "SrvDeReg", 5: "SrvAck",
          6: "AttrRqst", 7: "AttrRply", 8: "DAAdvert", 9: "SrvTypeRqst",
@@ -38,14 +38,9 @@ def parse(m: bytes):
 def probe(view, state):
     units = [d for d in list(view.datagrams_c2s[:2]) + list(view.datagrams_s2c[:2]) if d] \
         if view.transport == "udp" else [d for d in (view.payload_c2s, view.payload_s2c) if d]
-    meta = None
-    for u in units:
-        r = parse(u)
-        if r is None:
-            return NO
-        if r is MORE:
-            return MORE
-        meta = meta or r
+    meta = parse_units(units, parse)
+    if meta is NO or meta is MORE:
+        return meta
     return match("slp", 1.0, **meta) if meta else MORE
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, match, parse_units
 
 _PRI = re.compile(rb"(?:\d{1,5} )?<(\d{1,3})>")
 _TS3164 = re.compile(rb"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d ")
@@ -37,14 +37,9 @@ def parse(msg: bytes):
 def probe(view, state):
     units = [d for d in list(view.datagrams_c2s) + list(view.datagrams_s2c) if d] \
         if view.transport == "udp" else [d for d in (view.payload_c2s, view.payload_s2c) if d]
-    meta = None
-    for u in units:
-        r = parse(u)
-        if r is None:
-            return NO
-        if r is MORE:
-            return MORE
-        meta = meta or r
+    meta = parse_units(units, parse)
+    if meta is NO or meta is MORE:
+        return meta
     if not meta:
         return MORE
     # A bare "<13>text" is weaker than a structured header.
