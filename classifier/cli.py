@@ -21,6 +21,7 @@ from . import __version__
 from .errors import CaptureError, PortlensError
 from .flows import FlowConfig, FlowReader
 from .output import WRITERS, open_output
+from .pipeline import Analyzer
 from .schema import batch_records
 
 EXIT_OK = 0
@@ -174,27 +175,9 @@ def _err(msg: str) -> None:
     sys.stderr.flush()
 
 
-def label_records(recs, batch) -> None:
-    """Fill protocol/source/confidence/metadata from the payload detectors.
-
-    Detectors see only payload bytes and packet sizes/directions (the engine copies
-    those out of each Flow); FTP data flows are linked to their control flow within
-    the batch through the endpoints announced in the control channel's payload."""
-    from .detectors import classify_flows
-    for rec, lab in zip(recs, classify_flows(list(batch))):
-        if not lab.protocol:
-            continue
-        rec["protocol"] = lab.protocol
-        rec["source"] = "dpi"
-        rec["confidence"] = round(lab.confidence, 3)
-        meta = dict(lab.metadata)
-        if lab.conflicts:
-            meta["conflicts"] = lab.conflicts
-        rec["metadata"] = meta
-
-
 def cmd_flows(args, labelled: bool) -> int:
     config = _config(args)
+    analyzer = Analyzer() if labelled else None
     status = EXIT_OK
     writer_cls = WRITERS[args.format]
     with open_output(args.output, args.force) as out:
@@ -207,9 +190,7 @@ def cmd_flows(args, labelled: bool) -> int:
                 status = EXIT_INPUT
                 continue
             for batch in reader.batches():
-                recs = batch_records(batch)
-                if labelled:
-                    label_records(recs, batch)
+                recs = analyzer.label(batch) if labelled else batch_records(batch)
                 for rec in recs:
                     writer.write(rec)
             if reader.error:
