@@ -38,6 +38,7 @@ ctypedef struct FragEnt:
     int64_t ts_first
     uint8_t* buf                # 65536 bytes, allocated on first use and kept
     uint8_t* blk                # one flag per 8-byte block: 1 = filled (first arrival wins)
+    uint32_t nblk               # blocks below this may be set (what reuse must clear)
 
 
 ctypedef struct Core:
@@ -56,6 +57,13 @@ ctypedef struct Core:
     uint32_t head[NLISTS]       # expiry lists, least recently active first
     uint32_t tail[NLISTS]
     uint64_t paymem             # bytes allocated in payload buffers
+    # Recycled payload buffers, one stack per size class (small first buffer, full
+    # budget): a flow's buffers go back here when it ends, so the steady state makes
+    # no malloc/free per flow. Bounded by POOL_KEEP; the rest is freed.
+    uint8_t** pool_small
+    uint32_t npool_small
+    uint8_t** pool_big
+    uint32_t npool_big
     # IP fragments
     FragEnt* frags
     uint8_t* frag_out[MAX_DEPTH + 1]  # completed datagrams, one buffer per nesting depth

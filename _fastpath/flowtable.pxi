@@ -13,6 +13,11 @@
 
 cdef enum:
     SWEEP_NS = 1000000000       # expiry lists are swept once per second of capture time
+    SMALL_BUF = 256             # first payload buffer of a direction: most exchanges fit
+    POOL_KEEP = 1024            # recycled payload buffers kept per size class ...
+    ARENA_FIRST = (4 << 20) + (128 << 10)   # a batch's payload buffer: the default batch
+                                            # limit (4 MiB) plus one flow, so it rarely grows
+    POOL_BYTES = 8 << 20        # ... and at most this many bytes of full-budget ones
 
 cdef extern from * nogil:
     """
@@ -36,16 +41,16 @@ cdef inline uint64_t load64(const uint8_t* p) noexcept nogil:
     return v
 
 cdef inline uint64_t ep_hash(const uint8_t* a, uint16_t port) noexcept nogil:
-    return mix64(load64(a) * 0x9E3779B97F4A7C15ULL ^ load64(a + 8) ^ (<uint64_t>port << 17))
+    # One multiply per endpoint; the port enters before it, so (A:1, B:2) and
+    # (A:2, B:1) still differ after the endpoints are summed.
+    return ((load64(a) ^ (load64(a + 8) * 0x9E3779B97F4A7C15ULL)) ^ port) * 0xBF58476D1CE4E5B9ULL
 
 cdef inline uint64_t flow_hash(Pkt* p) noexcept nogil:
-    # Symmetric: both directions of a flow hash alike, without ordering the tuple first.
-    cdef uint64_t ha = ep_hash(p.src, p.sport)
-    cdef uint64_t hb = ep_hash(p.dst, p.dport)
-    cdef uint64_t lo = ha if ha < hb else hb
-    cdef uint64_t hi = hb if ha < hb else ha
-    return mix64(lo ^ (hi * 0xC2B2AE3D27D4EB4FULL) ^ (<uint64_t>p.proto << 56)
-                 ^ (<uint64_t>(p.vlan + 1) << 40))
+    # Symmetric: both directions of a flow hash alike (the endpoint terms are added),
+    # without ordering the tuple first; one full mix at the end spreads every bit.
+    return mix64(ep_hash(p.src, p.sport) + ep_hash(p.dst, p.dport)
+                 ^ (<uint64_t>p.proto << 56) ^ (<uint64_t>(p.vlan + 1) << 40))
+
 
 cdef inline int addr_eq(const uint8_t* a, const uint8_t* b) noexcept nogil:
     return load64(a) == load64(b) and load64(a + 8) == load64(b + 8)
@@ -64,9 +69,14 @@ cdef int table_init(Core* c) noexcept nogil:
     c.slots = <uint64_t*>calloc(c.smask + 1, sizeof(uint64_t))
     c.reccap = 256
     c.recs = <FlowRec*>malloc(c.reccap * sizeof(FlowRec))
-    c.acap = 1 << 20
+    c.acap = ARENA_FIRST
     c.arena = <uint8_t*>malloc(c.acap)
-    if c.flows == NULL or c.freel == NULL or c.slots == NULL or c.recs == NULL or c.arena == NULL:
+    c.pool_small = <uint8_t**>malloc(POOL_KEEP * sizeof(uint8_t*))
+    c.pool_big = <uint8_t**>malloc(POOL_KEEP * sizeof(uint8_t*))
+    c.npool_small = 0
+    c.npool_big = 0
+    if c.flows == NULL or c.freel == NULL or c.slots == NULL or c.recs == NULL or c.arena == NULL \
+            or c.pool_small == NULL or c.pool_big == NULL:
         return -1
     c.nfree = c.fcap
     for i in range(c.fcap):
@@ -95,6 +105,18 @@ cdef void table_free(Core* c) noexcept nogil:
     c.recs = NULL
     free(c.arena)
     c.arena = NULL
+    if c.pool_small != NULL:
+        for i in range(c.npool_small):
+            free(c.pool_small[i])
+        free(c.pool_small)
+        c.pool_small = NULL
+    if c.pool_big != NULL:
+        for i in range(c.npool_big):
+            free(c.pool_big[i])
+        free(c.pool_big)
+        c.pool_big = NULL
+    c.npool_small = 0
+    c.npool_big = 0
 
 
 cdef int slab_grow(Core* c) noexcept nogil:
@@ -269,8 +291,8 @@ cdef void flow_end(Core* c, uint32_t i, uint8_t reason) noexcept nogil:
     else:
         c.stats.end_eof += 1
     c.paymem -= f.st[0].cap + f.st[1].cap
-    free(f.st[0].buf)
-    free(f.st[1].buf)
+    buf_put(c, f.st[0].buf, f.st[0].cap)
+    buf_put(c, f.st[1].buf, f.st[1].cap)
     f.st[0].buf = NULL
     f.st[1].buf = NULL
     list_unlink(c, i)
@@ -334,6 +356,32 @@ cdef int evict_one(Core* c, uint32_t keep) noexcept nogil:
 
 # ---------------------------------------------------------------- payload
 
+cdef inline uint8_t* buf_get(Core* c, uint32_t size) noexcept nogil:
+    """A payload buffer of `size` bytes (SMALL_BUF or the budget), recycled if one is free."""
+    if size == SMALL_BUF and c.npool_small:
+        c.npool_small -= 1
+        return c.pool_small[c.npool_small]
+    if size == c.cfg.payload_bytes and c.npool_big:
+        c.npool_big -= 1
+        return c.pool_big[c.npool_big]
+    return <uint8_t*>malloc(size)
+
+
+cdef inline void buf_put(Core* c, uint8_t* b, uint32_t size) noexcept nogil:
+    """Give a payload buffer back: to its size class's stack, or to free() when full."""
+    if b == NULL:
+        return
+    if size == SMALL_BUF and c.npool_small < POOL_KEEP and size != c.cfg.payload_bytes:
+        c.pool_small[c.npool_small] = b
+        c.npool_small += 1
+    elif size == c.cfg.payload_bytes and c.npool_big < POOL_KEEP \
+            and (<uint64_t>c.npool_big + 1) * size <= POOL_BYTES:
+        c.pool_big[c.npool_big] = b
+        c.npool_big += 1
+    else:
+        free(b)
+
+
 cdef int stream_reserve(Core* c, Stream* st, uint32_t need, uint32_t keep) noexcept nogil:
     """Make st.buf hold at least `need` bytes (need <= payload_bytes)."""
     cdef uint32_t ncap
@@ -343,16 +391,20 @@ cdef int stream_reserve(Core* c, Stream* st, uint32_t need, uint32_t keep) noexc
     # Small first (DNS, NTP and most short exchanges stay under 256 bytes); a direction
     # that outgrows that goes straight to the full budget, so a long prefix is never
     # copied while it grows.
-    ncap = 256 if (st.cap == 0 and need <= 256) else c.cfg.payload_bytes
+    ncap = SMALL_BUF if (st.cap == 0 and need <= SMALL_BUF) else c.cfg.payload_bytes
     if ncap > c.cfg.payload_bytes:
         ncap = c.cfg.payload_bytes
     while c.paymem + (ncap - st.cap) > c.cfg.max_payload_mem:
         if evict_one(c, keep) != 0:
             return -1
-    nb = <uint8_t*>realloc(st.buf, ncap)
+    nb = buf_get(c, ncap)
     if nb == NULL:
         c.oom = 1
         return -1
+    if st.cap:
+        # Everything held moves, out-of-order ranges beyond `len` included.
+        memcpy(nb, st.buf, st.cap if st.cap < ncap else ncap)
+    buf_put(c, st.buf, st.cap)
     c.paymem += ncap - st.cap
     st.buf = nb
     st.cap = ncap

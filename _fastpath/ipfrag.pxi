@@ -34,7 +34,7 @@ cdef const uint8_t* frag_add(Core* c, uint8_t ver, const uint8_t* src, const uin
     completes it (valid until the next packet), else NULL."""
     cdef uint32_t i, slot = NONE, oldest = NONE, alen = 16 if ver == 6 else 4
     cdef FragEnt* e
-    cdef uint32_t b, b0, b1, nb, end
+    cdef uint32_t b, b0, b1, nb, end, r
     cdef int overlap = 0
     c.stats.frag_packets += 1
     if c.frags == NULL:
@@ -73,7 +73,10 @@ cdef const uint8_t* frag_add(Core* c, uint8_t ver, const uint8_t* src, const uin
             if e.buf == NULL or e.blk == NULL:
                 c.oom = 1
                 return NULL
-        memset(e.blk, 0, FRAG_BLOCKS)
+            memset(e.blk, 0, FRAG_BLOCKS)
+        else:
+            memset(e.blk, 0, e.nblk)                # only the blocks the last user touched
+        e.nblk = 0
         e.used = 1
         e.ipver = ver
         e.proto = proto
@@ -98,13 +101,22 @@ cdef const uint8_t* frag_add(Core* c, uint8_t ver, const uint8_t* src, const uin
         e.total = end
     b0 = off >> 3
     b1 = (end + 7) >> 3
-    for b in range(b0, b1):
+    if b1 > e.nblk:
+        e.nblk = b1
+    # Copy each run of blocks not yet held in one go (offsets are multiples of 8).
+    b = b0
+    while b < b1:
         if e.blk[b]:
-            overlap = 1
-            continue                                # first arrival wins
-        nb = 8 if (b + 1) * 8 <= end else end - b * 8
+            overlap = 1                             # first arrival wins
+            b += 1
+            continue
+        r = b
+        while r < b1 and not e.blk[r]:
+            e.blk[r] = 1
+            r += 1
+        nb = (r * 8 if r * 8 < end else end) - b * 8
         memcpy(e.buf + b * 8, data + (b * 8 - off), nb)
-        e.blk[b] = 1
+        b = r
     if overlap:
         c.stats.frag_overlaps += 1
     if not e.have_last:
