@@ -37,7 +37,8 @@ FLOW_STATE_BYTES = sizeof(Flow) + 2 * sizeof(uint64_t) + sizeof(uint32_t)   # sl
 
 END_REASONS = ("eof", "idle-timeout", "active-timeout", "closed", "evicted")
 TUNNEL_BITS = ((TUN_4IN4, "4in4"), (TUN_6IN4, "6in4"), (TUN_4IN6, "4in6"), (TUN_6IN6, "6in6"),
-               (TUN_GRE, "gre"), (TUN_GTPU, "gtp-u"), (TUN_VXLAN, "vxlan"))
+               (TUN_GRE, "gre"), (TUN_GTPU, "gtp-u"), (TUN_VXLAN, "vxlan"),
+               (TUN_CAPWAP, "capwap"))
 STREAM_FLAGS = ((SF_MIDSTREAM, "midstream"), (SF_GAP, "gap"), (SF_TRUNCATED, "truncated"),
                 (SF_OOO_DROPPED, "ooo-dropped"))
 

@@ -3,7 +3,7 @@
 # VXLAN), keyed on the innermost headers. Every length is checked against the bytes
 # captured before it is used: a bad header is counted and the packet skipped.
 #
-# Tunnel decapsulation of GTP-U and VXLAN is gated on their UDP ports (2152, 4789)
+# Tunnel decapsulation of GTP-U, VXLAN and CAPWAP data is gated on their UDP ports (2152, 4789, 5247)
 # AND on the encapsulated header looking right, as Wireshark and Suricata do. This is
 # decoding, not classification: the detectors and the model still never see ports.
 
@@ -384,9 +384,60 @@ cdef int dec_gre(Core* c, const uint8_t* d, uint32_t n, Pkt* p, int depth) noexc
     return dec_ethertype(c, pt, d, n, p, depth + 1)
 
 
+cdef int capwap_data(Core* c, const uint8_t* d, uint32_t n, Pkt* p, int depth) noexcept nogil:
+    """CAPWAP data channel (RFC 5415/5416): an unencrypted, unfragmented header, then an
+    IEEE 802.3 frame (T=0) or an IEEE 802.11 data frame (T=1, WBID 1) carrying LLC/SNAP.
+    Returns DEC_OK (0) when it is not such a packet, else the inner result | 2."""
+    cdef uint32_t hlen, off
+    cdef uint8_t fc0, fc1
+    cdef uint16_t et
+    if n < 8 or d[0] != 0:                          # version 0, type 0 (1 would be DTLS)
+        return DEC_OK
+    hlen = (<uint32_t>(d[1] >> 3)) * 4
+    if hlen < 8 or hlen >= n or (d[3] & 0x80):      # F: a fragment; not reassembled here
+        return DEC_OK
+    d += hlen
+    n -= hlen
+    if not (d - hlen)[2] & 1:                       # T=0: an Ethernet frame
+        if n < 14:
+            return DEC_OK
+        et = be16(d + 12)
+        if et != 0x0800 and et != 0x86DD and et != 0x8100 and et != 0x88A8:
+            return DEC_OK
+        p.tunnel |= TUN_CAPWAP
+        c.stats.tunneled += 1
+        return dec_ethertype(c, et, d + 14, n - 14, p, depth + 1) | 2
+    if (((d - hlen)[2] >> 1) & 0x1F) != 1 or n < 24:
+        return DEC_OK
+    fc0 = d[0]
+    fc1 = d[1]
+    if (fc0 & 0x0C) != 0x08 and (fc1 & 0x0C) == 0x08:
+        fc0 = d[1]                                  # Cisco controllers send the frame
+        fc1 = d[0]                                  # control field byte-swapped
+    if (fc0 & 0x0C) != 0x08 or (fc0 & 0x40) or (fc1 & 0x40):
+        return DEC_OK                               # not a data frame with data, or protected
+    off = 24
+    if (fc1 & 0x03) == 0x03:
+        off += 6                                    # four addresses (WDS)
+    if fc0 & 0x80:
+        off += 2                                    # QoS control
+        if fc1 & 0x80:
+            off += 4                                # HT control
+    if n < off + 8 or d[off] != 0xAA or d[off + 1] != 0xAA or d[off + 2] != 0x03:
+        return DEC_OK
+    et = be16(d + off + 6)
+    if et != 0x0800 and et != 0x86DD:
+        return DEC_OK
+    p.tunnel |= TUN_CAPWAP
+    c.stats.tunneled += 1
+    return dec_ethertype(c, et, d + off + 8, n - off - 8, p, depth + 1) | 2
+
+
 cdef int udp_tunnel(Core* c, const uint8_t* d, uint32_t n, Pkt* p, int depth) noexcept nogil:
-    """Decapsulate VXLAN or GTP-U if the UDP payload really is one; DEC_OK means "not a tunnel"."""
+    """Decapsulate VXLAN, CAPWAP data or GTP-U if the UDP payload really is one; DEC_OK
+    means "not a tunnel"."""
     cdef uint32_t off
+    cdef int rc
     cdef uint8_t nxt
     cdef uint16_t et
     if p.dport == 4789 or p.dport == 8472:
@@ -397,6 +448,10 @@ cdef int udp_tunnel(Core* c, const uint8_t* d, uint32_t n, Pkt* p, int depth) no
                 p.tunnel |= TUN_VXLAN
                 c.stats.tunneled += 1
                 return dec_ethertype(c, et, d + 8 + 14, n - 8 - 14, p, depth + 1) | 2
+    if p.dport == 5247 or p.sport == 5247:
+        rc = capwap_data(c, d, n, p, depth)
+        if rc != DEC_OK:
+            return rc
     if p.dport == 2152 or p.sport == 2152:
         # GTP-U version 1, protocol type GTP, message G-PDU (0xFF), then an IP packet.
         if n >= 8 and (d[0] >> 5) == 1 and (d[0] & 0x10) and d[1] == 0xFF:

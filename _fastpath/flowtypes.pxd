@@ -32,6 +32,7 @@ cdef enum TunnelBit:
     TUN_GRE = 16
     TUN_GTPU = 32
     TUN_VXLAN = 64
+    TUN_CAPWAP = 128
 
 # Stream flags (Stream.flags / FlowRec.stream_flags).
 cdef enum StreamFlag:

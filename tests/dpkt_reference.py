@@ -18,6 +18,7 @@ import struct
 from collections import defaultdict
 
 import dpkt
+import dpkt.ieee80211
 
 SUPPORTED_LINKTYPES = {0, 1, 9, 12, 14, 50, 101, 104, 108, 113, 192, 228, 229, 276}
 
@@ -292,11 +293,50 @@ class Decoder:
             r = r[:7] + (tunnel + r[7],) + r[8:]
         return r
 
+    def capwap(self, d, tunnel):
+        """CAPWAP data (RFC 5415): None when not decapsulated. The 802.11 frame is parsed
+        with dpkt's ieee80211 module, independently of the fast path's own parser."""
+        if len(d) < 8 or d[0] != 0:
+            return None
+        hlen = (d[1] >> 3) * 4
+        if hlen < 8 or hlen >= len(d) or d[3] & 0x80:
+            return None
+        t_bit, wbid, frame = d[2] & 1, (d[2] >> 1) & 0x1F, d[hlen:]
+        t = tunnel + ("capwap",)
+        if not t_bit:
+            if len(frame) < 14:
+                return None
+            et = struct.unpack("!H", frame[12:14])[0]
+            if et not in (0x0800, 0x86DD, 0x8100, 0x88A8):
+                return None
+            return self._tun(t, lambda b: self.ethertype(et, b), frame[14:])
+        if wbid != 1 or len(frame) < 24:
+            return None
+        if (frame[0] & 0x0C) != 0x08 and (frame[1] & 0x0C) == 0x08:
+            frame = frame[1:2] + frame[0:1] + frame[2:]     # Cisco's byte-swapped frame control
+        try:
+            w = dpkt.ieee80211.IEEE80211(frame)
+        except (dpkt.UnpackError, dpkt.NeedData, struct.error, KeyError, IndexError):
+            return None
+        if w.type != dpkt.ieee80211.DATA_TYPE or w.wep:
+            return None
+        llc = bytes(w.data)                                  # the frame body: LLC/SNAP first
+        if len(llc) < 8 or llc[:3] != b"\xaa\xaa\x03":
+            return None
+        et = struct.unpack("!H", llc[6:8])[0]
+        if et not in (0x0800, 0x86DD):
+            return None
+        return self._tun(t, lambda b: self.ethertype(et, b), llc[8:])
+
     def udp_tunnel(self, sport, dport, d, tunnel):
         if dport in (4789, 8472) and len(d) >= 22 and d[0] & 0x08 and d[7] == 0:
             et = struct.unpack("!H", d[20:22])[0]
             if et in (0x0800, 0x86DD, 0x8100, 0x0806, 0x88A8):
                 return self._tun(tunnel + ("vxlan",), lambda b: self.ethertype(et, b), d[22:])
+        if 5247 in (sport, dport):
+            r = self.capwap(d, tunnel)
+            if r is not None:
+                return r
         if 2152 in (sport, dport) and len(d) >= 8 and d[0] >> 5 == 1 and d[0] & 0x10 and d[1] == 0xFF:
             off = 8
             if d[0] & 0x07:
@@ -318,7 +358,7 @@ class Decoder:
         return False
 
 
-TUNNEL_ORDER = ("4in4", "6in4", "4in6", "6in6", "gre", "gtp-u", "vxlan")
+TUNNEL_ORDER = ("4in4", "6in4", "4in6", "6in6", "gre", "gtp-u", "vxlan", "capwap")
 
 
 def reference_flows(path, idle_tcp=300.0, idle_udp=120.0, closed=10.0, active=1800.0):

@@ -258,6 +258,44 @@ def test_not_vxlan_on_the_vxlan_port_stays_udp(flows_of):
     assert (f.tunnel, f.server_port) == (None, 4789)
 
 
+# CAPWAP data header (RFC 5415 4.3): preamble 0, HLEN 2 words, WBID 1 (802.11), T=1.
+CAPWAP_80211 = b"\x00\x10\x03\x00" + b"\x00\x00\x00\x00"
+# An 802.11 data frame from the distribution system: frame control 08 02, duration,
+# three addresses, sequence control; then LLC/SNAP announcing IPv4.
+DOT11_DATA = b"\x08\x02" + b"\0\0" + b"\x02" * 6 + b"\x04" * 6 + b"\x06" * 6 + b"\0\0"
+SNAP_IPV4 = b"\xaa\xaa\x03\x00\x00\x00\x08\x00"
+
+
+def test_capwap_data_80211(flows_of):
+    outer = ipv4("203.0.113.1", "203.0.113.2", udp(41264, 5247, CAPWAP_80211 + DOT11_DATA + SNAP_IPV4 + v4_udp()))
+    f, _ = one(flows_of, [(1.0, ether(outer))])
+    assert (f.tunnel, f.client, f.client_port, f.payload_c2s) == ("capwap", "192.0.2.1", 1111, PAY)
+
+
+def test_capwap_data_80211_byte_swapped_frame_control(flows_of):
+    # Cisco controllers put the frame control field in the other byte order.
+    swapped = b"\x02\x08" + DOT11_DATA[2:]
+    outer = ipv4("203.0.113.1", "203.0.113.2", udp(5247, 41264, CAPWAP_80211 + swapped + SNAP_IPV4 + v4_udp()))
+    f, _ = one(flows_of, [(1.0, ether(outer))])
+    assert (f.tunnel, f.client) == ("capwap", "192.0.2.1")
+
+
+def test_capwap_data_8023(flows_of):
+    hdr = b"\x00\x10\x02\x00" + b"\0\0\0\0"          # T=0: an Ethernet frame follows
+    outer = ipv4("203.0.113.1", "203.0.113.2", udp(41264, 5247, hdr + ether(v4_udp())))
+    f, _ = one(flows_of, [(1.0, ether(outer))])
+    assert (f.tunnel, f.client, f.payload_c2s) == ("capwap", "192.0.2.1", PAY)
+
+
+def test_capwap_encrypted_or_fragmented_stays_outer(flows_of):
+    dtls = b"\x01\x00\x00\x00" + b"\x16\xfe\xfd" + b"\0" * 30     # type 1: DTLS, not decoded
+    frag = b"\x00\x10\x03\x80" + b"\0" * 4 + DOT11_DATA + SNAP_IPV4 + v4_udp()   # F bit set
+    for payload in (dtls, frag):
+        outer = ipv4("203.0.113.1", "203.0.113.2", udp(41264, 5247, payload))
+        f, _ = one(flows_of, [(1.0, ether(outer))])
+        assert (f.tunnel, f.server_port) == (None, 5247)
+
+
 def test_gtp_u_with_extension_header(flows_of):
     inner = v4_udp(src="10.45.0.2", dst="8.8.8.8")
     ext = b"\x01\x00\x09\x00"                     # PDU session container, 4 bytes, next type 0
