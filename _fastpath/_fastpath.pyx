@@ -9,7 +9,7 @@ dtype of a flow record). Everything per packet stays in `nogil` C functions.
 
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.buffer cimport PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
-from posix.unistd cimport close as c_close, sysconf, _SC_PAGESIZE, pread
+from posix.unistd cimport close as c_close, sysconf, _SC_PAGESIZE
 from posix.fcntl cimport open as c_open, O_RDONLY
 from posix.mman cimport mmap, munmap, madvise, PROT_READ, MAP_PRIVATE, MAP_FAILED, MADV_SEQUENTIAL
 
@@ -17,7 +17,6 @@ cdef extern from "<sys/mman.h>":
     int MAP_POPULATE
 
 from flowtypes cimport *
-from libc.string cimport memmove
 
 import gzip
 import os
@@ -50,7 +49,6 @@ class CaptureError(Exception):
 cdef enum:
     WINDOW = 32 * 1024 * 1024       # bytes of a regular file mapped at once: bounds RSS
     CHUNK = 1024 * 1024             # bytes read at once from a stream
-    RBUF = 256 * 1024               # read mode: bytes read at once into a reused buffer
 
 cdef const uint8_t EMPTY[1]
 
@@ -107,9 +105,6 @@ cdef class Capture:
     cdef int fd
     cdef uint8_t* map
     cdef size_t maplen
-    cdef uint8_t* rbuf              # read mode: the reused buffer records are parsed in
-    cdef size_t rcap
-    cdef bint use_read
     cdef uint64_t fsize
     cdef size_t pagesize
     cdef readonly bint streaming
@@ -122,8 +117,6 @@ cdef class Capture:
     def __cinit__(self):
         self.fd = -1
         self.map = NULL
-        self.rbuf = NULL
-        self.rcap = 0
         self.src.data = EMPTY
         self.src.stats = NULL
 
@@ -165,11 +158,7 @@ cdef class Capture:
                     self.fsize = st.st_size
                     self.src.eof = 0
                     self.src.need = 24
-                    self.use_read = os.environ.get("PORTLENS_READ_MODE", "mmap") == "read"
-                    if self.use_read:
-                        self._readfill()
-                    else:
-                        self._map()
+                    self._map()
             else:
                 self._open_stream(fh)           # a FIFO, a character device, /dev/stdin
         self.src.stats = &scratch
@@ -239,51 +228,11 @@ cdef class Capture:
         self.src.len = want
         return 0
 
-    cdef int _readfill(self) except -1:
-        """Read mode: keep the unread tail, then fill the reused buffer with pread()."""
-        cdef size_t rest = self.src.len - self.src.pos if self.src.len else 0
-        cdef size_t want = RBUF
-        cdef size_t have
-        cdef ssize_t n
-        cdef uint64_t base
-        cdef uint8_t* nb
-        if want < self.src.need:
-            want = self.src.need
-        if want > self.rcap:
-            nb = <uint8_t*>malloc(want)
-            if nb == NULL:
-                raise MemoryError()
-            if rest:
-                memcpy(nb, self.src.data + self.src.pos, rest)
-            free(self.rbuf)
-            self.rbuf = nb
-            self.rcap = want
-        elif rest:
-            memmove(self.rbuf, self.src.data + self.src.pos, rest)
-        base = self.src.base_off + self.src.pos
-        have = rest
-        with nogil:
-            while have < self.rcap:
-                n = pread(self.fd, self.rbuf + have, self.rcap - have, base + have)
-                if n <= 0:
-                    break
-                have += n
-        if base + have >= self.fsize or n <= 0:
-            self.src.eof = 1
-        self.src.base_off = base
-        self.src.data = self.rbuf if have else EMPTY
-        self.src.len = have
-        self.src.pos = 0
-        self.src.pf = 0
-        return 0
-
     cdef int _refill(self) except -1:
         cdef size_t need, have
         if self.src.eof:
             return 0
         if not self.streaming:
-            if self.use_read:
-                return self._readfill()
             return self._map()
         need = self.src.need
         if need < CHUNK:
@@ -322,9 +271,6 @@ cdef class Capture:
         return self.src.recno
 
     def close(self):
-        free(self.rbuf)
-        self.rbuf = NULL
-        self.rcap = 0
         if self.map != NULL:
             munmap(self.map, self.maplen)
             self.map = NULL
@@ -342,7 +288,6 @@ cdef class Capture:
         self.hold = None
 
     def __dealloc__(self):
-        free(self.rbuf)
         if self.map != NULL:
             munmap(self.map, self.maplen)
         if self.fd >= 0:
