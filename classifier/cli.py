@@ -1,11 +1,16 @@
 """The `portlens` command.
 
-    portlens flows FILE...      flows as the fast path sees them (no labels)
     portlens analyze FILE...    the main job: each flow's protocol beside its port's claim
+    portlens audit --policy approved.toml FILE...
+                                flows that break an approved ports/protocols list
+    portlens ports 443/tcp | 443 | smallchat
+                                the port registry, looked up either way
+    portlens flows FILE...      flows as the fast path sees them (no labels)
     portlens live -i IFACE      watch an interface, report each flow as it ends
 
-Exit codes: 0 success; 2 command-line usage error; 3 a capture could not be read or
-was damaged (every flow read before the damage is still reported).
+Exit codes: 0 success; 1 `audit` found violations, `ports` found nothing for a query;
+2 command-line usage error (including a bad site overrides or policy file); 3 a capture
+could not be read or was damaged (every flow read before the damage is still reported).
 """
 from __future__ import annotations
 
@@ -22,9 +27,12 @@ from .errors import CaptureError, PortlensError
 from .flows import FlowConfig, FlowReader
 from .output import WRITERS, open_output
 from .pipeline import Analyzer
+from .ports import ConfigError
+from .progress import Progress
 from .schema import batch_records
 
 EXIT_OK = 0
+EXIT_FOUND = 1          # audit: violations; ports: a query matched nothing
 EXIT_USAGE = 2
 EXIT_INPUT = 3
 
@@ -92,6 +100,22 @@ def _config(args) -> FlowConfig:
     )
 
 
+def _add_output_options(c: argparse.ArgumentParser, formats, default="table") -> None:
+    c.add_argument("--format", "-f", choices=formats, default=default,
+                   help=f"output format (default: {default})")
+    c.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
+    c.add_argument("--force", action="store_true", help="replace --output if it exists")
+    c.add_argument("--quiet", "-q", action="store_true", help="no summary and no progress line on stderr")
+    c.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the table: auto (default) when stdout is a terminal and NO_COLOR is unset")
+
+
+def _add_site_option(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--site-ports", action="append", default=[], metavar="TOML",
+                   help="site overrides of the IANA registry, e.g. 8443/tcp is tls here "
+                        "(repeatable; examples/site-ports.toml)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="portlens",
@@ -106,12 +130,35 @@ def build_parser() -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=helptext, description=helptext)
         c.add_argument("files", nargs="+", metavar="FILE",
                        help="pcap or pcapng capture, optionally gzip-compressed; - reads stdin")
-        c.add_argument("--format", "-f", choices=sorted(WRITERS), default="table",
-                       help="output format (default: table)")
-        c.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
-        c.add_argument("--force", action="store_true", help="replace --output if it exists")
-        c.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+        _add_output_options(c, sorted(WRITERS))
+        if name == "analyze":
+            _add_site_option(c)
         _add_flow_options(c)
+
+    audit = sub.add_parser(
+        "audit", help="report flows that break an approved ports/protocols list (exit 1 if any)",
+        description="Check every flow against an approved list of ports, transports and the "
+                    "protocols permitted on them (deny all, permit by exception). Exit codes: "
+                    "0 no violation, 1 violations, 2 usage or policy error, 3 a capture could "
+                    "not be read. The policy format is in docs/output.md and examples/approved.toml.")
+    audit.add_argument("--policy", "-p", required=True, metavar="TOML", help="the approved list")
+    audit.add_argument("files", nargs="+", metavar="FILE",
+                       help="pcap or pcapng capture, optionally gzip-compressed; - reads stdin")
+    _add_output_options(audit, ["jsonl", "table"])
+    _add_site_option(audit)
+    _add_flow_options(audit)
+
+    ports = sub.add_parser(
+        "ports", help="look the port registry up: 443/tcp, 443, 6000-6010/tcp, a service name or protocol",
+        description="What the IANA registry (and site overrides) say about ports, or which ports a "
+                    "service name or canonical protocol is registered on. Exit 1 when a query "
+                    "matches nothing.")
+    ports.add_argument("queries", nargs="+", metavar="QUERY",
+                       help="443/tcp, 443 (every transport), 6000-6010/tcp, a service name (smallchat) "
+                            "or a canonical protocol (tls)")
+    ports.add_argument("--format", "-f", choices=["jsonl", "table"], default="table")
+    _add_site_option(ports)
+
     live = sub.add_parser("live", help="watch an interface and report each flow as it ends",
                           description="Capture from an interface (needs capture rights, e.g. root "
                                       "or CAP_NET_RAW) and report each flow when it ends; Ctrl-C "
@@ -121,19 +168,41 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--duration", type=_positive_float, metavar="SECS", help="stop after this long")
     live.add_argument("--count", type=int, metavar="N", help="stop after this many packets")
     live.add_argument("--promisc", action="store_true", help="put the interface in promiscuous mode")
-    live.add_argument("--format", "-f", choices=sorted(WRITERS), default="table")
-    live.add_argument("--output", "-o", metavar="PATH")
-    live.add_argument("--force", action="store_true")
-    live.add_argument("--quiet", "-q", action="store_true")
+    _add_output_options(live, sorted(WRITERS))
     _add_flow_options(live)
     return p
+
+
+def _use_color(args, out) -> bool:
+    """--color always/never, or auto: the output is a terminal, NO_COLOR is unset or
+    empty (no-color.org) and TERM is not "dumb"."""
+    if args.color != "auto":
+        return args.color == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _registry(args):
+    from .ports import load_registry
+    return load_registry(getattr(args, "site_ports", None) or ())
+
+
+def _meta(registry=None) -> dict:
+    if registry is None:
+        return {}
+    return {"registry_date": registry.date, "registry_source": registry.source,
+            "site_files": list(registry.site_files)}
 
 
 def cmd_live(args) -> int:
     from .live import LiveCapture
     cap = LiveCapture(args.interface, args.filter, _config(args), promisc=args.promisc)
     with open_output(args.output, args.force) as out:
-        writer = WRITERS[args.format](out)
+        writer = WRITERS[args.format](out, color=_use_color(args, out))
         for batch in cap.batches(duration=args.duration, count=args.count):
             for rec in batch_records(batch):
                 writer.write(rec)
@@ -175,31 +244,202 @@ def _err(msg: str) -> None:
     sys.stderr.flush()
 
 
-def cmd_flows(args, labelled: bool) -> int:
+def _read_captures(args, progress: Progress, on_batch, on_capture=None) -> int:
+    """Run every capture through the fast path, batch by batch: `on_batch(batch)` does
+    the work, `on_capture(path, reader, error)` follows each capture (reader None when
+    the capture could not be opened). Returns EXIT_OK, or
+    EXIT_INPUT when a capture could not be read or stopped on damage."""
     config = _config(args)
-    analyzer = Analyzer() if labelled else None
     status = EXIT_OK
-    writer_cls = WRITERS[args.format]
+    for path in args.files:
+        try:
+            reader = FlowReader(path, config)
+        except CaptureError as e:
+            progress.clear()
+            _err(str(e))
+            if on_capture:
+                on_capture(path, None, str(e))
+            status = EXIT_INPUT
+            continue
+        progress.begin(path, reader)
+        flows = 0
+        for batch in reader.batches():
+            progress.clear()            # the output may share the terminal with the bar
+            on_batch(batch)
+            flows += len(batch)
+            progress.update(reader, flows)
+        progress.clear()
+        if reader.error:
+            _err(f"{path}: {reader.error}; the flows read before it are reported")
+            status = EXIT_INPUT
+        if on_capture:
+            on_capture(path, reader, reader.error)
+    return status
+
+
+def _verdict_counts(counts: dict) -> str:
+    from .verdict import VERDICTS
+    return ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+
+
+def cmd_flows(args, labelled: bool) -> int:
+    """`flows` and `analyze`: every flow of every capture, in the chosen format."""
+    from .verdict import annotate
+    analyzer = Analyzer() if labelled else None
+    registry = _registry(args) if labelled else None
+    progress = Progress(enabled=False if args.quiet else None)
     with open_output(args.output, args.force) as out:
-        writer = writer_cls(out)
-        for path in args.files:
-            try:
-                reader = FlowReader(path, config)
-            except CaptureError as e:
-                _err(str(e))
-                status = EXIT_INPUT
-                continue
-            for batch in reader.batches():
-                recs = analyzer.label(batch) if labelled else batch_records(batch)
-                for rec in recs:
-                    writer.write(rec)
-            if reader.error:
-                _err(f"{path}: {reader.error}; the flows read before it are reported")
-                status = EXIT_INPUT
-            if not args.quiet:
-                sys.stderr.write(_summary(path, reader.stats) + "\n")
+        writer = WRITERS[args.format](out, color=_use_color(args, out), meta=_meta(registry))
+        counts: dict = {}
+
+        def on_batch(batch):
+            if labelled:
+                recs = analyzer.label(batch)
+                annotate(recs, registry)
+            else:
+                recs = batch_records(batch)
+            for rec in recs:
+                writer.write(rec)
+                if labelled:
+                    v = rec["verdict"]
+                    counts[v] = counts.get(v, 0) + 1
+
+        def on_capture(path, reader, error):
+            if hasattr(writer, "add_capture"):
+                writer.add_capture(path, reader.stats if reader is not None else {}, error)
+            if reader is not None and not args.quiet:
+                line = _summary(path, reader.stats)
+                if labelled:
+                    line += f"; verdicts: {_verdict_counts(counts)}"
+                sys.stderr.write(line + "\n")
+            counts.clear()
+
+        status = _read_captures(args, progress, on_batch, on_capture)
         writer.close()
     return status
+
+
+# Distinct (kind, message) groups counted for the audit summary; beyond, one "other" line.
+_AUDIT_GROUPS = 10000
+
+
+def cmd_audit(args) -> int:
+    """`audit`: the flows that break the policy; exit 1 when there is any."""
+    from .audit import ViolationTable, check, load_policy, summary
+    from .output.jsonl import JsonlWriter
+    from .verdict import annotate
+    policy = load_policy(args.policy)           # ConfigError -> exit 2, before any output
+    registry = _registry(args)
+    analyzer = Analyzer()
+    progress = Progress(enabled=False if args.quiet else None)
+    kinds: dict = {}
+    groups: dict = {}
+    seen = {"flows": 0, "captures": 0}
+    with open_output(args.output, args.force) as out:
+        writer = (JsonlWriter if args.format == "jsonl" else ViolationTable)(out, color=_use_color(args, out))
+
+        def on_batch(batch):
+            recs = analyzer.label(batch)
+            annotate(recs, registry)
+            seen["flows"] += len(recs)
+            for rec in recs:
+                v = check(policy, rec)
+                if v is None:
+                    continue
+                writer.write(v)
+                kinds[v["violation"]] = kinds.get(v["violation"], 0) + 1
+                key = (v["violation"], v["message"])
+                if key in groups or len(groups) < _AUDIT_GROUPS:
+                    groups[key] = groups.get(key, 0) + 1
+                else:
+                    groups[("other", "violations beyond the groups counted")] = \
+                        groups.get(("other", "violations beyond the groups counted"), 0) + 1
+
+        def on_capture(path, reader, error):
+            if reader is not None:
+                seen["captures"] += 1
+
+        status = _read_captures(args, progress, on_batch, on_capture)
+        writer.close()
+    if not args.quiet:
+        for line in summary(policy, seen["flows"], seen["captures"], groups, kinds):
+            sys.stderr.write(line + "\n")
+    if status != EXIT_OK:
+        return status           # an unread capture: the audit is incomplete, say so first
+    return EXIT_FOUND if kinds else EXIT_OK
+
+
+def cmd_ports(args) -> int:
+    """`ports`: registry lookups by port spec, service name or canonical protocol."""
+    from .ports.registry import PORT_TRANSPORTS
+    from .ports.spec import looks_like_port, parse_port_spec
+    from .output.jsonl import JsonlWriter
+    registry = _registry(args)
+    rows = []
+    missing = []
+    for q in args.queries:
+        if looks_like_port(q):
+            try:
+                spec = parse_port_spec(q, default_transports=PORT_TRANSPORTS)
+            except ValueError as e:
+                raise ConfigError(f"ports: {e}") from None
+            bare = "/" not in q
+            for port in range(spec.lo, spec.hi + 1):
+                for t in spec.transports:
+                    info = registry.lookup(port, t)
+                    # A bare port shows TCP and UDP always, SCTP/DCCP only when registered.
+                    if bare and t not in ("tcp", "udp") and not info.registered:
+                        continue
+                    rows.append((info, info.services or (None,)))
+        else:
+            found = registry.find(q)
+            if not found:
+                missing.append(q)
+            key = q.strip().lower()
+            for info in found:
+                rows.append((info, [s for s in info.services if s.name.lower() == key or key in s.protocols]))
+    out = sys.stdout
+    if args.format == "jsonl":
+        w = JsonlWriter(out)
+        for info, services in rows:
+            for s in services:
+                w.write({"port": info.port, "transport": info.transport, "port_class": info.port_class,
+                         "status": info.status, "service": s.name if s else None,
+                         "protocols": list(s.protocols) if s else [],
+                         "implies": list(s.implies) if s else [],
+                         "description": s.description if s else info.note,
+                         "source": s.source if s else "iana"})
+    else:
+        table = []
+        for info, services in rows:
+            for s in services:
+                if s is None:
+                    note = info.note or ("never assigned: RFC 6335 keeps 49152-65535 for dynamic use"
+                                         if info.status == "dynamic" else "")
+                    table.append((info.spec, info.port_class, "-", "-", f"({info.status}) {note}".rstrip()))
+                else:
+                    where = "" if s.source == "iana" else f" [{s.source}]"
+                    table.append((info.spec, info.port_class, s.name, "|".join(s.implies), s.description + where))
+        if table:
+            widths = [max(len(r[i]) for r in table + [("PORT", "CLASS", "SERVICE", "IMPLIES", "")])
+                      for i in range(4)]
+            head = ("PORT", "CLASS", "SERVICE", "IMPLIES", "DESCRIPTION")
+            for r in [head] + table:
+                out.write("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4] + "\n")
+            sites = f" + site overrides {', '.join(registry.site_files)}" if registry.site_files else ""
+            out.write(f"({registry.source}, {registry.date}{sites})\n")
+    for q in missing:
+        _err(f"ports: nothing registered as {q!r} (a service name, a canonical protocol, or a port like 443/tcp)")
+    return EXIT_FOUND if missing else EXIT_OK
+
+
+COMMANDS = {
+    "analyze": lambda args: cmd_flows(args, labelled=True),
+    "flows": lambda args: cmd_flows(args, labelled=False),
+    "audit": cmd_audit,
+    "ports": cmd_ports,
+    "live": cmd_live,
+}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -209,11 +449,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        if args.command in ("flows", "analyze"):
-            return cmd_flows(args, labelled=args.command == "analyze")
-        if args.command == "live":
-            return cmd_live(args)
-        parser.error(f"unknown command {args.command}")
+        return COMMANDS[args.command](args)
+    except ConfigError as e:
+        # A site overrides file or a policy that cannot be used: a usage error.
+        _err(str(e))
+        return EXIT_USAGE
     except PortlensError as e:
         _err(str(e))
         return EXIT_INPUT
@@ -224,7 +464,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
-    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -123,3 +123,99 @@ def test_analyze_labels_the_mismatch_demos_from_payload():
             assert rec["source"] == "dpi" and rec["confidence"] > 0
         plain = [json.loads(x) for x in run("flows", path, "-f", "jsonl", "-q").stdout.decode().splitlines()]
         assert all(r["protocol"] == "unknown" and r["source"] == "none" for r in plain)
+
+
+# -- verdicts, ports, progress (issue 6) ------------------------------------------------
+
+def test_analyze_summary_counts_verdicts(capture):
+    res = run("analyze", str(capture), "-f", "jsonl")
+    assert res.returncode == 0, res.stderr
+    summary = res.stderr.decode().strip().splitlines()
+    assert len(summary) == 1 and "; verdicts: " in summary[0]
+    recs = [json.loads(x) for x in res.stdout.decode().splitlines()]
+    assert all(r["verdict"] in ("match", "mismatch", "unregistered-port", "unidentified") for r in recs)
+    flows = [json.loads(x) for x in run("flows", str(capture), "-f", "jsonl").stdout.decode().splitlines()]
+    assert all(r["verdict"] is None for r in flows)     # `flows` does not judge
+
+
+def test_analyze_site_ports_option(tmp_path):
+    import os
+    from refdata import CORPUS_DIR
+    demo = os.path.join(CORPUS_DIR, "corpus", "mismatch-smtp-on-8080.pcap")
+    site = tmp_path / "site.toml"
+    site.write_text('[[port]]\nport = "8080/tcp"\nprotocol = "smtp"\nservice = "relay"\n')
+    rec = json.loads(run("analyze", demo, "-f", "jsonl", "-q", "--site-ports", str(site)).stdout)
+    assert (rec["verdict"], rec["port_service"]) == ("match", "relay")
+    site.write_text('[[port]]\nport = "8080/tcp"\nprotocol = "smtpp"\n')
+    res = run("analyze", demo, "-q", "--site-ports", str(site))
+    assert res.returncode == 2 and b"unknown protocol 'smtpp'" in res.stderr and res.stdout == b""
+
+
+def test_ports_by_port_and_by_name():
+    res = run("ports", "443/tcp")
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.decode().splitlines()
+    assert lines[0].split() == ["PORT", "CLASS", "SERVICE", "IMPLIES", "DESCRIPTION"]
+    assert lines[1].split()[:4] == ["443/tcp", "system", "https", "tls"]
+    assert "2024-04-30" in lines[-1]
+    both = [ln.split()[:4] for ln in run("ports", "443").stdout.decode().splitlines()[1:-1]]
+    assert ["443/tcp", "system", "https", "tls"] in both and ["443/udp", "system", "https", "quic"] in both
+    named = run("ports", "smallchat").stdout.decode().splitlines()
+    assert [ln.split()[:4] for ln in named[1:-1]] == [["4412/udp", "user", "smallchat", "smallchat"]]
+    dyn = run("ports", "49152/udp").stdout.decode().splitlines()[1]
+    assert dyn.split()[:3] == ["49152/udp", "dynamic", "-"] and "(dynamic)" in dyn
+    recs = [json.loads(x) for x in run("ports", "3478/udp", "-f", "jsonl").stdout.decode().splitlines()]
+    assert {r["service"] for r in recs} == {"stun", "turn", "stun-behavior"}
+    assert all(r["protocols"] == ["stun"] and r["port_class"] == "user" for r in recs)
+
+
+def test_ports_exit_codes():
+    res = run("ports", "no-such-service", "443/tcp")
+    assert res.returncode == 1 and b"nothing registered as 'no-such-service'" in res.stderr
+    assert b"443/tcp" in res.stdout
+    res = run("ports", "70000/tcp")
+    assert res.returncode == 2 and b"out of range" in res.stderr
+    assert run("ports").returncode == 2
+
+
+def _on_a_terminal(*args):
+    """Run portlens with stderr on a pseudo-terminal; (stdout bytes, terminal bytes)."""
+    import os
+    import pty
+    import select
+    import tempfile
+    master, slave = pty.openpty()
+    sink = tempfile.TemporaryFile()         # not a pipe: a full pipe would stall the child
+    p = subprocess.Popen([sys.executable, "-m", "classifier", *args], stdout=sink,
+                         stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    term = b""
+    while True:
+        r, _, _ = select.select([master], [], [], 30)
+        if not r:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:             # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        term += chunk
+    p.wait(timeout=60)
+    os.close(master)
+    sink.seek(0)
+    return sink.read(), term
+
+
+def test_progress_line_on_a_terminal_and_quiet(tmp_path):
+    big = tmp_path / "many.pcap"
+    # 20000 packets in 100 flows (each client port recurs within the UDP idle timeout).
+    write_pcap(big, eth_wrap([(1.0 + i / 20, ipv4("10.0.0.1", "10.0.0.2", udp(1000 + i % 100, 53, b"x")))
+                              for i in range(20000)]))
+    out, term = _on_a_terminal("analyze", str(big), "-f", "jsonl")
+    assert len(out.splitlines()) == 100
+    assert b"many.pcap [" in term and b"flows" in term and b"%" in term     # the bar was drawn
+    assert b"\r\x1b[K" in term                                              # ...and erased
+    assert b"portlens: " + str(big).encode() in term                        # then the summary
+    out, term = _on_a_terminal("analyze", str(big), "-f", "jsonl", "-q")
+    assert len(out.splitlines()) == 100 and term == b""

@@ -1,5 +1,19 @@
 """Output formats. Each writer takes records (dicts with schema.FIELDS) one at a time
-and a text stream; `open_output` makes sure nothing a user gave is overwritten."""
+and a text stream; `open_output` makes sure nothing a user gave is overwritten.
+
+Interface: `WRITERS[name](stream, color=False, meta=None)`, then `.write(rec)` per flow
+and `.close()` once.  `meta` carries run facts a report may print (registry date, site
+files).  A writer may also offer `add_capture(path, stats, error)`, which the CLI calls
+after each capture.  Keys a writer does not know are carried through: jsonl writes every
+key, csv puts them in its `extra` JSON column, eve under its `portlens` key; the html
+report aggregates the fields it knows and ignores the rest.
+
+    table   terminal table, one row per flow (colour on a terminal)      table.py
+    jsonl   one JSON object per flow                                      jsonl.py
+    csv     one header row, flat columns, metadata as a JSON string       csvfile.py
+    eve     Suricata EVE `flow` events, portlens fields under "portlens"  eve.py
+    html    one self-contained report: matrix heatmap, mismatches first   report.py
+"""
 from __future__ import annotations
 
 import os
@@ -8,10 +22,14 @@ import tempfile
 from contextlib import contextmanager
 
 from ..errors import PortlensError
+from .csvfile import CsvWriter
+from .eve import EveWriter
 from .jsonl import JsonlWriter
+from .report import HtmlWriter
 from .table import TableWriter
 
-WRITERS = {"table": TableWriter, "jsonl": JsonlWriter}
+WRITERS = {"table": TableWriter, "jsonl": JsonlWriter, "csv": CsvWriter, "eve": EveWriter,
+           "html": HtmlWriter}
 
 
 @contextmanager
@@ -33,6 +51,10 @@ def open_output(path, force=False):
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
+        # mkstemp creates the file 0600; give it the mode a plain open() would (umask).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

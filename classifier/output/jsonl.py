@@ -1,4 +1,5 @@
-"""JSON lines: one object per flow, keys in schema order.
+"""JSON lines: one object per flow, keys in schema order, every key of the record
+(keys added by later stages, e.g. `ml`, come through as they are).
 
 orjson encodes a record about ten times faster than the standard library's encoder,
 which matters at 100k+ flows per capture; the standard library is the fallback."""
@@ -10,7 +11,7 @@ import json
 
 
 class JsonlWriter:
-    def __init__(self, stream, color=False):
+    def __init__(self, stream, color=False, meta=None):
         self.stream = stream
         if orjson is not None:
             dumps = orjson.dumps

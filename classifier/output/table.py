@@ -1,5 +1,10 @@
 """A plain terminal table, one row per flow, printed as flows finish (no buffering of
-the whole capture, so a long run shows progress and memory stays flat)."""
+the whole capture, so a long run shows progress and memory stays flat).
+
+With `color=True` (the CLI decides: stdout is a terminal, NO_COLOR unset, or
+--color always) the verdict is coloured: mismatch red, unregistered-port yellow,
+unidentified dim, match green; on a mismatch the two disagreeing columns are red too.
+Colour codes are added after padding, so columns stay aligned."""
 
 
 def _endpoint(addr, port):
@@ -25,29 +30,40 @@ COLUMNS = (
     ("PROTOCOL", 12, lambda r: r["protocol"]),
     ("SOURCE", 7, lambda r: r["source"]),
     ("PORT SAYS", 12, lambda r: r["port_protocol"] or "-"),
-    ("VERDICT", 10, lambda r: r["verdict"] or "-"),
+    ("VERDICT", 17, lambda r: r["verdict"] or "-"),
 )
+
+# SGR sequences: red, yellow, dim, green; bold red for the disagreeing columns.
+VERDICT_COLORS = {"mismatch": "\033[1;31m", "unregistered-port": "\033[33m",
+                  "unidentified": "\033[2m", "match": "\033[32m"}
+RESET = "\033[0m"
+_MISMATCH_COLUMNS = {"PROTOCOL", "PORT SAYS", "VERDICT"}
 
 
 class TableWriter:
-    def __init__(self, stream, color=False):
+    def __init__(self, stream, color=False, meta=None):
         self.stream = stream
+        self.color = color
         self._header = False
 
-    def _line(self, cells):
+    def _line(self, cells, verdict=None):
         parts = []
+        paint = VERDICT_COLORS.get(verdict) if self.color else None
         for (name, width, _), cell in zip(COLUMNS, cells):
             cell = str(cell)
             if len(cell) > width:
                 cell = cell[: width - 1] + "~"
-            parts.append(cell.ljust(width))
+            cell = cell.ljust(width)
+            if paint and (name == "VERDICT" or (verdict == "mismatch" and name in _MISMATCH_COLUMNS)):
+                cell = paint + cell.rstrip() + RESET + " " * (len(cell) - len(cell.rstrip()))
+            parts.append(cell)
         self.stream.write(" ".join(parts).rstrip() + "\n")
 
     def write(self, rec):
         if not self._header:
             self._line([c[0] for c in COLUMNS])
             self._header = True
-        self._line([fn(rec) for _, _, fn in COLUMNS])
+        self._line([fn(rec) for _, _, fn in COLUMNS], rec.get("verdict"))
 
     def close(self):
         if not self._header:

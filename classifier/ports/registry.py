@@ -1,0 +1,232 @@
+"""The port registry: what IANA (and the site) say a port and transport are for.
+
+The table is derived from the IANA Service Name and Transport Protocol Port Number
+Registry by tools/build_port_table.py and shipped as iana-ports.json.gz beside this
+module, with the registry's date.  A lookup answers, for any port and transport:
+
+* the registered services (name, description, canonical protocols they imply),
+* the port class of RFC 6335 6: system 0-1023, user 1024-49151, dynamic 49152-65535,
+* the status when nothing is registered: "unassigned", "reserved" (IANA holds it back),
+  or "dynamic" (never assigned, RFC 6335 6).
+
+Lookups go both ways: `lookup(443, "tcp")`, and `find("smallchat")` for the ports of a
+service name or of a canonical protocol.  A site overrides file replaces or extends the
+implication of ports (see classifier/ports/site.py).
+"""
+from __future__ import annotations
+
+import bisect
+import gzip
+import json
+import os
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+
+from .canonical import PROTOCOLS, canonical_for
+
+TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "iana-ports.json.gz")
+
+# Transports the registry has ports for; flows on any other carry no port claim.
+PORT_TRANSPORTS = ("tcp", "udp", "sctp", "dccp")
+
+SYSTEM, USER, DYNAMIC = "system", "user", "dynamic"
+
+
+def port_class(port: int) -> str:
+    """RFC 6335 6: system (well-known) 0-1023, user (registered) 1024-49151, dynamic 49152-65535."""
+    if port < 1024:
+        return SYSTEM
+    if port < 49152:
+        return USER
+    return DYNAMIC
+
+
+class Service(NamedTuple):
+    """One registration of a port: an IANA line, or a site override."""
+    name: str                       # IANA service name ("https"), or the site's label
+    description: str
+    protocols: Tuple[str, ...]      # canonical protocols implied; () when unmapped
+    source: str = "iana"            # "iana" or "site:<file>"
+
+    @property
+    def implies(self) -> Tuple[str, ...]:
+        """What this registration says the port carries: its canonical protocols, or
+        its own service name when it maps to none."""
+        return self.protocols or (self.name,)
+
+
+@dataclass(frozen=True)
+class PortInfo:
+    port: int
+    transport: str
+    port_class: str
+    services: Tuple[Service, ...]   # empty when nothing is registered
+    status: str                     # "assigned", "site", "reserved", "unassigned" or "dynamic"
+    note: str = ""                  # IANA's description of a reserved/unassigned line
+
+    @property
+    def registered(self) -> bool:
+        return bool(self.services)
+
+    @property
+    def implied(self) -> Tuple[str, ...]:
+        """Everything the port implies, canonical names first, without repeats."""
+        seen: Dict[str, None] = {}
+        for s in self.services:
+            for p in s.protocols:
+                seen.setdefault(p)
+        for s in self.services:
+            if not s.protocols:
+                seen.setdefault(s.name)
+        return tuple(seen)
+
+    @property
+    def spec(self) -> str:
+        return f"{self.port}/{self.transport}"
+
+
+@dataclass
+class _Override:
+    lo: int
+    hi: int
+    transport: str
+    service: Service
+    extend: bool                    # True: add to IANA's services; False: replace them
+
+
+class Registry:
+    """Port lookups over the IANA table plus optional site overrides."""
+
+    def __init__(self, table: dict, overrides: Sequence[_Override] = ()):
+        self.source = table.get("source", "")
+        self.url = table.get("url", "")
+        self.date = table.get("date", "")
+        self.csv_sha256 = table.get("csv_sha256", "")
+        self.site_files: List[str] = []
+        self._table = table
+        self._assigned: Dict[Tuple[int, str], List[Service]] = {}
+        assigned = self._assigned
+        self._by_name: Dict[str, List[Tuple[int, str]]] = {}
+        # Unnamed lines (reserved/unassigned) per transport, sorted ranges for the status lookup.
+        self._holes: Dict[str, List[Tuple[int, int, str, str]]] = {}
+        for lo, hi, transport, service, description, status in table["rows"]:
+            transports = (transport,) if transport else ("tcp", "udp")
+            if status != "assigned":
+                for t in transports:
+                    self._holes.setdefault(t, []).append((lo, hi, status, description))
+                continue
+            names = self._by_name.setdefault(service.lower(), [])
+            for t in transports:
+                svc = Service(service, description, canonical_for(service, t))
+                for port in range(lo, hi + 1):
+                    key = (port, t)
+                    got = assigned.get(key)
+                    if got is None:
+                        assigned[key] = [svc]
+                    else:
+                        got.append(svc)
+                    names.append(key)
+        for holes in self._holes.values():
+            holes.sort()
+        self._hole_starts = {t: [h[0] for h in holes] for t, holes in self._holes.items()}
+        self._overrides: List[_Override] = list(overrides)
+        self._cache: Dict[Tuple[int, str], PortInfo] = {}
+        # (port, transport, observed protocol) -> verdict fields, kept by classifier.verdict.
+        self.verdict_cache: Dict[tuple, tuple] = {}
+
+    # -- site overrides -------------------------------------------------------------
+
+    def with_overrides(self, overrides: Sequence[_Override], name: str) -> "Registry":
+        """A new registry: this one plus overrides (later ones win on the same port)."""
+        reg = Registry.__new__(Registry)
+        reg.__dict__.update(self.__dict__)
+        reg._overrides = self._overrides + list(overrides)
+        reg.site_files = self.site_files + [name]
+        reg._cache = {}
+        reg.verdict_cache = {}
+        return reg
+
+    # -- lookups --------------------------------------------------------------------
+
+    def lookup(self, port: int, transport: str) -> PortInfo:
+        key = (port, transport)
+        info = self._cache.get(key)
+        if info is None:
+            info = self._cache[key] = self._lookup(port, transport)
+        return info
+
+    def _lookup(self, port: int, transport: str) -> PortInfo:
+        cls = port_class(port)
+        services = list(self._assigned.get((port, transport), ()))
+        status = "assigned" if services else ""
+        site = False
+        for ov in self._overrides:
+            if ov.lo <= port <= ov.hi and ov.transport == transport:
+                services = (services if ov.extend else []) + [ov.service]
+                site = True
+        note = ""
+        if site:
+            status = "site"
+        elif not services:
+            status, note = self._hole(port, transport)
+            if not status:
+                status = "dynamic" if cls == DYNAMIC else "unassigned"
+        return PortInfo(port, transport, cls, tuple(services), status, note)
+
+    def _hole(self, port: int, transport: str) -> Tuple[str, str]:
+        holes = self._holes.get(transport, ())
+        i = bisect.bisect_right(self._hole_starts.get(transport, ()), port)
+        # Lines of one transport rarely overlap (a "Reserved" port inside an "Unassigned"
+        # range given for both transports); the latest start is the most specific line.
+        for lo, hi, status, description in reversed(holes[max(0, i - 8):i]):
+            if lo <= port <= hi:
+                return status, description
+        return "", ""
+
+    def find(self, name: str) -> List[PortInfo]:
+        """Ports of an IANA service name, or of a canonical protocol (every port whose
+        registration implies it), or of a site override's label; sorted by port."""
+        key = name.strip().lower()
+        found = set(self._by_name.get(key, ()))
+        if key in PROTOCOLS:
+            for (port, t), svcs in self._assigned.items():
+                if any(key in s.protocols for s in svcs):
+                    found.add((port, t))
+        for ov in self._overrides:
+            if ov.service.name.lower() == key or key in ov.service.protocols:
+                if ov.hi - ov.lo > 4096:
+                    continue        # a huge site range would print tens of thousands of lines
+                found.update((p, ov.transport) for p in range(ov.lo, ov.hi + 1))
+        infos = [self.lookup(p, t) for p, t in found]
+        # A site override that replaced the registration no longer holds the name.
+        infos = [i for i in infos if any(s.name.lower() == key or key in s.protocols for s in i.services)]
+        return sorted(infos, key=lambda i: (i.port, PORT_TRANSPORTS.index(i.transport)
+                                            if i.transport in PORT_TRANSPORTS else 9))
+
+    def service_names(self) -> Iterable[str]:
+        return self._by_name.keys()
+
+
+_DEFAULT: Optional[Registry] = None
+
+
+def load_table(path: str = TABLE_PATH) -> dict:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def default_registry() -> Registry:
+    """The shipped IANA table, loaded once per process (~30 ms)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Registry(load_table())
+    return _DEFAULT
+
+
+def load_registry(site_files: Sequence[str] = ()) -> Registry:
+    """The IANA registry with the site overrides files applied in order."""
+    from .site import load_overrides
+    reg = default_registry()
+    for path in site_files:
+        reg = reg.with_overrides(load_overrides(path), path)
+    return reg

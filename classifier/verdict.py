@@ -1,0 +1,89 @@
+"""The verdict: what the server port implies, set beside what the payload carries.
+
+`annotate(recs, registry)` fills, on each output record:
+
+    port_protocol   what the port implies: canonical protocol name(s) when the
+                    registration maps to one (classifier/ports/canonical.py), else the
+                    IANA service name; several joined with "|"; null when nothing is
+                    registered or the transport has no ports
+    port_service    the registered service names, joined with "," ("stun,stun-behavior,turn")
+    port_class      "system" (0-1023), "user" (1024-49151), "dynamic" (49152-65535), RFC 6335
+    verdict         "match", "mismatch", "unregistered-port", "unidentified"; null when the
+                    transport has no ports (ICMP, ...)
+    verdict_reason  one readable line, e.g. "53/udp implies dns; payload is http"
+
+Order of the rules: no label -> unidentified (nothing to compare); no registration ->
+unregistered-port; otherwise match when the observed protocol is one the port implies
+or compatible with it (COMPATIBLE in canonical.py), else mismatch.
+
+It reads the server port, the transport and the observed protocol, nothing else: the
+label may come from the detectors or the model (`source` dpi, ml, dpi+ml), and the
+verdict is the same for the same three values.  Results are cached per triple, so a
+capture costs one dict lookup per flow.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from .ports.canonical import accepts
+from .ports.registry import PortInfo, Registry, default_registry
+
+MATCH = "match"
+MISMATCH = "mismatch"
+UNREGISTERED = "unregistered-port"
+UNIDENTIFIED = "unidentified"
+VERDICTS = (MATCH, MISMATCH, UNREGISTERED, UNIDENTIFIED)
+
+# The fast path reads ports of these transports only; other flows (ICMP, ESP, SCTP, ...)
+# carry no port claim and get a null verdict.
+PORT_TRANSPORTS = ("tcp", "udp")
+
+# Keys this stage adds after the contract's fields (port_protocol and verdict are in it).
+ADDED_FIELDS = ("port_service", "port_class", "verdict_reason")
+
+_Result = Tuple[Optional[str], Optional[str], Optional[str], Optional[str], str]
+
+
+def _unregistered_text(info: PortInfo) -> str:
+    if info.status == "dynamic":
+        return f"{info.spec} is dynamic (49152-65535, never assigned)"
+    if info.status == "reserved":
+        return f"{info.spec} is reserved by IANA, not registered to a service"
+    return f"{info.spec} is unassigned"
+
+
+def judge(info: Optional[PortInfo], protocol: str, transport: str = "") -> _Result:
+    """(port_protocol, port_service, port_class, verdict, verdict_reason) for a flow
+    whose server port is described by `info` (None: the transport has no ports)."""
+    observed = protocol if protocol and protocol != "unknown" else None
+    if info is None:
+        what = f"payload is {observed}" if observed else "payload not identified"
+        return None, None, None, None, f"{transport or 'this transport'} has no ports; {what}"
+    implied = info.implied
+    port_protocol = "|".join(implied) if implied else None
+    port_service = ",".join(dict.fromkeys(s.name for s in info.services)) or None
+    claim = f"{info.spec} implies {' or '.join(implied)}" if implied else _unregistered_text(info)
+    if observed is None:
+        return port_protocol, port_service, info.port_class, UNIDENTIFIED, f"{claim}; payload not identified"
+    if not info.registered:
+        return port_protocol, port_service, info.port_class, UNREGISTERED, f"{claim}; payload is {observed}"
+    for p in implied:
+        if observed in accepts(p):
+            return port_protocol, port_service, info.port_class, MATCH, f"{claim}; payload is {observed}"
+    return port_protocol, port_service, info.port_class, MISMATCH, f"{claim}; payload is {observed}"
+
+
+def annotate(recs: List[Dict[str, Any]], registry: Optional[Registry] = None) -> None:
+    """Fill port_protocol, port_service, port_class, verdict and verdict_reason on
+    each record, from its server_port, transport and protocol only."""
+    reg = registry or default_registry()
+    cache: Dict[tuple, _Result] = reg.verdict_cache
+    for rec in recs:
+        key = (rec["server_port"], rec["transport"], rec["protocol"])
+        res = cache.get(key)
+        if res is None:
+            transport = rec["transport"]
+            info = reg.lookup(rec["server_port"], transport) if transport in PORT_TRANSPORTS else None
+            res = cache[key] = judge(info, rec["protocol"], transport)
+        rec["port_protocol"], rec["port_service"], rec["port_class"], rec["verdict"], \
+            rec["verdict_reason"] = res

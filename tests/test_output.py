@@ -1,0 +1,202 @@
+"""Output formats: jsonl, csv and eve carry the same flows; unknown keys come through;
+the table colours only when asked; no format overwrites a file without --force."""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from classifier.output import WRITERS
+from classifier.output.csvfile import COLUMNS, CsvWriter
+from classifier.output.eve import EveWriter, community_id, eve_event, eve_time, flow_id
+from classifier.output.table import TableWriter
+from classifier.schema import FIELDS
+from refdata import CORPUS_DIR
+
+DEMO = os.path.join(CORPUS_DIR, "corpus", "mismatch-http-on-53tcp.pcap")
+SOME = [os.path.join(CORPUS_DIR, "corpus", f) for f in
+        ("mismatch-http-on-53tcp.pcap", "mismatch-dns-on-80udp.pcap", "tls-1.pcap", "ftp-4.pcap", "ntp-1.pcap")]
+
+
+def run(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True, timeout=120,
+                          env=env)
+
+
+@pytest.fixture(scope="module")
+def records():
+    res = run("analyze", *SOME, "-f", "jsonl", "-q")
+    assert res.returncode == 0, res.stderr
+    return [json.loads(x) for x in res.stdout.decode().splitlines()]
+
+
+def test_jsonl_has_contract_then_added_fields(records):
+    for r in records:
+        assert list(r)[: len(FIELDS)] == list(FIELDS)
+        for k in ("port_service", "port_class", "verdict_reason"):
+            assert k in r
+    demo = next(r for r in records if r["server_port"] == 53)
+    assert (demo["verdict"], demo["verdict_reason"]) == ("mismatch", "53/tcp implies dns; payload is http")
+
+
+def test_csv_round_trip(records):
+    res = run("analyze", *SOME, "-f", "csv", "-q")
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader(io.StringIO(res.stdout.decode())))
+    assert list(rows[0]) == list(COLUMNS)
+    assert len(rows) == len(records)
+    for row, rec in zip(rows, records):
+        for k in FIELDS:
+            want = rec[k]
+            if k == "metadata":
+                assert json.loads(row[k]) == want
+            elif want is None:
+                assert row[k] == ""
+            elif isinstance(want, float):
+                assert float(row[k]) == want
+            else:
+                assert row[k] == str(want), k
+        assert row["verdict_reason"] == rec["verdict_reason"]
+        assert row["payload_c2s"] == str(rec["payload"]["c2s"])
+        if rec["tcp_flags"]:
+            assert row["tcp_flags_c2s"] == rec["tcp_flags"]["c2s"]
+        assert row["extra"] == ""
+
+
+def test_eve_round_trip(records):
+    res = run("analyze", *SOME, "-f", "eve", "-q")
+    assert res.returncode == 0, res.stderr
+    events = [json.loads(x) for x in res.stdout.decode().splitlines()]
+    assert len(events) == len(records)
+    ids = set()
+    for ev, rec in zip(events, records):
+        assert ev["event_type"] == "flow"
+        assert list(ev)[:3] == ["timestamp", "flow_id", "event_type"]
+        assert (ev["src_ip"], ev["src_port"], ev["dest_ip"], ev["dest_port"]) == \
+               (rec["client"], rec["client_port"], rec["server"], rec["server_port"])
+        assert ev["proto"] == rec["transport"].upper()
+        f = ev["flow"]
+        assert (f["pkts_toserver"], f["pkts_toclient"], f["bytes_toserver"], f["bytes_toclient"]) == \
+               (rec["packets_c2s"], rec["packets_s2c"], rec["bytes_c2s"], rec["bytes_s2c"])
+        assert f["state"] in ("new", "established", "closed") and f["reason"] in ("timeout", "forced", "shutdown")
+        assert f["start"] == eve_time(rec["ts_start"]) and f["end"] == eve_time(rec["ts_end"])
+        assert ev["timestamp"] == f["end"]
+        assert 0 <= ev["flow_id"] < 2 ** 53
+        ids.add(ev["flow_id"])
+        ours = ev["portlens"]
+        for k in ("protocol", "verdict", "verdict_reason", "port_protocol", "metadata", "capture"):
+            assert ours[k] == rec[k]
+        assert ev["community_id"].startswith("1:")
+        if rec["protocol"] != "unknown":
+            assert ev["app_proto"] in (rec["protocol"], "krb5", "rfb", "pgsql", "jabber")
+    assert len(ids) == len(events)
+
+
+def test_eve_timestamp_format():
+    assert eve_time(1795222419.445186) == "2026-11-21T00:53:39.445186+0000"
+
+
+def test_eve_flow_id_is_stable():
+    rec = {"capture": "a.pcap", "transport": "tcp", "client": "10.0.0.1", "client_port": 1, "server": "10.0.0.2",
+           "server_port": 2, "vlan": None, "ts_start": 5.0}
+    assert flow_id(rec) == flow_id(dict(rec)) and flow_id(rec) != flow_id({**rec, "ts_start": 6.0})
+
+
+def test_community_id_matches_the_spec_vector():
+    # The reference vector of the Community ID spec (pycommunityid's tests).
+    assert community_id("tcp", "128.232.110.120", "66.35.250.204", 34855, 80) == "1:LQU9qZlK+B5F3KDmev6m5PMibrg="
+    # Direction does not matter.
+    assert community_id("tcp", "66.35.250.204", "128.232.110.120", 80, 34855) == "1:LQU9qZlK+B5F3KDmev6m5PMibrg="
+    assert community_id("icmp", "10.0.0.1", "10.0.0.2", 0, 0) is None
+
+
+def _rec(**kw):
+    base = {"capture": "x.pcap", "ts_start": 1.5, "ts_end": 2.5, "transport": "tcp", "client": "10.0.0.1",
+            "client_port": 40000, "server": "10.0.0.2", "server_port": 443, "vlan": 7, "tunnel": None,
+            "packets_c2s": 3, "packets_s2c": 0, "bytes_c2s": 180, "bytes_s2c": 0, "protocol": "unknown",
+            "source": "none", "confidence": None, "port_protocol": "tls", "verdict": "unidentified",
+            "metadata": {}, "end_reason": "idle-timeout", "tcp_flags": {"c2s": "S", "s2c": ""},
+            "payload": {"c2s": 0, "s2c": 0}, "port_service": "https", "port_class": "system",
+            "verdict_reason": "443/tcp implies tls; payload not identified"}
+    base.update(kw)
+    return base
+
+
+def test_eve_edge_cases():
+    ev = eve_event(_rec())
+    assert "app_proto" not in ev                      # no payload at all: Suricata logs none
+    assert ev["vlan"] == [7] and ev["flow"]["state"] == "new" and ev["flow"]["reason"] == "timeout"
+    assert ev["tcp"] == {"tcp_flags": "02", "tcp_flags_ts": "02", "tcp_flags_tc": "00", "syn": True}
+    assert eve_event(_rec(payload={"c2s": 10, "s2c": 0}))["app_proto"] == "failed"
+    assert eve_event(_rec(protocol="vnc"))["app_proto"] == "rfb"
+    icmp = eve_event(_rec(transport="icmp", tcp_flags=None))
+    assert "src_port" not in icmp and "dest_port" not in icmp and icmp["proto"] == "ICMP"
+    assert "community_id" not in icmp and "tcp" not in icmp
+    assert eve_event(_rec(transport="ip-250", tcp_flags=None))["proto"] == "250"
+
+
+def test_unknown_keys_are_carried_through():
+    rec = _rec(protocol="tls", ml={"protocol": "tls", "probability": 0.97}, future={"a": 1})
+    out = io.StringIO()
+    w = WRITERS["jsonl"](out)
+    w.write(rec)
+    assert json.loads(out.getvalue())["ml"] == {"protocol": "tls", "probability": 0.97}
+    out = io.StringIO()
+    w = CsvWriter(out)
+    w.write(rec)
+    row = list(csv.DictReader(io.StringIO(out.getvalue())))[0]
+    assert (row["ml_protocol"], row["ml_probability"]) == ("tls", "0.97")
+    assert json.loads(row["extra"]) == {"future": {"a": 1}}
+    out = io.StringIO()
+    EveWriter(out).write(rec)
+    ev = json.loads(out.getvalue())
+    assert ev["portlens"]["ml"] == {"protocol": "tls", "probability": 0.97} and ev["portlens"]["future"] == {"a": 1}
+    out = io.StringIO()
+    w = WRITERS["html"](out)
+    w.write(rec)
+    w.close()
+    assert "<table" in out.getvalue()
+
+
+def test_table_colour_only_when_asked():
+    rec = _rec(protocol="ssh", verdict="mismatch", verdict_reason="443/tcp implies tls; payload is ssh")
+    plain, colour = io.StringIO(), io.StringIO()
+    TableWriter(plain).write(rec)
+    TableWriter(colour, color=True).write(rec)
+    assert "\033[" not in plain.getvalue()
+    assert "\033[1;31mmismatch\033[0m" in colour.getvalue()
+    # Colour codes do not shift the columns: stripped of them, both lines are the same.
+    import re
+    assert re.sub(r"\033\[[0-9;]*m", "", colour.getvalue()) == plain.getvalue()
+
+
+def test_cli_colour_switches():
+    env = dict(os.environ)
+    env.pop("NO_COLOR", None)
+    assert b"\033[" not in run("analyze", DEMO, "-q", env=env).stdout          # a pipe: no colour
+    assert b"\033[1;31m" in run("analyze", DEMO, "-q", "--color", "always", env=env).stdout
+    env["NO_COLOR"] = "1"
+    assert b"\033[" not in run("analyze", DEMO, "-q", env=env).stdout
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "eve", "html", "table"])
+def test_no_format_overwrites_without_force(tmp_path, fmt):
+    out = tmp_path / f"out.{fmt}"
+    out.write_text("precious\n")
+    res = run("analyze", DEMO, "-f", fmt, "-o", str(out), "-q")
+    assert res.returncode == 3 and out.read_text() == "precious\n"
+    assert "refusing to overwrite" in res.stderr.decode()
+    res = run("analyze", DEMO, "-f", fmt, "-o", str(out), "-q", "--force")
+    assert res.returncode == 0 and out.read_text() != "precious\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".portlens-")]
+
+
+def test_output_file_mode_follows_umask(tmp_path):
+    out = tmp_path / "r.jsonl"
+    assert run("analyze", DEMO, "-f", "jsonl", "-o", str(out), "-q").returncode == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(out).st_mode & 0o777 == 0o666 & ~umask

@@ -1,0 +1,186 @@
+"""Verdicts: the server port's implication beside the observed protocol, on hand-made
+records, the mismatch demos, and the whole corpus."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from classifier.ports import load_registry
+from classifier.verdict import VERDICTS, annotate
+from refdata import CORPUS_DIR
+
+CORPUS = os.path.join(CORPUS_DIR, "corpus")
+
+
+def verdict(port, transport, protocol, registry=None, **extra):
+    rec = {"server_port": port, "transport": transport, "protocol": protocol, **extra}
+    annotate([rec], registry)
+    return rec
+
+
+@pytest.mark.parametrize("port,transport,protocol,expected,reason", [
+    (443, "tcp", "tls", "match", "443/tcp implies tls; payload is tls"),
+    (80, "tcp", "http2", "match", "80/tcp implies http; payload is http2"),       # cleartext h2c is HTTP
+    (8080, "tcp", "http-proxy", "match", "8080/tcp implies http; payload is http-proxy"),
+    (443, "udp", "quic", "match", "443/udp implies quic; payload is quic"),
+    (443, "udp", "dtls", "mismatch", "443/udp implies quic; payload is dtls"),
+    (5353, "udp", "mdns", "match", None),
+    (5353, "udp", "dns", "match", None),                                           # one wire format
+    (53, "udp", "mdns", "match", None),
+    (53, "udp", "netbios-ns", "mismatch", "53/udp implies dns; payload is netbios-ns"),
+    (137, "udp", "netbios-ns", "match", None),
+    (139, "tcp", "smb", "match", None),
+    (445, "tcp", "netbios-ssn", "match", None),
+    (3478, "udp", "stun", "match", None),
+    (3478, "tcp", "stun", "match", None),
+    (5004, "udp", "rtcp", "match", None),                                          # RFC 5761 mux
+    (20, "tcp", "ftp-data", "match", None),
+    (50123, "tcp", "ftp-data", "unregistered-port", None),                        # PASV: dynamic port
+    (993, "tcp", "tls", "match", "993/tcp implies tls; payload is tls"),
+    (993, "tcp", "imap", "mismatch", "993/tcp implies tls; payload is imap"),     # implicit TLS port
+    (143, "tcp", "imap", "match", None),
+    (4412, "udp", "smallchat", "match", None),
+    (631, "tcp", "tls", "match", "631/tcp implies http or tls; payload is tls"),
+    (2181, "tcp", "zookeeper", "mismatch", "2181/tcp implies eforward; payload is zookeeper"),
+    (53, "udp", "http", "mismatch", "53/udp implies dns; payload is http"),
+    (51820, "udp", "wireguard", "unregistered-port",
+     "51820/udp is dynamic (49152-65535, never assigned); payload is wireguard"),
+    (6881, "tcp", "bittorrent", "unregistered-port", "6881/tcp is unassigned; payload is bittorrent"),
+    (1023, "tcp", "ssh", "unregistered-port", "1023/tcp is reserved by IANA, not registered to a service; "
+                                               "payload is ssh"),
+    (443, "tcp", "unknown", "unidentified", "443/tcp implies tls; payload not identified"),
+    (51820, "udp", "unknown", "unidentified", None),
+])
+def test_verdicts(port, transport, protocol, expected, reason):
+    rec = verdict(port, transport, protocol)
+    assert rec["verdict"] == expected, rec
+    if reason:
+        assert rec["verdict_reason"] == reason
+
+
+def test_fields_filled():
+    rec = verdict(53, "udp", "http")
+    assert (rec["port_protocol"], rec["port_service"], rec["port_class"]) == ("dns", "domain", "system")
+    rec = verdict(3478, "udp", "stun")
+    assert (rec["port_protocol"], rec["port_service"]) == ("stun", "stun,stun-behavior,turn")
+    rec = verdict(853, "udp", "quic")
+    assert (rec["port_protocol"], rec["verdict"]) == ("dtls|quic", "match")
+    rec = verdict(49152, "udp", "dns")
+    assert (rec["port_protocol"], rec["port_service"], rec["port_class"]) == (None, None, "dynamic")
+
+
+def test_portless_transports_have_no_verdict():
+    rec = verdict(0, "icmp", "unknown")
+    assert rec["verdict"] is None and rec["port_protocol"] is None and rec["port_class"] is None
+    assert rec["verdict_reason"].startswith("icmp has no ports")
+
+
+def test_verdict_reads_only_port_transport_and_protocol():
+    # Same triple, different everything else (source, addresses, metadata): same verdict.
+    a = verdict(443, "tcp", "ssh", source="dpi", client="10.0.0.1", server="10.0.0.2", metadata={"x": 1})
+    b = verdict(443, "tcp", "ssh", source="ml", client="192.0.2.9", server="198.51.100.1", client_port=443)
+    keys = ("port_protocol", "port_service", "port_class", "verdict", "verdict_reason")
+    assert [a[k] for k in keys] == [b[k] for k in keys]
+    assert a["verdict"] == "mismatch"
+
+
+def test_site_overrides_change_the_verdict(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text('[[port]]\nport = "3128/tcp"\nprotocol = "http-proxy"\nservice = "squid"\n'
+                    '[[port]]\nport = "2181/tcp"\nprotocol = "zookeeper"\n')
+    reg = load_registry([str(site)])
+    assert verdict(3128, "tcp", "http-proxy")["verdict"] == "mismatch"       # IANA: ndl-aas
+    rec = verdict(3128, "tcp", "http-proxy", reg)
+    assert (rec["verdict"], rec["port_service"]) == ("match", "squid")
+    assert verdict(2181, "tcp", "zookeeper", reg)["verdict"] == "match"
+
+
+# -- captures -------------------------------------------------------------------------
+
+def _analyze(paths, registry=None):
+    from classifier.flows import FlowReader
+    from classifier.pipeline import Analyzer
+    analyzer = Analyzer()
+    out = []
+    for p in paths:
+        for batch in FlowReader(p).batches():
+            recs = analyzer.label(batch)
+            annotate(recs, registry)
+            out.extend(recs)
+    return out
+
+
+DEMOS = {
+    "mismatch-http-on-53tcp.pcap": "53/tcp implies dns; payload is http",
+    "mismatch-ssh-on-443.pcap": "443/tcp implies tls; payload is ssh",
+    "mismatch-dns-on-80udp.pcap": "80/udp implies http; payload is dns",
+    "mismatch-tls-on-22.pcap": "22/tcp implies ssh; payload is tls",
+    "mismatch-smtp-on-8080.pcap": "8080/tcp implies http; payload is smtp",
+    "mismatch-redis-on-443.pcap": "443/tcp implies tls; payload is redis",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEMOS))
+def test_mismatch_demos(name):
+    recs = _analyze([os.path.join(CORPUS, name)])
+    assert len(recs) == 1
+    assert recs[0]["verdict"] == "mismatch" and recs[0]["verdict_reason"] == DEMOS[name]
+
+
+def _manifest():
+    with open(os.path.join(CORPUS, "manifest.jsonl")) as fh:
+        return [json.loads(line) for line in fh]
+
+
+# Flows of the "iana" port mode whose port is not the protocol's IANA registration:
+# the generator used the de facto port, and the verdict says so.
+NOT_ON_THEIR_IANA_PORT = {
+    # (protocol, server port, transport): expected verdict
+    ("http", 8000, "tcp"): "mismatch",          # python http.server's default; IANA 8000 is irdmi
+    ("zookeeper", 2181, "tcp"): "mismatch",     # IANA 2181 is eforward
+    ("bittorrent", 6881, "tcp"): "unregistered-port",
+    ("bittorrent", 6881, "udp"): "unregistered-port",
+    ("wireguard", 51820, "udp"): "unregistered-port",
+}
+
+
+def test_whole_corpus_verdicts():
+    """Every corpus flow: match on its IANA port, mismatch on the demos, and the verdict
+    the registry dictates everywhere else (random ports, data channels, de facto ports)."""
+    from classifier.ports import default_registry
+    reg = default_registry()
+    truth = {}
+    for m in _manifest():
+        truth[(m["capture"], m["transport"], m["client_port"], m["server_port"])] = m
+    # End to end, as a user runs it: `portlens analyze` over the whole corpus.
+    paths = sorted(os.path.join(CORPUS, f) for f in os.listdir(CORPUS) if f.endswith(".pcap"))
+    res = subprocess.run([sys.executable, "-m", "classifier", "analyze", *paths, "-f", "jsonl", "-q"],
+                         capture_output=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    recs = [json.loads(line) for line in res.stdout.decode().splitlines()]
+    assert len(recs) == len(truth)
+    seen = {v: 0 for v in VERDICTS}
+    for r in recs:
+        m = truth[(os.path.basename(r["capture"]), r["transport"], r["client_port"], r["server_port"])]
+        v = r["verdict"]
+        seen[v] += 1
+        key = (r["protocol"], r["server_port"], r["transport"])
+        info = reg.lookup(r["server_port"], r["transport"])
+        if r["protocol"] == "unknown":
+            assert v == "unidentified", r
+        elif m["port_mode"] == "mismatch-demo":
+            assert v == "mismatch", r
+        elif key in NOT_ON_THEIR_IANA_PORT:
+            assert v == NOT_ON_THEIR_IANA_PORT[key], r
+        elif m["port_mode"] == "iana" and info.registered:
+            # The server listened on the protocol's IANA port: the port agrees.
+            assert v == "match", r
+        elif not info.registered:
+            # Random high ports, FTP passive data ports, TFTP transfer ports.
+            assert v == "unregistered-port", r
+        else:
+            # A random port that happens to be registered to some other service.
+            assert v == "mismatch" and r["port_protocol"] not in (None, r["protocol"]), r
+    assert seen["match"] >= 170 and seen["mismatch"] >= 6
