@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from classifier.output import report
-from classifier.output.report import HtmlWriter, SpaceSaving
+from classifier.output.report import HtmlWriter, TopK
 from pcapgen import eth_wrap, tcp_conversation, write_pcap
 from refdata import CORPUS_DIR
 
@@ -84,19 +84,22 @@ def test_memory_stays_bounded(monkeypatch):
         w.write(_rec(i, port_protocol=f"svc{i % 400}"))
     assert len(w.cells) == 50 and len(w.details) == 10
     for d in w.details.values():
-        assert len(d.servers.counts) <= report.SKETCH and len(d.clients.counts) <= report.SKETCH
-        assert len(d.evidence.counts) <= 16
+        assert len(d.servers.counts) <= 2 * report.SKETCH and len(d.clients.counts) <= 2 * report.SKETCH
+        assert len(d.evidence.counts) <= 2 * 16
     w.close()
     html = w.stream.getvalue()
     assert "counted in the totals only" in html and "20000" in html
 
 
-def test_space_saving_keeps_heavy_hitters():
-    s = SpaceSaving(8)
+def test_top_k_keeps_heavy_hitters():
+    s = TopK(8)
     for i in range(5000):
         s.add("heavy" if i % 3 == 0 else f"noise{i}")
-    (key, count, approx), = s.top(1)
-    assert key == "heavy" and count >= 5000 // 3
+        s.add(f"warm{i % 4}")
+    assert len(s.counts) <= 16
+    top = s.top(5)
+    assert top[0][:2] == ("heavy", 1667) and not top[0][2]          # exact: never dropped
+    assert {k for k, _, _ in top[1:]} == {"warm0", "warm1", "warm2", "warm3"}
 
 
 def test_empty_report_renders():

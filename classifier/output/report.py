@@ -10,7 +10,7 @@ banners); flows and bytes per observed protocol; the busiest unregistered ports.
 
 Memory stays bounded whatever the capture size: `write` only adds to counters, and
 every list that could grow with the input is capped (matrix cells, mismatch cells
-tracked in detail, endpoints per cell via the Space-Saving top-k sketch).  The report
+tracked in detail, endpoints per cell in a compacting top-k counter).  The report
 says when a cap was reached.  `close` renders once.
 
 Everything from the capture is attacker-controlled (a Host header, an SNI, a banner):
@@ -36,7 +36,7 @@ MATRIX_ROWS = 40                # rows/columns drawn; the rest folded into "(oth
 MATRIX_COLS = 40
 MISMATCH_ROWS = 50              # mismatch cells listed
 TOP_N = 5                       # endpoints shown per mismatch cell
-SKETCH = 32                     # Space-Saving capacity per endpoint list
+SKETCH = 32                     # top-k capacity per endpoint list (holds up to twice that)
 TEXT_MAX = 120                  # characters kept of any capture-controlled text
 
 NOT_REGISTERED = "(not registered)"
@@ -52,29 +52,35 @@ EVIDENCE_KEYS = ("host", "sni", "alpn", "user_agent", "server", "server_banner",
 VERDICT_ORDER = ("mismatch", "unregistered-port", "unidentified", "match", None)
 
 
-class SpaceSaving:
-    """The k most frequent keys of a stream in O(k) memory (Metwally, Agrawal and El
-    Abbadi, 2005): a new key evicts the least counted one and inherits its count, so
-    counts may overstate by at most `error[key]`; any key more frequent than n/k is kept."""
+class TopK:
+    """The most frequent keys of a stream in bounded memory: at most 2 x `capacity`
+    keys are held; when full, the less counted half is dropped in one sort (amortised
+    O(log k) per new key, unlike a per-insert minimum search).  A key first counted
+    after a drop may have missed up to `floor` earlier occurrences: its `error`, shown
+    as approximate.  A key more frequent than the keys dropped is never lost."""
 
     def __init__(self, capacity: int = SKETCH):
         self.capacity = capacity
         self.counts: Dict[Any, int] = {}
         self.errors: Dict[Any, int] = {}
+        self.floor = 0                  # the highest count ever dropped
 
     def add(self, key, weight: int = 1) -> None:
         counts = self.counts
-        if key in counts:
-            counts[key] += weight
-        elif len(counts) < self.capacity:
-            counts[key] = weight
-            self.errors[key] = 0
-        else:
-            victim = min(counts, key=counts.__getitem__)
-            floor = counts.pop(victim)
-            self.errors.pop(victim, None)
-            counts[key] = floor + weight
-            self.errors[key] = floor
+        c = counts.get(key)
+        if c is not None:
+            counts[key] = c + weight
+            return
+        if len(counts) >= 2 * self.capacity:
+            self._compact()
+        self.counts[key] = weight
+        self.errors[key] = self.floor
+
+    def _compact(self) -> None:
+        ranked = sorted(self.counts.items(), key=lambda kv: -kv[1])
+        self.floor = max(self.floor, ranked[self.capacity][1])
+        self.counts = dict(ranked[: self.capacity])
+        self.errors = {k: self.errors[k] for k in self.counts}
 
     def top(self, n: int) -> List[Tuple[Any, int, bool]]:
         """(key, count, approximate) for the n most counted keys."""
@@ -133,10 +139,10 @@ class _Detail:
     __slots__ = ("ports", "servers", "clients", "evidence")
 
     def __init__(self):
-        self.ports = SpaceSaving()
-        self.servers = SpaceSaving()
-        self.clients = SpaceSaving()
-        self.evidence = SpaceSaving(16)
+        self.ports = TopK()
+        self.servers = TopK()
+        self.clients = TopK()
+        self.evidence = TopK(16)
 
 
 class HtmlWriter:
@@ -155,7 +161,7 @@ class HtmlWriter:
         self.details: Dict[Tuple[str, str], _Detail] = {}
         self.details_overflow = 0
         self.protocols: Dict[str, Dict[str, int]] = {}
-        self.unregistered = SpaceSaving(256)
+        self.unregistered = TopK(256)
         self.captures: Dict[str, Dict[str, Any]] = {}
         self.captures_overflow = 0
 
