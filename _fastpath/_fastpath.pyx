@@ -270,6 +270,11 @@ cdef class Capture:
     def records(self):
         return self.src.recno
 
+    @property
+    def offset(self):
+        """Bytes of the input consumed so far (of the decompressed stream for gzip)."""
+        return self.src.base_off + self.src.pos
+
     def close(self):
         if self.map != NULL:
             munmap(self.map, self.maplen)
@@ -295,13 +300,14 @@ cdef class Capture:
         free(self.src.ifs)
 
 
-cdef int run_loop(Core* c, Src* s, uint32_t max_records, uint64_t max_arena) noexcept nogil:
-    """The packet loop: read, decode, fold into flows, until a batch is full or the
-    window/input ends."""
+cdef int run_loop(Core* c, Src* s, uint32_t max_records, uint64_t max_arena,
+                  uint64_t stop_at) noexcept nogil:
+    """The packet loop: read, decode, fold into flows, until a batch is full, the
+    packet count reaches `stop_at`, or the window/input ends."""
     cdef Raw raw
     cdef Pkt p
     cdef int rc
-    while c.nrec < max_records and c.alen < max_arena:
+    while c.nrec < max_records and c.alen < max_arena and c.stats.packets < stop_at:
         rc = src_next(s, &raw)
         if rc != RD_PKT:
             return rc
@@ -362,18 +368,22 @@ cdef class Engine:
         table_free(&self.c)
         frag_free_all(&self.c)
 
-    def process(self, Capture cap, uint32_t max_records=1024, uint64_t max_arena=4 << 20):
+    def process(self, Capture cap, uint32_t max_records=1024, uint64_t max_arena=4 << 20,
+                uint64_t max_packets=0):
         """Read packets until `max_records` flows have finished (or their payload
-        reaches `max_arena` bytes), or the input ends. Returns 0 when a batch is
-        ready and more input remains, 1 at the clean end of input, 2 when reading
-        stopped on damage (`cap.error` says what)."""
+        reaches `max_arena` bytes), `max_packets` packets were read in this call (0:
+        no limit; lets a caller show progress through long flow-less stretches), or
+        the input ends. Returns 0 when a batch may be ready and more input remains,
+        1 at the clean end of input, 2 when reading stopped on damage (`cap.error`
+        says what)."""
         cdef int rc
+        cdef uint64_t stop_at = self.c.stats.packets + max_packets if max_packets else <uint64_t>-1
         if cap.src.fmt == 0:
             raise ValueError("capture is closed")
         cap.src.stats = &self.c.stats
         while True:
             with nogil:
-                rc = run_loop(&self.c, &cap.src, max_records, max_arena)
+                rc = run_loop(&self.c, &cap.src, max_records, max_arena, stop_at)
             if self.c.oom:
                 raise MemoryError("out of memory in the flow table")
             if rc == RD_NEED:

@@ -253,7 +253,8 @@ def _read_captures(args, progress: Progress, on_batch, on_capture=None) -> int:
     status = EXIT_OK
     for path in args.files:
         try:
-            reader = FlowReader(path, config)
+            reader = FlowReader(path, config,
+                                on_progress=(lambda r: progress.update(r)) if progress.enabled else None)
         except CaptureError as e:
             progress.clear()
             _err(str(e))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass, fields as dc_fields
-from typing import Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional
 
 import numpy as np
 
@@ -263,10 +263,15 @@ class FlowReader:
     `error` says what was found and where.
     """
 
-    def __init__(self, path: str, config: Optional[FlowConfig] = None, batch_size: int = 1024):
+    # Packets read between two calls of `on_progress`, when one is given.
+    PROGRESS_PACKETS = 1 << 18
+
+    def __init__(self, path: str, config: Optional[FlowConfig] = None, batch_size: int = 1024,
+                 on_progress: Optional[Callable[["FlowReader"], None]] = None):
         self.path = str(path)
         self.config = config or FlowConfig()
         self.batch_size = batch_size
+        self.on_progress = on_progress
         self.error: Optional[str] = None
         self.stats: dict = {}
         try:
@@ -283,10 +288,19 @@ class FlowReader:
             return None
         return FlowBatch(self.path, np.frombuffer(recs, dtype=RECORD_DTYPE), memoryview(arena))
 
+    @property
+    def position(self) -> int:
+        """Bytes of the capture consumed so far (decompressed bytes for gzip input)."""
+        cap = self._cap
+        return cap.offset if cap is not None else 0
+
     def batches(self) -> Iterator[FlowBatch]:
+        step = self.PROGRESS_PACKETS if self.on_progress else 0
         try:
             while True:
-                rc = self._engine.process(self._cap, self.batch_size)
+                rc = self._engine.process(self._cap, self.batch_size, 4 << 20, step)
+                if self.on_progress:
+                    self.on_progress(self)
                 batch = self._take()
                 if batch is not None:
                     yield batch

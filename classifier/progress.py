@@ -3,14 +3,10 @@ terminal, never with --quiet, redrawn at most five times a second.
 
     mismatch.pcap [##########..........]  48.2%  1.3/2.7 GiB  12345 flows  0:42 left
 
-Position in the file: the fast path does not expose its read offset yet, so for a
-regular, uncompressed file the position is estimated from the records read and their
-lengths (each pcap record is a 16-byte header plus its captured bytes; pcapng blocks
-have 32 bytes of framing).  The engine counts original frame lengths, so a capture cut
-by a snaplen reads ahead of its true position; the bar is held below 100% until the
-file ends.  If the reader ever offers `position` (bytes consumed), that is used
-instead.  Compressed files and stdin have no known size: the line shows packets,
-flows and elapsed time.
+Position in the file: the fast path reports the bytes it has consumed
+(`FlowReader.position`), and the reader calls back every 262,144 packets, so the line
+moves through long stretches where no flow ends.  Compressed files and stdin have no
+known size: the line shows packets, flows and elapsed time.
 """
 from __future__ import annotations
 
@@ -21,8 +17,6 @@ import sys
 import time
 from typing import Optional
 
-_HEADER = {"pcap": 24, "pcapng": 28}
-_RECORD = {"pcap": 16, "pcapng": 32}
 
 
 def _size_text(n: float) -> str:
@@ -75,15 +69,7 @@ class Progress:
 
     def _position(self, reader) -> Optional[int]:
         pos = getattr(reader, "position", None)
-        if isinstance(pos, int):
-            return pos
-        try:
-            stats = reader._engine.stats()              # noqa: SLF001 - see the module docstring
-            records = reader._cap.records
-        except AttributeError:
-            return None
-        fmt = getattr(reader, "format", "pcap")
-        return _HEADER.get(fmt, 24) + records * _RECORD.get(fmt, 16) + stats.get("bytes", 0)
+        return pos if isinstance(pos, int) else None
 
     def _counts(self, reader):
         try:
@@ -105,7 +91,7 @@ class Progress:
         if self._total:
             pos = self._position(reader)
             if pos is not None:
-                self._done = max(self._done, min(pos, int(self._total * 0.999)))
+                self._done = max(self._done, min(pos, self._total))
             frac = self._done / self._total if self._total else 0.0
             width = 20
             fill = int(frac * width)
