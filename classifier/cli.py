@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--count", type=int, metavar="N", help="stop after this many packets")
     live.add_argument("--promisc", action="store_true", help="put the interface in promiscuous mode")
     _add_output_options(live, sorted(WRITERS))
+    live.add_argument("--no-labels", action="store_true",
+                      help="report the flows without detectors, model or verdicts (as `flows` does)")
+    _add_site_option(live)
     _add_flow_options(live)
     return p
 
@@ -199,12 +202,23 @@ def _meta(registry=None) -> dict:
 
 
 def cmd_live(args) -> int:
+    """`live`: label each flow of an interface as it ends, as `analyze` does for a file
+    (`--no-labels` reports the fast path's flows alone, as `flows` does)."""
     from .live import LiveCapture
+    from .verdict import annotate
+    labelled = not args.no_labels
+    registry = _registry(args) if labelled else None
+    analyzer = Analyzer() if labelled else None
     cap = LiveCapture(args.interface, args.filter, _config(args), promisc=args.promisc)
     with open_output(args.output, args.force) as out:
-        writer = WRITERS[args.format](out, color=_use_color(args, out))
+        writer = WRITERS[args.format](out, color=_use_color(args, out), meta=_meta(registry))
         for batch in cap.batches(duration=args.duration, count=args.count):
-            for rec in batch_records(batch):
+            if labelled:
+                recs = analyzer.label(batch)
+                annotate(recs, registry)
+            else:
+                recs = batch_records(batch)
+            for rec in recs:
                 writer.write(rec)
             out.flush()
         writer.close()

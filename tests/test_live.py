@@ -81,3 +81,33 @@ def test_live_bad_interface_is_one_line_error():
     assert res.returncode != 0
     err = res.stderr.decode()
     assert "no-such-if0" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_live_cli_labels_flows_like_analyze():
+    """A DNS exchange on a random port: live labels it from the payload and sets the
+    port's claim beside it, as analyze does for a file."""
+    import dpkt
+    srv, port = _free_udp_port()
+    query = dpkt.dns.DNS(id=0x1234, qd=[dpkt.dns.DNS.Q(name="example.com", type=dpkt.dns.DNS_A)])
+
+    def exchange():
+        time.sleep(1.0)
+        c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        c.sendto(bytes(query), ("127.0.0.1", port))
+        data, addr = srv.recvfrom(512)
+        reply = dpkt.dns.DNS(data)
+        reply.qr = dpkt.dns.DNS_R
+        reply.an = [dpkt.dns.DNS.RR(name="example.com", type=dpkt.dns.DNS_A, ttl=60, rdata=b"\x7f\0\0\x01")]
+        srv.sendto(bytes(reply), addr)
+        c.recvfrom(512)
+        c.close()
+
+    threading.Thread(target=exchange).start()
+    res = subprocess.run([sys.executable, "-m", "classifier", "live", "-i", "lo", "--filter", f"udp port {port}",
+                          "--duration", "2.5", "-f", "jsonl"], capture_output=True, timeout=30)
+    srv.close()
+    assert res.returncode == 0, res.stderr
+    (rec,) = [json.loads(x) for x in res.stdout.decode().splitlines()]
+    assert rec["protocol"] == "dns" and rec["source"].startswith("dpi")
+    assert rec["metadata"].get("query") == "example.com" or "example.com" in json.dumps(rec["metadata"])
+    assert rec["verdict"] in ("mismatch", "unregistered-port") and rec["server_port"] == port
