@@ -1,0 +1,103 @@
+"""Command-line pieces of the model, for classifier/cli.py to register:
+
+* `add_train_parser(subparsers)` registers `portlens train`, run by `cmd_train(args)`;
+* `add_ml_options(parser)` adds `--ml {off,fallback,all}` and `--model PATH` to the
+  commands that label flows (analyze, live); `combine.MLStage.from_args(args)` reads them.
+
+`portlens train` exit codes: 0 written; 2 usage (including an existing model in --out
+without --force); 3 bad input (corpus or extra directory missing or malformed). Every
+error is one line on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+EXIT_OK, EXIT_USAGE, EXIT_INPUT = 0, 2, 3
+
+
+def add_ml_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("port-blind model")
+    g.add_argument("--ml", choices=("off", "fallback", "all"), default="fallback",
+                   help="off: detectors only; fallback (default): the model labels the flows the detectors "
+                        "left unknown; all: the model also gives its opinion on every labelled flow "
+                        "(agreement: source dpi+ml; disagreement: metadata.ml_disagrees)")
+    g.add_argument("--model", metavar="PATH", default=None,
+                   help="model directory or its manifest.json (default: the shipped models/)")
+
+
+def add_train_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "train", help="train the port-blind model on the labelled corpus",
+        description="Train the port-blind model on the labelled corpus and write it, with a manifest "
+                    "holding its held-out metrics, to --out. The same corpus, seed and library versions "
+                    "give the same model file byte for byte (the shipped one: `portlens train`).")
+    p.add_argument("--corpus", default="pcaps/", metavar="DIR",
+                   help="corpus directory: pcaps/ or pcaps/corpus/ with manifest.jsonl (default %(default)s)")
+    p.add_argument("--extra", action="append", default=[], metavar="DIR",
+                   help="more training flows from an ndpi-dev style directory (pcaps/ + labels.jsonl, "
+                        "nDPI's payload labels); repeatable. The shipped model uses none")
+    p.add_argument("--eval", action="append", default=[], metavar="DIR",
+                   help="evaluate the trained model on an ndpi-dev style directory it never trained on "
+                        "(e.g. ../shared/ndpi-dev) and add the figures to the manifest; repeatable")
+    p.add_argument("--out", default="models/", metavar="DIR", help="where to write it (default %(default)s)")
+    p.add_argument("--force", action="store_true", help="replace a model already in --out")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random choice (default %(default)s)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(func=cmd_train)
+    return p
+
+
+def _err(msg: str) -> None:
+    sys.stderr.write(f"portlens: error: {msg}\n")
+
+
+def cmd_train(args) -> int:
+    from ..errors import PortlensError
+    from .data import corpus_dir
+    from .model import MANIFEST_FILE, MODEL_FILE, save
+    from .train import Settings, train
+
+    existing = [f for f in (MANIFEST_FILE, MODEL_FILE) if os.path.exists(os.path.join(args.out, f))]
+    if existing and not args.force:
+        _err(f"{os.path.join(args.out, existing[0])}: a model is already there; refusing to overwrite it (use --force)")
+        return EXIT_USAGE
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        _err(f"{args.out}: not a directory")
+        return EXIT_USAGE
+    quiet = getattr(args, "quiet", False)
+    log = (lambda s: None) if quiet else (lambda s: sys.stderr.write(f"portlens train: {s}\n"))
+    try:
+        corpus_dir(args.corpus)
+        for d in list(args.extra) + list(getattr(args, "eval", [])):
+            if not os.path.isdir(os.path.join(d, "pcaps")) or not os.path.isfile(os.path.join(d, "labels.jsonl")):
+                _err(f"{d}: expected pcaps/ and labels.jsonl (the ../shared/ndpi-dev layout)")
+                return EXIT_INPUT
+        model = train(args.corpus, args.extra, getattr(args, "eval", []), Settings(seed=args.seed), log)
+        man = save(model, args.out)
+    except PortlensError as e:
+        _err(str(e))
+        return EXIT_INPUT
+    except OSError as e:
+        _err(f"{getattr(e, 'filename', None) or args.out}: {e.strerror or e}")
+        return EXIT_INPUT
+    m = man["metrics"]
+    log(f"wrote {os.path.join(args.out, MODEL_FILE)} ({man['model_bytes']} bytes, sha256 {man['model_sha256'][:16]}...) "
+        f"and {MANIFEST_FILE}: {len(man['classes'])} classes, threshold {man['threshold']:.3f}, "
+        f"held-out macro-F1 {m['corpus_heldout']['macro_f1']:.4f}, "
+        f"unknown-protocol rejection {m['unknown_protocols_heldout']['unknown_rate']:.4f}")
+    return EXIT_OK
+
+
+def main(argv=None) -> int:
+    """`python -m classifier.ml.cli train ...` until classifier/cli.py registers it."""
+    ap = argparse.ArgumentParser(prog="portlens")
+    sub = ap.add_subparsers(dest="command", required=True)
+    add_train_parser(sub)
+    args = ap.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

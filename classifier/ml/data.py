@@ -1,0 +1,234 @@
+"""Labelled flows for training and evaluation, read through the fast path.
+
+Two sources, one shape (`FlowSet`: the fast path's records of many captures in one array,
+their payload in one arena, and per flow a label and the capture it came from):
+
+* the project corpus, `pcaps/corpus/` with `manifest.jsonl` (labels from the generator);
+* a reference directory in the layout of ../shared/ndpi-dev (`pcaps/` and `labels.jsonl`
+  with nDPI's verdict per flow); only flows nDPI labelled from the payload (confidence
+  "DPI") count, with nDPI's protocol names mapped to ours (`NDPI_NAMES`).
+
+Flows are matched to label lines by transport and the unordered pair of endpoints;
+addresses and ports are used for that join only and never reach the features.
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Tuple
+
+import numpy as np
+
+from ..errors import CaptureError, PortlensError
+from ..flows import RECORD_DTYPE, FlowConfig, FlowReader
+
+
+class DataError(PortlensError):
+    """A training or evaluation directory is missing or malformed."""
+
+
+# nDPI master protocol -> our canonical name (docs/protocols.md, "nDPI name(s)" column).
+# nDPI names implicit-TLS mail by its port (IMAPS, ...); the bytes are TLS, and so is our
+# name. NetBIOS covers three of ours and is left out: it names no single class.
+NDPI_NAMES = {
+    "HTTP": "http", "HTTP2": "http2", "HTTP_Connect": "http-proxy", "HTTP_Proxy": "http-proxy",
+    "TLS": "tls", "DTLS": "dtls", "QUIC": "quic", "DNS": "dns", "MDNS": "mdns", "LLMNR": "llmnr",
+    "SSDP": "ssdp", "DHCP": "dhcp", "DHCPV6": "dhcpv6", "NTP": "ntp", "SNMP": "snmp",
+    "Syslog": "syslog", "TFTP": "tftp", "SSH": "ssh", "Telnet": "telnet", "FTP_CONTROL": "ftp",
+    "FTP_DATA": "ftp-data", "SMTP": "smtp", "POP3": "pop3", "IMAP": "imap", "LDAP": "ldap",
+    "Kerberos": "kerberos", "Radius": "radius", "SMBv1": "smb", "SMBv23": "smb", "RDP": "rdp",
+    "VNC": "vnc", "SIP": "sip", "RTP": "rtp", "SRTP": "rtp", "RTCP": "rtcp", "RTSP": "rtsp",
+    "RTMP": "rtmp", "STUN": "stun", "BitTorrent": "bittorrent", "MySQL": "mysql",
+    "PostgreSQL": "postgresql", "MsSQL-TDS": "mssql-tds", "RESP": "redis", "Redis": "redis",
+    "MongoDB": "mongodb", "Memcached": "memcached", "MQTT": "mqtt", "AMQP": "amqp",
+    "Zookeeper": "zookeeper", "IRC": "irc", "Jabber": "xmpp", "XMPP": "xmpp", "Git": "git",
+    "RSYNC": "rsync", "SOCKS": "socks", "OpenVPN": "openvpn", "WireGuard": "wireguard",
+    "IPSec": "ike", "Modbus": "modbus", "DNP3": "dnp3", "IEC60870": "iec104", "COAP": "coap",
+    "BGP": "bgp", "Service_Location_Protocol": "slp",
+    "IMAPS": "tls", "SMTPS": "tls", "POP3S": "tls", "FTPS": "tls",
+}
+# nDPI names that are not one protocol of ours, so no label either way.
+NDPI_AMBIGUOUS = {"NetBIOS"}
+
+
+@dataclass
+class FlowSet:
+    """Flows of many captures: records (RECORD_DTYPE) with `pay_off` into `payload`."""
+    records: np.ndarray
+    payload: bytes
+    labels: List[str]                  # canonical protocol, or "unknown"
+    captures: List[str]                # the capture each flow came from (the split unit)
+    variants: List[str] = field(default_factory=list)
+    origin: List[str] = field(default_factory=list)   # label source: nDPI master, or "corpus"
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def subset(self, idx) -> "FlowSet":
+        idx = np.asarray(idx, dtype=np.int64)
+        pick = lambda xs: [xs[i] for i in idx] if xs else []            # noqa: E731
+        return FlowSet(self.records[idx], self.payload, pick(self.labels), pick(self.captures),
+                       pick(self.variants), pick(self.origin))
+
+    @staticmethod
+    def concat(sets: Iterable["FlowSet"]) -> "FlowSet":
+        sets = [s for s in sets if len(s)]
+        if not sets:
+            return empty()
+        recs, arenas, base = [], [], 0
+        for s in sets:
+            r = s.records.copy()
+            r["pay_off"] += base
+            recs.append(r)
+            arenas.append(bytes(s.payload))
+            base += len(s.payload)
+        return FlowSet(np.concatenate(recs), b"".join(arenas),
+                       sum((s.labels for s in sets), []), sum((s.captures for s in sets), []),
+                       sum((s.variants for s in sets), []), sum((s.origin for s in sets), []))
+
+
+def empty() -> FlowSet:
+    return FlowSet(np.zeros(0, RECORD_DTYPE), b"", [], [], [], [])
+
+
+def _read(path: str) -> Tuple[np.ndarray, bytes, list]:
+    """Records, arena and per-flow join keys of one capture (its own copy of each batch)."""
+    reader = FlowReader(path, FlowConfig())
+    recs, arenas, keys, base = [], [], [], 0
+    for batch in reader.batches():
+        r = batch.records.copy()
+        r["pay_off"] += base
+        recs.append(r)
+        arena = bytes(batch.payload)
+        arenas.append(arena)
+        base += len(arena)
+        for f in batch:
+            keys.append((f.transport, frozenset([(_canon(f.client), f.client_port),
+                                                 (_canon(f.server), f.server_port)])))
+    if not recs:
+        return np.zeros(0, RECORD_DTYPE), b"", []
+    return np.concatenate(recs), b"".join(arenas), keys
+
+
+def _canon(addr: str) -> str:
+    try:
+        return ipaddress.ip_address(addr).compressed
+    except ValueError:
+        return addr
+
+
+def _lines(path: str) -> List[dict]:
+    out = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        out.append(json.loads(line))
+                    except ValueError as e:
+                        raise DataError(f"{path}: line {n} is not JSON ({e})") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot read ({e.strerror or e})") from None
+    return out
+
+
+def corpus_dir(top: str) -> str:
+    """`top` may be pcaps/ or pcaps/corpus/ itself."""
+    for d in (os.path.join(top, "corpus"), top):
+        if os.path.isfile(os.path.join(d, "manifest.jsonl")):
+            return d
+    raise DataError(f"{top}: no corpus here (expected corpus/manifest.jsonl or manifest.jsonl)")
+
+
+def load_corpus(top: str) -> FlowSet:
+    """Every flow of the corpus that has a manifest line, labelled by it."""
+    d = corpus_dir(top)
+    rows: Dict[str, list] = {}
+    for r in _lines(os.path.join(d, "manifest.jsonl")):
+        try:
+            rows.setdefault(r["capture"], []).append(r)
+        except KeyError:
+            raise DataError(f"{d}/manifest.jsonl: a line has no 'capture'") from None
+    sets = []
+    for cap in sorted(rows, key=_natural):
+        path = os.path.join(d, cap)
+        if not os.path.isfile(path):
+            raise DataError(f"{path}: listed in the manifest but missing")
+        want = {(r["transport"], frozenset([(_canon(r["client"]), r["client_port"]),
+                                            (_canon(r["server"]), r["server_port"])])): r
+                for r in rows[cap]}
+        recs, arena, keys = _read(path)
+        keep = [i for i, k in enumerate(keys) if k in want]
+        sets.append(FlowSet(recs[keep], arena, [want[keys[i]]["protocol"] for i in keep],
+                            [cap] * len(keep), [str(want[keys[i]].get("variant")) for i in keep],
+                            ["corpus"] * len(keep)))
+    return FlowSet.concat(sets)
+
+
+def load_reference(top: str, confidence: str = "DPI") -> FlowSet:
+    """Flows of an ndpi-dev style directory (pcaps/ + labels.jsonl) that nDPI labelled
+    from the payload. The label is our name for nDPI's protocol, or "unknown" for a
+    protocol we have no name for (the flow is still useful for the open-set figure);
+    `origin` keeps nDPI's name."""
+    pdir = os.path.join(top, "pcaps")
+    lpath = os.path.join(top, "labels.jsonl")
+    if not os.path.isdir(pdir) or not os.path.isfile(lpath):
+        raise DataError(f"{top}: expected pcaps/ and labels.jsonl (the ../shared/ndpi-dev layout)")
+    by_pcap: Dict[str, dict] = {}
+    for r in _lines(lpath):
+        if r.get("confidence") != confidence or r.get("l4") not in ("TCP", "UDP"):
+            continue
+        if r["master"] in NDPI_AMBIGUOUS:
+            continue
+        key = (r["l4"].lower(), frozenset([(_canon(r["a"]), r["a_port"]), (_canon(r["b"]), r["b_port"])]))
+        by_pcap.setdefault(r["pcap"], {})[key] = r
+    sets = []
+    for cap in sorted(by_pcap, key=_natural):
+        path = os.path.join(pdir, cap)
+        if not os.path.isfile(path):
+            continue
+        want = by_pcap[cap]
+        try:
+            recs, arena, keys = _read(path)
+        except CaptureError:
+            continue                  # unreadable reference captures teach nothing
+        keep, seen = [], set()
+        for i, k in enumerate(keys):
+            if k in want and k not in seen:       # a tuple reused later is another flow
+                keep.append(i)
+                seen.add(k)
+        sets.append(FlowSet(recs[keep], arena,
+                            [NDPI_NAMES.get(want[keys[i]]["master"], "unknown") for i in keep],
+                            [cap] * len(keep), [want[keys[i]]["proto"] for i in keep],
+                            [want[keys[i]]["master"] for i in keep]))
+    return FlowSet.concat(sets)
+
+
+def _natural(name: str):
+    import re
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def files_hash(paths: Iterable[str]) -> str:
+    """sha256 over (relative name, content) of training inputs: the manifest's data hash."""
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(os.path.basename(p).encode() + b"\0")
+        with open(p, "rb") as fh:
+            h.update(hashlib.sha256(fh.read()).digest())
+    return h.hexdigest()
+
+
+def corpus_files(top: str) -> List[str]:
+    d = corpus_dir(top)
+    names = sorted({r["capture"] for r in _lines(os.path.join(d, "manifest.jsonl"))}, key=_natural)
+    return [os.path.join(d, "manifest.jsonl")] + [os.path.join(d, n) for n in names]
+
+
+def reference_files(top: str) -> List[str]:
+    pdir = os.path.join(top, "pcaps")
+    return [os.path.join(top, "labels.jsonl")] + sorted(
+        os.path.join(pdir, n) for n in os.listdir(pdir) if os.path.isfile(os.path.join(pdir, n)))

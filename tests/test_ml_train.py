@@ -1,0 +1,159 @@
+"""Training: reproducible to the byte, split by capture, views that stay with their
+flow, the threshold rule, and `portlens train` as a command.
+
+Most tests train on a small copy of the corpus (a few protocols) with small settings;
+one retrains the shipped model itself (its final fit and calibration, ~10-20 s) and
+compares checksums."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+import sklearn
+
+from classifier.ml import augment, train as T
+from classifier.ml.cli import add_train_parser, cmd_train
+from classifier.ml.data import load_corpus
+from classifier.ml.model import DEFAULT_DIR, MANIFEST_FILE, MODEL_FILE, encode, load, save
+from refdata import CORPUS_DIR
+
+SMALL = ("dns", "http", "ssh", "tls", "ntp", "redis", "snmp", "smtp", "stun")
+QUICK = dict(n_trees=6, folds=3, inner_folds=2, unknown_groups=3)
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory):
+    """pcaps/corpus reduced to a few protocols (and the TURN relay's 'unknown' flows)."""
+    src = os.path.join(CORPUS_DIR, "corpus")
+    dst = tmp_path_factory.mktemp("corpus")
+    keep = []
+    with open(os.path.join(src, "manifest.jsonl")) as fh:
+        for line in fh:
+            if json.loads(line)["capture"].rsplit("-", 1)[0] in SMALL:
+                keep.append(line)
+    for cap in sorted({json.loads(line)["capture"] for line in keep}):
+        shutil.copy(os.path.join(src, cap), dst / cap)
+    (dst / "manifest.jsonl").write_text("".join(keep))
+    return str(dst)
+
+
+def _train_to(corpus, out, **settings):
+    model = T.train(corpus, settings=T.Settings(**{**QUICK, **settings}))
+    save(model, str(out))
+    return model
+
+
+def test_same_seed_same_model_bytes(small_corpus, tmp_path):
+    a = _train_to(small_corpus, tmp_path / "a", seed=5)
+    _train_to(small_corpus, tmp_path / "b", seed=5)
+    for f in (MODEL_FILE, MANIFEST_FILE):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    assert set(a.classes) <= set(SMALL) and "unknown" not in a.classes
+    m = a.manifest["metrics"]
+    assert m["corpus_heldout"]["flows"] > 50 and "unknown_protocols_heldout" in m
+    _train_to(small_corpus, tmp_path / "c", seed=6)
+    assert (tmp_path / "c" / MODEL_FILE).read_bytes() != (tmp_path / "a" / MODEL_FILE).read_bytes()
+
+
+def test_retraining_reproduces_the_shipped_model():
+    """`portlens train --corpus pcaps/` gives the shipped models/model.bin, byte for byte
+    (with the library versions that trained it; the manifest records them)."""
+    man = json.load(open(os.path.join(DEFAULT_DIR, MANIFEST_FILE)))
+    if (man["trained_with"]["scikit-learn"], man["trained_with"]["numpy"]) != (sklearn.__version__, np.__version__):
+        pytest.skip("other scikit-learn/numpy versions than the shipped model's: bytes may differ")
+    settings = T.Settings(**man["training"]["settings"])
+    model = T.train(CORPUS_DIR, settings=settings, metrics=False)
+    assert hashlib.sha256(encode(model.forest)).hexdigest() == man["model_sha256"]
+    assert model.threshold == man["threshold"] and model.classes == man["classes"]
+
+
+def test_folds_hold_whole_captures(small_corpus):
+    fs = load_corpus(small_corpus)
+    pool = T._pool(fs.subset([i for i, lab in enumerate(fs.labels) if lab != "unknown"]), "flow", T.Settings())
+    folds = T._capture_folds(pool, 3, seed=1)
+    caps = set(pool.capture[pool.kind == "flow"])
+    assert sorted(c for f in folds for c in f) == sorted(caps)          # each capture in exactly one fold
+    for held in folds:
+        test = np.isin(pool.capture, held)
+        # every row of a held-out capture - its flows and every view of them - is out
+        assert set(pool.capture[~test]).isdisjoint(held)
+        assert set(pool.y[test & (pool.kind == "view")]) <= set(pool.y[test & (pool.kind == "flow")])
+    # stratified: a protocol's captures are spread over the folds
+    per = {y: {i for i, f in enumerate(folds) for c in f if pool.y[list(pool.capture).index(c)] == y}
+           for y in set(pool.y)}
+    assert all(len(v) >= min(3, sum(1 for c in caps if pool.y[list(pool.capture).index(c)] == y))
+               for y, v in per.items())
+
+
+def test_views_are_cut_from_their_flow(small_corpus):
+    fs = load_corpus(small_corpus)
+    views, w, names = augment.augment(fs)
+    assert len(views) > len(fs) and set(names) <= set(augment.VIEWS)
+    pay = fs.payload
+    by_flow = {}
+    for i in range(len(fs)):
+        r = fs.records[i]
+        o, lc, ls = int(r["pay_off"]), int(r["pay_len_c2s"]), int(r["pay_len_s2c"])
+        by_flow.setdefault((fs.captures[i], fs.labels[i]), []).append((pay[o:o + lc], pay[o + lc:o + lc + ls]))
+    for j in range(len(views)):
+        r = views.records[j]
+        o, lc, ls = int(r["pay_off"]), int(r["pay_len_c2s"]), int(r["pay_len_s2c"])
+        c2s, s2c = views.payload[o:o + lc], views.payload[o + lc:o + lc + ls]
+        assert lc + ls > 0
+        assert any(c2s in a and s2c in b for a, b in by_flow[(views.captures[j], views.labels[j])]), names[j]
+        n = int(r["npk"])
+        sizes, dirs = r["pk_size"][:n], r["pk_dir"][:n]
+        if names[j].startswith("first-"):
+            assert np.count_nonzero(sizes) <= int(names[j].split("-")[1])
+        if names[j] == "client":
+            assert ls == 0 and not dirs.any()
+        if names[j] == "mss":
+            assert sizes.max() <= augment.MSS
+    # the views of one flow weigh as much together as the flow itself
+    assert abs(w.sum() - len({(c, k) for c, k in zip(views.captures, views.labels)})) < len(fs)
+
+
+def test_threshold_rule():
+    known = np.array([0.9, 0.8, 0.85, 0.3])
+    ok = np.array([1, 1, 1, 0])
+    unk = np.array([0.2, 0.4, 0.1])
+    t = T.choose_threshold(known, ok, np.ones(4), unk, np.ones(3))
+    assert 0.4 < t <= 0.8            # every right known flow accepted, every unknown rejected
+    # with nothing to reject, accept everything
+    assert T.choose_threshold(known, ok, np.ones(4), np.array([]), np.array([])) == 0.0
+
+
+def _args(argv):
+    ap = argparse.ArgumentParser(prog="portlens")
+    add_train_parser(ap.add_subparsers(dest="command"))
+    return ap.parse_args(argv)
+
+
+def test_train_command(small_corpus, tmp_path, monkeypatch, capsys):
+    real = T.Settings
+    monkeypatch.setattr(T, "Settings", lambda seed=0: real(seed=seed, **QUICK))
+    args = _args(["train", "--corpus", small_corpus, "--out", str(tmp_path / "m"), "-q"])
+    assert args.extra == [] and args.seed == 0
+    assert cmd_train(args) == 0
+    assert load(str(tmp_path / "m")).classes
+    # no overwrite without --force: a usage error, one line naming the file
+    assert cmd_train(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--force" in err and str(tmp_path / "m") in err
+    args.force = True
+    assert cmd_train(args) == 0
+    # bad input: exit 3, one line
+    bad = _args(["train", "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path / "n"), "-q"])
+    assert cmd_train(bad) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "missing" in err
+    bad = _args(["train", "--corpus", small_corpus, "--extra", str(tmp_path), "--out", str(tmp_path / "n"), "-q"])
+    assert cmd_train(bad) == 3
+    assert "labels.jsonl" in capsys.readouterr().err
+    defaults = _args(["train"])
+    assert (defaults.corpus, defaults.out, defaults.force) == ("pcaps/", "models/", False)
