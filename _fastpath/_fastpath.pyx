@@ -317,6 +317,8 @@ cdef int run_loop(Core* c, Src* s, uint32_t max_records, uint64_t max_arena,
         p.wirelen = raw.wirelen
         p.tunnel = 0
         p.vlan = -1
+        # Plain Ethernet/IPv4/TCP-or-UDP takes a straight path (dec_common, inlined);
+        # anything else, or anything damaged, the layered decoders.
         if decode_frame(c, raw.linktype, raw.data, raw.caplen, &p) == DEC_OK:
             flow_packet(c, &p)
         if PL_UNLIKELY(c.oom):
