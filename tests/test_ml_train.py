@@ -155,5 +155,12 @@ def test_train_command(small_corpus, tmp_path, monkeypatch, capsys):
     bad = _args(["train", "--corpus", small_corpus, "--extra", str(tmp_path), "--out", str(tmp_path / "n"), "-q"])
     assert cmd_train(bad) == 3
     assert "labels.jsonl" in capsys.readouterr().err
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "manifest.jsonl").write_text('{"capture": "x.pcap"}\n')
+    (broken / "x.pcap").write_bytes(open(os.path.join(small_corpus, sorted(os.listdir(small_corpus))[0]), "rb").read())
+    assert cmd_train(_args(["train", "--corpus", str(broken), "--out", str(tmp_path / "n"), "-q"])) == 3
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "manifest.jsonl" in err
     defaults = _args(["train"])
     assert (defaults.corpus, defaults.out, defaults.force) == ("pcaps/", "models/", False)

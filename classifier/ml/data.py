@@ -157,9 +157,12 @@ def load_corpus(top: str) -> FlowSet:
         path = os.path.join(d, cap)
         if not os.path.isfile(path):
             raise DataError(f"{path}: listed in the manifest but missing")
-        want = {(r["transport"], frozenset([(_canon(r["client"]), r["client_port"]),
-                                            (_canon(r["server"]), r["server_port"])])): r
-                for r in rows[cap]}
+        try:
+            want = {(r["transport"], frozenset([(_canon(r["client"]), r["client_port"]),
+                                                (_canon(r["server"]), r["server_port"])])): r
+                    for r in rows[cap] if r["protocol"]}
+        except (KeyError, TypeError) as e:
+            raise DataError(f"{d}/manifest.jsonl: a line of {cap} lacks {e}") from None
         recs, arena, keys = _read(path)
         keep = [i for i, k in enumerate(keys) if k in want]
         sets.append(FlowSet(recs[keep], arena, [want[keys[i]]["protocol"] for i in keep],
@@ -181,10 +184,13 @@ def load_reference(top: str, confidence: str = "DPI") -> FlowSet:
     for r in _lines(lpath):
         if r.get("confidence") != confidence or r.get("l4") not in ("TCP", "UDP"):
             continue
-        if r["master"] in NDPI_AMBIGUOUS:
-            continue
-        key = (r["l4"].lower(), frozenset([(_canon(r["a"]), r["a_port"]), (_canon(r["b"]), r["b_port"])]))
-        by_pcap.setdefault(r["pcap"], {})[key] = r
+        try:
+            if r["master"] in NDPI_AMBIGUOUS:
+                continue
+            key = (r["l4"].lower(), frozenset([(_canon(r["a"]), r["a_port"]), (_canon(r["b"]), r["b_port"])]))
+            by_pcap.setdefault(r["pcap"], {})[key] = r
+        except (KeyError, TypeError) as e:
+            raise DataError(f"{lpath}: a line lacks {e}") from None
     sets = []
     for cap in sorted(by_pcap, key=_natural):
         path = os.path.join(pdir, cap)
