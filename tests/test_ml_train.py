@@ -164,3 +164,42 @@ def test_train_command(small_corpus, tmp_path, monkeypatch, capsys):
     assert "\n" not in err and "manifest.jsonl" in err
     defaults = _args(["train"])
     assert (defaults.corpus, defaults.out, defaults.force) == ("pcaps/", "models/", False)
+
+
+@pytest.fixture(scope="module")
+def fake_reference(tmp_path_factory):
+    """An ndpi-dev style directory (pcaps/ + labels.jsonl in nDPI's line format) made of
+    corpus captures of two protocols the small corpus lacks."""
+    src = os.path.join(CORPUS_DIR, "corpus")
+    top = tmp_path_factory.mktemp("ref")
+    (top / "pcaps").mkdir()
+    lines = []
+    names = {"mqtt": "MQTT", "modbus": "Modbus"}
+    with open(os.path.join(src, "manifest.jsonl")) as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["protocol"] in names:
+                shutil.copy(os.path.join(src, r["capture"]), top / "pcaps" / r["capture"])
+                lines.append(json.dumps({"pcap": r["capture"], "l4": r["transport"].upper(), "a": r["client"],
+                                         "a_port": r["client_port"], "b": r["server"], "b_port": r["server_port"],
+                                         "master": names[r["protocol"]], "proto": names[r["protocol"]],
+                                         "confidence": "DPI"}))
+    (top / "labels.jsonl").write_text("\n".join(lines) + "\n")
+    return str(top)
+
+
+def test_extra_training_data_and_reference_evaluation(small_corpus, fake_reference, tmp_path):
+    from classifier.ml.evaluate import evaluate_reference
+    model = T.train(small_corpus, extra=[fake_reference], settings=T.Settings(**QUICK))
+    assert {"mqtt", "modbus"} <= set(model.classes)
+    tr = model.manifest["training"]
+    assert tr["extra"] == [os.path.basename(fake_reference)] and tr["extra_flows"] >= 18
+    # the held-out folds split corpus captures only; extra flows are always training data
+    assert model.manifest["metrics"]["corpus_heldout"]["flows"] < 150
+    res = evaluate_reference(model, fake_reference)
+    assert res["known"]["flows"] >= 18 and res["unknown_protocols"]["flows"] == 0
+    # without them, the same flows are protocols the model does not know
+    plain = T.train(small_corpus, settings=T.Settings(**QUICK), metrics=False)
+    res = evaluate_reference(plain, fake_reference)
+    assert res["known"]["flows"] == 0 and res["unknown_protocols"]["flows"] >= 18
+    assert res["unknown_protocols"]["unknown_rate"] >= 0.5
