@@ -323,7 +323,7 @@ def _heldout_metrics(pool: Pool, pool_all: Pool, ep: Optional[Pool], classes: Li
         lpo_true.append(pool_all.y[t])
         log(f"unknown group {j + 1}: {', '.join(group)}")
     metrics["unknown_protocols_heldout"] = {
-        "split": f"the classes dealt into {settings.unknown_groups} groups; each group's flows scored by a model "
+        "split": f"The classes dealt into {settings.unknown_groups} groups; each group's flows scored by a model "
                  "trained and calibrated without any flow of those protocols",
         **evaluate.rejection(np.concatenate(lpo_pred), np.concatenate(lpo_true))}
     return metrics
