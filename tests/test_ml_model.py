@@ -175,7 +175,7 @@ def test_inference_equals_scikit_learn():
     R = np.vstack([X, X + rng.normal(0, 3, X.shape).astype(np.float32)]).astype(np.float32)
     want = est.predict_proba(R)
     got = forest.predict_proba(R, features.N_FEATURES)
-    assert forest._walkers                                 # the compiled walker was used
+    assert forest._walkers, "scikit-learn's Tree could not be rebuilt: inference fell back to the numpy walk"
     assert np.array_equal(got.argmax(1), want.argmax(1))
     assert np.abs(got - want).max() < 1e-5
     assert np.array_equal(forest.predict_proba_numpy(R), got)

@@ -68,7 +68,9 @@ def test_retraining_reproduces_the_shipped_model():
         pytest.skip("other scikit-learn/numpy versions than the shipped model's: bytes may differ")
     settings = T.Settings(**man["training"]["settings"])
     model = T.train(CORPUS_DIR, settings=settings, metrics=False)
-    assert hashlib.sha256(encode(model.forest)).hexdigest() == man["model_sha256"]
+    assert hashlib.sha256(encode(model.forest)).hexdigest() == man["model_sha256"], (
+        "the corpus, the fast path's flow records or the training code changed since models/ was written: "
+        "retrain with `portlens train --corpus pcaps/ --eval ../shared/ndpi-dev --force` and commit models/")
     assert model.threshold == man["threshold"] and model.classes == man["classes"]
 
 
