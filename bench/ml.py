@@ -29,7 +29,7 @@ sys.path.insert(0, ROOT)
 
 from classifier.flows import FlowReader  # noqa: E402
 from classifier.ml import features  # noqa: E402
-from classifier.ml.model import load  # noqa: E402
+from classifier.ml.model import ModelError, load  # noqa: E402
 
 
 def best_of(k, fn):
@@ -50,7 +50,10 @@ def main():
     if not os.path.exists(args.capture):
         sys.exit(f"{args.capture} is missing; make it with\n"
                  f"  python ../shared/tools/make_bench_pcap.py ../shared/ndpi-dev/pcaps bench/bench.pcap 2000000")
-    model = load(args.model)
+    try:
+        model = load(args.model)
+    except ModelError as e:
+        sys.exit(f"bench/ml.py: {e}")
     t0 = time.perf_counter()
     batches = list(FlowReader(args.capture).batches())
     n = sum(len(b) for b in batches)
