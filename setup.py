@@ -20,7 +20,22 @@ extensions = [
         include_dirs=["_fastpath"],
         # -O3 and no semantic interposition let the per-packet functions inline.
         extra_compile_args=["-O3", "-fno-semantic-interposition", "-Wno-unused-function"],
-    )
+    ),
+    # The payload detectors' compiled engine loop and hot parsers (_fast.pyx and the
+    # _fast_*.pxi it includes), and the output records of classifier/schema.py.
+    Extension(
+        "classifier.detectors._fast",
+        sources=["classifier/detectors/_fast.pyx"],
+        depends=[os.path.join("classifier", "detectors", f)
+                 for f in sorted(os.listdir(os.path.join(HERE, "classifier", "detectors")))
+                 if f.endswith(".pxi")],
+        extra_compile_args=["-O3", "-Wno-unused-function"],
+    ),
+    Extension(
+        "classifier.detectors._records",
+        sources=["classifier/detectors/_records.pyx"],
+        extra_compile_args=["-O3", "-Wno-unused-function"],
+    ),
 ]
 
 setup(

@@ -24,9 +24,9 @@ def apply_dpi(recs: List[Dict[str, Any]], batch) -> None:
 
     FTP data flows are linked to their control flow within the batch through the
     endpoints announced in the control channel's payload."""
-    from .detectors import classify_flows
-    for rec, lab in zip(recs, classify_flows(batch)):
-        if not lab.protocol:
+    from .detectors import classify_batch
+    for rec, lab in zip(recs, classify_batch(batch)):
+        if lab is None or not lab.protocol:
             continue
         rec["protocol"] = lab.protocol
         rec["source"] = "dpi"

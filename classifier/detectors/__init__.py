@@ -7,6 +7,7 @@
 Detectors see payload only (docs/protocols.md); the engine is in engine.py, the ordered
 list of detectors in registry.py, the contract in base.py.
 """
-from .engine import Engine, FlowSession, Label, classify, classify_flows, classify_many
+from .engine import Engine, FlowSession, Label, classify, classify_batch, classify_flows, classify_many
 
-__all__ = ["Engine", "FlowSession", "Label", "classify", "classify_flows", "classify_many"]
+__all__ = ["Engine", "FlowSession", "Label", "classify", "classify_batch", "classify_flows",
+           "classify_many"]

@@ -16,8 +16,10 @@ so a probe cannot accept bytes that its metadata extraction would reject.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from . import _fast
 
 __all__ = [
     "Verdict", "Result", "Prefilter", "DetectorSpec", "NO", "MORE", "match",
@@ -34,12 +36,10 @@ class Verdict(enum.IntEnum):
     MATCH = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
-    verdict: Verdict
-    protocol: str | None = None
-    confidence: float = 0.0
-    metadata: Mapping[str, Any] = field(default_factory=dict)
+# Result(verdict, protocol=None, confidence=0.0, metadata={}): a probe's answer.
+# Immutable (attributes are read-only), compared field by field; compiled in _fast.pyx
+# so that a probe (and match() below) builds one cheaply.
+Result = _fast.Result
 
 
 # Shared singletons: the two non-match answers carry no data, so no allocation per probe.
@@ -64,10 +64,9 @@ def parse_units(units, parse):
     return meta
 
 
-def match(protocol: str, confidence: float, /, **metadata: Any) -> Result:
-    """A MATCH result; metadata values that are None are dropped."""
-    return Result(Verdict.MATCH, protocol, confidence,
-                  {k: v for k, v in metadata.items() if v is not None})
+# match(protocol, confidence, /, **metadata) -> Result: a MATCH result; metadata
+# values that are None are dropped.  Compiled (_fast.pyx).
+match = _fast.match
 
 
 @dataclass(frozen=True, slots=True)

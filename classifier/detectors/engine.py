@@ -29,15 +29,23 @@ Rules (also in docs/protocols.md):
 """
 from __future__ import annotations
 
+import gc
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from .base import DetectorSpec, Verdict
+from . import _fast
 from .flowview import FlowView
+from ._fast import Core
+
+# The compiled loop compares verdicts as C constants.
+assert (int(Verdict.NO_MATCH), int(Verdict.NEED_MORE), int(Verdict.MATCH)) == \
+    (_fast.V_NO_MATCH_, _fast.V_MORE_, _fast.V_MATCH_)
 
 __all__ = ["Label", "Engine", "FlowSession", "Expectations", "classify", "classify_many",
-           "classify_flows", "flow_tuple", "StreamLinker"]
+           "classify_flows", "classify_batch", "flow_tuple", "StreamLinker"]
 
 
 @dataclass(slots=True)
@@ -201,6 +209,7 @@ class Engine:
         self._plan = [(s.name, s.probe, (s.max_bytes, s.max_packets)) for s in self.specs]
         self._maxconf = {s.name: s.max_confidence for s in self.specs}
         self._memo: dict = {}
+        self._core = Core(self, self._plan, self._maxconf, Label)
 
     def candidates(self, flow) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """Registry positions of the detectors the prefilter lets through, and for each
@@ -208,7 +217,10 @@ class Engine:
         t = flow.transport
         if t not in self._any:
             return (), ()
-        firsts = _firsts(flow, 0) + _firsts(flow, 1)
+        return self.candidates_for(t, _firsts(flow, 0) + _firsts(flow, 1))
+
+    def candidates_for(self, t: str, firsts) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """candidates() from the transport and the flow's first bytes (both directions)."""
         if not firsts:
             return (), ()
         key = (t, frozenset(firsts))
@@ -234,9 +246,7 @@ class Engine:
         return out
 
     def classify(self, flow, session: FlowSession | None = None) -> Label:
-        if session is None:
-            session = FlowSession()
-        elif session.done is not None:
+        if session is not None and session.done is not None:
             return session.done
         if type(flow) is not FlowView:
             flow = snapshot(flow)
@@ -245,57 +255,14 @@ class Engine:
         cands, ceiling = self.candidates(flow)
         if not cands:
             return Label(None)
-        shape = _shape(flow)
-        views = {}
-        best = None          # (confidence, Result)
-        losers = []
-        pending = []
-        errors = []
-        tried = []
-        excluded = session.excluded
-        state = session.states
-        MATCH, MORE_ = Verdict.MATCH, Verdict.NEED_MORE
-        for j, i in enumerate(cands):
-            name, probe, key = self._plan[i]
-            if name in excluded:
-                continue
-            view = views.get(key)
-            if view is None:
-                view = views[key] = budget_view(flow, key[0], key[1], shape)
-            tried.append(name)
-            try:
-                r = probe(view, state)
-            except Exception as exc:  # a detector bug must not kill the pipeline
-                errors.append(f"{name}: {type(exc).__name__}: {exc}")
-                excluded.add(name)
-                continue
-            v = r.verdict
-            if v == MATCH:
-                # Strictly greater: on a tie the earlier (more specific) detector stays.
-                if best is None or r.confidence > best.confidence:
-                    if best is not None:
-                        losers.append(best)
-                    best = r
-                else:
-                    losers.append(r)
-                if best.confidence >= ceiling[j + 1]:
-                    # Candidates run in registry (specificity) order: no later one can
-                    # return more than ceiling[j + 1], and a tie loses the tie-break.
-                    break
-            elif v == MORE_:
-                pending.append(name)
-            else:
-                excluded.add(name)
-        if best is None:
-            return Label(None, 0.0, "none", {}, [], tried, pending, errors)
-        label = Label(best.protocol, best.confidence, "dpi", dict(best.metadata),
-                      [{"protocol": x.protocol, "confidence": x.confidence} for x in losers],
-                      tried, [], errors)
-        # Incremental use: the label is final unless a detector still waiting for bytes
-        # could return more (e.g. a STUN exchange that may turn into DTLS or media).
-        if not pending or best.confidence >= max(self._maxconf[n] for n in pending):
-            session.done = label
-        return label
+        # The probe loop (budgets, exclusion, conflicts, early stop) is compiled: _fast.pyx.
+        return self._core.run(flow, _shape(flow), cands, ceiling, session)
+
+    def classify_records(self, records, payload, full: bool = True) -> list:
+        """One label per record of a fast-path batch (``classifier.flows.FlowBatch``'s
+        ``records`` and ``payload``), as ``classify`` gives for each ``Flow`` of it; with
+        ``full`` false, None stands for every flow without a match."""
+        return self._core.classify_batch(records, payload, full)
 
 
 class Expectations:
@@ -375,9 +342,78 @@ def flow_tuple(flow):
         return None
 
 
+def _record_tuple(records, i: int):
+    """flow_tuple() of record i of a fast-path batch, for expectations only."""
+    from ..flows import address_text
+    r = records[i]
+    v = int(r["ipver"])
+    return (address_text(r["client_addr"].tobytes(), v), int(r["client_port"]),
+            address_text(r["server_addr"].tobytes(), v), int(r["server_port"]))
+
+
+def _link_records(labels: list, records) -> list:
+    """classify_many's expectations for a fast-path batch: only the announcing flows and the flows
+    with an announced port on either side can be linked, so only their endpoints are
+    read (the others' lookups would all miss)."""
+    ann = [i for i, lab in enumerate(labels) if lab is not None and lab.metadata.get("expect")]
+    if not ann:
+        return labels
+    import numpy as np
+    exp = Expectations()
+    for i in ann:
+        exp.learn(labels[i], _record_tuple(records, i))
+    ports = np.array(sorted({port for _host, port in exp._table}), dtype=np.int64)
+    near = np.isin(records["server_port"], ports) | np.isin(records["client_port"], ports)
+    announced = set(ann)
+    for i in np.flatnonzero(near).tolist():
+        if i in announced:
+            continue
+        proto = exp.lookup(_record_tuple(records, i))
+        if proto is not None:
+            lab = labels[i]
+            labels[i] = _as_expected(lab if lab is not None else Label(None), proto)
+    return labels
+
+
+def _is_batch(flows) -> bool:
+    """A classifier.flows.FlowBatch (records + payload arena), not a list of flows."""
+    return getattr(flows, "records", None) is not None and getattr(flows, "payload", None) is not None
+
+
+@contextmanager
+def gc_paused():
+    """No cyclic garbage collection inside: a batch allocates a few container objects
+    per flow (views, lists, labels), none of them in a cycle, and the collector's
+    repeated passes over the survivors cost about a tenth of the labelling time.
+    Collections resume, as many as due, when the block ends."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def classify_batch(batch, engine: Engine | None = None) -> list:
+    """classify_flows for a fast-path FlowBatch, for the pipeline: one entry per flow,
+    a Label for the flows that got a protocol (payload or expectation) and None for
+    every other flow, without building a Label for it."""
+    eng = engine or default_engine()
+    with gc_paused():
+        labels = eng.classify_records(batch.records, batch.payload, False)
+        return _link_records(labels, batch.records)
+
+
 def classify_flows(flows: Iterable, engine: Engine | None = None) -> list[Label]:
     """classify_many for flow objects that carry their endpoints (classifier.flows.Flow):
-    the tuples feed the ftp-data expectations and nothing else."""
+    the tuples feed the ftp-data expectations and nothing else.  A whole FlowBatch is
+    read straight from its records (the same labels, without a Flow object per row)."""
+    if _is_batch(flows):
+        eng = engine or default_engine()
+        labels = eng.classify_records(flows.records, flows.payload, True)
+        return _link_records(labels, flows.records)
     flows = list(flows)
     tuples = [flow_tuple(f) for f in flows]
     if any(t is None for t in tuples):

@@ -7,104 +7,19 @@ present), client_version, supported_versions.
 from __future__ import annotations
 
 from .base import MORE, NO, DetectorSpec, Prefilter, match
-from ._hello import parse_hello
+from . import _fast
 
 # Record content types: change_cipher_spec, alert, handshake, application_data.
 _TYPES = (0x14, 0x15, 0x16, 0x17)
-MAX_RECORD = 16384 + 2048      # TLSCiphertext limit (RFC 5246 6.2.3)
 
-
-def _record_ok(data: bytes) -> bool | None:
-    """True: valid record header; None: too short to say; False: not TLS."""
-    if data[0] not in _TYPES:
-        return False
-    if len(data) < 5:
-        # Record version major is always 3 (SSLv3..TLS1.3 all use 0x03xx on the wire).
-        return None if len(data) < 2 or data[1] == 3 and (len(data) < 3 or data[2] <= 4) else False
-    if data[1] != 3 or data[2] > 4:
-        return False
-    n = int.from_bytes(data[3:5], "big")
-    # A zero-length record is illegal except for application data; an oversized one
-    # means the bytes only happen to start like a record.
-    return 0 < n <= MAX_RECORD
-
-
-def _chain(data: bytes) -> tuple[int, bool]:
-    """(number of valid record headers chaining from the start, whether the last one
-    ends exactly at the end of data).  The last record may be cut by the budget."""
-    pos = n = 0
-    while pos + 5 <= len(data):
-        if data[pos] not in _TYPES or data[pos + 1] != 3 or data[pos + 2] > 4:
-            return 0, False
-        ln = int.from_bytes(data[pos + 3:pos + 5], "big")
-        if ln == 0 or ln > MAX_RECORD:
-            return 0, False
-        n += 1
-        pos += 5 + ln
-    return n, pos == len(data)
-
-
-def handshake_bytes(data: bytes, limit: int = 4) -> bytes:
-    """Concatenated payloads of the leading handshake records (a hello may span
-    several records); stops once the first handshake message is complete, so a
-    server's certificate records are not copied."""
-    if len(data) >= 9 and data[0] == 0x16:
-        n = int.from_bytes(data[3:5], "big")
-        if 4 + int.from_bytes(data[6:9], "big") <= n:
-            return data[5:5 + n]               # the common case: one record holds it
-    out = bytearray()
-    pos = 0
-    need = None
-    for _ in range(limit):
-        if pos + 5 > len(data) or data[pos] != 0x16:
-            break
-        n = int.from_bytes(data[pos + 3:pos + 5], "big")
-        out += data[pos + 5:pos + 5 + n]
-        pos += 5 + n
-        if need is None and len(out) >= 4:
-            need = 4 + int.from_bytes(out[1:4], "big")
-        if need is not None and len(out) >= need:
-            break
-    return bytes(out)
-
-
-def parse_direction(data: bytes):
-    """(verdict, meta) for one direction: 'match', 'more', 'no', 'weak' (valid
-    non-handshake record, e.g. application data seen mid-stream)."""
-    ok = _record_ok(data)
-    if ok is None:
-        return "more", None
-    if not ok:
-        return "no", None
-    if data[0] != 0x16:
-        # Mid-stream: alert/CCS/application-data records.  When several record headers
-        # chain exactly through the bytes, that is TLS; one header alone is weak.
-        n, exact = _chain(data)
-        return ("chain" if n >= 2 or (n == 1 and exact) else "weak"), None
-    hs = handshake_bytes(data)
-    if len(hs) < 1:
-        return "more", None
-    if hs[0] not in (1, 2):
-        # Other handshake messages (Certificate, encrypted Finished...) appear mid-stream.
-        return "weak", None
-    if len(hs) < 6:
-        return "more", None
-    hlen = int.from_bytes(hs[1:4], "big")
-    if hlen < 38 or hlen > 1 << 17:
-        return "no", None                      # a hello has at least version+random+sid
-    meta = parse_hello(hs[0], hs[4:4 + hlen])
-    if meta is None:
-        # Inner fields malformed (e.g. an odd cipher_suites length) while the record
-        # and handshake lengths agree: TLS from a broken or fuzzing client.
-        n = int.from_bytes(data[3:5], "big")
-        if n >= 4 + hlen:
-            if len(hs) < 4 + hlen:
-                return "more", None        # judge the message once it is all here
-            return "match", {"malformed": True, "_complete": False}
-        return "no", None
-    # A hello parsed to its announced end is as certain as two directions agreeing.
-    meta["_complete"] = len(hs) >= 4 + hlen
-    return "match", meta
+# parse_direction(data) -> (verdict, meta) for one direction: 'match', 'more', 'no',
+# 'chain' (several record headers chaining through the bytes: mid-stream TLS) or 'weak'
+# (one valid non-handshake record).  It checks the record header (content type, version
+# 3.x, 0 < length <= 2^14 + 2048), joins the leading handshake records up to the end
+# of the first handshake message and parses a Client/ServerHello with _hello; a hello
+# whose inner fields are malformed while record and handshake lengths agree is still
+# TLS ('match' with malformed=True).  Compiled: _fast_tls.pxi.
+parse_direction = _fast.tls_parse_direction
 
 
 def probe(view, state):

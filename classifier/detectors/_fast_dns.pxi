@@ -1,0 +1,273 @@
+# DNS wire format (RFC 1035), compiled: the one parser of dns, mdns, llmnr and
+# netbios-ns (_dnswire.py re-exports it as ``parse``; _dnsfamily.py uses ``dns_parse_all``).
+# tests/detectors/reference_dns.py keeps the pure-Python original as the test oracle.
+
+cdef object _dns_Message = None      # _dnswire.Message, _dnswire.flavour: imported on
+cdef object _dns_flavour = None      # first use (_dnswire imports this module)
+DNS_MORE = "more"                    # _dnswire.MORE_NEEDED
+
+# Name walk results besides a position: the pure-Python parser raised IndexError
+# (the message ends inside the name: a valid prefix) or ValueError (not a name).
+cdef enum:
+    NAME_SHORT = -1
+    NAME_BAD = -2
+
+
+cdef inline void _dns_init():
+    global _dns_Message, _dns_flavour
+    if _dns_Message is None:
+        from . import _dnswire
+        _dns_Message = _dnswire.Message
+        _dns_flavour = _dnswire.flavour
+
+
+cdef Py_ssize_t _dns_name(const uint8_t* m, Py_ssize_t end, Py_ssize_t pos, int depth,
+                          list labels) except -3:
+    """Append the labels of the name at pos to ``labels`` following compression
+    pointers; the position after it, or NAME_SHORT / NAME_BAD."""
+    cdef Py_ssize_t total = 0, n, ptr, r
+    while True:
+        if pos >= end:
+            return NAME_SHORT
+        n = m[pos]
+        if n == 0:
+            return pos + 1
+        if (n & 0xC0) == 0xC0:
+            if pos + 1 >= end:
+                return NAME_SHORT
+            ptr = ((n & 0x3F) << 8) | m[pos + 1]
+            if depth > 8 or ptr >= pos:
+                return NAME_BAD                  # pointers only go backwards
+            r = _dns_name(m, end, ptr, depth + 1, labels)
+            if r < 0:
+                return r
+            return pos + 2
+        if n & 0xC0:
+            return NAME_BAD                      # reserved label type
+        if pos + 1 + n > end:
+            return NAME_SHORT
+        labels.append(PyBytes_FromStringAndSize(<const char*>m + pos + 1, n))
+        total += n + 1
+        if total > 255:
+            return NAME_BAD                      # name too long
+        pos += 1 + n
+
+
+cdef inline Py_ssize_t _dns_skip_name(const uint8_t* m, Py_ssize_t pos, Py_ssize_t end) noexcept:
+    """Position after a name, without collecting labels or following pointers."""
+    cdef Py_ssize_t n
+    while pos < end:
+        n = m[pos]
+        if n == 0:
+            return pos + 1
+        if n >= 0xC0:
+            return pos + 2
+        if n & 0xC0:
+            return end + 1                       # reserved label type: not a name
+        pos += 1 + n
+    return end + 1
+
+
+cdef bint _dns_sections_exact(const uint8_t* m, Py_ssize_t end, Py_ssize_t pos,
+                              Py_ssize_t qd, Py_ssize_t rrs) noexcept:
+    """True when the remaining questions and resource records parse and the last one
+    ends exactly at the end of the message: random bytes essentially never do that."""
+    cdef Py_ssize_t k
+    for k in range(qd):
+        pos = _dns_skip_name(m, pos, end) + 4
+        if pos > end:
+            return False
+    for k in range(rrs):
+        pos = _dns_skip_name(m, pos, end)
+        if pos + 10 > end:
+            return False
+        pos += 10 + ((m[pos + 8] << 8) | m[pos + 9])
+    return pos == end
+
+
+cdef bint _dns_netbios_name(list labels):
+    # RFC 1001 first-level encoding: 32 characters 'A'..'P' (two per name byte).
+    cdef bytes first
+    cdef const uint8_t* p
+    cdef Py_ssize_t k
+    if not labels:
+        return False
+    first = labels[0]
+    if len(first) != 32:
+        return False
+    p = <const uint8_t*>PyBytes_AS_STRING(first)
+    for k in range(32):
+        if p[k] < 0x41 or p[k] > 0x50:
+            return False
+    return True
+
+
+def dns_parse(msg):
+    """One DNS message: a _dnswire.Message, None (not DNS) or DNS_MORE (valid prefix)."""
+    cdef bytes b = msg if type(msg) is bytes else bytes(msg)
+    cdef const uint8_t* m = <const uint8_t*>PyBytes_AS_STRING(b)
+    cdef Py_ssize_t end = len(b), pos = 0
+    cdef unsigned int txid, flags, qd, an, ns, ar, opcode, qtype = 0, qclass = 0
+    cdef bint response, exact
+    cdef list labels
+    if end < 12:
+        return DNS_MORE
+    _dns_init()
+    txid = (m[0] << 8) | m[1]
+    flags = (m[2] << 8) | m[3]
+    qd = (m[4] << 8) | m[5]
+    an = (m[6] << 8) | m[7]
+    ns = (m[8] << 8) | m[9]
+    ar = (m[10] << 8) | m[11]
+    opcode = (flags >> 11) & 0xF
+    if opcode == 3 or opcode >= 10:
+        return None                      # opcode 3 and 10-15 are unassigned
+    if flags & 0x0040:
+        return None                      # the Z bit is always zero
+    if qd > 64 or an > 200 or ns > 200 or ar > 200:
+        return None                      # real messages carry few records
+    if qd + an + ns + ar == 0:
+        # Only an error response may be empty (e.g. NOTIMP to an inverse query), and
+        # then it is exactly a header.
+        if flags & 0x8000 and flags & 0xF and end == 12:
+            return _dns_Message(txid, True, opcode, flags & 0xF, 0, 0, 0, 0, None, None, None, [], True)
+        return None
+    response = (flags & 0x8000) != 0
+    if not response and (an > 20 and opcode == 0):
+        return None
+    qname = None
+    labels = []
+    if qd:
+        pos = _dns_name(m, end, 12, 0, labels)
+        if pos == NAME_SHORT:
+            return DNS_MORE
+        if pos == NAME_BAD:
+            return None
+        if pos + 4 > end:
+            return DNS_MORE
+        qtype = (m[pos] << 8) | m[pos + 1]
+        qclass = (m[pos + 2] << 8) | m[pos + 3]
+        if (qclass & 0x7FFF) not in (1, 3, 4, 254, 255):
+            return None                  # IN, CH, HS, NONE, ANY (mDNS sets the top bit)
+        if qtype == 0 or 128 <= qtype < 249:
+            return None
+        qname = b".".join(labels).decode("latin-1")
+        if opcode >= 6 and not _dns_netbios_name(labels):
+            return None                  # opcodes 6-9 exist only in NetBIOS NS (RFC 1002)
+        exact = _dns_sections_exact(m, end, pos + 4, qd - 1, an + ns + ar)
+        return _dns_Message(txid, response, opcode, flags & 0xF, qd, an, ns, ar,
+                            qname, qtype, qclass, labels, exact)
+    if not response and opcode != 1:
+        # A query without a question is not a query -- except the obsolete inverse
+        # query (opcode 1, RFC 1035 6.4), which carries an answer record instead.
+        return None
+    # Answer-only responses (mDNS announcements): validate the first record's name.
+    pos = _dns_name(m, end, 12, 0, labels)
+    if pos == NAME_SHORT:
+        return DNS_MORE
+    if pos == NAME_BAD or not labels:
+        return None
+    qname = b".".join(labels).decode("latin-1")
+    exact = _dns_sections_exact(m, end, 12, 0, an + ns + ar)
+    return _dns_Message(txid, response, opcode, flags & 0xF, qd, an, ns, ar,
+                        qname, None, None, labels, exact)
+
+
+def dns_parse_all(view):
+    """(flavour, chosen message, all messages, more) for the flow, or None (not DNS):
+    one message per datagram (UDP) or one length-prefixed message per direction (TCP).
+    Every message must parse and all must be of one flavour; the chosen one is the
+    first query, else the first response."""
+    cdef list msgs = [], units
+    cdef bint more = False
+    cdef Py_ssize_t n
+    found = None
+    flav = None
+    if view.transport == UDP:
+        units = list(view.datagrams_c2s) + list(view.datagrams_s2c)
+    else:
+        units = []
+        for data in (view.payload_c2s, view.payload_s2c):
+            if not data:
+                continue
+            if len(data) < 2:
+                units.append(b"")        # too short: the parser says DNS_MORE
+                continue
+            n = (data[0] << 8) | data[1]
+            if n < 12:
+                return None              # a length prefix below the DNS header size
+            units.append(data[2:2 + n])
+    _dns_init()
+    for msg in units:
+        m = dns_parse(msg)
+        if m is None:
+            return None
+        if m is DNS_MORE:
+            more = True
+            continue
+        f = _dns_flavour(m)
+        if flav is not None and f != flav:
+            return None                  # one flow speaks one flavour
+        flav = f
+        msgs.append(m)
+        if found is None or (found.response and not m.response):
+            found = m
+    return flav, found, msgs, more
+
+
+cdef object _dns_describe = None, _dns_decode_netbios = None
+
+
+cdef class DnsProbe:
+    """The probe of one of the four DNS-format detectors (_dnsfamily.make_probe): the
+    four share one parse per flow, kept in the flow's state under "_dnswire" with the
+    view it was made from; the flavour rule says which of them the messages are."""
+    cdef readonly str name
+    cdef object conf
+
+    def __init__(self, name, conf):
+        self.name = name
+        self.conf = conf
+
+    def __call__(self, view, dict state):
+        global _dns_describe, _dns_decode_netbios
+        cdef tuple hit = state.get("_dnswire")
+        cdef bint paired
+        _verdicts()
+        if hit is None or hit[0] is not view:
+            hit = (view, dns_parse_all(view))
+            state["_dnswire"] = hit
+        r = hit[1]
+        if r is None:
+            return _NO
+        flav, found, msgs, more = r
+        if found is None:
+            return _MORE if more else _NO
+        if flav != self.name:
+            return _NO
+        # Every message parsed exactly to its end, or a query and a response with the
+        # same id: certain.
+        paired = True
+        for m in msgs:
+            if not m.exact:
+                paired = False
+                break
+        if not paired:
+            for a in msgs:
+                for b in msgs:
+                    if a.response != b.response and a.txid == b.txid:
+                        paired = True
+                        break
+                if paired:
+                    break
+        if _dns_describe is None:
+            from . import _dnswire
+            _dns_describe, _dns_decode_netbios = _dnswire.describe, _dnswire.decode_netbios
+        meta = _dns_describe(found)
+        if self.name == "netbios-ns" and found.raw_labels:
+            meta["qname"] = _dns_decode_netbios(found.raw_labels[0])
+        return _match(self.name, 1.0 if paired else self.conf,
+                      {k: v for k, v in meta.items() if v is not None})
+
+    def __repr__(self):
+        return f"<DNS-family probe {self.name}>"
