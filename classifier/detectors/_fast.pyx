@@ -15,6 +15,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.unicode cimport PyUnicode_DecodeLatin1
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport int64_t, uint8_t
+from libc.string cimport memchr
 
 import numpy as np
 
@@ -250,6 +251,7 @@ cdef Py_ssize_t _packet_byte_cap(FlowView v, int direction, Py_ssize_t mp) excep
 include "_fast_dns.pxi"
 include "_fast_tls.pxi"
 include "_fast_udp.pxi"
+include "_fast_http.pxi"
 
 
 cdef class Core:
@@ -445,10 +447,12 @@ cdef class Core:
         raise KeyError((max_bytes, max_packets))
 
     # ---------------------------------------------------------------- one batch
-    def classify_batch(self, records, payload, bint full):
+    def classify_batch(self, records, payload, bint full, list announcing=None):
         """Labels of a fast-path batch (``records`` a RECORD_DTYPE array, ``payload``
         its arena), one per record: a Label, or None for a flow without a match when
-        ``full`` is false (then no Label object is built for it)."""
+        ``full`` is false (then no Label object is built for it).  The positions of
+        the labels whose metadata announces endpoints ("expect") are appended to
+        ``announcing`` when given."""
         cdef Py_ssize_t n = len(records), i, k, pos, ln, start, stop, lc, ls, npk, nd0, nd1, sz
         cdef const uint8_t[::1] arena
         cdef const uint8_t* base
@@ -588,5 +592,8 @@ cdef class Core:
                 if full:
                     out[i] = label_cls(None)
                 continue
-            out[i] = self._run(view, &sh, cands, <tuple>cc[1], None, full)
+            lab = self._run(view, &sh, cands, <tuple>cc[1], None, full)
+            out[i] = lab
+            if announcing is not None and lab is not None and "expect" in lab.metadata:
+                announcing.append(i)
         return out

@@ -258,11 +258,12 @@ class Engine:
         # The probe loop (budgets, exclusion, conflicts, early stop) is compiled: _fast.pyx.
         return self._core.run(flow, _shape(flow), cands, ceiling, session)
 
-    def classify_records(self, records, payload, full: bool = True) -> list:
+    def classify_records(self, records, payload, full: bool = True, announcing=None) -> list:
         """One label per record of a fast-path batch (``classifier.flows.FlowBatch``'s
         ``records`` and ``payload``), as ``classify`` gives for each ``Flow`` of it; with
-        ``full`` false, None stands for every flow without a match."""
-        return self._core.classify_batch(records, payload, full)
+        ``full`` false, None stands for every flow without a match.  ``announcing``, a
+        list, receives the positions of the labels that announce endpoints."""
+        return self._core.classify_batch(records, payload, full, announcing)
 
 
 class Expectations:
@@ -351,11 +352,12 @@ def _record_tuple(records, i: int):
             address_text(r["server_addr"].tobytes(), v), int(r["server_port"]))
 
 
-def _link_records(labels: list, records) -> list:
-    """classify_many's expectations for a fast-path batch: only the announcing flows and the flows
-    with an announced port on either side can be linked, so only their endpoints are
-    read (the others' lookups would all miss)."""
-    ann = [i for i, lab in enumerate(labels) if lab is not None and lab.metadata.get("expect")]
+def _link_records(labels: list, records, ann: list) -> list:
+    """classify_many's expectations for a fast-path batch, ``ann`` the positions of the
+    labels announcing endpoints: only those flows and the flows with an announced port
+    on either side can be linked, so only their endpoints are read (the others'
+    lookups would all miss)."""
+    ann = [i for i in ann if labels[i].metadata.get("expect")]
     if not ann:
         return labels
     import numpy as np
@@ -401,9 +403,10 @@ def classify_batch(batch, engine: Engine | None = None) -> list:
     a Label for the flows that got a protocol (payload or expectation) and None for
     every other flow, without building a Label for it."""
     eng = engine or default_engine()
+    ann: list = []
     with gc_paused():
-        labels = eng.classify_records(batch.records, batch.payload, False)
-        return _link_records(labels, batch.records)
+        labels = eng.classify_records(batch.records, batch.payload, False, ann)
+        return _link_records(labels, batch.records, ann)
 
 
 def classify_flows(flows: Iterable, engine: Engine | None = None) -> list[Label]:
@@ -412,8 +415,9 @@ def classify_flows(flows: Iterable, engine: Engine | None = None) -> list[Label]
     read straight from its records (the same labels, without a Flow object per row)."""
     if _is_batch(flows):
         eng = engine or default_engine()
-        labels = eng.classify_records(flows.records, flows.payload, True)
-        return _link_records(labels, flows.records)
+        ann: list = []
+        labels = eng.classify_records(flows.records, flows.payload, True, ann)
+        return _link_records(labels, flows.records, ann)
     flows = list(flows)
     tuples = [flow_tuple(f) for f in flows]
     if any(t is None for t in tuples):

@@ -120,32 +120,53 @@ def _hkdf_label(secret: bytes, label: bytes, length: int) -> bytes:
     return out[:length]
 
 
-def decrypt_initial(dg: bytes, hdr) -> bytes | None:
-    """Decrypt a client Initial's payload; return the frames, None on any failure."""
-    first, v, dcid, _scid, pos = hdr
+_CRYPTO = []          # (Cipher, algorithms, modes, AESGCM), imported on first use
+
+
+def _crypto():
+    if not _CRYPTO:
+        try:
+            from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+            _CRYPTO.append((Cipher, algorithms, modes, AESGCM))
+        except ImportError:
+            _CRYPTO.append(None)
+    return _CRYPTO[0]
+
+
+def initial_keys(v: int, dcid: bytes):
+    """(AEAD, iv, header-protection encryptor factory) of a client's Initial packets,
+    from the version's salt and the client's first destination CID (RFC 9001 5.2);
+    None without a known salt or without ``cryptography``."""
     salt = _salt(v)
-    if salt is None:
+    lib = _crypto()
+    if salt is None or lib is None:
         return None
-    try:
-        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-    except ImportError:
+    Cipher, algorithms, modes, AESGCM = lib
+    initial = hmac.new(salt, dcid, hashlib.sha256).digest()
+    client = _hkdf_label(initial, b"client in", 32)
+    pfx = b"quicv2 " if v == V2 else b"quic "
+    key = _hkdf_label(client, pfx + b"key", 16)
+    iv = _hkdf_label(client, pfx + b"iv", 12)
+    hp = _hkdf_label(client, pfx + b"hp", 16)
+    return AESGCM(key), iv, Cipher(algorithms.AES(hp), modes.ECB())
+
+
+def decrypt_initial(dg: bytes, hdr, keys=None) -> bytes | None:
+    """Decrypt a client Initial's payload; return the frames, None on any failure.
+    ``keys``: initial_keys() of the packet's version and DCID, when already derived."""
+    first, v, dcid, _scid, pos = hdr
+    if _salt(v) is None or _crypto() is None:
         return None
-    v2 = v == V2
     try:
         tok_len, pos = _varint(dg, pos)
         pos += tok_len
         length, pos = _varint(dg, pos)
         if pos + length > len(dg) or length < 20:
             return None
-        initial = hmac.new(salt, dcid, hashlib.sha256).digest()
-        client = _hkdf_label(initial, b"client in", 32)
-        pfx = b"quicv2 " if v2 else b"quic "
-        key = _hkdf_label(client, pfx + b"key", 16)
-        iv = _hkdf_label(client, pfx + b"iv", 12)
-        hp = _hkdf_label(client, pfx + b"hp", 16)
+        aead, iv, hp = keys or initial_keys(v, dcid)
         sample = dg[pos + 4:pos + 20]
-        enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+        enc = hp.encryptor()
         mask = enc.update(sample) + enc.finalize()
         f = first ^ (mask[0] & 0x0F)
         pn_len = (f & 3) + 1
@@ -154,7 +175,7 @@ def decrypt_initial(dg: bytes, hdr) -> bytes | None:
         nonce = bytearray(iv)
         for k, b in enumerate(pn.rjust(12, b"\x00")):
             nonce[k] ^= b
-        return AESGCM(key).decrypt(bytes(nonce), dg[pos + pn_len:pos + length], header)
+        return aead.decrypt(bytes(nonce), dg[pos + pn_len:pos + length], header)
     except Exception:
         return None
 
@@ -192,8 +213,15 @@ def crypto_frames(frames: bytes, chunks: dict) -> None:
 
 def client_hello_meta(dgrams) -> dict:
     chunks: dict = {}
+    keys: dict = {}           # a client's Initials share version and DCID: derive once
     for dg, hdr in dgrams:
-        frames = decrypt_initial(dg, hdr)
+        k = (hdr[1], hdr[2])
+        if k not in keys and _salt(hdr[1]) is not None:
+            try:
+                keys[k] = initial_keys(hdr[1], hdr[2])
+            except Exception:
+                keys[k] = None
+        frames = decrypt_initial(dg, hdr, keys.get(k))
         if frames:
             crypto_frames(frames, chunks)
     data = bytearray()

@@ -65,6 +65,33 @@ def test_dns_parse_all_matches_the_oracle(fx):
         assert same(_dnsfamily._parse_all(view), ref._parse_all(view))
 
 
+# ---------------------------------------------------------------------------- HTTP
+def http_fields(m):
+    if m is None or isinstance(m, str):
+        return m
+    return (m.kind, m.method, m.target, m.proto, m.version, m.status, list(m.headers.items()))
+
+
+HTTP_SAMPLES = [
+    b"GET / HTTP/1.1\r\nHost: a\r\nUser-Agent:  x y \r\nhost: b\r\n\r\nbody",
+    b"HTTP/1.0 200\r\nServer: s\r\n", b"HTTP/1.1 404 Not Found\r\n\r\n", b"HTTP/1.1 2000\r\n",
+    b"RTSP/1.0 200 OK\nCSeq: 1\nServer:x", b"OPTIONS * RTSP/1.0\r\n", b"GET  / HTTP/1.1\r\n",
+    b"G / HTTP/1.1\r\n", b"GET /\t/ HTTP/1.1\r\n", b"GET / HTTPS/1.1\r\n", b"GET / HTTPSSS/1.1\r\n",
+    b"GET / HTTP/1.1 \r\n", b"GET / HTTP/1.1\r\r\r\n", b"NOTIFY * HTTP/1.1\r\nNT: a\r\nUSN:b\r\nbad line\r\n: x\r\n\r\n",
+    b"ABCDEFGHIJKLMNOPQRSTU / HTTP/1.1\r\n", b"ABCDEFGHIJKLMNOPQRST / HTTP/1.1\r\n", b"GET", b"GET /",
+    b"get / HTTP/1.1", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"A-B_C/", b"\x16\x03\x01", b"INVITE sip:x SIP/2.0\r\nf: <a>\r\nt:b\r\ni: c\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 50, b"GET /" + b"a" * 8001 + b" HTTP/1.1\r\n", b"GET /" + b"a" * 7999 + b" HTTP/1.1\r\n",
+]
+
+
+@pytest.mark.parametrize("data", HTTP_SAMPLES + SAMPLES + PREFIXES[::5], ids=lambda d: d[:6].hex())
+def test_http_parse_matches_the_oracle(data):
+    from classifier.detectors import _httpmsg
+    assert same(http_fields(_httpmsg.parse(data)), http_fields(ref.http_parse(data)))
+    for k in range(0, len(data), max(1, len(data) // 40)):
+        assert same(http_fields(_httpmsg.parse(data[:k])), http_fields(ref.http_parse(data[:k])))
+
+
 # ----------------------------------------------------------------------------- TLS
 @pytest.mark.parametrize("data", SAMPLES + PREFIXES[::5], ids=lambda d: d[:6].hex())
 def test_tls_parse_direction_matches_the_oracle(data):
@@ -142,6 +169,9 @@ def mutate(seed: bytes, flips, cut):
 
 blobs = st.one_of(
     st.binary(min_size=1, max_size=300),
+    st.builds(mutate, st.sampled_from(HTTP_SAMPLES),
+              st.lists(st.tuples(st.integers(0, 4096), st.sampled_from(b" \t\r\n:/.0aAzZ-_\x00")), max_size=4),
+              st.integers(1, 1500)).filter(bool),
     st.builds(mutate, st.sampled_from(SAMPLES),
               st.lists(st.tuples(st.integers(0, 4096), st.integers(0, 255)), max_size=6),
               st.integers(1, 1500)).filter(bool))
@@ -150,7 +180,9 @@ blobs = st.one_of(
 @settings(max_examples=1500, deadline=None)
 @given(blobs)
 def test_fuzz_compiled_parsers_match_the_oracles(data):
+    from classifier.detectors import _httpmsg
     assert same(_dnswire.parse(data), ref.parse(data))
+    assert same(http_fields(_httpmsg.parse(data)), http_fields(ref.http_parse(data)))
     assert same(tls.parse_direction(data), ref.parse_direction(data))
     for t in (1, 2):
         for dtls in (False, True):
