@@ -11,6 +11,7 @@ and hands each detector the same FlowView that ``engine.snapshot`` copies out of
 ``classifier.flows.Flow`` -- never a port or an address (tests/detectors/
 test_compiled.py checks that both ways give identical labels).
 """
+cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.unicode cimport PyUnicode_DecodeLatin1
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
@@ -42,6 +43,7 @@ cdef inline void _verdicts():
         _NO, _MORE, _MATCH = base.NO, base.MORE, base.Verdict.MATCH
 
 
+@cython.no_gc     # never in a reference cycle: saves the collector's passes over them
 cdef class Result:
     """A probe's answer (see base.py, which exports it): verdict, and for a MATCH the
     protocol, confidence and metadata.  Immutable, as the frozen dataclass it replaced;
@@ -101,6 +103,7 @@ cdef Result _match(object protocol, object confidence, dict metadata):
     return _result(_MATCH, protocol, confidence, metadata)
 
 
+@cython.no_gc     # bytes, lists of bytes and ints: never in a reference cycle
 cdef class FlowView:
     """The only shape of flow a detector ever sees (see flowview.py, which exports it).
 
@@ -254,6 +257,30 @@ include "_fast_udp.pxi"
 include "_fast_http.pxi"
 
 
+cdef class CandSet:
+    """A flow's candidates in C form: registry positions, and for each the highest
+    confidence the candidates from there on could return (engine.candidates)."""
+    cdef Py_ssize_t n
+    cdef Py_ssize_t* idx
+    cdef double* ceiling        # n + 1 entries
+
+    def __cinit__(self, tuple cands, tuple ceiling):
+        cdef Py_ssize_t j
+        self.n = len(cands)
+        self.idx = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.n + 1))
+        self.ceiling = <double*>PyMem_Malloc(sizeof(double) * (self.n + 1))
+        if self.idx == NULL or self.ceiling == NULL:
+            raise MemoryError()
+        for j in range(self.n):
+            self.idx[j] = cands[j]
+            self.ceiling[j] = ceiling[j]
+        self.ceiling[self.n] = ceiling[self.n] if len(ceiling) > self.n else 0.0
+
+    def __dealloc__(self):
+        PyMem_Free(self.idx)
+        PyMem_Free(self.ceiling)
+
+
 cdef class Core:
     """Per-engine tables in C form, the candidate memo, and the probe loop."""
     cdef list names          # registry position -> detector name
@@ -264,7 +291,7 @@ cdef class Core:
     cdef Py_ssize_t nspec, nbudget
     cdef dict maxconf        # name -> max_confidence (incremental "done" rule)
     cdef object engine
-    cdef dict memo           # candidate-set key (bytes) -> (cands, ceiling)
+    cdef dict memo           # candidate-set key (bytes) -> CandSet
     cdef object label_cls
 
     def __cinit__(self):
@@ -359,9 +386,8 @@ cdef class Core:
         cuts.append(v)
         return v
 
-    cdef object _run(self, FlowView view, Shape* sh, tuple cands, tuple ceiling,
-                     object session, bint full):
-        cdef Py_ssize_t j, i, b, n = len(cands)
+    cdef object _run(self, FlowView view, Shape* sh, CandSet cs, object session, bint full):
+        cdef Py_ssize_t j, i, b, n = cs.n
         cdef list views = [None] * self.nbudget
         cdef list cuts = []
         cdef list tried = [], pending = [], errors = [], losers = []
@@ -377,7 +403,7 @@ cdef class Core:
             excluded = session.excluded
             state = session.states
         for j in range(n):
-            i = cands[j]
+            i = cs.idx[j]
             name = self.names[i]
             if excluded is not None and name in excluded:
                 continue
@@ -394,7 +420,10 @@ cdef class Core:
                 if excluded is not None:
                     excluded.add(name)
                 continue
-            verdict = r.verdict
+            if type(r) is Result:
+                verdict = (<Result>r).verdict
+            else:
+                verdict = r.verdict
             if verdict == V_MATCH:
                 conf = r.confidence
                 # Strictly greater: on a tie the earlier (more specific) detector stays.
@@ -405,7 +434,7 @@ cdef class Core:
                     bestconf = conf
                 else:
                     losers.append(r)
-                if bestconf >= <double>ceiling[j + 1]:
+                if bestconf >= cs.ceiling[j + 1]:
                     # No later candidate can return more; a tie loses the tie-break.
                     break
             elif verdict == V_MORE:
@@ -434,7 +463,7 @@ cdef class Core:
         false a flow without a match returns None instead of a Label."""
         cdef Shape sh
         sh.lc, sh.ls, sh.nc, sh.ns = shape
-        return self._run(view, &sh, cands, ceiling, session, full)
+        return self._run(view, &sh, CandSet(cands, ceiling), session, full)
 
     def budget(self, FlowView view, max_bytes, max_packets, tuple shape):
         """The view a (max_bytes, max_packets) budget gives, for tests (engine.budget_view)."""
@@ -581,18 +610,18 @@ cdef class Core:
                     view.datagrams_c2s = EMPTY
                     view.datagrams_s2c = EMPTY
             kb = PyBytes_FromStringAndSize(<char*>key, 33)
-            cc = self.memo.get(kb)
-            if cc is None:
+            cs = self.memo.get(kb)
+            if cs is None:
                 firsts = [k for k in range(256) if key[1 + (k >> 3)] & (1 << (k & 7))]
                 cc = self.engine.candidates_for(UDP if udp else TCP, firsts)
+                cs = CandSet(tuple(cc[0]), tuple(cc[1]))
                 if len(self.memo) < 65536:
-                    self.memo[kb] = cc
-            cands = <tuple>cc[0]
-            if not cands:
+                    self.memo[kb] = cs
+            if (<CandSet>cs).n == 0:
                 if full:
                     out[i] = label_cls(None)
                 continue
-            lab = self._run(view, &sh, cands, <tuple>cc[1], None, full)
+            lab = self._run(view, &sh, <CandSet>cs, None, full)
             out[i] = lab
             if announcing is not None and lab is not None and "expect" in lab.metadata:
                 announcing.append(i)

@@ -237,3 +237,45 @@ def tls_parse_direction(data):
     # A hello parsed to its announced end is as certain as two directions agreeing.
     meta["_complete"] = hsn >= 4 + hlen
     return "match", meta
+
+
+def tls_probe(view, state):
+    """tls.probe: both directions parsed; a hello in either makes the match (certain
+    when both directions agree or a hello parsed to its end), record headers chaining
+    through the bytes a weaker mid-stream match."""
+    cdef dict meta
+    _verdicts()
+    c = view.payload_c2s
+    s = view.payload_s2c
+    c_v, c_m = tls_parse_direction(c) if c else ("none", None)
+    s_v, s_m = tls_parse_direction(s) if s else ("none", None)
+    if c_v == "no" or s_v == "no":
+        return _NO
+    if c_v == "match" or s_v == "match":
+        meta = {}
+        for m in (c_m, s_m):
+            if m and m.get("hello") == "client":
+                meta["client_version"] = m.get("version")
+                for k in ("sni", "alpn", "supported_versions"):
+                    if k in m:
+                        meta[k] = m[k]
+                meta["version"] = m.get("version")
+        for m in (c_m, s_m):
+            if m and m.get("hello") == "server":
+                meta["version"] = m.get("version")
+                if "alpn" in m:
+                    meta["alpn_selected"] = m["alpn"][0] if m["alpn"] else None
+        meta = {k: v for k, v in meta.items() if v is not None}
+        if (c_m and c_m.get("malformed")) or (s_m and s_m.get("malformed")):
+            out = {"malformed": True}
+            out.update(meta)
+            return _match("tls", 0.8, out)
+        complete = (c_m and c_m.get("_complete")) or (s_m and s_m.get("_complete"))
+        return _match("tls", 1.0 if (c_v == "match" and s_v == "match") or complete else 0.95, meta)
+    if (c_v == "chain" or s_v == "chain") and c_v != "more" and s_v != "more":
+        return _match("tls", 0.75, {"midstream": True})
+    if c_v == "more" or s_v == "more":
+        return _MORE
+    if (c_v == "weak" or c_v == "chain") and (s_v == "weak" or s_v == "chain"):
+        return _match("tls", 0.6, {"midstream": True})
+    return _MORE                                # one weak direction: wait for the other

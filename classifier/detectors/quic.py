@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import struct
 
 from .base import MORE, NO, C2S, DetectorSpec, Prefilter, match
@@ -180,13 +181,20 @@ def decrypt_initial(dg: bytes, hdr, keys=None) -> bytes | None:
         return None
 
 
+_NON_PADDING = re.compile(rb"[^\x00]")
+
+
 def crypto_frames(frames: bytes, chunks: dict) -> None:
     """Collect CRYPTO frame data by offset; skip PADDING/PING/ACK; stop on others."""
     i = 0
     try:
         while i < len(frames):
             t = frames[i]
-            if t == 0x00 or t == 0x01:
+            if t == 0x00:
+                # PADDING fills most of an Initial: skip the whole run at once.
+                m = _NON_PADDING.search(frames, i)
+                i = m.start() if m else len(frames)
+            elif t == 0x01:
                 i += 1
             elif t == 0x06:
                 off, i = _varint(frames, i + 1)

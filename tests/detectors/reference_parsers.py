@@ -668,3 +668,33 @@ def http_cached_parse(state: dict, data: bytes):
     if hit is None:
         hit = state[key] = (data, http_parse(data))
     return hit[1]
+
+
+def tls_probe(view, state):
+    c_v, c_m = parse_direction(view.payload_c2s) if view.payload_c2s else ("none", None)
+    s_v, s_m = parse_direction(view.payload_s2c) if view.payload_s2c else ("none", None)
+    if "no" in (c_v, s_v):
+        return NO
+    if "match" in (c_v, s_v):
+        meta = {}
+        for m in (c_m, s_m):
+            if m and m.get("hello") == "client":
+                meta["client_version"] = m.get("version")
+                meta.update({k: m[k] for k in ("sni", "alpn", "supported_versions") if k in m})
+                meta["version"] = m.get("version")
+        for m in (c_m, s_m):
+            if m and m.get("hello") == "server":
+                meta["version"] = m.get("version")
+                if "alpn" in m:
+                    meta["alpn_selected"] = m["alpn"][0] if m["alpn"] else None
+        complete = any(m and m.get("_complete") for m in (c_m, s_m))
+        if any(m and m.get("malformed") for m in (c_m, s_m)):
+            return match("tls", 0.8, malformed=True, **meta)
+        return match("tls", 1.0 if c_v == s_v == "match" or complete else 0.95, **meta)
+    if "chain" in (c_v, s_v) and "more" not in (c_v, s_v):
+        return match("tls", 0.75, midstream=True)
+    if "more" in (c_v, s_v):
+        return MORE
+    if c_v in ("weak", "chain") and s_v in ("weak", "chain"):
+        return match("tls", 0.6, midstream=True)
+    return MORE                                # one weak direction: wait for the other

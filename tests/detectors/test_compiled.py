@@ -111,7 +111,8 @@ def _probes():
     specs = {s.name: s for s in registry.SPECS}
     out = [(n, specs[n].probe, ref.make_probe(n, c)) for n, c in
            (("mdns", 0.95), ("llmnr", 0.9), ("netbios-ns", 0.95), ("dns", 0.9))]
-    out += [("slp", specs["slp"].probe, ref.slp_probe), ("stun", specs["stun"].probe, ref.stun_probe)]
+    out += [("slp", specs["slp"].probe, ref.slp_probe), ("stun", specs["stun"].probe, ref.stun_probe),
+            ("tls", specs["tls"].probe, ref.tls_probe)]
     return out
 
 
