@@ -7,6 +7,7 @@
                                 the port registry, looked up either way
     portlens flows FILE...      flows as the fast path sees them (no labels)
     portlens live -i IFACE      watch an interface, report each flow as it ends
+    portlens train              retrain the port-blind model on the corpus (models/)
 
 Exit codes: 0 success; 1 `audit` found violations, `ports` found nothing for a query;
 2 command-line usage error (including a bad site overrides or policy file); 3 a capture
@@ -26,6 +27,7 @@ from . import __version__
 from .errors import CaptureError, PortlensError
 from .flows import FlowConfig, FlowReader
 from .output import WRITERS, open_output
+from .ml.cli import add_ml_options, add_train_parser, cmd_train
 from .pipeline import Analyzer
 from .ports import ConfigError
 from .progress import Progress
@@ -133,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_output_options(c, sorted(WRITERS))
         if name == "analyze":
             _add_site_option(c)
+            add_ml_options(c)
         _add_flow_options(c)
 
     audit = sub.add_parser(
@@ -146,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="pcap or pcapng capture, optionally gzip-compressed; - reads stdin")
     _add_output_options(audit, ["jsonl", "table"])
     _add_site_option(audit)
+    add_ml_options(audit)
     _add_flow_options(audit)
 
     ports = sub.add_parser(
@@ -172,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--no-labels", action="store_true",
                       help="report the flows without detectors, model or verdicts (as `flows` does)")
     _add_site_option(live)
+    add_ml_options(live)
     _add_flow_options(live)
+    add_train_parser(sub)
     return p
 
 
@@ -194,6 +200,13 @@ def _registry(args):
     return load_registry(getattr(args, "site_ports", None) or ())
 
 
+def _analyzer(args, registry) -> Analyzer:
+    """Detectors, the model as --ml/--model say (ModelError: exit 3, before any
+    output), and verdicts against `registry`."""
+    from .ml.combine import MLStage
+    return Analyzer(ml=MLStage.from_args(args), registry=registry)
+
+
 def _meta(registry=None) -> dict:
     if registry is None:
         return {}
@@ -205,19 +218,14 @@ def cmd_live(args) -> int:
     """`live`: label each flow of an interface as it ends, as `analyze` does for a file
     (`--no-labels` reports the fast path's flows alone, as `flows` does)."""
     from .live import LiveCapture
-    from .verdict import annotate
     labelled = not args.no_labels
     registry = _registry(args) if labelled else None
-    analyzer = Analyzer() if labelled else None
+    analyzer = _analyzer(args, registry) if labelled else None
     cap = LiveCapture(args.interface, args.filter, _config(args), promisc=args.promisc)
     with open_output(args.output, args.force) as out:
         writer = WRITERS[args.format](out, color=_use_color(args, out), meta=_meta(registry))
         for batch in cap.batches(duration=args.duration, count=args.count):
-            if labelled:
-                recs = analyzer.label(batch)
-                annotate(recs, registry)
-            else:
-                recs = batch_records(batch)
+            recs = analyzer.label(batch) if labelled else batch_records(batch)
             for rec in recs:
                 writer.write(rec)
             out.flush()
@@ -299,20 +307,15 @@ def _verdict_counts(counts: dict) -> str:
 
 def cmd_flows(args, labelled: bool) -> int:
     """`flows` and `analyze`: every flow of every capture, in the chosen format."""
-    from .verdict import annotate
-    analyzer = Analyzer() if labelled else None
     registry = _registry(args) if labelled else None
+    analyzer = _analyzer(args, registry) if labelled else None
     progress = Progress(enabled=False if args.quiet else None)
     with open_output(args.output, args.force) as out:
         writer = WRITERS[args.format](out, color=_use_color(args, out), meta=_meta(registry))
         counts: dict = {}
 
         def on_batch(batch):
-            if labelled:
-                recs = analyzer.label(batch)
-                annotate(recs, registry)
-            else:
-                recs = batch_records(batch)
+            recs = analyzer.label(batch) if labelled else batch_records(batch)
             for rec in recs:
                 writer.write(rec)
                 if labelled:
@@ -342,10 +345,9 @@ def cmd_audit(args) -> int:
     """`audit`: the flows that break the policy; exit 1 when there is any."""
     from .audit import ViolationTable, check, load_policy, summary
     from .output.jsonl import JsonlWriter
-    from .verdict import annotate
     policy = load_policy(args.policy)           # ConfigError -> exit 2, before any output
     registry = _registry(args)
-    analyzer = Analyzer()
+    analyzer = _analyzer(args, registry)
     progress = Progress(enabled=False if args.quiet else None)
     kinds: dict = {}
     groups: dict = {}
@@ -355,7 +357,6 @@ def cmd_audit(args) -> int:
 
         def on_batch(batch):
             recs = analyzer.label(batch)
-            annotate(recs, registry)
             seen["flows"] += len(recs)
             for rec in recs:
                 v = check(policy, rec)
@@ -454,6 +455,7 @@ COMMANDS = {
     "audit": cmd_audit,
     "ports": cmd_ports,
     "live": cmd_live,
+    "train": cmd_train,
 }
 
 
