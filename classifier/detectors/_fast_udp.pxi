@@ -207,3 +207,196 @@ def stun_probe(view, state):
     if more:
         return _MORE
     return _NO
+
+
+# ------------------------------------------------------------------------- SmallChat
+cdef inline bint _sc_type(const uint8_t* p) noexcept:
+    """One of smallchat.TYPES: HLO ACK LEV MSG BAD CNF."""
+    if p[0] == 0x48:
+        return p[1] == 0x4C and p[2] == 0x4F           # HLO
+    if p[0] == 0x41:
+        return p[1] == 0x43 and p[2] == 0x4B           # ACK
+    if p[0] == 0x4C:
+        return p[1] == 0x45 and p[2] == 0x56           # LEV
+    if p[0] == 0x4D:
+        return p[1] == 0x53 and p[2] == 0x47           # MSG
+    if p[0] == 0x42:
+        return p[1] == 0x41 and p[2] == 0x44           # BAD
+    if p[0] == 0x43:
+        return p[1] == 0x4E and p[2] == 0x46           # CNF
+    return False
+
+
+def smallchat_offsets(dg, Py_ssize_t max_offset=24):
+    """smallchat._offsets: the offsets (at most max_offset) of a type token standing
+    alone, not inside a longer upper-case word."""
+    cdef Py_ssize_t n, i, end
+    cdef bytes b = dg if type(dg) is bytes else bytes(dg)
+    cdef const uint8_t* p = _buf(b, &n)
+    cdef set out = set()
+    end = min(n, max_offset + 3) - 3
+    for i in range(end + 1):
+        if _sc_type(p + i):
+            if not (i and 65 <= p[i - 1] <= 90) and not (i + 3 < n and 65 <= p[i + 3] <= 90):
+                out.add(i)
+    return out
+
+
+# ------------------------------------------------------------------------------- IKE
+cdef object _ike_v1 = None, _ike_v2 = None    # ike.EXCH_V1, ike.EXCH_V2
+
+
+cdef object _ike_parse(const uint8_t* d, Py_ssize_t n):
+    """ike.parse: metadata dict, None or _MORE."""
+    cdef Py_ssize_t k
+    cdef unsigned int np_, ver, ex, ln
+    if n > 4 and d[0] == 0 and d[1] == 0 and d[2] == 0 and d[3] == 0:
+        d += 4                            # NAT-T non-ESP marker
+        n -= 4
+    if n < 28:
+        return _MORE if n > 1 else None
+    for k in range(8):
+        if d[k]:
+            break
+    else:
+        return None                       # the initiator SPI is never zero
+    np_, ver, ex = d[16], d[17], d[18]
+    ln = (d[24] << 24) | (d[25] << 16) | (d[26] << 8) | d[27]
+    if ln != n:
+        return None
+    if ver == 0x10 and np_ <= 20:
+        name = _ike_v1.get(ex)
+        if name is not None:
+            return {"ike_version": 1, "exchange": name}
+    if ver == 0x20 and (np_ == 0 or 33 <= np_ <= 53):
+        name = _ike_v2.get(ex)
+        if name is not None:
+            return {"ike_version": 2, "exchange": name}
+    return None
+
+
+cdef inline void _ike_init():
+    global _ike_v1, _ike_v2
+    if _ike_v1 is None:
+        from . import ike
+        _ike_v1, _ike_v2 = ike.EXCH_V1, ike.EXCH_V2
+    _verdicts()
+
+
+def ike_parse(dg):
+    cdef Py_ssize_t n
+    cdef bytes b = dg if type(dg) is bytes else bytes(dg)
+    cdef const uint8_t* p = _buf(b, &n)
+    _ike_init()
+    return _ike_parse(p, n)
+
+
+def ike_probe(view, state):
+    """ike.probe: every datagram but NAT-T keepalives parsed; one IKE header makes the
+    match, two datagrams without any make a NO (ESP-in-UDP follows the exchange)."""
+    cdef Py_ssize_t n, others = 0
+    cdef const uint8_t* p
+    cdef bytes d
+    _ike_init()
+    meta = None
+    for u in list(view.datagrams_c2s) + list(view.datagrams_s2c):
+        if not u:
+            continue
+        d = u if type(u) is bytes else bytes(u)
+        p = _buf(d, &n)
+        if n == 1 and p[0] == 0xFF:
+            continue                       # NAT-T keepalive
+        r = _ike_parse(p, n)
+        if r is _MORE:
+            return _MORE
+        if r is None:
+            others += 1
+            continue
+        if meta is None:
+            meta = r
+    if meta is not None:
+        return _match("ike", 1.0, meta)
+    # One odd datagram may be an unparsed extension; two without any IKE header is not IKE.
+    return _NO if others >= 2 else _MORE
+
+
+# ------------------------------------------------------------------------------- RTP
+cdef struct RtpHdr:
+    unsigned int pt, seq
+    uint32_t ssrc
+
+
+cdef inline bint _rtp_hdr(const uint8_t* d, Py_ssize_t n, RtpHdr* h) noexcept:
+    """rtp._hdr: a version-2 header whose payload type is not RTCP's, CSRCs included."""
+    cdef unsigned int pt
+    if n < 12 or d[0] >> 6 != 2:
+        return False
+    pt = d[1] & 0x7F
+    if 72 <= pt <= 76:
+        return False                      # these payload types collide with RTCP
+    if 12 + 4 * (d[0] & 0x0F) > n:
+        return False
+    h.pt = pt
+    h.seq = (d[2] << 8) | d[3]
+    h.ssrc = (<uint32_t>d[8] << 24) | (d[9] << 16) | (d[10] << 8) | d[11]
+    return True
+
+
+def rtp_probe(view, state):
+    """rtp.probe: per direction, consecutive headers of the first six datagrams with one
+    SSRC and payload type and small sequence steps; STUN/DTLS datagrams skipped."""
+    cdef RtpHdr hs[6]
+    cdef RtpHdr best, single
+    cdef bint has_best = False, has_single = False, pending = False, stun_seen = False
+    cdef Py_ssize_t skipped = 0, nh, n, k
+    cdef unsigned int step
+    cdef const uint8_t* p
+    cdef bytes d
+    best.pt = best.seq = best.ssrc = single.pt = single.seq = single.ssrc = 0
+    _verdicts()
+    c2s, s2c = view.datagrams_c2s, view.datagrams_s2c
+    for u in list(c2s) + list(s2c):
+        if u:
+            d = u if type(u) is bytes else bytes(u)
+            p = _buf(d, &n)
+            if (p[0] == 0 or p[0] == 1) and n >= 8 and _stun_cookie(p + 4):
+                stun_seen = True
+                break
+    for dgs in (c2s, s2c):
+        nh = 0
+        for u in dgs[:6]:
+            if not u:
+                continue
+            d = u if type(u) is bytes else bytes(u)
+            p = _buf(d, &n)
+            if not _rtp_hdr(p, n, &hs[nh]):
+                # STUN/DTLS interleave with media on WebRTC 5-tuples (RFC 7983): skip
+                # them, but anything else than those breaks the RTP pattern.
+                if p[0] < 4 or 20 <= p[0] <= 63:
+                    skipped += 1
+                    continue
+                return _NO
+            nh += 1
+        if nh == 1:
+            pending = True
+            if not has_single:
+                single = hs[0]
+                has_single = True
+        for k in range(nh - 1):
+            step = (hs[k + 1].seq - hs[k].seq) & 0xFFFF
+            if hs[k].ssrc == hs[k + 1].ssrc and hs[k].pt == hs[k + 1].pt and 0 < step <= 16:
+                if not has_best:
+                    best = hs[k]
+                    has_best = True
+            elif hs[k].ssrc != hs[k + 1].ssrc:
+                return _NO                # a new SSRC every packet: not a stream
+            elif step == 0:
+                pending = True            # a duplicated packet (capture artefact): wait
+    if has_best:
+        return _match("rtp", 0.8, {"payload_type": best.pt, "ssrc": f"{best.ssrc:08x}"})
+    if has_single and stun_seen:
+        # After an ICE STUN exchange, a version-2 header with a non-RTCP payload type
+        # is media by RFC 7983's demultiplexing rule.
+        return _match("rtp", 0.75, {"payload_type": single.pt, "ssrc": f"{single.ssrc:08x}"})
+    # Only STUN/DTLS so far (an ICE exchange): media may follow.
+    return _MORE if pending or skipped or not (c2s or s2c) else _NO

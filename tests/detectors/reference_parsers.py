@@ -698,3 +698,118 @@ def tls_probe(view, state):
     if c_v in ("weak", "chain") and s_v in ("weak", "chain"):
         return match("tls", 0.6, midstream=True)
     return MORE                                # one weak direction: wait for the other
+
+
+# ------------------------------------------------------------ IKE (_fast_udp.pxi)
+from classifier.detectors.ike import EXCH_V1, EXCH_V2  # noqa: E402
+
+
+def ike_parse(dg: bytes):
+    if dg[:4] == b"\x00\x00\x00\x00" and len(dg) > 4:
+        dg = dg[4:]                       # NAT-T non-ESP marker
+    if len(dg) < 28:
+        return MORE if len(dg) < 28 and len(dg) > 1 else None
+    if dg[0:8] == b"\x00" * 8:
+        return None                       # the initiator SPI is never zero
+    np, ver, ex = dg[16], dg[17], dg[18]
+    n = int.from_bytes(dg[24:28], "big")
+    if n != len(dg):
+        return None
+    if ver == 0x10 and ex in EXCH_V1 and np <= 20:
+        return {"ike_version": 1, "exchange": EXCH_V1[ex]}
+    if ver == 0x20 and ex in EXCH_V2 and (np == 0 or 33 <= np <= 53):
+        return {"ike_version": 2, "exchange": EXCH_V2[ex]}
+    return None
+
+
+def ike_probe(view, state):
+    meta = None
+    others = 0
+    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
+        if not dg or dg == b"\xff":
+            continue                       # NAT-T keepalive
+        r = ike_parse(dg)
+        if r is MORE:
+            return MORE
+        if r is None:
+            # ESP-in-UDP data packets share the 5-tuple after the exchange.
+            others += 1
+            continue
+        meta = meta or r
+    if meta:
+        return match("ike", 1.0, **meta)
+    # One odd datagram may be an unparsed extension; two without any IKE header is not IKE.
+    return NO if others >= 2 else MORE
+
+
+# ------------------------------------------------------------ RTP (_fast_udp.pxi)
+def _rtp_hdr(dg: bytes):
+    if len(dg) < 12 or dg[0] >> 6 != 2:
+        return None
+    pt = dg[1] & 0x7F
+    if 72 <= pt <= 76:
+        return None                       # these payload types collide with RTCP
+    cc = dg[0] & 0x0F
+    if 12 + 4 * cc > len(dg):
+        return None
+    return pt, int.from_bytes(dg[2:4], "big"), int.from_bytes(dg[4:8], "big"), dg[8:12]
+
+
+def rtp_probe(view, state):
+    best = None
+    pending = False
+    skipped = 0
+    stun_seen = any(dg[:1] in (b"\x00", b"\x01") and dg[4:8] == b"\x21\x12\xa4\x42"
+                    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c))
+    single = None
+    for dgs in (view.datagrams_c2s, view.datagrams_s2c):
+        hs = []
+        for dg in dgs[:6]:
+            if not dg:
+                continue
+            h = _rtp_hdr(dg)
+            if h is None:
+                # STUN/DTLS interleave with media on WebRTC 5-tuples (RFC 7983): skip
+                # them, but anything else than those breaks the RTP pattern.
+                if dg[0] < 4 or 20 <= dg[0] <= 63:
+                    skipped += 1
+                    continue
+                return NO
+            hs.append(h)
+        if len(hs) == 1:
+            pending = True
+            single = single or hs[0]
+        for a, b in zip(hs, hs[1:]):
+            step = (b[1] - a[1]) & 0xFFFF
+            if a[3] == b[3] and a[0] == b[0] and 0 < step <= 16:
+                best = best or a
+            elif a[3] != b[3]:
+                return NO                 # a new SSRC every packet: not a stream
+            elif step == 0:
+                pending = True            # a duplicated packet (capture artefact): wait
+    if best:
+        return match("rtp", 0.8, payload_type=best[0], ssrc=best[3].hex())
+    if single and stun_seen:
+        # After an ICE STUN exchange, a version-2 header with a non-RTCP payload type
+        # is media by RFC 7983's demultiplexing rule.
+        return match("rtp", 0.75, payload_type=single[0], ssrc=single[3].hex())
+    # Only STUN/DTLS so far (an ICE exchange): media may follow.
+    return MORE if pending or skipped or not (view.datagrams_c2s or view.datagrams_s2c) else NO
+
+
+# ------------------------------------------------------ SmallChat (_fast_udp.pxi)
+from classifier.detectors.smallchat import MAX_OFFSET, TYPES  # noqa: E402
+
+
+def smallchat_offsets(dg: bytes) -> set[int]:
+    out = set()
+    for t in TYPES:
+        i = dg.find(t, 0, MAX_OFFSET + 3)
+        while 0 <= i <= MAX_OFFSET:
+            # The token must stand alone: not inside a longer upper-case word.
+            before = dg[i - 1] if i else 0
+            after = dg[i + 3] if i + 3 < len(dg) else 0
+            if not (65 <= before <= 90) and not (65 <= after <= 90):
+                out.add(i)
+            i = dg.find(t, i + 1, MAX_OFFSET + 3)
+    return out

@@ -112,8 +112,20 @@ def _probes():
     out = [(n, specs[n].probe, ref.make_probe(n, c)) for n, c in
            (("mdns", 0.95), ("llmnr", 0.9), ("netbios-ns", 0.95), ("dns", 0.9))]
     out += [("slp", specs["slp"].probe, ref.slp_probe), ("stun", specs["stun"].probe, ref.stun_probe),
-            ("tls", specs["tls"].probe, ref.tls_probe)]
+            ("tls", specs["tls"].probe, ref.tls_probe), ("ike", specs["ike"].probe, ref.ike_probe),
+            ("rtp", specs["rtp"].probe, ref.rtp_probe), ("smallchat", specs["smallchat"].probe, ref_smallchat_probe)]
     return out
+
+
+def ref_smallchat_probe(view, state):
+    """smallchat.probe with the oracle's _offsets."""
+    from classifier.detectors import smallchat
+    real = smallchat._offsets
+    smallchat._offsets = ref.smallchat_offsets
+    try:
+        return smallchat.probe(view, state)
+    finally:
+        smallchat._offsets = real
 
 
 PROBES = _probes()
@@ -184,6 +196,8 @@ def test_fuzz_compiled_parsers_match_the_oracles(data):
     from classifier.detectors import _httpmsg
     assert same(_dnswire.parse(data), ref.parse(data))
     assert same(http_fields(_httpmsg.parse(data)), http_fields(ref.http_parse(data)))
+    from classifier.detectors import smallchat
+    assert smallchat._offsets(data) == ref.smallchat_offsets(data)
     assert same(tls.parse_direction(data), ref.parse_direction(data))
     for t in (1, 2):
         for dtls in (False, True):
