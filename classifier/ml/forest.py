@@ -11,13 +11,13 @@ arrays, which is all the shipped model file holds (no pickle, nothing executable
     roots[tree]      int32    each tree's root
 
 Inference finds each flow's leaf in each tree, then averages the trees' leaf
-probabilities (as scikit-learn's predict_proba does). Finding the leaves uses
-scikit-learn's compiled tree walker (`Tree.apply`), rebuilt from these arrays at load time
-with only the node fields it reads, after the arrays were checked: every index in range,
-so the compiled loop cannot read outside them. Should that private API change, a numpy
-walk takes over: the node ids of all (flow, tree) pairs advance together one level per
-step with a few array gathers; a leaf points to itself, so after `depth` steps every
-pair sits on its leaf. It gives the same result, several times slower.
+probabilities (as scikit-learn's predict_proba does), in a compiled loop (`_forest.pyx`)
+over these arrays once they were checked: every index in range, so the loop cannot read
+outside them. scikit-learn is needed to train, never to predict (importing it costs
+about 1.3 s and 100 MiB). `predict_proba_numpy` gives the same result in numpy alone:
+the node ids of all (flow, tree) pairs advance together one level per step with a few
+array gathers; a leaf points to itself, so after `depth` steps every pair sits on its
+leaf. Tests check both against scikit-learn.
 
 Thresholds: scikit-learn keeps them in float64 and compares float32 features against
 them; we store the largest float32 not above each one, which gives the same decision
@@ -25,8 +25,8 @@ for every float32 input (a test checks predictions are identical).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from dataclasses import dataclass
+from typing import Dict
 
 import numpy as np
 
@@ -44,7 +44,6 @@ class Forest:
     value: np.ndarray
     roots: np.ndarray
     depth: int
-    _walkers: Optional[list] = field(default=None, repr=False, compare=False)
 
     @property
     def n_trees(self) -> int:
@@ -135,15 +134,8 @@ class Forest:
             return np.zeros((0, self.n_classes), np.float32)
         if X.shape[1] != n_features or self.feature.max(initial=0) >= n_features:
             raise ValueError("feature count mismatch")
-        if self._walkers is None:
-            self._walkers = _sklearn_walkers(self, n_features) or []
-        if not self._walkers:
-            return self.predict_proba_numpy(X)
-        proba = np.zeros((n, self.n_classes), np.float32)
-        for root, walker in zip(self.roots, self._walkers):
-            proba += self.value[self.leaf[walker.apply(X) + root]]
-        proba *= np.float32(1.0 / self.n_trees)
-        return proba
+        from ._forest import forest_proba
+        return forest_proba(X, self.feature, self.threshold, self.children, self.leaf, self.value, self.roots)
 
     def predict_proba_numpy(self, X: np.ndarray) -> np.ndarray:
         """The same result in numpy alone (the fallback; several times slower)."""
@@ -169,34 +161,3 @@ def _depth(children: np.ndarray, is_leaf: np.ndarray, roots: np.ndarray) -> int:
             return depth
         level = np.unique(children[level].ravel())
         depth += 1
-
-
-def _sklearn_walkers(forest: Forest, n_features: int) -> Optional[List]:
-    """One scikit-learn Tree per tree of the forest, for its compiled `apply`; None when
-    this scikit-learn cannot build them (its private node layout changed)."""
-    try:
-        from sklearn.tree._tree import NODE_DTYPE, Tree
-    except Exception:                                   # pragma: no cover - depends on sklearn
-        return None
-    ends = list(forest.roots[1:]) + [len(forest.feature)]
-    walkers = []
-    try:
-        for root, end in zip(forest.roots, ends):
-            sl = slice(int(root), int(end))
-            is_leaf = forest.leaf[sl] >= 0
-            kids = forest.children[sl].astype(np.int64) - int(root)
-            nodes = np.zeros(end - root, dtype=NODE_DTYPE)
-            nodes["left_child"] = np.where(is_leaf, -1, kids[:, 0])
-            nodes["right_child"] = np.where(is_leaf, -1, kids[:, 1])
-            nodes["feature"] = np.where(is_leaf, -2, forest.feature[sl])
-            nodes["threshold"] = np.where(is_leaf, -2.0, forest.threshold[sl].astype(np.float64))
-            tree = Tree(n_features, np.array([1], dtype=np.intp), 1)
-            tree.__setstate__({"max_depth": forest.depth, "node_count": int(end - root), "nodes": nodes,
-                               "values": np.zeros((int(end - root), 1, 1), np.float64)})
-            walkers.append(tree)
-        probe = np.zeros((1, n_features), np.float32)
-        for w in walkers:
-            w.apply(probe)
-    except Exception:                                   # pragma: no cover - depends on sklearn
-        return None
-    return walkers
