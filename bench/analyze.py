@@ -10,6 +10,11 @@ references measured in the same run on the same file:
                                                      (when the CLI has --ml)
 
 usage: python bench/analyze.py [--capture PATH] [--repeat N] [--no-suricata]
+                               [--compare TREE [--compare TREE ...]]
+
+--compare runs `python -m classifier analyze` from another source tree with its
+extensions built (e.g. an earlier commit: git archive REV | tar -x -C TREE, then
+python setup.py build_ext --inplace there), for a before/after in the same run.
 
 Every command runs N times (default 3), round-robin so that load from other jobs on
 the machine spreads over all of them; the table gives the median wall time, the median
@@ -69,10 +74,13 @@ def portlens_cmd():
     return [found] if found else [sys.executable, "-m", "classifier"]
 
 
-def run_once(cmd, stdout=subprocess.DEVNULL):
+def run_once(cmd, stdout=subprocess.DEVNULL, tree=None):
     """(wall s, CPU s, peak RSS MiB) of one child process, from its own rusage."""
+    env = None
+    if tree:
+        env = dict(os.environ, PYTHONPATH=tree)
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT)
+    p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=tree or ROOT, env=env)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
     err = p.stderr.read().decode(errors="replace")
@@ -96,14 +104,18 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-suricata", action="store_true")
     ap.add_argument("--no-compileall", action="store_true")
+    ap.add_argument("--compare", action="append", default=[], metavar="TREE",
+                    help="also time `analyze` from this source tree (built in place)")
     args = ap.parse_args()
     cap = os.path.abspath(args.capture)
     if not os.path.exists(cap):
         raise SystemExit(f"{cap} is missing: build it with bench/run.py (or "
                          "../shared/tools/make_bench_pcap.py ndpi-dev/pcaps bench.pcap 2000000)")
+    trees = [os.path.abspath(t) for t in args.compare]
     if not args.no_compileall:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(ROOT, "classifier")],
-                       stdout=subprocess.DEVNULL, check=False)
+        for tree in [ROOT] + trees:
+            subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(tree, "classifier")],
+                           stdout=subprocess.DEVNULL, check=False)
     subprocess.run(["cat", cap], stdout=subprocess.DEVNULL, check=True)      # warm the page cache
 
     pl = portlens_cmd()
@@ -120,28 +132,31 @@ def main():
         cmd = [suri, "-r", cap, "-l", logdir, "-k", "none", "-S", "/dev/null", "--include", include]
         return cmd + (["--runmode", runmode] if runmode else [])
 
-    jobs = [("cat", ["cat", cap])]
+    jobs = [("cat", ["cat", cap], None)]
     if suri:
-        jobs += [("suricata autofp", suricata(None)), ("suricata single", suricata("single"))]
-    jobs += [("portlens flows", pl + ["flows", cap, "--format", "jsonl"]),
-             ("portlens analyze", pl + ["analyze", cap, "--format", "jsonl"])]
+        jobs += [("suricata autofp", suricata(None), None), ("suricata single", suricata("single"), None)]
+    jobs += [("portlens flows", pl + ["flows", cap, "--format", "jsonl"], None),
+             ("portlens analyze", pl + ["analyze", cap, "--format", "jsonl"], None)]
     if has_ml:
-        jobs.append(("portlens analyze --ml off", pl + ["analyze", cap, "--format", "jsonl", "--ml", "off"]))
+        jobs.append(("portlens analyze --ml off", pl + ["analyze", cap, "--format", "jsonl", "--ml", "off"], None))
+    for tree in trees:
+        jobs.append((f"analyze @{os.path.basename(tree)}",
+                     [sys.executable, "-m", "classifier", "analyze", cap, "--format", "jsonl"], tree))
 
-    runs = {name: [] for name, _ in jobs}
+    runs = {name: [] for name, _, _ in jobs}
     try:
         for k in range(args.repeat):
-            for name, cmd in jobs:
-                runs[name].append(run_once(cmd))
+            for name, cmd, tree in jobs:
+                runs[name].append(run_once(cmd, tree=tree))
                 print(f"  run {k + 1}/{args.repeat} {name:28s} {runs[name][-1][0]:7.2f} s", file=sys.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     rows = {}
-    for name, cmd in jobs:
+    for name, cmd, tree in jobs:
         r = runs[name]
         rows[name] = {
-            "cmd": " ".join(cmd).replace(tmp, "$TMP"),
+            "cmd": (f"PYTHONPATH={tree} " if tree else "") + " ".join(cmd).replace(tmp, "$TMP"),
             "wall_s": round(statistics.median(x[0] for x in r), 3),
             "cpu_s": round(statistics.median(x[1] for x in r), 3),
             "peak_rss_mib": round(max(x[2] for x in r), 1),
@@ -157,6 +172,10 @@ def main():
             if "portlens analyze --ml off" in rows:
                 ratios[f"analyze_ml_off_wall_vs_{key}"] = round(
                     rows["portlens analyze --ml off"]["wall_s"] / rows[ref]["wall_s"], 3)
+            for tree in trees:
+                name = f"analyze @{os.path.basename(tree)}"
+                ratios[f"{name.replace(' ', '_')}_wall_vs_{key}"] = round(
+                    rows[name]["wall_s"] / rows[ref]["wall_s"], 3)
 
     print(f"\ncapture {cap}: {os.path.getsize(cap) / 2**20:.0f} MiB; "
           f"median of {args.repeat} runs each; CPU = user + system of all threads")
@@ -166,7 +185,7 @@ def main():
         print(f"{name:28s} {r['wall_s']:8.2f} {r['cpu_s']:8.2f} {r['peak_rss_mib']:13.1f}")
     print()
     for k, v in ratios.items():
-        print(f"{k:42s} {v:6.2f}")
+        print(f"{k:52s} {v:6.2f}")
     if suri_ver:
         print(f"suricata {suri_ver}; {rows['suricata single']['cmd']}")
     verdict = []

@@ -15,6 +15,7 @@ cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.unicode cimport PyUnicode_DecodeLatin1
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.ref cimport PyObject
 from libc.stdint cimport int64_t, uint8_t, uint32_t
 from libc.string cimport memchr, memcmp
 
@@ -29,6 +30,9 @@ cdef enum:
 V_NO_MATCH_, V_MORE_, V_MATCH_ = V_NO_MATCH, V_MORE, V_MATCH     # for engine.py's check
 
 cdef tuple EMPTY = ()
+
+cdef enum:
+    MAX_BUDGETS = 64         # distinct (max_bytes, max_packets) budgets in a registry
 cdef str TCP = "tcp"
 cdef str UDP = "udp"
 
@@ -313,6 +317,8 @@ cdef class Core:
             ids.append(budgets.setdefault(key, len(budgets)))
         self.nspec = len(ids)
         self.nbudget = len(budgets)
+        if self.nbudget > MAX_BUDGETS:
+            raise ValueError(f"more than {MAX_BUDGETS} distinct detector budgets")
         self.bid = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nspec + 1))
         self.bmax = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nbudget + 1))
         self.bpk = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nbudget + 1))
@@ -387,15 +393,25 @@ cdef class Core:
         return v
 
     cdef object _run(self, FlowView view, Shape* sh, CandSet cs, object session, bint full):
+        """The probe loop of one flow.  ``full`` false and no session (the pipeline's
+        batch path): a flow without a match gives None, and a Label carries no probe
+        trail (tried, pending and errors are empty tuples) and shares its metadata dict
+        with the winning Result -- fewer objects per flow for the allocator and the
+        cyclic collector."""
         cdef Py_ssize_t j, i, b, n = cs.n
-        cdef list views = [None] * self.nbudget
-        cdef list cuts = []
-        cdef list tried = [], pending = [], errors = [], losers = []
+        cdef PyObject* vb[MAX_BUDGETS]       # borrowed: ``view``, or a cut owned by ``cuts``
+        cdef list cuts = None
+        cdef bint trail = full or session is not None
+        cdef list tried = [] if trail else None
+        cdef list pending = [] if trail else None
+        cdef list errors = None, losers = None
         cdef object best = None, r, v, name
         cdef double bestconf = -1.0, conf
         cdef int verdict
         cdef set excluded
         cdef dict state
+        for b in range(self.nbudget):
+            vb[b] = NULL
         if session is None:
             excluded = None
             state = {}
@@ -408,14 +424,23 @@ cdef class Core:
             if excluded is not None and name in excluded:
                 continue
             b = self.bid[i]
-            v = views[b]
-            if v is None:
-                v = self._budget(view, b, sh, cuts)
-                views[b] = v
-            tried.append(name)
+            if vb[b] == NULL:
+                if sh.lc <= self.bmax[b] and sh.ls <= self.bmax[b] and sh.nc <= self.bpk[b] \
+                        and sh.ns <= self.bpk[b]:
+                    vb[b] = <PyObject*>view
+                else:
+                    if cuts is None:
+                        cuts = []
+                    v = self._budget(view, b, sh, cuts)
+                    vb[b] = <PyObject*>v          # kept alive by cuts
+            v = <object>vb[b]
+            if trail:
+                tried.append(name)
             try:
                 r = self.probes[i](v, state)
             except Exception as exc:   # a detector bug must not kill the pipeline
+                if errors is None:
+                    errors = []
                 errors.append(f"{name}: {type(exc).__name__}: {exc}")
                 if excluded is not None:
                     excluded.add(name)
@@ -429,24 +454,37 @@ cdef class Core:
                 # Strictly greater: on a tie the earlier (more specific) detector stays.
                 if best is None or conf > bestconf:
                     if best is not None:
+                        if losers is None:
+                            losers = []
                         losers.append(best)
                     best = r
                     bestconf = conf
                 else:
+                    if losers is None:
+                        losers = []
                     losers.append(r)
                 if bestconf >= cs.ceiling[j + 1]:
                     # No later candidate can return more; a tie loses the tie-break.
                     break
             elif verdict == V_MORE:
-                pending.append(name)
+                if trail:
+                    pending.append(name)
             elif excluded is not None:
                 excluded.add(name)
-        if best is None:
-            if not full:
+        if not trail:
+            if best is None:
                 return None
+            return self.label_cls(best.protocol, best.confidence, "dpi", best.metadata,
+                                  [{"protocol": x.protocol, "confidence": x.confidence} for x in losers]
+                                  if losers is not None else EMPTY, EMPTY, EMPTY,
+                                  errors if errors is not None else EMPTY)
+        if errors is None:
+            errors = []
+        if best is None:
             return self.label_cls(None, 0.0, "none", {}, [], tried, pending, errors)
         label = self.label_cls(best.protocol, best.confidence, "dpi", dict(best.metadata),
-                               [{"protocol": x.protocol, "confidence": x.confidence} for x in losers],
+                               [{"protocol": x.protocol, "confidence": x.confidence} for x in losers]
+                               if losers is not None else [],
                                tried, [], errors)
         # Incremental use: the label is final unless a detector still waiting for bytes
         # could return more (e.g. a STUN exchange that may turn into DTLS or media).

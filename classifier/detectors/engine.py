@@ -401,7 +401,9 @@ def gc_paused():
 def classify_batch(batch, engine: Engine | None = None) -> list:
     """classify_flows for a fast-path FlowBatch, for the pipeline: one entry per flow,
     a Label for the flows that got a protocol (payload or expectation) and None for
-    every other flow, without building a Label for it."""
+    every other flow, without building a Label for it.  These labels carry no probe
+    trail (``tried`` and ``pending`` are empty) and their metadata is the winning
+    detector's own dict: copy it before changing it."""
     eng = engine or default_engine()
     ann: list = []
     with gc_paused():
