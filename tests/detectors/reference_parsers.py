@@ -898,3 +898,48 @@ def openvpn_probe(view, state):
 
 
 _PLAUSIBLE_TIME = (1104537600, 2208988800)      # 2005-01-01 .. 2040-01-01 UTC
+
+
+# ----------------------------------------------------------- QUIC (_fast_udp.pxi)
+from classifier.detectors.base import C2S  # noqa: E402
+from classifier.detectors.quic import (_gquic_handshake, _gquic_legacy, _known_version,  # noqa: E402
+                                       client_hello_meta, parse_long)
+from classifier.detectors.quic import version_name as quic_version_name  # noqa: E402
+
+
+def quic_probe(view, state):
+    long_pkts = []
+    versions = []
+    dir_seen = set()
+    for d, dgs in ((0, view.datagrams_c2s), (1, view.datagrams_s2c)):
+        for dg in dgs:
+            if not dg:
+                continue
+            g = _gquic_legacy(dg) or _gquic_handshake(dg)
+            if g:
+                versions.append(g)
+                dir_seen.add(d)
+                continue
+            hdr = parse_long(dg)
+            if hdr is None:
+                if dg[0] & 0x80 and len(dg) < 7:
+                    return MORE             # a long header cut before its CID lengths
+                if dg[0] & 0x80:
+                    return NO               # long-header bit set but malformed header
+                continue                    # short header: says nothing alone
+            if not _known_version(hdr[1]):
+                return NO
+            versions.append(quic_version_name(hdr[1]))
+            dir_seen.add(d)
+            if d == C2S:
+                long_pkts.append((dg, hdr))
+    if not versions:
+        return NO if (view.datagrams_c2s or view.datagrams_s2c) and len(view.datagrams_c2s) + len(view.datagrams_s2c) >= 4 else MORE
+    meta = {"version": next((v for v in versions if v not in ("0x00000000", "grease")), versions[0])}
+    initials = [(dg, h) for dg, h in long_pkts if len(dg) >= 1200]
+    if initials:
+        meta.update(client_hello_meta(initials[:3]))
+    # A client Initial is padded to >= 1200 bytes (RFC 9000 14.1); that, or headers in
+    # both directions, is strong evidence.  A single small long-header packet is weaker.
+    conf = 1.0 if initials or len(dir_seen) == 2 else 0.8
+    return match("quic", conf, **meta)

@@ -114,7 +114,7 @@ def _probes():
     out += [("slp", specs["slp"].probe, ref.slp_probe), ("stun", specs["stun"].probe, ref.stun_probe),
             ("tls", specs["tls"].probe, ref.tls_probe), ("ike", specs["ike"].probe, ref.ike_probe),
             ("rtp", specs["rtp"].probe, ref.rtp_probe), ("smallchat", specs["smallchat"].probe, ref_smallchat_probe),
-            ("openvpn", specs["openvpn"].probe, ref.openvpn_probe)]
+            ("openvpn", specs["openvpn"].probe, ref.openvpn_probe), ("quic", specs["quic"].probe, ref.quic_probe)]
     return out
 
 
