@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from . import _fast
 from .base import MORE, NO, DetectorSpec, Prefilter, match
 
 _CMD = re.compile(rb"(get|gets|gat|gats|set|add|replace|append|prepend|cas|delete|incr|decr|"
@@ -52,26 +53,11 @@ def _binary(c: bytes, s: bytes):
     return match("memcached", 1.0 if s else 0.8, protocol="binary", opcode=c[1])
 
 
-def probe(view, state):
-    if view.transport == "udp":
-        dgs = list(view.datagrams_c2s)
-        if not dgs:
-            return MORE
-        dg = dgs[0]
-        if len(dg) < 8:
-            return MORE
-        # UDP frame header: request id, sequence 0, datagram count >= 1, reserved 0.
-        if dg[2:4] != b"\x00\x00" or dg[4:6] == b"\x00\x00" or dg[6:8] != b"\x00\x00":
-            return NO
-        c = dg[8:]
-        s = view.datagrams_s2c[0][8:] if view.datagrams_s2c else b""
-    else:
-        c, s = view.payload_c2s, view.payload_s2c
-    if not c:
-        return MORE
-    if c[0] == 0x80:
-        return _binary(c, s)
-    return _text(c, s)
+# probe(view, state): UDP -- the 8-byte frame header (request id, sequence 0, datagram
+# count >= 1, reserved 0), then the first datagram of each side; TCP -- each
+# direction's bytes; binary protocol (0x80) by _binary, text by _text.  The dispatch
+# and the frame header are compiled (_fast_udp.pxi).
+probe = _fast.memcached_probe
 
 
 SPEC = DetectorSpec(name="memcached", transports=("tcp", "udp"), probe=probe, max_bytes=1024,

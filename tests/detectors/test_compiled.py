@@ -114,7 +114,9 @@ def _probes():
     out += [("slp", specs["slp"].probe, ref.slp_probe), ("stun", specs["stun"].probe, ref.stun_probe),
             ("tls", specs["tls"].probe, ref.tls_probe), ("ike", specs["ike"].probe, ref.ike_probe),
             ("rtp", specs["rtp"].probe, ref.rtp_probe), ("smallchat", specs["smallchat"].probe, ref_smallchat_probe),
-            ("openvpn", specs["openvpn"].probe, ref.openvpn_probe), ("quic", specs["quic"].probe, ref.quic_probe)]
+            ("openvpn", specs["openvpn"].probe, ref.openvpn_probe), ("quic", specs["quic"].probe, ref.quic_probe),
+            ("bittorrent", specs["bittorrent"].probe, ref.bittorrent_probe),
+            ("memcached", specs["memcached"].probe, ref.memcached_probe)]
     return out
 
 
