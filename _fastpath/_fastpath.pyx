@@ -9,12 +9,10 @@ dtype of a flow record). Everything per packet stays in `nogil` C functions.
 
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.buffer cimport PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
-from posix.unistd cimport close as c_close, sysconf, _SC_PAGESIZE
+from posix.unistd cimport close as c_close, pread
+from libc.errno cimport errno
+from libc.string cimport memmove
 from posix.fcntl cimport open as c_open, O_RDONLY
-from posix.mman cimport mmap, munmap, madvise, PROT_READ, MAP_PRIVATE, MAP_FAILED, MADV_SEQUENTIAL
-
-cdef extern from "<sys/mman.h>":
-    int MAP_POPULATE
 
 from flowtypes cimport *
 
@@ -47,7 +45,7 @@ class CaptureError(Exception):
 
 
 cdef enum:
-    WINDOW = 32 * 1024 * 1024       # bytes of a regular file mapped at once: bounds RSS
+    READ_AT_ONCE = 256 * 1024       # bytes of a regular file read at once (grows for a larger record)
     CHUNK = 1024 * 1024             # bytes read at once from a stream
 
 cdef const uint8_t EMPTY[1]
@@ -99,14 +97,13 @@ cdef class Buffer:
 
 
 cdef class Capture:
-    """A capture being read: a regular file through a sliding mmap window, or a
-    stream (`-` for stdin, a pipe, or a gzip-compressed file) through read()."""
+    """A capture being read: a regular file through pread() into a reused buffer, or
+    a stream (`-` for stdin, a pipe, or a gzip-compressed file) through read()."""
     cdef Src src
     cdef int fd
-    cdef uint8_t* map
-    cdef size_t maplen
+    cdef uint8_t* buf               # regular files: the buffer records are read into
+    cdef size_t bufcap
     cdef uint64_t fsize
-    cdef size_t pagesize
     cdef readonly bint streaming
     cdef readonly bint compressed
     cdef object fh
@@ -116,7 +113,8 @@ cdef class Capture:
 
     def __cinit__(self):
         self.fd = -1
-        self.map = NULL
+        self.buf = NULL
+        self.bufcap = 0
         self.src.data = EMPTY
         self.src.stats = NULL
 
@@ -126,7 +124,6 @@ cdef class Capture:
         memset(&scratch, 0, sizeof(Stats))
         self.path = str(path)
         self.error = None
-        self.pagesize = <size_t>sysconf(_SC_PAGESIZE)
         if self.path == "-":
             self._open_stream(sys.stdin.buffer)
         else:
@@ -158,7 +155,7 @@ cdef class Capture:
                     self.fsize = st.st_size
                     self.src.eof = 0
                     self.src.need = 24
-                    self._map()
+                    self._fill()
             else:
                 self._open_stream(fh)           # a FIFO, a character device, /dev/stdin
         self.src.stats = &scratch
@@ -195,37 +192,54 @@ cdef class Capture:
         self.src.eof = 0
         self.src.need = 24
 
-    cdef int _map(self) except -1:
-        """Map the window holding data+pos, at least `need` bytes when the file has them."""
-        cdef uint64_t off = self.src.base_off + self.src.pos
-        cdef uint64_t aligned = off & ~(<uint64_t>self.pagesize - 1)
-        cdef uint64_t delta = off - aligned
-        cdef uint64_t want = WINDOW
-        cdef void* m
-        if want < delta + self.src.need:
-            want = delta + self.src.need
-        if aligned + want >= self.fsize:
-            want = self.fsize - aligned
-            self.src.eof = 1
-        if self.map != NULL:
-            munmap(self.map, self.maplen)
-            self.map = NULL
-        self.src.base_off = aligned
-        self.src.pos = delta
-        self.src.pf = 0
-        if want == 0:
-            self.src.data = EMPTY
-            self.src.len = 0
-            return 0
+    cdef int _fill(self) except -1:
+        """Regular files: keep the unread tail, then read on into the buffer with pread().
+
+        Reading into one reused buffer (as libpcap, tcpdump and Suricata read files)
+        rather than mapping the file: a file cut shorter by another process while we
+        read it gives a short read and a clean error, where a mapping would fault with
+        SIGBUS; and the buffer, sized to stay in cache, bounds memory whatever the file."""
+        cdef size_t rest = self.src.len - self.src.pos if self.src.len else 0
+        cdef size_t want = READ_AT_ONCE
+        cdef size_t have
+        cdef ssize_t got = 1
+        cdef uint64_t base = self.src.base_off + self.src.pos
+        cdef uint8_t* nb
+        if want < self.src.need:
+            want = self.src.need
+        if want > self.bufcap:
+            nb = <uint8_t*>malloc(want)
+            if nb == NULL:
+                raise MemoryError("cannot allocate the read buffer")
+            if rest:
+                memcpy(nb, self.src.data + self.src.pos, rest)
+            free(self.buf)
+            self.buf = nb
+            self.bufcap = want
+        elif rest:
+            memmove(self.buf, self.src.data + self.src.pos, rest)
+        have = rest
         with nogil:
-            m = mmap(NULL, want, PROT_READ, MAP_PRIVATE | MAP_POPULATE, self.fd, aligned)
-        if m == MAP_FAILED:
-            raise CaptureError("cannot map the file into memory")
-        madvise(m, want, MADV_SEQUENTIAL)
-        self.map = <uint8_t*>m
-        self.maplen = want
-        self.src.data = self.map
-        self.src.len = want
+            while have < self.bufcap and base + have < self.fsize:
+                got = pread(self.fd, self.buf + have, self.bufcap - have, base + have)
+                if got <= 0:
+                    break
+                have += got
+        if got < 0:
+            self.error = "read error: %s" % os.strerror(errno)
+            self.src.eof = 1
+        elif base + have < self.fsize and have < self.bufcap:
+            # pread found the end before the size the file had when opened.
+            self.error = "the file shrank while it was being read (ends at byte %d)" % (base + have)
+            self.src.eof = 1
+        elif base + have >= self.fsize:
+            self.src.eof = 1
+        self.src.base_off = base
+        self.src.data = self.buf if have else EMPTY
+        self.src.len = have
+        self.src.pos = 0
+        # The bytes were just copied in and sit in the cache: nothing to prefetch.
+        self.src.pf = have
         return 0
 
     cdef int _refill(self) except -1:
@@ -233,7 +247,7 @@ cdef class Capture:
         if self.src.eof:
             return 0
         if not self.streaming:
-            return self._map()
+            return self._fill()
         need = self.src.need
         if need < CHUNK:
             need = CHUNK
@@ -276,9 +290,9 @@ cdef class Capture:
         return self.src.base_off + self.src.pos
 
     def close(self):
-        if self.map != NULL:
-            munmap(self.map, self.maplen)
-            self.map = NULL
+        free(self.buf)
+        self.buf = NULL
+        self.bufcap = 0
         if self.fd >= 0:
             c_close(self.fd)
             self.fd = -1
@@ -293,8 +307,7 @@ cdef class Capture:
         self.hold = None
 
     def __dealloc__(self):
-        if self.map != NULL:
-            munmap(self.map, self.maplen)
+        free(self.buf)
         if self.fd >= 0:
             c_close(self.fd)
         free(self.src.ifs)
@@ -399,7 +412,8 @@ cdef class Engine:
                 return 0
             if rc == RD_END:
                 return 2 if cap.error else 1
-            cap.error = cap.src.errmsg.decode("utf-8", "replace")
+            msg = cap.src.errmsg.decode("utf-8", "replace")
+            cap.error = "%s; %s" % (cap.error, msg) if cap.error else msg
             return 2
 
     def feed(self, int64_t ts_ns, int linktype, const uint8_t[::1] frame, uint32_t wirelen=0):

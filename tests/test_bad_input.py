@@ -205,3 +205,33 @@ def test_fuzz_reader_never_crashes_or_hangs(tmp_path, kind):
         res = subprocess.run([sys.executable, str(child), str(seed), str(src), str(tmp_path / "m"), kind],
                              capture_output=True, timeout=120)
         assert res.returncode == 0 and res.stdout.strip() == b"ok", res.stderr.decode()[-2000:]
+
+
+def test_file_cut_shorter_while_being_read_is_an_error_not_a_crash(tmp_path):
+    """A capture truncated by another process mid-read: the mapped window past the new
+    end would fault (SIGBUS); the reader takes the size again before each window and
+    stops with a one-line error, keeping the flows read before."""
+    import os
+    from classifier.flows import FlowReader
+    from pcapgen import eth_wrap, ipv4, udp, write_pcap
+    path = tmp_path / "shrinks.pcap"
+    # ~40 MB: more than one 32 MiB window. Flows of 2 packets, ports cycling.
+    pkts = [(1.0 + i * 0.001, ipv4("10.0.0.1", "10.0.0.2", udp(1024 + i // 2 % 60000, 53, b"x" * 1400)))
+            for i in range(28000)]
+    write_pcap(path, eth_wrap(pkts))
+    assert os.path.getsize(path) > 33 * 2**20
+    code = (
+        "import os, sys\n"
+        "from classifier.flows import FlowReader, FlowConfig\n"
+        "r = FlowReader(sys.argv[1], FlowConfig(idle_udp=0.001))\n"
+        "n = 0\n"
+        "for b in r.batches():\n"
+        "    n += len(b)\n"
+        "    if n and os.path.getsize(sys.argv[1]) > 2**20:\n"
+        "        os.truncate(sys.argv[1], 2**20)\n"
+        "print(n, r.error)\n")
+    import subprocess, sys
+    res = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr          # no SIGBUS
+    n, err = res.stdout.split(" ", 1)
+    assert int(n) > 0 and "shrank" in err
