@@ -200,3 +200,40 @@ def test_output_file_mode_follows_umask(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert os.stat(out).st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_output_to_a_device_or_fifo_is_written_through_never_replaced(tmp_path):
+    """`-o /dev/null` (or a FIFO to a collector) must be written to, not replaced by a
+    renamed file: as root, the temp-and-rename path would turn /dev/null into a file."""
+    import os
+    import stat as st_mod
+    import subprocess
+    import sys
+    import threading
+    fifo = tmp_path / "collector.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    demo = os.path.join(os.path.dirname(__file__), os.pardir, "pcaps", "corpus", "mismatch-ssh-on-443.pcap")
+    res = subprocess.run([sys.executable, "-m", "classifier", "analyze", demo, "-f", "jsonl", "-q",
+                          "-o", str(fifo)], capture_output=True, timeout=60)
+    reader.join(timeout=30)
+    assert res.returncode == 0, res.stderr
+    assert st_mod.S_ISFIFO(os.stat(fifo).st_mode)             # still a FIFO
+    assert got and b'"protocol":"ssh"' in got[0]
+
+
+def test_output_symlink_with_force_replaces_the_target_not_the_link(tmp_path):
+    import os
+    import subprocess
+    import sys
+    target = tmp_path / "report.jsonl"
+    target.write_text("old\n")
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(target)
+    demo = os.path.join(os.path.dirname(__file__), os.pardir, "pcaps", "corpus", "mismatch-ssh-on-443.pcap")
+    res = subprocess.run([sys.executable, "-m", "classifier", "analyze", demo, "-f", "jsonl", "-q",
+                          "-o", str(link), "--force"], capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert link.is_symlink() and '"protocol":"ssh"' in target.read_text()

@@ -17,6 +17,7 @@ report aggregates the fields it knows and ignores the rest.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -41,9 +42,29 @@ def open_output(path, force=False):
         yield sys.stdout
         sys.stdout.flush()
         return
-    if os.path.exists(path) and not force:
+    try:
+        st = os.stat(path)                          # follows a symlink to what it names
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise PortlensError(f"{path}: cannot write output: {e.strerror}") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise PortlensError(f"{path}: is a directory")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        # A device, FIFO or socket (/dev/null, a pipe to a collector): written straight
+        # through. Replacing it with a renamed file would destroy it (as root, even
+        # /dev/null), and writing to it overwrites nothing a user gave.
+        try:
+            fh = open(path, "w", encoding="utf-8", newline="")
+        except OSError as e:
+            raise PortlensError(f"{path}: cannot write output: {e.strerror}") from None
+        with fh:
+            yield fh
+        return
+    if st is not None and not force:
         raise PortlensError(f"{path}: output file exists; refusing to overwrite it (use --force)")
-    directory = os.path.dirname(os.path.abspath(path))
+    path = os.path.realpath(path)                   # --force on a symlink replaces its target
+    directory = os.path.dirname(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".portlens-", dir=directory)
     except OSError as e:
