@@ -4,7 +4,7 @@
 #
 # The parser works on a window [data, data+len) of the file. When a record does not
 # fit in the window it answers RD_NEED with `need` set to the bytes required from
-# `pos`; the caller maps the next window (mmap) or reads more (stream) and calls
+# `pos`; the caller reads more (pread for files, read for streams) and calls
 # again. Only at true end of input does an incomplete record become an error.
 
 from libc.string cimport memcpy, memset, memcmp
@@ -167,8 +167,9 @@ cdef inline int src_pcap_next(Src* s, Raw* r) noexcept nogil:
         return RD_NEED
     p = s.data + s.pos
     # Records are read in file order but we jump over payloads, which defeats the
-    # hardware prefetcher across pages: stream prefetches one cache line at a time,
-    # 16 KiB ahead of the record being read (about six per record on average).
+    # hardware prefetcher across pages: request the lines 16 KiB ahead of the record
+    # being read. (Regular files are pread into a cache-sized buffer just before and
+    # set `pf` to its end, so this only runs for the 1 MiB chunks of streams.)
     if s.pf < s.pos:
         s.pf = s.pos
     if s.pf < s.pos + 16384 and s.pf < s.len:
