@@ -18,6 +18,11 @@ FIELDS = (
 # What the fast path adds after the contract fields.
 FLOW_EXTRA = ("end_reason", "tcp_flags", "payload")
 
+# What later stages add after those, in this order (`flows` output has none of them):
+# `ml` (classifier.ml.combine: {"protocol", "probability"} or null; absent with --ml off),
+# then `port_service`, `port_class` and `verdict_reason` (classifier.verdict).
+STAGE_FIELDS = ("ml", "port_service", "port_class", "verdict_reason")
+
 SOURCES = ("dpi", "ml", "dpi+ml", "none")
 
 

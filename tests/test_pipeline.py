@@ -60,3 +60,11 @@ def test_cli_train_is_wired_and_never_overwrites_the_shipped_model(tmp_path):
     assert os.path.isfile(os.path.join(shipped, "manifest.json"))
     res = run("train", "--out", shipped)           # the shipped model is there; no --force
     assert res.returncode == 2 and b"refusing to overwrite" in res.stderr
+
+
+def test_record_keys_follow_the_schema_order():
+    from classifier.schema import FIELDS, FLOW_EXTRA, STAGE_FIELDS
+    (rec,) = list(classifier.analyze(DEMO))
+    assert tuple(rec) == FIELDS + FLOW_EXTRA + STAGE_FIELDS
+    (rec,) = list(classifier.analyze(DEMO, ml="off"))
+    assert tuple(rec) == FIELDS + FLOW_EXTRA + STAGE_FIELDS[1:]
