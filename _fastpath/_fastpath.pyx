@@ -45,7 +45,7 @@ class CaptureError(Exception):
 
 
 cdef enum:
-    READ_AT_ONCE = 256 * 1024       # bytes of a regular file read at once (grows for a larger record)
+    READ_AT_ONCE = 1024 * 1024       # bytes of a regular file read at once (grows for a larger record)
     CHUNK = 1024 * 1024             # bytes read at once from a stream
 
 cdef const uint8_t EMPTY[1]

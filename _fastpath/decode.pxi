@@ -40,6 +40,7 @@ cdef inline int dec_common(Core* c, const uint8_t* d, uint32_t n, Pkt* p) noexce
     cdef const uint8_t* l4
     cdef uint32_t tot, l4n, doff, ulen
     cdef uint16_t sport, dport
+    cdef uint64_t a
     if n < 14 + 20 + 8 or d[12] != 0x08 or d[13] != 0x00 or ip[0] != 0x45:
         return -1
     tot = be16(ip + 2)
@@ -77,10 +78,18 @@ cdef inline int dec_common(Core* c, const uint8_t* d, uint32_t n, Pkt* p) noexce
     c.stats.ip_packets += 1
     p.ipver = 4
     p.proto = ip[9]
-    memcpy(p.src, ip + 12, 4)
-    memset(p.src + 4, 0, 12)
-    memcpy(p.dst, ip + 16, 4)
-    memset(p.dst + 4, 0, 12)
+    # Addresses as whole 8-byte stores: flow_hash reads them back 8 bytes at a time,
+    # and a load spanning a 4-byte copy and a memset cannot be forwarded from the
+    # store buffer (a stall of a dozen cycles, measured as the hottest spot).
+    a = 0
+    memcpy(&a, ip + 12, 4)
+    memcpy(p.src, &a, 8)
+    a = 0
+    memcpy(&a, ip + 16, 4)
+    memcpy(p.dst, &a, 8)
+    a = 0
+    memcpy(p.src + 8, &a, 8)
+    memcpy(p.dst + 8, &a, 8)
     p.sport = sport
     p.dport = dport
     return DEC_OK
