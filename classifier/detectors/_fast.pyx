@@ -259,6 +259,7 @@ include "_fast_dns.pxi"
 include "_fast_tls.pxi"
 include "_fast_udp.pxi"
 include "_fast_http.pxi"
+include "_fast_probes.pxi"
 
 
 cdef class CandSet:

@@ -1042,3 +1042,135 @@ def memcached_probe(view, state):
     if c[0] == 0x80:
         return _binary(c, s)
     return _text(c, s)
+
+# ----------------------------------------------------------- DTLS (_fast_probes.pxi)
+from classifier.detectors.base import datagrams  # noqa: E402
+from classifier.detectors.dtls import _TYPES as DTLS_TYPES, _VERSIONS as DTLS_VERSIONS  # noqa: E402
+
+
+DTLS_CUT = "cut"
+
+
+def dtls_records(dg: bytes):
+    """[(type, version, epoch, body)] when the datagram is a chain of records,
+    None when it is not DTLS, MORE when it is a too-short prefix."""
+    out, pos = [], 0
+    while pos < len(dg):
+        if dg[pos] not in DTLS_TYPES:
+            return None
+        if len(dg) - pos < 13:
+            if pos == 0 and (len(dg) < 3 or int.from_bytes(dg[1:3], "big") in DTLS_VERSIONS):
+                return MORE
+            return None
+        ver = int.from_bytes(dg[pos + 1:pos + 3], "big")
+        n = int.from_bytes(dg[pos + 11:pos + 13], "big")
+        if ver not in DTLS_VERSIONS or n == 0:
+            return None
+        if pos + 13 + n > len(dg):
+            # A record must fit in its datagram -- unless the datagram itself was cut by
+            # the byte budget, which only the caller can know.
+            return DTLS_CUT if out or pos == 0 else None
+        out.append((dg[pos], ver, int.from_bytes(dg[pos + 3:pos + 5], "big"),
+                    dg[pos + 13:pos + 13 + n]))
+        pos += 13 + n
+    return out
+
+
+def _dtls_multiplexed(dg: bytes) -> bool:
+    # RFC 7983: 0-3 STUN, 64-79 TURN channel, 128-191 RTP/RTCP share the 5-tuple.
+    b = dg[0]
+    return b <= 3 or 64 <= b <= 79 or 128 <= b <= 191
+
+
+def dtls_probe(view, state):
+    seen = bad = 0
+    meta: dict = {}
+    lasts = {id(view.datagrams_c2s[-1]) if view.datagrams_c2s else None,
+             id(view.datagrams_s2c[-1]) if view.datagrams_s2c else None}
+    for _d, dg in datagrams(view):
+        if dg[0] not in DTLS_TYPES:
+            if _dtls_multiplexed(dg):
+                continue
+            return NO
+        recs = dtls_records(dg)
+        if recs is None:
+            # Vendors wrap extra records in DTLS-looking headers (seen in Zoom): one
+            # odd datagram is held against the flow only if no handshake shows up.
+            bad += 1
+            continue
+        if recs is MORE:
+            return MORE
+        if recs == DTLS_CUT:
+            if id(dg) in lasts:
+                continue                    # the last kept datagram, cut by the budget
+            return NO
+        seen += 1
+        for ctype, ver, epoch, body in recs:
+            meta.setdefault("version", version_name(ver))
+            if ctype == 0x16 and epoch == 0 and len(body) >= 12 and body[0] in (1, 2):
+                # Handshake header: type, length(3), message_seq(2), frag_off(3), frag_len(3)
+                flen = int.from_bytes(body[9:12], "big")
+                hello = parse_hello(body[0], body[12:12 + flen], dtls=True)
+                if hello is None:
+                    bad += 1
+                    continue
+                for k in ("sni", "alpn", "supported_versions"):
+                    if k in hello and k not in meta:
+                        meta[k] = hello[k]
+                if body[0] == 2 and "version" in hello:
+                    meta["version"] = hello["version"]
+                meta["handshake"] = True
+    if meta.get("handshake"):
+        return match("dtls", 0.9 if bad else 1.0, **meta)
+    if bad:
+        # Odd datagrams and no handshake: not DTLS -- unless that is all we have seen
+        # so far (one vendor datagram may precede the ClientHello).
+        return MORE if bad == 1 and not seen else NO
+    if seen:
+        # Only encrypted records (capture started mid-session): a 13-byte header whose
+        # version and length chain exactly to the datagram's end is still convincing.
+        return match("dtls", 0.8 if seen >= 2 else 0.75, **meta)
+    return MORE
+
+
+# --------------------------------------------------------- RADIUS (_fast_probes.pxi)
+from classifier.detectors.radius import CODES as RADIUS_CODES  # noqa: E402
+
+
+def radius_parse(dg: bytes):
+    """dict of metadata, None (not RADIUS) or MORE (too short to tell)."""
+    if dg[0] not in RADIUS_CODES:
+        return None
+    if len(dg) < 20:
+        return MORE
+    n = int.from_bytes(dg[2:4], "big")
+    # The length field covers the whole packet; extra bytes are allowed as padding by
+    # the RFC but in practice length == datagram size, and requiring it kills chance hits.
+    if n < 20 or n > 4096 or n != len(dg):
+        return None
+    pos, meta, walked = 20, {"code": RADIUS_CODES[dg[0]]}, 0
+    if n > 20 and (dg[20] == 0 or dg[21] < 2):
+        return None                        # the first attribute must be well formed
+    while pos < n:
+        if pos + 2 > n:
+            break
+        t, alen = dg[pos], dg[pos + 1]
+        if alen < 2 or pos + alen > n:
+            # A damaged attribute list after a valid length and several good attributes
+            # (seen in fuzzed and truncated captures): still RADIUS, less confident.
+            if walked < 3:
+                return None
+            meta["malformed"] = True
+            break
+        walked += 1
+        if t == 1:
+            meta["user_name"] = dec(dg[pos + 2:pos + alen])
+        pos += alen
+    return meta
+
+
+def radius_probe(view, state):
+    meta = parse_units(list(view.datagrams_c2s) + list(view.datagrams_s2c), radius_parse)
+    if meta is NO or meta is MORE:
+        return meta
+    return match("radius", 0.8 if meta.get("malformed") else 0.95, **meta) if meta else MORE

@@ -116,7 +116,8 @@ def _probes():
             ("rtp", specs["rtp"].probe, ref.rtp_probe), ("smallchat", specs["smallchat"].probe, ref_smallchat_probe),
             ("openvpn", specs["openvpn"].probe, ref.openvpn_probe), ("quic", specs["quic"].probe, ref.quic_probe),
             ("bittorrent", specs["bittorrent"].probe, ref.bittorrent_probe),
-            ("memcached", specs["memcached"].probe, ref.memcached_probe)]
+            ("memcached", specs["memcached"].probe, ref.memcached_probe),
+            ("dtls", specs["dtls"].probe, ref.dtls_probe), ("radius", specs["radius"].probe, ref.radius_probe)]
     return out
 
 
@@ -212,6 +213,8 @@ def test_fuzz_compiled_parsers_match_the_oracles(data):
     assert same(http_fields(_httpmsg.parse(data)), http_fields(ref.http_parse(data)))
     from classifier.detectors import smallchat
     assert smallchat._offsets(data) == ref.smallchat_offsets(data)
+    from classifier.detectors import radius
+    assert same(radius.parse(data), ref.radius_parse(data))
     assert same(tls.parse_direction(data), ref.parse_direction(data))
     for t in (1, 2):
         for dtls in (False, True):
