@@ -27,14 +27,6 @@ cdef extern from * nogil:
     bint PL_LIKELY(bint)
     bint PL_UNLIKELY(bint)
 
-cdef inline uint64_t mix64(uint64_t x) noexcept nogil:
-    x ^= x >> 33
-    x *= 0xFF51AFD7ED558CCDULL
-    x ^= x >> 33
-    x *= 0xC4CEB9FE1A85EC53ULL
-    x ^= x >> 33
-    return x
-
 cdef inline uint64_t load64(const uint8_t* p) noexcept nogil:
     cdef uint64_t v
     memcpy(&v, p, 8)
@@ -48,8 +40,13 @@ cdef inline uint64_t ep_hash(const uint8_t* a, uint16_t port) noexcept nogil:
 cdef inline uint64_t flow_hash(Pkt* p) noexcept nogil:
     # Symmetric: both directions of a flow hash alike (the endpoint terms are added),
     # without ordering the tuple first; one full mix at the end spreads every bit.
-    return mix64(ep_hash(p.src, p.sport) + ep_hash(p.dst, p.dport)
-                 ^ (<uint64_t>p.proto << 56) ^ (<uint64_t>(p.vlan + 1) << 40))
+    cdef uint64_t x = (ep_hash(p.src, p.sport) + ep_hash(p.dst, p.dport)
+                       ^ (<uint64_t>p.proto << 56) ^ (<uint64_t>(p.vlan + 1) << 40))
+    # One more multiply with xor-shifts either side: the endpoint terms are already
+    # products, so this spreads the high bits into the low ones the slot index uses.
+    x ^= x >> 32
+    x *= 0xD6E8FEB86659FD93ULL
+    return x ^ (x >> 29)
 
 
 cdef inline int addr_eq(const uint8_t* a, const uint8_t* b) noexcept nogil:
