@@ -1,5 +1,6 @@
 # Compiled probes of the next most expensive detectors (after the _fast_udp.pxi ones):
-# dtls (record chain and handshake walk), radius (header and attribute walk).  Each detector module exports its own; the
+# dtls (record chain and handshake walk), radius (header and attribute walk), and the
+# HTTP-syntax probes http, http-proxy, rtsp and sip (over _fast_http.pxi's parser).  Each detector module exports its own; the
 # pure-Python originals are the test oracles in tests/detectors/reference_parsers.py.
 
 # ------------------------------------------------------------------------------ DTLS
@@ -210,3 +211,149 @@ def radius_probe(view, state):
     if meta is None:
         return _MORE
     return _match("radius", 0.8 if "malformed" in meta else 0.95, meta)
+
+
+# -------------------------------------------------- HTTP-syntax probes (the parser is
+# _fast_http.pxi's): http, http-proxy, rtsp, sip.
+cdef object _http_methods = None, _sip_methods = None    # http.METHODS, sip.METHODS
+
+
+cdef inline void _httpp_init():
+    global _http_methods, _sip_methods
+    _verdicts()
+    if _sip_methods is None:
+        from . import http, sip
+        _http_methods, _sip_methods = http.METHODS, sip.METHODS
+
+
+cdef inline dict _no_none(dict meta):
+    """base.match's rule: metadata values that are None are dropped."""
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+def http_probe(view, state):
+    """http.probe: an HTTP/0.9-1.1 request line with a registered method, or a status
+    line, in either direction (parsed once per flow: http_cached_parse)."""
+    cdef dict meta = {}
+    cdef int nmatch = 0, nmore = 0
+    cdef bint proxied = False
+    _httpp_init()
+    for data in (view.payload_c2s, view.payload_s2c):
+        if not data:
+            continue
+        m = http_cached_parse(state, data)
+        if m == HTTP_MORE:
+            nmore += 1
+            continue
+        if m is None or m.proto != "HTTP" or m.version not in ("1.0", "1.1", "0.9"):
+            # RTSP/SIP share the syntax but not the version token; HTTP/2.0 here is
+            # the h2c preface, owned by the http2 detector.
+            continue
+        if m.kind == "request":
+            method = m.method
+            if method not in _http_methods:
+                continue                   # unknown verb: likely a look-alike protocol
+            target = m.target
+            if method == "CONNECT" or "://" in target[:10]:
+                # Proxy requests are http-proxy's: lower confidence so it wins the
+                # conflict and plain http is recorded as the loser.
+                proxied = True
+            h = m.headers
+            meta["method"] = method
+            meta["uri"] = target[:256]
+            meta["host"] = h.get("host")
+            meta["user_agent"] = h.get("user-agent")
+        else:
+            meta["status"] = m.status
+            meta["server"] = m.headers.get("server")
+        nmatch += 1
+    if nmatch:
+        # A request line with a registered method and an HTTP/1.x version is certain;
+        # a status line alone (capture started late) a little less.
+        conf = 1.0 if nmatch == 2 or "method" in meta else 0.9
+        return _match("http", 0.85 if proxied else conf, _no_none(meta))
+    if nmore:
+        return _MORE
+    return _NO
+
+
+def http_proxy_probe(view, state):
+    """http_proxy.probe: a CONNECT or absolute-form request opens the conversation."""
+    _httpp_init()
+    data = view.payload_c2s or view.payload_s2c
+    m = http_cached_parse(state, data)
+    if m == HTTP_MORE:
+        return _MORE
+    if m is None or m.kind != "request" or m.proto != "HTTP":
+        return _NO                        # a proxy conversation starts with an HTTP request
+    if m.method == "CONNECT":
+        return _match("http-proxy", 0.95, _no_none({"method": "CONNECT", "host": m.target[:256],
+                                                   "user_agent": m.headers.get("user-agent")}))
+    if m.target.startswith(("http://", "ftp://")):
+        return _match("http-proxy", 0.95, _no_none({"method": m.method, "host": m.target[:256],
+                                                   "user_agent": m.headers.get("user-agent")}))
+    # Origin-form requests ("GET /x") go to the origin server: plain http.
+    return _NO
+
+
+def rtsp_probe(view, state):
+    """rtsp.probe: an RTSP/x.y start line in either direction."""
+    cdef dict meta = {}
+    cdef int hits = 0
+    cdef bint more = False
+    _httpp_init()
+    for data in (view.payload_c2s, view.payload_s2c):
+        if not data:
+            continue
+        m = http_cached_parse(state, data)
+        if m == HTTP_MORE:
+            more = True
+            continue
+        if m is None or m.proto != "RTSP":
+            # Interleaved RTP ('$' framing) follows the handshake but never starts it.
+            continue
+        hits += 1
+        if m.kind == "request":
+            meta["method"] = m.method
+            meta["uri"] = m.target[:256]
+            meta["user_agent"] = m.headers.get("user-agent")
+        else:
+            meta["status"] = m.status
+            meta["server"] = m.headers.get("server")
+    if hits:
+        return _match("rtsp", 1.0, _no_none(meta))
+    return _MORE if more else _NO
+
+
+def sipmsg_probe(view, state):
+    """sip.probe: the first message that is not a keep-alive must be SIP/2.0 with a
+    registered method (or a status line)."""
+    cdef bint more = False, udp
+    _httpp_init()
+    udp = view.transport == "udp"
+    if udp:
+        units = list(view.datagrams_c2s) + list(view.datagrams_s2c)
+    else:
+        units = [view.payload_c2s, view.payload_s2c]
+    for data in units:
+        if not data:
+            continue
+        if data == b"\r\n\r\n" or data == b"\r\n" or data == b"\x00\x00\x00\x00" or \
+                (udp and len(data) <= 16):
+            more = True                  # keep-alives (RFC 5626 4.4.1, vendors' "hello"):
+            continue                     # say nothing, wait for a real message
+        m = http_cached_parse(state, data)
+        if m == HTTP_MORE:
+            more = True
+            continue
+        if m is None or m.proto != "SIP" or m.version != "2.0":
+            return _NO                   # SIP/2.0 is the only version in use
+        if m.kind == "request" and m.method not in _sip_methods:
+            return _NO                   # registered methods only (RFC 3261 and extensions)
+        h = m.headers
+        return _match("sip", 1.0, _no_none({
+            "method": m.method, "status": m.status,
+            "user_agent": h.get("user-agent") or h.get("server"),
+            "from_": h.get("from") or h.get("f"), "to": h.get("to") or h.get("t"),
+            "call_id": h.get("call-id") or h.get("i")}))
+    return _MORE if more else _NO

@@ -4,25 +4,14 @@ Metadata: method, target host.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
-from ._httpmsg import MORE_NEEDED, cached_parse
+from . import _fast
+from .base import DetectorSpec, Prefilter
 
 
-def probe(view, state):
-    data = view.payload_c2s or view.payload_s2c
-    m = cached_parse(state, data)
-    if m == MORE_NEEDED:
-        return MORE
-    if m is None or m.kind != "request" or m.proto != "HTTP":
-        return NO                         # a proxy conversation starts with an HTTP request
-    if m.method == "CONNECT":
-        return match("http-proxy", 0.95, method="CONNECT", host=m.target[:256],
-                     user_agent=m.headers.get("user-agent"))
-    if m.target.startswith(("http://", "ftp://")):
-        return match("http-proxy", 0.95, method=m.method, host=m.target[:256],
-                     user_agent=m.headers.get("user-agent"))
-    # Origin-form requests ("GET /x") go to the origin server: plain http.
-    return NO
+# probe(view, state): the first direction's message must be an HTTP request; CONNECT
+# or an absolute-form target (http://, ftp://) is a proxy's (0.95).  Metadata: method,
+# host (the target), user_agent.  Compiled: _fast_probes.pxi.
+probe = _fast.http_proxy_probe
 
 
 SPEC = DetectorSpec(name="http-proxy", transports=("tcp",), probe=probe, max_bytes=2048,

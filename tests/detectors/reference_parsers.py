@@ -1174,3 +1174,121 @@ def radius_probe(view, state):
     if meta is NO or meta is MORE:
         return meta
     return match("radius", 0.8 if meta.get("malformed") else 0.95, **meta) if meta else MORE
+
+# ------------------------------ HTTP-syntax probes: http, http-proxy, rtsp, sip
+# (_fast_probes.pxi), over the oracle parser above
+from classifier.detectors.http import METHODS as HTTP_METHODS  # noqa: E402
+from classifier.detectors.sip import METHODS as SIP_METHODS  # noqa: E402
+
+HTTP_MORE_NEEDED = HTTP_MORE
+
+
+def http_probe(view, state):
+    meta = {}
+    verdicts = []
+    proxied = False
+    for d, data in ((0, view.payload_c2s), (1, view.payload_s2c)):
+        if not data:
+            continue
+        m = http_cached_parse(state, data)
+        if m == HTTP_MORE_NEEDED:
+            verdicts.append("more")
+            continue
+        if m is None or m.proto != "HTTP" or m.version not in ("1.0", "1.1", "0.9"):
+            # RTSP/SIP share the syntax but not the version token; HTTP/2.0 here is
+            # the h2c preface, owned by the http2 detector.
+            verdicts.append("no")
+            continue
+        if m.kind == "request":
+            if m.method not in HTTP_METHODS:
+                verdicts.append("no")     # unknown verb: likely a look-alike protocol
+                continue
+            if m.method == "CONNECT" or "://" in m.target[:10]:
+                # Proxy requests are http-proxy's: lower confidence so it wins the
+                # conflict and plain http is recorded as the loser.
+                proxied = True
+            meta.update(method=m.method, uri=m.target[:256], host=m.headers.get("host"),
+                        user_agent=m.headers.get("user-agent"))
+        else:
+            meta.update(status=m.status, server=m.headers.get("server"))
+        verdicts.append("match")
+    if "match" in verdicts:
+        # A valid HTTP message in one direction and garbage in the other is still HTTP
+        # when the garbage is the body of an Upgrade/CONNECT; keep the match.
+        # A request line with a registered method and an HTTP/1.x version is certain;
+        # a status line alone (capture started late) a little less.
+        conf = 1.0 if verdicts.count("match") == 2 or "method" in meta else 0.9
+        return match("http", 0.85 if proxied else conf, **meta)
+    if "more" in verdicts:
+        return MORE
+    return NO
+
+
+def http_proxy_probe(view, state):
+    data = view.payload_c2s or view.payload_s2c
+    m = http_cached_parse(state, data)
+    if m == HTTP_MORE_NEEDED:
+        return MORE
+    if m is None or m.kind != "request" or m.proto != "HTTP":
+        return NO                         # a proxy conversation starts with an HTTP request
+    if m.method == "CONNECT":
+        return match("http-proxy", 0.95, method="CONNECT", host=m.target[:256],
+                     user_agent=m.headers.get("user-agent"))
+    if m.target.startswith(("http://", "ftp://")):
+        return match("http-proxy", 0.95, method=m.method, host=m.target[:256],
+                     user_agent=m.headers.get("user-agent"))
+    # Origin-form requests ("GET /x") go to the origin server: plain http.
+    return NO
+
+
+def rtsp_probe(view, state):
+    meta, hits, more = {}, 0, False
+    for data in (view.payload_c2s, view.payload_s2c):
+        if not data:
+            continue
+        m = http_cached_parse(state, data)
+        if m == HTTP_MORE_NEEDED:
+            more = True
+            continue
+        if m is None or m.proto != "RTSP":
+            # Interleaved RTP ('$' framing) follows the handshake but never starts it.
+            continue
+        hits += 1
+        if m.kind == "request":
+            meta.update(method=m.method, uri=m.target[:256], user_agent=m.headers.get("user-agent"))
+        else:
+            meta.update(status=m.status, server=m.headers.get("server"))
+    if hits:
+        return match("rtsp", 1.0, **meta)
+    return MORE if more else NO
+
+
+def _sip_units(view):
+    if view.transport == "udp":
+        return list(view.datagrams_c2s) + list(view.datagrams_s2c)
+    return [view.payload_c2s, view.payload_s2c]
+
+
+def sip_probe(view, state):
+    more = False
+    for data in _sip_units(view):
+        if not data:
+            continue
+        if data in (b"\r\n\r\n", b"\r\n", b"\x00\x00\x00\x00") or \
+                (view.transport == "udp" and len(data) <= 16):
+            more = True                  # keep-alives (RFC 5626 4.4.1, vendors' "hello"):
+            continue                     # say nothing, wait for a real message
+        m = http_cached_parse(state, data)
+        if m == HTTP_MORE_NEEDED:
+            more = True
+            continue
+        if m is None or m.proto != "SIP" or m.version != "2.0":
+            return NO                    # SIP/2.0 is the only version in use
+        if m.kind == "request" and m.method not in SIP_METHODS:
+            return NO                    # registered methods only (RFC 3261 and extensions)
+        h = m.headers
+        return match("sip", 1.0, method=m.method, status=m.status,
+                     user_agent=h.get("user-agent") or h.get("server"),
+                     from_=h.get("from") or h.get("f"), to=h.get("to") or h.get("t"),
+                     call_id=h.get("call-id") or h.get("i"))
+    return MORE if more else NO

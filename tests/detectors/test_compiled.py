@@ -117,7 +117,10 @@ def _probes():
             ("openvpn", specs["openvpn"].probe, ref.openvpn_probe), ("quic", specs["quic"].probe, ref.quic_probe),
             ("bittorrent", specs["bittorrent"].probe, ref.bittorrent_probe),
             ("memcached", specs["memcached"].probe, ref.memcached_probe),
-            ("dtls", specs["dtls"].probe, ref.dtls_probe), ("radius", specs["radius"].probe, ref.radius_probe)]
+            ("dtls", specs["dtls"].probe, ref.dtls_probe), ("radius", specs["radius"].probe, ref.radius_probe),
+            ("http", specs["http"].probe, ref.http_probe),
+            ("http-proxy", specs["http-proxy"].probe, ref.http_proxy_probe),
+            ("rtsp", specs["rtsp"].probe, ref.rtsp_probe), ("sip", specs["sip"].probe, ref.sip_probe)]
     return out
 
 
