@@ -45,41 +45,17 @@ parse = _fast.dns_parse
 # characters, so label bytes are not filtered; the message structure does the filtering.
 
 
-def _netbios_name(labels) -> bool:
-    # RFC 1001 first-level encoding: 32 characters 'A'..'P' (two per name byte).
-    return (len(labels) >= 1 and len(labels[0]) == 32
-            and all(0x41 <= b <= 0x50 for b in labels[0]))
-
-
 def decode_netbios(label: bytes) -> str:
     raw = bytes(((label[i] - 0x41) << 4) | (label[i + 1] - 0x41) for i in range(0, 32, 2))
     return raw[:15].decode("latin-1").rstrip()
 
 
-def flavour(m: Message) -> str:
-    """dns, mdns, llmnr or netbios-ns, from the message alone (never the port)."""
-    if _netbios_name(m.raw_labels) and (m.qtype in (32, 33) or m.qtype is None):
-        return "netbios-ns"
-    last = m.raw_labels[-1].lower() if m.raw_labels else b""
-    if last == b"local" and len(m.raw_labels) >= 2:
-        # Names under .local are multicast DNS (RFC 6762 3).  "local." itself is asked
-        # of unicast DNS (SOA probe, RFC 6762 appendix G), so it does not count.
-        return "mdns"
-    if m.txid == 0 and (last == b"arpa" or (m.qclass or 0) & 0x8000 or m.qd == 0):
-        # mDNS uses id 0 (RFC 6762 18.1) and the QU/cache-flush bit.
-        return "mdns"
-    if len(m.raw_labels) == 1 and m.opcode == 0 and m.qd == 1 and m.qtype in (1, 28, 255) \
-            and last not in (b"localhost",) and m.ns == 0:
-        # LLMNR resolves single-label names (RFC 4795 2); a DNS resolver would append
-        # a search domain before sending a bare name.
-        return "llmnr"
-    return "dns"
-
-
-def describe(m: Message) -> dict:
-    meta = {"qname": m.qname, "response": m.response}
-    if m.qtype is not None:
-        meta["qtype"] = QTYPES.get(m.qtype, str(m.qtype))
-    if m.response:
-        meta["rcode"] = m.rcode
-    return meta
+# flavour(m) -> "dns", "mdns", "llmnr" or "netbios-ns", from the message alone (never
+# the port): a NetBIOS-encoded first label (32 letters A-P) with qtype NB/NBSTAT or no
+# question is netbios-ns; a name under .local (two labels at least), or id 0 with an
+# .arpa name, the QU/cache-flush bit or no question, is mdns; a single-label A/AAAA/ANY
+# standard query (not "localhost", no authority records) is llmnr; else dns.
+# describe(m) -> metadata: qname, response, qtype (its name), rcode of a response.
+# Compiled: _fast_dns.pxi; the originals are test oracles (reference_parsers.py).
+flavour = _fast.dns_flavour
+describe = _fast.dns_describe

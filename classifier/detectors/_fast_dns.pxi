@@ -2,8 +2,8 @@
 # netbios-ns (_dnswire.py re-exports it as ``parse``; _dnsfamily.py uses ``dns_parse_all``).
 # tests/detectors/reference_dns.py keeps the pure-Python original as the test oracle.
 
-cdef object _dns_Message = None      # _dnswire.Message, _dnswire.flavour: imported on
-cdef object _dns_flavour = None      # first use (_dnswire imports this module)
+cdef object _dns_Message = None      # _dnswire.Message, _dnswire.QTYPES: imported on
+cdef object _dns_qtypes = None       # first use (_dnswire imports this module)
 DNS_MORE = "more"                    # _dnswire.MORE_NEEDED
 
 # Name walk results besides a position: the pure-Python parser raised IndexError
@@ -14,11 +14,11 @@ cdef enum:
 
 
 cdef inline void _dns_init():
-    global _dns_Message, _dns_flavour
+    global _dns_Message, _dns_qtypes
     if _dns_Message is None:
         from . import _dnswire
         _dns_Message = _dnswire.Message
-        _dns_flavour = _dnswire.flavour
+        _dns_qtypes = _dnswire.QTYPES
 
 
 cdef Py_ssize_t _dns_name(const uint8_t* m, Py_ssize_t end, Py_ssize_t pos, int depth,
@@ -173,6 +173,70 @@ def dns_parse(msg):
                         qname, None, None, labels, exact)
 
 
+cdef inline bint _dns_label_is(bytes lab, const char* word, Py_ssize_t n) noexcept:
+    """lab.lower() == word (``word`` lower-case ASCII, ``n`` bytes): bytes.lower() only
+    folds A-Z."""
+    cdef const uint8_t* p = <const uint8_t*>PyBytes_AS_STRING(lab)
+    cdef Py_ssize_t k
+    cdef uint8_t c
+    if len(lab) != n:
+        return False
+    for k in range(n):
+        c = p[k]
+        if 0x41 <= c <= 0x5A:
+            c += 0x20
+        if c != <uint8_t>word[k]:
+            return False
+    return True
+
+
+cdef str _dns_flavour_c(m):
+    """_dnswire.flavour: dns, mdns, llmnr or netbios-ns, from the message alone."""
+    cdef list labels = m.raw_labels
+    cdef Py_ssize_t nl = len(labels)
+    cdef bytes last
+    qtype = m.qtype
+    if _dns_netbios_name(labels) and (qtype is None or qtype == 32 or qtype == 33):
+        return "netbios-ns"
+    last = labels[nl - 1] if nl else b""
+    if nl >= 2 and _dns_label_is(last, "local", 5):
+        # Names under .local are multicast DNS (RFC 6762 3).  "local." itself is asked
+        # of unicast DNS (SOA probe, RFC 6762 appendix G), so it does not count.
+        return "mdns"
+    if m.txid == 0 and (_dns_label_is(last, "arpa", 4) or (m.qclass or 0) & 0x8000 or m.qd == 0):
+        # mDNS uses id 0 (RFC 6762 18.1) and the QU/cache-flush bit.
+        return "mdns"
+    if nl == 1 and m.opcode == 0 and m.qd == 1 and (qtype == 1 or qtype == 28 or qtype == 255) \
+            and not _dns_label_is(last, "localhost", 9) and m.ns == 0:
+        # LLMNR resolves single-label names (RFC 4795 2); a DNS resolver would append
+        # a search domain before sending a bare name.
+        return "llmnr"
+    return "dns"
+
+
+def dns_flavour(m):
+    """_dnswire.flavour, compiled."""
+    return _dns_flavour_c(m)
+
+
+cdef dict _dns_describe_c(m):
+    """_dnswire.describe: qname, response, qtype name, rcode (of a response)."""
+    cdef dict meta = {"qname": m.qname, "response": m.response}
+    qtype = m.qtype
+    if qtype is not None:
+        name = _dns_qtypes.get(qtype)
+        meta["qtype"] = str(qtype) if name is None else name
+    if m.response:
+        meta["rcode"] = m.rcode
+    return meta
+
+
+def dns_describe(m):
+    """_dnswire.describe, compiled."""
+    _dns_init()
+    return _dns_describe_c(m)
+
+
 def dns_parse_all(view):
     """(flavour, chosen message, all messages, more) for the flow, or None (not DNS):
     one message per datagram (UDP) or one length-prefixed message per direction (TCP).
@@ -205,7 +269,7 @@ def dns_parse_all(view):
         if m is DNS_MORE:
             more = True
             continue
-        f = _dns_flavour(m)
+        f = _dns_flavour_c(m)
         if flav is not None and f != flav:
             return None                  # one flow speaks one flavour
         flav = f
@@ -215,7 +279,7 @@ def dns_parse_all(view):
     return flav, found, msgs, more
 
 
-cdef object _dns_describe = None, _dns_decode_netbios = None
+cdef object _dns_decode_netbios = None
 
 
 cdef class DnsProbe:
@@ -230,7 +294,7 @@ cdef class DnsProbe:
         self.conf = conf
 
     def __call__(self, view, dict state):
-        global _dns_describe, _dns_decode_netbios
+        global _dns_decode_netbios
         cdef tuple hit = state.get("_dnswire")
         cdef bint paired
         _verdicts()
@@ -260,10 +324,10 @@ cdef class DnsProbe:
                         break
                 if paired:
                     break
-        if _dns_describe is None:
+        if _dns_decode_netbios is None:
             from . import _dnswire
-            _dns_describe, _dns_decode_netbios = _dnswire.describe, _dnswire.decode_netbios
-        meta = _dns_describe(found)
+            _dns_decode_netbios = _dnswire.decode_netbios
+        meta = _dns_describe_c(found)
         if self.name == "netbios-ns" and found.raw_labels:
             meta["qname"] = _dns_decode_netbios(found.raw_labels[0])
         return _match(self.name, 1.0 if paired else self.conf,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 
 from classifier.detectors import _dnswire
-from classifier.detectors._dnswire import MORE_NEEDED, Message, _netbios_name, flavour
+from classifier.detectors._dnswire import MORE_NEEDED, Message
 from classifier.detectors.base import MORE, NO, dec, match, parse_units
 from classifier.detectors._hello import version_name
 
@@ -209,12 +209,48 @@ def make_probe(name: str, conf: float):
         # parses to exactly the end: certain.
         paired = all(m.exact for m in msgs) or \
             any(a.response != b.response and a.txid == b.txid for a in msgs for b in msgs)
-        meta = _dnswire.describe(found)
+        meta = describe(found)
         if name == "netbios-ns" and found.raw_labels:
             meta["qname"] = _dnswire.decode_netbios(found.raw_labels[0])
         return match(name, 1.0 if paired else conf, **meta)
     probe.__name__ = f"probe_{name.replace('-', '_')}"
     return probe
+
+
+# ------------------------------------- DNS flavour rule and metadata (_fast_dns.pxi)
+def _netbios_name(labels) -> bool:
+    # RFC 1001 first-level encoding: 32 characters 'A'..'P' (two per name byte).
+    return (len(labels) >= 1 and len(labels[0]) == 32
+            and all(0x41 <= b <= 0x50 for b in labels[0]))
+
+
+def flavour(m: Message) -> str:
+    """dns, mdns, llmnr or netbios-ns, from the message alone (never the port)."""
+    if _netbios_name(m.raw_labels) and (m.qtype in (32, 33) or m.qtype is None):
+        return "netbios-ns"
+    last = m.raw_labels[-1].lower() if m.raw_labels else b""
+    if last == b"local" and len(m.raw_labels) >= 2:
+        # Names under .local are multicast DNS (RFC 6762 3).  "local." itself is asked
+        # of unicast DNS (SOA probe, RFC 6762 appendix G), so it does not count.
+        return "mdns"
+    if m.txid == 0 and (last == b"arpa" or (m.qclass or 0) & 0x8000 or m.qd == 0):
+        # mDNS uses id 0 (RFC 6762 18.1) and the QU/cache-flush bit.
+        return "mdns"
+    if len(m.raw_labels) == 1 and m.opcode == 0 and m.qd == 1 and m.qtype in (1, 28, 255) \
+            and last not in (b"localhost",) and m.ns == 0:
+        # LLMNR resolves single-label names (RFC 4795 2); a DNS resolver would append
+        # a search domain before sending a bare name.
+        return "llmnr"
+    return "dns"
+
+
+def describe(m: Message) -> dict:
+    meta = {"qname": m.qname, "response": m.response}
+    if m.qtype is not None:
+        meta["qtype"] = _dnswire.QTYPES.get(m.qtype, str(m.qtype))
+    if m.response:
+        meta["rcode"] = m.rcode
+    return meta
 
 
 # -------------------------------------------------- TLS hello (_fast_tls.pxi, _hello)

@@ -65,6 +65,20 @@ def test_dns_parse_all_matches_the_oracle(fx):
         assert same(_dnsfamily._parse_all(view), ref._parse_all(view))
 
 
+def dns_messages(data):
+    """The message the oracle parses out of ``data`` (raw, and behind a TCP length)."""
+    for m in (ref.parse(data), ref.parse(data[2:])):
+        if m is not None and m != ref.MORE_NEEDED:
+            yield m
+
+
+@pytest.mark.parametrize("data", SAMPLES + PREFIXES[::7], ids=lambda d: d[:6].hex())
+def test_dns_flavour_and_describe_match_the_oracle(data):
+    for m in dns_messages(data):
+        assert _dnswire.flavour(m) == ref.flavour(m)
+        assert same(_dnswire.describe(m), ref.describe(m))
+
+
 # ---------------------------------------------------------------------------- HTTP
 def http_fields(m):
     if m is None or isinstance(m, str):
@@ -213,6 +227,9 @@ blobs = st.one_of(
 def test_fuzz_compiled_parsers_match_the_oracles(data):
     from classifier.detectors import _httpmsg
     assert same(_dnswire.parse(data), ref.parse(data))
+    for m in dns_messages(data):
+        assert _dnswire.flavour(m) == ref.flavour(m)
+        assert same(_dnswire.describe(m), ref.describe(m))
     assert same(http_fields(_httpmsg.parse(data)), http_fields(ref.http_parse(data)))
     from classifier.detectors import smallchat
     assert smallchat._offsets(data) == ref.smallchat_offsets(data)
@@ -222,6 +239,23 @@ def test_fuzz_compiled_parsers_match_the_oracles(data):
     for t in (1, 2):
         for dtls in (False, True):
             assert same(_hello.parse_hello(t, data, dtls), ref.parse_hello(t, data, dtls))
+
+
+LABELS = st.lists(st.sampled_from([b"local", b"LOCAL", b"Local", b"arpa", b"ARPA", b"localhost",
+                                    b"LocalHost", b"x", b"", b"A" * 32, b"P" * 32, b"Q" * 32,
+                                    b"EB" * 15 + b"AA", b"locals"]), max_size=3)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(LABELS, st.integers(0, 2), st.booleans(), st.integers(0, 15), st.integers(0, 3),
+       st.integers(0, 2), st.sampled_from([None, 0, 1, 12, 28, 32, 33, 255, 256]),
+       st.sampled_from([None, 0, 1, 0x8001, 0x7FFF]))
+def test_fuzz_dns_flavour_and_describe_match_the_oracle(labels, txid, response, opcode, qd, ns,
+                                                        qtype, qclass):
+    m = _dnswire.Message(txid, response, opcode, 3, qd, 0, ns, 0,
+                         b".".join(labels).decode("latin-1"), qtype, qclass, labels)
+    assert _dnswire.flavour(m) == ref.flavour(m)
+    assert same(_dnswire.describe(m), ref.describe(m))
 
 
 @settings(max_examples=400, deadline=None)
