@@ -357,3 +357,137 @@ def sipmsg_probe(view, state):
             "from_": h.get("from") or h.get("f"), "to": h.get("to") or h.get("t"),
             "call_id": h.get("call-id") or h.get("i")}))
     return _MORE if more else _NO
+
+
+# ------------------------------------------------------------------------- SmallChat
+cdef uint32_t _sc_mask(const uint8_t* p, Py_ssize_t n) noexcept:
+    """smallchat_offsets(dg, MAX_OFFSET=24) as a bit mask (bit i: offset i)."""
+    cdef Py_ssize_t i, end
+    cdef uint32_t out = 0
+    end = min(n, 24 + 3) - 3
+    for i in range(end + 1):
+        if _sc_type(p + i):
+            if not (i and 65 <= p[i - 1] <= 90) and not (i + 3 < n and 65 <= p[i + 3] <= 90):
+                out |= (<uint32_t>1) << i
+    return out
+
+
+def smallchat_probe(view, state):
+    """smallchat.probe: every datagram carries a type token (HLO ACK LEV MSG BAD CNF) at
+    one common offset (at most 24), behind the same chat id."""
+    cdef Py_ssize_t n, k
+    cdef uint32_t common = 0xFFFFFFFF, m
+    cdef bytes b
+    _verdicts()
+    dgs = [d for d in list(view.datagrams_c2s[:4]) + list(view.datagrams_s2c[:4]) if d]
+    if not dgs:
+        return _MORE
+    for dg in dgs:
+        b = dg if type(dg) is bytes else bytes(dg)
+        m = _sc_mask(_buf(b, &n), n)
+        if not m:
+            # Cut by the byte budget before the type field could appear: wait.
+            return _NO if n >= 24 + 3 else _MORE
+        common &= m
+        if not common:
+            return _NO                     # the type sits at one fixed offset
+    k = 0
+    while not (common >> k) & 1:
+        k += 1
+    ids = {dg[:k] for dg in dgs} if k else {dg[3:11] for dg in dgs}
+    types = sorted({dg[k:k + 3].decode() for dg in dgs})
+    d0 = dgs[0]
+    if len(dgs) >= 2:
+        if k and len(ids) != 1:
+            return _NO                     # one flow = one chat: the ID never changes
+        return _match("smallchat", 0.9, {"types": types, "chat_id": (d0[:k] or d0[3:11]).hex()})
+    # One datagram: plausible only if it opens a conversation (HLO) or is a message.
+    if types[0] in ("HLO", "MSG", "CNF"):
+        return _match("smallchat", 0.6, {"types": types, "chat_id": (d0[:k] or d0[3:11]).hex()})
+    return _MORE
+
+
+# ------------------------------------------------------------------------- WireGuard
+cdef enum:
+    WG_NONE = -1
+    WG_MORE = 0
+
+
+cdef int _wg_kind(const uint8_t* d, Py_ssize_t n) noexcept:
+    """wireguard.kind: the message type 1-4, WG_MORE (a short prefix of one) or WG_NONE."""
+    cdef Py_ssize_t k
+    if d[0] < 1 or d[0] > 4:
+        return WG_NONE
+    if n < 4:
+        for k in range(1, n):
+            if d[k]:
+                return WG_NONE
+        return WG_MORE
+    if d[1] or d[2] or d[3]:
+        return WG_NONE                     # reserved bytes are always zero
+    if d[0] == 1:                          # wireguard.SIZES
+        return 1 if n == 148 else WG_NONE
+    if d[0] == 2:
+        return 2 if n == 92 else WG_NONE
+    if d[0] == 3:
+        return 3 if n == 64 else WG_NONE
+    return 4 if n >= 32 and n % 16 == 0 else WG_NONE
+
+
+cdef inline bint _wg_head(object d, uint8_t t, Py_ssize_t minlen):
+    """d[:4] == bytes((t, 0, 0, 0)) and len(d) >= minlen."""
+    cdef Py_ssize_t n
+    cdef bytes b = d if type(d) is bytes else bytes(d)
+    cdef const uint8_t* p = _buf(b, &n)
+    return n >= 4 and n >= minlen and p[0] == t and p[1] == 0 and p[2] == 0 and p[3] == 0
+
+
+def wireguard_probe(view, state):
+    """wireguard.probe: the first 3 datagrams of each side are WireGuard messages (type,
+    3 zero bytes, the type's size); a handshake 1.0, transport data alone 0.7."""
+    cdef Py_ssize_t n, count = 0
+    cdef int k
+    cdef unsigned int kinds = 0
+    cdef bint linked = False
+    cdef bytes b
+    cdef const uint8_t* p
+    _verdicts()
+    # A response (type 2) whose receiver index echoes the initiation's sender index:
+    # true of WireGuard variants that pad their handshakes (e.g. TunnelBear).
+    c = s = None
+    for d in view.datagrams_c2s:
+        if _wg_head(d, 1, 148):
+            c = d
+            break
+    for d in view.datagrams_s2c:
+        if _wg_head(d, 2, 92):
+            s = d
+            break
+    linked = bool(c and s and c[4:8] == s[8:12])
+    for dg in list(view.datagrams_c2s[:3]) + list(view.datagrams_s2c[:3]):
+        if not dg:
+            continue
+        b = dg if type(dg) is bytes else bytes(dg)
+        p = _buf(b, &n)
+        k = _wg_kind(p, n)
+        if k == WG_NONE and linked and (p[0] == 1 or p[0] == 2 or p[0] == 4):
+            k = p[0]
+        if k == WG_NONE and n > 148 and p[0] == 1 and p[1] == 0 and p[2] == 0 and p[3] == 0 \
+                and not view.datagrams_s2c:
+            return _MORE                  # a padded initiation: the response will tell
+        if k == WG_NONE:
+            return _NO
+        if k == WG_MORE:
+            return _MORE
+        kinds |= (<unsigned int>1) << k
+        count += 1
+    if not count:
+        return _MORE
+    messages = [k for k in range(1, 5) if kinds & ((<unsigned int>1) << k)]
+    if kinds & 6:
+        return _match("wireguard", 1.0, {"messages": messages})
+    # Transport data only (capture began after the handshake): the 3-zero-byte header
+    # and 16-byte alignment in several packets is still distinctive.
+    if count >= 3:
+        return _match("wireguard", 0.7, {"messages": messages})
+    return _MORE

@@ -851,6 +851,33 @@ def smallchat_offsets(dg: bytes) -> set[int]:
     return out
 
 
+# (_fast_probes.pxi)
+def smallchat_probe(view, state):
+    dgs = [d for d in list(view.datagrams_c2s[:4]) + list(view.datagrams_s2c[:4]) if d]
+    if not dgs:
+        return MORE
+    common = None
+    for dg in dgs:
+        offs = smallchat_offsets(dg)
+        if not offs:
+            # Cut by the byte budget before the type field could appear: wait.
+            return NO if len(dg) >= MAX_OFFSET + 3 else MORE
+        common = offs if common is None else common & offs
+        if not common:
+            return NO                      # the type sits at one fixed offset
+    k = min(common)
+    ids = {dg[:k] for dg in dgs} if k else {dg[3:11] for dg in dgs}
+    types = sorted({dg[k:k + 3].decode() for dg in dgs})
+    if len(dgs) >= 2:
+        if k and len(ids) != 1:
+            return NO                      # one flow = one chat: the ID never changes
+        return match("smallchat", 0.9, types=types, chat_id=(dgs[0][:k] or dgs[0][3:11]).hex())
+    # One datagram: plausible only if it opens a conversation (HLO) or is a message.
+    if types[0] in ("HLO", "MSG", "CNF"):
+        return match("smallchat", 0.6, types=types, chat_id=(dgs[0][:k] or dgs[0][3:11]).hex())
+    return MORE
+
+
 # -------------------------------------------------------- OpenVPN (_fast_udp.pxi)
 from classifier.detectors.openvpn import HMAC_LAYOUTS, RESET_CLIENT, RESET_SERVER  # noqa: E402
 
@@ -1328,3 +1355,54 @@ def sip_probe(view, state):
                      from_=h.get("from") or h.get("f"), to=h.get("to") or h.get("t"),
                      call_id=h.get("call-id") or h.get("i"))
     return MORE if more else NO
+
+
+# ------------------------------------------------------ WireGuard (_fast_probes.pxi)
+from classifier.detectors.wireguard import SIZES as WG_SIZES  # noqa: E402
+
+
+def wireguard_kind(dg: bytes):
+    if dg[0] not in (1, 2, 3, 4):
+        return None
+    if len(dg) < 4:
+        return MORE if all(b == 0 for b in dg[1:]) else None
+    if dg[1:4] != b"\x00\x00\x00":
+        return None                        # reserved bytes are always zero
+    if dg[0] in WG_SIZES:
+        return dg[0] if len(dg) in WG_SIZES[dg[0]] else None
+    return 4 if len(dg) >= 32 and len(dg) % 16 == 0 else None
+
+
+def _wg_linked(view) -> bool:
+    """A response (type 2) whose receiver index echoes the initiation's sender index:
+    true of WireGuard variants that pad their handshakes (e.g. TunnelBear)."""
+    c = next((d for d in view.datagrams_c2s if d[:4] == b"\x01\x00\x00\x00" and len(d) >= 148), None)
+    s = next((d for d in view.datagrams_s2c if d[:4] == b"\x02\x00\x00\x00" and len(d) >= 92), None)
+    return bool(c and s and c[4:8] == s[8:12])
+
+
+def wireguard_probe(view, state):
+    kinds = []
+    linked = _wg_linked(view)
+    for dg in list(view.datagrams_c2s[:3]) + list(view.datagrams_s2c[:3]):
+        if not dg:
+            continue
+        k = wireguard_kind(dg)
+        if k is None and linked and dg[0] in (1, 2, 4):
+            k = dg[0]
+        if k is None and dg[:4] == b"\x01\x00\x00\x00" and len(dg) > 148 and not view.datagrams_s2c:
+            return MORE                   # a padded initiation: the response will tell
+        if k is None:
+            return NO
+        if k is MORE:
+            return MORE
+        kinds.append(k)
+    if not kinds:
+        return MORE
+    if 1 in kinds or 2 in kinds:
+        return match("wireguard", 1.0, messages=sorted(set(kinds)))
+    # Transport data only (capture began after the handshake): the 3-zero-byte header
+    # and 16-byte alignment in several packets is still distinctive.
+    if len(kinds) >= 3:
+        return match("wireguard", 0.7, messages=sorted(set(kinds)))
+    return MORE

@@ -127,26 +127,16 @@ def _probes():
            (("mdns", 0.95), ("llmnr", 0.9), ("netbios-ns", 0.95), ("dns", 0.9))]
     out += [("slp", specs["slp"].probe, ref.slp_probe), ("stun", specs["stun"].probe, ref.stun_probe),
             ("tls", specs["tls"].probe, ref.tls_probe), ("ike", specs["ike"].probe, ref.ike_probe),
-            ("rtp", specs["rtp"].probe, ref.rtp_probe), ("smallchat", specs["smallchat"].probe, ref_smallchat_probe),
+            ("rtp", specs["rtp"].probe, ref.rtp_probe), ("smallchat", specs["smallchat"].probe, ref.smallchat_probe),
             ("openvpn", specs["openvpn"].probe, ref.openvpn_probe), ("quic", specs["quic"].probe, ref.quic_probe),
             ("bittorrent", specs["bittorrent"].probe, ref.bittorrent_probe),
             ("memcached", specs["memcached"].probe, ref.memcached_probe),
             ("dtls", specs["dtls"].probe, ref.dtls_probe), ("radius", specs["radius"].probe, ref.radius_probe),
             ("http", specs["http"].probe, ref.http_probe),
             ("http-proxy", specs["http-proxy"].probe, ref.http_proxy_probe),
-            ("rtsp", specs["rtsp"].probe, ref.rtsp_probe), ("sip", specs["sip"].probe, ref.sip_probe)]
+            ("rtsp", specs["rtsp"].probe, ref.rtsp_probe), ("sip", specs["sip"].probe, ref.sip_probe),
+            ("wireguard", specs["wireguard"].probe, ref.wireguard_probe)]
     return out
-
-
-def ref_smallchat_probe(view, state):
-    """smallchat.probe with the oracle's _offsets."""
-    from classifier.detectors import smallchat
-    real = smallchat._offsets
-    smallchat._offsets = ref.smallchat_offsets
-    try:
-        return smallchat.probe(view, state)
-    finally:
-        smallchat._offsets = real
 
 
 PROBES = _probes()
@@ -272,6 +262,28 @@ def test_fuzz_compiled_probes_match_the_oracles(dc, ds, c, s):
              FlowView("udp", b"", b"", [b""] + dc, [b""] + ds))
     for name, fast, oracle in PROBES:
         for view in views:
+            assert same_result(outcome(fast, view), outcome(oracle, view)), (name, view)
+
+
+def shaped(head, size, fill):
+    """A datagram of ``size`` bytes starting with ``head``."""
+    return (head + bytes([fill]) * size)[:size]
+
+
+# Datagrams shaped like the compiled probes' protocols, so their deeper branches run:
+# WireGuard headers and sizes, SmallChat tokens at small offsets.
+shaped_dgs = st.builds(shaped, st.sampled_from([b"\x01\x00\x00\x00", b"\x02\x00\x00\x00", b"\x03\x00\x00\x00",
+                                                b"\x04\x00\x00\x00", b"\x01\x00", b"\x04\x00\x01\x00",
+                                                b"abcHLO ", b"MSG", b"abcdefgACK:", b"xyBADX", b"id1CNF"]),
+                       st.sampled_from([1, 2, 3, 4, 7, 11, 27, 32, 48, 64, 92, 148, 150, 160]),
+                       st.integers(0, 255))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(shaped_dgs, max_size=4), st.lists(shaped_dgs, max_size=4))
+def test_fuzz_compiled_probes_on_shaped_datagrams(dc, ds):
+    for view in (FlowView.udp(dc, ds), FlowView.udp(dc), FlowView.udp(ds, dc)):
+        for name, fast, oracle in PROBES:
             assert same_result(outcome(fast, view), outcome(oracle, view)), (name, view)
 
 
