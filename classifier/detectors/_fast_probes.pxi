@@ -491,3 +491,191 @@ def wireguard_probe(view, state):
     if count >= 3:
         return _match("wireguard", 0.7, {"messages": messages})
     return _MORE
+
+
+# -------------------------------------------------------------- QUIC Initial decryption
+# quic.client_hello_meta: the client's Initials decrypted (RFC 9001 5) for the
+# ClientHello.  The AES work stays in ``cryptography`` (AES-GCM, and AES-ECB for header
+# protection through one encryptor per key); the varints, header unprotection, nonce,
+# CRYPTO frame walk and reassembly are done here.
+cdef object _q_salt = None, _q_crypto = None, _q_hkdf = None, _q_hmac = None
+
+
+cdef inline void _quic_init():
+    global _q_salt, _q_crypto, _q_hkdf, _q_hmac
+    if _q_salt is None:
+        import hmac
+        from . import quic
+        _q_salt, _q_crypto, _q_hkdf, _q_hmac = quic._salt, quic._crypto, quic._hkdf_label, hmac.digest
+
+
+cdef inline Py_ssize_t _q_varint(const uint8_t* b, Py_ssize_t n, Py_ssize_t i, uint64_t* v) noexcept:
+    """quic._varint: the position after the varint at i (its value in v), or -1 where
+    the original raised IndexError."""
+    cdef Py_ssize_t k, ln
+    if i >= n:
+        return -1
+    ln = 1 << (b[i] >> 6)
+    if i + ln > n:
+        return -1
+    v[0] = b[i] & 0x3F
+    for k in range(1, ln):
+        v[0] = (v[0] << 8) | b[i + k]
+    return i + ln
+
+
+cdef object _q_initial_keys(object v, object dcid):
+    """quic.initial_keys, with a reusable header-protection encryptor: (AEAD, iv,
+    AES-ECB encryptor), or None without a salt or without ``cryptography``."""
+    salt = _q_salt(v)
+    lib = _q_crypto()
+    if salt is None or lib is None:
+        return None
+    Cipher, algorithms, modes, AESGCM = lib
+    initial = _q_hmac(salt, dcid, "sha256")
+    client = _q_hkdf(initial, b"client in", 32)
+    pfx = b"quicv2 " if v == 0x6B3343CF else b"quic "
+    key = _q_hkdf(client, pfx + b"key", 16)
+    iv = _q_hkdf(client, pfx + b"iv", 12)
+    hp = _q_hkdf(client, pfx + b"hp", 16)
+    return AESGCM(key), iv, Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+
+
+cdef object _q_decrypt(bytes dg, tuple hdr, object keys):
+    """quic.decrypt_initial: the frames of a client Initial, None on any failure."""
+    cdef Py_ssize_t n, pos, pn_len, k
+    cdef uint64_t tok, length
+    cdef const uint8_t* p = _buf(dg, &n)
+    cdef const uint8_t* mk
+    cdef const uint8_t* ivp
+    cdef bytes mask, iv, header
+    cdef uint8_t f
+    cdef uint8_t nonce[12]
+    cdef char* h
+    if keys is None:
+        return None
+    pos = hdr[4]
+    pos = _q_varint(p, n, pos, &tok)
+    if pos < 0 or tok > <uint64_t>(n - pos):
+        return None                     # the token overruns: the length varint cannot follow
+    pos += tok
+    pos = _q_varint(p, n, pos, &length)
+    if pos < 0 or length > <uint64_t>(n - pos) or length < 20:
+        return None
+    aead, iv, hp = keys
+    try:
+        mask = hp.update(dg[pos + 4:pos + 20])
+        if len(mask) < 5 or len(iv) != 12:
+            return None
+        mk = <const uint8_t*>PyBytes_AS_STRING(mask)
+        f = <uint8_t>(<int>hdr[0]) ^ (mk[0] & 0x0F)
+        pn_len = (f & 3) + 1
+        # The header as authenticated: unprotected first byte and packet number.
+        header = PyBytes_FromStringAndSize(NULL, pos + pn_len)
+        h = PyBytes_AS_STRING(header)
+        h[0] = <char>f
+        for k in range(1, pos):
+            h[k] = <char>p[k]
+        ivp = <const uint8_t*>PyBytes_AS_STRING(iv)
+        for k in range(12):
+            nonce[k] = ivp[k]
+        for k in range(pn_len):
+            h[pos + k] = <char>(p[pos + k] ^ mk[1 + k])
+            nonce[12 - pn_len + k] ^= <uint8_t>h[pos + k]
+        return aead.decrypt(PyBytes_FromStringAndSize(<char*>nonce, 12),
+                            dg[pos + pn_len:pos + length], header)
+    except Exception:
+        return None
+
+
+cdef void _q_crypto_frames(bytes frames, dict chunks) except *:
+    """quic.crypto_frames: CRYPTO frame data by offset; PADDING, PING and ACK frames are
+    skipped; any other frame, or a frame cut short, ends the walk."""
+    cdef Py_ssize_t n, i = 0
+    cdef const uint8_t* b = _buf(frames, &n)
+    cdef uint64_t off, ln, cnt, j, x
+    cdef uint8_t t
+    while i < n:
+        t = b[i]
+        if t == 0x00:
+            while i < n and b[i] == 0:     # PADDING fills most of an Initial: one run
+                i += 1
+        elif t == 0x01:
+            i += 1
+        elif t == 0x06:
+            i = _q_varint(b, n, i + 1, &off)
+            if i < 0:
+                return
+            i = _q_varint(b, n, i, &ln)
+            if i < 0:
+                return
+            chunks[off] = frames[i:i + ln] if ln <= <uint64_t>(n - i) else frames[i:]
+            if ln > <uint64_t>(n - i):
+                return
+            i += ln
+        elif t == 0x02 or t == 0x03:
+            i = _q_varint(b, n, i + 1, &x)      # largest acked
+            if i < 0:
+                return
+            i = _q_varint(b, n, i, &x)          # delay
+            if i < 0:
+                return
+            i = _q_varint(b, n, i, &cnt)
+            if i < 0:
+                return
+            i = _q_varint(b, n, i, &x)          # first range
+            if i < 0:
+                return
+            j = 0
+            while j < cnt:                      # gap, range per extra range
+                i = _q_varint(b, n, i, &x)
+                if i < 0:
+                    return
+                i = _q_varint(b, n, i, &x)
+                if i < 0:
+                    return
+                j += 1
+            if t == 0x03:
+                for j in range(3):
+                    i = _q_varint(b, n, i, &x)
+                    if i < 0:
+                        return
+        else:
+            return                              # CONNECTION_CLOSE (0x1C) or another frame
+
+
+def quic_client_hello_meta(dgrams):
+    """quic.client_hello_meta: SNI, ALPN and supported_versions of the ClientHello in
+    the client's Initials ((datagram, long header fields) pairs); keys are derived
+    once per version and DCID."""
+    cdef dict chunks = {}, keys = {}
+    cdef bytes b
+    cdef Py_ssize_t hlen, ln
+    _quic_init()
+    for dg, hdr in dgrams:
+        k = (hdr[1], hdr[2])
+        if k not in keys and _q_salt(hdr[1]) is not None:
+            try:
+                keys[k] = _q_initial_keys(hdr[1], hdr[2])
+            except Exception:
+                keys[k] = None
+        b = dg if type(dg) is bytes else bytes(dg)
+        frames = _q_decrypt(b, tuple(hdr), keys.get(k))
+        if frames:
+            _q_crypto_frames(frames if type(frames) is bytes else bytes(frames), chunks)
+    data = bytearray()
+    for off in sorted(chunks):
+        if off > len(data):
+            break
+        data += chunks[off][len(data) - off:]
+    if len(data) < 4 or data[0] != 1:
+        return {}
+    hlen = (data[1] << 16) | (data[2] << 8) | data[3]
+    b = bytes(data[4:4 + hlen])
+    meta = _tls_hello(1, <const uint8_t*>PyBytes_AS_STRING(b), len(b), False) or {}
+    return {k: meta[k] for k in ("sni", "alpn", "supported_versions") if k in meta}
+
+
+def quic_crypto_frames(frames, dict chunks):
+    """quic.crypto_frames (for tests): CRYPTO frame data of decrypted frames, by offset."""
+    _q_crypto_frames(frames if type(frames) is bytes else bytes(frames), chunks)

@@ -8,14 +8,11 @@ not the label.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
-import re
 import struct
 
 from . import _fast
 from .base import DetectorSpec, Prefilter
-from ._hello import parse_hello
 
 V1, V2 = 0x00000001, 0x6B3343CF
 _SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
@@ -116,7 +113,7 @@ def _hkdf_label(secret: bytes, label: bytes, length: int) -> bytes:
     info = struct.pack(">HB", length, len(full)) + full + b"\x00"
     out, t, i = b"", b"", 1
     while len(out) < length:
-        t = hmac.new(secret, t + info + bytes([i]), hashlib.sha256).digest()
+        t = hmac.digest(secret, t + info + bytes([i]), "sha256")
         out += t
         i += 1
     return out[:length]
@@ -136,113 +133,14 @@ def _crypto():
     return _CRYPTO[0]
 
 
-def initial_keys(v: int, dcid: bytes):
-    """(AEAD, iv, header-protection encryptor factory) of a client's Initial packets,
-    from the version's salt and the client's first destination CID (RFC 9001 5.2);
-    None without a known salt or without ``cryptography``."""
-    salt = _salt(v)
-    lib = _crypto()
-    if salt is None or lib is None:
-        return None
-    Cipher, algorithms, modes, AESGCM = lib
-    initial = hmac.new(salt, dcid, hashlib.sha256).digest()
-    client = _hkdf_label(initial, b"client in", 32)
-    pfx = b"quicv2 " if v == V2 else b"quic "
-    key = _hkdf_label(client, pfx + b"key", 16)
-    iv = _hkdf_label(client, pfx + b"iv", 12)
-    hp = _hkdf_label(client, pfx + b"hp", 16)
-    return AESGCM(key), iv, Cipher(algorithms.AES(hp), modes.ECB())
-
-
-def decrypt_initial(dg: bytes, hdr, keys=None) -> bytes | None:
-    """Decrypt a client Initial's payload; return the frames, None on any failure.
-    ``keys``: initial_keys() of the packet's version and DCID, when already derived."""
-    first, v, dcid, _scid, pos = hdr
-    if _salt(v) is None or _crypto() is None:
-        return None
-    try:
-        tok_len, pos = _varint(dg, pos)
-        pos += tok_len
-        length, pos = _varint(dg, pos)
-        if pos + length > len(dg) or length < 20:
-            return None
-        aead, iv, hp = keys or initial_keys(v, dcid)
-        sample = dg[pos + 4:pos + 20]
-        enc = hp.encryptor()
-        mask = enc.update(sample) + enc.finalize()
-        f = first ^ (mask[0] & 0x0F)
-        pn_len = (f & 3) + 1
-        pn = bytes(a ^ b for a, b in zip(dg[pos:pos + pn_len], mask[1:1 + pn_len]))
-        header = bytes([f]) + dg[1:pos] + pn
-        nonce = bytearray(iv)
-        for k, b in enumerate(pn.rjust(12, b"\x00")):
-            nonce[k] ^= b
-        return aead.decrypt(bytes(nonce), dg[pos + pn_len:pos + length], header)
-    except Exception:
-        return None
-
-
-_NON_PADDING = re.compile(rb"[^\x00]")
-
-
-def crypto_frames(frames: bytes, chunks: dict) -> None:
-    """Collect CRYPTO frame data by offset; skip PADDING/PING/ACK; stop on others."""
-    i = 0
-    try:
-        while i < len(frames):
-            t = frames[i]
-            if t == 0x00:
-                # PADDING fills most of an Initial: skip the whole run at once.
-                m = _NON_PADDING.search(frames, i)
-                i = m.start() if m else len(frames)
-            elif t == 0x01:
-                i += 1
-            elif t == 0x06:
-                off, i = _varint(frames, i + 1)
-                n, i = _varint(frames, i)
-                chunks[off] = frames[i:i + n]
-                i += n
-            elif t in (0x02, 0x03):
-                _, i = _varint(frames, i + 1)       # largest acked
-                _, i = _varint(frames, i)           # delay
-                cnt, i = _varint(frames, i)
-                _, i = _varint(frames, i)           # first range
-                for _ in range(cnt * 2):
-                    _, i = _varint(frames, i)
-                if t == 0x03:
-                    for _ in range(3):
-                        _, i = _varint(frames, i)
-            elif t == 0x1C:                          # CONNECTION_CLOSE
-                return
-            else:
-                return
-    except IndexError:
-        return
-
-
-def client_hello_meta(dgrams) -> dict:
-    chunks: dict = {}
-    keys: dict = {}           # a client's Initials share version and DCID: derive once
-    for dg, hdr in dgrams:
-        k = (hdr[1], hdr[2])
-        if k not in keys and _salt(hdr[1]) is not None:
-            try:
-                keys[k] = initial_keys(hdr[1], hdr[2])
-            except Exception:
-                keys[k] = None
-        frames = decrypt_initial(dg, hdr, keys.get(k))
-        if frames:
-            crypto_frames(frames, chunks)
-    data = bytearray()
-    for off in sorted(chunks):
-        if off > len(data):
-            break
-        data += chunks[off][len(data) - off:]
-    if len(data) < 4 or data[0] != 1:
-        return {}
-    hlen = int.from_bytes(data[1:4], "big")
-    meta = parse_hello(1, bytes(data[4:4 + hlen])) or {}
-    return {k: meta[k] for k in ("sni", "alpn", "supported_versions") if k in meta}
+# client_hello_meta([(datagram, long header fields), ...]) -> {sni, alpn,
+# supported_versions} of the ClientHello carried by the client's Initials: keys derived
+# once per version and DCID from the version's salt (RFC 9001 5.2, HKDF above), header
+# protection removed (AES-ECB over the 16-byte sample), the payload opened with
+# AES-GCM, CRYPTO frames collected by offset (PADDING, PING and ACK skipped) and
+# reassembled from offset 0.  The AES work is done by ``cryptography``; the rest is
+# compiled (_fast_probes.pxi).  {} without ``cryptography``.
+client_hello_meta = _fast.quic_client_hello_meta
 
 
 # probe(view, state): every datagram of both sides -- Google QUIC's clear version or

@@ -966,7 +966,7 @@ _PLAUSIBLE_TIME = (1104537600, 2208988800)      # 2005-01-01 .. 2040-01-01 UTC
 # ----------------------------------------------------------- QUIC (_fast_udp.pxi)
 from classifier.detectors.base import C2S  # noqa: E402
 from classifier.detectors.quic import (_gquic_handshake, _gquic_legacy, _known_version,  # noqa: E402
-                                       client_hello_meta, parse_long)
+                                       parse_long)
 from classifier.detectors.quic import version_name as quic_version_name  # noqa: E402
 
 
@@ -1001,7 +1001,7 @@ def quic_probe(view, state):
     meta = {"version": next((v for v in versions if v not in ("0x00000000", "grease")), versions[0])}
     initials = [(dg, h) for dg, h in long_pkts if len(dg) >= 1200]
     if initials:
-        meta.update(client_hello_meta(initials[:3]))
+        meta.update(quic_client_hello_meta(initials[:3]))
     # A client Initial is padded to >= 1200 bytes (RFC 9000 14.1); that, or headers in
     # both directions, is strong evidence.  A single small long-header packet is weaker.
     conf = 1.0 if initials or len(dir_seen) == 2 else 0.8
@@ -1406,3 +1406,124 @@ def wireguard_probe(view, state):
     if len(kinds) >= 3:
         return match("wireguard", 0.7, messages=sorted(set(kinds)))
     return MORE
+
+
+# ---------------------------------------- QUIC Initial decryption (_fast_probes.pxi)
+import hashlib as _hashlib  # noqa: E402
+import hmac as _hmac  # noqa: E402
+import re as _re  # noqa: E402
+
+from classifier.detectors.quic import V2  # noqa: E402
+from classifier.detectors.quic import _crypto as _quic_crypto  # noqa: E402
+from classifier.detectors.quic import _hkdf_label as _quic_hkdf_label  # noqa: E402
+from classifier.detectors.quic import _salt as _quic_salt  # noqa: E402
+from classifier.detectors.quic import _varint as _quic_varint  # noqa: E402
+
+
+def quic_initial_keys(v: int, dcid: bytes):
+    """(AEAD, iv, header-protection encryptor factory) of a client's Initial packets,
+    from the version's salt and the client's first destination CID (RFC 9001 5.2);
+    None without a known salt or without ``cryptography``."""
+    salt = _quic_salt(v)
+    lib = _quic_crypto()
+    if salt is None or lib is None:
+        return None
+    Cipher, algorithms, modes, AESGCM = lib
+    initial = _hmac.new(salt, dcid, _hashlib.sha256).digest()
+    client = _quic_hkdf_label(initial, b"client in", 32)
+    pfx = b"quicv2 " if v == V2 else b"quic "
+    key = _quic_hkdf_label(client, pfx + b"key", 16)
+    iv = _quic_hkdf_label(client, pfx + b"iv", 12)
+    hp = _quic_hkdf_label(client, pfx + b"hp", 16)
+    return AESGCM(key), iv, Cipher(algorithms.AES(hp), modes.ECB())
+
+
+def quic_decrypt_initial(dg: bytes, hdr, keys=None) -> bytes | None:
+    """Decrypt a client Initial's payload; return the frames, None on any failure.
+    ``keys``: initial_keys() of the packet's version and DCID, when already derived."""
+    first, v, dcid, _scid, pos = hdr
+    if _quic_salt(v) is None or _quic_crypto() is None:
+        return None
+    try:
+        tok_len, pos = _quic_varint(dg, pos)
+        pos += tok_len
+        length, pos = _quic_varint(dg, pos)
+        if pos + length > len(dg) or length < 20:
+            return None
+        aead, iv, hp = keys or quic_initial_keys(v, dcid)
+        sample = dg[pos + 4:pos + 20]
+        enc = hp.encryptor()
+        mask = enc.update(sample) + enc.finalize()
+        f = first ^ (mask[0] & 0x0F)
+        pn_len = (f & 3) + 1
+        pn = bytes(a ^ b for a, b in zip(dg[pos:pos + pn_len], mask[1:1 + pn_len]))
+        header = bytes([f]) + dg[1:pos] + pn
+        nonce = bytearray(iv)
+        for k, b in enumerate(pn.rjust(12, b"\x00")):
+            nonce[k] ^= b
+        return aead.decrypt(bytes(nonce), dg[pos + pn_len:pos + length], header)
+    except Exception:
+        return None
+
+
+_QUIC_NON_PADDING = _re.compile(rb"[^\x00]")
+
+
+def quic_crypto_frames(frames: bytes, chunks: dict) -> None:
+    """Collect CRYPTO frame data by offset; skip PADDING/PING/ACK; stop on others."""
+    i = 0
+    try:
+        while i < len(frames):
+            t = frames[i]
+            if t == 0x00:
+                # PADDING fills most of an Initial: skip the whole run at once.
+                m = _QUIC_NON_PADDING.search(frames, i)
+                i = m.start() if m else len(frames)
+            elif t == 0x01:
+                i += 1
+            elif t == 0x06:
+                off, i = _quic_varint(frames, i + 1)
+                n, i = _quic_varint(frames, i)
+                chunks[off] = frames[i:i + n]
+                i += n
+            elif t in (0x02, 0x03):
+                _, i = _quic_varint(frames, i + 1)       # largest acked
+                _, i = _quic_varint(frames, i)           # delay
+                cnt, i = _quic_varint(frames, i)
+                _, i = _quic_varint(frames, i)           # first range
+                for _ in range(cnt * 2):
+                    _, i = _quic_varint(frames, i)
+                if t == 0x03:
+                    for _ in range(3):
+                        _, i = _quic_varint(frames, i)
+            elif t == 0x1C:                          # CONNECTION_CLOSE
+                return
+            else:
+                return
+    except IndexError:
+        return
+
+
+def quic_client_hello_meta(dgrams) -> dict:
+    chunks: dict = {}
+    keys: dict = {}           # a client's Initials share version and DCID: derive once
+    for dg, hdr in dgrams:
+        k = (hdr[1], hdr[2])
+        if k not in keys and _quic_salt(hdr[1]) is not None:
+            try:
+                keys[k] = quic_initial_keys(hdr[1], hdr[2])
+            except Exception:
+                keys[k] = None
+        frames = quic_decrypt_initial(dg, hdr, keys.get(k))
+        if frames:
+            quic_crypto_frames(frames, chunks)
+    data = bytearray()
+    for off in sorted(chunks):
+        if off > len(data):
+            break
+        data += chunks[off][len(data) - off:]
+    if len(data) < 4 or data[0] != 1:
+        return {}
+    hlen = int.from_bytes(data[1:4], "big")
+    meta = parse_hello(1, bytes(data[4:4 + hlen])) or {}
+    return {k: meta[k] for k in ("sni", "alpn", "supported_versions") if k in meta}

@@ -119,6 +119,56 @@ def test_parse_hello_matches_the_oracle(data):
             assert same(_hello.parse_hello(t, body, dtls), ref.parse_hello(t, body, dtls))
 
 
+# ---------------------------------------------------------- QUIC Initial decryption
+def quic_initials():
+    """Protected client Initials (test_quic's builder): v1, v2, draft-29; one CRYPTO
+    frame, a ClientHello split over two Initials, PING/ACK frames before it, a
+    CONNECTION_CLOSE, a CRYPTO frame past the end."""
+    import struct
+    from classifier.detectors import quic
+    from test_quic import RFC_DCID, client_hello, protect_initial
+    ch = client_hello(b"quic.portlens.test", b"h3")
+    whole = b"\x06\x00" + struct.pack(">H", 0x4000 | len(ch)) + ch
+    half = len(ch) // 2
+    f1 = b"\x06\x00" + struct.pack(">H", 0x4000 | half) + ch[:half]
+    f2 = b"\x06" + struct.pack(">H", 0x4000 | half) + struct.pack(">H", 0x4000 | (len(ch) - half)) + ch[half:]
+    out = []
+    for v in (quic.V1, quic.V2, 0xFF00001D, 0xFF000017):
+        for frames in (whole, f2, f1, b"\x01\x02\x05\x00\x01\x00\x03\x01\x01\x02\x01\x05\x06\x07" + whole,
+                       b"\x1c\x00" + whole, b"\x06\x00\x7f\xff" + ch):
+            dg = protect_initial(v, RFC_DCID, frames)
+            out.append((dg, quic.parse_long(dg)))
+    return out
+
+
+QUIC_INITIALS = quic_initials()
+
+
+def test_quic_initials_decrypt():
+    from classifier.detectors import quic
+    assert quic.client_hello_meta(QUIC_INITIALS[:1])["sni"] == "quic.portlens.test"
+    assert quic.client_hello_meta(QUIC_INITIALS[1:3])["sni"] == "quic.portlens.test"
+
+
+@pytest.mark.parametrize("k", range(len(QUIC_INITIALS)))
+def test_quic_client_hello_meta_matches_the_oracle(k):
+    from classifier.detectors import quic
+    dg, hdr = QUIC_INITIALS[k]
+    want = ref.quic_client_hello_meta([(dg, hdr)])
+    assert same(quic.client_hello_meta([(dg, hdr)]), want)
+    assert same(quic.client_hello_meta(QUIC_INITIALS[k:k + 3]), ref.quic_client_hello_meta(QUIC_INITIALS[k:k + 3]))
+    # Damaged: every header byte, the first payload bytes, cuts, a wrong DCID.
+    for pos in list(range(0, min(hdr[4] + 8, len(dg)))) + [hdr[4] + 30, len(dg) - 1]:
+        for val in (0x00, 0x3F, 0x40, 0x80, 0xFF):
+            bad = dg[:pos] + bytes([val]) + dg[pos + 1:]
+            h = (bad[0],) + hdr[1:] if pos == 0 else hdr
+            assert same(quic.client_hello_meta([(bad, h)]), ref.quic_client_hello_meta([(bad, h)])), (pos, val)
+    for cut in (hdr[4], hdr[4] + 1, hdr[4] + 3, hdr[4] + 25, 1199, len(dg) - 1):
+        assert same(quic.client_hello_meta([(dg[:cut], hdr)]), ref.quic_client_hello_meta([(dg[:cut], hdr)]))
+    h = hdr[:2] + (hdr[2][:-1] + b"x",) + hdr[3:]
+    assert same(quic.client_hello_meta([(dg, h)]), ref.quic_client_hello_meta([(dg, h)]))
+
+
 # -------------------------------------------------------------------- whole probes
 def _probes():
     from classifier.detectors import registry
@@ -225,6 +275,12 @@ def test_fuzz_compiled_parsers_match_the_oracles(data):
     assert smallchat._offsets(data) == ref.smallchat_offsets(data)
     from classifier.detectors import radius
     assert same(radius.parse(data), ref.radius_parse(data))
+    from classifier.detectors import _fast
+    for frames in (data, b"\x06" + data, b"\x00\x00\x01\x02" + data, b"\x03" + data):
+        got, want = {}, {}
+        _fast.quic_crypto_frames(frames, got)
+        ref.quic_crypto_frames(frames, want)
+        assert same(got, want)
     assert same(tls.parse_direction(data), ref.parse_direction(data))
     for t in (1, 2):
         for dtls in (False, True):
