@@ -679,3 +679,209 @@ def quic_client_hello_meta(dgrams):
 def quic_crypto_frames(frames, dict chunks):
     """quic.crypto_frames (for tests): CRYPTO frame data of decrypted frames, by offset."""
     _q_crypto_frames(frames if type(frames) is bytes else bytes(frames), chunks)
+
+
+# --------------------------------------------------------------------------- MongoDB
+cdef object _mongo_ops = None           # mongodb.OPS
+
+
+cdef inline uint32_t _le32(const uint8_t* p) noexcept:
+    return p[0] | (<uint32_t>p[1] << 8) | (<uint32_t>p[2] << 16) | (<uint32_t>p[3] << 24)
+
+
+cdef int _mongo_header(object data, uint32_t* h) except -1:
+    """mongodb.header: 1 with (length, requestID, responseTo, opCode) in h, 0 when it is
+    not a MongoDB header, 2 (MORE) when shorter than 16 bytes."""
+    cdef Py_ssize_t n
+    cdef bytes b = data if type(data) is bytes else bytes(data)
+    cdef const uint8_t* p = _buf(b, &n)
+    if n < 16:
+        return 2
+    h[0] = _le32(p)
+    h[1] = _le32(p + 4)
+    h[2] = _le32(p + 8)
+    h[3] = _le32(p + 12)
+    if h[3] not in _mongo_ops or h[0] < 16 or h[0] > 48 * 1024 * 1024:
+        return 0                          # maxMessageSizeBytes is 48 MB
+    return 1
+
+
+def mongodb_probe(view, state):
+    """mongodb.probe: a request header (known opCode, responseTo 0) answered by a reply
+    whose responseTo is the request's id (1.0), or a lone OP_MSG/OP_QUERY whose length
+    is the stream's (0.8)."""
+    global _mongo_ops
+    cdef uint32_t hc[4]
+    cdef uint32_t hs[4]
+    cdef int r
+    _verdicts()
+    if _mongo_ops is None:
+        from . import mongodb
+        _mongo_ops = mongodb.OPS
+    c, s = view.payload_c2s, view.payload_s2c
+    if not c:
+        return _MORE
+    r = _mongo_header(c, hc)
+    if r == 0:
+        return _NO
+    if r == 2:
+        return _MORE
+    if hc[3] == 1:
+        return _NO                         # a client never sends OP_REPLY
+    if hc[2] != 0:
+        # Mid-stream requests keep responseTo 0 too; a non-zero value is a reply.
+        return _NO
+    if s:
+        r = _mongo_header(s, hs)
+        if r == 2:
+            return _MORE
+        if r == 0 or hs[2] != hc[1]:
+            return _NO
+        return _match("mongodb", 1.0, {"op": _mongo_ops[hc[3]]})
+    # Request alone: only OP_MSG/OP_QUERY with a fitting length are convincing.
+    if (hc[3] == 2004 or hc[3] == 2013) and hc[0] == len(c):
+        return _match("mongodb", 0.8, {"op": _mongo_ops[hc[3]]})
+    return _MORE
+
+
+# ------------------------------------------------------------------------------ CoAP
+cdef bint _coap_ready = False
+cdef uint8_t _coap_codes[256]            # coap.CODES
+cdef uint8_t _coap_opts[2053]            # coap.OPTIONS (all below 2053)
+cdef tuple _COAP_TYPES = ("CON", "NON", "ACK", "RST")     # coap.TYPES
+
+
+cdef void _coap_init() except *:
+    global _coap_ready
+    cdef int k
+    from . import coap
+    for k in range(256):
+        _coap_codes[k] = k in coap.CODES
+    for k in range(2053):
+        _coap_opts[k] = k in coap.OPTIONS
+    if max(coap.OPTIONS) >= 2053 or tuple(coap.TYPES) != _COAP_TYPES:
+        raise ValueError("coap tables changed: update _fast_probes.pxi")
+    _coap_ready = True
+
+
+cdef struct CoapInfo:
+    Py_ssize_t unknown, texts     # unregistered options, printable options
+    bint options                  # any option at all
+
+
+cdef inline Py_ssize_t _coap_ext(const uint8_t* d, Py_ssize_t n, Py_ssize_t* pos, Py_ssize_t v) noexcept:
+    """An option delta or length nibble with its extended bytes (RFC 7252 3.1), or -1
+    when they run past the datagram (the original raised or was cut: not CoAP)."""
+    if v == 13:
+        if pos[0] >= n:
+            return -1
+        v = 13 + d[pos[0]]
+        pos[0] += 1
+    elif v == 14:
+        if pos[0] + 2 > n:
+            return -1
+        v = 269 + ((d[pos[0]] << 8) | d[pos[0] + 1])
+        pos[0] += 2
+    return v
+
+
+cdef int _coap_parse(const uint8_t* d, Py_ssize_t n, CoapInfo* info, list path) except -1:
+    """coap.parse: 1 (a CoAP message: ``info`` filled, Uri-Path segments appended to
+    ``path`` when given), 0 (not CoAP) or 2 (MORE)."""
+    cdef Py_ssize_t tkl, pos, opt = 0, delta, length, k
+    cdef uint8_t code, b
+    cdef bint text
+    if d[0] >> 6 != 1:
+        return 0
+    tkl = d[0] & 0x0F
+    if tkl > 8:
+        return 0                          # token lengths 9-15 are reserved
+    if n < 4 + tkl:
+        return 2
+    code = d[1]
+    if not _coap_codes[code]:
+        return 0                          # only registered codes (RFC 7252 12.1, 7959, 8132)
+    if code == 0 and (tkl or n != 4):
+        return 0                          # the Empty message is exactly 4 bytes
+    info.unknown = info.texts = 0
+    pos = 4 + tkl
+    while pos < n:
+        b = d[pos]
+        if b == 0xFF:
+            if pos + 1 == n:
+                return 0                  # a payload marker must be followed by payload
+            break
+        delta = b >> 4
+        length = b & 0x0F
+        if delta == 15 or length == 15:
+            return 0
+        pos += 1
+        delta = _coap_ext(d, n, &pos, delta)
+        if delta < 0:
+            return 0
+        length = _coap_ext(d, n, &pos, length)
+        if length < 0 or pos + length > n:
+            return 0
+        opt += delta
+        if opt >= 2053 or not _coap_opts[opt]:
+            info.unknown += 1
+        if length:
+            text = True
+            for k in range(pos, pos + length):
+                if d[k] < 32 or d[k] >= 127:
+                    text = False
+                    break
+            if text:
+                info.texts += 1
+        if opt == 11 and path is not None:
+            path.append(_dec(d + pos, length))
+        pos += length
+    info.options = opt > 0
+    return 1
+
+
+def coap_probe(view, state):
+    """coap.probe: every datagram a CoAP message (registered code, options walking to
+    the payload marker or the end); a lone header needs registered options or two text
+    options; a Uri-Path or two messages make it certain (0.95)."""
+    cdef Py_ssize_t n, count = 0
+    cdef int r
+    cdef CoapInfo info, first
+    cdef bytes b
+    cdef const uint8_t* p
+    cdef list path = None
+    cdef dict meta
+    _verdicts()
+    if not _coap_ready:
+        _coap_init()
+    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
+        if not dg:
+            continue
+        b = dg if type(dg) is bytes else bytes(dg)
+        p = _buf(b, &n)
+        if count == 0:
+            path = []
+            r = _coap_parse(p, n, &info, path)
+        else:
+            r = _coap_parse(p, n, &info, None)
+        if r == 0:
+            return _NO
+        if r == 2:
+            return _MORE
+        if count == 0:
+            first = info
+            meta = {"type": _COAP_TYPES[(p[0] >> 4) & 3],
+                    "code": f"{p[1] >> 5}.{p[1] & 0x1F:02d}"}
+            if path:
+                meta["uri_path"] = "/".join(path)
+        count += 1
+    if count == 0:
+        return _MORE
+    # A 4-byte header is little evidence; a request with a Uri-Path or a request and
+    # its response make it certain.  A lone datagram must at least use only
+    # registered option numbers, and some, or carry two or more text options (paths,
+    # hosts, queries): random bytes rarely manage either.
+    if count < 2 and (first.unknown or not first.options) and first.texts < 2:
+        return _MORE
+    # (An empty Uri-Path is reported, but is no evidence.)
+    return _match("coap", 0.95 if meta.get("uri_path") or count >= 2 else 0.7, meta)

@@ -4,46 +4,20 @@ reply's responseTo equals the request's requestID.  Metadata: op.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from . import _fast
+from .base import DetectorSpec, Prefilter
 
 OPS = {1: "OP_REPLY", 2001: "OP_UPDATE", 2002: "OP_INSERT", 2004: "OP_QUERY",
        2005: "OP_GET_MORE", 2006: "OP_DELETE", 2007: "OP_KILL_CURSORS",
        2012: "OP_COMPRESSED", 2013: "OP_MSG"}
 
 
-def header(data: bytes):
-    if len(data) < 16:
-        return MORE
-    n, rid, rto, op = (int.from_bytes(data[i:i + 4], "little") for i in (0, 4, 8, 12))
-    if op not in OPS or n < 16 or n > 48 * 1024 * 1024:
-        return None                       # maxMessageSizeBytes is 48 MB
-    return n, rid, rto, op
-
-
-def probe(view, state):
-    c, s = view.payload_c2s, view.payload_s2c
-    hc = header(c) if c else MORE
-    if hc is None:
-        return NO
-    if hc is MORE:
-        return MORE
-    n, rid, rto, op = hc
-    if op == 1:
-        return NO                          # a client never sends OP_REPLY
-    if rto != 0:
-        # Mid-stream requests keep responseTo 0 too; a non-zero value is a reply.
-        return NO
-    if s:
-        hs = header(s)
-        if hs is MORE:
-            return MORE
-        if hs is None or hs[2] != rid:
-            return NO
-        return match("mongodb", 1.0, op=OPS[op])
-    # Request alone: only OP_MSG/OP_QUERY with a fitting length are convincing.
-    if op in (2004, 2013) and n == len(c):
-        return match("mongodb", 0.8, op=OPS[op])
-    return MORE
+# probe(view, state): the client's first 16-byte header (length, requestID, responseTo,
+# opCode; little-endian) has a known opCode other than OP_REPLY, a length of 16 bytes
+# to 48 MiB and responseTo 0; the server's header answers it (responseTo = requestID:
+# 1.0).  A request alone: OP_MSG/OP_QUERY whose length is the stream's (0.8).
+# Metadata: op.  Compiled: _fast_probes.pxi.
+probe = _fast.mongodb_probe
 
 
 SPEC = DetectorSpec(name="mongodb", transports=("tcp",), probe=probe, max_bytes=1024,

@@ -1527,3 +1527,125 @@ def quic_client_hello_meta(dgrams) -> dict:
     hlen = int.from_bytes(data[1:4], "big")
     meta = parse_hello(1, bytes(data[4:4 + hlen])) or {}
     return {k: meta[k] for k in ("sni", "alpn", "supported_versions") if k in meta}
+
+
+# -------------------------------------------------------- MongoDB (_fast_probes.pxi)
+from classifier.detectors.mongodb import OPS as MONGODB_OPS  # noqa: E402
+
+
+def mongodb_header(data: bytes):
+    if len(data) < 16:
+        return MORE
+    n, rid, rto, op = (int.from_bytes(data[i:i + 4], "little") for i in (0, 4, 8, 12))
+    if op not in MONGODB_OPS or n < 16 or n > 48 * 1024 * 1024:
+        return None                       # maxMessageSizeBytes is 48 MB
+    return n, rid, rto, op
+
+
+def mongodb_probe(view, state):
+    c, s = view.payload_c2s, view.payload_s2c
+    hc = mongodb_header(c) if c else MORE
+    if hc is None:
+        return NO
+    if hc is MORE:
+        return MORE
+    n, rid, rto, op = hc
+    if op == 1:
+        return NO                          # a client never sends OP_REPLY
+    if rto != 0:
+        # Mid-stream requests keep responseTo 0 too; a non-zero value is a reply.
+        return NO
+    if s:
+        hs = mongodb_header(s)
+        if hs is MORE:
+            return MORE
+        if hs is None or hs[2] != rid:
+            return NO
+        return match("mongodb", 1.0, op=MONGODB_OPS[op])
+    # Request alone: only OP_MSG/OP_QUERY with a fitting length are convincing.
+    if op in (2004, 2013) and n == len(c):
+        return match("mongodb", 0.8, op=MONGODB_OPS[op])
+    return MORE
+
+
+# ----------------------------------------------------------- CoAP (_fast_probes.pxi)
+from classifier.detectors.coap import CODES as COAP_CODES  # noqa: E402
+from classifier.detectors.coap import OPTIONS as COAP_OPTIONS  # noqa: E402
+from classifier.detectors.coap import TYPES as COAP_TYPES  # noqa: E402
+
+
+def coap_parse(dg: bytes):
+    if dg[0] >> 6 != 1:
+        return None
+    tkl = dg[0] & 0x0F
+    if tkl > 8:
+        return None                       # token lengths 9-15 are reserved
+    if len(dg) < 4 + tkl:
+        return MORE
+    code = dg[1]
+    cls, detail = code >> 5, code & 0x1F
+    if code not in COAP_CODES:
+        return None                       # only registered codes (RFC 7252 12.1, 7959, 8132)
+    if code == 0 and (tkl or len(dg) != 4):
+        return None                       # the Empty message is exactly 4 bytes
+    pos, opt, path, unknown, texts = 4 + tkl, 0, [], 0, 0
+    while pos < len(dg):
+        b = dg[pos]
+        if b == 0xFF:
+            if pos + 1 == len(dg):
+                return None               # a payload marker must be followed by payload
+            break
+        delta, length = b >> 4, b & 0x0F
+        if delta == 15 or length == 15:
+            return None
+        pos += 1
+        if delta == 13:
+            delta = 13 + dg[pos]; pos += 1
+        elif delta == 14:
+            delta = 269 + int.from_bytes(dg[pos:pos + 2], "big"); pos += 2
+        if length == 13:
+            length = 13 + dg[pos]; pos += 1
+        elif length == 14:
+            length = 269 + int.from_bytes(dg[pos:pos + 2], "big"); pos += 2
+        if pos + length > len(dg):
+            return None
+        opt += delta
+        if opt not in COAP_OPTIONS:
+            unknown += 1
+        if length and all(32 <= b < 127 for b in dg[pos:pos + length]):
+            texts += 1
+        if opt == 11:
+            path.append(dec(dg[pos:pos + length]))
+        pos += length
+    return {"type": COAP_TYPES[(dg[0] >> 4) & 3], "code": f"{cls}.{detail:02d}",
+            "uri_path": "/".join(path) if path else None, "_unknown": unknown, "_texts": texts,
+            "_options": opt > 0}
+
+
+def coap_probe(view, state):
+    meta = None
+    n = 0
+    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
+        if not dg:
+            continue
+        try:
+            r = coap_parse(dg)
+        except IndexError:
+            return NO
+        if r is None:
+            return NO
+        if r is MORE:
+            return MORE
+        n += 1
+        meta = meta or r
+    if meta is None:
+        return MORE
+    # A 4-byte header is little evidence; a request with a Uri-Path or a request and
+    # its response make it certain.  A lone datagram must at least use only
+    # registered option numbers, and some, or carry two or more text options (paths,
+    # hosts, queries): random bytes rarely manage either.
+    if n < 2 and (meta["_unknown"] or not meta["_options"]) and meta["_texts"] < 2:
+        return MORE
+    conf = 0.95 if meta.get("uri_path") or n >= 2 else 0.7
+    return match("coap", conf, **{k: v for k, v in meta.items()
+                                  if v is not None and not k.startswith("_")})

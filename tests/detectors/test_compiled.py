@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import struct
 
 import pytest
 
@@ -185,7 +186,8 @@ def _probes():
             ("http", specs["http"].probe, ref.http_probe),
             ("http-proxy", specs["http-proxy"].probe, ref.http_proxy_probe),
             ("rtsp", specs["rtsp"].probe, ref.rtsp_probe), ("sip", specs["sip"].probe, ref.sip_probe),
-            ("wireguard", specs["wireguard"].probe, ref.wireguard_probe)]
+            ("wireguard", specs["wireguard"].probe, ref.wireguard_probe),
+            ("mongodb", specs["mongodb"].probe, ref.mongodb_probe), ("coap", specs["coap"].probe, ref.coap_probe)]
     return out
 
 
@@ -330,7 +332,11 @@ def shaped(head, size, fill):
 # WireGuard headers and sizes, SmallChat tokens at small offsets.
 shaped_dgs = st.builds(shaped, st.sampled_from([b"\x01\x00\x00\x00", b"\x02\x00\x00\x00", b"\x03\x00\x00\x00",
                                                 b"\x04\x00\x00\x00", b"\x01\x00", b"\x04\x00\x01\x00",
-                                                b"abcHLO ", b"MSG", b"abcdefgACK:", b"xyBADX", b"id1CNF"]),
+                                                b"abcHLO ", b"MSG", b"abcdefgACK:", b"xyBADX", b"id1CNF",
+                                                # CoAP: header, token, options (Uri-Path, extended deltas/lengths)
+                                                b"\x42\x01\x12\x34\xab\xcd\xb4test\x04ab\xff", b"\x50\x45\x00\x01\xb0\x03",
+                                                b"\x40\x01\x00\x01\xbd\x02" + b"x" * 15, b"\x40\x02\x00\x01\xd1\x05a\xe1\x00\x10b",
+                                                b"\x40\x00\x00\x00", b"\x60\x44\x00\x01\xc1\x00\xff{}", b"\x40\x01\x00\x01\xb0\xb1a"]),
                        st.sampled_from([1, 2, 3, 4, 7, 11, 27, 32, 48, 64, 92, 148, 150, 160]),
                        st.integers(0, 255))
 
@@ -338,7 +344,13 @@ shaped_dgs = st.builds(shaped, st.sampled_from([b"\x01\x00\x00\x00", b"\x02\x00\
 @settings(max_examples=600, deadline=None)
 @given(st.lists(shaped_dgs, max_size=4), st.lists(shaped_dgs, max_size=4))
 def test_fuzz_compiled_probes_on_shaped_datagrams(dc, ds):
-    for view in (FlowView.udp(dc, ds), FlowView.udp(dc), FlowView.udp(ds, dc)):
+    views = [FlowView.udp(dc, ds), FlowView.udp(dc), FlowView.udp(ds, dc)]
+    if dc:
+        # MongoDB-shaped streams: length, requestID, responseTo, opCode (little-endian).
+        c = struct.pack("<iiii", len(dc[0]) + 16, 7, 0, (2004, 2013, 1, 2001)[len(dc) % 4]) + dc[0]
+        s = struct.pack("<iiii", 40, 9, (7, 8)[len(ds) % 2], 1) + (ds[0] if ds else b"")
+        views += [FlowView.tcp(c, s), FlowView.tcp(c), FlowView.tcp(c, s[:10]), FlowView.tcp(c[:15], s)]
+    for view in views:
         for name, fast, oracle in PROBES:
             assert same_result(outcome(fast, view), outcome(oracle, view)), (name, view)
 
