@@ -1649,3 +1649,60 @@ def coap_probe(view, state):
     conf = 0.95 if meta.get("uri_path") or n >= 2 else 0.7
     return match("coap", conf, **{k: v for k, v in meta.items()
                                   if v is not None and not k.startswith("_")})
+
+
+# ------------------------------------------------------- Kerberos (_fast_probes.pxi)
+from classifier.detectors._ber import MORE_NEEDED as BER_MORE_NEEDED  # noqa: E402
+from classifier.detectors._ber import integer as ber_integer  # noqa: E402
+from classifier.detectors._ber import tlv as ber_tlv  # noqa: E402
+from classifier.detectors.kerberos import APPS as KRB_APPS  # noqa: E402
+
+
+def kerberos_parse(msg: bytes):
+    t = ber_tlv(msg, 0)
+    if t in (None, BER_MORE_NEEDED):
+        return t
+    if t[0] not in KRB_APPS:
+        return None                       # messages are [APPLICATION n] of RFC 4120 5.10
+    s = ber_tlv(msg, t[1])
+    if s in (None, BER_MORE_NEEDED):
+        return s
+    if s[0] != 0x30:
+        return None                       # each wraps a SEQUENCE
+    f = ber_tlv(msg, s[1])
+    if f in (None, BER_MORE_NEEDED):
+        return f
+    # KDC-REQ starts with [1] pvno, KDC-REP and KRB-ERROR with [0] pvno; both INTEGER 5.
+    if f[0] not in (0xA0, 0xA1):
+        return None
+    v = ber_integer(msg, f[1])
+    if v in (None, BER_MORE_NEEDED):
+        return v
+    if v[0] != 5:
+        return None                       # pvno is always 5
+    return {"msg_type": KRB_APPS[t[0]]}
+
+
+def kerberos_probe(view, state):
+    if view.transport == "udp":
+        units = [d for d in list(view.datagrams_c2s) + list(view.datagrams_s2c) if d]
+    else:
+        units = []
+        for data in (view.payload_c2s, view.payload_s2c):
+            if not data:
+                continue
+            if len(data) < 4:
+                return MORE
+            n = int.from_bytes(data[:4], "big")
+            if n == 0 or n > 1 << 20:
+                return NO                # the record mark's top bit is reserved (RFC 4120 7.2.2)
+            units.append(data[4:])
+    meta = None
+    for u in units:
+        r = kerberos_parse(u)
+        if r is None:
+            return NO                     # one malformed message: not Kerberos
+        if r == BER_MORE_NEEDED:
+            return MORE
+        meta = meta or r
+    return match("kerberos", 1.0, **meta) if meta else MORE

@@ -187,7 +187,8 @@ def _probes():
             ("http-proxy", specs["http-proxy"].probe, ref.http_proxy_probe),
             ("rtsp", specs["rtsp"].probe, ref.rtsp_probe), ("sip", specs["sip"].probe, ref.sip_probe),
             ("wireguard", specs["wireguard"].probe, ref.wireguard_probe),
-            ("mongodb", specs["mongodb"].probe, ref.mongodb_probe), ("coap", specs["coap"].probe, ref.coap_probe)]
+            ("mongodb", specs["mongodb"].probe, ref.mongodb_probe), ("coap", specs["coap"].probe, ref.coap_probe),
+            ("kerberos", specs["kerberos"].probe, ref.kerberos_probe)]
     return out
 
 
@@ -336,7 +337,12 @@ shaped_dgs = st.builds(shaped, st.sampled_from([b"\x01\x00\x00\x00", b"\x02\x00\
                                                 # CoAP: header, token, options (Uri-Path, extended deltas/lengths)
                                                 b"\x42\x01\x12\x34\xab\xcd\xb4test\x04ab\xff", b"\x50\x45\x00\x01\xb0\x03",
                                                 b"\x40\x01\x00\x01\xbd\x02" + b"x" * 15, b"\x40\x02\x00\x01\xd1\x05a\xe1\x00\x10b",
-                                                b"\x40\x00\x00\x00", b"\x60\x44\x00\x01\xc1\x00\xff{}", b"\x40\x01\x00\x01\xb0\xb1a"]),
+                                                b"\x40\x00\x00\x00", b"\x60\x44\x00\x01\xc1\x00\xff{}", b"\x40\x01\x00\x01\xb0\xb1a",
+                                                # Kerberos: [APPLICATION n] SEQUENCE [0]/[1] INTEGER pvno
+                                                b"\x6a\x81\x10\x30\x0e\xa1\x03\x02\x01\x05", b"\x7e\x10\x30\x0e\xa0\x04\x02\x02\x00\x05",
+                                                b"\x6d\x82\x01\x00\x30\x84\x00\x00\x00\x10\xa0\x03\x02\x01\x04",
+                                                b"\x00\x00\x00\x10\x6c\x0e\x30\x0c\xa1\x03\x02\x01\x05",
+                                                b"\x6e\x0c\x30\x0a\xa1\x0a\x02\x09\x00\x00\x00\x00\x00\x00\x00\x00\x05"]),
                        st.sampled_from([1, 2, 3, 4, 7, 11, 27, 32, 48, 64, 92, 148, 150, 160]),
                        st.integers(0, 255))
 
