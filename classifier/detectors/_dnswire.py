@@ -6,8 +6,6 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from . import _fast
 
 MORE_NEEDED = _fast.DNS_MORE      # "more"
@@ -18,21 +16,11 @@ QTYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO", 15: "MX
           252: "AXFR", 255: "ANY"}
 
 
-@dataclass(slots=True)
-class Message:
-    txid: int
-    response: bool
-    opcode: int
-    rcode: int
-    qd: int
-    an: int
-    ns: int
-    ar: int
-    qname: str | None
-    qtype: int | None
-    qclass: int | None
-    raw_labels: list
-    exact: bool = False     # every section parsed and the last record ends the message
+# Message(txid, response, opcode, rcode, qd, an, ns, ar, qname, qtype, qclass,
+# raw_labels, exact=False): one parsed message (qname/qtype/qclass None without a
+# question; exact: every section parsed and the last record ends the message).
+# Compiled (_fast_dns.pxi) with the slotted dataclass's constructor, equality and repr.
+Message = _fast.DnsMessage
 
 
 # The parser itself is compiled (_fast_dns.pxi): parse(msg) -> Message, None (not DNS)

@@ -2,8 +2,8 @@
 # netbios-ns (_dnswire.py re-exports it as ``parse``; _dnsfamily.py uses ``dns_parse_all``).
 # tests/detectors/reference_dns.py keeps the pure-Python original as the test oracle.
 
-cdef object _dns_Message = None      # _dnswire.Message, _dnswire.QTYPES: imported on
-cdef object _dns_qtypes = None       # first use (_dnswire imports this module)
+cdef object _dns_qtypes = None       # _dnswire.QTYPES: imported on first use (_dnswire
+                                     # imports this module)
 DNS_MORE = "more"                    # _dnswire.MORE_NEEDED
 
 # Name walk results besides a position: the pure-Python parser raised IndexError
@@ -14,11 +14,67 @@ cdef enum:
 
 
 cdef inline void _dns_init():
-    global _dns_Message, _dns_qtypes
-    if _dns_Message is None:
+    global _dns_qtypes
+    if _dns_qtypes is None:
         from . import _dnswire
-        _dns_Message = _dnswire.Message
         _dns_qtypes = _dnswire.QTYPES
+
+
+@cython.no_gc     # ints, strings and a list of bytes: never in a reference cycle
+cdef class DnsMessage:
+    """One parsed DNS message (_dnswire exports it as Message).  Compiled so the parser
+    builds one cheaply; the constructor, attributes, equality and repr of the slotted
+    dataclass it replaced.  ``exact``: every section parsed and the last record ends
+    the message."""
+    cdef public object txid, response, opcode, rcode, qd, an, ns, ar, qname, qtype, qclass
+    cdef public object raw_labels, exact
+
+    __match_args__ = ("txid", "response", "opcode", "rcode", "qd", "an", "ns", "ar", "qname",
+                      "qtype", "qclass", "raw_labels", "exact")
+
+    def __init__(self, txid, response, opcode, rcode, qd, an, ns, ar, qname, qtype, qclass,
+                 raw_labels, exact=False):
+        self.txid, self.response, self.opcode, self.rcode = txid, response, opcode, rcode
+        self.qd, self.an, self.ns, self.ar = qd, an, ns, ar
+        self.qname, self.qtype, self.qclass = qname, qtype, qclass
+        self.raw_labels, self.exact = raw_labels, exact
+
+    def _fields(self):
+        return (self.txid, self.response, self.opcode, self.rcode, self.qd, self.an, self.ns,
+                self.ar, self.qname, self.qtype, self.qclass, self.raw_labels, self.exact)
+
+    def __eq__(self, other):
+        if type(other) is not DnsMessage:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __ne__(self, other):
+        if type(other) is not DnsMessage:
+            return NotImplemented
+        return self._fields() != other._fields()
+
+    __hash__ = None
+
+    def __repr__(self):
+        return ("Message(txid={!r}, response={!r}, opcode={!r}, rcode={!r}, qd={!r}, an={!r}, "
+                "ns={!r}, ar={!r}, qname={!r}, qtype={!r}, qclass={!r}, raw_labels={!r}, "
+                "exact={!r})").format(*self._fields())
+
+    def __reduce__(self):
+        return DnsMessage, self._fields()
+
+
+cdef inline DnsMessage _dns_msg(unsigned int txid, bint response, unsigned int opcode,
+                                unsigned int rcode, unsigned int qd, unsigned int an,
+                                unsigned int ns, unsigned int ar, object qname, object qtype,
+                                object qclass, list labels, bint exact):
+    """A DnsMessage without the Python-level __init__."""
+    cdef DnsMessage m = DnsMessage.__new__(DnsMessage)
+    m.txid, m.response, m.opcode, m.rcode = txid, response, opcode, rcode
+    m.qd, m.an, m.ns, m.ar = qd, an, ns, ar
+    m.qname, m.qtype, m.qclass = qname, qtype, qclass
+    m.raw_labels, m.exact = labels, exact
+    return m
 
 
 cdef Py_ssize_t _dns_name(const uint8_t* m, Py_ssize_t end, Py_ssize_t pos, int depth,
@@ -130,7 +186,7 @@ def dns_parse(msg):
         # Only an error response may be empty (e.g. NOTIMP to an inverse query), and
         # then it is exactly a header.
         if flags & 0x8000 and flags & 0xF and end == 12:
-            return _dns_Message(txid, True, opcode, flags & 0xF, 0, 0, 0, 0, None, None, None, [], True)
+            return _dns_msg(txid, True, opcode, flags & 0xF, 0, 0, 0, 0, None, None, None, [], True)
         return None
     response = (flags & 0x8000) != 0
     if not response and (an > 20 and opcode == 0):
@@ -155,7 +211,7 @@ def dns_parse(msg):
         if opcode >= 6 and not _dns_netbios_name(labels):
             return None                  # opcodes 6-9 exist only in NetBIOS NS (RFC 1002)
         exact = _dns_sections_exact(m, end, pos + 4, qd - 1, an + ns + ar)
-        return _dns_Message(txid, response, opcode, flags & 0xF, qd, an, ns, ar,
+        return _dns_msg(txid, response, opcode, flags & 0xF, qd, an, ns, ar,
                             qname, qtype, qclass, labels, exact)
     if not response and opcode != 1:
         # A query without a question is not a query -- except the obsolete inverse
@@ -169,7 +225,7 @@ def dns_parse(msg):
         return None
     qname = b".".join(labels).decode("latin-1")
     exact = _dns_sections_exact(m, end, 12, 0, an + ns + ar)
-    return _dns_Message(txid, response, opcode, flags & 0xF, qd, an, ns, ar,
+    return _dns_msg(txid, response, opcode, flags & 0xF, qd, an, ns, ar,
                         qname, None, None, labels, exact)
 
 

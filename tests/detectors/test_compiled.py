@@ -242,6 +242,20 @@ def test_result_and_match_behave_as_the_dataclass_did():
     assert repr(NO).startswith("Result(verdict=")
 
 
+def test_dns_message_behaves_as_the_dataclass_did():
+    M = _dnswire.Message
+    m = M(1, False, 0, 0, 1, 0, 0, 0, "a.b", 1, 1, [b"a", b"b"])
+    assert m.exact is False and m.raw_labels == [b"a", b"b"] and m.qname == "a.b"
+    assert m == M(1, False, 0, 0, 1, 0, 0, 0, "a.b", 1, 1, [b"a", b"b"], False)
+    assert m != M(1, False, 0, 0, 1, 0, 0, 0, "a.b", 1, 1, [b"a", b"b"], True) and m != "more"
+    assert repr(m) == ("Message(txid=1, response=False, opcode=0, rcode=0, qd=1, an=0, ns=0, ar=0, "
+                       "qname='a.b', qtype=1, qclass=1, raw_labels=[b'a', b'b'], exact=False)")
+    m.exact = True
+    assert m.exact is True
+    with pytest.raises(TypeError):
+        hash(m)
+
+
 # ----------------------------------------------------------------------- hypothesis
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings, strategies as st  # noqa: E402
