@@ -8,8 +8,20 @@ cdef extern from "string.h":
     void* memmem(const void* haystack, size_t hlen, const void* needle, size_t nlen)
 
 HTTP_MORE = "more"                     # _httpmsg.MORE_NEEDED
-cdef object _http_Message = None       # _httpmsg.Message, _httpmsg.WANTED: imported on
-cdef object _http_wanted = None        # first use (_httpmsg imports this module)
+cdef object _http_wanted = None        # _httpmsg.WANTED: imported on first use
+                                       # (_httpmsg imports this module)
+
+
+@cython.no_gc     # strings, an int and a dict of strings: never in a reference cycle
+@cython.final
+cdef class HttpMessage:
+    """A parsed start line and the wanted headers (_httpmsg exports it as Message):
+    kind "request" or "response", method, target, proto, version, status, headers."""
+    cdef public object kind, method, target, proto, version, status, headers
+
+    def __init__(self, kind, method, target, proto, version, status, headers):
+        self.kind, self.method, self.target = kind, method, target
+        self.proto, self.version, self.status, self.headers = proto, version, status, headers
 
 
 cdef inline bint _upper(uint8_t c) noexcept:
@@ -58,7 +70,7 @@ cdef Py_ssize_t _proto_version(const uint8_t* p, Py_ssize_t pos, Py_ssize_t n) n
 
 def http_parse(data, Py_ssize_t max_line=8192):
     """A Message, None (not an HTTP-syntax start line) or HTTP_MORE."""
-    global _http_Message, _http_wanted
+    global _http_wanted
     cdef bytes b = data if type(data) is bytes else bytes(data)
     cdef const uint8_t* p = <const uint8_t*>PyBytes_AS_STRING(b)
     cdef Py_ssize_t n = len(b), end, hn, k, L, m, t, v, e, pos, stop, colon, ks, ke, vs, ve
@@ -82,9 +94,9 @@ def http_parse(data, Py_ssize_t max_line=8192):
             if p[k] < 0x20 and p[k] != 9 and p[k] != 13:
                 return None                # start lines are text
         return HTTP_MORE
-    if _http_Message is None:
+    if _http_wanted is None:
         from . import _httpmsg
-        _http_Message, _http_wanted = _httpmsg.Message, _httpmsg.WANTED
+        _http_wanted = _httpmsg.WANTED
     L = end
     while L > 0 and p[L - 1] == 0x0D:
         L -= 1
@@ -103,9 +115,9 @@ def http_parse(data, Py_ssize_t max_line=8192):
                 v = t + 1
                 e = _proto_version(p, v, L)
                 if e == L:
-                    msg = _http_Message("request", _ascii(p, m), _ascii(p + m + 1, t - m - 1),
-                                        _ascii(p + v, e - 4 - v),
-                                        f"{chr(p[e - 3])}.{chr(p[e - 1])}", None, {})
+                    msg = HttpMessage("request", _ascii(p, m), _ascii(p + m + 1, t - m - 1),
+                                      _ascii(p + v, e - 4 - v),
+                                      f"{chr(p[e - 3])}.{chr(p[e - 1])}", None, {})
     if msg is None:
         # Status line: PROTO/d.d SP ddd [SP anything]  -- rb"([A-Z]{3,5})/(\d)\.(\d) (\d{3})(?: .*)?$"
         e = _proto_version(p, 0, L)
@@ -114,7 +126,7 @@ def http_parse(data, Py_ssize_t max_line=8192):
             return None                    # neither a request line nor a status line
         if e + 4 < L and p[e + 4] != 0x20:
             return None
-        msg = _http_Message("response", None, None, _ascii(p, e - 4),
+        msg = HttpMessage("response", None, None, _ascii(p, e - 4),
                             f"{chr(p[e - 3])}.{chr(p[e - 1])}",
                             (p[e + 1] - 0x30) * 100 + (p[e + 2] - 0x30) * 10 + (p[e + 3] - 0x30), {})
     # Headers: read the complete lines; a header block cut by the budget is fine.

@@ -9,12 +9,10 @@ from . import _fast
 MORE_NEEDED = _fast.HTTP_MORE     # "more"
 
 
-class Message:
-    __slots__ = ("kind", "method", "target", "proto", "version", "status", "headers")
-
-    def __init__(self, kind, method, target, proto, version, status, headers):
-        self.kind, self.method, self.target = kind, method, target
-        self.proto, self.version, self.status, self.headers = proto, version, status, headers
+# Message(kind, method, target, proto, version, status, headers): a parsed start line
+# ("request": method, target; "response": status) and its wanted headers.  Compiled
+# (_fast_http.pxi) so the parser builds one cheaply.
+Message = _fast.HttpMessage
 
 
 # parse(data, max_line=8192) -> Message, None (not an HTTP-syntax start line) or

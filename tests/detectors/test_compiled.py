@@ -256,6 +256,16 @@ def test_dns_message_behaves_as_the_dataclass_did():
         hash(m)
 
 
+def test_http_message_keeps_the_plain_class_interface():
+    from classifier.detectors import _httpmsg
+    m = _httpmsg.Message("request", "GET", "/", "HTTP", "1.1", None, {"host": "a"})
+    assert (m.kind, m.method, m.target, m.proto, m.version, m.status, m.headers) == \
+        ("request", "GET", "/", "HTTP", "1.1", None, {"host": "a"})
+    m.status = 200
+    assert m.status == 200 and m != _httpmsg.Message("request", "GET", "/", "HTTP", "1.1", 200, {"host": "a"})
+    assert type(_httpmsg.parse(b"GET / HTTP/1.1\r\n\r\n")) is _httpmsg.Message
+
+
 # ----------------------------------------------------------------------- hypothesis
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings, strategies as st  # noqa: E402
