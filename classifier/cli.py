@@ -37,6 +37,7 @@ EXIT_OK = 0
 EXIT_FOUND = 1          # audit: violations; ports: a query matched nothing
 EXIT_USAGE = 2
 EXIT_INPUT = 3
+EXIT_SOFTWARE = 70      # an internal error (sysexits.h EX_SOFTWARE)
 
 
 def _positive_float(text):
@@ -481,6 +482,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except MemoryError:
+        _err("out of memory; lower --max-flows or --max-payload-memory")
+        return EXIT_SOFTWARE
+    except Exception as e:                      # a bug of ours, not bad input
+        if os.environ.get("PORTLENS_DEBUG"):
+            raise
+        _err(f"internal error: {type(e).__name__}: {e} (a bug; PORTLENS_DEBUG=1 shows the traceback)")
+        return EXIT_SOFTWARE
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The portlens command: formats, the record contract, the summary, output files."""
 import json
+import os
 import subprocess
 import sys
 
@@ -219,3 +220,22 @@ def test_progress_line_on_a_terminal_and_quiet(tmp_path):
     assert b"portlens: " + str(big).encode() in term                        # then the summary
     out, term = _on_a_terminal("analyze", str(big), "-f", "jsonl", "-q")
     assert len(out.splitlines()) == 100 and term == b""
+
+
+def test_an_internal_error_is_one_line_and_exit_70(monkeypatch, capsys):
+    """A bug of ours (not bad input) still gives one line, not a traceback; PORTLENS_DEBUG
+    brings the traceback back for whoever fixes it."""
+    from classifier import cli, pipeline
+
+    def broken(self, batch):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(pipeline.Analyzer, "label", broken)
+    monkeypatch.delenv("PORTLENS_DEBUG", raising=False)
+    demo = os.path.join(os.path.dirname(__file__), os.pardir, "pcaps", "corpus", "mismatch-ssh-on-443.pcap")
+    assert cli.main(["analyze", demo, "-q"]) == 70
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "portlens: error: internal error: RuntimeError: boom (a bug; PORTLENS_DEBUG=1 shows the traceback)"]
+    monkeypatch.setenv("PORTLENS_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        cli.main(["analyze", demo, "-q"])
