@@ -188,7 +188,8 @@ def _probes():
             ("rtsp", specs["rtsp"].probe, ref.rtsp_probe), ("sip", specs["sip"].probe, ref.sip_probe),
             ("wireguard", specs["wireguard"].probe, ref.wireguard_probe),
             ("mongodb", specs["mongodb"].probe, ref.mongodb_probe), ("coap", specs["coap"].probe, ref.coap_probe),
-            ("kerberos", specs["kerberos"].probe, ref.kerberos_probe)]
+            ("kerberos", specs["kerberos"].probe, ref.kerberos_probe),
+            ("dhcpv6", specs["dhcpv6"].probe, ref.dhcpv6_probe), ("tftp", specs["tftp"].probe, ref.tftp_probe)]
     return out
 
 
@@ -366,7 +367,14 @@ shaped_dgs = st.builds(shaped, st.sampled_from([b"\x01\x00\x00\x00", b"\x02\x00\
                                                 b"\x6a\x81\x10\x30\x0e\xa1\x03\x02\x01\x05", b"\x7e\x10\x30\x0e\xa0\x04\x02\x02\x00\x05",
                                                 b"\x6d\x82\x01\x00\x30\x84\x00\x00\x00\x10\xa0\x03\x02\x01\x04",
                                                 b"\x00\x00\x00\x10\x6c\x0e\x30\x0c\xa1\x03\x02\x01\x05",
-                                                b"\x6e\x0c\x30\x0a\xa1\x0a\x02\x09\x00\x00\x00\x00\x00\x00\x00\x00\x05"]),
+                                                b"\x6e\x0c\x30\x0a\xa1\x0a\x02\x09\x00\x00\x00\x00\x00\x00\x00\x00\x05",
+                                                # DHCPv6: type, transaction id, options (client id, elapsed time)
+                                                b"\x01\x12\x34\x56\x00\x01\x00\x02ab\x00\x08\x00\x02\x00\x00",
+                                                b"\x07\x00\x00\x01\x00\x08\x00\x02\x00\x00", b"\x0c\x00" + bytes(32) + b"\x00\x09\x00\x00",
+                                                # TFTP: RRQ/WRQ, DATA, ACK, ERROR, OACK
+                                                b"\x00\x01file.bin\x00octet\x00", b"\x00\x02f\x00NETASCII\x00blksize\x001428\x00",
+                                                b"\x00\x03\x00\x01", b"\x00\x04\x00\x01", b"\x00\x05\x00\x01oops\x00",
+                                                b"\x00\x06blksize\x00512\x00tsize\x000\x00", b"\x00\x06bogus\x001\x00", b"\x00"]),
                        st.sampled_from([1, 2, 3, 4, 7, 11, 27, 32, 48, 64, 92, 148, 150, 160]),
                        st.integers(0, 255))
 
