@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import re
 
+from . import _fast
 from .base import ascii_line
 
 _CODE = re.compile(rb"([1-5]\d\d)([ -])(.*)$")
 
 
-def reply_lines(data: bytes, limit: int = 8):
-    """Complete lines of the form 'NNN text' / 'NNN-text' (FTP/SMTP replies)."""
+def _reply_lines_py(data: bytes, limit: int = 8):
+    """Complete lines of the form 'NNN text' / 'NNN-text' (FTP/SMTP replies).  The
+    pure-Python original of the compiled reply_lines below, which falls back to it
+    for buffers that are not bytes (and the test oracle)."""
     out = []
     pos = 0
     for _ in range(limit):
@@ -47,8 +50,10 @@ def greeting(data: bytes):
     return "more"                              # multi-line reply not finished yet
 
 
-def commands(data: bytes, limit: int = 16):
-    """Upper-cased first words of the complete lines of a client stream."""
+def _commands_py(data: bytes, limit: int = 16):
+    """Upper-cased first words of the complete lines of a client stream.  The
+    pure-Python original of the compiled commands below (its fallback for buffers that
+    are not bytes, and the test oracle)."""
     out = []
     pos = 0
     for _ in range(limit):
@@ -59,3 +64,10 @@ def commands(data: bytes, limit: int = 16):
         out.append(w)
         pos = nl + 1
     return out
+
+
+# reply_lines(data, limit=8) -> [(code, sep, text)]: the complete lines "NNN text" /
+# "NNN-text" (NNN 100-599) up to the first that is not one.  commands(data, limit=16)
+# -> the upper-cased first words of the complete lines.  Compiled: _fast_probes.pxi.
+reply_lines = _fast.banner_reply_lines
+commands = _fast.banner_commands

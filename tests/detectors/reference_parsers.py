@@ -1815,3 +1815,10 @@ def tftp_probe(view, state):
     if len(first) == 1:
         return MORE
     return NO
+
+
+# ------------------------- ftp/smtp/pop3/imap line helpers (_fast_probes.pxi, _banner)
+# The originals stay in _banner.py: the compiled helpers fall back to them for buffers
+# that are not bytes.
+from classifier.detectors._banner import _commands_py as banner_commands  # noqa: E402, F401
+from classifier.detectors._banner import _reply_lines_py as banner_reply_lines  # noqa: E402, F401

@@ -107,6 +107,23 @@ def test_http_parse_matches_the_oracle(data):
         assert same(http_fields(_httpmsg.parse(data[:k])), http_fields(ref.http_parse(data[:k])))
 
 
+# --------------------------------------------------------- line helpers (_banner)
+BANNER_SAMPLES = [b"220 ftp ready\r\n", b"220-a\r\n220-b\r\n220 c\r\n", b"USER x\r\npass y\nQuIt\r\n",
+                  b"  user\t x\r\n\r\n \n\x0b\x0cNOOP\x0b \r\n", b"599 x\n600 y\n", b"099 x\n", b"220\r\n",
+                  b"220 \r\r\n", b"220-\n", b"2x0 a\n", b"220\t\n", b"ehlo\xe9\xff y\n" * 20, b"a\nb"]
+
+
+@pytest.mark.parametrize("data", BANNER_SAMPLES + SAMPLES, ids=lambda d: d[:6].hex())
+def test_banner_line_helpers_match_the_oracle(data):
+    from classifier.detectors import _banner
+    for k in range(0, len(data) + 1, max(1, len(data) // 30)):
+        for limit in (1, 8, 16, 32):
+            assert same(_banner.commands(data[:k], limit), ref.banner_commands(data[:k], limit))
+            assert same(_banner.reply_lines(data[:k], limit), ref.banner_reply_lines(data[:k], limit))
+    assert same(_banner.commands(bytearray(data)), ref.banner_commands(bytearray(data)))
+    assert same(_banner.reply_lines(bytearray(data)), ref.banner_reply_lines(bytearray(data)))
+
+
 # ----------------------------------------------------------------------------- TLS
 @pytest.mark.parametrize("data", SAMPLES + PREFIXES[::5], ids=lambda d: d[:6].hex())
 def test_tls_parse_direction_matches_the_oracle(data):
@@ -303,6 +320,9 @@ def test_fuzz_compiled_parsers_match_the_oracles(data):
     assert smallchat._offsets(data) == ref.smallchat_offsets(data)
     from classifier.detectors import radius
     assert same(radius.parse(data), ref.radius_parse(data))
+    from classifier.detectors import _banner
+    assert same(_banner.commands(data), ref.banner_commands(data))
+    assert same(_banner.reply_lines(data, 32), ref.banner_reply_lines(data, 32))
     from classifier.detectors import _fast
     for frames in (data, b"\x06" + data, b"\x00\x00\x01\x02" + data, b"\x03" + data):
         got, want = {}, {}
