@@ -1213,3 +1213,33 @@ cdef object _banner_fallback_reply_lines(data, Py_ssize_t limit):
         from . import _banner
         _banner_py_reply_lines = _banner._reply_lines_py
     return _banner_py_reply_lines(data, limit)
+
+
+# ---------------------------------------------------------------- QUIC version names
+cdef object _quic_version_str(uint32_t v):
+    """quic.version_name: v1, v2, draft-N, Google's Qnnn/Tnnn, grease, mvfst-N, or hex."""
+    cdef char s[4]
+    if v == 0x00000001:
+        return "v1"
+    if v == 0x6B3343CF:
+        return "v2"
+    if v >> 8 == 0xFF0000:
+        return f"draft-{v & 0xFF}"
+    if v >> 24 == 0x51 or v >> 24 == 0x54:
+        s[0] = <char>(v >> 24)
+        s[1] = <char>((v >> 16) & 0xFF)
+        s[2] = <char>((v >> 8) & 0xFF)
+        s[3] = <char>(v & 0xFF)
+        return PyUnicode_DecodeLatin1(s, 4, NULL)
+    if v & 0x0F0F0F0F == 0x0A0A0A0A:
+        return "grease"
+    if v >> 8 == 0xFACEB0:
+        return f"mvfst-{v & 0xFF}"
+    return f"0x{v:08x}"
+
+
+def quic_version_name(v):
+    """quic.version_name, compiled (a 32-bit version)."""
+    if not 0 <= v <= 0xFFFFFFFF:
+        raise OverflowError("a QUIC version is 32 bits")
+    return _quic_version_str(v)

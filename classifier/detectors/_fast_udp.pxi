@@ -576,7 +576,7 @@ def quic_probe(view, state):
                     pos = 7 + dl + sl
                 if not _quic_known_version(v):
                     return _NO
-                versions.append(_quic_version_name(v))
+                versions.append(_quic_version_str(v))
                 if d == 0 and n >= 1200 and len(initials) < 3:
                     if v >> 24 == 0x51 or v >> 24 == 0x54:
                         hdr = (p[0], v, b"", b"", 6)

@@ -21,20 +21,9 @@ _SALT_D29 = bytes.fromhex("afbfec289993d24c9e9786f19c6111e04390a899")
 _SALT_D23 = bytes.fromhex("c3eef712c72ebb5a11a7d2432bb46365bef9f502")
 
 
-def version_name(v: int) -> str:
-    if v == V1:
-        return "v1"
-    if v == V2:
-        return "v2"
-    if v >> 8 == 0xFF0000:
-        return f"draft-{v & 0xFF}"
-    if v >> 24 == ord("Q") or v >> 24 == ord("T"):
-        return v.to_bytes(4, "big").decode("latin-1")
-    if v & 0x0F0F0F0F == 0x0A0A0A0A:
-        return "grease"
-    if v >> 8 == 0xFACEB0:
-        return f"mvfst-{v & 0xFF}"
-    return f"0x{v:08x}"
+# version_name(v) -> "v1", "v2", "draft-N", Google's "Q050"/"T051", "grease"
+# (0x?a?a?a?a), "mvfst-N", else "0x%08x".  Compiled: _fast_probes.pxi.
+version_name = _fast.quic_version_name
 
 
 def _known_version(v: int) -> bool:

@@ -967,7 +967,23 @@ _PLAUSIBLE_TIME = (1104537600, 2208988800)      # 2005-01-01 .. 2040-01-01 UTC
 from classifier.detectors.base import C2S  # noqa: E402
 from classifier.detectors.quic import (_gquic_handshake, _gquic_legacy, _known_version,  # noqa: E402
                                        parse_long)
-from classifier.detectors.quic import version_name as quic_version_name  # noqa: E402
+from classifier.detectors.quic import V1  # noqa: E402
+
+
+def quic_version_name(v: int) -> str:
+    if v == V1:
+        return "v1"
+    if v == 0x6B3343CF:
+        return "v2"
+    if v >> 8 == 0xFF0000:
+        return f"draft-{v & 0xFF}"
+    if v >> 24 == ord("Q") or v >> 24 == ord("T"):
+        return v.to_bytes(4, "big").decode("latin-1")
+    if v & 0x0F0F0F0F == 0x0A0A0A0A:
+        return "grease"
+    if v >> 8 == 0xFACEB0:
+        return f"mvfst-{v & 0xFF}"
+    return f"0x{v:08x}"
 
 
 def quic_probe(view, state):

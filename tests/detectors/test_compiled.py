@@ -413,6 +413,14 @@ def test_fuzz_compiled_probes_on_shaped_datagrams(dc, ds):
             assert same_result(outcome(fast, view), outcome(oracle, view)), (name, view)
 
 
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.integers(0, 0xFFFFFFFF), st.sampled_from([1, 0x6B3343CF, 0xFF00001D, 0xFF000017, 0x51303530,
+                                                             0x54303531, 0x1A2A3A4A, 0xFACEB002, 0, 0xFFFFFFFF])))
+def test_fuzz_quic_version_name_matches_the_oracle(v):
+    from classifier.detectors import quic
+    assert quic.version_name(v) == ref.quic_version_name(v)
+
+
 # --------------------------------------------------------------------------- budgets
 @pytest.mark.parametrize("fx", FIXTURES, ids=[f.id for f in FIXTURES])
 def test_compiled_budget_cut_equals_budget_view(fx):
