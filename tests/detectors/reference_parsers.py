@@ -1838,3 +1838,62 @@ def tftp_probe(view, state):
 # that are not bytes.
 from classifier.detectors._banner import _commands_py as banner_commands  # noqa: E402, F401
 from classifier.detectors._banner import _reply_lines_py as banner_reply_lines  # noqa: E402, F401
+
+
+# ------------------------------------------------------------ NTP (_fast_probes.pxi)
+from classifier.detectors.ntp import MODES as NTP_MODES  # noqa: E402
+
+
+def ntp_parse(dg: bytes):
+    b0 = dg[0]
+    ver, mode = (b0 >> 3) & 7, b0 & 7
+    if ver < 1 or ver > 4 or mode == 0:
+        return None
+    if mode == 6:
+        # Control: op code byte, sequence, status, association id, offset, count.
+        if len(dg) < 12:
+            return MORE
+        count = int.from_bytes(dg[10:12], "big")
+        body = 12 + ((count + 3) & ~3)
+        # Header + padded data, optionally a MAC (key id + MD5/SHA-1 digest).
+        if len(dg) not in (body, body + 20, body + 24) or count > 468 or not 1 <= dg[1] & 0x1F <= 31:
+            return None
+        return {"version": ver, "mode": NTP_MODES[6]}
+    if mode == 7:
+        # ntpdc: implementation 0/2/3, request code < 64, item count/size in range,
+        # and a header (8 bytes) + items that fit the datagram.
+        if len(dg) < 8:
+            return MORE
+        items = int.from_bytes(dg[4:6], "big") & 0x0FFF
+        size = int.from_bytes(dg[6:8], "big") & 0x0FFF
+        if dg[2] not in (0, 2, 3) or dg[3] > 63 or 8 + items * size > len(dg):
+            return None
+        return {"version": ver, "mode": NTP_MODES[7]}
+    if len(dg) < 48:
+        return MORE
+    # 48 bytes, optionally followed by a MAC (key id + 16/20 byte digest) or RFC 7822
+    # extension fields; either way a multiple of 4.
+    if len(dg) > 48 and (len(dg) - 48) % 4:
+        return None
+    if len(dg) > 72 and ver < 4 or len(dg) > 1024:
+        return None                       # v1-v3 allow only a MAC after the header
+    stratum, poll = dg[1], dg[2]
+    if stratum > 16 and not (mode == 3 and stratum == 0):
+        return None                       # 0 = kiss/unspecified, 16 = unsynchronised
+    if 17 < poll < 0xF0 and poll != 0:
+        return None                       # log2 seconds: small, rarely negative
+    # Root delay and root dispersion are 16.16 fixed-point seconds: real clocks report
+    # well under 256 s; random bytes would need two leading zero bytes by chance.
+    if dg[4] or dg[8]:
+        return None
+    return {"version": ver, "mode": NTP_MODES[mode], "stratum": stratum}
+
+
+def ntp_probe(view, state):
+    meta = parse_units(list(view.datagrams_c2s) + list(view.datagrams_s2c), ntp_parse)
+    if meta is NO or meta is MORE:
+        return meta
+    if meta is None:
+        return MORE
+    return match("ntp", 0.9 if meta["mode"] in ("client", "server", "symmetric-active",
+                                                "symmetric-passive", "broadcast") else 0.5, **meta)

@@ -206,7 +206,8 @@ def _probes():
             ("wireguard", specs["wireguard"].probe, ref.wireguard_probe),
             ("mongodb", specs["mongodb"].probe, ref.mongodb_probe), ("coap", specs["coap"].probe, ref.coap_probe),
             ("kerberos", specs["kerberos"].probe, ref.kerberos_probe),
-            ("dhcpv6", specs["dhcpv6"].probe, ref.dhcpv6_probe), ("tftp", specs["tftp"].probe, ref.tftp_probe)]
+            ("dhcpv6", specs["dhcpv6"].probe, ref.dhcpv6_probe), ("tftp", specs["tftp"].probe, ref.tftp_probe),
+            ("ntp", specs["ntp"].probe, ref.ntp_probe)]
     return out
 
 
@@ -394,7 +395,10 @@ shaped_dgs = st.builds(shaped, st.sampled_from([b"\x01\x00\x00\x00", b"\x02\x00\
                                                 # TFTP: RRQ/WRQ, DATA, ACK, ERROR, OACK
                                                 b"\x00\x01file.bin\x00octet\x00", b"\x00\x02f\x00NETASCII\x00blksize\x001428\x00",
                                                 b"\x00\x03\x00\x01", b"\x00\x04\x00\x01", b"\x00\x05\x00\x01oops\x00",
-                                                b"\x00\x06blksize\x00512\x00tsize\x000\x00", b"\x00\x06bogus\x001\x00", b"\x00"]),
+                                                b"\x00\x06blksize\x00512\x00tsize\x000\x00", b"\x00\x06bogus\x001\x00", b"\x00",
+                                                # NTP: client/server, control (6), private (7)
+                                                b"\x23\x00\x06\xec", b"\x24\x02\x00\xe9", b"\x1b", b"\x1e\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00",
+                                                b"\x16\x02\x00\x01\x00\x00\x00\x00\x00\x00\x00\x04", b"\x17\x00\x03\x2a\x00\x01\x00\x08"]),
                        st.sampled_from([1, 2, 3, 4, 7, 11, 27, 32, 48, 64, 92, 148, 150, 160]),
                        st.integers(0, 255))
 
