@@ -1897,3 +1897,49 @@ def ntp_probe(view, state):
         return MORE
     return match("ntp", 0.9 if meta["mode"] in ("client", "server", "symmetric-active",
                                                 "symmetric-passive", "broadcast") else 0.5, **meta)
+
+
+# ----------------------------------------------------------- DHCP (_fast_probes.pxi)
+from classifier.detectors.dhcp import COOKIE as DHCP_COOKIE  # noqa: E402
+from classifier.detectors.dhcp import TYPES as DHCP_TYPES  # noqa: E402
+
+
+def dhcp_parse(dg: bytes):
+    if dg[0] not in (1, 2):
+        return None                       # op is BOOTREQUEST (1) or BOOTREPLY (2)
+    if len(dg) < 240:
+        return MORE
+    if dg[2] > 16 or dg[236:240] != DHCP_COOKIE:
+        return None                       # plain BOOTP without cookie is not reported
+    meta, pos = {}, 240
+    while pos < len(dg):
+        t = dg[pos]
+        if t == 0xFF:
+            break
+        if t == 0:
+            pos += 1
+            continue
+        if pos + 2 > len(dg):
+            break
+        n = dg[pos + 1]
+        v = dg[pos + 2:pos + 2 + n]
+        if t == 53 and n == 1:
+            meta["message_type"] = DHCP_TYPES.get(v[0], str(v[0]))
+        elif t == 12:
+            meta["hostname"] = dec(v)
+        elif t == 60:
+            meta["vendor_class"] = dec(v)
+        pos += 2 + n
+    return meta
+
+
+def dhcp_probe(view, state):
+    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
+        if dg:
+            r = dhcp_parse(dg)
+            if r is None:
+                return NO                 # the first datagram decides: DHCP flows carry only DHCP
+            if r is MORE:
+                return MORE
+            return match("dhcp", 1.0, **r)
+    return MORE

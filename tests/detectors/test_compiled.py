@@ -207,7 +207,7 @@ def _probes():
             ("mongodb", specs["mongodb"].probe, ref.mongodb_probe), ("coap", specs["coap"].probe, ref.coap_probe),
             ("kerberos", specs["kerberos"].probe, ref.kerberos_probe),
             ("dhcpv6", specs["dhcpv6"].probe, ref.dhcpv6_probe), ("tftp", specs["tftp"].probe, ref.tftp_probe),
-            ("ntp", specs["ntp"].probe, ref.ntp_probe)]
+            ("ntp", specs["ntp"].probe, ref.ntp_probe), ("dhcp", specs["dhcp"].probe, ref.dhcp_probe)]
     return out
 
 
@@ -398,8 +398,15 @@ shaped_dgs = st.builds(shaped, st.sampled_from([b"\x01\x00\x00\x00", b"\x02\x00\
                                                 b"\x00\x06blksize\x00512\x00tsize\x000\x00", b"\x00\x06bogus\x001\x00", b"\x00",
                                                 # NTP: client/server, control (6), private (7)
                                                 b"\x23\x00\x06\xec", b"\x24\x02\x00\xe9", b"\x1b", b"\x1e\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00",
-                                                b"\x16\x02\x00\x01\x00\x00\x00\x00\x00\x00\x00\x04", b"\x17\x00\x03\x2a\x00\x01\x00\x08"]),
-                       st.sampled_from([1, 2, 3, 4, 7, 11, 27, 32, 48, 64, 92, 148, 150, 160]),
+                                                b"\x16\x02\x00\x01\x00\x00\x00\x00\x00\x00\x00\x04", b"\x17\x00\x03\x2a\x00\x01\x00\x08",
+                                                # DHCP: BOOTP header, cookie, options (53 type, 12 hostname, 60 vendor, pad, end)
+                                                *(bytes([op, 1, hl]) + bytes(233) + b"\x63\x82\x53\x63" + opts
+                                                  for op, hl, opts in ((1, 6, b"\x35\x01\x01\x0c\x03abc\x00\x3c\x02xy\xff"),
+                                                                       (2, 6, b"\x35\x01\x63\x0c\x09ab"), (1, 17, b""),
+                                                                       (1, 6, b"\x35\x01"), (2, 6, b"\x35\x02\x05\x05\x0c"),
+                                                                       (1, 6, b"\x00\x00\x3c\x00\xff")))]),
+                       st.sampled_from([1, 2, 3, 4, 7, 11, 27, 32, 48, 64, 92, 148, 150, 160, 239, 240,
+                                        241, 242, 243, 245, 248, 250, 256]),
                        st.integers(0, 255))
 
 
