@@ -1,7 +1,9 @@
 # Compiled probes of the next most expensive detectors (after the _fast_udp.pxi ones):
-# dtls (record chain and handshake walk), radius (header and attribute walk), and the
-# HTTP-syntax probes http, http-proxy, rtsp and sip (over _fast_http.pxi's parser).  Each detector module exports its own; the
-# pure-Python originals are the test oracles in tests/detectors/reference_parsers.py.
+# dtls, radius, the HTTP-syntax probes (http, http-proxy, rtsp, sip: the parser is
+# _fast_http.pxi's), smallchat, wireguard, QUIC Initial decryption and version names,
+# mongodb, coap, kerberos, dhcpv6, tftp, ntp, dhcp, and the line helpers of
+# ftp/smtp/pop3/imap.  Each detector module exports its own; the pure-Python originals
+# are the test oracles in tests/detectors/reference_parsers.py (test_compiled.py).
 
 # ------------------------------------------------------------------------------ DTLS
 cdef inline bint _dtls_type(uint8_t t) noexcept:          # dtls._TYPES
