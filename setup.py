@@ -22,7 +22,7 @@ extensions = [
         extra_compile_args=["-O3", "-fno-semantic-interposition", "-Wno-unused-function"],
     ),
     # The payload detectors' compiled engine loop and hot parsers (_fast.pyx and the
-    # _fast_*.pxi it includes), and the output records of classifier/schema.py.
+    # _fast_*.pxi it includes); the output records of classifier/schema.py.
     Extension(
         "classifier.detectors._fast",
         sources=["classifier/detectors/_fast.pyx"],
@@ -32,8 +32,8 @@ extensions = [
         extra_compile_args=["-O3", "-Wno-unused-function"],
     ),
     Extension(
-        "classifier.detectors._records",
-        sources=["classifier/detectors/_records.pyx"],
+        "classifier._records",
+        sources=["classifier/_records.pyx"],
         extra_compile_args=["-O3", "-Wno-unused-function"],
     ),
     # The model's tree walk (so analyze never imports scikit-learn: 1.3 s and ~100 MiB).

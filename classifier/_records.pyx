@@ -3,9 +3,8 @@
 (``batch_records``): the same dicts, key for key and in the same order, as its
 column-wise Python original (tests/detectors/test_compiled.py compares both).
 
-Not a detector: this module reads ports and addresses to print them, and the
-detectors never import it (they only ever see classifier.detectors._fast's FlowView).
-It lives beside _fast.pyx only to keep the compiled helpers in one place.
+Not a detector: this module reads ports and addresses to print them, so it lives
+outside classifier/detectors/, and no detector imports it (a test checks).
 """
 from cpython.unicode cimport PyUnicode_DecodeASCII
 from libc.stdint cimport int64_t, uint8_t, uint64_t

@@ -81,9 +81,9 @@ def _tables() -> List[Any]:
 
 def batch_records(batch) -> List[Dict[str, Any]]:
     """The output records of a whole batch: the same dicts as `flow_record` gives one
-    flow at a time, built in compiled code (classifier/detectors/_records.pyx) from
+    flow at a time, built in compiled code (classifier/_records.pyx) from
     the batch's columns, at a fraction of the cost per flow."""
-    from .detectors._records import record_dicts
+    from ._records import record_dicts
     from .detectors.engine import gc_paused
     with gc_paused():
         return record_dicts(batch.records, batch.capture, *_tables())

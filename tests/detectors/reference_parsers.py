@@ -442,7 +442,7 @@ def parse_direction(data: bytes):
     return "match", meta
 
 
-# ---------------------------------- output records (classifier/detectors/_records.pyx)
+# ---------------------------------- output records (classifier/_records.pyx)
 import socket  # noqa: E402
 from typing import Any, Dict, List  # noqa: E402
 
