@@ -57,7 +57,7 @@ class MLStage:
         r = batch.records
         run = features.eligible(r)
         if self.mode == "fallback":
-            run &= np.fromiter((rec["protocol"] == UNKNOWN for rec in recs), bool, len(recs))
+            run &= np.array([rec["protocol"] for rec in recs], dtype=object) == UNKNOWN
         for rec in recs:
             rec["ml"] = None
         idx = np.flatnonzero(run)
