@@ -226,8 +226,7 @@ def cmd_live(args) -> int:
     with open_output(args.output, args.force) as out:
         writer = WRITERS[args.format](out, color=_use_color(args, out), meta=_meta(registry))
         for batch in cap.batches(duration=args.duration, count=args.count):
-            recs = analyzer.label(batch) if labelled else batch_records(batch)
-            for rec in recs:
+            for rec in analyzer.push(batch, hold=False) if labelled else batch_records(batch):
                 writer.write(rec)
             out.flush()
         writer.close()
@@ -315,15 +314,19 @@ def cmd_flows(args, labelled: bool) -> int:
         writer = WRITERS[args.format](out, color=_use_color(args, out), meta=_meta(registry))
         counts: dict = {}
 
-        def on_batch(batch):
-            recs = analyzer.label(batch) if labelled else batch_records(batch)
+        def emit(recs):
             for rec in recs:
                 writer.write(rec)
                 if labelled:
                     v = rec["verdict"]
                     counts[v] = counts.get(v, 0) + 1
 
+        def on_batch(batch):
+            emit(analyzer.push(batch) if labelled else batch_records(batch))
+
         def on_capture(path, reader, error):
+            if labelled:
+                emit(analyzer.flush())
             if hasattr(writer, "add_capture"):
                 writer.add_capture(path, reader.stats if reader is not None else {}, error)
             if reader is not None and not args.quiet:
@@ -356,8 +359,8 @@ def cmd_audit(args) -> int:
     with open_output(args.output, args.force) as out:
         writer = (JsonlWriter if args.format == "jsonl" else ViolationTable)(out, color=_use_color(args, out))
 
-        def on_batch(batch):
-            recs = analyzer.label(batch)
+        def on_batch(batch, recs=None):
+            recs = analyzer.push(batch) if recs is None else recs
             seen["flows"] += len(recs)
             for rec in recs:
                 v = check(policy, rec)
@@ -373,6 +376,7 @@ def cmd_audit(args) -> int:
                         groups.get(("other", "violations beyond the groups counted"), 0) + 1
 
         def on_capture(path, reader, error):
+            on_batch(None, analyzer.flush())
             if reader is not None:
                 seen["captures"] += 1
 

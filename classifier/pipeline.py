@@ -66,6 +66,8 @@ class Analyzer:
         return cls(ml=stage, registry=load_registry(tuple(site_ports)))
 
     def label(self, batch) -> List[Dict[str, Any]]:
+        """The records of one batch, labelled on their own (FTP data flows are tied to
+        a control flow of the same batch only; `push` also looks across batches)."""
         recs = batch_records(batch)
         if self.dpi:
             apply_dpi(recs, batch)
@@ -75,6 +77,105 @@ class Analyzer:
             from .verdict import annotate
             annotate(recs, self.registry)
         return recs
+
+    def push(self, batch, hold: bool = True) -> List[Dict[str, Any]]:
+        """Streaming use: label `batch` and return the records ready to be reported,
+        which are the previous batch's. Each batch is held back by one, so that an FTP
+        data connection, which usually ends just BEFORE its control connection (whose
+        QUIT comes last) and so in an earlier batch, is still tied to the endpoint the
+        control channel announced. Call `flush` at the end of each capture.
+        `hold=False` (live capture, where a flow should be reported when it ends)
+        returns this batch's records at once, tied only to earlier announcements."""
+        recs = self.label(batch)
+        if not self.dpi:
+            return recs
+        linker = self._linker()
+        self._relabel(linker.link(recs))            # announced in an earlier batch
+        linker.learn(recs)                          # (within this batch: the detectors)
+        if not hold:
+            return recs
+        held, self._held = self._held, recs
+        if held:
+            self._relabel(linker.link(held))        # announced in this batch
+        return held or []
+
+    def flush(self) -> List[Dict[str, Any]]:
+        """The records still held back (end of a capture); forgets the announcements."""
+        held, self._held = self._held, None
+        self._ftp = None
+        return held or []
+
+    _held = None
+    _ftp = None
+
+    def _linker(self) -> "FtpLinker":
+        if self._ftp is None:
+            self._ftp = FtpLinker()
+        return self._ftp
+
+    def _relabel(self, recs: List[Dict[str, Any]]) -> None:
+        if recs and self.verdicts:
+            from .verdict import annotate
+            annotate(recs, self.registry)
+
+
+class FtpLinker:
+    """Endpoints announced inside FTP control channels (PASV/EPSV replies, PORT/EPRT
+    commands: the detectors put them in the control flow's `metadata.expect`), remembered
+    across batches, and the flows that connect to them, relabelled `ftp-data` as the
+    detectors do within one batch (classifier.detectors.engine.Expectations).
+
+    Like the detectors' expectations this is payload-announced, never a port guess: an
+    endpoint counts only once a control channel has named it. The flow's own label, if
+    any, stays in `metadata.conflicts`. At most `remember` endpoints are kept."""
+
+    def __init__(self, remember: int = 65536) -> None:
+        from collections import OrderedDict
+        self.expect: "OrderedDict[tuple, str]" = OrderedDict()
+        self.remember = remember
+
+    def learn(self, recs: List[Dict[str, Any]]) -> None:
+        for rec in recs:
+            meta = rec.get("metadata")
+            anns = meta.get("expect") if isinstance(meta, dict) else None
+            if not anns:
+                continue
+            for ann in anns:
+                try:
+                    port = int(ann["port"])
+                except (KeyError, TypeError, ValueError):
+                    continue
+                # The announced host may be a private address behind NAT, and EPSV names
+                # none: accept it and both control endpoints, as the detectors do.
+                for host in {ann.get("host"), rec["client"], rec["server"]} - {None}:
+                    self.expect[(str(host), port)] = ann.get("protocol", "ftp-data")
+                    self.expect.move_to_end((str(host), port))
+        while len(self.expect) > self.remember:
+            self.expect.popitem(last=False)
+
+    def link(self, recs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Relabel the records that connect to an announced endpoint; returns them."""
+        if not self.expect:
+            return []
+        changed = []
+        for rec in recs:
+            if rec["transport"] != "tcp":
+                continue
+            proto = (self.expect.get((rec["server"], rec["server_port"]))
+                     or self.expect.get((rec["client"], rec["client_port"])))
+            if proto is None or rec["protocol"] == proto:
+                continue
+            meta: Dict[str, Any] = {}
+            if rec["protocol"] != "unknown":
+                meta["conflicts"] = [{"protocol": rec["protocol"], "confidence": rec["confidence"]}]
+            ml = rec.get("ml")
+            rec["protocol"], rec["source"], rec["confidence"], rec["metadata"] = proto, "dpi", 1.0, meta
+            if ml and ml.get("protocol") not in ("unknown", proto):
+                meta["ml_disagrees"] = ml["protocol"]
+            elif ml and ml.get("protocol") == proto:
+                rec["source"] = "dpi+ml"
+            changed.append(rec)
+        return changed
 
 
 def analyze(path: str, config=None, *, ml: str = "fallback", model: Optional[str] = None,
@@ -94,6 +195,7 @@ def analyze(path: str, config=None, *, ml: str = "fallback", model: Optional[str
     analyzer = Analyzer.from_options(ml=ml, model=model, site_ports=site_ports)
     reader = FlowReader(path, config)
     for batch in reader.batches():
-        yield from analyzer.label(batch)
+        yield from analyzer.push(batch)
+    yield from analyzer.flush()
     if reader.error:
         raise CaptureError(reader.path, reader.error)

@@ -68,3 +68,51 @@ def test_record_keys_follow_the_schema_order():
     assert tuple(rec) == FIELDS + FLOW_EXTRA + STAGE_FIELDS
     (rec,) = list(classifier.analyze(DEMO, ml="off"))
     assert tuple(rec) == FIELDS + FLOW_EXTRA + STAGE_FIELDS[1:]
+
+
+def _ftp_split_across_batches(tmp_path):
+    """The corpus's EPSV exchange with the control connection's end moved 30 s later:
+    the data connection (closed first) is reported in an earlier batch than the control
+    connection that announced its port, as in any busy capture."""
+    import dpkt
+    from pcapgen import write_pcap
+    src = os.path.join(CORPUS_DIR, "corpus", "ftp-1.pcap")
+    pkts = list(dpkt.pcap.Reader(open(src, "rb")))
+    ports = [(t.sport, t.dport) for t in (dpkt.ethernet.Ethernet(b).data.data for _, b in pkts)]
+    last_data = max(i for i, pp in enumerate(ports) if 26339 in pp)    # the data connection's last packet
+    frames = [(ts + (30.0 if i > last_data else 0.0), buf) for i, (ts, buf) in enumerate(pkts)]
+    path = tmp_path / "ftp-split.pcap"
+    write_pcap(path, frames)
+    return str(path)
+
+
+def test_ftp_data_is_tied_to_a_control_flow_of_a_later_batch(tmp_path):
+    from classifier.flows import FlowConfig, FlowReader
+    path = _ftp_split_across_batches(tmp_path)
+    cfg = FlowConfig(closed=1.0)
+    batches = list(FlowReader(path, cfg, batch_size=1).batches())
+    assert [len(b) for b in batches] == [1, 1]          # data flow first, alone
+    alone = classifier.Analyzer.from_options(ml="off")
+    assert [r["protocol"] for b in batches for r in alone.label(b)] != ["ftp-data", "ftp"]
+    streaming = classifier.Analyzer.from_options(ml="off")
+    out = []
+    for b in FlowReader(path, cfg, batch_size=1).batches():
+        out += streaming.push(b)
+    out += streaming.flush()
+    assert [(r["protocol"], r["server_port"]) for r in out] == [("ftp-data", 26339), ("ftp", 27117)]
+    data = out[0]
+    assert data["source"] == "dpi" and data["confidence"] == 1.0
+    assert data["verdict"] == "unregistered-port" or data["verdict"] == "mismatch"   # verdict redone
+
+
+def test_ftp_linker_needs_an_announcement_never_a_port():
+    from classifier.pipeline import FtpLinker
+    rec = {"transport": "tcp", "client": "10.0.0.1", "client_port": 40000, "server": "10.0.0.2",
+           "server_port": 20, "protocol": "unknown", "source": "none", "confidence": None, "metadata": {}}
+    linker = FtpLinker()
+    assert linker.link([dict(rec)]) == []                # port 20 alone means nothing
+    ctrl = dict(rec, server_port=21, protocol="ftp",
+                metadata={"expect": [{"via": "PASV", "host": "10.0.0.2", "port": 50000}]})
+    linker.learn([ctrl])
+    (got,) = linker.link([dict(rec, server_port=50000, protocol="tls", confidence=0.9)])
+    assert got["protocol"] == "ftp-data" and got["metadata"]["conflicts"] == [{"protocol": "tls", "confidence": 0.9}]
