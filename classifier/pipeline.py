@@ -90,20 +90,23 @@ class Analyzer:
         if not self.dpi:
             return recs
         linker = self._linker()
-        self._relabel(linker.link(recs))            # announced in an earlier batch
+        r = batch.records
+        ports = (r["proto"], r["server_port"], r["client_port"])
+        self._relabel(linker.link(recs, ports))     # announced in an earlier batch
         linker.learn(recs)                          # (within this batch: the detectors)
         if not hold:
             return recs
-        held, self._held = self._held, recs
+        held, self._held = self._held, (recs, ports)
         if held:
-            self._relabel(linker.link(held))        # announced in this batch
-        return held or []
+            self._relabel(linker.link(*held))       # announced in this batch
+            return held[0]
+        return []
 
     def flush(self) -> List[Dict[str, Any]]:
         """The records still held back (end of a capture); forgets the announcements."""
         held, self._held = self._held, None
         self._ftp = None
-        return held or []
+        return held[0] if held else []
 
     _held = None
     _ftp = None
@@ -133,9 +136,14 @@ class FtpLinker:
         from collections import OrderedDict
         self.expect: "OrderedDict[tuple, str]" = OrderedDict()
         self.remember = remember
+        self._ports: Optional[Any] = None           # announced ports, for a numpy prefilter
+
+    # Protocols whose detector announces endpoints (only ftp's, today).
+    ANNOUNCERS = frozenset(("ftp",))
 
     def learn(self, recs: List[Dict[str, Any]]) -> None:
-        for rec in recs:
+        announcers = self.ANNOUNCERS
+        for rec in [r for r in recs if r["protocol"] in announcers]:
             meta = rec.get("metadata")
             anns = meta.get("expect") if isinstance(meta, dict) else None
             if not anns:
@@ -152,11 +160,21 @@ class FtpLinker:
                     self.expect.move_to_end((str(host), port))
         while len(self.expect) > self.remember:
             self.expect.popitem(last=False)
+        self._ports = None
 
-    def link(self, recs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-        """Relabel the records that connect to an announced endpoint; returns them."""
+    def link(self, recs: List[Dict[str, Any]], ports=None) -> List[Dict[str, Any]]:
+        """Relabel the records that connect to an announced endpoint; returns them.
+        `ports`: the batch's (proto, server_port, client_port) columns, to look at the
+        few flows on an announced port only."""
         if not self.expect:
             return []
+        if ports is not None:
+            import numpy as np
+            if self._ports is None:
+                self._ports = np.fromiter({p for _, p in self.expect}, np.int64)
+            proto, sport, cport = ports
+            cand = np.flatnonzero((proto == 6) & (np.isin(sport, self._ports) | np.isin(cport, self._ports)))
+            recs = [recs[i] for i in cand.tolist()]
         changed = []
         for rec in recs:
             if rec["transport"] != "tcp":
