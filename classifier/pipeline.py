@@ -79,34 +79,39 @@ class Analyzer:
         return recs
 
     def push(self, batch, hold: bool = True) -> List[Dict[str, Any]]:
-        """Streaming use: label `batch` and return the records ready to be reported,
-        which are the previous batch's. Each batch is held back by one, so that an FTP
-        data connection, which usually ends just BEFORE its control connection (whose
-        QUIT comes last) and so in an earlier batch, is still tied to the endpoint the
-        control channel announced. Call `flush` at the end of each capture.
-        `hold=False` (live capture, where a flow should be reported when it ends)
-        returns this batch's records at once, tied only to earlier announcements."""
+        """Streaming use: label `batch` and return the records ready to be reported.
+
+        An FTP data connection usually ends just BEFORE its control connection (whose
+        QUIT comes last), so it can be reported in an earlier batch than the control
+        flow that announced its endpoint. So the TCP flows the detectors did not
+        label are held back by one batch (those are the ones a data connection
+        carrying a file looks like) and tied to the next batch's announcements;
+        every other record is returned at once. Call `flush` at the end of each
+        capture. `hold=False` (live capture, where a flow is reported when it ends)
+        holds nothing and ties flows to earlier announcements only."""
         recs = self.label(batch)
         if not self.dpi:
             return recs
         linker = self._linker()
         r = batch.records
-        ports = (r["proto"], r["server_port"], r["client_port"])
-        self._relabel(linker.link(recs, ports))     # announced in an earlier batch
+        self._relabel(linker.link(recs, (r["proto"], r["server_port"], r["client_port"])))
         linker.learn(recs)                          # (within this batch: the detectors)
-        if not hold:
-            return recs
-        held, self._held = self._held, (recs, ports)
+        held, self._held = self._held, None
         if held:
-            self._relabel(linker.link(*held))       # announced in this batch
-            return held[0]
-        return []
+            self._relabel(linker.link(held))        # announced in this batch
+        if not hold:
+            return (held or []) + recs
+        out, keep = [], []
+        for rec in recs:
+            (keep if rec["transport"] == "tcp" and rec["source"] in ("none", "ml") else out).append(rec)
+        self._held = keep
+        return (held or []) + out
 
     def flush(self) -> List[Dict[str, Any]]:
         """The records still held back (end of a capture); forgets the announcements."""
         held, self._held = self._held, None
         self._ftp = None
-        return held[0] if held else []
+        return held or []
 
     _held = None
     _ftp = None
