@@ -46,7 +46,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .ports.canonical import PROTOCOLS
 from .ports.spec import PortSpec, parse_port_spec
-from .ports.tomlfile import ConfigError, entry_line, entry_where, load_toml
+from .ports.tomlfile import ConfigError, entry_line, entry_where, load_toml, strings
 
 PORTED = ("tcp", "udp")
 # Transports without ports that an entry may name alone (classifier.flows.TRANSPORTS).
@@ -106,11 +106,7 @@ class Policy:
 
 
 def _strings(value: Any, what: str) -> List[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise ValueError(f"'{what}' must be a string or a non-empty list of strings")
+    return strings(value, f"'{what}'")
 
 
 def _entry(raw: Any, index: int, line: Optional[int]) -> Entry:

@@ -14,22 +14,14 @@ Later entries, and later files, win over earlier ones on the same port.
 """
 from __future__ import annotations
 
-from typing import Any, List
+from typing import List
 
 from .canonical import PROTOCOLS
 from .registry import Service, _Override
 from .spec import parse_port_spec
-from .tomlfile import ConfigError, entry_where, load_toml
+from .tomlfile import ConfigError, entry_where, load_toml, strings as _strings
 
 _KEYS = {"port", "protocols", "protocol", "service", "note", "extend"}
-
-
-def _strings(value: Any, what: str) -> List[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise ValueError(f"{what} must be a string or a non-empty list of strings")
 
 
 def load_overrides(path: str) -> List[_Override]:

@@ -70,3 +70,13 @@ def entry_where(path: str, doc: Dict[str, Any], table: str, index: int, entry: A
 def entry_line(doc: Dict[str, Any], table: str, index: int) -> Optional[int]:
     lines = doc.get("__lines__", {}).get(table, [])
     return lines[index] if index < len(lines) else None
+
+
+def strings(value: Any, what: str) -> List[str]:
+    """A TOML value that may be one string or a list of them, as a list; `what` names
+    the key in the error."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ValueError(f"{what} must be a string or a non-empty list of strings")
