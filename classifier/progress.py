@@ -19,7 +19,8 @@ from typing import Optional
 
 
 
-def _size_text(n: float) -> str:
+def human_bytes(n: float) -> str:
+    """1536 -> '1.5 KiB' (the progress line and the html report)."""
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if n < 1024 or unit == "TiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -97,7 +98,7 @@ class Progress:
             fill = int(frac * width)
             eta = f"  {_clock(elapsed * (1 - frac) / frac)} left" if frac > 0.01 and elapsed > 1 else ""
             line = (f"{self._path} [{'#' * fill}{'.' * (width - fill)}] {100 * frac:5.1f}%  "
-                    f"{_size_text(self._done)}/{_size_text(self._total)}  {flows} flows{eta}")
+                    f"{human_bytes(self._done)}/{human_bytes(self._total)}  {flows} flows{eta}")
         else:
             pk = f"{packets} packets  " if packets is not None else ""
             line = f"{self._path}  {pk}{flows} flows  {_clock(elapsed)}"
