@@ -138,9 +138,8 @@ class FtpLinker:
     any, stays in `metadata.conflicts`. At most `remember` endpoints are kept."""
 
     def __init__(self, remember: int = 65536) -> None:
-        from collections import OrderedDict
-        self.expect: "OrderedDict[tuple, str]" = OrderedDict()
-        self.remember = remember
+        from .detectors.engine import Expectations
+        self.expect = Expectations(remember)     # the detectors' own table, bounded
         self._ports: Optional[Any] = None           # announced ports, for a numpy prefilter
 
     # Protocols whose detector announces endpoints (only ftp's, today).
@@ -151,32 +150,20 @@ class FtpLinker:
         for rec in [r for r in recs if r["protocol"] in announcers]:
             meta = rec.get("metadata")
             anns = meta.get("expect") if isinstance(meta, dict) else None
-            if not anns:
-                continue
-            for ann in anns:
-                try:
-                    port = int(ann["port"])
-                except (KeyError, TypeError, ValueError):
-                    continue
-                # The announced host may be a private address behind NAT, and EPSV names
-                # none: accept it and both control endpoints, as the detectors do.
-                for host in {ann.get("host"), rec["client"], rec["server"]} - {None}:
-                    self.expect[(str(host), port)] = ann.get("protocol", "ftp-data")
-                    self.expect.move_to_end((str(host), port))
-        while len(self.expect) > self.remember:
-            self.expect.popitem(last=False)
-        self._ports = None
+            if anns:
+                self.expect.learn_announcements(anns, rec["client"], rec["server"])
+                self._ports = None
 
     def link(self, recs: List[Dict[str, Any]], ports=None) -> List[Dict[str, Any]]:
         """Relabel the records that connect to an announced endpoint; returns them.
         `ports`: the batch's (proto, server_port, client_port) columns, to look at the
         few flows on an announced port only."""
-        if not self.expect:
+        if not len(self.expect):
             return []
         if ports is not None:
             import numpy as np
             if self._ports is None:
-                self._ports = np.fromiter({p for _, p in self.expect}, np.int64)
+                self._ports = np.fromiter(self.expect.ports(), np.int64)
             proto, sport, cport = ports
             cand = np.flatnonzero((proto == 6) & (np.isin(sport, self._ports) | np.isin(cport, self._ports)))
             recs = [recs[i] for i in cand.tolist()]
@@ -184,8 +171,7 @@ class FtpLinker:
         for rec in recs:
             if rec["transport"] != "tcp":
                 continue
-            proto = (self.expect.get((rec["server"], rec["server_port"]))
-                     or self.expect.get((rec["client"], rec["client_port"])))
+            proto = self.expect.lookup((rec["client"], rec["client_port"], rec["server"], rec["server_port"]))
             if proto is None or rec["protocol"] == proto:
                 continue
             meta: Dict[str, Any] = {}

@@ -273,17 +273,32 @@ class Expectations:
     handled here, never passed to a detector.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, remember: int | None = None) -> None:
         self._table: dict[tuple[str, int], str] = {}
+        self.remember = remember            # at most this many endpoints, oldest dropped
 
     def learn(self, label: Label, tup) -> None:
-        for ann in label.metadata.get("expect", ()):
-            port = ann["port"]
-            cli, srv = tup[0], tup[2]
+        self.learn_announcements(label.metadata.get("expect", ()), tup[0], tup[2])
+
+    def learn_announcements(self, anns, cli, srv) -> None:
+        """`anns`: a control flow's `metadata.expect`; `cli`, `srv`: its endpoints."""
+        for ann in anns:
+            port = int(ann["port"])
             # The announced host may be a private address behind NAT; EPSV announces
             # none.  Accept the announced host and both control endpoints' addresses.
             for host in {ann.get("host"), cli, srv} - {None}:
-                self._table[(str(host), int(port))] = ann.get("protocol", "ftp-data")
+                key = (str(host), port)
+                self._table.pop(key, None)          # re-announced: newest again
+                self._table[key] = ann.get("protocol", "ftp-data")
+        if self.remember is not None:
+            while len(self._table) > self.remember:
+                del self._table[next(iter(self._table))]
+
+    def ports(self) -> set:
+        return {port for _, port in self._table}
+
+    def __len__(self) -> int:
+        return len(self._table)
 
     def lookup(self, tup) -> str | None:
         if not self._table:
