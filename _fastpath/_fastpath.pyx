@@ -238,8 +238,6 @@ cdef class Capture:
         self.src.data = self.buf if have else EMPTY
         self.src.len = have
         self.src.pos = 0
-        # The bytes were just copied in and sit in the cache: nothing to prefetch.
-        self.src.pf = have
         return 0
 
     cdef int _refill(self) except -1:
@@ -273,7 +271,6 @@ cdef class Capture:
         self.src.data = <const uint8_t*>PyBytes_AS_STRING(self.hold) if have else EMPTY
         self.src.len = have
         self.src.pos = 0
-        self.src.pf = 0
         return 0
 
     @property

@@ -50,7 +50,6 @@ ctypedef struct Src:
     size_t pos              # next record starts at data+pos
     uint64_t base_off       # file offset of data[0]
     size_t need             # with RD_NEED: bytes wanted from pos
-    size_t pf               # prefetch cursor: every cache line below it has been requested
     int eof                 # 1: nothing exists beyond data+len
     int fmt
     int swapped             # multi-byte fields are in the other byte order
@@ -64,13 +63,6 @@ ctypedef struct Src:
     uint64_t recno          # records returned so far
     char errmsg[256]
     Stats* stats            # counters shared with the engine
-
-
-cdef extern from * nogil:
-    """
-    #define PL_PREFETCH(p) __builtin_prefetch((const void*)(p), 0, 0)
-    """
-    void PL_PREFETCH(const void* p)
 
 
 cdef inline uint16_t rd16(const uint8_t* p, int sw) noexcept nogil:
@@ -166,21 +158,6 @@ cdef inline int src_pcap_next(Src* s, Raw* r) noexcept nogil:
         s.need = s.rec_hdr
         return RD_NEED
     p = s.data + s.pos
-    # Records are read in file order but we jump over payloads, which defeats the
-    # hardware prefetcher across pages: request the lines 16 KiB ahead of the record
-    # being read. (Regular files are pread into a cache-sized buffer just before and
-    # set `pf` to its end, so this only runs for the 1 MiB chunks of streams.)
-    if s.pf < s.pos:
-        s.pf = s.pos
-    if s.pf < s.pos + 16384 and s.pf < s.len:
-        # Four lines per step (a prefetch past the window's end is only a hint, never
-        # a fault): most records need one step, so the loop costs a few instructions.
-        while s.pf < s.pos + 16384 and s.pf < s.len:
-            PL_PREFETCH(s.data + s.pf)
-            PL_PREFETCH(s.data + s.pf + 64)
-            PL_PREFETCH(s.data + s.pf + 128)
-            PL_PREFETCH(s.data + s.pf + 192)
-            s.pf += 256
     sec = rd32(p, s.swapped)
     frac = rd32(p + 4, s.swapped)
     caplen = rd32(p + 8, s.swapped)
