@@ -54,6 +54,9 @@ ctypedef struct Core:
     uint32_t nfree
     uint64_t* slots             # open addressing: (hash >> 32) << 32 | (index + 1); 0 empty
     uint32_t smask              # slots - 1 (power of two)
+    uint32_t last               # flow of the previous packet (NONE after it ended): most
+                                # packets follow one of the same flow, and then skip the
+                                # hash and the probe
     uint32_t head[NLISTS]       # expiry lists, least recently active first
     uint32_t tail[NLISTS]
     uint64_t paymem             # bytes allocated in payload buffers

@@ -82,6 +82,7 @@ cdef int table_init(Core* c) noexcept nogil:
     for i in range(NLISTS):
         c.head[i] = NONE
         c.tail[i] = NONE
+    c.last = NONE
     return 0
 
 
@@ -270,6 +271,8 @@ cdef void flow_end(Core* c, uint32_t i, uint8_t reason) noexcept nogil:
     cdef uint32_t j, k, ideal
     cdef uint64_t s
     flow_export(c, f, reason)
+    if c.last == i:
+        c.last = NONE
     c.stats.flows += 1
     if f.proto == 6:
         c.stats.flows_tcp += 1
@@ -604,13 +607,24 @@ cdef int flow_new(Core* c, Pkt* p, uint64_t h, uint32_t slot) noexcept nogil:
     return <int>i
 
 
+cdef inline int flow_dir(Flow* f, Pkt* p) noexcept nogil:
+    """0 or 1: the direction of packet p in flow f; -1 when p is not of f."""
+    if f.proto != p.proto or f.vlan != p.vlan:
+        return -1
+    if f.cport == p.sport and f.sport == p.dport and addr_eq(f.cli, p.src) and addr_eq(f.srv, p.dst):
+        return 0
+    if f.cport == p.dport and f.sport == p.sport and addr_eq(f.cli, p.dst) and addr_eq(f.srv, p.src):
+        return 1
+    return -1
+
+
 cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
     """Fold one decoded packet into its flow."""
-    cdef uint64_t h = flow_hash(p)
-    cdef uint32_t j = <uint32_t>h & c.smask
+    cdef uint64_t h
+    cdef uint32_t j
     cdef uint64_t s
     cdef uint32_t i = NONE
-    cdef int d = 0, ni
+    cdef int d = -1, ni
     cdef Flow* f
     cdef int64_t gap
     cdef uint8_t fl
@@ -624,24 +638,24 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
     if c.now >= c.next_sweep:
         expire(c, c.now)
         c.next_sweep = c.now + SWEEP_NS
-    while True:
-        s = c.slots[j]
-        if s == 0:
-            break
-        if (s >> 32) == (h >> 32):
-            f = &c.flows[(s & 0xFFFFFFFFULL) - 1]
-            if f.proto == p.proto and f.vlan == p.vlan:
-                if f.cport == p.sport and f.sport == p.dport and addr_eq(f.cli, p.src) \
-                        and addr_eq(f.srv, p.dst):
+    if c.last != NONE:
+        d = flow_dir(&c.flows[c.last], p)
+    if d >= 0:
+        i = c.last
+        h = c.flows[i].hash
+    else:
+        h = flow_hash(p)
+        j = <uint32_t>h & c.smask
+        while True:
+            s = c.slots[j]
+            if s == 0:
+                break
+            if (s >> 32) == (h >> 32):
+                d = flow_dir(&c.flows[(s & 0xFFFFFFFFULL) - 1], p)
+                if d >= 0:
                     i = <uint32_t>(s & 0xFFFFFFFFULL) - 1
-                    d = 0
                     break
-                if f.cport == p.dport and f.sport == p.sport and addr_eq(f.cli, p.dst) \
-                        and addr_eq(f.srv, p.src):
-                    i = <uint32_t>(s & 0xFFFFFFFFULL) - 1
-                    d = 1
-                    break
-        j = (j + 1) & c.smask
+            j = (j + 1) & c.smask
     fl = p.tcp_flags
     if i != NONE:
         f = &c.flows[i]
@@ -667,6 +681,7 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
         i = <uint32_t>ni
         f = &c.flows[i]
         d = 0 if f.cport == p.sport and addr_eq(f.cli, p.src) else 1
+    c.last = i
     f = &c.flows[i]
     if p.proto == 6 and not f.by_syn and (fl & 0x02) and f.st[0].len == 0 and f.st[1].len == 0:
         # A SYN (or SYN-ACK) after the first packets: orient by it, data has not started.

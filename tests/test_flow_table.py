@@ -62,6 +62,29 @@ def test_udp_first_sender_is_client(flows_of):
     assert (f.client, f.client_port, f.payload_c2s, f.payload_s2c) == (S, 53, b"a", b"b")
 
 
+def test_back_to_back_packets_differing_in_one_key_field_are_different_flows(flows_of):
+    """The table keeps the previous packet's flow at hand; a packet that differs from it
+    only in VLAN, protocol, one port or one address must still find its own flow, and a
+    reply (the same tuple turned around) the same flow."""
+    from pcapgen import ether
+    base = ipv4(C, S, udp(5000, 53, b"a"))
+    frames = [
+        (1.0, ether(base)),
+        (1.1, ether(base, vlans=((0x8100, 7),))),            # same 5-tuple, VLAN 7
+        (1.2, ether(ipv4(C, S, udp(5001, 53, b"b")))),        # client port differs
+        (1.3, ether(ipv4(C, "10.0.0.3", udp(5000, 53, b"c")))),  # server address differs
+        (1.4, ether(ipv4(C, S, tcp(5000, 53, "S", 1)))),      # TCP on the same ports
+        (1.5, ether(ipv4(S, C, udp(53, 5000, b"r")))),        # reply to the first
+        (1.6, ether(base)),
+    ]
+    flows, _ = flows_of(frames)
+    got = sorted((f.transport, f.vlan or 0, f.client_port, f.server, f.packets_c2s, f.packets_s2c)
+                 for f in flows)
+    assert got == sorted([("udp", 0, 5000, S, 2, 1), ("udp", 7, 5000, S, 1, 0),
+                          ("udp", 0, 5001, S, 1, 0), ("udp", 0, 5000, "10.0.0.3", 1, 0),
+                          ("tcp", 0, 5000, S, 1, 0)])
+
+
 # ------------------------------------------------------------------- endings
 
 def test_port_reuse_after_close_starts_a_new_flow(flows_of):
