@@ -310,19 +310,31 @@ cdef class Capture:
         free(self.src.ifs)
 
 
-cdef int run_loop(Core* c, Src* s, uint32_t max_records, uint64_t max_arena,
-                  uint64_t stop_at) noexcept nogil:
+cdef inline int run_loop_as(Core* c, Src* s, uint32_t max_records, uint64_t max_arena,
+                            uint64_t stop_at, int kind) noexcept nogil:
     """The packet loop: read, decode, fold into flows, until a batch is full, the
-    packet count reaches `stop_at`, or the window/input ends."""
+    packet count reaches `stop_at`, or the window/input ends. `kind` is a constant at
+    each call below: 1 and 2 read classic pcap in the host's byte order (us, ns), with
+    the per-field byte-order and resolution branches folded away; 0 reads anything."""
     cdef Raw raw
     cdef Pkt p
-    cdef int rc
-    while c.nrec < max_records and c.alen < max_arena and c.stats.packets < stop_at:
-        rc = src_next(s, &raw)
+    cdef int rc = RD_PKT
+    # Counted in registers, stored back once: nothing the loop calls reads them.
+    cdef uint64_t npk = c.stats.packets, nbytes = c.stats.bytes
+    c.batch_recs = max_records
+    c.batch_bytes = max_arena
+    c.full = c.nrec >= max_records or c.alen >= max_arena
+    while npk < stop_at and not (c.full | c.oom):
+        if kind == 1:
+            rc = src_pcap_next(s, &raw, 0, 0)
+        elif kind == 2:
+            rc = src_pcap_next(s, &raw, 0, 1)
+        else:
+            rc = src_next(s, &raw)
         if rc != RD_PKT:
-            return rc
-        c.stats.packets += 1
-        c.stats.bytes += raw.wirelen
+            break
+        npk += 1
+        nbytes += raw.wirelen
         p.ts = raw.ts
         p.wirelen = raw.wirelen
         p.tunnel = 0
@@ -331,9 +343,20 @@ cdef int run_loop(Core* c, Src* s, uint32_t max_records, uint64_t max_arena,
         # anything else, or anything damaged, the layered decoders.
         if decode_frame(c, raw.linktype, raw.data, raw.caplen, &p) == DEC_OK:
             flow_packet(c, &p)
-        if PL_UNLIKELY(c.oom):
-            return RD_ERR
-    return RD_PKT
+    c.stats.packets = npk
+    c.stats.bytes = nbytes
+    if PL_UNLIKELY(c.oom):
+        return RD_ERR
+    return rc
+
+
+cdef int run_loop(Core* c, Src* s, uint32_t max_records, uint64_t max_arena,
+                  uint64_t stop_at) noexcept nogil:
+    if s.fmt == FMT_PCAP and not s.swapped:
+        if s.nsec:
+            return run_loop_as(c, s, max_records, max_arena, stop_at, 2)
+        return run_loop_as(c, s, max_records, max_arena, stop_at, 1)
+    return run_loop_as(c, s, max_records, max_arena, stop_at, 0)
 
 
 def _seconds(value, name):

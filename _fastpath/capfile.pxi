@@ -143,7 +143,9 @@ cdef int src_open_header(Src* s) noexcept nogil:
     return RD_PKT
 
 
-cdef inline int src_pcap_next(Src* s, Raw* r) noexcept nogil:
+cdef inline int src_pcap_next(Src* s, Raw* r, int sw, int nsec) noexcept nogil:
+    # `sw` and `nsec` are s.swapped and s.nsec, passed in so that the packet loop can
+    # be compiled once per byte order and resolution with the branches folded away.
     cdef size_t avail = s.len - s.pos
     cdef const uint8_t* p
     cdef uint32_t caplen, wirelen, sec, frac
@@ -158,10 +160,10 @@ cdef inline int src_pcap_next(Src* s, Raw* r) noexcept nogil:
         s.need = s.rec_hdr
         return RD_NEED
     p = s.data + s.pos
-    sec = rd32(p, s.swapped)
-    frac = rd32(p + 4, s.swapped)
-    caplen = rd32(p + 8, s.swapped)
-    wirelen = rd32(p + 12, s.swapped)
+    sec = rd32(p, sw)
+    frac = rd32(p + 4, sw)
+    caplen = rd32(p + 8, sw)
+    wirelen = rd32(p + 12, sw)
     if caplen > MAX_RECORD:
         return src_error(s, b"record length is absurd: caplen exceeds the snaplen and any real frame", caplen)
     if avail < s.rec_hdr + caplen:
@@ -171,7 +173,7 @@ cdef inline int src_pcap_next(Src* s, Raw* r) noexcept nogil:
         return RD_NEED
     if s.snaplen and caplen > s.snaplen:
         s.stats.caplen_over_snaplen += 1
-    r.ts = <int64_t>sec * 1000000000 + (<int64_t>frac if s.nsec else <int64_t>frac * 1000)
+    r.ts = <int64_t>sec * 1000000000 + (<int64_t>frac if nsec else <int64_t>frac * 1000)
     r.caplen = caplen
     r.wirelen = wirelen if wirelen >= caplen else caplen
     r.linktype = s.linktype
@@ -341,5 +343,5 @@ cdef inline int src_pcapng_next(Src* s, Raw* r) noexcept nogil:
 
 cdef inline int src_next(Src* s, Raw* r) noexcept nogil:
     if s.fmt == FMT_PCAP:
-        return src_pcap_next(s, r)
+        return src_pcap_next(s, r, s.swapped, s.nsec)
     return src_pcapng_next(s, r)

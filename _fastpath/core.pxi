@@ -77,6 +77,9 @@ ctypedef struct Core:
     uint8_t* arena              # their payload bytes
     uint64_t alen
     uint64_t acap
+    uint32_t batch_recs         # Engine.process: a batch is full at this many flows ...
+    uint64_t batch_bytes        # ... or this many payload bytes
+    int full                    # set by the export when the batch is full
     int oom                     # an allocation failed: stop with an error
     int unsup_lt[MAX_UNSUP]     # unsupported link types seen, and how many packets each
     uint64_t unsup_n[MAX_UNSUP]

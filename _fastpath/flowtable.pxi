@@ -241,6 +241,8 @@ cdef void flow_export(Core* c, Flow* f, uint8_t reason) noexcept nogil:
     if l1:
         memcpy(c.arena + c.alen + l0, f.st[1].buf, l1)
     c.alen += l0 + l1
+    if c.nrec >= c.batch_recs or c.alen >= c.batch_bytes:
+        c.full = 1
     r.vlan = f.vlan
     r.cport = f.cport
     r.sport = f.sport
