@@ -7,7 +7,7 @@
 # `pos`; the caller reads more (pread for files, read for streams) and calls
 # again. Only at true end of input does an incomplete record become an error.
 
-from libc.string cimport memcpy, memset, memcmp
+from libc.string cimport memcpy, memset, memcmp, memchr
 from libc.stdio cimport snprintf
 from libc.stdlib cimport malloc, calloc, realloc, free
 

@@ -36,6 +36,7 @@ cdef const uint8_t* frag_add(Core* c, uint8_t ver, const uint8_t* src, const uin
     cdef FragEnt* e
     cdef uint32_t b, b0, b1, nb, end, r
     cdef int overlap = 0
+    cdef const uint8_t* q
     c.stats.frag_packets += 1
     if c.frags == NULL:
         c.frags = <FragEnt*>calloc(c.cfg.frag_slots, sizeof(FragEnt))
@@ -103,27 +104,24 @@ cdef const uint8_t* frag_add(Core* c, uint8_t ver, const uint8_t* src, const uin
     b1 = (end + 7) >> 3
     if b1 > e.nblk:
         e.nblk = b1
-    # Copy each run of blocks not yet held in one go (offsets are multiples of 8).
+    # Copy each run of blocks not yet held in one go (offsets are multiples of 8); the
+    # flag scans and marks go through memchr/memset, which take whole vectors at once.
     b = b0
     while b < b1:
         if e.blk[b]:
             overlap = 1                             # first arrival wins
             b += 1
             continue
-        r = b
-        while r < b1 and not e.blk[r]:
-            e.blk[r] = 1
-            r += 1
+        q = <const uint8_t*>memchr(e.blk + b, 1, b1 - b)
+        r = <uint32_t>(q - e.blk) if q != NULL else b1
+        memset(e.blk + b, 1, r - b)
         nb = (r * 8 if r * 8 < end else end) - b * 8
         memcpy(e.buf + b * 8, data + (b * 8 - off), nb)
         b = r
     if overlap:
         c.stats.frag_overlaps += 1
-    if not e.have_last:
+    if not e.have_last or memchr(e.blk, 0, (e.total + 7) >> 3) != NULL:
         return NULL
-    for b in range((e.total + 7) >> 3):
-        if not e.blk[b]:
-            return NULL
     # Complete: hand out a copy (the slot may be reused by a nested fragment).
     if c.frag_out[depth] == NULL:
         c.frag_out[depth] = <uint8_t*>malloc(FRAG_MAX)
