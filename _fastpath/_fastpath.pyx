@@ -342,7 +342,8 @@ cdef inline int run_loop_as(Core* c, Src* s, uint32_t max_records, uint64_t max_
         # Plain Ethernet/IPv4/TCP-or-UDP takes a straight path (dec_common, inlined);
         # anything else, or anything damaged, the layered decoders.
         if decode_frame(c, raw.linktype, raw.data, raw.caplen, &p) == DEC_OK:
-            flow_packet(c, &p)
+            if not flow_packet_quick(c, &p):
+                flow_packet(c, &p)
     c.stats.packets = npk
     c.stats.bytes = nbytes
     if PL_UNLIKELY(c.oom):

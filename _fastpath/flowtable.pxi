@@ -620,6 +620,55 @@ cdef inline int flow_dir(Flow* f, Pkt* p) noexcept nogil:
     return -1
 
 
+cdef inline void flow_count(Flow* f, int d, Pkt* p, int64_t now) noexcept nogil:
+    """A packet's share of its flow's accounting: counters, the first packets'
+    sizes, directions and gaps, timestamps, TCP flags."""
+    cdef int64_t gap
+    f.pkts[d] += 1
+    f.bytes[d] += p.wirelen
+    f.tunnel |= p.tunnel
+    if f.npk < NPK:
+        f.pk_size[f.npk] = <uint16_t>(p.l4len if p.l4len < 65535 else 65535)
+        f.pk_dir[f.npk] = <uint8_t>d
+        gap = (p.ts - f.ts_last) // 1000 if f.npk else 0
+        if gap < 0:
+            gap = 0                                 # timestamps went backwards
+        elif gap > 0xFFFFFFFFLL:
+            gap = 0xFFFFFFFFLL
+        f.pk_iat[f.npk] = <uint32_t>gap
+        f.npk += 1
+    if p.ts > f.ts_last:
+        f.ts_last = p.ts
+    f.touched = now
+    f.tcpflags[d] |= p.tcp_flags                    # zero for anything but TCP
+
+
+cdef inline bint flow_packet_quick(Core* c, Pkt* p) noexcept nogil:
+    """The common case in a few instructions, inlined into the packet loop: a packet
+    of the same flow as the one before, the clock going forward, no sweep due, no
+    ending to decide, no SYN/FIN/RST, and the flow already last in its expiry list.
+    Returns 0, having changed nothing, for anything else (flow_packet then decides
+    it, exactly as it would have)."""
+    cdef uint32_t i = c.last
+    cdef Flow* f
+    cdef int d
+    if i == NONE or p.ts < c.now or p.ts >= c.next_sweep:
+        return 0
+    f = &c.flows[i]
+    d = flow_dir(f, p)
+    if d < 0 or c.tail[f.list_id] != i or (p.tcp_flags & 0x07) \
+            or p.ts - f.touched > list_timeout(c, f.list_id) or p.ts - f.ts_first > c.cfg.active:
+        return 0
+    c.now = p.ts
+    flow_count(f, d, p, p.ts)
+    if p.proto == 6:
+        if p.paylen:
+            tcp_data(c, i, &f.st[d], p.seq, p.payload, p.paylen, p)
+    elif p.proto == 17:
+        udp_data(c, i, &f.st[d], p.payload, p.paylen)
+    return 1
+
+
 cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
     """Fold one decoded packet into its flow."""
     cdef uint64_t h
@@ -628,7 +677,6 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
     cdef uint32_t i = NONE
     cdef int d = -1, ni
     cdef Flow* f
-    cdef int64_t gap
     cdef uint8_t fl
     if PL_UNLIKELY(p.ts < c.now):
         c.stats.ts_backwards += 1
@@ -691,24 +739,8 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
             swap_dirs(f)
             d ^= 1
         f.by_syn = 1
-    f.pkts[d] += 1
-    f.bytes[d] += p.wirelen
-    f.tunnel |= p.tunnel
-    if f.npk < NPK:
-        f.pk_size[f.npk] = <uint16_t>(p.l4len if p.l4len < 65535 else 65535)
-        f.pk_dir[f.npk] = <uint8_t>d
-        gap = (p.ts - f.ts_last) // 1000 if f.npk else 0
-        if gap < 0:
-            gap = 0                                 # timestamps went backwards
-        elif gap > 0xFFFFFFFFLL:
-            gap = 0xFFFFFFFFLL
-        f.pk_iat[f.npk] = <uint32_t>gap
-        f.npk += 1
-    if p.ts > f.ts_last:
-        f.ts_last = p.ts
-    f.touched = c.now
+    flow_count(f, d, p, c.now)
     if p.proto == 6:
-        f.tcpflags[d] |= fl
         if fl & 0x02:
             # The SYN fixes where the stream starts (its own data, if any, follows it).
             if f.st[d].len == 0 and f.st[d].nooo == 0:
