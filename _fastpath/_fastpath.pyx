@@ -339,8 +339,11 @@ cdef inline int run_loop_as(Core* c, Src* s, uint32_t max_records, uint64_t max_
         p.wirelen = raw.wirelen
         p.tunnel = 0
         p.vlan = -1
-        # Plain Ethernet/IPv4/TCP-or-UDP takes a straight path (dec_common, inlined);
-        # anything else, or anything damaged, the layered decoders.
+        # Common frames (Ethernet, at most one VLAN tag, IPv4 without options or IPv6
+        # without extension headers) take a straight path (dec_common, inlined); anything
+        # else, or anything damaged, the layered decoders. A packet of the same flow as
+        # the one before is then folded in inline (flow_packet_quick), the rest by
+        # flow_packet.
         if decode_frame(c, raw.linktype, raw.data, raw.caplen, &p) == DEC_OK:
             if not flow_packet_quick(c, &p):
                 flow_packet(c, &p)
