@@ -310,12 +310,24 @@ cdef class Capture:
         free(self.src.ifs)
 
 
-cdef inline int run_loop_as(Core* c, Src* s, uint32_t max_records, uint64_t max_arena,
-                            uint64_t stop_at, int kind) noexcept nogil:
+# What the packet loop reads: compiled once per kind (a fused type), so that the
+# per-record branches on byte order and resolution fold away.
+ctypedef struct PcapUs:         # classic pcap, host byte order, microseconds
+    char unused
+ctypedef struct PcapNs:         # classic pcap, host byte order, nanoseconds
+    char unused
+ctypedef struct AnyFormat:      # anything else: the general reader
+    char unused
+ctypedef fused ReadKind:
+    PcapUs
+    PcapNs
+    AnyFormat
+
+
+cdef int run_loop_as(Core* c, Src* s, uint32_t max_records, uint64_t max_arena,
+                     uint64_t stop_at, ReadKind* kind) noexcept nogil:
     """The packet loop: read, decode, fold into flows, until a batch is full, the
-    packet count reaches `stop_at`, or the window/input ends. `kind` is a constant at
-    each call below: 1 and 2 read classic pcap in the host's byte order (us, ns), with
-    the per-field byte-order and resolution branches folded away; 0 reads anything."""
+    packet count reaches `stop_at`, or the window/input ends."""
     cdef Raw raw
     cdef Pkt p
     cdef int rc = RD_PKT
@@ -325,9 +337,9 @@ cdef inline int run_loop_as(Core* c, Src* s, uint32_t max_records, uint64_t max_
     c.batch_bytes = max_arena
     c.full = c.nrec >= max_records or c.alen >= max_arena
     while npk < stop_at and not (c.full | c.oom):
-        if kind == 1:
+        if ReadKind is PcapUs:
             rc = src_pcap_next(s, &raw, 0, 0)
-        elif kind == 2:
+        elif ReadKind is PcapNs:
             rc = src_pcap_next(s, &raw, 0, 1)
         else:
             rc = src_next(s, &raw)
@@ -358,9 +370,9 @@ cdef int run_loop(Core* c, Src* s, uint32_t max_records, uint64_t max_arena,
                   uint64_t stop_at) noexcept nogil:
     if s.fmt == FMT_PCAP and not s.swapped:
         if s.nsec:
-            return run_loop_as(c, s, max_records, max_arena, stop_at, 2)
-        return run_loop_as(c, s, max_records, max_arena, stop_at, 1)
-    return run_loop_as(c, s, max_records, max_arena, stop_at, 0)
+            return run_loop_as(c, s, max_records, max_arena, stop_at, <PcapNs*>NULL)
+        return run_loop_as(c, s, max_records, max_arena, stop_at, <PcapUs*>NULL)
+    return run_loop_as(c, s, max_records, max_arena, stop_at, <AnyFormat*>NULL)
 
 
 def _seconds(value, name):
@@ -394,6 +406,9 @@ cdef class Engine:
         self.c.cfg.idle_tcp = _seconds(idle_tcp, "idle_tcp")
         self.c.cfg.idle_udp = _seconds(idle_udp, "idle_udp")
         self.c.cfg.closed = _seconds(closed, "closed")
+        self.c.timeout[<int>L_TCP] = self.c.cfg.idle_tcp
+        self.c.timeout[<int>L_UDP] = self.c.cfg.idle_udp
+        self.c.timeout[<int>L_CLOSED] = self.c.cfg.closed
         self.c.cfg.active = _seconds(active, "active")
         self.c.cfg.max_flows = max_flows
         self.c.cfg.max_payload_mem = max(int(max_payload_mem), int(payload_bytes) * 2)

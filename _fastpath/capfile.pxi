@@ -149,13 +149,10 @@ cdef inline int src_pcap_next(Src* s, Raw* r, int sw, int nsec) noexcept nogil:
     cdef size_t avail = s.len - s.pos
     cdef const uint8_t* p
     cdef uint32_t caplen, wirelen, sec, frac
-    if avail == 0:
-        if s.eof:
-            return RD_END
-        s.need = s.rec_hdr
-        return RD_NEED
     if avail < <size_t>s.rec_hdr:
         if s.eof:
+            if avail == 0:
+                return RD_END
             return src_error(s, b"truncated record header at end of file", avail)
         s.need = s.rec_hdr
         return RD_NEED
@@ -171,7 +168,7 @@ cdef inline int src_pcap_next(Src* s, Raw* r, int sw, int nsec) noexcept nogil:
             return src_error(s, b"truncated last record: caplen runs past the end of the file", caplen)
         s.need = s.rec_hdr + caplen
         return RD_NEED
-    if s.snaplen and caplen > s.snaplen:
+    if caplen > s.snaplen and s.snaplen:
         s.stats.caplen_over_snaplen += 1
     r.ts = <int64_t>sec * 1000000000 + (<int64_t>frac if nsec else <int64_t>frac * 1000)
     r.caplen = caplen

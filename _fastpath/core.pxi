@@ -46,6 +46,7 @@ ctypedef struct Core:
     Stats stats
     int64_t now                 # latest timestamp seen (ns); timestamps going back do not rewind it
     int64_t next_sweep          # `now` at which the expiry lists are next swept
+    int64_t timeout[NLISTS]     # idle timeout of each expiry list (idle_tcp, idle_udp, closed)
     # flow table
     Flow* flows                 # flow slab, indices stable, grown by doubling
     uint32_t fcap               # slots in `flows`

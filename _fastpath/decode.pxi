@@ -11,6 +11,13 @@ cdef enum:
     DEC_SKIP = 0            # nothing to fold into a flow (counted where it was decided)
     DEC_OK = 1              # `Pkt` describes an IP packet of a flow
 
+cdef extern from * nogil:
+    """
+    #include <arpa/inet.h>
+    #define PL_ET_IPV4 htons(0x0800)
+    """
+    uint16_t PL_ET_IPV4
+
 cdef inline uint16_t be16(const uint8_t* p) noexcept nogil:
     return <uint16_t>((p[0] << 8) | p[1])
 
@@ -153,9 +160,11 @@ cdef inline int dec_common(Core* c, const uint8_t* d, uint32_t n, Pkt* p) noexce
     without ports that is not a tunnel or an extension header. Returns DEC_OK with `p`
     filled exactly as the general path would fill it, or -1 to hand the frame to the
     general path (which also does all the counting of damage)."""
+    cdef uint16_t et
     if n < 14 + 20 + 8:
         return -1
-    if d[12] == 0x08 and d[13] == 0x00:
+    memcpy(&et, d + 12, 2)                          # one 16-bit compare, in network order
+    if et == PL_ET_IPV4:
         return dec_common_v4(c, d + 14, n - 14, p)
     return dec_common_more(c, d, n, p)
 

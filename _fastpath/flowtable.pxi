@@ -321,11 +321,7 @@ cdef void flow_end(Core* c, uint32_t i, uint8_t reason) noexcept nogil:
 
 
 cdef inline int64_t list_timeout(Core* c, int lid) noexcept nogil:
-    if lid == L_TCP:
-        return c.cfg.idle_tcp
-    if lid == L_UDP:
-        return c.cfg.idle_udp
-    return c.cfg.closed
+    return c.timeout[lid]
 
 
 cdef inline void expire(Core* c, int64_t now) noexcept nogil:
