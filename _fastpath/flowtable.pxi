@@ -380,12 +380,16 @@ cdef inline void buf_put(Core* c, uint8_t* b, uint32_t size) noexcept nogil:
         free(b)
 
 
-cdef int stream_reserve(Core* c, Stream* st, uint32_t need, uint32_t keep) noexcept nogil:
+cdef inline int stream_reserve(Core* c, Stream* st, uint32_t need, uint32_t keep) noexcept nogil:
     """Make st.buf hold at least `need` bytes (need <= payload_bytes)."""
-    cdef uint32_t ncap
-    cdef uint8_t* nb
     if need <= st.cap:
         return 0
+    return stream_grow(c, st, need, keep)
+
+
+cdef int stream_grow(Core* c, Stream* st, uint32_t need, uint32_t keep) noexcept nogil:
+    cdef uint32_t ncap
+    cdef uint8_t* nb
     # Small first (DNS, NTP and most short exchanges stay under 256 bytes); a direction
     # that outgrows that goes straight to the full budget, so a long prefix is never
     # copied while it grows.
@@ -458,6 +462,12 @@ cdef void tcp_data(Core* c, uint32_t fi, Stream* st, uint32_t seq, const uint8_t
         st.flags |= SF_TRUNCATED
     if hi <= st.len:
         c.stats.tcp_retrans += 1                    # every byte already held
+        return
+    if lo == st.len and st.nooo == 0 and hi <= st.cap:
+        # In order, nothing held beyond, room in the buffer: append (what the general
+        # steps below would do, without their loops).
+        memcpy(st.buf + lo, data, hi - lo)
+        st.len = hi
         return
     if lo > st.len:
         # Ahead of a hole: keep it as an out-of-order range if a slot is free or it
