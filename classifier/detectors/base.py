@@ -47,10 +47,11 @@ NO = Result(Verdict.NO_MATCH)
 MORE = Result(Verdict.NEED_MORE)
 
 
-def parse_units(units, parse):
+def parse_units(units, parse, more=MORE):
     """Run one parser over every non-empty unit (a datagram, or a direction's bytes).
     Returns NO when any unit is not the protocol (each unit must be one), MORE when one
-    needs more bytes, else the first unit's metadata (None when there was no unit)."""
+    needs more bytes (the parser says so with `more`: MORE, or its own sentinel such as
+    _ber.MORE_NEEDED), else the first unit's metadata (None when there was no unit)."""
     meta = None
     for u in units:
         if not u:
@@ -58,7 +59,7 @@ def parse_units(units, parse):
         r = parse(u)
         if r is None:
             return NO
-        if r is MORE:
+        if r is more:
             return MORE
         meta = meta or r
     return meta

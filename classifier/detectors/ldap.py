@@ -3,7 +3,7 @@ INTEGER, protocolOp [APPLICATION n] }.  Metadata: operation, bind_dn / base_dn.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, dec, match, parse_units
 from ._ber import MORE_NEEDED, integer, tlv
 
 OPS = {0x60: "bindRequest", 0x61: "bindResponse", 0x42: "unbindRequest",
@@ -52,16 +52,9 @@ def parse(msg: bytes):
 def probe(view, state):
     units = (list(view.datagrams_c2s) + list(view.datagrams_s2c)) if view.transport == "udp" \
         else [view.payload_c2s, view.payload_s2c]
-    meta = None
-    for u in units:
-        if not u:
-            continue
-        r = parse(u)
-        if r is None:
-            return NO                     # both directions carry LDAPMessages
-        if r == MORE_NEEDED:
-            return MORE
-        meta = meta or r
+    meta = parse_units(units, parse, more=MORE_NEEDED)   # both directions carry LDAPMessages
+    if meta is NO or meta is MORE:
+        return meta
     return match("ldap", 1.0, **meta) if meta else MORE
 
 
