@@ -674,3 +674,12 @@ add("bittorrent-mse-plaintext", "bittorrent",
 
 BY_ID = {f.id: f for f in FIXTURES}
 
+
+def mutate(seed: bytes, flips, cut):
+    """A fuzzing input grown from real bytes: `flips` are (position, byte) overwrites
+    (positions wrap around the seed), then the result is cut to `cut` bytes."""
+    b = bytearray(seed)
+    for pos, val in flips:
+        if b:
+            b[pos % len(b)] = val
+    return bytes(b[:cut])
