@@ -337,7 +337,8 @@ cdef class Core:
 
     # ------------------------------------------------------------------ one flow
     cdef FlowView _budget(self, FlowView view, Py_ssize_t b, Shape* sh, list cuts):
-        """engine.budget_view, compiled (test_compiled checks that both agree): the flow
+        """The budget cut (its pure-Python original, the test oracle, is budget_view in
+        tests/detectors/reference_parsers.py; test_compiled checks that both agree): the flow
         itself when the budget cuts nothing, else a FlowView of what it keeps.  Cuts
         that keep the same bytes are made once per flow (``cuts`` remembers them)."""
         cdef Py_ssize_t mb = self.bmax[b], mp = self.bpk[b], room, k, n, pc, c0, c1, t0, t1
@@ -505,7 +506,7 @@ cdef class Core:
         return self._run(view, &sh, CandSet(cands, ceiling), session, full)
 
     def budget(self, FlowView view, max_bytes, max_packets, tuple shape):
-        """The view a (max_bytes, max_packets) budget gives, for tests (engine.budget_view)."""
+        """The view a (max_bytes, max_packets) budget gives, for tests."""
         cdef Shape sh
         cdef Py_ssize_t b
         sh.lc, sh.ls, sh.nc, sh.ns = shape

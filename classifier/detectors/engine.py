@@ -33,7 +33,7 @@ import gc
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from .base import DetectorSpec, Verdict
 from . import _fast
@@ -102,64 +102,6 @@ def _shape(flow) -> tuple[int, int, int, int]:
             else:
                 n0 += 1
     return len(flow.payload_c2s), len(flow.payload_s2c), n0, n1
-
-
-def _data_packets(flow, direction: int) -> int:
-    """Data packets (UDP: datagrams) of a direction among those the flow lists."""
-    if flow.transport == "udp" and (flow.datagrams_c2s or flow.datagrams_s2c):
-        return len(flow.datagrams_s2c if direction else flow.datagrams_c2s)
-    n = 0
-    for d, sz in zip(flow.pkt_dirs, flow.pkt_sizes):
-        if d == direction and sz:
-            n += 1
-    return n
-
-
-def _packet_byte_cap(flow, direction: int, max_packets: int) -> int | None:
-    """Bytes carried by the first ``max_packets`` data packets of a direction, or None
-    when the packet list does not reach that many (no packet cap applies)."""
-    total = n = 0
-    for d, s in zip(flow.pkt_dirs, flow.pkt_sizes):
-        if d == direction and s:
-            n += 1
-            total += s
-            if n == max_packets:
-                return total
-    return None
-
-
-def budget_view(flow, max_bytes: int, max_packets: int, shape=None):
-    """The flow as a detector with this budget may see it (the flow itself when the
-    budget cuts nothing, so the common case allocates nothing).  ``shape`` is the
-    precomputed (bytes c2s, bytes s2c, packets c2s, packets s2c) of the flow."""
-    if shape is None:
-        shape = (len(flow.payload_c2s), len(flow.payload_s2c),
-                 _data_packets(flow, 0), _data_packets(flow, 1))
-    lc, ls, nc, ns = shape
-    if lc <= max_bytes and ls <= max_bytes and nc <= max_packets and ns <= max_packets:
-        return flow
-    if flow.transport == "udp" and (flow.datagrams_c2s or flow.datagrams_s2c):
-        out = []
-        for dg in (flow.datagrams_c2s, flow.datagrams_s2c):
-            kept, room = [], max_bytes
-            for d in dg[:max_packets]:
-                if room <= 0:
-                    break
-                kept.append(d[:room])
-                room -= len(d)
-            out.append(kept)
-        return FlowView("udp", b"".join(out[0]), b"".join(out[1]), out[0], out[1],
-                        flow.pkt_dirs, flow.pkt_sizes)
-    caps = []
-    for direction, n in ((0, nc), (1, ns)):
-        cap = max_bytes
-        if n > max_packets:
-            pc = _packet_byte_cap(flow, direction, max_packets)
-            if pc is not None and pc < cap:
-                cap = pc
-        caps.append(cap)
-    return FlowView(flow.transport, flow.payload_c2s[:caps[0]], flow.payload_s2c[:caps[1]],
-                    (), (), flow.pkt_dirs, flow.pkt_sizes)
 
 
 def snapshot(flow) -> FlowView | None:

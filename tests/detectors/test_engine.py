@@ -10,7 +10,7 @@ import pytest
 
 from classifier.detectors import engine as E
 from classifier.detectors import registry
-from classifier.detectors.base import MORE, NO, DetectorSpec, Prefilter, Verdict, match
+from classifier.detectors.base import MORE, NO, DetectorSpec, Prefilter, match
 from classifier.detectors.engine import Engine, FlowSession, classify_many
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES
@@ -256,7 +256,9 @@ def test_label_as_dict_is_json_ready():
 
 def test_budget_view_without_cut_is_the_flow_itself():
     v = FlowView.tcp(b"abc", b"de")
-    assert E.budget_view(v, 100, 8) is v
+    eng = E.default_engine()
+    mb, mp = max((s.max_bytes, s.max_packets) for s in eng.specs)
+    assert eng._core.budget(v, mb, mp, E._shape(v)) is v
 
 
 def test_classify_flows_reads_endpoints_for_expectations_only():
