@@ -120,6 +120,18 @@ def _add_site_option(c: argparse.ArgumentParser) -> None:
                         "(repeatable; examples/site-ports.toml)")
 
 
+def _add_capture_arguments(c: argparse.ArgumentParser, formats, labels: bool) -> None:
+    """The capture files and the options of a command that reads them (analyze, flows,
+    audit); `labels` adds the site overrides and the model, which `flows` has not."""
+    c.add_argument("files", nargs="+", metavar="FILE",
+                   help="pcap or pcapng capture, optionally gzip-compressed; - reads stdin")
+    _add_output_options(c, formats)
+    if labels:
+        _add_site_option(c)
+        add_ml_options(c)
+    _add_flow_options(c)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="portlens",
@@ -132,13 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("flows", "list the flows of the captures as the fast path sees them (no labels)"),
     ):
         c = sub.add_parser(name, help=helptext, description=helptext)
-        c.add_argument("files", nargs="+", metavar="FILE",
-                       help="pcap or pcapng capture, optionally gzip-compressed; - reads stdin")
-        _add_output_options(c, sorted(WRITERS))
-        if name == "analyze":
-            _add_site_option(c)
-            add_ml_options(c)
-        _add_flow_options(c)
+        _add_capture_arguments(c, sorted(WRITERS), labels=name == "analyze")
 
     audit = sub.add_parser(
         "audit", help="report flows that break an approved ports/protocols list (exit 1 if any)",
@@ -147,12 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "0 no violation, 1 violations, 2 usage or policy error, 3 a capture could "
                     "not be read. The policy format is in docs/output.md and examples/approved.toml.")
     audit.add_argument("--policy", "-p", required=True, metavar="TOML", help="the approved list")
-    audit.add_argument("files", nargs="+", metavar="FILE",
-                       help="pcap or pcapng capture, optionally gzip-compressed; - reads stdin")
-    _add_output_options(audit, ["jsonl", "table"])
-    _add_site_option(audit)
-    add_ml_options(audit)
-    _add_flow_options(audit)
+    _add_capture_arguments(audit, ["jsonl", "table"], labels=True)
 
     ports = sub.add_parser(
         "ports", help="look the port registry up: 443/tcp, 443, 6000-6010/tcp, a service name or protocol",

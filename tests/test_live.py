@@ -29,6 +29,16 @@ def _free_udp_port():
     return s, port
 
 
+def _live_on_loopback(port, traffic, srv):
+    """`portlens live` on lo for 2.5 s, filtered to udp `port`, while `traffic` runs in
+    a thread; the server socket is closed afterwards. Returns the finished process."""
+    threading.Thread(target=traffic).start()
+    res = subprocess.run([sys.executable, "-m", "classifier", "live", "-i", "lo", "--filter", f"udp port {port}",
+                          "--duration", "2.5", "-f", "jsonl"], capture_output=True, timeout=30)
+    srv.close()
+    return res
+
+
 def test_live_udp_exchange_is_one_flow_with_both_directions():
     from classifier.live import LiveCapture
     srv, port = _free_udp_port()
@@ -65,10 +75,7 @@ def test_live_cli_reports_flows_and_exits():
         c.sendto(b"hello", ("127.0.0.1", port))
         c.close()
 
-    threading.Thread(target=send).start()
-    res = subprocess.run([sys.executable, "-m", "classifier", "live", "-i", "lo", "--filter", f"udp port {port}",
-                          "--duration", "2.5", "-f", "jsonl"], capture_output=True, timeout=30)
-    srv.close()
+    res = _live_on_loopback(port, send, srv)
     assert res.returncode == 0, res.stderr
     recs = [json.loads(x) for x in res.stdout.decode().splitlines()]
     assert [(r["transport"], r["server_port"], r["packets_c2s"]) for r in recs] == [("udp", port, 1)]
@@ -102,10 +109,7 @@ def test_live_cli_labels_flows_like_analyze():
         c.recvfrom(512)
         c.close()
 
-    threading.Thread(target=exchange).start()
-    res = subprocess.run([sys.executable, "-m", "classifier", "live", "-i", "lo", "--filter", f"udp port {port}",
-                          "--duration", "2.5", "-f", "jsonl"], capture_output=True, timeout=30)
-    srv.close()
+    res = _live_on_loopback(port, exchange, srv)
     assert res.returncode == 0, res.stderr
     (rec,) = [json.loads(x) for x in res.stdout.decode().splitlines()]
     assert rec["protocol"] == "dns" and rec["source"].startswith("dpi")
