@@ -649,6 +649,19 @@ cdef inline void flow_count(Flow* f, int d, Pkt* p, int64_t now) noexcept nogil:
     f.tcpflags[d] |= p.tcp_flags                    # zero for anything but TCP
 
 
+cdef inline bint flow_idle(Core* c, Flow* f, int64_t now) noexcept nogil:
+    """Flow f was idle (or closed) for longer than its timeout at engine time `now`:
+    it ended before the packet that finds it."""
+    return now - f.touched > list_timeout(c, f.list_id)
+
+
+cdef inline bint flow_cut(Core* c, Flow* f, Pkt* p) noexcept nogil:
+    """Packet p starts a new flow in f's place: the flow's lifetime is up, or p is a new
+    SYN on a closed connection (port reuse)."""
+    return p.ts - f.ts_first > c.cfg.active \
+        or (f.list_id == L_CLOSED and p.proto == 6 and (p.tcp_flags & 0x12) == 0x02)
+
+
 cdef inline bint flow_packet_quick(Core* c, Pkt* p) noexcept nogil:
     """The common case in a few instructions, inlined into the packet loop: a packet
     of the same flow as the one before, the clock going forward, no sweep due, no
@@ -662,8 +675,8 @@ cdef inline bint flow_packet_quick(Core* c, Pkt* p) noexcept nogil:
         return 0
     f = &c.flows[i]
     d = flow_dir(f, p)
-    if d < 0 or c.tail[f.list_id] != i or (p.tcp_flags & 0x07) \
-            or p.ts - f.touched > list_timeout(c, f.list_id) or p.ts - f.ts_first > c.cfg.active:
+    if d < 0 or c.tail[f.list_id] != i or (p.tcp_flags & 0x07) or flow_idle(c, f, p.ts) \
+            or flow_cut(c, f, p):
         return 0
     c.now = p.ts
     flow_count(f, d, p, p.ts)
@@ -681,7 +694,7 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
     cdef uint32_t j
     cdef uint64_t s
     cdef uint32_t i = NONE
-    cdef int d = -1, ni
+    cdef int d = -1, ni, reason
     cdef Flow* f
     cdef uint8_t fl
     if PL_UNLIKELY(p.ts < c.now):
@@ -715,17 +728,13 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
     fl = p.tcp_flags
     if i != NONE:
         f = &c.flows[i]
-        if c.now - f.touched > list_timeout(c, f.list_id):
-            # Idle (or closed) for longer than its timeout: it ended before this packet.
-            flow_end(c, i, END_CLOSED if f.list_id == L_CLOSED else END_IDLE)
-            i = NONE
-            j = <uint32_t>h & c.smask
-            while c.slots[j] != 0:
-                j = (j + 1) & c.smask
-        elif (p.proto == 6 and f.list_id == L_CLOSED and (fl & 0x12) == 0x02) \
-                or p.ts - f.ts_first > c.cfg.active:
-            # A new SYN on a closed connection (port reuse), or the flow's lifetime is up.
-            flow_end(c, i, END_CLOSED if f.list_id == L_CLOSED else END_ACTIVE)
+        reason = -1
+        if flow_idle(c, f, c.now):
+            reason = END_CLOSED if f.list_id == L_CLOSED else END_IDLE
+        elif flow_cut(c, f, p):
+            reason = END_CLOSED if f.list_id == L_CLOSED else END_ACTIVE
+        if reason >= 0:
+            flow_end(c, i, <uint8_t>reason)
             i = NONE
             j = <uint32_t>h & c.smask
             while c.slots[j] != 0:
