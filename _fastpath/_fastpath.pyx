@@ -422,7 +422,7 @@ cdef class Engine:
         table_free(&self.c)
         frag_free_all(&self.c)
 
-    def process(self, Capture cap, uint32_t max_records=1024, uint64_t max_arena=4 << 20,
+    def process(self, Capture cap, uint32_t max_records=256, uint64_t max_arena=1 << 20,
                 uint64_t max_packets=0):
         """Read packets until `max_records` flows have finished (or their payload
         reaches `max_arena` bytes), `max_packets` packets were read in this call (0:

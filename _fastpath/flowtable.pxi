@@ -15,8 +15,8 @@ cdef enum:
     SWEEP_NS = 1000000000       # expiry lists are swept once per second of capture time
     SMALL_BUF = 256             # first payload buffer of a direction: most exchanges fit
     POOL_KEEP = 1024            # recycled payload buffers kept per size class ...
-    ARENA_FIRST = (4 << 20) + (128 << 10)   # a batch's payload buffer: the default batch
-                                            # limit (4 MiB) plus one flow, so it rarely grows
+    ARENA_FIRST = (1 << 20) + (128 << 10)   # a batch's payload buffer: the default batch
+                                            # limit (1 MiB) plus one flow, so it rarely grows
     POOL_BYTES = 8 << 20        # ... and at most this many bytes of full-budget ones
 
 cdef extern from * nogil:

@@ -22,6 +22,14 @@ import numpy as np
 from . import _fastpath as _fp
 from .errors import CaptureError
 
+# A batch is handed to Python at this many finished flows or payload bytes, whichever
+# comes first. Small enough that its records (96 KiB) and payload stay in the core's
+# L2 cache between the engine writing them and Python reading (or dropping) them:
+# measured on bench.pcap, 256 flows / 1 MiB ran the fast path about 5% faster than
+# 1024 flows / 4 MiB, and analyze no slower (README, "Speed and memory").
+BATCH_FLOWS = 256
+BATCH_PAYLOAD = 1 << 20
+
 _LAYOUT, _RECORD_SIZE = _fp.record_layout()
 RECORD_DTYPE = np.dtype({
     "names": [f[0] for f in _LAYOUT],
@@ -266,7 +274,7 @@ class FlowReader:
     # Packets read between two calls of `on_progress`, when one is given.
     PROGRESS_PACKETS = 1 << 18
 
-    def __init__(self, path: str, config: Optional[FlowConfig] = None, batch_size: int = 1024,
+    def __init__(self, path: str, config: Optional[FlowConfig] = None, batch_size: int = BATCH_FLOWS,
                  on_progress: Optional[Callable[["FlowReader"], None]] = None):
         self.path = str(path)
         self.config = config or FlowConfig()
@@ -298,7 +306,7 @@ class FlowReader:
         step = self.PROGRESS_PACKETS if self.on_progress else 0
         try:
             while True:
-                rc = self._engine.process(self._cap, self.batch_size, 4 << 20, step)
+                rc = self._engine.process(self._cap, self.batch_size, BATCH_PAYLOAD, step)
                 if self.on_progress:
                     self.on_progress(self)
                 batch = self._take()

@@ -51,6 +51,8 @@ class Analyzer:
         self.ml = ml                    # a classifier.ml.combine.MLStage, or None (--ml off)
         self.registry = registry        # a classifier.ports Registry; None: IANA's alone
         self.verdicts = verdicts
+        self._held: List = []       # (record, flows pushed up to its batch), oldest first
+        self._seen = 0              # flows pushed in this capture
 
     @classmethod
     def from_options(cls, ml: str = "fallback", model: Optional[str] = None,
@@ -84,11 +86,13 @@ class Analyzer:
         An FTP data connection usually ends just BEFORE its control connection (whose
         QUIT comes last), so it can be reported in an earlier batch than the control
         flow that announced its endpoint. So the TCP flows the detectors did not
-        label are held back by one batch (those are the ones a data connection
-        carrying a file looks like) and tied to the next batch's announcements;
-        every other record is returned at once. Call `flush` at the end of each
-        capture. `hold=False` (live capture, where a flow is reported when it ends)
-        holds nothing and ties flows to earlier announcements only."""
+        label (those are the ones a data connection carrying a file looks like) are
+        held back until `HOLD_FLOWS` more flows have ended, or until an announcement
+        ties them to a control flow, whichever comes first; every other record is
+        returned at once. The window counts flows, not batches, so it does not
+        depend on the batch size. Call `flush` at the end of each capture.
+        `hold=False` (live capture, where a flow is reported when it ends) holds
+        nothing and ties flows to earlier announcements only."""
         recs = self.label(batch)
         if not self.dpi:
             return recs
@@ -96,24 +100,38 @@ class Analyzer:
         r = batch.records
         self._relabel(linker.link(recs, (r["proto"], r["server_port"], r["client_port"])))
         linker.learn(recs)                          # (within this batch: the detectors)
-        held, self._held = self._held, None
+        held, self._held = self._held, []
         if held:
-            self._relabel(linker.link(held))        # announced in this batch
+            linked = linker.link([rec for rec, _ in held])       # announced in this batch
+            self._relabel(linked)
+            tied = {id(rec) for rec in linked}
+            due = self._seen + len(recs) - self.HOLD_FLOWS
+            ready = [rec for rec, seen in held if id(rec) in tied or seen <= due]
+            self._held = [(rec, seen) for rec, seen in held if not (id(rec) in tied or seen <= due)]
+        else:
+            ready = []
         if not hold:
-            return (held or []) + recs
-        out, keep = [], []
+            ready += [rec for rec, _ in self._held]
+            self._held = []
+            return ready + recs
+        self._seen += len(recs)
+        out = []
         for rec in recs:
-            (keep if rec["transport"] == "tcp" and rec["source"] in ("none", "ml") else out).append(rec)
-        self._held = keep
-        return (held or []) + out
+            if rec["transport"] == "tcp" and rec["source"] in ("none", "ml"):
+                self._held.append((rec, self._seen))
+            else:
+                out.append(rec)
+        return ready + out
 
     def flush(self) -> List[Dict[str, Any]]:
         """The records still held back (end of a capture); forgets the announcements."""
-        held, self._held = self._held, None
+        held, self._held = self._held, []
         self._ftp = None
-        return held or []
+        self._seen = 0
+        return [rec for rec, _ in held]
 
-    _held = None
+    # Flows after which an unlabelled TCP flow is reported without a control flow.
+    HOLD_FLOWS = 1024
     _ftp = None
 
     def _linker(self) -> "FtpLinker":

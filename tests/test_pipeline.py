@@ -105,6 +105,39 @@ def test_ftp_data_is_tied_to_a_control_flow_of_a_later_batch(tmp_path):
     assert data["verdict"] == "unregistered-port" or data["verdict"] == "mismatch"   # verdict redone
 
 
+def test_unlabelled_tcp_flows_are_held_for_a_count_of_flows_not_of_batches(monkeypatch):
+    """The hold-back window is HOLD_FLOWS later flows whatever the batch size; a held
+    flow an announcement ties comes out at once, relabelled."""
+    import numpy as np
+    from types import SimpleNamespace
+    from classifier.pipeline import Analyzer
+
+    def rec(port, protocol="unknown", source="none", meta=None):
+        return {"transport": "tcp", "client": "10.0.0.1", "client_port": 30000 + port % 1000,
+                "server": "10.0.0.2", "server_port": port, "protocol": protocol, "source": source,
+                "confidence": None, "metadata": meta or {}, "ml": None}
+
+    def batch(recs):
+        cols = np.zeros(len(recs), dtype=[("proto", "u1"), ("server_port", "u2"), ("client_port", "u2")])
+        cols["proto"] = 6
+        cols["server_port"] = [r["server_port"] for r in recs]
+        cols["client_port"] = [r["client_port"] for r in recs]
+        return SimpleNamespace(records=cols, recs=recs)
+
+    monkeypatch.setattr(Analyzer, "label", lambda self, b: b.recs)
+    monkeypatch.setattr(Analyzer, "HOLD_FLOWS", 3)
+    a = Analyzer(verdicts=False)
+    labelled = lambda port: rec(port, "http", "dpi")
+    held, data = rec(7000), rec(50000)
+    assert a.push(batch([held, data])) == []                       # both unlabelled: held
+    assert a.push(batch([labelled(80)])) == [labelled(80)]         # 1 flow later: still held
+    ctrl = rec(21, "ftp", "dpi", {"expect": [{"via": "PASV", "host": "10.0.0.2", "port": 50000}]})
+    out = a.push(batch([ctrl]))                                    # 2 later: the announcement ties one
+    assert [(r["server_port"], r["protocol"]) for r in out] == [(50000, "ftp-data"), (21, "ftp")]
+    assert a.push(batch([labelled(443)])) == [held, labelled(443)]  # 3 later: out, unlabelled
+    assert a.flush() == []
+
+
 def test_ftp_linker_needs_an_announcement_never_a_port():
     from classifier.pipeline import FtpLinker
     rec = {"transport": "tcp", "client": "10.0.0.1", "client_port": 40000, "server": "10.0.0.2",
