@@ -26,7 +26,7 @@ from typing import List, Optional
 
 from . import __version__
 from .errors import CaptureError, PortlensError
-from .flows import FlowConfig, FlowReader
+from .flows import ANALYZE_BATCH, BATCH_FLOWS, BATCH_PAYLOAD, FlowConfig, FlowReader
 from .output import WRITERS, open_output
 from .ml.cli import add_ml_options, add_train_parser, cmd_train
 from .pipeline import Analyzer
@@ -268,17 +268,20 @@ def _err(msg: str) -> None:
     sys.stderr.flush()
 
 
-def _read_captures(args, progress: Progress, on_batch, on_capture=None) -> int:
+def _read_captures(args, progress: Progress, on_batch, on_capture=None, labelled: bool = False) -> int:
     """Run every capture through the fast path, batch by batch: `on_batch(batch)` does
     the work, `on_capture(path, reader, error)` follows each capture (reader None when
-    the capture could not be opened). Returns EXIT_OK, or
+    the capture could not be opened); `labelled`: the batches go through the analyze
+    pipeline, which takes bigger ones (flows.ANALYZE_BATCH). Returns EXIT_OK, or
     EXIT_INPUT when a capture could not be read or stopped on damage."""
     config = _config(args)
     status = EXIT_OK
+    size, payload = ANALYZE_BATCH if labelled else (BATCH_FLOWS, BATCH_PAYLOAD)
     for path in args.files:
         try:
-            reader = FlowReader(path, config,
-                                on_progress=(lambda r: progress.update(r)) if progress.enabled else None)
+            reader = FlowReader(path, config, size,
+                                on_progress=(lambda r: progress.update(r)) if progress.enabled else None,
+                                batch_payload=payload)
         except CaptureError as e:
             progress.clear()
             _err(str(e))
@@ -338,7 +341,7 @@ def cmd_flows(args, labelled: bool) -> int:
                 sys.stderr.write(line + "\n")
             counts.clear()
 
-        status = _read_captures(args, progress, on_batch, on_capture)
+        status = _read_captures(args, progress, on_batch, on_capture, labelled)
         writer.close()
     return status
 
@@ -382,7 +385,7 @@ def cmd_audit(args) -> int:
             if reader is not None:
                 seen["captures"] += 1
 
-        status = _read_captures(args, progress, on_batch, on_capture)
+        status = _read_captures(args, progress, on_batch, on_capture, labelled=True)
         writer.close()
     if not args.quiet:
         for line in summary(policy, seen["flows"], seen["captures"], groups, kinds):

@@ -23,12 +23,15 @@ from . import _fastpath as _fp
 from .errors import CaptureError
 
 # A batch is handed to Python at this many finished flows or payload bytes, whichever
-# comes first. Small enough that its records (96 KiB) and payload stay in the core's
-# L2 cache between the engine writing them and Python reading (or dropping) them:
-# measured on bench.pcap, 256 flows / 1 MiB ran the fast path about 5% faster than
-# 1024 flows / 4 MiB, and analyze no slower (README, "Speed and memory").
+# comes first. The default is small enough that a batch's records (96 KiB) and payload
+# stay in the core's L2 cache between the engine writing them and Python reading (or
+# dropping) them: on bench.pcap the fast path ran about 5% faster than with 1024 flows /
+# 4 MiB. A consumer with a fixed cost per batch (the analyze pipeline's numpy stages)
+# asks for bigger ones, ANALYZE_BATCH: there 1024 flows ran analyze about 5% faster
+# than 256 (README, "Speed and memory").
 BATCH_FLOWS = 256
 BATCH_PAYLOAD = 1 << 20
+ANALYZE_BATCH = (1024, 4 << 20)
 
 _LAYOUT, _RECORD_SIZE = _fp.record_layout()
 RECORD_DTYPE = np.dtype({
@@ -275,10 +278,12 @@ class FlowReader:
     PROGRESS_PACKETS = 1 << 18
 
     def __init__(self, path: str, config: Optional[FlowConfig] = None, batch_size: int = BATCH_FLOWS,
-                 on_progress: Optional[Callable[["FlowReader"], None]] = None):
+                 on_progress: Optional[Callable[["FlowReader"], None]] = None,
+                 batch_payload: int = BATCH_PAYLOAD):
         self.path = str(path)
         self.config = config or FlowConfig()
         self.batch_size = batch_size
+        self.batch_payload = batch_payload
         self.on_progress = on_progress
         self.error: Optional[str] = None
         self.stats: dict = {}
@@ -306,7 +311,7 @@ class FlowReader:
         step = self.PROGRESS_PACKETS if self.on_progress else 0
         try:
             while True:
-                rc = self._engine.process(self._cap, self.batch_size, BATCH_PAYLOAD, step)
+                rc = self._engine.process(self._cap, self.batch_size, self.batch_payload, step)
                 if self.on_progress:
                     self.on_progress(self)
                 batch = self._take()

@@ -218,9 +218,10 @@ def analyze(path: str, config=None, *, ml: str = "fallback", model: Optional[str
     Raises classifier.errors.CaptureError when the file cannot be opened, and when
     reading stops on damage after the flows read before it were given."""
     from .errors import CaptureError
-    from .flows import FlowReader
+    from .flows import ANALYZE_BATCH, FlowReader
     analyzer = Analyzer.from_options(ml=ml, model=model, site_ports=site_ports)
-    reader = FlowReader(path, config)
+    size, payload = ANALYZE_BATCH
+    reader = FlowReader(path, config, size, batch_payload=payload)
     for batch in reader.batches():
         yield from analyzer.push(batch)
     yield from analyzer.flush()

@@ -150,6 +150,27 @@ def test_many_flows_grow_the_table(flows_of):
     assert len(flows) == 70000 and reader.stats["max_live"] == 70000
 
 
+def test_a_batch_closes_at_its_flow_count_or_payload_bytes(tmp_path):
+    """FlowReader hands flows over in batches of at most `batch_size` flows, or closed
+    as soon as their payload reaches `batch_payload` bytes (default 256 / 1 MiB; the
+    analyze pipeline asks for ANALYZE_BATCH)."""
+    from pcapgen import write_pcap
+    from classifier.flows import BATCH_FLOWS, FlowConfig, FlowReader
+    l3 = [(1.0 + 2 * i, ipv4(C, S, udp(1000 + i, 53, b"q" * 1000))) for i in range(600)]
+    path = tmp_path / "many.pcap"
+    write_pcap(path, eth_wrap(l3))
+    cfg = FlowConfig(idle_udp=1.0)                     # each flow ends during the capture
+
+    sizes = [len(b) for b in FlowReader(str(path), cfg).batches()]
+    assert sum(sizes) == 600 and max(sizes) == BATCH_FLOWS
+    sizes = [len(b) for b in FlowReader(str(path), cfg, 100).batches()]
+    assert sizes[:5] == [100] * 5 and sum(sizes) == 600
+    batches = list(FlowReader(str(path), cfg, 1000, batch_payload=10_000).batches())
+    full = batches[:59]                                 # the last flow ends at the end of input
+    assert [len(b) for b in full] == [10] * 59 and all(len(b.payload) == 10_000 for b in full)
+    assert sum(len(b) for b in batches) == 600
+
+
 # --------------------------------------------------------------- reassembly
 
 def test_out_of_order_retransmission_and_overlap(flows_of):
