@@ -10,7 +10,10 @@ references measured in the same run on the same file:
                                                      (when the CLI has --ml)
 
 usage: python bench/analyze.py [--capture PATH] [--repeat N] [--no-suricata]
-                               [--compare TREE [--compare TREE ...]]
+                               [--keep-cache] [--compare TREE [--compare TREE ...]]
+
+The capture is first evicted from the page cache and read back once, so every command
+reads it from memory, cached as a file read from disk is (bench/pagecache.py).
 
 --compare runs `python -m classifier analyze` from another source tree with its
 extensions built (e.g. an earlier commit: git archive REV | tar -x -C TREE, then
@@ -42,6 +45,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from pagecache import prepare
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -103,6 +108,8 @@ def main():
     ap.add_argument("--capture", default=os.path.join(HERE, "bench.pcap"))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-suricata", action="store_true")
+    ap.add_argument("--keep-cache", action="store_true",
+                    help="do not evict the capture from the page cache first (bench/pagecache.py)")
     ap.add_argument("--no-compileall", action="store_true")
     ap.add_argument("--compare", action="append", default=[], metavar="TREE",
                     help="also time `analyze` from this source tree (built in place)")
@@ -116,7 +123,8 @@ def main():
         for tree in [ROOT] + trees:
             subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(tree, "classifier")],
                            stdout=subprocess.DEVNULL, check=False)
-    subprocess.run(["cat", cap], stdout=subprocess.DEVNULL, check=True)      # warm the page cache
+    cache_line = prepare(cap, args.keep_cache)
+    print(cache_line)
 
     pl = portlens_cmd()
     has_ml = "--ml" in subprocess.run(pl + ["analyze", "--help"], capture_output=True, text=True).stdout
@@ -196,7 +204,7 @@ def main():
     verdict.append(f"peak RSS <= {RSS_TARGET_MIB} MiB: {'yes' if an['peak_rss_mib'] <= RSS_TARGET_MIB else 'NO'}")
     print("; ".join(verdict))
 
-    out = {"capture": cap, "bytes": os.path.getsize(cap), "repeat": args.repeat,
+    out = {"capture": cap, "bytes": os.path.getsize(cap), "repeat": args.repeat, "page_cache": cache_line,
            "suricata_version": suri_ver, "cpus": os.cpu_count(), "results": rows, "ratios": ratios,
            "loadavg_after": os.getloadavg()}
     os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
