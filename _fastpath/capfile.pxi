@@ -4,12 +4,25 @@
 #
 # The parser works on a window [data, data+len) of the file. When a record does not
 # fit in the window it answers RD_NEED with `need` set to the bytes required from
-# `pos`; the caller reads more (pread for files, read for streams) and calls
+# `pos`; the caller maps or reads more (mmap or pread for files, read for streams) and calls
 # again. Only at true end of input does an incomplete record become an error.
 
 from libc.string cimport memcpy, memset, memcmp, memchr
 from libc.stdio cimport snprintf
 from libc.stdlib cimport malloc, calloc, realloc, free
+
+cdef extern from *:
+    """
+    #define PL_PREFETCH(p) __builtin_prefetch((const void*)(p), 0, 0)
+    """
+    void PL_PREFETCH(const void*) noexcept nogil
+
+cdef enum:
+    # Mapped files: how far past the record being read the reader asks the CPU to
+    # fetch. The bytes of a mapped file come from memory, not from a buffer a read()
+    # has just filled; fetching ahead overlaps that wait with the work on earlier
+    # packets (bench.pcap, page cache in 2 MiB pages: +20%; 1-8 KiB all within noise).
+    PF_AHEAD = 2048
 
 cdef enum:
     FMT_PCAP = 1
@@ -48,6 +61,9 @@ ctypedef struct Src:
     const uint8_t* data     # current window
     size_t len
     size_t pos              # next record starts at data+pos
+    const int* cut          # nonzero once the mapped window lost pages (mapguard.pxi)
+    const uint8_t* pf       # mapped files: bytes before this were prefetched
+    int prefetch            # 1: prefetch ahead of the records (mapped files)
     uint64_t base_off       # file offset of data[0]
     size_t need             # with RD_NEED: bytes wanted from pos
     int eof                 # 1: nothing exists beyond data+len
@@ -77,7 +93,17 @@ cdef inline uint32_t rd32(const uint8_t* p, int sw) noexcept nogil:
     return (<uint32_t>p[3] << 24) | (<uint32_t>p[2] << 16) | (<uint32_t>p[1] << 8) | p[0]
 
 
+cdef int src_cut(Src* s) noexcept nogil:
+    snprintf(s.errmsg, sizeof(s.errmsg),
+             b"the file shrank while it was being read (record %llu at byte offset %llu is gone)",
+             <unsigned long long>(s.recno + 1), <unsigned long long>(s.base_off + s.pos))
+    return RD_ERR
+
+
 cdef int src_error(Src* s, const char* what, uint64_t value) noexcept nogil:
+    # Zeros where a cut took the file's pages away make any error: say what happened.
+    if pl_is_cut(s.cut):
+        return src_cut(s)
     snprintf(s.errmsg, sizeof(s.errmsg), b"%s (record %llu at byte offset %llu, value %llu)",
              what, <unsigned long long>(s.recno + 1),
              <unsigned long long>(s.base_off + s.pos), <unsigned long long>value)
@@ -168,6 +194,14 @@ cdef inline int src_pcap_next(Src* s, Raw* r, int sw, int nsec) noexcept nogil:
             return src_error(s, b"truncated last record: caplen runs past the end of the file", caplen)
         s.need = s.rec_hdr + caplen
         return RD_NEED
+    if pl_cut_at(s.cut, p + s.rec_hdr + caplen - 1):
+        return src_cut(s)
+    if s.prefetch:
+        if s.pf < p:
+            s.pf = p
+        while s.pf < p + s.rec_hdr + caplen + PF_AHEAD:
+            PL_PREFETCH(s.pf)
+            s.pf += 64
     if caplen > s.snaplen and s.snaplen:
         s.stats.caplen_over_snaplen += 1
     r.ts = <int64_t>sec * 1000000000 + (<int64_t>frac if nsec else <int64_t>frac * 1000)
@@ -279,6 +313,8 @@ cdef inline int src_pcapng_next(Src* s, Raw* r) noexcept nogil:
                 return src_error(s, b"truncated pcapng block: its length runs past the end of the file", blen)
             s.need = blen
             return RD_NEED
+        if pl_cut_at(s.cut, p + blen - 1):
+            return src_cut(s)
         if rd32(p + blen - 4, s.swapped) != blen:
             return src_error(s, b"pcapng block's trailing length does not match its leading length", blen)
         s.pos += blen

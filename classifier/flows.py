@@ -272,6 +272,9 @@ class FlowReader:
     Opening raises CaptureError when the file cannot be used at all. Damage met while
     reading stops the reading: the flows read before it are still delivered, and
     `error` says what was found and where.
+
+    A regular file is read through mmap windows; `map_file=False` reads it with
+    pread() instead (the same records; the fallback where a file cannot be mapped).
     """
 
     # Packets read between two calls of `on_progress`, when one is given.
@@ -279,7 +282,7 @@ class FlowReader:
 
     def __init__(self, path: str, config: Optional[FlowConfig] = None, batch_size: int = BATCH_FLOWS,
                  on_progress: Optional[Callable[["FlowReader"], None]] = None,
-                 batch_payload: int = BATCH_PAYLOAD):
+                 batch_payload: int = BATCH_PAYLOAD, map_file: bool = True):
         self.path = str(path)
         self.config = config or FlowConfig()
         self.batch_size = batch_size
@@ -288,7 +291,7 @@ class FlowReader:
         self.error: Optional[str] = None
         self.stats: dict = {}
         try:
-            self._cap = _fp.Capture(self.path)
+            self._cap = _fp.Capture(self.path, map_file)
         except _fp.CaptureError as e:
             raise CaptureError(self.path, str(e)) from None
         self.format = self._cap.format

@@ -207,31 +207,119 @@ def test_fuzz_reader_never_crashes_or_hangs(tmp_path, kind):
         assert res.returncode == 0 and res.stdout.strip() == b"ok", res.stderr.decode()[-2000:]
 
 
-def test_file_cut_shorter_while_being_read_is_an_error_not_a_crash(tmp_path):
-    """A capture truncated by another process mid-read: the mapped window past the new
-    end would fault (SIGBUS); the reader takes the size again before each window and
-    stops with a one-line error, keeping the flows read before."""
-    import os
-    from classifier.flows import FlowReader
-    from pcapgen import eth_wrap, ipv4, udp, write_pcap
-    path = tmp_path / "shrinks.pcap"
-    # ~40 MB: more than one 32 MiB window. Flows of 2 packets, ports cycling.
+SHRINK_CHILD = """
+import os, sys
+from classifier.flows import FlowReader, FlowConfig
+path, cut, map_file = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+r = FlowReader(path, FlowConfig(idle_udp=0.001), map_file=map_file)
+assert r._cap.mapped == map_file
+n = 0
+at_cut = None
+for b in r.batches():
+    n += len(b)
+    if n and os.path.getsize(path) > cut:
+        at_cut = r._engine.stats()["packets"]
+        os.truncate(path, cut)
+print(n, at_cut, r.stats["packets"], r.error)
+"""
+
+
+def _big_udp_capture(path):
+    # ~40 MB: more than two 16 MiB map windows. Flows of 2 packets, ports cycling.
     pkts = [(1.0 + i * 0.001, ipv4("10.0.0.1", "10.0.0.2", udp(1024 + i // 2 % 60000, 53, b"x" * 1400)))
             for i in range(28000)]
     write_pcap(path, eth_wrap(pkts))
     assert os.path.getsize(path) > 33 * 2**20
+
+
+@pytest.mark.parametrize("map_file", [True, False], ids=["mmap", "pread"])
+@pytest.mark.parametrize("cut", [2**20, 20 * 2**20], ids=["inside-the-window", "at-a-later-window"])
+def test_file_cut_shorter_while_being_read_is_an_error_not_a_crash(tmp_path, map_file, cut):
+    """A capture truncated by another process mid-read. Mapped: pages of the current
+    window past the new end are gone and loading them faults (SIGBUS); the guard
+    (mapguard.pxi) turns that into a one-line error, and a later window is clamped to
+    the size taken again before it is mapped. pread: a short read. Either way the flows
+    read before the cut are kept, and no record reaching past the cut is used."""
+    path = tmp_path / "shrinks.pcap"
+    _big_udp_capture(path)
+    res = subprocess.run([sys.executable, "-c", SHRINK_CHILD, str(path), str(cut), "1" if map_file else "0"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr          # no SIGBUS
+    n, at_cut, packets, err = res.stdout.split(" ", 3)
+    n, at_cut, packets = int(n), int(at_cut), int(packets)
+    assert n > 0 and "shrank while it was being read" in err, res.stdout
+    # Records are 1458 bytes after a 24-byte file header. Those read before the cut
+    # stay counted; after it, exactly the records still whole in the file are read
+    # (with pread, also those already in the 1 MiB read buffer when the cut came).
+    whole = max(at_cut, (cut - 24) // 1458)
+    if map_file:
+        assert packets == whole, res.stdout
+    else:
+        assert whole <= packets <= whole + (2 << 20) // 1458, res.stdout
+
+
+def test_a_sigbus_handler_installed_after_ours_does_not_take_our_faults(tmp_path):
+    """faulthandler enabled after the capture was opened: the guard puts itself first
+    again before the next window is mapped, so a cut there is still a clean error."""
+    path = tmp_path / "shrinks.pcap"
+    _big_udp_capture(path)
     code = (
-        "import os, sys\n"
+        "import faulthandler, os, sys\n"
         "from classifier.flows import FlowReader, FlowConfig\n"
         "r = FlowReader(sys.argv[1], FlowConfig(idle_udp=0.001))\n"
+        "faulthandler.enable()\n"
         "n = 0\n"
         "for b in r.batches():\n"
         "    n += len(b)\n"
-        "    if n and os.path.getsize(sys.argv[1]) > 2**20:\n"
+        "    if n > 6000 and os.path.getsize(sys.argv[1]) > 2**20:\n"
         "        os.truncate(sys.argv[1], 2**20)\n"
         "print(n, r.error)\n")
-    import subprocess, sys
     res = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0, res.stderr          # no SIGBUS
-    n, err = res.stdout.split(" ", 1)
-    assert int(n) > 0 and "shrank" in err
+    assert res.returncode == 0, res.stderr[-800:]
+    assert "shrank while it was being read" in res.stdout and "Fatal" not in res.stderr
+
+
+def test_a_fault_outside_our_windows_still_kills_as_it_would_have(tmp_path):
+    """The SIGBUS guard is installed by the first mapped capture, but a bus error in
+    memory that is not one of our windows (here, a mapping of the child's own whose
+    file was cut) is passed on: the process dies of SIGBUS as it would without us."""
+    cap = good_pcap(tmp_path)
+    victim = tmp_path / "victim.bin"
+    victim.write_bytes(b"v" * 65536)
+    code = (
+        "import mmap, os, sys\n"
+        "from classifier.flows import FlowReader\n"
+        "r = FlowReader(sys.argv[1])\n"
+        "assert r._cap.mapped\n"
+        "sum(len(b) for b in r.batches())\n"
+        "f = open(sys.argv[2], 'rb')\n"
+        "m = mmap.mmap(f.fileno(), 65536, prot=mmap.PROT_READ)\n"
+        "os.truncate(sys.argv[2], 0)\n"
+        "print('read', m[40000], flush=True)\n")
+    res = subprocess.run([sys.executable, "-X", "faulthandler", "-c", code, str(cap), str(victim)],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == -7, (res.returncode, res.stdout, res.stderr[-800:])   # SIGBUS
+    assert "read" not in res.stdout
+
+
+def test_mapped_and_read_files_give_the_same_flows(tmp_path):
+    """mmap windows and the pread fallback yield the same records, payload, counts and
+    errors: on every capture under pcaps/ and ../shared/ndpi-dev (when present), and on
+    one of ~40 MB whose records straddle the 16 MiB window boundaries."""
+    import numpy as np
+    from refdata import CORPUS_DIR, NDPI_PCAPS, capture_files
+    big = tmp_path / "big.pcap"
+    _big_udp_capture(big)
+    corpus = capture_files(CORPUS_DIR) + (capture_files(NDPI_PCAPS) if os.path.isdir(NDPI_PCAPS) else [])
+    assert corpus
+    for path in corpus + [str(big)]:
+        out = []
+        for map_file in (True, False):
+            r = FlowReader(str(path), map_file=map_file)
+            batches = list(r.batches())
+            recs = np.concatenate([b.records for b in batches]) if batches else None
+            pay = b"".join(bytes(b.payload) for b in batches)
+            out.append((recs, pay, r.stats, r.error))
+        (ra, pa, sa, ea), (rb, pb, sb, eb) = out
+        assert (ra is None and rb is None) or np.array_equal(ra, rb), path
+        assert pa == pb and sa == sb and ea == eb, path
