@@ -93,6 +93,15 @@ cdef inline uint32_t rd32(const uint8_t* p, int sw) noexcept nogil:
     return (<uint32_t>p[3] << 24) | (<uint32_t>p[2] << 16) | (<uint32_t>p[1] << 8) | p[0]
 
 
+cdef inline void src_prefetch(Src* s, const uint8_t* p, size_t n) noexcept nogil:
+    # Mapped files: ask for the lines up to PF_AHEAD past this record's end, each once.
+    if s.pf < p:
+        s.pf = p
+    while s.pf < p + n + PF_AHEAD:
+        PL_PREFETCH(s.pf)
+        s.pf += 64
+
+
 cdef int src_cut(Src* s) noexcept nogil:
     snprintf(s.errmsg, sizeof(s.errmsg),
              b"the file shrank while it was being read (record %llu at byte offset %llu is gone)",
@@ -197,11 +206,7 @@ cdef inline int src_pcap_next(Src* s, Raw* r, int sw, int nsec) noexcept nogil:
     if pl_cut_at(s.cut, p + s.rec_hdr + caplen - 1):
         return src_cut(s)
     if s.prefetch:
-        if s.pf < p:
-            s.pf = p
-        while s.pf < p + s.rec_hdr + caplen + PF_AHEAD:
-            PL_PREFETCH(s.pf)
-            s.pf += 64
+        src_prefetch(s, p, s.rec_hdr + caplen)
     if caplen > s.snaplen and s.snaplen:
         s.stats.caplen_over_snaplen += 1
     r.ts = <int64_t>sec * 1000000000 + (<int64_t>frac if nsec else <int64_t>frac * 1000)
@@ -315,6 +320,8 @@ cdef inline int src_pcapng_next(Src* s, Raw* r) noexcept nogil:
             return RD_NEED
         if pl_cut_at(s.cut, p + blen - 1):
             return src_cut(s)
+        if s.prefetch:
+            src_prefetch(s, p, blen)
         if rd32(p + blen - 4, s.swapped) != blen:
             return src_error(s, b"pcapng block's trailing length does not match its leading length", blen)
         s.pos += blen

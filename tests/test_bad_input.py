@@ -11,7 +11,7 @@ import pytest
 
 from classifier.errors import CaptureError
 from classifier.flows import FlowReader
-from pcapgen import PcapngWriter, eth_wrap, ipv4, tcp_conversation, udp, write_pcap
+from pcapgen import PcapngWriter, eth_wrap, ether, ipv4, tcp_conversation, udp, write_pcap
 
 FRAMES = eth_wrap(tcp_conversation(cport=40000, t0=100.0) + tcp_conversation(cport=40001, t0=200.0))
 
@@ -258,6 +258,25 @@ def test_file_cut_shorter_while_being_read_is_an_error_not_a_crash(tmp_path, map
         assert whole <= packets <= whole + (2 << 20) // 1458, res.stdout
 
 
+@pytest.mark.parametrize("cut", [2**20, 20 * 2**20], ids=["inside-the-window", "at-a-later-window"])
+def test_pcapng_cut_shorter_while_mapped_is_an_error_not_a_crash(tmp_path, cut):
+    """The same for pcapng: a block is used only when its last byte (its trailing
+    length) could still be read."""
+    path = tmp_path / "shrinks.pcapng"
+    with open(path, "wb") as fh:
+        w = PcapngWriter(fh)
+        w.interface(1)
+        for i in range(28000):      # EPBs of 1476 bytes
+            w.epb(0, 1.0 + i * 0.001, ether(ipv4("10.0.0.1", "10.0.0.2", udp(1024 + i // 2 % 60000, 53, b"x" * 1400)), 0x0800))
+    res = subprocess.run([sys.executable, "-c", SHRINK_CHILD, str(path), str(cut), "1"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    n, at_cut, packets, err = res.stdout.split(" ", 3)
+    n, at_cut, packets = int(n), int(at_cut), int(packets)
+    assert n > 0 and "shrank while it was being read" in err, res.stdout
+    assert packets == max(at_cut, (cut - 48) // 1476), res.stdout
+
+
 def test_a_sigbus_handler_installed_after_ours_does_not_take_our_faults(tmp_path):
     """faulthandler enabled after the capture was opened: the guard puts itself first
     again before the next window is mapped, so a cut there is still a clean error."""
@@ -305,14 +324,22 @@ def test_a_fault_outside_our_windows_still_kills_as_it_would_have(tmp_path):
 def test_mapped_and_read_files_give_the_same_flows(tmp_path):
     """mmap windows and the pread fallback yield the same records, payload, counts and
     errors: on every capture under pcaps/ and ../shared/ndpi-dev (when present), and on
-    one of ~40 MB whose records straddle the 16 MiB window boundaries."""
+    a pcap and a pcapng of ~40 MB whose records straddle the 16 MiB window boundaries."""
     import numpy as np
     from refdata import CORPUS_DIR, NDPI_PCAPS, capture_files
     big = tmp_path / "big.pcap"
     _big_udp_capture(big)
+    bigng = tmp_path / "big.pcapng"
+    with open(bigng, "wb") as fh:
+        w = PcapngWriter(fh)
+        w.interface(1, tsresol=6)
+        for i in range(26000):
+            frame = ether(ipv4("10.0.0.1", "10.0.0.2", udp(1024 + i // 2 % 60000, 53, b"y" * (1300 + i % 97))), 0x0800)
+            w.epb(0, 1.0 + i * 0.001, frame)
+    assert os.path.getsize(bigng) > 33 * 2**20
     corpus = capture_files(CORPUS_DIR) + (capture_files(NDPI_PCAPS) if os.path.isdir(NDPI_PCAPS) else [])
     assert corpus
-    for path in corpus + [str(big)]:
+    for path in corpus + [str(big), str(bigng)]:
         out = []
         for map_file in (True, False):
             r = FlowReader(str(path), map_file=map_file)
