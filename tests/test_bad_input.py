@@ -350,3 +350,21 @@ def test_mapped_and_read_files_give_the_same_flows(tmp_path):
         (ra, pa, sa, ea), (rb, pb, sb, eb) = out
         assert (ra is None and rb is None) or np.array_equal(ra, rb), path
         assert pa == pb and sa == sb and ea == eb, path
+
+
+def test_more_open_captures_than_guard_slots_fall_back_to_pread(tmp_path):
+    """The guard has 256 window slots; a capture opened when all are taken is read with
+    pread() and gives the same flows; a slot is free again once its capture is gone."""
+    from classifier import _fastpath as fp
+    path = good_pcap(tmp_path)
+    caps = [fp.Capture(str(path)) for _ in range(300)]
+    assert sum(c.mapped for c in caps) == 256
+    counts = []
+    for c in (caps[0], caps[-1]):
+        eng = fp.Engine()
+        assert eng.process(c) == 1 and c.error is None
+        eng.flush()
+        counts.append((eng.stats()["packets"], eng.stats()["flows"]))
+    assert counts[0] == counts[1] and counts[0][0] == len(FRAMES)
+    del caps, c
+    assert fp.Capture(str(path)).mapped
