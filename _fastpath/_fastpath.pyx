@@ -169,7 +169,7 @@ cdef class Capture:
                     self.fsize = st.st_size
                     self.src.eof = 0
                     self.src.need = 24
-                    self.mapped = bool(map_file) and pl_guard_install() == 0
+                    self.mapped = bool(map_file)
                     self._fill()
             else:
                 self._open_stream(fh)           # a FIFO, a character device, /dev/stdin
@@ -246,7 +246,7 @@ cdef class Capture:
             now = end
         if now < end:
             # Cut shorter since it was opened: read what is still there, then stop.
-            self.error = "the file shrank while it was being read (ends at byte %d)" % now
+            self._shrank(now)
             end = now if now > base else base
             self.fsize = end
         self.src.base_off = base
@@ -274,14 +274,17 @@ cdef class Capture:
         self.src.data = self.map + (base - start)
         self.src.len = end - base
         self.src.pf = self.src.data
-        self.src.prefetch = 1
+        self.src.mapped = 1
         return 0
+
+    cdef _shrank(self, uint64_t end):
+        self.error = "the file shrank while it was being read (ends at byte %d)" % end
 
     cdef void _unmap(self) noexcept:
         pl_guard_del(self.slot)
         self.slot = -1
         self.src.cut = pl_guard_flag(-1)
-        self.src.prefetch = 0
+        self.src.mapped = 0
         if self.map != NULL:
             munmap(self.map, self.maplen)
             self.map = NULL
@@ -323,7 +326,7 @@ cdef class Capture:
             self.src.eof = 1
         elif base + have < self.fsize and have < self.bufcap:
             # pread found the end before the size the file had when opened.
-            self.error = "the file shrank while it was being read (ends at byte %d)" % (base + have)
+            self._shrank(base + have)
             self.src.eof = 1
         elif base + have >= self.fsize:
             self.src.eof = 1

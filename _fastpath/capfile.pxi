@@ -61,9 +61,10 @@ ctypedef struct Src:
     const uint8_t* data     # current window
     size_t len
     size_t pos              # next record starts at data+pos
-    const int* cut          # nonzero once the mapped window lost pages (mapguard.pxi)
+    int mapped              # 1: the window maps the file: check each record for a cut
+                            # (mapguard.pxi) and prefetch ahead of it
+    const int* cut          # nonzero once the mapped window lost pages
     const uint8_t* pf       # mapped files: bytes before this were prefetched
-    int prefetch            # 1: prefetch ahead of the records (mapped files)
     uint64_t base_off       # file offset of data[0]
     size_t need             # with RD_NEED: bytes wanted from pos
     int eof                 # 1: nothing exists beyond data+len
@@ -203,9 +204,9 @@ cdef inline int src_pcap_next(Src* s, Raw* r, int sw, int nsec) noexcept nogil:
             return src_error(s, b"truncated last record: caplen runs past the end of the file", caplen)
         s.need = s.rec_hdr + caplen
         return RD_NEED
-    if pl_cut_at(s.cut, p + s.rec_hdr + caplen - 1):
-        return src_cut(s)
-    if s.prefetch:
+    if s.mapped:
+        if pl_cut_at(s.cut, p + s.rec_hdr + caplen - 1):
+            return src_cut(s)
         src_prefetch(s, p, s.rec_hdr + caplen)
     if caplen > s.snaplen and s.snaplen:
         s.stats.caplen_over_snaplen += 1
@@ -318,9 +319,9 @@ cdef inline int src_pcapng_next(Src* s, Raw* r) noexcept nogil:
                 return src_error(s, b"truncated pcapng block: its length runs past the end of the file", blen)
             s.need = blen
             return RD_NEED
-        if pl_cut_at(s.cut, p + blen - 1):
-            return src_cut(s)
-        if s.prefetch:
+        if s.mapped:
+            if pl_cut_at(s.cut, p + blen - 1):
+                return src_cut(s)
             src_prefetch(s, p, blen)
         if rd32(p + blen - 4, s.swapped) != blen:
             return src_error(s, b"pcapng block's trailing length does not match its leading length", blen)
