@@ -390,8 +390,15 @@ cdef class Capture:
         if self.fd >= 0:
             c_close(self.fd)
             self.fd = -1
+        # A closed capture holds no data: fmt 0 makes Engine.process refuse it, and
+        # len = pos = 0 leaves nothing a later read could walk into.
+        # base_off takes pos in, so `offset` still says how far the reading got.
+        self.src.fmt = 0
         self.src.data = EMPTY
+        self.src.base_off += self.src.pos
         self.src.len = 0
+        self.src.pos = 0
+        self.src.eof = 1
         if self.fh is not None and self.fh is not sys.stdin.buffer:
             try:
                 self.fh.close()

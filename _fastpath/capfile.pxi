@@ -235,9 +235,11 @@ cdef inline int64_t ng_ts(IfDesc* d, uint32_t hi, uint32_t lo) noexcept nogil:
             p10 *= 10
         ns = <int64_t>(t * p10)
     else:
+        # ng_add_iface refuses e > 19, so p10 <= 10^10 here and never wraps to 0; the
+        # test stays as a second line of defence against a division by zero.
         for i in range(e - 9):
             p10 *= 10
-        ns = <int64_t>(t / p10)
+        ns = <int64_t>(t / p10) if p10 else 0
     return ns + d.ts_offset_ns
 
 
@@ -273,6 +275,12 @@ cdef int ng_add_iface(Src* s, const uint8_t* body, uint32_t blen) noexcept nogil
         if code == 9 and olen >= 1:          # if_tsresol
             d.ts_base2 = (body[off + 4] & 0x80) != 0
             d.ts_exp = body[off + 4] & 0x7F
+            # ng_ts divides by 10^(exp - 9) or shifts by exp. Past 10^-19 s (2^-63 s) a
+            # 64-bit timestamp cannot count even one second, and 10^k wraps to 0 in 64
+            # bits from k = 64 (exp 0x49): a division by zero. No real capture has it.
+            if (d.ts_base2 and d.ts_exp > 63) or (not d.ts_base2 and d.ts_exp > 19):
+                return src_error(s, b"pcapng interface block has an impossible timestamp resolution "
+                                    b"(if_tsresol)", body[off + 4])
         elif code == 14 and olen >= 8:       # if_tsoffset, seconds, signed
             v = (<uint64_t>rd32(body + off + 4, s.swapped) << 32) | rd32(body + off + 8, s.swapped) \
                 if s.swapped else (<uint64_t>rd32(body + off + 8, s.swapped) << 32) | rd32(body + off + 4, s.swapped)
@@ -355,7 +363,12 @@ cdef inline int src_pcapng_next(Src* s, Raw* r) noexcept nogil:
             s.recno += 1
             return RD_PKT
         elif btype == 3:
-            # Simple Packet Block: interface 0, no timestamp, captured length implied.
+            # Simple Packet Block: interface 0, no timestamp, captured length implied
+            # by the block: 12 bytes of framing and the 4-byte original length come
+            # first, so a block shorter than 16 has no room for even the length field.
+            if blen < 16:
+                s.pos -= blen
+                return src_error(s, b"pcapng simple packet block too short", blen)
             if s.nifs == 0:
                 s.stats.damaged_records += 1
                 s.recno += 1
@@ -375,10 +388,11 @@ cdef inline int src_pcapng_next(Src* s, Raw* r) noexcept nogil:
             s.recno += 1
             return RD_PKT
         elif btype == 1:
+            s.pos -= blen           # so that an error names this block's offset
             rc = ng_add_iface(s, p + 8, blen - 12)
             if rc != 0:
-                s.pos -= blen
                 return rc
+            s.pos += blen
         # Everything else (SHB body, NRB, ISB, DSB, custom blocks) carries no packets.
 
 

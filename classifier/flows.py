@@ -13,6 +13,7 @@ with the attribute names of the output schema.
 """
 from __future__ import annotations
 
+import os
 import socket
 from dataclasses import dataclass, fields as dc_fields
 from typing import Callable, Iterator, List, Optional
@@ -275,6 +276,12 @@ class FlowReader:
 
     A regular file is read through mmap windows; `map_file=False` reads it with
     pread() instead (the same records; the fallback where a file cannot be mapped).
+
+    Each iteration (`iter(reader)` or `batches()`) reads the capture from its start
+    with a flow table of its own, so a second pass, or a pass after one abandoned
+    early (`itertools.islice`), gives every flow again. Stdin and pipes cannot be read
+    twice: a second pass raises CaptureError. `stats` and `error` describe the pass
+    that finished last.
     """
 
     # Packets read between two calls of `on_progress`, when one is given.
@@ -296,13 +303,34 @@ class FlowReader:
             raise CaptureError(self.path, str(e)) from None
         self.format = self._cap.format
         self.compressed = bool(self._cap.compressed)
+        self._map_file = map_file
+        self._fresh = True          # the capture opened above has not been read yet
+        # Only a regular file can be opened again at its start (not stdin, a pipe, a device).
+        self._rereadable = self.path != "-" and os.path.isfile(self.path)
         self._engine = self.config.engine()
 
-    def _take(self) -> Optional[FlowBatch]:
-        recs, arena, n = self._engine.take()
+    def _take(self, engine) -> Optional[FlowBatch]:
+        recs, arena, n = engine.take()
         if not n:
             return None
         return FlowBatch(self.path, np.frombuffer(recs, dtype=RECORD_DTYPE), memoryview(arena))
+
+    def _open_pass(self):
+        """The capture and flow table of a new pass: the ones opened by __init__ the
+        first time, a fresh open of the same file after that."""
+        if self._fresh:
+            self._fresh = False
+            return self._cap, self._engine
+        if not self._rereadable:
+            raise CaptureError(self.path, "a stream (stdin or a pipe) can be read only once; "
+                                          "this FlowReader has already read it")
+        try:
+            cap = _fp.Capture(self.path, self._map_file)
+        except _fp.CaptureError as e:
+            raise CaptureError(self.path, str(e)) from None
+        self._cap, self._engine = cap, self.config.engine()
+        self.error = None
+        return cap, self._engine
 
     @property
     def position(self) -> int:
@@ -311,29 +339,34 @@ class FlowReader:
         return cap.offset if cap is not None else 0
 
     def batches(self) -> Iterator[FlowBatch]:
+        return self._pass(*self._open_pass())
+
+    def _pass(self, cap, engine) -> Iterator[FlowBatch]:
+        # The pass keeps its own capture and engine: a pass abandoned earlier closes
+        # only what it read, whenever the garbage collector gets to it.
         step = self.PROGRESS_PACKETS if self.on_progress else 0
         try:
             while True:
-                rc = self._engine.process(self._cap, self.batch_size, self.batch_payload, step)
+                rc = engine.process(cap, self.batch_size, self.batch_payload, step)
                 if self.on_progress:
                     self.on_progress(self)
-                batch = self._take()
+                batch = self._take(engine)
                 if batch is not None:
                     yield batch
                 if rc != 0:
                     break
             if rc == 2:
-                self.error = self._cap.error
-            self._engine.flush()
+                self.error = cap.error
+            engine.flush()
             while True:
-                batch = self._take()
+                batch = self._take(engine)
                 if batch is None:
                     break
                 yield batch
         finally:
-            self.stats = self._engine.stats()
-            self.stats["records"] = self._cap.records
-            self._cap.close()
+            self.stats = engine.stats()
+            self.stats["records"] = cap.records
+            cap.close()
 
     def __iter__(self) -> Iterator[Flow]:
         for batch in self.batches():
