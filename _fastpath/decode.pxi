@@ -383,7 +383,7 @@ cdef int dec_ipv4(Core* c, const uint8_t* d, uint32_t n, Pkt* p, int depth) noex
 cdef int dec_ipv6(Core* c, const uint8_t* d, uint32_t n, Pkt* p, int depth) noexcept nogil:
     cdef uint32_t plen, wire_plen, hl, foff
     cdef uint8_t nh
-    cdef int guard = 0
+    cdef bint reassembled = 0
     cdef const uint8_t* out
     cdef uint32_t outlen = 0
     if depth > MAX_DEPTH:
@@ -407,8 +407,11 @@ cdef int dec_ipv6(Core* c, const uint8_t* d, uint32_t n, Pkt* p, int depth) noex
     memcpy(p.dst, d + 24, 16)
     nh = d[6]
     d += 40
-    while guard < 16:
-        guard += 1
+    # No count limit on extension headers: each one consumes at least 8 bytes of
+    # `plen`, so the walk ends with the packet. (A limit of 16 used to hand the 17th
+    # header's type to dec_l4, so TCP behind 17 headers became an "ip-60" flow.)
+    # Only the fragment header swaps in new bytes: it may do so once per packet.
+    while True:
         if nh == 0 or nh == 43 or nh == 60 or nh == 135 or nh == 139 or nh == 140:
             # Hop-by-hop, routing, destination options, mobility, HIP, shim6: length in 8-octet units.
             if plen < 8:
@@ -445,6 +448,12 @@ cdef int dec_ipv6(Core* c, const uint8_t* d, uint32_t n, Pkt* p, int depth) noex
                 plen -= 8
                 wire_plen -= 8 if wire_plen >= 8 else wire_plen
                 continue
+            if reassembled:
+                # A fragment header inside a reassembled datagram (RFC 8200 allows one
+                # per packet): malformed, and a loop an attacker could chain.
+                c.stats.bad_ip += 1
+                return DEC_SKIP
+            reassembled = 1
             out = frag_add(c, 6, p.src, p.dst, be32(d + 4), d[0], foff, (d[3] & 1) != 0,
                            d + 8, plen - 8, p, depth, &outlen)
             if out == NULL:

@@ -193,3 +193,28 @@ def test_reader_of_a_file_removed_between_passes(many_flows):
     many_flows.unlink()
     with pytest.raises(CaptureError, match="no such file"):
         list(r)
+
+
+def _v6_chain(n, final_nh):
+    """n destination-options headers (8 bytes each: next header, length 0, PadN)."""
+    out = b""
+    for i in range(n):
+        out += bytes([60 if i < n - 1 else final_nh, 0, 1, 4, 0, 0, 0, 0])
+    return out
+
+
+@pytest.mark.parametrize("n", [1, 16, 17, 40, 1000])
+def test_tcp_behind_many_ipv6_extension_headers_is_seen(tmp_path, n):
+    """More than 16 extension headers used to hand the 17th header's type to the L4
+    decoder: an "ip-60" flow, and the TCP behind it never seen (an evasion)."""
+    from pcapgen import ether, ipv6, tcp
+    ext = _v6_chain(n, 6)
+    frames = [(1.0 + i, ether(ipv6("2001:db8::1", "2001:db8::2", tcp(40000, 8080, flags=fl, seq=seq, data=d),
+                                   nxt=60, ext=ext), etype=0x86DD))
+              for i, (fl, seq, d) in enumerate([("S", 0, b""), ("PA", 1, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")])]
+    p = tmp_path / "v6ext.pcap"
+    write_pcap(p, frames)
+    r = FlowReader(str(p))
+    flows = list(r)
+    assert [(f.transport, f.client_port, f.server_port) for f in flows] == [("tcp", 40000, 8080)]
+    assert flows[0].payload_c2s.startswith(b"GET / HTTP/1.1")
