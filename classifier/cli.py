@@ -305,6 +305,17 @@ def _read_captures(args, progress: Progress, on_batch, on_capture=None, labelled
     return status
 
 
+def _probe_errors_text(errors: dict) -> str:
+    """'; detector errors 3 (bittorrent: IndexError: ...; report it)' or '' when none:
+    a probe that raised is a bug of ours, said in the summary, never silent."""
+    if not errors:
+        return ""
+    total = sum(n for n, _ in errors.values())
+    first = next(iter(errors.values()))[1]
+    return (f"; detector errors {total} in {len(errors)} detector(s), first: {first} "
+            f"(a bug of portlens: please report it)")
+
+
 def _verdict_counts(counts: dict) -> str:
     from .verdict import VERDICTS
     return ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
@@ -338,6 +349,7 @@ def cmd_flows(args, labelled: bool) -> int:
                 line = _summary(path, reader.stats)
                 if labelled:
                     line += f"; verdicts: {_verdict_counts(counts)}"
+                    line += _probe_errors_text(analyzer.take_probe_errors())
                 sys.stderr.write(line + "\n")
             counts.clear()
 

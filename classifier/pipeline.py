@@ -53,6 +53,7 @@ class Analyzer:
         self.verdicts = verdicts
         self._held: List = []       # (record, flows pushed up to its batch), oldest first
         self._seen = 0              # flows pushed in this capture
+        self.probe_errors: Dict[str, list] = {}    # detector -> [count, first message]
 
     @classmethod
     def from_options(cls, ml: str = "fallback", model: Optional[str] = None,
@@ -73,12 +74,22 @@ class Analyzer:
         recs = batch_records(batch)
         if self.dpi:
             apply_dpi(recs, batch)
+            from .detectors.engine import default_engine
+            for name, (n, msg) in default_engine().take_errors().items():
+                seen = self.probe_errors.setdefault(name, [0, msg])
+                seen[0] += n
         if self.ml is not None:
             self.ml.apply(recs, batch)
         if self.verdicts:
             from .verdict import annotate
             annotate(recs, self.registry)
         return recs
+
+    def take_probe_errors(self) -> Dict[str, list]:
+        """Detectors whose probe raised since the last call (a bug of ours, never
+        fatal): {name: [count, first message]}; the CLI puts them in the summary."""
+        out, self.probe_errors = self.probe_errors, {}
+        return out
 
     def push(self, batch, hold: bool = True) -> List[Dict[str, Any]]:
         """Streaming use: label `batch` and return the records ready to be reported.

@@ -149,3 +149,33 @@ def test_ftp_linker_needs_an_announcement_never_a_port():
     linker.learn([ctrl])
     (got,) = linker.link([dict(rec, server_port=50000, protocol="tls", confidence=0.9)])
     assert got["protocol"] == "ftp-data" and got["metadata"]["conflicts"] == [{"protocol": "tls", "confidence": 0.9}]
+
+
+def test_a_raising_probe_is_counted_in_the_summary(monkeypatch):
+    """A probe that raises (a bug of ours) no longer disappears: the Analyzer counts it
+    per detector and the CLI's summary line says so; the flow still gets the other
+    detectors' label."""
+    from classifier.cli import _probe_errors_text
+    from classifier.detectors import engine as E
+    from classifier.detectors import registry
+    from classifier.detectors.base import DetectorSpec, Prefilter
+    from classifier.flows import FlowReader
+    from classifier.pipeline import Analyzer
+
+    monkeypatch.delenv("PORTLENS_STRICT_PROBES", raising=False)
+
+    def boom(view, state):
+        raise IndexError("index out of range")
+    specs = [DetectorSpec(name="boom", transports=("tcp", "udp"), probe=boom, prefilter=Prefilter(any=True))]
+    monkeypatch.setattr(E, "_default", E.Engine(specs + list(registry.SPECS)))
+    path = os.path.join(ROOT, "pcaps", "corpus", "mismatch-ssh-on-443.pcap")
+    analyzer = Analyzer()
+    recs = [r for b in FlowReader(path).batches() for r in analyzer.label(b)]
+    assert any(r["protocol"] == "ssh" for r in recs)        # the other detectors still ran
+    errors = analyzer.take_probe_errors()
+    assert list(errors) == ["boom"] and errors["boom"][0] >= 1
+    assert errors["boom"][1] == "boom: IndexError: index out of range"
+    assert analyzer.take_probe_errors() == {}
+    text = _probe_errors_text(errors)
+    assert text.startswith(f"; detector errors {errors['boom'][0]} in 1 detector(s), first: boom: IndexError")
+    assert _probe_errors_text({}) == ""

@@ -443,8 +443,10 @@ def openvpn_probe(view, state):
     cdef bytes fc, fs
     _verdicts()
     if view.transport == UDP:
-        c = list(view.datagrams_c2s[:2])
-        s = list(view.datagrams_s2c[:2])
+        # An empty datagram carries no header: skipped, so that one sent first cannot
+        # hide the resets behind it (it used to raise IndexError: an evasion).
+        c = [d for d in view.datagrams_c2s if d][:2]
+        s = [d for d in view.datagrams_s2c if d][:2]
     else:
         packets = []
         for data in (view.payload_c2s, view.payload_s2c):
@@ -658,7 +660,8 @@ cdef object _bt_udp(view):
     cdef const uint8_t* op
     cdef int cid, oc
     cdef bytes first, od
-    c, s = list(view.datagrams_c2s[:4]), list(view.datagrams_s2c[:4])
+    # Empty datagrams carry no header: skipped (one sent first used to raise).
+    c, s = [d for d in view.datagrams_c2s if d][:4], [d for d in view.datagrams_s2c if d][:4]
     if not c and not s:
         return _MORE
     f = (c or s)[0]
@@ -671,8 +674,6 @@ cdef object _bt_udp(view):
         return _NO if p[n - 1] == 0x65 or n > 64 else _MORE
     cid = _bt_utp(p, n)
     if cid < 0:
-        if n == 0:
-            raise IndexError("index out of range")    # as the original: first[0]
         # A uTP header is 20 bytes; a shorter prefix with a valid type/version byte and
         # extension byte may still become one.
         if n < 20 and (p[0] & 0x0F) == 1 and p[0] >> 4 <= 4 and (n < 2 or p[1] <= 3):

@@ -200,6 +200,17 @@ class Engine:
         # The probe loop (budgets, exclusion, conflicts, early stop) is compiled: _fast.pyx.
         return self._core.run(flow, _shape(flow), cands, ceiling, session)
 
+    def take_errors(self) -> dict:
+        """Probes that raised since the last call: {detector name: (count, first
+        message)}. A raising probe is a bug of ours: the flow is still probed by the
+        other detectors, the count goes to the run's summary, and with the environment
+        variable PORTLENS_STRICT_PROBES set (the test suite sets it) the exception
+        propagates instead."""
+        errors = self._core.errors
+        out = {name: (n, msg) for name, (n, msg) in errors.items()}
+        errors.clear()
+        return out
+
     def classify_records(self, records, payload, full: bool = True, announcing=None) -> list:
         """One label per record of a fast-path batch (``classifier.flows.FlowBatch``'s
         ``records`` and ``payload``), as ``classify`` gives for each ``Flow`` of it; with

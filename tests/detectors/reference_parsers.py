@@ -884,7 +884,7 @@ from classifier.detectors.openvpn import HMAC_LAYOUTS, RESET_CLIENT, RESET_SERVE
 
 def _packets(view):
     if view.transport == "udp":
-        return [list(view.datagrams_c2s[:2]), list(view.datagrams_s2c[:2])]
+        return [[d for d in view.datagrams_c2s if d][:2], [d for d in view.datagrams_s2c if d][:2]]
     out = []
     for data in (view.payload_c2s, view.payload_s2c):
         pk = []
@@ -1065,7 +1065,7 @@ def _bt_utp(dg: bytes):
 
 
 def _bt_udp(view):
-    c, s = list(view.datagrams_c2s[:4]), list(view.datagrams_s2c[:4])
+    c, s = [d for d in view.datagrams_c2s if d][:4], [d for d in view.datagrams_s2c if d][:4]
     if not c and not s:
         return MORE
     first = (c or s)[0]

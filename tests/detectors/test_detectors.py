@@ -98,3 +98,22 @@ def test_fragmented_delivery_gives_the_whole_verdict(fx):
         assert probe(view, {}).verdict != Verdict.NO_MATCH, view
         label = ENGINE.classify(view, session)
     assert label is not None and label.protocol == whole.protocol == fx.proto
+
+
+UDP_FIXTURES = [f for f in FIXTURES if f.view.transport == "udp"]
+
+
+@pytest.mark.parametrize("fx", UDP_FIXTURES, ids=[f.id for f in UDP_FIXTURES])
+def test_an_empty_datagram_first_changes_nothing(fx, monkeypatch):
+    """An empty UDP datagram ahead of the real ones (a keepalive, or an evasion) must
+    neither make a probe raise (bittorrent and openvpn did: IndexError, so the flow
+    became "unknown") nor change the label."""
+    monkeypatch.delenv("PORTLENS_STRICT_PROBES", raising=False)
+    v = fx.view
+    c = [b""] + list(v.datagrams_c2s) if v.datagrams_c2s else []
+    s = [b""] + list(v.datagrams_s2c) if v.datagrams_s2c else []
+    label = Engine().classify(FlowView.udp(c, s))
+    assert label.errors == [], label.errors
+    if fx.proto in ("bittorrent", "openvpn"):
+        # the two probes of the issue: they skip empty datagrams, so the label stays
+        assert label.protocol == fx.proto, (label.protocol, label.pending)

@@ -195,7 +195,9 @@ def test_duplicate_names_are_rejected():
         Engine([spec("a", lambda v, s: NO), spec("a", lambda v, s: NO)])
 
 
-def test_a_raising_detector_is_isolated_and_reported():
+def test_a_raising_detector_is_isolated_and_reported(monkeypatch):
+    monkeypatch.delenv("PORTLENS_STRICT_PROBES", raising=False)     # a normal run
+
     def boom(v, s):
         raise IndexError("bug")
     eng = Engine([spec("boom", boom), spec("ok", lambda v, s: match("ok", 0.7))])
@@ -291,3 +293,29 @@ def test_stream_linker_corrects_a_data_flow_reported_before_its_control_flow():
     # A later data connection to the same announced endpoint is labelled at once.
     lab, fix = linker.label(eng.classify(FlowView.tcp(b"", b"more")), data_tup, "flow-3")
     assert lab.protocol == "ftp-data" and fix == []
+
+
+def test_a_raising_detector_is_counted_for_the_summary(monkeypatch):
+    monkeypatch.delenv("PORTLENS_STRICT_PROBES", raising=False)
+
+    def boom(v, s):
+        raise IndexError("bug")
+    eng = Engine([spec("boom", boom), spec("ok", lambda v, s: match("ok", 0.7))])
+    for _ in range(3):
+        eng.classify(FlowView.tcp(b"x"))
+    errors = eng.take_errors()
+    assert list(errors) == ["boom"] and errors["boom"][0] == 3
+    assert errors["boom"][1].startswith("boom: IndexError: bug")
+    assert eng.take_errors() == {}                  # taken: the next capture starts at 0
+
+
+def test_a_raising_detector_fails_under_strict_mode(monkeypatch):
+    """The test suite runs with PORTLENS_STRICT_PROBES set, so a probe bug fails the
+    test that met it instead of turning into a silent "unknown"."""
+    monkeypatch.setenv("PORTLENS_STRICT_PROBES", "1")
+
+    def boom(v, s):
+        raise IndexError("bug")
+    eng = Engine([spec("boom", boom), spec("ok", lambda v, s: match("ok", 0.7))])
+    with pytest.raises(IndexError, match="bug"):
+        eng.classify(FlowView.tcp(b"x"))
