@@ -612,9 +612,18 @@ cdef class Engine:
             self.c.now = now_ns
         expire(&self.c, self.c.now)
 
-    def flush(self):
-        """End every live flow: the input is over."""
-        flush_all(&self.c)
+    def flush(self, uint32_t max_records=0, uint64_t max_arena=0):
+        """End live flows: the input is over. With no bound, every live flow; with
+        `max_records` (and/or `max_arena` payload bytes), only until that many wait
+        for `take()`, so that the end of a large capture is handed over in bounded
+        batches. Returns the number of flows still live:
+
+            while True:
+                more = engine.flush(1024)
+                handle(engine.take())
+                if not more: break
+        """
+        return flush_some(&self.c, max_records, max_arena)
 
     def take(self):
         """Return and clear the finished flows: (records, payload, count). Both are

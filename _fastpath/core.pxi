@@ -61,6 +61,8 @@ ctypedef struct Core:
     uint32_t head[NLISTS]       # expiry lists, least recently active first
     uint32_t tail[NLISTS]
     uint64_t paymem             # bytes allocated in payload buffers
+    EvictedKey* ev              # keys of evicted flows, EV_WAYS-way sets (flowtable.pxi)
+    uint32_t evmask             # sets - 1 (power of two)
     # Recycled payload buffers, one stack per size class (small first buffer, full
     # budget): a flow's buffers go back here when it ends, so the steady state makes
     # no malloc/free per flow. Bounded by POOL_KEEP; the rest is freed.

@@ -18,6 +18,7 @@ cdef enum:
     ARENA_FIRST = (1 << 20) + (128 << 10)   # a batch's payload buffer: the default batch
                                             # limit (1 MiB) plus one flow, so it rarely grows
     POOL_BYTES = 8 << 20        # ... and at most this many bytes of full-budget ones
+    EV_WAYS = 4                 # evicted keys: entries per set (the oldest is replaced)
 
 cdef extern from * nogil:
     """
@@ -68,12 +69,17 @@ cdef int table_init(Core* c) noexcept nogil:
     c.recs = <FlowRec*>malloc(c.reccap * sizeof(FlowRec))
     c.acap = ARENA_FIRST
     c.arena = <uint8_t*>malloc(c.acap)
+    # As many evicted keys as live flows at the cap (~4.5 MiB at 65,536), EV_WAYS per set.
+    c.evmask = 1
+    while (c.evmask + 1) * EV_WAYS < c.cfg.max_flows:
+        c.evmask = c.evmask * 2 + 1
+    c.ev = <EvictedKey*>calloc((c.evmask + 1) * EV_WAYS, sizeof(EvictedKey))
     c.pool_small = <uint8_t**>malloc(POOL_KEEP * sizeof(uint8_t*))
     c.pool_big = <uint8_t**>malloc(POOL_KEEP * sizeof(uint8_t*))
     c.npool_small = 0
     c.npool_big = 0
     if c.flows == NULL or c.freel == NULL or c.slots == NULL or c.recs == NULL or c.arena == NULL \
-            or c.pool_small == NULL or c.pool_big == NULL:
+            or c.pool_small == NULL or c.pool_big == NULL or c.ev == NULL:
         return -1
     c.nfree = c.fcap
     for i in range(c.fcap):
@@ -99,6 +105,8 @@ cdef void table_free(Core* c) noexcept nogil:
     c.freel = NULL
     free(c.slots)
     c.slots = NULL
+    free(c.ev)
+    c.ev = NULL
     free(c.recs)
     c.recs = NULL
     free(c.arena)
@@ -336,8 +344,64 @@ cdef inline void expire(Core* c, int64_t now) noexcept nogil:
             h = c.head[lid]
 
 
+cdef void ev_remember(Core* c, Flow* f) noexcept nogil:
+    """Keep the key of flow f, about to be evicted, in its set: in an empty entry, or
+    in place of the entry least recently touched."""
+    cdef EvictedKey* e = &c.ev[(f.hash & c.evmask) * EV_WAYS]
+    cdef EvictedKey* k = e
+    cdef uint64_t h = f.hash if f.hash else 1      # 0 marks an empty entry
+    cdef int w
+    for w in range(EV_WAYS):
+        if e[w].hash == 0 or e[w].hash == h:       # empty, or this flow's older entry
+            k = &e[w]
+            break
+        if e[w].touched < k.touched:
+            k = &e[w]
+    k.hash = h
+    k.touched = f.touched
+    memcpy(k.cli, f.cli, 16)
+    memcpy(k.srv, f.srv, 16)
+    k.cport = f.cport
+    k.sport = f.sport
+    k.vlan = f.vlan
+    k.proto = f.proto
+
+
+cdef bint ev_absorb(Core* c, Pkt* p, uint64_t h) noexcept nogil:
+    """Packet p belongs to a flow evicted earlier, not idle since: count it there and
+    return 1 (no new flow). The caller asks only while the table is at a cap."""
+    cdef EvictedKey* k = &c.ev[(h & c.evmask) * EV_WAYS]
+    cdef int w
+    if h == 0:
+        h = 1
+    for w in range(EV_WAYS):
+        if k.hash == h and k.proto == p.proto and k.vlan == p.vlan and (
+                (k.cport == p.sport and k.sport == p.dport and addr_eq(k.cli, p.src) and addr_eq(k.srv, p.dst))
+                or (k.cport == p.dport and k.sport == p.sport and addr_eq(k.cli, p.dst) and addr_eq(k.srv, p.src))):
+            # Idle past its timeout, or a new connection (a SYN) on the same tuple: the
+            # flow is over, and this packet starts a new one.
+            if c.now - k.touched > list_timeout(c, <int>L_TCP if p.proto == 6 else <int>L_UDP) \
+                    or (p.proto == 6 and (p.tcp_flags & 0x12) == 0x02):
+                k.hash = 0
+                return 0
+            k.touched = c.now
+            c.stats.evicted_packets += 1
+            c.stats.evicted_bytes += p.wirelen
+            return 1
+        k += 1
+    return 0
+
+
+cdef inline bint table_at_cap(Core* c) noexcept nogil:
+    """A new flow would push out another one: the slab is full at max_flows, or the
+    payload buffers are at their cap."""
+    return (c.nfree == 0 and c.fcap >= c.cfg.max_flows) \
+        or c.paymem + SMALL_BUF > c.cfg.max_payload_mem
+
+
 cdef int evict_one(Core* c, uint32_t keep) noexcept nogil:
-    """End the least recently active flow other than `keep`. Returns -1 if none."""
+    """End the least recently active flow other than `keep`, remembering its key
+    (ev_remember). Returns -1 if none."""
     cdef int lid
     cdef uint32_t best = NONE, h
     for lid in range(NLISTS):
@@ -348,6 +412,7 @@ cdef int evict_one(Core* c, uint32_t keep) noexcept nogil:
             best = h
     if best == NONE:
         return -1
+    ev_remember(c, &c.flows[best])
     flow_end(c, best, END_EVICTED)
     return 0
 
@@ -740,6 +805,11 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
             while c.slots[j] != 0:
                 j = (j + 1) & c.smask
     if i == NONE:
+        # At a cap, a packet of a flow evicted moments ago would start a new flow that
+        # pushes out another: with more concurrent flows than the cap, every packet
+        # became a record of its own. It is counted on the evicted key instead.
+        if table_at_cap(c) and ev_absorb(c, p, h):
+            return
         ni = flow_new(c, p, h, j)
         if ni < 0:
             return
@@ -780,14 +850,23 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
         list_touch(c, i, L_UDP)
 
 
-cdef void flush_all(Core* c) noexcept nogil:
-    """End every live flow (end of input), earliest-started list head first."""
+cdef uint32_t flush_some(Core* c, uint32_t max_records, uint64_t max_arena) noexcept nogil:
+    """End live flows (end of input), earliest-started list head first, until
+    `max_records` flows or `max_arena` payload bytes wait for Python (0: no bound), so
+    the end of a capture is handed over in bounded batches too. Returns the flows
+    still live."""
     cdef int lid
     cdef uint32_t best
-    while c.nlive:
+    while c.nlive and (max_records == 0 or c.nrec < max_records) and (max_arena == 0 or c.alen < max_arena):
         best = NONE
         for lid in range(NLISTS):
             if c.head[lid] != NONE and (best == NONE
                     or c.flows[c.head[lid]].ts_first < c.flows[best].ts_first):
                 best = c.head[lid]
         flow_end(c, best, END_EOF)
+    return c.nlive
+
+
+cdef void flush_all(Core* c) noexcept nogil:
+    """End every live flow (end of input), earliest-started list head first."""
+    flush_some(c, 0, 0)

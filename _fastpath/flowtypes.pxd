@@ -140,6 +140,20 @@ ctypedef struct FlowRec:
     uint8_t pk_dir[NPK]
     uint32_t pk_iat[NPK]
 
+# The key of a flow pushed out at a cap (Core.ev). While the table stays at its cap, a
+# later packet of that flow updates this entry instead of starting a new flow that
+# would push out another one: under a flood of more concurrent flows than the cap,
+# one record per packet would follow otherwise.
+ctypedef struct EvictedKey:
+    uint64_t hash               # flow_hash of the flow; 0: the entry is empty
+    int64_t touched             # engine time of its last packet (the flow's, then ours)
+    uint8_t cli[16]
+    uint8_t srv[16]
+    uint16_t cport
+    uint16_t sport
+    int32_t vlan
+    uint8_t proto
+
 # Run-wide counters, returned to Python as a dict at the end.
 ctypedef struct Stats:
     uint64_t packets            # records read
@@ -166,6 +180,8 @@ ctypedef struct Stats:
     uint64_t end_closed
     uint64_t end_eof
     uint64_t evicted            # flows pushed out by a cap (subset of flows)
+    uint64_t evicted_packets    # later packets of evicted flows, met while the table was
+    uint64_t evicted_bytes      # still at its cap: counted here, not made into new flows
     uint64_t max_live           # highest number of live flows at once
     uint64_t tcp_retrans        # TCP segments whose bytes were all already held
     uint64_t tcp_ooo            # TCP segments that arrived ahead of a hole

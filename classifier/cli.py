@@ -246,7 +246,16 @@ def _summary(path: str, stats: dict) -> str:
             f"{stats['flows_other']} other); damaged records {stats['damaged_records']}, "
             f"malformed packets {malformed}, non-IP {stats['non_ip']}, "
             f"fragments dropped {stats['frag_dropped']}; unsupported link types: {unsup_text}; "
-            f"evictions {stats['evicted']}")
+            f"evictions {stats['evicted']}" + _evicted_packets_text(stats))
+
+
+def _evicted_packets_text(stats: dict) -> str:
+    """Packets of flows already evicted, met while the table was still at its cap:
+    counted, not reported as flows of their own (said only when there were some)."""
+    n = stats.get("evicted_packets", 0)
+    if not n:
+        return ""
+    return f" (+{n} later packets of evicted flows, {stats.get('evicted_bytes', 0)} bytes, counted, not made into flows)"
 
 
 # Names of link types users meet, for the unsupported-link-type warning.

@@ -357,12 +357,15 @@ class FlowReader:
                     break
             if rc == 2:
                 self.error = cap.error
-            engine.flush()
+            # The flows still open end in batches of the same bounds as while reading:
+            # 65,536 of them at once would be the run's peak memory.
             while True:
+                more = engine.flush(self.batch_size, self.batch_payload)
                 batch = self._take(engine)
-                if batch is None:
+                if batch is not None:
+                    yield batch
+                if not more:
                     break
-                yield batch
         finally:
             self.stats = engine.stats()
             self.stats["records"] = cap.records

@@ -133,8 +133,92 @@ def test_flow_cap_evicts_least_recently_active(flows_of):
     flows, reader = run(flows_of, l3, max_flows=4)
     assert reader.stats["evicted"] >= 6
     assert reader.stats["max_live"] == 4
-    assert sum(f.packets_c2s for f in flows) == 11          # nothing lost: evicted flows are reported
+    # nothing lost: evicted flows are reported, and a later packet of one, met while
+    # the table is still at its cap, is counted on the evicted key (no new flow)
+    assert sum(f.packets_c2s for f in flows) + reader.stats["evicted_packets"] == 11
     assert any(f.end_reason == "evicted" for f in flows)
+
+
+def _round_robin(conns, per_conn, t0=1.0):
+    """`conns` TCP connections without handshake, `per_conn` data segments each, sent
+    round-robin (the k-th segment of every connection, then the k+1-th)."""
+    l3, t = [], t0
+    for k in range(per_conn):
+        for c in range(conns):
+            l3.append((t, ipv4(f"10.9.{c // 250}.{c % 250 + 1}", S, tcp(20000 + c, 443, "A", 1000 + 10 * k,
+                                                                           data=b"x" * 10))))
+            t += 0.001
+    return l3
+
+
+def test_more_concurrent_flows_than_the_cap_give_one_record_per_flow(flows_of):
+    """100 connections sent round-robin through a table of 40: before, each packet of
+    an evicted connection started a new flow that evicted the next one, so nearly every
+    packet became a record (the issue's 100k connections gave 1,066,667 records). Now a
+    later packet of an evicted flow, while the table is at its cap, is counted on the
+    evicted key."""
+    flows, reader = run(flows_of, _round_robin(100, 6), max_flows=40)
+    st = reader.stats
+    assert sum(f.packets_c2s for f in flows) + st["evicted_packets"] == 600
+    assert st["evicted_bytes"] == st["evicted_packets"] * (14 + 20 + 20 + 10)
+    assert st["evicted_packets"] > 0
+    # Every connection once; a few more only where an evicted key was pushed out of its
+    # 4-way set by others (40 keys here for 60 evicted connections).
+    assert 100 <= len(flows) <= 130, len(flows)
+    assert len({f.client_port for f in flows}) == 100
+
+
+def test_an_evicted_flow_idle_past_its_timeout_starts_a_new_flow(flows_of):
+    l3 = [(1.0 + i, ipv4(C, S, udp(1000 + i, 53, b"q"))) for i in range(3)]      # 1000 evicted
+    l3.append((500.0, ipv4(C, S, udp(1000, 53, b"q2"))))          # 500 s later: over, new flow
+    l3.append((500.5, ipv4(C, S, udp(1001, 53, b"q3"))))
+    flows, reader = run(flows_of, l3, max_flows=2, idle_udp=120)
+    assert reader.stats["evicted_packets"] == 0
+    assert sorted((f.client_port, f.packets_c2s) for f in flows).count((1000, 1)) == 2
+
+
+def test_a_new_syn_on_an_evicted_tuple_starts_a_new_flow(flows_of):
+    l3 = [(1.0 + i, ipv4(C, S, tcp(3000 + i, 80, "S", 7))) for i in range(3)]     # 3000 evicted
+    l3.append((5.0, ipv4(C, S, tcp(3000, 80, "S", 9999))))        # a new connection, same tuple
+    flows, reader = run(flows_of, l3, max_flows=2)
+    assert reader.stats["evicted_packets"] == 0
+    assert [f.client_port for f in flows].count(3000) == 2
+
+
+def test_below_the_cap_an_evicted_flow_comes_back_as_a_new_flow(flows_of):
+    """The evicted keys are consulted only while the table is at a cap: once there is
+    room, a later packet is a (midstream) flow of its own, as before."""
+    l3 = [(1.0, ipv4(C, S, udp(1000, 53, b"q"))),
+          (2.0, ipv4(C, S, tcp(1001, 80, "S", 7))),
+          (3.0, ipv4(C, S, udp(1002, 53, b"q"))),          # the cap (2): 1000 is evicted
+          (3.5, ipv4(C, S, tcp(1001, 80, "R", 8))),        # 1001 closes, and soon frees its place
+          (20.0, ipv4(C, S, udp(1000, 53, b"again")))]     # room again: a flow of its own
+    flows, reader = run(flows_of, l3, max_flows=2, closed=0.5)
+    assert reader.stats["evicted"] == 1 and reader.stats["evicted_packets"] == 0
+    assert [f.client_port for f in flows].count(1000) == 2
+    # the same packet while the table is still full is counted on the evicted key
+    l3[3] = (3.5, ipv4(C, S, tcp(1001, 80, "A", 8)))
+    flows, reader = run(flows_of, l3, max_flows=2, closed=0.5)
+    assert reader.stats["evicted_packets"] == 1
+    assert [f.client_port for f in flows].count(1000) == 1
+
+
+def test_the_end_of_input_is_handed_over_in_bounded_batches(tmp_path):
+    """At the end of a capture every open flow ends at once; they used to come as one
+    batch (65,536 flows at the default cap: the run's peak memory). Now in batches of
+    the reader's bounds, in the same order."""
+    from pcapgen import write_pcap
+    from classifier.flows import FlowReader
+    l3 = [(1.0 + 0.001 * i, ipv4(C, S, udp(1000 + i, 53, b"q" * 100))) for i in range(1000)]
+    path = tmp_path / "open.pcap"
+    write_pcap(path, eth_wrap(l3))
+    bounded = FlowReader(str(path), batch_size=64)
+    sizes = [len(b) for b in bounded.batches()]
+    assert sum(sizes) == 1000 and max(sizes) <= 64, sizes
+    order = [f.client_port for f in FlowReader(str(path), batch_size=64)]
+    assert order == [f.client_port for f in FlowReader(str(path), batch_size=100000)]
+    by_bytes = [len(b) for b in FlowReader(str(path), batch_size=100000, batch_payload=2000).batches()]
+    assert max(by_bytes) <= 20 and sum(by_bytes) == 1000, by_bytes
 
 
 def test_payload_memory_cap_evicts(flows_of):
