@@ -16,7 +16,7 @@ from classifier.errors import PortlensError
 from classifier.flows import FlowReader
 from classifier.ml import features
 from classifier.ml.cli import add_ml_options
-from classifier.ml.combine import MLStage, combine
+from classifier.ml.combine import MLStage, combine, runs_on
 from classifier.ml.model import ModelError, load
 from classifier.pipeline import apply_dpi
 from classifier.schema import SOURCES, batch_records
@@ -80,7 +80,7 @@ def test_all_runs_everywhere_with_payload():
     batch, recs = _labelled(os.path.join(CORPUS_DIR, "corpus", "tftp-1.pcap"))
     fake = FakeModel("redis")
     MLStage(fake, "all").apply(recs, batch)
-    assert sum(fake.asked) == int(features.eligible(batch.records).sum())
+    assert sum(fake.asked) == int(runs_on(batch.records).sum()) > 0
     for r in recs:
         if r["ml"] is not None and r["source"] == "dpi":
             assert r["metadata"]["ml_disagrees"] == "redis"
@@ -136,3 +136,20 @@ def test_options_and_from_args(tmp_path):
     with pytest.raises(ModelError) as e:
         MLStage.from_args(p.parse_args(["--model", str(tmp_path / "none")]))
     assert isinstance(e.value, PortlensError) and "\n" not in str(e.value) and str(tmp_path) in str(e.value)
+
+
+def test_a_lone_packet_is_not_asked(flows_of):
+    """One datagram (or one segment) is left to the detectors: the model is not run
+    on it (ml None), while the same datagram followed by a second one is."""
+    from pcapgen import eth_wrap, ipv4, udp
+    from classifier.pipeline import Analyzer
+    one = [(1.0, ipv4("10.0.0.1", "10.0.0.2", udp(5000, 6000, bytes(range(40)))))]
+    two = one + [(1.1, ipv4("10.0.0.1", "10.0.0.2", udp(5000, 6000, bytes(range(40, 80)))))]
+    for frames, asked in ((one, 0), (two, 1)):
+        _, reader = flows_of(eth_wrap(frames))
+        batch = next(FlowReader(reader.path).batches())
+        recs = Analyzer(dpi=True, verdicts=False).label(batch)
+        fake = FakeModel("redis")
+        MLStage(fake, "fallback").apply(recs, batch)
+        assert sum(fake.asked) == asked
+        assert (recs[0]["ml"] is None) == (asked == 0)

@@ -9,7 +9,8 @@ combine into a flow's `protocol` and `source`.
 * `all`       the model runs on every flow, as a second opinion on labelled ones too.
 
 Every record gets `ml`: None when the model did not run on the flow (mode fallback and
-the detectors spoke, or nothing it could look at: not TCP/UDP, or no payload byte), else
+the detectors spoke, or nothing it could look at: not TCP/UDP, no payload byte, or a
+lone packet: `runs_on`), else
 `{"protocol": P, "probability": p}` where p is the model's probability for its most
 likely class, and P that class, or "unknown" when p is below the model's calibrated
 threshold (models/manifest.json).
@@ -55,7 +56,7 @@ class MLStage:
 
     def apply(self, recs: List[Dict[str, Any]], batch) -> None:
         r = batch.records
-        run = features.eligible(r)
+        run = runs_on(r)
         if self.mode == "fallback":
             run &= np.array([rec["protocol"] for rec in recs], dtype=object) == UNKNOWN
         for rec in recs:
@@ -66,6 +67,17 @@ class MLStage:
         labels, probs = self.model.predict(features.extract_records(r[idx], batch.payload))
         for i, lab, p in zip(idx.tolist(), labels.tolist(), probs.tolist()):
             combine(recs[i], lab, round(p, 3))
+
+
+def runs_on(records: np.ndarray) -> np.ndarray:
+    """The flows the model is asked about: TCP or UDP with payload (features.eligible)
+    and at least two packets. A lone packet gives the model one payload and one size,
+    which the detectors judge better: on random single datagrams every guess it made
+    was wrong (rtcp, coap), and lone packets are what floods are made of, so skipping
+    them makes a flood cheap. Training keeps features.eligible (the shipped model was
+    trained with lone packets too)."""
+    two = (records["packets_c2s"].astype(np.uint64) + records["packets_s2c"]) >= 2
+    return features.eligible(records) & two
 
 
 def combine(rec: Dict[str, Any], ml_protocol: str, probability: float) -> None:
