@@ -107,7 +107,7 @@ class Browser:
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         page = Page(self, session)
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable", session=session)
         self.send("Page.navigate", {"url": url}, session=session)
         self.wait_event("Page.loadEventFired", session)
@@ -177,16 +177,27 @@ class Page:
         self.eval(f"document.querySelector({json.dumps(selector)}).focus()")
         self.send("Input.insertText", {"text": text})
 
+    def _drain(self):
+        """Take in what is waiting on the pipe, without blocking."""
+        b = self.browser
+        while True:
+            ready, _, _ = select.select([b._from_chrome], [], [], 0)
+            if not ready and b"\0" not in b._buf:
+                break
+            b.events.append(b._read_message(time.monotonic() + 5))
+
+    @property
+    def requests(self):
+        """Every URL the page asked for (Network.requestWillBeSent), the page itself included."""
+        self._drain()
+        return [ev["params"]["request"]["url"] for ev in self.browser.events
+                if ev.get("sessionId") == self.session and ev.get("method") == "Network.requestWillBeSent"]
+
     @property
     def errors(self):
         """What went wrong on the page so far: uncaught exceptions, console errors and
         the browser's own error log (a script the CSP refused, a blocked fetch)."""
-        # Drain what is waiting on the pipe without blocking.
-        while True:
-            ready, _, _ = select.select([self.browser._from_chrome], [], [], 0)
-            if not ready and b"\0" not in self.browser._buf:
-                break
-            self.browser.events.append(self.browser._read_message(time.monotonic() + 5))
+        self._drain()
         out = []
         for ev in self.browser.events:
             if ev.get("sessionId") != self.session:

@@ -1,6 +1,7 @@
 """The HTML report: self-contained, attacker text escaped, memory bounded, and the
 matrix really there once a browser (headless Chromium) has rendered it."""
 import io
+import json
 import os
 import re
 import shutil
@@ -198,3 +199,113 @@ def test_chromium_renders_the_matrix(tmp_path, report_file):
 def test_control_characters_are_made_visible():
     assert report._clip("qname=*\x00\x01\x7f") == "qname=*\\x00\\x01\\x7f"
     assert len(report._clip("x" * 1000)) == report.TEXT_MAX
+
+
+# -- the flows table, its data block, model-only labels, unjudged flows (issue 16) -------
+
+CRAFTED_SNI = "</script><script>document.title='pwned'</script><!--<script>"
+
+
+def _flow(port, protocol, verdict, port_protocol, transport="tcp", source="dpi", meta=None, i=0):
+    return {"capture": "c.pcap", "ts_start": 100.0 + i, "ts_end": 100.5 + i, "transport": transport,
+            "client": f"10.0.0.{i + 1}", "client_port": 40000 + i, "server": "192.0.2.1",
+            "server_port": port, "vlan": None, "tunnel": None, "packets_c2s": 3, "packets_s2c": 2,
+            "bytes_c2s": 100 * (i + 1), "bytes_s2c": 50, "protocol": protocol, "source": source,
+            "confidence": 0.9 if source == "ml" else 1.0, "port_protocol": port_protocol,
+            "verdict": verdict, "metadata": meta or {}, "end_reason": "eof",
+            "tcp_flags": {"c2s": "SPA", "s2c": "SPA"} if transport == "tcp" else None,
+            "payload": {"c2s": 10, "s2c": 20, "notes": ["gap"]},
+            "ml": {"protocol": protocol, "probability": 0.9} if source == "ml" else None,
+            "port_service": port_protocol, "port_class": "system",
+            "verdict_reason": f"{port}/{transport} implies {port_protocol}; payload is {protocol}"}
+
+
+def _render(recs):
+    w = HtmlWriter(io.StringIO())
+    for r in recs:
+        w.write(r)
+    w.close()
+    return w.stream.getvalue()
+
+
+def _flow_data(html):
+    blocks = [text for tag, a, text in _parse(html).texts if tag == "script" and a.get("type") == "application/json"]
+    assert len(blocks) == 1
+    return json.loads(blocks[0])
+
+
+def test_flow_data_block_cannot_be_closed_by_capture_text():
+    html = _render([_flow(443, "tls", "match", "tls", meta={"sni": CRAFTED_SNI, "host": "a&b>c"})])
+    # The only script tags are the report's own two; the crafted text is in neither as markup.
+    assert html.count("<script") == 2 and html.count("</script") == 2 and "<!--" not in html
+    assert "document.title='pwned'" not in _parse(html).texts[-1][2]     # not in the executable script
+    recs = _flow_data(html)
+    assert recs[0]["metadata"] == {"sni": CRAFTED_SNI, "host": "a&b>c"}  # read back exactly
+    assert recs[0]["server_port"] == 443 and recs[0]["verdict"] == "match"
+
+
+def test_flows_table_lists_every_field_and_mismatches_first():
+    recs = [_flow(443, "tls", "match", "tls", i=0), _flow(53, "http", "mismatch", "dns", i=1,
+                                                         meta={"host": "x.example"})]
+    html = _render(recs)
+    rows = re.findall(r'<tr data-i="(\d+)" data-v="([^"]+)"', html)
+    assert rows == [("0", "mismatch"), ("1", "match")]
+    data = _flow_data(html)
+    assert [r["verdict"] for r in data] == ["mismatch", "match"]
+    from classifier.schema import FIELDS, FLOW_EXTRA, STAGE_FIELDS
+    assert set(FIELDS + FLOW_EXTRA + STAGE_FIELDS) <= set(data[0])
+    assert data[0]["metadata"] == {"host": "x.example"} and data[0]["payload"]["notes"] == ["gap"]
+    assert "host=x.example" in html                                     # the evidence column
+
+
+def test_flows_table_is_capped_and_says_what_it_left_out(monkeypatch):
+    monkeypatch.setattr(report, "MAX_FLOW_ROWS", 10)
+    recs = [_flow(443, "tls", "match", "tls", i=i) for i in range(30)]
+    recs += [_flow(53, "http", "mismatch", "dns", i=30 + i) for i in range(4)]
+    recs += [_flow(9, "unknown", "unidentified", "discard", i=40)]
+    html = _render(recs)
+    data = _flow_data(html)
+    assert len(data) == 10
+    assert [r["verdict"] for r in data] == ["mismatch"] * 4 + ["unidentified"] + ["match"] * 5
+    assert [r["ts_start"] for r in data[5:]] == [100.0, 101.0, 102.0, 103.0, 104.0]   # the first matches kept
+    assert "The flows table lists 10 of 35 flows (at most 10, mismatches first); 25 are left out of it (25 match)" in html
+
+
+def test_model_only_labels_are_marked_everywhere():
+    recs = [_flow(1194, "openvpn", "match", "openvpn", transport="udp", source="ml", i=0),
+            _flow(53, "dns", "match", "dns", transport="udp", i=1),
+            _flow(53, "dns", "match", "dns", transport="udp", source="ml", i=2)]
+    html = _render(recs)
+    # Matrix: the all-model cell is styled, the half-model cell has the marker only.
+    cells = dict((v, c) for c, v in re.findall(r'<td class="c v-match( ml(?:-some)?)?"[^>]*>(\d+)', html))
+    assert cells == {"1": " ml", "2": " ml-some"}
+    assert '<th class="col ml" scope="col"><span class="ml"' in html      # the openvpn column
+    # Flows table: the model's rows carry data-ml and an italic label with the marker.
+    ml_rows = re.findall(r'<tr data-i="\d+" data-v="match" data-p="(\w+)" data-t="udp" data-ml="1"', html)
+    assert sorted(ml_rows) == ["dns", "openvpn"]
+    assert html.count('<span class="ml" title="labelled by the model alone') >= 3
+    assert "a label the statistical model gave alone" in html               # the legend
+
+
+def test_unjudged_flows_are_not_called_no_port(tmp_path):
+    """`flows -f html`: no verdict stage ran, so no verdict (and no "no port") is claimed."""
+    out = tmp_path / "flows.html"
+    files = [os.path.join(CORPUS, f) for f in ("dns-1.pcap", "tls-1.pcap", "mismatch-http-on-53tcp.pcap")]
+    res = run("flows", *files, "-f", "html", "-o", str(out), "-q")
+    assert res.returncode == 0, res.stderr
+    html = out.read_text()
+    text = re.sub(r"<[^>]+>", " ", html.split('<script type="application/json"')[0])
+    assert "no port" not in text and "% of flows" in text
+    assert "tcp flows" in text and "udp flows" in text and "port registry" not in text
+    assert 'id="matrix"' not in html and 'id="mismatches"' not in html and 'id="flow-verdict"' not in html
+    assert "neither protocol detection nor a verdict on the server port was run" in text
+    assert 'id="server-ports"' in html and "53/tcp" in html
+    assert len(_flow_data(html)) == len(re.findall(r"<tr data-i=", html)) >= 3
+
+
+def test_null_verdicts_say_why():
+    judged_icmp = _flow(None, "unknown", None, None, transport="icmp")
+    unjudged = {k: v for k, v in _flow(80, "http", None, None, i=1).items() if k != "verdict_reason"}
+    html = _render([judged_icmp, unjudged, _flow(443, "tls", "match", "tls", i=2)])
+    cards = re.findall(r'<div class="card v-[^"]+"><div class="muted">([^<]+)</div><div class="n">(\d+)', html)
+    assert ("no port (not TCP/UDP)", "1") in cards and ("not judged", "1") in cards and ("match", "1") in cards
