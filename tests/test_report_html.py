@@ -309,3 +309,22 @@ def test_null_verdicts_say_why():
     html = _render([judged_icmp, unjudged, _flow(443, "tls", "match", "tls", i=2)])
     cards = re.findall(r'<div class="card v-[^"]+"><div class="muted">([^<]+)</div><div class="n">(\d+)', html)
     assert ("no port (not TCP/UDP)", "1") in cards and ("not judged", "1") in cards and ("match", "1") in cards
+
+
+def test_flows_table_keeps_the_most_important_flows_first_come(monkeypatch):
+    """Against a reference: whatever the order of arrival, the table keeps the `cap`
+    flows first by verdict importance, then by arrival, and counts the rest."""
+    import random
+    rnd = random.Random(16)
+    for _ in range(300):
+        cap = rnd.randint(0, 12)
+        monkeypatch.setattr(report, "MAX_FLOW_ROWS", cap)
+        verdicts = [rnd.choice(["mismatch", "match", "unidentified", "unregistered-port", None])
+                    for _ in range(rnd.randint(0, 40))]
+        w = HtmlWriter(io.StringIO())
+        for i, v in enumerate(verdicts):
+            w.write(_flow(80, "http", v, "http", i=i))
+        kept = sorted(r["ts_start"] for rank in w.listed for r in rank)
+        want = sorted(range(len(verdicts)), key=lambda i: (report.FLOW_RANK.get(verdicts[i], 9), i))[:cap]
+        assert kept == sorted(100.0 + i for i in want), (cap, verdicts)
+        assert sum(w.unlisted.values()) == len(verdicts) - len(kept)

@@ -287,6 +287,7 @@ class HtmlWriter:
         self.server_ports = TopK(256)   # (port, transport) -> flows, for unjudged records
         self.listed: List[List[Dict[str, Any]]] = [[] for _ in range(LAST_RANK + 1)]
         self.listed_count = 0
+        self.worst_rank = 0             # the highest rank with a flow listed (when any is)
         self.unlisted: Dict[str, int] = {}         # card key -> flows left out of the flows table
 
     # -- aggregation --------------------------------------------------------------
@@ -340,10 +341,10 @@ class HtmlWriter:
         p = self.protocols.get(observed)
         if p is None:
             p = self.protocols[observed] = {"flows": 0, "bytes": 0, "match": 0, "mismatch": 0,
-                                            "unregistered-port": 0, "unidentified": 0}
+                                            "unregistered-port": 0, "unidentified": 0, "ml": 0}
         p["flows"] += 1
         p["bytes"] += nbytes
-        p["ml"] = p.get("ml", 0) + model_only
+        p["ml"] += model_only
         if verdict in p:
             p[verdict] += 1
 
@@ -381,18 +382,22 @@ class HtmlWriter:
         the place of the last one kept of the least important verdict."""
         rank = FLOW_RANK.get(rec.get("verdict"), LAST_RANK)
         if self.listed_count >= MAX_FLOW_ROWS:
-            worst = next((r for r in range(LAST_RANK, rank, -1) if self.listed[r]), None)
-            if worst is None:
+            worst = self.worst_rank
+            if rank >= worst:
                 self.unlisted[card] = self.unlisted.get(card, 0) + 1
                 return
             dropped = self.listed[worst].pop()
             self.unlisted[dropped["card"]] = self.unlisted.get(dropped["card"], 0) + 1
             self.listed_count -= 1
+            while self.worst_rank > 0 and not self.listed[self.worst_rank]:
+                self.worst_rank -= 1
         row = _flow_row(rec, nbytes)
         row["card"] = card
         row["model_only"] = rec.get("source") == "ml"
         self.listed[rank].append(row)
         self.listed_count += 1
+        if rank > self.worst_rank:
+            self.worst_rank = rank
 
     def add_capture(self, path: str, stats: Dict[str, Any], error: Optional[str] = None) -> None:
         """Optional hook: the CLI reports each capture's reader statistics."""
