@@ -121,6 +121,18 @@ def test_filters_hide_rows(page):
     assert column(page, "protocol") == ["openvpnml"]         # the label and its marker
 
 
+def test_matrix_cell_and_mismatch_row_list_their_flows(page):
+    page.click('#matrix td[data-r="dns"][data-c="http"]')
+    assert column(page, "port") == ["53"] and column(page, "protocol") == ["http"]
+    assert page.eval("document.getElementById('flow-pair-text').textContent") == "port implies dns \u00d7 payload is http"
+    page.click("#flow-pair-clear")
+    assert len(column(page, "#")) == 7 and page.eval("document.getElementById('flow-pair').hidden") is True
+    page.click('#mismatch-table tbody tr[data-r="http"][data-c="tls"]')
+    assert column(page, "port") == ["80"] and column(page, "verdict") == ["mismatch"]
+    page.click('#matrix td[data-r="dns"][data-c="dns"]')          # a match cell: the DNS flow on 53/udp
+    assert column(page, "SNI, Host, \u2026") == ["qname=www.example.org"]
+
+
 def test_row_click_shows_every_field_of_the_flow(page):
     assert page.eval("document.getElementById('flow-detail').hidden") is True
     page.click("#flow-table tbody tr:nth-child(1)")

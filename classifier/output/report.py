@@ -319,13 +319,13 @@ class HtmlWriter:
         self.cards[card] = self.cards.get(card, 0) + 1
         if not judged and transport in ("tcp", "udp"):
             self.server_ports.add((rec.get("server_port"), transport))
-        self._list(rec, card, nbytes)
         if rec.get("transport") not in ("tcp", "udp"):
             implied = NO_PORT
         elif verdict is None:
             implied = NO_VERDICT
         else:
             implied = rec.get("port_protocol") or NOT_REGISTERED
+        self._list(rec, card, implied, nbytes)
 
         cap = self.captures.get(rec.get("capture"))
         if cap is None:
@@ -376,7 +376,7 @@ class HtmlWriter:
         if ev:
             detail.evidence.add(ev)
 
-    def _list(self, rec: Dict[str, Any], card: str, nbytes: int) -> None:
+    def _list(self, rec: Dict[str, Any], card: str, implied: str, nbytes: int) -> None:
         """Keep the flow for the flows table if it fits: the table holds MAX_FLOW_ROWS
         flows, and when full a flow of a more important verdict (mismatch first) takes
         the place of the last one kept of the least important verdict."""
@@ -393,6 +393,7 @@ class HtmlWriter:
                 self.worst_rank -= 1
         row = _flow_row(rec, nbytes)
         row["card"] = card
+        row["implied"] = implied        # the flow's matrix row, for the matrix's click-through
         row["model_only"] = rec.get("source") == "ml"
         self.listed[rank].append(row)
         self.listed_count += 1
@@ -463,7 +464,8 @@ class HtmlWriter:
                     tip += f" \u2014 {_clip(g['reason'])}"
                 line.append({"flows": g["flows"], "verdict": verdict or "none",
                              "heat": round(floor + (1 - floor) * heat, 3), "title": tip,
-                             "ml": _ml_class(g["ml"], g["flows"])})
+                             "ml": _ml_class(g["ml"], g["flows"]),
+                             "pair": None if OTHER in (r, c) else (r, c)})
             table.append({"name": r, "cells": line, "mismatch": row_tot.get(r, [0])[0]})
         col_ml: Dict[str, List[int]] = {}
         for c, t in col_tot.items():
@@ -505,7 +507,7 @@ class HtmlWriter:
                               sorted(self.unlisted.items(), key=lambda kv: (-kv[1], kv[0])))
         records = []
         for r in rows:
-            rec = {k: v for k, v in r.items() if k not in ("card", "model_only", "evidence", "packets", "bytes", "start", "i", "client_ep")}
+            rec = {k: v for k, v in r.items() if k not in ("card", "implied", "model_only", "evidence", "packets", "bytes", "start", "i", "client_ep")}
             records.append(rec)
         captures = {r["capture"] for r in rows}
         return {
