@@ -328,3 +328,20 @@ def test_flows_table_keeps_the_most_important_flows_first_come(monkeypatch):
         want = sorted(range(len(verdicts)), key=lambda i: (report.FLOW_RANK.get(verdicts[i], 9), i))[:cap]
         assert kept == sorted(100.0 + i for i in want), (cap, verdicts)
         assert sum(w.unlisted.values()) == len(verdicts) - len(kept)
+
+
+def test_report_size_stays_bounded_with_hostile_metadata():
+    """Each listed flow keeps a bounded share of the page, however much text its
+    metadata carries (escaped characters cost up to 6 bytes each)."""
+    w = HtmlWriter(io.StringIO())
+    big = "<\u00e9\U0001F600&" * 300
+    for i in range(3 * report.MAX_FLOW_ROWS // 2):
+        r = _flow(80, "http", "mismatch", "dns", i=i % 100, meta={f"k{j}" + "<" * 50: big for j in range(40)})
+        r["capture"] = "<&>" * 100
+        w.write(r)
+    w.close()
+    html = w.stream.getvalue()
+    assert len(html.encode()) < 20_000_000
+    meta = _flow_data(html)[0]["metadata"]
+    assert sum(len(k) + len(v) for k, v in meta.items() if k != "\u2026") <= report.DETAIL_META_CHARS
+    assert meta["\u2026"].endswith("more keys not kept")

@@ -57,6 +57,7 @@ TEXT_MAX = 120                  # characters kept of any capture-controlled text
 MAX_FLOW_ROWS = 2000            # flows listed in the flows table, mismatches first
 DETAIL_TEXT_MAX = 400           # characters kept of a capture-controlled value in a flow's detail
 DETAIL_META_KEYS = 32           # metadata keys kept per listed flow
+DETAIL_META_CHARS = 1200        # characters of metadata (keys and values) kept per listed flow
 
 NOT_REGISTERED = "(not registered)"
 NO_VERDICT = "(no verdict)"     # records no verdict stage has seen (`portlens flows -f html`)
@@ -145,7 +146,7 @@ def script_json(data: Any) -> str:
     """`data` as JSON that can sit inside a `<script type="application/json">` element:
     `<`, `>` and `&` are written as \\u escapes (JSON.parse reads them back), so no
     string in it can end the element (`</script>`) or open a comment (`<!--`)."""
-    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False, default=str)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -191,8 +192,21 @@ def _flow_row(rec: Dict[str, Any], nbytes: int) -> Dict[str, Any]:
     meta = rec.get("metadata")
     md: Dict[str, Any] = {}
     if isinstance(meta, dict):
+        budget = DETAIL_META_CHARS
         for k, v in list(meta.items())[:DETAIL_META_KEYS]:
-            md[_clip(k, 40)] = _detail_value(v)
+            k = _clip(k, 40)
+            budget -= len(k)
+            if budget <= 0:
+                md["\u2026"] = f"{len(meta) - len(md)} more keys not kept"
+                break
+            v = _detail_value(v)
+            if isinstance(v, str):
+                if len(v) > budget:
+                    v = v[: budget - 1] + "\u2026"
+                budget -= len(v)
+            md[k] = v
+        if len(md) < len(meta) and "\u2026" not in md:
+            md["\u2026"] = f"{len(meta) - len(md)} more keys not kept"
     ml = rec.get("ml")
     if isinstance(ml, dict):
         ml = {"protocol": _text(ml.get("protocol")), "probability": _num(ml.get("probability"))}
