@@ -345,3 +345,13 @@ def test_report_size_stays_bounded_with_hostile_metadata():
     meta = _flow_data(html)[0]["metadata"]
     assert sum(len(k) + len(v) for k, v in meta.items() if k != "\u2026") <= report.DETAIL_META_CHARS
     assert meta["\u2026"].endswith("more keys not kept")
+
+
+def test_undecodable_text_is_made_visible_not_fatal():
+    """A capture named with bytes that are not UTF-8 (os.fsdecode gives lone surrogates)
+    and such text in metadata: the page still encodes as UTF-8, the bytes shown as \\x.."""
+    rec = _flow(443, "tls", "match", "tls", meta={"sni": "a\udcffb"})
+    rec["capture"] = "cap\udce9.pcap"
+    html = _render([rec])
+    html.encode("utf-8")
+    assert "cap\\xdce9.pcap" in html and _flow_data(html)[0]["metadata"]["sni"] == "a\\xdcffb"

@@ -118,7 +118,7 @@ class TopK:
         return [(k, c, self.errors.get(k, 0) > 0) for k, c in items]
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")   # and lone surrogates (undecodable file names)
 
 
 def _clip(text: Any, limit: int = TEXT_MAX) -> str:
