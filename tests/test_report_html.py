@@ -352,6 +352,11 @@ def test_undecodable_text_is_made_visible_not_fatal():
     and such text in metadata: the page still encodes as UTF-8, the bytes shown as \\x.."""
     rec = _flow(443, "tls", "match", "tls", meta={"sni": "a\udcffb"})
     rec["capture"] = "cap\udce9.pcap"
-    html = _render([rec])
+    w = HtmlWriter(io.StringIO(), meta={"site_files": ["site\udcff.toml"]})
+    w.write(rec)
+    w.add_capture("other\udcff.pcap", {"packets": 0}, error="other\udcff.pcap: not a capture")
+    w.close()
+    html = w.stream.getvalue()
     html.encode("utf-8")
+    assert "site\\xdcff.toml" in html and "other\\xdcff.pcap: not a capture" in html
     assert "cap\\xdce9.pcap" in html and _flow_data(html)[0]["metadata"]["sni"] == "a\\xdcffb"

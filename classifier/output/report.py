@@ -577,7 +577,7 @@ class HtmlWriter:
             "generated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
             "registry_date": self.meta.get("registry_date", ""),
             "registry_source": self.meta.get("registry_source", ""),
-            "site_files": self.meta.get("site_files", []),
+            "site_files": [_clip(f) for f in self.meta.get("site_files", [])],
             "judged": judged, "labelled": labelled,
             "flows": self.flows, "bytes": human_bytes(self.bytes), "span": span,
             "verdicts": verdicts,
@@ -595,7 +595,8 @@ class HtmlWriter:
             "server_ports": [{"port": f"{k[0]}/{k[1]}", "port_raw": k[0] if isinstance(k[0], int) else -1,
                               "flows": n, "approx": a} for k, n, a in self.server_ports.top(25)],
             "captures": [{"path": _clip(p), "flows": c["flows"], "bytes": human_bytes(c["bytes"]), "bytes_raw": c["bytes"],
-                          "mismatch": c["mismatch"], "packets": c.get("packets"), "error": c.get("error")}
+                          "mismatch": c["mismatch"], "packets": c.get("packets"),
+                          "error": _clip(c["error"]) if c.get("error") else None}
                          for p, c in list(self.captures.items())[:200]],
             "flow_table": flows_table,
             "notes": notes,
