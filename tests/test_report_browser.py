@@ -217,3 +217,7 @@ def test_cli_report_works_in_the_browser(browser, tmp_path):
     page.click("#flow-table tbody tr:last-child")
     fields = page.eval("[...document.querySelectorAll('#flow-detail-fields dt')].map(dt => dt.textContent)")
     assert {"capture", "server_port", "verdict_reason", "port_protocol", "source"} <= set(fields)
+    # In a narrow window every wide table scrolls in its own box; the page keeps the width.
+    page.send("Emulation.setDeviceMetricsOverride", {"width": 760, "height": 900, "deviceScaleFactor": 1,
+                                                     "mobile": False})
+    assert page.eval("document.documentElement.scrollWidth <= window.innerWidth")
