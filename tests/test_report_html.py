@@ -360,3 +360,10 @@ def test_undecodable_text_is_made_visible_not_fatal():
     html.encode("utf-8")
     assert "site\\xdcff.toml" in html and "other\\xdcff.pcap: not a capture" in html
     assert "cap\\xdce9.pcap" in html and _flow_data(html)[0]["metadata"]["sni"] == "a\\xdcffb"
+
+
+def test_timestamps_beyond_the_calendar_do_not_break_the_report():
+    rec = _flow(443, "tls", "match", "tls")
+    rec["ts_start"], rec["ts_end"] = 1e300, 1e300
+    html = _render([rec, _flow(443, "tls", "match", "tls", i=1)])
+    assert "1e+300" in html and _flow_data(html)[1]["ts_start"] == 1e300

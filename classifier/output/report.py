@@ -69,7 +69,7 @@ EVIDENCE_KEYS = ("host", "sni", "alpn", "user_agent", "server", "server_banner",
                  "banner", "qname", "method", "uri", "target", "cookie", "command", "service",
                  "client_version", "server_version", "version")
 
-VERDICT_ORDER = ("mismatch", "unregistered-port", "unidentified", "match", None)
+CARD_ORDER = ("mismatch", "unregistered-port", "unidentified", "match", "no-port", "unjudged")
 
 # Verdict cards: key -> what the card says.  A null verdict means "no port" only when the
 # verdict stage ran and the transport has no ports; a record no stage judged is "not judged".
@@ -243,6 +243,15 @@ def _flow_row(rec: Dict[str, Any], nbytes: int) -> Dict[str, Any]:
         "evidence": _evidence(meta) or "", "packets": (_num(rec.get("packets_c2s")) or 0) + (_num(rec.get("packets_s2c")) or 0),
         "bytes": nbytes,
     }
+
+
+def _utc(ts: float, fmt: str) -> str:
+    """A capture timestamp as UTC text; one no calendar holds (a pcapng block can say
+    anything) as its number."""
+    try:
+        return time.strftime(fmt, time.gmtime(ts))
+    except (OverflowError, OSError, ValueError):
+        return str(ts)
 
 
 def _ml_class(ml: int, flows: int) -> str:
@@ -510,10 +519,9 @@ class HtmlWriter:
         rows: List[Dict[str, Any]] = []
         for rank in self.listed:
             rows.extend(sorted(rank, key=lambda r: (r["ts_start"] is None, r["ts_start"] or 0)))
-        fmt = "%Y-%m-%d %H:%M:%S"
         for i, r in enumerate(rows):
             t = r["ts_start"]
-            r["start"] = (time.strftime(fmt, time.gmtime(t)) + f".{int(t % 1 * 1000):03d}") if t is not None else ""
+            r["start"] = _utc(t, "%Y-%m-%d %H:%M:%S") + f".{int(t % 1 * 1000):03d}" if t is not None else ""
             r["i"] = i
             r["client_ep"] = _endpoint(r["client"] or "?", r["client_port"])
         left = sum(self.unlisted.values())
@@ -527,8 +535,7 @@ class HtmlWriter:
         return {
             "rows": rows, "json": script_json(records), "left": left, "left_text": left_text,
             "cap": MAX_FLOW_ROWS, "show_capture": len(self.captures) > 1 or len(captures) > 1,
-            "verdicts": [v for v in ("mismatch", "unidentified", "unregistered-port", "match", "no-port", "unjudged")
-                         if any(r["card"] == v for r in rows)],
+            "verdicts": [v for v in CARD_ORDER if any(r["card"] == v for r in rows)],
             "protocols": sorted({r["protocol"] or "unknown" for r in rows}),
             "transports": sorted({r["transport"] or "?" for r in rows}),
             "model_only": sum(1 for r in rows if r["model_only"]),
@@ -539,8 +546,7 @@ class HtmlWriter:
         judged = bool(self.judged) or not self.flows
         labelled = bool(self.labelled) or judged
         if judged:
-            keys = [k for k in ("mismatch", "unregistered-port", "unidentified", "match", "no-port", "unjudged")
-                    if self.cards.get(k) or k in ("match", "mismatch")]
+            keys = [k for k in CARD_ORDER if self.cards.get(k) or k in ("match", "mismatch")]
             verdicts = [{"name": CARD_NAMES[k], "key": "none" if k in ("no-port", "unjudged") else k,
                          "flows": self.cards.get(k, 0), "share": 100.0 * self.cards.get(k, 0) / total}
                         for k in keys]
@@ -554,8 +560,7 @@ class HtmlWriter:
         span = ""
         if self.ts_min is not None and self.ts_max is not None:
             fmt = "%Y-%m-%d %H:%M:%S UTC"
-            span = (f"{time.strftime(fmt, time.gmtime(self.ts_min))} \u2013 "
-                    f"{time.strftime(fmt, time.gmtime(self.ts_max))}")
+            span = f"{_utc(self.ts_min, fmt)} \u2013 {_utc(self.ts_max, fmt)}"
         notes = []
         if self.cells_overflow:
             notes.append(f"{self.cells_overflow} flows fell beyond {MAX_MATRIX_CELLS} distinct matrix cells "
