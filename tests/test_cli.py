@@ -45,8 +45,10 @@ def test_jsonl_records_follow_the_contract(capture, command):
 def test_table_is_the_default(capture):
     res = run("flows", str(capture))
     lines = res.stdout.decode().splitlines()
-    assert lines[0].split()[:3] == ["TRANSPORT", "CLIENT", "SERVER"]
-    assert any("10.0.0.1:40000" in ln and "10.0.0.2:8080" in ln for ln in lines[1:])
+    assert lines[0].split()[:3] == ["CLIENT", "SERVER", "PORT"]
+    assert any(ln.split()[:3] == ["10.0.0.1", "10.0.0.2", "8080/tcp"] for ln in lines[1:])
+    wide = run("flows", str(capture), "--wide").stdout.decode().splitlines()
+    assert any("10.0.0.1:40000" in ln and "10.0.0.2" in ln for ln in wide[1:])
 
 
 def test_quiet_drops_the_summary(capture):
