@@ -117,6 +117,7 @@ class Progress:
         self._last = 0.0
         self._start = 0.0
         self._total: Optional[int] = None
+        self._flows = 0
 
     def begin(self, path: str, reader=None) -> None:
         """A new capture starts; its size is known when it is a plain regular file."""
@@ -134,6 +135,7 @@ class Progress:
                 pass
         self._start = time.monotonic()
         self._last = 0.0
+        self._flows = 0
         Bar = _bar_class()
         name = os.path.basename(path) or path
         self._bar = Bar(total=self._total, desc=name, file=self.stream, leave=False,
@@ -154,17 +156,20 @@ class Progress:
         except (AttributeError, TypeError):
             return 0, None
 
-    def update(self, reader, flows: int = 0, force: bool = False) -> None:
-        """Redraw, at most every `interval` seconds (or now with `force`)."""
+    def update(self, reader, flows: Optional[int] = None, force: bool = False) -> None:
+        """Redraw, at most every `interval` seconds (or now with `force`); `flows`: the
+        flows of this capture delivered so far (the reader's callback does not know)."""
         bar = self._bar
         if bar is None:
             return
+        if flows is not None:
+            self._flows = flows
         now = time.monotonic()
         if not force and now - self._last < self.interval:
             return
         self._last = now
         packets, engine_flows = self._counts(reader)
-        flows = max(engine_flows or 0, flows)
+        flows = max(engine_flows or 0, self._flows)
         pos = getattr(reader, "position", None)
         pos = pos if isinstance(pos, int) else bar.n
         if self._total:
