@@ -294,6 +294,7 @@ class Screen:
         self.lines = []
         self.cur = []
         self.col = 0
+        self.raw = b""
 
     def feed(self, data: bytes):
         text = SGR.sub(b"", data).decode("utf-8", "replace")
@@ -340,16 +341,22 @@ def _on_a_pty(args, stdout_too=False, cols=100, env=None):
                          stderr=slave, stdin=subprocess.DEVNULL, env=env)
     os.close(slave)
     screen, samples = Screen(), []
-    while True:
-        r, _, _ = select.select([master], [], [], 0.02)
-        if r:
+    done = False
+    while not done:
+        # One sample every 20 ms of what the screen shows then, whatever came before it.
+        tick = time.monotonic() + 0.02
+        while not done:
+            r, _, _ = select.select([master], [], [], max(0.0, tick - time.monotonic()))
+            if not r:
+                break
             try:
                 chunk = os.read(master, 1 << 16)
             except OSError:                     # EIO: the child closed the terminal
-                break
+                chunk = b""
             if not chunk:
-                break
+                done = True
             screen.feed(chunk)
+            screen.raw += chunk
         samples.append(screen.line)
     code = p.wait(timeout=60)
     os.close(master)
@@ -366,9 +373,12 @@ def test_progress_bar_is_seen_on_a_terminal(tmp_path, big):
     assert code == 0 and len(out.splitlines()) == 200_000
     # From its first drawing to the summary line, the bar is what the screen shows:
     # it is not erased before each batch.
-    running = [s for s in samples if s]
-    running = running[next(i for i, s in enumerate(running) if _bar_shown(s)):]
-    running = [s for s in running if not s.startswith("portlens:")]
+    drawn = [i for i, s in enumerate(samples) if _bar_shown(s)]
+    assert drawn, samples
+    first = drawn[0]
+    last = next(i for i, s in enumerate(samples) if s.startswith("portlens:") or i > first and not s and
+                all(not t for t in samples[i:]))
+    running = samples[first:last]
     assert len(running) >= 5, samples
     shown = sum(map(_bar_shown, running))
     assert shown >= 0.8 * len(running), (shown, len(running), running[:5])
@@ -382,7 +392,8 @@ def test_table_rows_and_the_bar_share_a_terminal_without_garbling(tmp_path):
     samples, screen, _, code = _on_a_pty(["analyze", small, "--idle-timeout-udp", "1", "--color", "never"],
                                          stdout_too=True, cols=100)
     assert code == 0
-    assert any(_bar_shown(s) for s in samples)
+    # The bar is drawn again after rows were printed (flows > 0), not only at the start.
+    assert re.search(rb"big\.pcap +\d+%\|.*packets/s +[1-9]\d* flows", screen.raw)
     rows = screen.lines[1:-1]
     assert screen.lines[0].split()[:3] == ["CLIENT", "SERVER", "PORT"], screen.lines[:3]
     assert len(rows) == 20_000
