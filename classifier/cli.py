@@ -544,6 +544,9 @@ def _finish(out, writer, run: _Run, what: str) -> None:
     replaces it); after a stop, one line says the output is partial."""
     if not run.opened:
         out.discard()
+        if run.signum is not None:
+            sys.stderr.write(f"portlens: interrupted by {_signame(run.signum)} before any capture was read; "
+                             f"nothing written\n")
         return
     writer.close()
     out.commit()

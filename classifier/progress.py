@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import threading
 import time
 from typing import Optional
 
@@ -96,6 +97,8 @@ def _bar_class():
                 d = super().format_dict
                 d.update(self.extra)
                 return d
+        # A thread lock, not tqdm's default multiprocessing one: one bar in one process.
+        Bar.set_lock(threading.RLock())
         _BAR = Bar
     return _BAR
 

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from pcapgen import eth_wrap, ipv4, ipv6, tcp_conversation, udp, write_pcap
+from pcapgen import eth_wrap, ipv4, udp
 from refdata import CORPUS_DIR
 
 CORPUS = os.path.join(CORPUS_DIR, "corpus")
@@ -536,5 +536,5 @@ def test_directories_are_read_recursively_and_globs_expanded(tmp_path):
     assert res.returncode == 0
     lines = res.stdout.decode().splitlines()
     assert lines[0].split()[0] == "CAPTURE"
-    assert {ln.split()[0] for ln in lines[1:] if ln.endswith(("match", "mismatch", "-"))} <= {"b.cap", "a.pcap"}
-    assert any(ln.startswith("a.pcap ") for ln in lines) and any(ln.startswith("b.cap ") for ln in lines)
+    rows = [ln for ln in lines[1:] if not ln.startswith(("? ", "not shown at"))]
+    assert [ln.split()[0] for ln in rows] == ["b.cap"] * (len(rows) - 1) + ["a.pcap"]   # in the order given
