@@ -504,8 +504,8 @@ def _read_captures(args, progress: Progress, on_batch, on_capture=None, labelled
             for batch in batches:
                 progress.before_output()    # only when the rows go to the bar's terminal
                 on_batch(batch)
-                progress.after_output()
                 flows += len(batch)
+                progress.after_output(reader, flows)
                 if stop():
                     break
                 progress.update(reader, flows)

@@ -188,14 +188,18 @@ class Progress:
         if self._bar is not None and self.shares_terminal:
             self._bar.clear()
 
-    def after_output(self) -> None:
-        """The rows are out: draw the bar again at once (not at the next update)."""
+    def after_output(self, reader=None, flows: Optional[int] = None) -> None:
+        """The rows are out: draw the bar again at once (not at the next update), with
+        the flows delivered so far."""
         if self._bar is not None and self.shares_terminal:
             try:
                 self._output.flush()
             except (OSError, ValueError):
                 pass
-            self._bar.refresh()
+            if reader is not None:
+                self.update(reader, flows, force=True)
+            else:
+                self._bar.refresh()
 
     def end(self) -> None:
         """The capture is done (or the run stops): erase the bar for the summary line."""

@@ -61,7 +61,7 @@ def test_output_file_is_never_overwritten_without_force(capture, tmp_path):
     out = tmp_path / "out.jsonl"
     out.write_text("precious\n")
     res = run("flows", str(capture), "-f", "jsonl", "-o", str(out))
-    assert res.returncode != 0 and out.read_text() == "precious\n"
+    assert res.returncode == 4 and out.read_text() == "precious\n"       # 4: output cannot be written
     assert "refusing to overwrite" in res.stderr.decode()
     res = run("flows", str(capture), "-f", "jsonl", "-o", str(out), "--force")
     assert res.returncode == 0 and len(out.read_text().splitlines()) == 2

@@ -24,7 +24,6 @@ from refdata import CORPUS_DIR
 
 CORPUS = os.path.join(CORPUS_DIR, "corpus")
 DEMO = os.path.join(CORPUS, "mismatch-ssh-on-443.pcap")
-SGR = re.compile(rb"\x1b\[[0-9;]*m")
 
 
 def run(*args, env=None, stdout=subprocess.PIPE):
@@ -291,13 +290,23 @@ class Screen:
     line the cursor is on, `lines` those scrolled past."""
 
     def __init__(self):
+        import codecs
         self.lines = []
         self.cur = []
         self.col = 0
         self.raw = b""
+        self._decode = codecs.getincrementaldecoder("utf-8")("replace").decode
+        self._pending = ""
 
     def feed(self, data: bytes):
-        text = SGR.sub(b"", data).decode("utf-8", "replace")
+        # A read may end inside a UTF-8 character or an escape sequence: keep the rest.
+        text = self._pending + self._decode(data)
+        esc = text.rfind("\x1b")
+        if esc >= 0 and not re.match(r"\x1b\[[0-9;?]*[A-Za-z]", text[esc:]):
+            text, self._pending = text[:esc], text[esc:]
+        else:
+            self._pending = ""
+        text = re.sub(r"\x1b\[[0-9;]*m", "", text)
         i = 0
         while i < len(text):
             ch = text[i]
