@@ -547,3 +547,27 @@ def test_directories_are_read_recursively_and_globs_expanded(tmp_path):
     assert lines[0].split()[0] == "CAPTURE"
     rows = [ln for ln in lines[1:] if not ln.startswith(("? ", "not shown at"))]
     assert [ln.split()[0] for ln in rows] == ["b.cap"] * (len(rows) - 1) + ["a.pcap"]   # in the order given
+
+
+def test_a_write_error_at_the_end_keeps_the_previous_file(tmp_path, monkeypatch):
+    """A disk that fills while the temporary file is finished (the last flush or the
+    fsync): one OutputError naming the destination, the temporary file removed, the
+    previous file untouched."""
+    import errno
+    from classifier.errors import OutputError
+    from classifier.output import open_output
+    target = tmp_path / "r.jsonl"
+    target.write_text("previous\n")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OutputError) as ei:
+        with open_output(str(target), force=True) as out:
+            out.stream.write("new\n")
+    assert str(ei.value) == f"{target}: cannot write output: No space left on device"
+    assert target.read_text() == "previous\n" and no_temp_files(tmp_path)
+    monkeypatch.undo()
+    with open_output(str(target), force=True) as out:
+        out.stream.write("new\n")
+    assert target.read_text() == "new\n" and no_temp_files(tmp_path)
