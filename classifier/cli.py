@@ -1,6 +1,6 @@
 """The `portlens` command.
 
-    portlens analyze FILE...    the main job: each flow's protocol beside its port's claim
+    portlens analyze FILE|DIR|GLOB...   the main job: each flow's protocol beside its port's claim
     portlens audit --policy approved.toml FILE...
                                 flows that break an approved ports/protocols list
     portlens ports 443/tcp | 443 | smallchat
@@ -9,25 +9,46 @@
     portlens live -i IFACE      watch an interface, report each flow as it ends
     portlens train              retrain the port-blind model on the corpus (models/)
 
-Exit codes: 0 success; 1 `audit` found violations, `ports` found nothing for a query;
-2 command-line usage error (including a bad site overrides or policy file); 3 a capture
-could not be read or was damaged (every flow read before the damage is still reported).
+Exit codes, one meaning each (README, "Exit codes and bad input"):
+
+    0    success
+    1    findings: `audit` found violations, `ports` matched nothing for a query
+    2    usage or configuration: a bad option value (--max-flows 0, --udp-datagrams 9,
+         --only with an unknown verdict), a bad site overrides, policy or rules file, a
+         bad BPF filter, a missing optional library
+    3    a capture could not be read: missing, not a capture, damaged (the flows read
+         before the damage are reported), a directory or glob with no capture, an
+         interface that cannot be opened
+    4    the output could not be written: it exists (without --force), the disk is full,
+         no permission, it is a directory
+    5    the model could not be used (ModelError: no manifest, a bad model file)
+    70   a bug of ours (one line; PORTLENS_DEBUG=1 shows the traceback)
+    130  interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: analyze, flows and audit finish
+         the batch in hand, write what was analysed as a complete partial output, say so
+         in one line with the count, print the summary; a second signal stops at once
+
+Outputs are never lost: `-o` is written beside its destination and renamed over it
+only when the run has something to report (classifier/output/__init__.py); when no
+capture at all could be read the previous file stays as it was.
 """
 from __future__ import annotations
 
 import argparse
 import gc
+import glob
 import os
+import signal
 import sys
 
 # portlens works on one core; numpy's BLAS worker threads would only spin beside it.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-from typing import List, Optional
+from contextlib import contextmanager
+from typing import List, Optional, Tuple
 
 from . import __version__
-from .errors import CaptureError, PortlensError
+from .errors import CaptureError, OutputError, PortlensError, UsageError
 from .flows import ANALYZE_BATCH, BATCH_FLOWS, BATCH_PAYLOAD, FlowConfig, FlowReader
-from .output import WRITERS, open_output
+from .output import STDOUT, WRITERS, open_output
 from .ml.cli import add_ml_options, add_train_parser, cmd_train
 from .pipeline import Analyzer
 from .ports import ConfigError
@@ -36,9 +57,15 @@ from .schema import batch_records
 
 EXIT_OK = 0
 EXIT_FOUND = 1          # audit: violations; ports: a query matched nothing
-EXIT_USAGE = 2
-EXIT_INPUT = 3
+EXIT_USAGE = 2          # usage or configuration
+EXIT_INPUT = 3          # a capture could not be read
+EXIT_OUTPUT = 4         # the output could not be written
+EXIT_MODEL = 5          # the model could not be used
 EXIT_SOFTWARE = 70      # an internal error (sysexits.h EX_SOFTWARE)
+EXIT_SIGNAL = 128       # + the signal's number: 130 SIGINT, 143 SIGTERM
+
+# What a directory given as input contributes: captures by name, gzip-compressed or not.
+CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap")
 
 
 def _positive_float(text):
@@ -49,6 +76,32 @@ def _positive_float(text):
     if not v > 0:
         raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
     return v
+
+
+def _int_between(lo, hi=None):
+    """An integer option within [lo, hi]: an argparse-level error (exit 2) otherwise."""
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}")
+        if v < lo or (hi is not None and v > hi):
+            raise argparse.ArgumentTypeError(
+                f"must be between {lo} and {hi}: {text!r}" if hi is not None else f"must be at least {lo}: {text!r}")
+        return v
+    return parse
+
+
+def _verdict_list(text):
+    """--only: verdict names separated by commas, each one of VERDICTS."""
+    from .verdict import VERDICTS
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"no verdict named; valid: {', '.join(VERDICTS)}")
+    for n in names:
+        if n not in VERDICTS:
+            raise argparse.ArgumentTypeError(f"unknown verdict {n!r}; valid: {', '.join(VERDICTS)}")
+    return names
 
 
 def _size(text):
@@ -72,7 +125,7 @@ def _add_flow_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("flow tracking")
     g.add_argument("--payload-bytes", type=_size, default=d.payload_bytes, metavar="N",
                    help="payload prefix kept per direction (default %(default)s)")
-    g.add_argument("--udp-datagrams", type=int, default=d.udp_datagrams, metavar="N",
+    g.add_argument("--udp-datagrams", type=_int_between(0, 8), default=d.udp_datagrams, metavar="N",
                    help="UDP datagrams kept per direction, at most 8 (default %(default)s)")
     g.add_argument("--idle-timeout-tcp", type=_positive_float, default=d.idle_tcp, metavar="SECS",
                    help="an open TCP flow ends after this long without packets (default %(default)s)")
@@ -82,7 +135,7 @@ def _add_flow_options(p: argparse.ArgumentParser) -> None:
                    help="a TCP flow lingers this long after FIN from both sides or RST (default %(default)s)")
     g.add_argument("--active-timeout", type=_positive_float, default=d.active, metavar="SECS",
                    help="any flow is cut this long after its first packet (default %(default)s)")
-    g.add_argument("--max-flows", type=int, default=d.max_flows, metavar="N",
+    g.add_argument("--max-flows", type=_int_between(1), default=d.max_flows, metavar="N",
                    help="live flows at once; beyond it the least recently active is evicted "
                         "(default %(default)s)")
     g.add_argument("--max-payload-memory", type=_size, default=d.max_payload_mem, metavar="SIZE",
@@ -93,9 +146,9 @@ def _add_flow_options(p: argparse.ArgumentParser) -> None:
 
 def _config(args) -> FlowConfig:
     if not 0 <= args.udp_datagrams <= 8:
-        raise PortlensError("--udp-datagrams must be between 0 and 8")
+        raise UsageError("--udp-datagrams must be between 0 and 8")
     if args.max_flows < 1:
-        raise PortlensError("--max-flows must be at least 1")
+        raise UsageError("--max-flows must be at least 1")
     return FlowConfig(
         payload_bytes=args.payload_bytes, udp_datagrams=args.udp_datagrams,
         idle_tcp=args.idle_timeout_tcp, idle_udp=args.idle_timeout_udp,
@@ -104,14 +157,24 @@ def _config(args) -> FlowConfig:
     )
 
 
-def _add_output_options(c: argparse.ArgumentParser, formats, default="table") -> None:
+def _add_output_options(c: argparse.ArgumentParser, formats, default="table", wide=True) -> None:
     c.add_argument("--format", "-f", choices=formats, default=default,
                    help=f"output format (default: {default})")
-    c.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
+    c.add_argument("--output", "-o", metavar="PATH",
+                   help="write here instead of stdout (written beside it, renamed into place at the end)")
     c.add_argument("--force", action="store_true", help="replace --output if it exists")
-    c.add_argument("--quiet", "-q", action="store_true", help="no summary and no progress line on stderr")
+    c.add_argument("--quiet", "-q", action="store_true", help="no summary and no progress bar on stderr")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour the table: auto (default) when stdout is a terminal and NO_COLOR is unset")
+    if wide:
+        c.add_argument("--wide", action="store_true",
+                       help="table: every column, none shortened, whatever the terminal's width")
+
+
+def _add_only_option(c: argparse.ArgumentParser, what: str = "flows") -> None:
+    c.add_argument("--only", type=_verdict_list, action="append", default=None, metavar="VERDICTS",
+                   help=f"report only the {what} with these verdicts, comma-separated (match, mismatch, "
+                        "unregistered-port, unidentified); repeatable")
 
 
 def _add_site_option(c: argparse.ArgumentParser) -> None:
@@ -124,8 +187,10 @@ def _add_capture_arguments(c: argparse.ArgumentParser, formats, labels: bool) ->
     """The capture files and the options of a command that reads them (analyze, flows,
     audit); `labels` adds the site overrides and the model, which `flows` has not."""
     c.add_argument("files", nargs="+", metavar="FILE",
-                   help="pcap or pcapng capture, optionally gzip-compressed; - reads stdin")
-    _add_output_options(c, formats)
+                   help="pcap or pcapng capture, optionally gzip-compressed; - reads stdin; a directory "
+                        "(every *.pcap, *.pcapng, *.cap and their .gz inside, recursively) or a glob "
+                        "pattern such as 'captures/*.pcap'")
+    _add_output_options(c, formats, wide="table" in formats and len(formats) > 2)
     if labels:
         _add_site_option(c)
         add_ml_options(c)
@@ -145,15 +210,19 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         c = sub.add_parser(name, help=helptext, description=helptext)
         _add_capture_arguments(c, sorted(WRITERS), labels=name == "analyze")
+        if name == "analyze":
+            _add_only_option(c)
 
     audit = sub.add_parser(
         "audit", help="report flows that break an approved ports/protocols list (exit 1 if any)",
         description="Check every flow against an approved list of ports, transports and the "
                     "protocols permitted on them (deny all, permit by exception). Exit codes: "
                     "0 no violation, 1 violations, 2 usage or policy error, 3 a capture could "
-                    "not be read. The policy format is in docs/output.md and examples/approved.toml.")
+                    "not be read, 4 the output could not be written, 5 the model could not be used, "
+                    "130/143 interrupted. The policy format is in docs/output.md and examples/approved.toml.")
     audit.add_argument("--policy", "-p", required=True, metavar="TOML", help="the approved list")
     _add_capture_arguments(audit, ["jsonl", "table"], labels=True)
+    _add_only_option(audit, "violations of flows")
 
     ports = sub.add_parser(
         "ports", help="look the port registry up: 443/tcp, 443, 6000-6010/tcp, a service name or protocol",
@@ -178,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(live, sorted(WRITERS))
     live.add_argument("--no-labels", action="store_true",
                       help="report the flows without detectors, model or verdicts (as `flows` does)")
+    _add_only_option(live)
     _add_site_option(live)
     add_ml_options(live)
     _add_flow_options(live)
@@ -204,7 +274,7 @@ def _registry(args):
 
 
 def _analyzer(args, registry) -> Analyzer:
-    """Detectors, the model as --ml/--model say (ModelError: exit 3, before any
+    """Detectors, the model as --ml/--model say (ModelError: exit 5, before any
     output), and verdicts against `registry`."""
     from .ml.combine import MLStage
     return Analyzer(ml=MLStage.from_args(args), registry=registry)
@@ -219,22 +289,29 @@ def _meta(registry=None) -> dict:
 
 def cmd_live(args) -> int:
     """`live`: label each flow of an interface as it ends, as `analyze` does for a file
-    (`--no-labels` reports the fast path's flows alone, as `flows` does)."""
+    (`--no-labels` reports the fast path's flows alone, as `flows` does). Ctrl-C (or
+    SIGTERM) ends the capture: every open flow is reported, the output is written."""
     from .live import LiveCapture
     labelled = not args.no_labels
+    if args.only and not labelled:
+        raise UsageError("--only needs verdicts, which --no-labels leaves out")
+    only = _only(args)
     registry = _registry(args) if labelled else None
     analyzer = _analyzer(args, registry) if labelled else None
     cap = LiveCapture(args.interface, args.filter, _config(args), promisc=args.promisc)
+    stop = _stop_of(args)
     with open_output(args.output, args.force) as out:
-        writer = WRITERS[args.format](out, color=_use_color(args, out), meta=_meta(registry))
-        for batch in cap.batches(duration=args.duration, count=args.count):
+        writer = _writer(args, out, registry, [f"live:{args.interface}"], labelled)
+        for batch in cap.batches(duration=args.duration, count=args.count, stop=stop):
             for rec in analyzer.push(batch, hold=False) if labelled else batch_records(batch):
-                writer.write(rec)
-            out.flush()
+                if only is None or rec["verdict"] in only:
+                    writer.write(rec)
+            out.stream.flush()
         writer.close()
     if not args.quiet:
         sys.stderr.write(_summary(f"live:{args.interface}", cap.stats) + "\n")
-    return EXIT_OK
+    # Ctrl-C is how a live capture ends (exit 0); SIGTERM says who ended it.
+    return EXIT_SIGNAL + stop.signum if stop.signum == signal.SIGTERM else EXIT_OK
 
 
 def _summary(path: str, stats: dict) -> str:
@@ -277,40 +354,221 @@ def _err(msg: str) -> None:
     sys.stderr.flush()
 
 
-def _read_captures(args, progress: Progress, on_batch, on_capture=None, labelled: bool = False) -> int:
+def _is_capture_name(name: str) -> bool:
+    n = name.lower()
+    if n.endswith(".gz"):
+        n = n[:-3]
+    return n.endswith(CAPTURE_SUFFIXES)
+
+
+def _directory_captures(path: str) -> List[str]:
+    found = []
+    for root, dirs, files in os.walk(path, onerror=None):
+        dirs.sort()
+        for f in sorted(files):
+            if _is_capture_name(f) and not f.startswith(".portlens-"):
+                found.append(os.path.join(root, f))
+    return found
+
+
+def expand_inputs(files) -> List[Tuple[str, Optional[str]]]:
+    """The captures the FILE arguments name, in order, as (path, problem): a directory
+    gives every capture inside it, recursively, sorted (*.pcap, *.pcapng, *.cap, and
+    each of those .gz); a glob pattern the shell left alone (quoted, or matching
+    nothing there) is expanded here, sorted. `problem` is set for a directory without
+    a capture or a pattern matching nothing; any other path is left to the reader."""
+    out: List[Tuple[str, Optional[str]]] = []
+    for arg in files:
+        if arg == "-":
+            out.append((arg, None))
+            continue
+        if os.path.isdir(arg):
+            found = _directory_captures(arg)
+            if not found:
+                out.append((arg, "a directory with no capture in it (looked for *.pcap, *.pcapng, "
+                                 "*.cap and their .gz, recursively)"))
+            out.extend((f, None) for f in found)
+            continue
+        if not os.path.lexists(arg) and glob.has_magic(arg):
+            matches = sorted(glob.glob(arg, recursive=True))
+            if not matches:
+                out.append((arg, "no file matches this pattern"))
+            for m in matches:
+                if os.path.isdir(m):
+                    out.extend((f, None) for f in _directory_captures(m))
+                else:
+                    out.append((m, None))
+            continue
+        out.append((arg, None))
+    return out
+
+
+class _StopReading(Exception):
+    """Raised from the reader's progress callback when a stop was asked for."""
+
+
+class Stop:
+    """Ctrl-C (SIGINT) and SIGTERM during a run: the first sets `signum`, which the
+    reading loop checks between batches (and every 262,144 packets); the run then
+    writes what it has and exits 128 + signum. A second signal stops at once
+    (HardStop): the output file is not written and its temporary file is removed."""
+
+    def __init__(self):
+        self.signum: Optional[int] = None
+
+    def __call__(self) -> bool:
+        return self.signum is not None
+
+    def _handle(self, signum, frame):
+        if self.signum is None:
+            self.signum = signum
+            return
+        raise HardStop(signum)
+
+    @contextmanager
+    def installed(self, enabled: bool = True):
+        previous = {}
+        if enabled:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    previous[sig] = signal.signal(sig, self._handle)
+                except ValueError:                  # not the main thread: leave signals alone
+                    break
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+class HardStop(BaseException):
+    """A second signal: stop at once, whatever is in hand."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_of(args) -> Stop:
+    stop = getattr(args, "_stop", None)
+    return stop if stop is not None else Stop()
+
+
+def _signame(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+class _Run:
+    """What `_read_captures` found: the exit status so far, whether any capture was
+    opened at all, and the signal that stopped it, if one did."""
+
+    def __init__(self):
+        self.status = EXIT_OK
+        self.opened = 0
+        self.signum: Optional[int] = None
+
+
+def _read_captures(args, progress: Progress, on_batch, on_capture=None, labelled: bool = False) -> _Run:
     """Run every capture through the fast path, batch by batch: `on_batch(batch)` does
     the work, `on_capture(path, reader, error)` follows each capture (reader None when
     the capture could not be opened); `labelled`: the batches go through the analyze
-    pipeline, which takes bigger ones (flows.ANALYZE_BATCH). Returns EXIT_OK, or
-    EXIT_INPUT when a capture could not be read or stopped on damage."""
+    pipeline, which takes bigger ones (flows.ANALYZE_BATCH). The status is EXIT_OK, or
+    EXIT_INPUT when a capture could not be read or stopped on damage. A stop (Ctrl-C,
+    SIGTERM) ends the reading after the batch in hand; the capture's summary still
+    follows."""
     config = _config(args)
-    status = EXIT_OK
+    run = _Run()
+    stop = _stop_of(args)
     size, payload = ANALYZE_BATCH if labelled else (BATCH_FLOWS, BATCH_PAYLOAD)
-    for path in args.files:
+
+    def on_progress(reader):
+        # Every 262,144 packets: a stop is seen even while no flow ends.
+        if stop():
+            raise _StopReading
+        progress.update(reader)
+
+    inputs = getattr(args, "_inputs", None)
+    for path, problem in inputs if inputs is not None else expand_inputs(args.files):
+        if stop():
+            break
         try:
-            reader = FlowReader(path, config, size,
-                                on_progress=(lambda r: progress.update(r)) if progress.enabled else None,
-                                batch_payload=payload)
+            if problem:
+                raise CaptureError(path, problem)
+            reader = FlowReader(path, config, size, on_progress=on_progress, batch_payload=payload)
         except CaptureError as e:
-            progress.clear()
+            progress.end()
             _err(str(e))
             if on_capture:
                 on_capture(path, None, str(e))
-            status = EXIT_INPUT
+            run.status = EXIT_INPUT
             continue
+        run.opened += 1
         progress.begin(path, reader)
         flows = 0
-        for batch in reader.batches():
-            progress.clear()            # the output may share the terminal with the bar
-            on_batch(batch)
-            flows += len(batch)
-            progress.update(reader, flows)
-        progress.clear()
+        batches = reader.batches()
+        try:
+            for batch in batches:
+                progress.before_output()    # only when the rows go to the bar's terminal
+                on_batch(batch)
+                flows += len(batch)
+                progress.after_output(reader, flows)
+                if stop():
+                    break
+                progress.update(reader, flows)
+        except _StopReading:
+            pass
+        finally:
+            batches.close()                 # the reader's statistics, the capture closed
+        progress.end()
         if reader.error:
             _err(f"{path}: {reader.error}; the flows read before it are reported")
-            status = EXIT_INPUT
+            run.status = EXIT_INPUT
         if on_capture:
             on_capture(path, reader, reader.error)
+    run.signum = stop.signum
+    return run
+
+
+def _only(args):
+    only = getattr(args, "only", None)
+    return None if not only else frozenset(v for group in only for v in group)
+
+
+def _writer(args, out, registry, captures, labelled: bool):
+    """The writer of --format on `out`; the table also learns the captures (a CAPTURE
+    column when several), --wide and whether there are labels."""
+    cls = WRITERS[args.format]
+    kw = {}
+    if args.format == "table":
+        kw = {"wide": getattr(args, "wide", False), "captures": captures, "labels": labelled}
+    return cls(out.stream, color=_use_color(args, out.stream), meta=_meta(registry), **kw)
+
+
+def _finish(out, writer, run: _Run, what: str) -> None:
+    """The end of a reading run: the output is written, unless no capture could be
+    opened at all (then the previous file stays as it was, and no empty report
+    replaces it); after a stop, one line says the output is partial."""
+    if not run.opened:
+        out.discard()
+        if run.signum is not None:
+            sys.stderr.write(f"portlens: interrupted by {_signame(run.signum)} before any capture was read; "
+                             f"nothing written\n")
+        return
+    writer.close()
+    out.commit()
+    if run.signum is not None:
+        where = "stdout" if out.path is None else out.path
+        sys.stderr.write(f"portlens: interrupted by {_signame(run.signum)}: {what} written to {where}, "
+                         f"a partial result (complete {'file' if out.path else 'records'}; the rest "
+                         f"of the input was not read)\n")
+
+
+def _status(run: _Run, status: int) -> int:
+    if run.signum is not None:
+        return EXIT_SIGNAL + run.signum
     return status
 
 
@@ -334,17 +592,25 @@ def cmd_flows(args, labelled: bool) -> int:
     """`flows` and `analyze`: every flow of every capture, in the chosen format."""
     registry = _registry(args) if labelled else None
     analyzer = _analyzer(args, registry) if labelled else None
-    progress = Progress(enabled=False if args.quiet else None)
+    only = _only(args)
+    args._inputs = expand_inputs(args.files)
+    captures = [p for p, _ in args._inputs]
     with open_output(args.output, args.force) as out:
-        writer = WRITERS[args.format](out, color=_use_color(args, out), meta=_meta(registry))
+        progress = Progress(enabled=False if args.quiet else None,
+                            output=out.stream if out.path is None else None)
+        writer = _writer(args, out, registry, captures, labelled)
         counts: dict = {}
+        written = [0]
 
         def emit(recs):
             for rec in recs:
-                writer.write(rec)
                 if labelled:
                     v = rec["verdict"]
                     counts[v] = counts.get(v, 0) + 1
+                    if only is not None and v not in only:
+                        continue
+                writer.write(rec)
+                written[0] += 1
 
         def on_batch(batch):
             emit(analyzer.push(batch) if labelled else batch_records(batch))
@@ -362,9 +628,9 @@ def cmd_flows(args, labelled: bool) -> int:
                 sys.stderr.write(line + "\n")
             counts.clear()
 
-        status = _read_captures(args, progress, on_batch, on_capture, labelled)
-        writer.close()
-    return status
+        run = _read_captures(args, progress, on_batch, on_capture, labelled)
+        _finish(out, writer, run, f"{written[0]} flows")
+    return _status(run, run.status)
 
 
 # Distinct (kind, message) groups counted for the audit summary; beyond, one "other" line.
@@ -377,22 +643,28 @@ def cmd_audit(args) -> int:
     from .output.jsonl import JsonlWriter
     policy = load_policy(args.policy)           # ConfigError -> exit 2, before any output
     registry = _registry(args)
-    analyzer = _analyzer(args, registry)
-    progress = Progress(enabled=False if args.quiet else None)
+    analyzer = _analyzer(args, registry)        # ModelError -> exit 5, before any output
+    only = _only(args)
     kinds: dict = {}
     groups: dict = {}
-    seen = {"flows": 0, "captures": 0}
+    seen = {"flows": 0, "captures": 0, "written": 0}
     with open_output(args.output, args.force) as out:
-        writer = (JsonlWriter if args.format == "jsonl" else ViolationTable)(out, color=_use_color(args, out))
+        progress = Progress(enabled=False if args.quiet else None,
+                            output=out.stream if out.path is None else None)
+        writer = (JsonlWriter if args.format == "jsonl" else ViolationTable)(
+            out.stream, color=_use_color(args, out.stream))
 
         def on_batch(batch, recs=None):
             recs = analyzer.push(batch) if recs is None else recs
             seen["flows"] += len(recs)
             for rec in recs:
+                if only is not None and rec["verdict"] not in only:
+                    continue
                 v = check(policy, rec)
                 if v is None:
                     continue
                 writer.write(v)
+                seen["written"] += 1
                 kinds[v["violation"]] = kinds.get(v["violation"], 0) + 1
                 key = (v["violation"], v["message"])
                 if key in groups or len(groups) < _AUDIT_GROUPS:
@@ -406,14 +678,14 @@ def cmd_audit(args) -> int:
             if reader is not None:
                 seen["captures"] += 1
 
-        status = _read_captures(args, progress, on_batch, on_capture, labelled=True)
-        writer.close()
+        run = _read_captures(args, progress, on_batch, on_capture, labelled=True)
+        _finish(out, writer, run, f"{seen['written']} violations of {seen['flows']} flows checked")
     if not args.quiet:
         for line in summary(policy, seen["flows"], seen["captures"], groups, kinds):
             sys.stderr.write(line + "\n")
-    if status != EXIT_OK:
-        return status           # an unread capture: the audit is incomplete, say so first
-    return EXIT_FOUND if kinds else EXIT_OK
+    if run.status != EXIT_OK:
+        return _status(run, run.status)     # an unread capture: the audit is incomplete, say so first
+    return _status(run, EXIT_FOUND if kinds else EXIT_OK)
 
 
 def cmd_ports(args) -> int:
@@ -490,6 +762,35 @@ COMMANDS = {
 }
 
 
+def exit_code(e: PortlensError) -> int:
+    """The exit code of an error a user can cause, by its type (module docstring)."""
+    from .ml.model import ModelError
+    if isinstance(e, OutputError):
+        return EXIT_OUTPUT
+    if isinstance(e, ModelError):
+        return EXIT_MODEL
+    if isinstance(e, CaptureError):
+        return EXIT_INPUT
+    # UsageError, ConfigError (site overrides, policy), and the rest: a missing optional
+    # library, a setting that cannot be used.
+    return EXIT_USAGE
+
+
+def _quiet_stdout() -> None:
+    """stdout cannot take more (a closed pipe, a full disk): point it at /dev/null, so
+    the interpreter's last flush of what is buffered fails no more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+# The commands that read captures or an interface: they take Ctrl-C and SIGTERM as a
+# request to stop after the batch in hand (Stop).
+_STOPPABLE = ("analyze", "flows", "audit", "live")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     # Every flow becomes a few dicts that live for a batch or two; with the default
     # threshold (700 allocations) the cyclic collector walks them again and again,
@@ -500,21 +801,33 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not args.command:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    args._stop = stop = Stop()
     try:
-        return COMMANDS[args.command](args)
+        with stop.installed(args.command in _STOPPABLE):
+            return COMMANDS[args.command](args)
     except ConfigError as e:
         # A site overrides file or a policy that cannot be used: a usage error.
         _err(str(e))
         return EXIT_USAGE
     except PortlensError as e:
         _err(str(e))
-        return EXIT_INPUT
+        if isinstance(e, OutputError) and e.path == STDOUT:
+            _quiet_stdout()
+        return exit_code(e)
+    except HardStop as e:
+        out = getattr(args, "output", None)
+        left = (f"{out} was not written" if out not in (None, "-")
+                else "the output is incomplete")
+        sys.stderr.write(f"\nportlens: stopped at once by a second {_signame(e.signum)}; {left}\n")
+        return EXIT_SIGNAL + e.signum
     except KeyboardInterrupt:
-        return 130
+        # Ctrl-C before the run had started reading (or in a command that does not stop
+        # gracefully, e.g. train, ports).
+        sys.stderr.write("\nportlens: interrupted\n")
+        return EXIT_SIGNAL + signal.SIGINT
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _quiet_stdout()
         return EXIT_OK
     except MemoryError:
         _err("out of memory; lower --max-flows or --max-payload-memory")

@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
-from .errors import PortlensError
+from .errors import CaptureError, PortlensError, UsageError
 from .flows import RECORD_DTYPE, FlowBatch, FlowConfig
 
 
@@ -28,11 +28,15 @@ class LiveCapture:
         self.config = config or FlowConfig()
         try:
             self._cap = pcapy.open_live(interface, snaplen, bool(promisc), 100)
-            if bpf:
-                self._cap.setfilter(bpf)
             self._cap.setnonblock(1)
         except Exception as e:                         # pcapy raises its own PcapError
-            raise PortlensError(f"{interface}: cannot capture: {e}") from None
+            raise CaptureError(interface, f"cannot capture: {e}") from None
+        if bpf:
+            try:
+                self._cap.setfilter(bpf)
+            except Exception as e:                     # a filter libpcap cannot compile
+                self._cap.close()
+                raise UsageError(f"--filter {bpf!r}: not a valid capture filter: {e}") from None
         self.linktype = self._cap.datalink()
         self._fd = self._cap.getfd()
         self._engine = self.config.engine()

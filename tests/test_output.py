@@ -187,7 +187,7 @@ def test_no_format_overwrites_without_force(tmp_path, fmt):
     out = tmp_path / f"out.{fmt}"
     out.write_text("precious\n")
     res = run("analyze", DEMO, "-f", fmt, "-o", str(out), "-q")
-    assert res.returncode == 3 and out.read_text() == "precious\n"
+    assert res.returncode == 4 and out.read_text() == "precious\n"     # 4: the output cannot be written
     assert "refusing to overwrite" in res.stderr.decode()
     res = run("analyze", DEMO, "-f", fmt, "-o", str(out), "-q", "--force")
     assert res.returncode == 0 and out.read_text() != "precious\n"

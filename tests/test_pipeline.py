@@ -49,7 +49,7 @@ def test_cli_ml_modes():
 def test_cli_bad_model_is_one_line_error(tmp_path):
     res = run("analyze", DEMO, "--model", str(tmp_path / "nowhere"))
     err = res.stderr.decode()
-    assert res.returncode == 3 and res.stdout == b""
+    assert res.returncode == 5 and res.stdout == b""     # 5: the model could not be used
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and "nowhere" in err
 
 

@@ -1,5 +1,5 @@
 """Output formats. Each writer takes records (dicts with schema.FIELDS) one at a time
-and a text stream; `open_output` makes sure nothing a user gave is overwritten.
+and a text stream; `open_output` makes sure nothing a user gave is overwritten or lost.
 
 Interface: `WRITERS[name](stream, color=False, meta=None)`, then `.write(rec)` per flow
 and `.close()` once.  `meta` carries run facts a report may print (registry date, site
@@ -13,6 +13,15 @@ report aggregates the fields it knows and ignores the rest.
     csv     one header row, flat columns, metadata as a JSON string       csvfile.py
     eve     Suricata EVE `flow` events, portlens fields under "portlens"  eve.py
     html    one self-contained report: matrix heatmap, mismatches first   report.py
+
+Output files: `open_output(path, force)` gives an `Output` whose `stream` the writer
+takes. A regular file is written to a hidden temporary file beside its destination
+(`.portlens-NAME.XXXXXX`) and renamed over it by `commit()` only when the run decided
+its output is worth keeping; `discard()` (and any exception out of the `with` block)
+removes the temporary file, so the previous file stays byte for byte. A device, FIFO
+or socket (`-o /dev/null`, a pipe to a collector) is written straight through. Every
+write error (disk full, EIO, ...) becomes one `OutputError` naming the destination;
+a closed pipe stays a BrokenPipeError, which the CLI ends quietly.
 """
 from __future__ import annotations
 
@@ -20,9 +29,8 @@ import os
 import stat
 import sys
 import tempfile
-from contextlib import contextmanager
 
-from ..errors import PortlensError
+from ..errors import OutputError
 from .csvfile import CsvWriter
 from .eve import EveWriter
 from .jsonl import JsonlWriter
@@ -32,51 +40,157 @@ from .table import TableWriter
 WRITERS = {"table": TableWriter, "jsonl": JsonlWriter, "csv": CsvWriter, "eve": EveWriter,
            "html": HtmlWriter}
 
+STDOUT = "<stdout>"
 
-@contextmanager
-def open_output(path, force=False):
-    """Yield a text stream for `path` ("-" or None: stdout). A file is written beside
-    its destination and renamed into place only when complete, and an existing file
-    is never replaced unless `force`."""
-    if path in (None, "-"):
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    try:
-        st = os.stat(path)                          # follows a symlink to what it names
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise PortlensError(f"{path}: cannot write output: {e.strerror}") from None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise PortlensError(f"{path}: is a directory")
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        # A device, FIFO or socket (/dev/null, a pipe to a collector): written straight
-        # through. Replacing it with a renamed file would destroy it (as root, even
-        # /dev/null), and writing to it overwrites nothing a user gave.
+
+def _problem(e: OSError) -> str:
+    return f"cannot write output: {e.strerror or e}"
+
+
+class GuardedStream:
+    """A text stream whose write errors become one OutputError naming the destination
+    (a full disk is bad luck, not a bug). BrokenPipeError passes through: the reader
+    went away, which the CLI ends quietly."""
+
+    __slots__ = ("_stream", "name")
+
+    def __init__(self, stream, name: str):
+        self._stream = stream
+        self.name = name
+
+    def write(self, text):
         try:
-            fh = open(path, "w", encoding="utf-8", newline="")
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
         except OSError as e:
-            raise PortlensError(f"{path}: cannot write output: {e.strerror}") from None
-        with fh:
-            yield fh
-        return
-    if st is not None and not force:
-        raise PortlensError(f"{path}: output file exists; refusing to overwrite it (use --force)")
-    path = os.path.realpath(path)                   # --force on a symlink replaces its target
-    directory = os.path.dirname(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".portlens-", dir=directory)
-    except OSError as e:
-        raise PortlensError(f"{path}: cannot write output: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        # mkstemp creates the file 0600; give it the mode a plain open() would (umask).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+            raise OutputError(self.name, _problem(e)) from None
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise OutputError(self.name, _problem(e)) from None
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (AttributeError, ValueError, OSError):
+            return False
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
+class Output:
+    """One run's output: stdout ("-" or None) or a file. See the module docstring."""
+
+    def __init__(self, path=None, force: bool = False):
+        self.path = None if path in (None, "-") else str(path)
+        self._tmp = None
+        self._fh = None
+        self._done = False
+        if self.path is None:
+            self.name = STDOUT
+            self.stream = GuardedStream(sys.stdout, STDOUT)
+            return
+        self.name = self.path
+        try:
+            st = os.stat(self.path)                 # follows a symlink to what it names
+        except FileNotFoundError:
+            st = None
+        except OSError as e:
+            raise OutputError(self.path, _problem(e)) from None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise OutputError(self.path, "is a directory")
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            # A device, FIFO or socket (/dev/null, a pipe to a collector): written straight
+            # through. Replacing it with a renamed file would destroy it (as root, even
+            # /dev/null), and writing to it overwrites nothing a user gave.
+            try:
+                self._fh = open(self.path, "w", encoding="utf-8", newline="")
+            except OSError as e:
+                raise OutputError(self.path, _problem(e)) from None
+            self.stream = GuardedStream(self._fh, self.path)
+            return
+        if st is not None and not force:
+            raise OutputError(self.path, "output file exists; refusing to overwrite it (use --force)")
+        self._target = os.path.realpath(self.path)  # --force on a symlink replaces its target
+        directory, base = os.path.split(self._target)
+        try:
+            fd, self._tmp = tempfile.mkstemp(prefix=f".portlens-{base}.", dir=directory)
+        except OSError as e:
+            raise OutputError(self.path, _problem(e)) from None
+        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.stream = GuardedStream(self._fh, self.path)
+
+    @property
+    def is_file(self) -> bool:
+        """True when the output is a regular file renamed into place on commit()."""
+        return self._tmp is not None
+
+    def commit(self) -> None:
+        """The output is complete (or a complete partial result): put it in place."""
+        if self._done:
+            return
+        self._done = True
+        if self._fh is None:                        # stdout
+            self.stream.flush()
+            return
+        try:
+            try:
+                self._fh.flush()
+                if self._tmp is not None:
+                    os.fsync(self._fh.fileno())
+                self._fh.close()
+            except BrokenPipeError:
+                raise
+            except OSError as e:
+                raise OutputError(self.path, _problem(e)) from None
+            if self._tmp is not None:
+                # mkstemp creates the file 0600; give it the mode a plain open() would (umask).
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(self._tmp, 0o666 & ~umask)
+                os.replace(self._tmp, self._target)
+                self._tmp = None
+        except BaseException:
+            self._abandon()
+            raise
+
+    def discard(self) -> None:
+        """Nothing worth keeping: remove the temporary file; the previous file stays."""
+        if self._done:
+            return
+        self._done = True
+        self._abandon()
+
+    def _abandon(self) -> None:
+        if self._fh is not None:
+            try:
+                self._fh.close()
+            except OSError:
+                pass                                # the write error is already reported
+        if self._tmp is not None:
+            try:
+                os.unlink(self._tmp)
+            except FileNotFoundError:
+                pass
+            self._tmp = None
+
+    def __enter__(self) -> "Output":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def open_output(path=None, force: bool = False) -> Output:
+    """The Output for `path` ("-" or None: stdout); raises OutputError when it cannot
+    be written (a directory, an existing file without `force`, no permission)."""
+    return Output(path, force)
