@@ -34,6 +34,7 @@ capture at all could be read the previous file stays as it was.
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 import gc
 import glob
 import os
@@ -602,15 +603,21 @@ def cmd_flows(args, labelled: bool) -> int:
         counts: dict = {}
         written = [0]
 
+        write_many = getattr(writer, "write_many", None)
+
         def emit(recs):
-            for rec in recs:
-                if labelled:
-                    v = rec["verdict"]
-                    counts[v] = counts.get(v, 0) + 1
-                    if only is not None and v not in only:
-                        continue
-                writer.write(rec)
-                written[0] += 1
+            if labelled:
+                verdicts = [rec["verdict"] for rec in recs]
+                for v, n in Counter(verdicts).items():
+                    counts[v] = counts.get(v, 0) + n
+                if only is not None:
+                    recs = [rec for rec, v in zip(recs, verdicts) if v in only]
+            if write_many is not None:
+                write_many(recs)            # one write per batch (jsonl)
+            else:
+                for rec in recs:
+                    writer.write(rec)
+            written[0] += len(recs)
 
         def on_batch(batch):
             emit(analyzer.push(batch) if labelled else batch_records(batch))

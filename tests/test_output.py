@@ -237,3 +237,24 @@ def test_output_symlink_with_force_replaces_the_target_not_the_link(tmp_path):
                           "-o", str(link), "--force"], capture_output=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert link.is_symlink() and '"protocol":"ssh"' in target.read_text()
+
+
+def test_jsonl_write_many_gives_the_same_bytes_as_write():
+    """The CLI hands jsonl whole batches (one stream write per batch); the bytes must be
+    those of one write() per record, and eve (a subclass) still shapes each record."""
+    import io
+    from classifier.output.eve import EveWriter
+    from classifier.output.jsonl import JsonlWriter
+    recs = [{"a": i, "s": "é\u2028", "m": {"x": [1, 2]}, "o": object.__name__} for i in range(5)]
+    import classifier
+    real = list(classifier.analyze(os.path.join(CORPUS_DIR, "corpus", "mismatch-ssh-on-443.pcap"), ml="off"))
+    for cls, data in ((JsonlWriter, recs), (EveWriter, real)):
+        one, many = io.StringIO(), io.StringIO()
+        w1, w2 = cls(one), cls(many)
+        for r in data:
+            w1.write(r)
+        w2.write_many(data[:2])
+        w2.write_many([])
+        w2.write_many(data[2:])
+        assert one.getvalue() == many.getvalue() and one.getvalue().count("\n") == len(data) > 0
+    assert all(json.loads(x)["event_type"] == "flow" for x in many.getvalue().splitlines())

@@ -15,14 +15,27 @@ class JsonlWriter:
         self.stream = stream
         if orjson is not None:
             dumps = orjson.dumps
+            nl = orjson.OPT_APPEND_NEWLINE
             # default=str: detector metadata is text and numbers; anything else prints as text.
+            self._line = lambda rec: dumps(rec, default=str, option=nl)
             self._encode = lambda rec: dumps(rec, default=str).decode()
         else:
-            self._encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+            enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+            self._line = lambda rec: (enc(rec) + "\n").encode()
+            self._encode = enc
 
     def write(self, rec):
         self.stream.write(self._encode(rec))
         self.stream.write("\n")
+
+    def write_many(self, recs):
+        """A batch of records in one write: the same bytes as write() on each, without
+        two stream calls per flow (a flood is millions of records)."""
+        if type(self).write is not JsonlWriter.write:
+            for rec in recs:            # a subclass (eve) shapes each record itself
+                self.write(rec)
+        elif recs:
+            self.stream.write(b"".join(map(self._line, recs)).decode())
 
     def close(self):
         pass
