@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 
+from inputs import DEFAULT_CAPTURE, require_capture
 from pagecache import prepare
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -105,7 +106,7 @@ def suricata_version():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--capture", default=os.path.join(HERE, "bench.pcap"))
+    ap.add_argument("--capture", default=DEFAULT_CAPTURE)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-suricata", action="store_true")
     ap.add_argument("--keep-cache", action="store_true",
@@ -115,9 +116,7 @@ def main():
                     help="also time `analyze` from this source tree (built in place)")
     args = ap.parse_args()
     cap = os.path.abspath(args.capture)
-    if not os.path.exists(cap):
-        raise SystemExit(f"{cap} is missing: build it with bench/run.py (or "
-                         "../shared/tools/make_bench_pcap.py ndpi-dev/pcaps bench.pcap 2000000)")
+    require_capture("bench/analyze.py", cap)
     trees = [os.path.abspath(t) for t in args.compare]
     if not args.no_compileall:
         for tree in [ROOT] + trees:

@@ -13,6 +13,8 @@ import time
 # One core, as the target says: no BLAS worker threads from numpy.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from inputs import require_capture
+
 from classifier.flows import FlowReader
 
 
@@ -27,8 +29,12 @@ def once(path):
 
 
 def main():
+    if len(sys.argv) not in (2, 3) or not (len(sys.argv) == 2 or sys.argv[2].isdigit()):
+        sys.exit("usage: python bench/fastpath.py CAPTURE [REPEAT] (the capture: bench/bench.pcap, "
+                 "made by bench/run.py from ../shared)")
     path = sys.argv[1]
     repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    require_capture("bench/fastpath.py", path)
     best = None
     for _ in range(repeat):
         dt, packets, flows, err = once(path)

@@ -27,6 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
+from inputs import DEFAULT_CAPTURE, require_capture  # noqa: E402
+
 from classifier.flows import FlowReader  # noqa: E402
 from classifier.ml import features  # noqa: E402
 from classifier.ml.model import ModelError, load  # noqa: E402
@@ -43,13 +45,11 @@ def best_of(k, fn):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--capture", default=os.path.join(HERE, "bench.pcap"))
+    ap.add_argument("--capture", default=DEFAULT_CAPTURE)
     ap.add_argument("--model", default=None, help="model directory (default: models/)")
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    if not os.path.exists(args.capture):
-        sys.exit(f"{args.capture} is missing; make it with\n"
-                 f"  python ../shared/tools/make_bench_pcap.py ../shared/ndpi-dev/pcaps bench/bench.pcap 2000000")
+    require_capture("bench/ml.py", args.capture)
     try:
         model = load(args.model)
     except ModelError as e:

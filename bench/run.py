@@ -18,11 +18,11 @@ import subprocess
 import sys
 import time
 
+from inputs import DEFAULT_CAPTURE, MAKE_PCAP, NDPI_PCAPS, can_build, require_capture
 from pagecache import prepare
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 
 
 def timed(cmd, stdout=subprocess.DEVNULL, shell=False):
@@ -45,17 +45,18 @@ def best(cmd, repeat, **kw):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--capture", default=os.path.join(HERE, "bench.pcap"))
+    ap.add_argument("--capture", default=DEFAULT_CAPTURE)
     ap.add_argument("--packets", type=int, default=2_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep-cache", action="store_true",
                     help="do not evict the capture from the page cache first")
     args = ap.parse_args()
-    if not os.path.exists(args.capture):
-        tool = os.path.join(SHARED, "tools", "make_bench_pcap.py")
-        src = os.path.join(SHARED, "ndpi-dev", "pcaps")
+    if not os.path.exists(args.capture) and can_build():
         print(f"building {args.capture} ...", file=sys.stderr)
-        subprocess.run([sys.executable, tool, src, args.capture, str(args.packets)], check=True)
+        made = subprocess.run([sys.executable, MAKE_PCAP, NDPI_PCAPS, args.capture, str(args.packets)])
+        if made.returncode != 0:
+            sys.exit(f"bench/run.py: {MAKE_PCAP} failed (exit {made.returncode}); see its message above")
+    require_capture("bench/run.py", args.capture)
     size = os.path.getsize(args.capture)
     cache_line = prepare(args.capture, args.keep_cache)
 

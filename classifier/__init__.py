@@ -9,7 +9,7 @@ Library use (an IDS embedding portlens):
         print(rec["protocol"], rec["source"], rec["port_protocol"], rec["verdict"])
 
     from classifier import Analyzer, FlowReader              # batch by batch
-    analyzer = Analyzer.from_options(ml="fallback", site_ports=["site-ports.toml"])
+    analyzer = Analyzer.from_options(ml="fallback", site_ports="site-ports.toml")
     for batch in FlowReader("capture.pcap").batches():
         records = analyzer.label(batch)
 
@@ -32,3 +32,8 @@ def __getattr__(name):
         from . import flows
         return getattr(flows, name)
     raise AttributeError(f"module 'classifier' has no attribute {name!r}")
+
+
+def __dir__():
+    # The lazily imported names too, so that dir() and completion show the API.
+    return sorted(set(globals()) | set(__all__))

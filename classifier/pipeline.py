@@ -14,8 +14,10 @@ Stages, each with one owner module and one job:
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+import os
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
+from ._paths import as_paths
 from .schema import batch_records
 
 
@@ -57,16 +59,24 @@ class Analyzer:
 
     @classmethod
     def from_options(cls, ml: str = "fallback", model: Optional[str] = None,
-                     site_ports: Sequence[str] = ()) -> "Analyzer":
+                     site_ports: Union[str, Sequence[str]] = ()) -> "Analyzer":
         """The analyzer the command-line options describe: `ml` off, fallback or all;
-        `model` a model directory (default: the shipped one); `site_ports` TOML files.
-        Raises PortlensError subclasses (one line naming the file) for a model or a
-        site file that cannot be used."""
-        from .ml.combine import MLStage
-        from .ml.model import load
+        `model` a model directory (default: the shipped one); `site_ports` TOML files
+        (one file may be given as a plain string).
+        Raises ValueError for an `ml` that is none of the three, and PortlensError
+        subclasses (one line naming the file) for a model or a site file that cannot be
+        used."""
+        from .ml.combine import MODES, MLStage
         from .ports import load_registry
-        stage = None if ml == "off" else MLStage(load(model), ml)
-        return cls(ml=stage, registry=load_registry(tuple(site_ports)))
+        if ml not in MODES:
+            raise ValueError(f"ml={ml!r}: expected one of {', '.join(MODES)}")
+        site = as_paths(site_ports, "site_ports")
+        if ml == "off":
+            stage = None
+        else:
+            from .ml.model import load
+            stage = MLStage(load(model), ml)
+        return cls(ml=stage, registry=load_registry(site))
 
     def label(self, batch) -> List[Dict[str, Any]]:
         """The records of one batch, labelled on their own (FTP data flows are tied to
@@ -216,8 +226,8 @@ class FtpLinker:
         return changed
 
 
-def analyze(path: str, config=None, *, ml: str = "fallback", model: Optional[str] = None,
-            site_ports: Sequence[str] = ()) -> Iterator[Dict[str, Any]]:
+def analyze(path: Union[str, "os.PathLike[str]", Sequence[str]], config=None, *, ml: str = "fallback",
+            model: Optional[str] = None, site_ports: Union[str, Sequence[str]] = ()) -> Iterator[Dict[str, Any]]:
     """Every flow of a capture as an output record (the fields of docs/output.md), for
     an engineer embedding portlens:
 
@@ -226,15 +236,24 @@ def analyze(path: str, config=None, *, ml: str = "fallback", model: Optional[str
             if rec["verdict"] == "mismatch":
                 print(rec["verdict_reason"])
 
-    Raises classifier.errors.CaptureError when the file cannot be opened, and when
-    reading stops on damage after the flows read before it were given."""
+    `path` is one capture or a list of them, read in order (each record's `capture`
+    says which); `site_ports` one site overrides file or a list of them.
+
+    Raises classifier.errors.CaptureError when a file cannot be opened, and when
+    reading stops on damage after the flows read before it were given (the captures
+    after it are not read); ValueError for an empty list of captures or an unknown
+    `ml` mode."""
     from .errors import CaptureError
     from .flows import ANALYZE_BATCH, FlowReader
+    paths = as_paths(path, "path")
+    if not paths:
+        raise ValueError("path: no capture given (an empty list)")
     analyzer = Analyzer.from_options(ml=ml, model=model, site_ports=site_ports)
     size, payload = ANALYZE_BATCH
-    reader = FlowReader(path, config, size, batch_payload=payload)
-    for batch in reader.batches():
-        yield from analyzer.push(batch)
-    yield from analyzer.flush()
-    if reader.error:
-        raise CaptureError(reader.path, reader.error)
+    for one in paths:
+        reader = FlowReader(one, config, size, batch_payload=payload)
+        for batch in reader.batches():
+            yield from analyzer.push(batch)
+        yield from analyzer.flush()
+        if reader.error:
+            raise CaptureError(reader.path, reader.error)

@@ -24,7 +24,8 @@ def add_ml_options(parser: argparse.ArgumentParser) -> None:
                         "left unknown; all: the model also gives its opinion on every labelled flow "
                         "(agreement: source dpi+ml; disagreement: metadata.ml_disagrees)")
     g.add_argument("--model", metavar="PATH", default=None,
-                   help="model directory or its manifest.json (default: the shipped models/)")
+                   help="model directory or its manifest.json (default: the shipped model, models/ of a "
+                        "checkout or the copy installed with the package)")
 
 
 def add_train_parser(subparsers) -> argparse.ArgumentParser:
@@ -41,7 +42,9 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--eval", action="append", default=[], metavar="DIR",
                    help="evaluate the trained model on an ndpi-dev style directory it never trained on "
                         "(e.g. ../shared/ndpi-dev) and add the figures to the manifest; repeatable")
-    p.add_argument("--out", default="models/", metavar="DIR", help="where to write it (default %(default)s)")
+    p.add_argument("--out", default="models/", metavar="DIR", help="where to write it (default %(default)s in the current folder: run from the top of a "
+                        "checkout, the model analyze reads by default; elsewhere, give it to analyze "
+                        "with --model)")
     p.add_argument("--force", action="store_true", help="replace a model already in --out")
     p.add_argument("--seed", type=int, default=0, help="seed of every random choice (default %(default)s)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")

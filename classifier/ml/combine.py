@@ -39,8 +39,11 @@ MODES = ("off", "fallback", "all")
 
 class MLStage:
     def __init__(self, model: Model, mode: str = "fallback") -> None:
-        if mode not in MODES[1:]:
-            raise ValueError(f"ML mode {mode!r} (expected fallback or all)")
+        if mode == "off":
+            raise ValueError("ML mode 'off' runs no model stage: give the analyzer ml=None "
+                             "(an MLStage runs in mode fallback or all)")
+        if mode not in MODES:
+            raise ValueError(f"ML mode {mode!r}: expected one of {', '.join(MODES)}")
         self.model = model
         self.mode = mode
 

@@ -42,8 +42,25 @@ README_FILE = "README.md"        # the manifest's figures for people
 MAGIC = b"PORTLENS-ML 1\n"
 UNKNOWN = "unknown"
 
-# models/ beside the classifier package: the shipped model of a source checkout
-DEFAULT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "models")
+
+
+def _default_dir() -> str:
+    """Where the shipped model is: `models/` of the source checkout the package runs
+    from (PYTHONPATH or an editable install; `portlens train` writes it there), else
+    the copy installed inside the package as package data (`classifier/models/`, put
+    there by setup.py's build_py), found through importlib.resources."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(package)
+    # A checkout: the package beside pyproject.toml and the fast path's sources. An
+    # installed package's parent is site-packages, whose models/ (if any) is not ours.
+    if os.path.isfile(os.path.join(root, "pyproject.toml")) and os.path.isdir(os.path.join(root, "_fastpath")):
+        return os.path.join(root, "models")
+    from importlib.resources import files
+    where = files("classifier").joinpath("models")
+    return os.fspath(where) if isinstance(where, os.PathLike) else str(where)
+
+
+DEFAULT_DIR = _default_dir()
 
 
 class ModelError(PortlensError):

@@ -32,7 +32,7 @@ from __future__ import annotations
 import platform
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -182,10 +182,13 @@ def calibrate(pool: Pool, classes: List[str], settings: Settings, seed: int) -> 
                             np.concatenate(up), np.concatenate(uw))
 
 
-def train(corpus: str, extra: Sequence[str] = (), evals: Sequence[str] = (), settings: Settings = None,
-          log: Callable[[str], None] = lambda s: None, metrics: bool = True) -> Model:
+def train(corpus: str, extra: Union[str, Sequence[str]] = (), evals: Union[str, Sequence[str]] = (),
+          settings: Settings = None, log: Callable[[str], None] = lambda s: None, metrics: bool = True) -> Model:
     """The model of the module docstring. `metrics=False` skips steps 3-4 (the held-out
-    figures, most of the time): the model file is the same, the manifest has no metrics."""
+    figures, most of the time): the model file is the same, the manifest has no metrics.
+    `extra` and `evals`: one directory or a list of them."""
+    from .._paths import as_paths
+    extra, evals = as_paths(extra, "extra"), as_paths(evals, "evals")
     settings = settings or Settings()
     t0 = time.time()
     fs = mldata.load_corpus(corpus)

@@ -20,7 +20,7 @@ import gzip
 import json
 import os
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .canonical import PROTOCOLS, canonical_for
 
@@ -223,10 +223,12 @@ def default_registry() -> Registry:
     return _DEFAULT
 
 
-def load_registry(site_files: Sequence[str] = ()) -> Registry:
-    """The IANA registry with the site overrides files applied in order."""
+def load_registry(site_files: Union[str, Sequence[str]] = ()) -> Registry:
+    """The IANA registry with the site overrides files applied in order (one file may be
+    given as a plain string)."""
+    from .._paths import as_paths
     from .site import load_overrides
     reg = default_registry()
-    for path in site_files:
+    for path in as_paths(site_files, "site_files"):
         reg = reg.with_overrides(load_overrides(path), path)
     return reg

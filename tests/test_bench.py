@@ -1,0 +1,57 @@
+"""The benchmarks in a clone without ../shared (their capture is made from it): one line
+saying what they need, a non-zero exit, no traceback."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py"]
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    """top/repo/bench/ with the benchmark scripts and nothing beside repo/: no ../shared."""
+    top = tmp_path_factory.mktemp("benchclone")
+    bench = top / "repo" / "bench"
+    bench.mkdir(parents=True)
+    for f in os.listdir(os.path.join(ROOT, "bench")):
+        if f.endswith(".py"):
+            shutil.copy(os.path.join(ROOT, "bench", f), bench / f)
+    assert not (top / "shared").exists()
+    return top
+
+
+def _run(clone, script, *args):
+    env = dict(os.environ, PYTHONPATH=ROOT)           # the classifier package of this checkout
+    return subprocess.run([sys.executable, str(clone / "repo" / "bench" / script), *args], cwd=clone,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("script", ["run.py", "analyze.py", "ml.py"])
+def test_without_shared_one_line_says_what_is_needed(clone, script):
+    p = _run(clone, script)
+    err = p.stderr.strip()
+    assert p.returncode != 0 and p.stdout == ""
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert err.startswith(f"bench/{script}: needs the capture ") and "bench.pcap" in err, err
+    assert "make_bench_pcap.py" in err and "is absent here" in err and "--capture PATH" in err, err
+
+
+def test_fastpath_bench_usage_and_missing_capture(clone):
+    p = _run(clone, "fastpath.py")
+    assert p.returncode != 0 and "Traceback" not in p.stderr
+    assert p.stderr.strip().startswith("usage: python bench/fastpath.py CAPTURE") and len(p.stderr.strip().splitlines()) == 1
+    p = _run(clone, "fastpath.py", str(clone / "nothing.pcap"))
+    assert p.returncode != 0 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert "nothing.pcap, which is missing" in p.stderr
+
+
+def test_every_benchmark_script_is_covered():
+    mains = {f for f in os.listdir(os.path.join(ROOT, "bench"))
+             if f.endswith(".py") and "__main__" in open(os.path.join(ROOT, "bench", f)).read()}
+    assert mains == set(SCRIPTS)

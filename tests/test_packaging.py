@@ -1,0 +1,175 @@
+"""The package as a user gets it: `python -m build` makes the sdist and, from that sdist,
+the wheel; the wheel goes into a new virtual environment, and `portlens analyze` runs
+there from another folder, with the model that ships inside the wheel.
+
+The venv is made without --system-site-packages: pip installs the wheel's declared
+dependencies from the package index (a few seconds from pip's cache), so a dependency
+missing from pyproject.toml fails here, and nothing of the checkout (nor an editable
+install of it in the system site-packages) can stand in for the installed package.
+
+One build for the whole module (about a minute and a half on two cores: Cython and the
+C compiler run once for the sdist's wheel); the checks share it. The source tree is
+copied first, with whatever an in-place build left in it (generated C, compiled
+modules), so that the build sees what a developer's `python -m build` sees, and the
+checkout itself gets no egg-info or build folder from the test.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPUS = os.path.join(ROOT, "pcaps", "corpus")
+# The model alone labels openvpn-1's flow with default options (the detectors leave it
+# unknown); mismatch-ssh-on-443 is the detectors' demo.
+ML_CAPTURE = "openvpn-1.pcap"
+DPI_CAPTURE = "mismatch-ssh-on-443.pcap"
+
+CYTHON_SOURCES = ["_fastpath/_fastpath.pyx", "_fastpath/flowtypes.pxd", "_fastpath/core.pxi",
+                  "classifier/detectors/_fast.pyx", "classifier/detectors/_fast_tls.pxi",
+                  "classifier/_records.pyx", "classifier/ml/_forest.pyx"]
+EXTENSIONS = ["classifier/_fastpath", "classifier/detectors/_fast", "classifier/_records",
+              "classifier/ml/_forest"]
+
+pytestmark = pytest.mark.slow
+
+
+def _env():
+    """The environment minus anything that would point Python at the checkout."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _have_build() -> bool:
+    """Whether `python -m build` runs here, asked as the test runs it: in another folder
+    without PYTHONPATH (in a checkout, its build/ output folder alone would import as a
+    namespace package named build)."""
+    p = subprocess.run([sys.executable, "-c", "import build.__main__"], cwd=tempfile.gettempdir(),
+                       env=_env(), capture_output=True, timeout=60)
+    return p.returncode == 0
+
+
+if not _have_build():
+    pytest.skip("the 'build' package is not installed, so `python -m build` cannot run "
+                "(pip install -e '.[dev]' brings it; .ci/run does)", allow_module_level=True)
+
+
+def _run(cmd, cwd, timeout, what):
+    p = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout)
+    assert p.returncode == 0, f"{what} failed (exit {p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
+    return p
+
+
+def _ignore(folder, names):
+    """What a source tree holds that no build reads: git's store, earlier builds, caches,
+    the benchmarks' generated captures, a model copied into the package by a build."""
+    skip = {n for n in names if n in (".git", "build", "dist", "__pycache__", ".pytest_cache", ".hypothesis")
+            or n.endswith(".egg-info")}
+    rel = os.path.relpath(folder, ROOT)
+    if rel == "bench":
+        skip |= {n for n in names if n == "out" or n.endswith((".pcap", ".pcapng"))}
+    if rel == "classifier":
+        skip |= {"models"} & set(names)
+    return skip
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """(sdist path, wheel path, venv directory) of one build and install."""
+    top = tmp_path_factory.mktemp("packaging")
+    src, dist, venv = top / "src", top / "dist", top / "venv"
+    shutil.copytree(ROOT, src, ignore=_ignore, symlinks=True)
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(src)], top, 1200, "python -m build")
+    sdists = sorted(dist.glob("portlens-*.tar.gz"))
+    wheels = sorted(dist.glob("portlens-*.whl"))
+    assert len(sdists) == 1 and len(wheels) == 1, sorted(os.listdir(dist))
+    _run([sys.executable, "-m", "venv", str(venv)], top, 300, "python -m venv")
+    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheels[0])], top, 900,
+         "pip install of the wheel into a new venv")
+    return sdists[0], wheels[0], venv
+
+
+@pytest.fixture
+def elsewhere(tmp_path):
+    """A folder that is not the checkout, holding two bundled captures."""
+    d = tmp_path / "elsewhere"
+    d.mkdir()
+    for name in (ML_CAPTURE, DPI_CAPTURE):
+        shutil.copy(os.path.join(CORPUS, name), d / name)
+    return d
+
+
+def test_sdist_has_the_cython_sources_and_the_model_but_no_generated_c(built):
+    sdist, _, _ = built
+    with tarfile.open(sdist) as tf:
+        names = [n.split("/", 1)[1] for n in tf.getnames() if "/" in n]
+    for f in CYTHON_SOURCES + ["models/model.bin", "models/manifest.json", "LICENSE", "MANIFEST.in",
+                               "setup.py", "pyproject.toml", "classifier/py.typed"]:
+        assert f in names, f"{f} missing from {sdist.name}"
+    assert not [n for n in names if n.endswith((".c", ".so", ".pyc"))], "build outputs in the sdist"
+
+
+def test_wheel_has_the_model_and_data_but_no_c(built):
+    _, wheel, _ = built
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        manifest = json.loads(zf.read("classifier/models/manifest.json"))
+        blob = zf.read("classifier/models/model.bin")
+        meta = zf.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert not [n for n in names if n.endswith((".c", ".pyx", ".pxi", ".pxd"))], "sources in the wheel"
+    for f in ("classifier/py.typed", "classifier/ports/iana-ports.json.gz",
+              "classifier/output/templates/report.html.j2", "classifier/models/README.md"):
+        assert f in names, f"{f} missing from {wheel.name}"
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "no licence file in the wheel"
+    for ext in EXTENSIONS:
+        assert any(n.startswith(ext + ".") and n.endswith(".so") for n in names), f"{ext} not compiled"
+    # the shipped model, unaltered: the same bytes as models/ of the checkout
+    assert hashlib.sha256(blob).hexdigest() == manifest["model_sha256"]
+    with open(os.path.join(ROOT, "models", "model.bin"), "rb") as fh:
+        assert blob == fh.read()
+    assert "License-Expression: Apache-2.0" in meta and "Requires-Python: >=3.10" in meta
+    requires = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")]
+    for dep in ("numpy", "scikit-learn"):
+        spec = next(line for line in requires if line.split()[1].startswith(dep))
+        assert "<" in spec and ">=" in spec, f"{dep} not constrained to a range: {spec}"
+
+
+def test_installed_portlens_analyzes_from_another_folder_with_its_model(built, elsewhere):
+    _, _, venv = built
+    portlens = str(venv / "bin" / "portlens")
+    # the default command (table output), as a user types it
+    p = _run([portlens, "analyze", ML_CAPTURE], elsewhere, 120, "portlens analyze")
+    assert "openvpn" in p.stdout, p.stdout
+    # the same analysis as records, to see which stage labelled what
+    p = _run([portlens, "analyze", DPI_CAPTURE, ML_CAPTURE, "-f", "jsonl"], elsewhere, 120,
+             "portlens analyze -f jsonl")
+    recs = [json.loads(line) for line in p.stdout.splitlines()]
+    by_capture = {r["capture"].rsplit("/", 1)[-1]: r for r in recs}
+    assert by_capture[ML_CAPTURE]["protocol"] == "openvpn" and "ml" in by_capture[ML_CAPTURE]["source"], recs
+    ssh = by_capture[DPI_CAPTURE]
+    assert (ssh["protocol"], ssh["source"], ssh["verdict"]) == ("ssh", "dpi", "mismatch"), ssh
+
+
+def test_installed_library_finds_its_model_through_the_package(built, elsewhere):
+    _, _, venv = built
+    code = ("import json, classifier\n"
+            "from classifier.ml import model\n"
+            f"recs = list(classifier.analyze({ML_CAPTURE!r}))\n"
+            "print(json.dumps({'package': classifier.__file__, 'model_dir': model.DEFAULT_DIR,\n"
+            "                  'labels': [(r['protocol'], r['source']) for r in recs]}))\n")
+    p = _run([str(venv / "bin" / "python"), "-c", code], elsewhere, 120, "classifier.analyze()")
+    out = json.loads(p.stdout)
+    site = os.path.realpath(venv)
+    assert os.path.realpath(out["package"]).startswith(site), out    # the installed package, not the checkout
+    assert os.path.realpath(out["model_dir"]).startswith(site) and out["model_dir"].endswith(os.path.join("classifier", "models"))
+    assert out["labels"] == [["openvpn", "ml"]], out
