@@ -10,7 +10,7 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py"]
+SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py", "flood.py"]
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +55,13 @@ def test_every_benchmark_script_is_covered():
     mains = {f for f in os.listdir(os.path.join(ROOT, "bench"))
              if f.endswith(".py") and "__main__" in open(os.path.join(ROOT, "bench", f)).read()}
     assert mains == set(SCRIPTS)
+
+
+def test_flood_bench_needs_nothing_from_shared(clone):
+    """flood.py makes its own captures (floodgen.py): it runs without ../shared; a bad
+    --only is one line and a non-zero exit."""
+    p = _run(clone, "flood.py", "--help")
+    assert p.returncode == 0 and "--scale" in p.stdout
+    p = _run(clone, "flood.py", "--only", "nosuch")
+    assert p.returncode != 0 and "Traceback" not in p.stderr
+    assert p.stderr.strip() == "flood.py: unknown flood(s) nosuch; choose from syn, udp, frag, ooo, one"
