@@ -361,9 +361,10 @@ class Classifier:
 
     def poll(self) -> None:
         """Label and deliver the flows already finished (without waiting for
-        `batch_flows` or `max_delay`); open flows stay open."""
+        `batch_flows` or `max_delay`); open flows stay open. Nothing after close()."""
         with self._lock:
-            self._deliver(self._last_ns)
+            if self._engine is not None:
+                self._deliver(self._last_ns)
 
     def flush(self) -> int:
         """End every open flow (the input is over, or the caller wants every flow now)
@@ -398,8 +399,7 @@ class Classifier:
         """The finished flows delivered so far, oldest first, taken off the queue;
         labels the finished flows not yet labelled first. Returns when the queue is
         empty (iterate again after more packets)."""
-        if not self._closed:
-            self.poll()
+        self.poll()
         queue = self._queue
         while True:
             try:
@@ -474,7 +474,7 @@ class Classifier:
     def _due(self, ts: int) -> bool:
         if self._last_ns is None:
             self._last_ns = ts
-            return False
+            return self._delay_ns == 0
         return ts - self._last_ns >= self._delay_ns
 
     def _deliver(self, ts: Optional[int]) -> None:

@@ -151,7 +151,7 @@ class Analyzer:
     # The detectors' engine (its candidate memo and probe-error counts are mutable):
     # None shares the process-wide default_engine(); classifier.api.Classifier gives
     # each instance its own, so that two instances in two threads share no state.
-    detector_engine = None
+    detector_engine: Any = None
 
     def _linker(self) -> "FtpLinker":
         if self._ftp is None:
