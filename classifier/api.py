@@ -25,7 +25,8 @@ for an optional package that is not installed. Damaged frames are never an error
 the fast path counts them (`stats()`), as it does for a capture file.
 
 Threads: two `Classifier` instances share no mutable state (each has its own flow
-table, detector engine, model copy and FTP linker), so each may run in its own thread;
+table, detector engine and its memo, model copy, port-registry caches and FTP linker;
+only read-only tables are shared), so each may run in its own thread;
 the fast path releases the GIL while it folds packets. One instance serialises its
 calls with a lock, so it may be fed from one thread and drained (iterated) from
 another; callbacks run in the thread whose call delivered the flows.
@@ -33,6 +34,7 @@ another; callbacks run in the thread whose call delivered the flows.
 from __future__ import annotations
 
 import collections
+import copy
 import ipaddress
 import os
 import threading
@@ -210,6 +212,13 @@ def _analyzer(ml: str, model: Optional[str], site_ports: Union[PathLike, Sequenc
         site_ports = [site_ports]
     analyzer = Analyzer.from_options(ml=ml, model=model, site_ports=[os.fspath(p) for p in site_ports])
     analyzer.detector_engine = DetectorEngine()
+    # The registry is loaded once per process and memoises its lookups and verdicts:
+    # a copy of its own (the port tables themselves are read-only, shared) with caches
+    # of its own.
+    registry = copy.copy(analyzer.registry)
+    registry._cache = {}
+    registry.verdict_cache = {}
+    analyzer.registry = registry
     with _INIT_LOCK:
         schema._tables()            # a lazily filled module list: fill it once, under a lock
     return analyzer

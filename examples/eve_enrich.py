@@ -12,9 +12,17 @@ each, untouched otherwise; events without a match are passed through as they are
 
 Community ID names a 5-tuple, not one connection: when a tuple was reused, the flow
 whose start is nearest the event's `flow.start` (or `timestamp`) is taken.
+
+Where both ends have the same address (loopback), Suricata (7.0) orders the tuple by
+the ports' bytes as they lie in memory, not by their value as the Community ID spec
+does, so its ID can be the other order's: such flows are filed under both orders.
 """
 import argparse
+import base64
+import hashlib
+import ipaddress
 import json
+import struct
 import sys
 from datetime import datetime
 
@@ -30,6 +38,16 @@ def eve_seconds(text):
         return None
 
 
+def _both_orders(flow):
+    """The Community IDs of a same-address flow's tuple taken in either port order."""
+    proto = {"tcp": 6, "udp": 17}.get(flow.transport)
+    if proto is None or flow.client != flow.server:
+        return []
+    a = ipaddress.ip_address(flow.client).packed
+    return ["1:" + base64.b64encode(hashlib.sha1(b"\0\0" + a + a + struct.pack(">BBHH", proto, 0, p, q)).digest()).decode()
+            for p, q in ((flow.client_port, flow.server_port), (flow.server_port, flow.client_port))]
+
+
 def verdicts_by_community_id(captures):
     """community_id -> [(ts_start, portlens summary)] for every TCP/UDP flow."""
     table = {}
@@ -37,11 +55,13 @@ def verdicts_by_community_id(captures):
         cid = community_id(flow.transport, flow.client, flow.server, flow.client_port, flow.server_port)
         if cid is None:
             continue
-        table.setdefault(cid, []).append((flow.ts_start, {
+        summary = (flow.ts_start, {
             "protocol": flow.protocol, "source": flow.source, "confidence": flow.confidence,
             "port_protocol": flow.port_protocol, "verdict": flow.verdict,
             "verdict_reason": flow.verdict_reason, "metadata": flow.metadata,
-        }))
+        })
+        for key in {cid, *_both_orders(flow)}:
+            table.setdefault(key, []).append(summary)
     return table
 
 

@@ -343,6 +343,8 @@ def test_two_classifiers_share_no_detector_engine_model_or_linker():
     assert default_engine() not in (a._analyzer.detector_engine, b._analyzer.detector_engine)
     assert a._analyzer.ml.model is not b._analyzer.ml.model
     assert a._engine is not b._engine
+    assert a._analyzer.registry._cache is not b._analyzer.registry._cache
+    assert a._analyzer.registry.verdict_cache is not b._analyzer.registry.verdict_cache
     # a probe error counted in one instance's engine is reported by that one only
     a._analyzer.detector_engine._core.errors["http"] = [1, "boom"]
     path = [p for p in CORPUS if "http-1" in p][0]

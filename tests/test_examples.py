@@ -8,6 +8,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -114,3 +115,33 @@ def test_proxy_labels_the_http_it_relays():
     flow = lines[0]
     assert (flow["protocol"], flow["source"], flow["capture"]) == ("http", "dpi", "proxy")
     assert flow["metadata"]["method"] == "GET" and flow["bytes_s2c"] > 0
+
+
+@pytest.mark.skipif(shutil.which("suricata") is None, reason="Suricata is not installed (the test above needs none)")
+def test_eve_enrich_on_real_suricata_output(tmp_path):
+    names = ["http-1.pcap", "dns-1.pcap", "tls-1.pcap"]
+    eve = tmp_path / "eve.json"
+    with open(eve, "w") as out:
+        for n in names:
+            logdir = tmp_path / n
+            logdir.mkdir()
+            subprocess.run(["suricata", "-r", os.path.join(CORPUS, n), "-l", str(logdir), "-k", "none",
+                            "--set", "outputs.1.eve-log.community-id=true"],
+                           capture_output=True, timeout=120, check=True)
+            out.write((logdir / "eve.json").read_text())
+    res = run_example("eve_enrich.py", *[os.path.join(CORPUS, n) for n in names], "--eve", str(eve))
+    events = [json.loads(line) for line in res.stdout.splitlines()]
+    with_cid = [e for e in events if "community_id" in e]
+    assert with_cid, "Suricata wrote no community_id: the eve-log setting did not apply"
+    assert all("portlens" in e for e in with_cid)
+    http = [e for e in with_cid if e["event_type"] == "http"]
+    assert http and all(e["portlens"]["protocol"] == "http" for e in http)
+    # every event carries the label analyze gives its flow; all three protocols joined
+    want = {}
+    for n in names:
+        for rec in classifier.analyze(os.path.join(CORPUS, n)):
+            want[frozenset([(rec["client"], rec["client_port"]), (rec["server"], rec["server_port"])])] = rec
+    for e in with_cid:
+        rec = want[frozenset([(e["src_ip"], e["src_port"]), (e["dest_ip"], e["dest_port"])])]
+        assert e["portlens"]["protocol"] == rec["protocol"]
+    assert {e["portlens"]["protocol"] for e in with_cid} == {"http", "dns", "tls"}
