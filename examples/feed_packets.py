@@ -40,7 +40,7 @@ def raw_pcap_packets(path):
 
 def scapy_packets(path):
     """The same through Scapy (its packets carry .time, the frame bytes and .wirelen)."""
-    from scapy.utils import PcapReader
+    from scapy.all import PcapReader     # the layers loaded, as a Scapy user has them
     with PcapReader(path) as reader:
         linktype = reader.linktype
         for pkt in reader:
