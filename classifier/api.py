@@ -323,14 +323,21 @@ class Classifier:
             wirelen: the frame's length on the wire when `frame` was cut short by a
                 snap length (0: len(frame)).
         """
-        ts = _seconds_to_ns(timestamp)
+        # The per-packet path: about 1 µs above the engine's own call.
+        if type(timestamp) is float and -9.2e9 < timestamp < 9.2e9:     # finite, fits int64 ns
+            ts = round(timestamp * 1_000_000) * 1000
+        else:
+            ts = _seconds_to_ns(timestamp)
         with self._lock:
-            eng = self._open_engine()
+            eng = self._engine
+            if eng is None:
+                raise InputError("this Classifier is closed")
             try:
                 eng.feed(ts, linktype, frame, wirelen)
             except (TypeError, ValueError, OverflowError, BufferError) as e:
                 raise InputError(f"feed: {e}") from None
-            if eng.pending >= self._batch or (eng.pending and self._due(ts)):
+            pending = eng.pending
+            if pending and (pending >= self._batch or self._due(ts)):
                 self._deliver(ts)
 
     def feed_batch(self, frames: Union[bytes, bytearray, memoryview, np.ndarray],

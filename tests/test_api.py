@@ -193,6 +193,8 @@ def test_classify_stream_budget_is_the_fast_path_s():
     (lambda: Classifier().feed("noon", 1, b"x"), "timestamp must be"),
     (lambda: Classifier().feed(float("nan"), 1, b"x"), "timestamp must be"),
     (lambda: Classifier().feed(10**12, 1, b"x"), "out of range"),
+    (lambda: Classifier().feed(float("inf"), 1, b"x"), "timestamp must be"),
+    (lambda: Classifier().feed(1e12, 1, b"x"), "out of range"),
     (lambda: Classifier().feed(1.0, 1, b"x", -1), "feed:"),
     (lambda: Classifier().feed_batch(b"", np.zeros(1, np.int64), 1), "not PACKET_DTYPE"),
     (lambda: Classifier().feed_batch(b"", b"123", 1), "16 bytes per packet"),
