@@ -55,8 +55,10 @@ class Engine:
     def tick(self, now_ns: int) -> None: ...
     def flush(self, max_records: int = 0, max_arena: int = 0) -> int:
         """End live flows (all, or until max_records wait); returns flows still live."""
-    def take(self) -> Tuple[Buffer, Buffer, int]:
-        """(records, payload arena, count) of the finished flows, handed over."""
+    def take(self) -> Tuple[Any, Any, int]:
+        """(records, payload arena, count) of the finished flows, handed over; the
+        first two are `Buffer`s (typed Any: numpy's stubs for np.frombuffer name
+        concrete buffer types only)."""
     @property
     def pending(self) -> int: ...
     @property

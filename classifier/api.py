@@ -42,6 +42,8 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from fractions import Fraction
 from typing import (TYPE_CHECKING, Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional,
                     Sequence, Tuple, Union)
 
@@ -69,6 +71,8 @@ ML_MODES = ("off", "fallback", "all")
 FlowCallback = Callable[["FlowResult"], Any]
 PathLike = Union[str, "os.PathLike[str]"]
 Packet = Union[Tuple[int, int], Tuple[int, int, float]]
+#: A time in seconds since the epoch: float, int, Decimal (Scapy's packet.time) or Fraction.
+Seconds = Union[float, Decimal, Fraction]
 
 _STAGE_FIELDS = ("ml", "port_service", "port_class", "verdict_reason")
 
@@ -309,7 +313,7 @@ class Classifier:
         self._final_stats: Optional[Dict[str, Any]] = None
 
     # ----------------------------------------------------------------- packets in
-    def feed(self, timestamp: Union[float, int, Any], linktype: int, frame: Union[bytes, bytearray, memoryview],
+    def feed(self, timestamp: Seconds, linktype: int, frame: Union[bytes, bytearray, memoryview],
              wirelen: int = 0) -> None:
         """Fold one packet into the flow table.
 
@@ -377,7 +381,7 @@ class Classifier:
                 self._deliver(last)
             return int(n)
 
-    def tick(self, timestamp: Optional[float] = None) -> None:
+    def tick(self, timestamp: Optional[Seconds] = None) -> None:
         """End the flows idle as of `timestamp` (seconds since the epoch; None: now, by
         the wall clock) and deliver every finished flow. Call it while the wire is
         quiet, so that a flow is reported soon after it ends, not at the next packet."""

@@ -471,6 +471,18 @@ def test_live_delivers_flows_and_an_early_break_flushes_and_releases_the_socket(
 
 
 @pytest.mark.skipif(not _can_capture(), reason="no capture rights on lo (needs CAP_NET_RAW)")
+def test_live_passes_capture_options_through_and_refuses_unknown_ones():
+    from classifier.api import live
+    before = _open_fds()
+    with live("lo", "udp port 9", duration=0.3, snaplen=96) as session:   # LiveCapture's own option
+        assert list(session) == []
+    assert session.closed and _open_fds() <= before
+    with pytest.raises(InputError, match="no_such_option"):
+        with live("lo", no_such_option=1):
+            pass
+
+
+@pytest.mark.skipif(not _can_capture(), reason="no capture rights on lo (needs CAP_NET_RAW)")
 def test_live_on_a_missing_interface_is_a_portlens_error():
     from classifier.api import live
     with pytest.raises(PortlensError, match="cannot capture"):
@@ -483,7 +495,20 @@ def test_mypy_strict_passes_on_the_public_module(tmp_path):
     pytest.importorskip("mypy", reason="mypy is not installed (pip install 'portlens[dev]')")
     user = tmp_path / "user.py"
     user.write_text(
-        "from classifier.api import Classifier, FlowResult, classify_stream\n"
+        "from typing import Any\n"
+        "import numpy as np\n"
+        "from classifier.api import Classifier, FlowResult, classify_stream, live, packet_index, PACKET_DTYPE\n"
+        "from classifier.flows import FlowConfig\n"
+        "def watch() -> dict[str, Any]:\n"
+        "    with live('lo', 'udp', FlowConfig(idle_udp=5.0), duration=1.0) as s:\n"
+        "        for f in s:\n"
+        "            print(f.to_dict()['protocol'], f.verdict)\n"
+        "    return s.stats()\n"
+        "def batch(frames: bytes) -> int:\n"
+        "    idx: np.ndarray = packet_index([0], [0], [len(frames)])\n"
+        "    assert idx.dtype == PACKET_DTYPE\n"
+        "    with Classifier() as clf:\n"
+        "        return clf.feed_batch(frames, idx, 1)\n"
         "def labels(frames: list[tuple[float, bytes]]) -> list[str]:\n"
         "    with Classifier() as clf:\n"
         "        for ts, frame in frames:\n"
