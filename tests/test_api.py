@@ -228,6 +228,46 @@ def test_damaged_frames_and_index_entries_are_counted_not_raised():
     assert clf.stats()["packets"] == 2
 
 
+def test_random_frames_and_index_entries_never_crash():
+    import random
+    rnd = random.Random(18)
+    clf = Classifier()
+    good = _udp_frame(40000, 9999, b"x" * 40)
+    for i in range(3000):
+        frame = bytearray(good[:rnd.randrange(1, len(good) + 1)]) if i % 2 else bytearray(
+            rnd.randbytes(rnd.randrange(1, 200)))
+        for _ in range(rnd.randrange(4)):
+            frame[rnd.randrange(len(frame))] = rnd.randrange(256)
+        clf.feed(100.0 + i / 1000, rnd.choice([0, 1, 101, 113, 228, 229, 276, 12, 65535]), bytes(frame))
+    frames = rnd.randbytes(4096)
+    idx = packet_index([10**11 + i for i in range(2000)],
+                       [rnd.choice([0, 4000, 4095, 4096, 2**63, 2**64 - 1]) for _ in range(2000)],
+                       [rnd.choice([1, 60, 96, 4096, 2**32 - 1]) for _ in range(2000)])
+    clf.feed_batch(frames, idx, 1)
+    ok = (idx["offset"] + idx["caplen"].astype(np.uint64) <= 4096) & (idx["offset"] < 4096)
+    assert clf.stats()["damaged"] == int((~ok).sum())
+    clf.close()
+    assert clf.stats()["packets"] == 3000 + int(ok.sum())
+
+
+def test_classify_stream_from_threads_at_once():
+    req = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+    out, errors = [], []
+
+    def work():
+        try:
+            out.extend(classify_stream(req, b"HTTP/1.1 200 OK\r\n\r\n").protocol for _ in range(50))
+        except Exception as e:                      # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and out == ["http"] * 200
+
+
 def test_feed_after_close_is_an_input_error_and_close_twice_is_fine():
     clf = Classifier()
     clf.close()
