@@ -297,7 +297,7 @@ class Classifier:
             raise InputError(f"flow config: {e}") from None
         if not isinstance(batch_flows, int) or batch_flows < 1:
             raise InputError("batch_flows must be a positive integer")
-        if not max_delay >= 0:
+        if not isinstance(max_delay, (int, float)) or not max_delay >= 0:
             raise InputError("max_delay must be zero or more seconds")
         self._analyzer = _analyzer(ml, model, site_ports)
         self.capture = str(capture)
@@ -440,11 +440,20 @@ class Classifier:
                 return
 
     def classify_stream(self, client_bytes: bytes, server_bytes: bytes, transport: str = "tcp",
-                        datagrams: Optional[Sequence[Tuple[int, bytes]]] = None, **kwargs: Any) -> FlowResult:
+                        datagrams: Optional[Sequence[Tuple[int, bytes]]] = None, *,
+                        packets: Optional[Sequence[Packet]] = None, client: Optional[str] = None,
+                        client_port: Optional[int] = None, server: Optional[str] = None,
+                        server_port: Optional[int] = None, ts_start: Seconds = 0.0,
+                        capture: Optional[str] = None) -> FlowResult:
         """`classify_stream` with this classifier's model, site ports and config
-        (payload budget); see the module function for the parameters."""
+        (payload budget); the parameters are the module function's. It does not touch
+        the flow table: streams and fed packets may be mixed."""
         with self._lock:
-            return _classify_stream(self, client_bytes, server_bytes, transport, datagrams, **kwargs)
+            if self._closed:
+                raise InputError("this Classifier is closed")
+            return _classify_stream(self, client_bytes, server_bytes, transport, datagrams, packets=packets,
+                                    client=client, client_port=client_port, server=server,
+                                    server_port=server_port, ts_start=ts_start, capture=capture)
 
     def stats(self) -> Dict[str, Any]:
         """Counters of the flow table so far: `packets` and `bytes` fed, `flows`
@@ -565,7 +574,7 @@ def _classify_stream(clf: Classifier, client_bytes: bytes, server_bytes: bytes, 
                      datagrams: Optional[Sequence[Tuple[int, bytes]]], *,
                      packets: Optional[Sequence[Packet]] = None, client: Optional[str] = None,
                      client_port: Optional[int] = None, server: Optional[str] = None,
-                     server_port: Optional[int] = None, ts_start: float = 0.0,
+                     server_port: Optional[int] = None, ts_start: Seconds = 0.0,
                      capture: Optional[str] = None) -> FlowResult:
     from .flows import FlowBatch as _Batch
     from .flows import PACKETS_KEPT as _NPK
@@ -668,7 +677,7 @@ def classify_stream(client_bytes: bytes, server_bytes: bytes, transport: str = "
                     datagrams: Optional[Sequence[Tuple[int, bytes]]] = None, *,
                     packets: Optional[Sequence[Packet]] = None, client: Optional[str] = None,
                     client_port: Optional[int] = None, server: Optional[str] = None,
-                    server_port: Optional[int] = None, ts_start: float = 0.0,
+                    server_port: Optional[int] = None, ts_start: Seconds = 0.0,
                     capture: Optional[str] = None, classifier: Optional[Classifier] = None) -> FlowResult:
     """Label a flow whose streams the caller already reassembled (a proxy, Suricata,
     Zeek): the same detectors, model and record as for a captured flow, built from
