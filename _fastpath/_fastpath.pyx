@@ -606,6 +606,43 @@ cdef class Engine:
             raise MemoryError("out of memory in the flow table")
         return n
 
+    def feed_index(self, const uint8_t[::1] frames, const uint8_t[::1] index, int linktype):
+        """Fold a batch of packets described by `index`: one 24-byte record each of
+        native (int64 ts_ns, uint64 offset, uint32 caplen, uint32 wirelen), the layout of
+        classifier.api.PACKET_DTYPE. Unlike feed_batch it keeps nanoseconds and the
+        original length of a snapped frame (wirelen 0 or below caplen: caplen).
+        Records whose bytes lie outside `frames` are counted as damaged_records.
+        Returns the number of records."""
+        cdef Py_ssize_t n = index.shape[0] // 24, i
+        cdef int64_t ts
+        cdef uint64_t off
+        cdef uint32_t lens[2]
+        cdef Pkt p
+        cdef uint64_t total = <uint64_t>frames.shape[0]
+        if index.shape[0] % 24:
+            raise ValueError("index length is not a multiple of 24 bytes")
+        if n == 0:
+            return 0
+        with nogil:
+            for i in range(n):
+                memcpy(&ts, &index[i * 24], 8)
+                memcpy(&off, &index[i * 24 + 8], 8)
+                memcpy(lens, &index[i * 24 + 16], 8)
+                if lens[0] == 0 or off > total or lens[0] > total - off:
+                    self.c.stats.damaged_records += 1
+                    continue
+                p.wirelen = lens[1] if lens[1] > lens[0] else lens[0]
+                self.c.stats.packets += 1
+                self.c.stats.bytes += p.wirelen
+                p.ts = ts
+                p.tunnel = 0
+                p.vlan = -1
+                if decode_frame(&self.c, linktype, &frames[off], lens[0], &p) == DEC_OK:
+                    flow_packet(&self.c, &p)
+        if self.c.oom:
+            raise MemoryError("out of memory in the flow table")
+        return n
+
     def tick(self, int64_t now_ns):
         """Expire idle flows as of `now_ns` (live capture: call it when the wire is quiet)."""
         if now_ns > self.c.now:

@@ -19,7 +19,10 @@ the port registry is a separate stage whose only output is the port's claim.
 
 __version__ = "0.1.0"
 
-__all__ = ["analyze", "Analyzer", "FlowReader", "FlowConfig", "read_flows", "__version__"]
+__all__ = ["analyze", "Analyzer", "FlowReader", "FlowConfig", "read_flows", "__version__",
+           # the embedding API (classifier/api.py)
+           "Classifier", "FlowResult", "LiveSession", "PACKET_DTYPE", "classify_stream", "live",
+           "packet_index", "to_arrow", "to_dataframe"]
 
 
 def __getattr__(name):
@@ -31,6 +34,10 @@ def __getattr__(name):
     if name in ("FlowReader", "FlowConfig", "read_flows"):
         from . import flows
         return getattr(flows, name)
+    if name in ("Classifier", "FlowResult", "LiveSession", "PACKET_DTYPE", "classify_stream", "live",
+                "packet_index", "to_arrow", "to_dataframe"):
+        from . import api
+        return getattr(api, name)
     raise AttributeError(f"module 'classifier' has no attribute {name!r}")
 
 

@@ -21,13 +21,14 @@ from ._paths import as_paths
 from .schema import batch_records
 
 
-def apply_dpi(recs: List[Dict[str, Any]], batch) -> None:
-    """Fill protocol/source/confidence/metadata from the payload detectors.
+def apply_dpi(recs: List[Dict[str, Any]], batch, engine=None) -> None:
+    """Fill protocol/source/confidence/metadata from the payload detectors (`engine`,
+    a classifier.detectors.engine.Engine; None: the process-wide default one).
 
     FTP data flows are linked to their control flow within the batch through the
     endpoints announced in the control channel's payload."""
     from .detectors import classify_batch
-    for rec, lab in zip(recs, classify_batch(batch)):
+    for rec, lab in zip(recs, classify_batch(batch, engine)):
         if lab is None or not lab.protocol:
             continue
         rec["protocol"] = lab.protocol
@@ -83,9 +84,12 @@ class Analyzer:
         a control flow of the same batch only; `push` also looks across batches)."""
         recs = batch_records(batch)
         if self.dpi:
-            apply_dpi(recs, batch)
-            from .detectors.engine import default_engine
-            for name, (n, msg) in default_engine().take_errors().items():
+            engine = self.detector_engine
+            if engine is None:
+                from .detectors.engine import default_engine
+                engine = default_engine()
+            apply_dpi(recs, batch, engine)
+            for name, (n, msg) in engine.take_errors().items():
                 seen = self.probe_errors.setdefault(name, [0, msg])
                 seen[0] += n
         if self.ml is not None:
@@ -154,6 +158,10 @@ class Analyzer:
     # Flows after which an unlabelled TCP flow is reported without a control flow.
     HOLD_FLOWS = 1024
     _ftp = None
+    # The detectors' engine (its candidate memo and probe-error counts are mutable):
+    # None shares the process-wide default_engine(); classifier.api.Classifier gives
+    # each instance its own, so that two instances in two threads share no state.
+    detector_engine: Any = None
 
     def _linker(self) -> "FtpLinker":
         if self._ftp is None:
