@@ -127,7 +127,7 @@ def test_wheel_has_the_model_and_data_but_no_c(built):
         blob = zf.read("classifier/models/model.bin")
         meta = zf.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert not [n for n in names if n.endswith((".c", ".pyx", ".pxi", ".pxd"))], "sources in the wheel"
-    for f in ("classifier/py.typed", "classifier/ports/iana-ports.json.gz",
+    for f in ("classifier/py.typed", "classifier/_fastpath.pyi", "classifier/ports/iana-ports.json.gz",
               "classifier/output/templates/report.html.j2", "classifier/models/README.md"):
         assert f in names, f"{f} missing from {wheel.name}"
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "no licence file in the wheel"
