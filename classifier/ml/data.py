@@ -24,34 +24,19 @@ import numpy as np
 
 from ..errors import CaptureError, PortlensError
 from ..flows import RECORD_DTYPE, FlowConfig, FlowReader
+from ..protocols import ndpi_ambiguous, ndpi_to_canonical
 
 
 class DataError(PortlensError):
     """A training or evaluation directory is missing or malformed."""
 
 
-# nDPI master protocol -> our canonical name (docs/protocols.md, "nDPI name(s)" column).
+# nDPI master protocol -> our canonical name (the protocol table's `ndpi` column).
 # nDPI names implicit-TLS mail by its port (IMAPS, ...); the bytes are TLS, and so is our
 # name. NetBIOS covers three of ours and is left out: it names no single class.
-NDPI_NAMES = {
-    "HTTP": "http", "HTTP2": "http2", "HTTP_Connect": "http-proxy", "HTTP_Proxy": "http-proxy",
-    "TLS": "tls", "DTLS": "dtls", "QUIC": "quic", "DNS": "dns", "MDNS": "mdns", "LLMNR": "llmnr",
-    "SSDP": "ssdp", "DHCP": "dhcp", "DHCPV6": "dhcpv6", "NTP": "ntp", "SNMP": "snmp",
-    "Syslog": "syslog", "TFTP": "tftp", "SSH": "ssh", "Telnet": "telnet", "FTP_CONTROL": "ftp",
-    "FTP_DATA": "ftp-data", "SMTP": "smtp", "POP3": "pop3", "IMAP": "imap", "LDAP": "ldap",
-    "Kerberos": "kerberos", "Radius": "radius", "SMBv1": "smb", "SMBv23": "smb", "RDP": "rdp",
-    "VNC": "vnc", "SIP": "sip", "RTP": "rtp", "SRTP": "rtp", "RTCP": "rtcp", "RTSP": "rtsp",
-    "RTMP": "rtmp", "STUN": "stun", "BitTorrent": "bittorrent", "MySQL": "mysql",
-    "PostgreSQL": "postgresql", "MsSQL-TDS": "mssql-tds", "RESP": "redis", "Redis": "redis",
-    "MongoDB": "mongodb", "Memcached": "memcached", "MQTT": "mqtt", "AMQP": "amqp",
-    "Zookeeper": "zookeeper", "IRC": "irc", "Jabber": "xmpp", "XMPP": "xmpp", "Git": "git",
-    "RSYNC": "rsync", "SOCKS": "socks", "OpenVPN": "openvpn", "WireGuard": "wireguard",
-    "IPSec": "ike", "Modbus": "modbus", "DNP3": "dnp3", "IEC60870": "iec104", "COAP": "coap",
-    "BGP": "bgp", "Service_Location_Protocol": "slp",
-    "IMAPS": "tls", "SMTPS": "tls", "POP3S": "tls", "FTPS": "tls",
-}
+NDPI_NAMES = ndpi_to_canonical()
 # nDPI names that are not one protocol of ours, so no label either way.
-NDPI_AMBIGUOUS = {"NetBIOS"}
+NDPI_AMBIGUOUS = ndpi_ambiguous()
 
 
 @dataclass
