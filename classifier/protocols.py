@@ -243,6 +243,7 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="facility, severity, format"),
     P("smallchat", UDP, iana=("smallchat",),   # 4412/udp
       metadata="types, chat_id"),
+    # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
 NAMES: Tuple[str, ...] = tuple(p.name for p in TABLE)
