@@ -150,13 +150,19 @@ def main(argv=None) -> int:
 
     with open(TABLE, encoding="utf-8") as fh:
         table = fh.read()
-    fields = [repr(name), {("tcp",): "TCP", ("udp",): "UDP"}.get(transports, "BOTH")]
+    def q(text):
+        return '"' + text + '"'
+
+    def tup(items):
+        return "(" + ", ".join(q(i) for i in items) + ",)"
+
+    fields = [q(name), {("tcp",): "TCP", ("udp",): "UDP"}.get(transports, "BOTH")]
     if args.ndpi:
-        fields.append(f"ndpi={tuple(args.ndpi)!r}")
+        fields.append(f"ndpi={tup(args.ndpi)}")
     if args.suricata:
-        fields.append(f"suricata={args.suricata!r}")
+        fields.append(f"suricata={q(args.suricata)}")
     if args.iana:
-        fields.append(f"iana={tuple(s.lower() for s in args.iana)!r}")
+        fields.append(f"iana={tup(s.lower() for s in args.iana)}")
     fields.append('metadata="TODO: the metadata keys its detector reports"')
     row = f"    P({', '.join(fields)}),\n"
     if args.before:
