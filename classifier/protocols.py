@@ -243,6 +243,7 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="facility, severity, format"),
     P("smallchat", UDP, iana=("smallchat",),   # 4412/udp
       metadata="types, chat_id"),
+    P("gopher", TCP, iana=("gopher",), metadata="selector, item_types"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
