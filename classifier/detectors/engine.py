@@ -38,7 +38,7 @@ from typing import Iterable, Sequence
 from .base import DetectorSpec, Verdict
 from . import _fast
 from .flowview import FlowView
-from ._fast import Core
+from ._fast import ProbeLoop
 
 # The compiled loop compares verdicts as C constants.
 assert (int(Verdict.NO_MATCH), int(Verdict.NEED_MORE), int(Verdict.MATCH)) == \
@@ -151,7 +151,7 @@ class Engine:
         self._plan = [(s.name, s.probe, (s.max_bytes, s.max_packets)) for s in self.specs]
         self._maxconf = {s.name: s.max_confidence for s in self.specs}
         self._memo: dict = {}
-        self._core = Core(self, self._plan, self._maxconf, Label)
+        self._core = ProbeLoop(self, self._plan, self._maxconf, Label)
 
     def candidates(self, flow) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """Registry positions of the detectors the prefilter lets through, and for each
