@@ -16,8 +16,8 @@ is a detector module plus one row here (CONTRIBUTING.md, `python tools/new_proto
 * `compatible`  other observed protocols that satisfy a port implying this one;
 * `metadata`    the metadata keys its detector reports (docs).
 
-ORDER MATTERS: the table's order is the detector registry's (classifier/detectors/
-registry.py imports the modules in this order), and that order is the engine's
+ORDER MATTERS: the table's order is the detectors' (classifier/detectors/
+detector_list.py imports the modules in this order), and that order is the engine's
 tie-break when two detectors match with the same confidence.  Most specific first:
   1. protocols that reuse another's syntax or framing (http-proxy before http; rtsp,
      sip and ssdp before http; smb before netbios-ssn; mdns/llmnr/netbios-ns are

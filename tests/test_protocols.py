@@ -1,4 +1,4 @@
-"""The protocol table (classifier/protocols.py) is the one list: the detector registry,
+"""The protocol table (classifier/protocols.py) is the one list: the detector list,
 the detector modules on disk and the generated docs table must agree with it."""
 import os
 import pkgutil
@@ -7,16 +7,16 @@ import sys
 
 import classifier.detectors as detectors_pkg
 from classifier import protocols
-from classifier.detectors import registry
+from classifier.detectors import detector_list
 from refdata import ROOT
 
 # Modules of classifier/detectors/ that are machinery, not a protocol's detector.
-NOT_DETECTORS = {"base", "engine", "flowview", "registry"}
+NOT_DETECTORS = {"base", "engine", "flowview", "detector_list"}
 
 
-def test_registry_follows_the_table():
-    assert [s.name for s in registry.SPECS] == list(protocols.NAMES)
-    for spec, row in zip(registry.SPECS, protocols.TABLE):
+def test_detector_list_follows_the_table():
+    assert [s.name for s in detector_list.SPECS] == list(protocols.NAMES)
+    for spec, row in zip(detector_list.SPECS, protocols.TABLE):
         assert set(spec.transports) == set(row.transports), (row.name, spec.transports, row.transports)
 
 

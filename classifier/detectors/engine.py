@@ -12,7 +12,7 @@ Rules (also in docs/protocols.md):
 * Exclusion.  A detector that answered NO_MATCH on a flow is never asked again for that
   flow (nDPI's exclusion bit); this matters for incremental use through ``FlowSession``.
 * Conflicts.  When several detectors match, the highest confidence wins; on a tie the
-  detector listed earlier in ``registry.DETECTORS`` wins, because that list is ordered
+  detector listed earlier in ``detector_list.DETECTORS`` (the protocol table's order) wins, because that list is ordered
   from most to least specific (a protocol that rides on or imitates another, such as
   rtsp/sip/ssdp imitating HTTP syntax, comes before the generic one).  Every loser is
   recorded in ``Label.conflicts``.  Candidates are probed in registry order and the
@@ -122,7 +122,7 @@ def snapshot(flow) -> FlowView | None:
 class Engine:
     def __init__(self, specs: Sequence[DetectorSpec] | None = None) -> None:
         if specs is None:
-            from .registry import SPECS
+            from .detector_list import SPECS
             specs = SPECS
         self.specs = [s for s in specs if s.probe is not None]
         names = [s.name for s in self.specs]

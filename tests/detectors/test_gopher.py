@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.detectors import registry
+from classifier.detectors import detector_list
 from classifier.detectors.base import Verdict
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
 
-SPEC = next(s for s in registry.SPECS if s.name == "gopher")
+SPEC = next(s for s in detector_list.SPECS if s.name == "gopher")
 
 # pcaps/corpus/gopher-1.pcap: curl 7.88 asks a socketserver gopher server for its root
 # menu (gopher://127.0.0.1:25116/1/).
@@ -73,7 +73,7 @@ def test_fragmented_delivery_gives_the_whole_verdict():
 
 
 def test_no_other_detector_claims_it():
-    for spec in registry.SPECS:
+    for spec in detector_list.SPECS:
         if spec.probe and spec.name != "gopher" and FX.view.transport in spec.transports:
             assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
 
