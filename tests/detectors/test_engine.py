@@ -269,22 +269,6 @@ def test_classify_flows_reads_endpoints_for_expectations_only():
     assert [lab.protocol for lab in labels] == ["ftp", "ftp-data"]
 
 
-def test_stream_linker_corrects_a_data_flow_reported_before_its_control_flow():
-    from classifier.detectors.engine import StreamLinker
-    eng, linker = Engine(), StreamLinker()
-    data_tup = ("10.0.0.2", 40001, "10.0.0.1", 5001)
-    ctrl_tup = ("10.0.0.2", 40000, "10.0.0.1", 21)
-    # The data connection finishes first (QUIT comes last on the control channel).
-    lab, fix = linker.label(eng.classify(FlowView.tcp(b"", b"file")), data_tup, "flow-1")
-    assert lab.protocol is None and fix == []
-    lab, fix = linker.label(eng.classify(FTP_CTRL), ctrl_tup, "flow-2")
-    assert lab.protocol == "ftp"
-    assert [(k, l.protocol, l.source) for k, l in fix] == [("flow-1", "ftp-data", "expectation")]
-    # A later data connection to the same announced endpoint is labelled at once.
-    lab, fix = linker.label(eng.classify(FlowView.tcp(b"", b"more")), data_tup, "flow-3")
-    assert lab.protocol == "ftp-data" and fix == []
-
-
 def test_a_raising_detector_is_counted_for_the_summary(monkeypatch):
     monkeypatch.delenv("PORTLENS_STRICT_PROBES", raising=False)
 

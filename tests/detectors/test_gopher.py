@@ -9,7 +9,7 @@ from classifier.detectors import detector_list
 from classifier.detectors.base import Verdict
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
-from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+from fixtures import FIXTURES, Fx
 
 SPEC = next(s for s in detector_list.SPECS if s.name == "gopher")
 
