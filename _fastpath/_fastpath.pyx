@@ -2,7 +2,7 @@
 """portlens fast path: capture reading, L2-L4 decoding, the flow table and payload
 prefix reassembly, in C. Python sees one record per finished flow, in batches.
 
-The Python surface is small: `Capture` (a file or stream being read), `Engine` (the
+The Python surface is small: `Capture` (a file or stream being read), `FlowTable` (the
 flow table fed by a Capture or by live packets) and `record_layout()` (the numpy
 dtype of a flow record). Everything per packet stays in `nogil` C functions.
 """
@@ -42,8 +42,9 @@ STREAM_FLAGS = ((SF_MIDSTREAM, "midstream"), (SF_GAP, "gap"), (SF_TRUNCATED, "tr
                 (SF_OOO_DROPPED, "ooo-dropped"))
 
 
-class CaptureError(Exception):
-    """A capture cannot be read at all (missing, not a capture, empty, ...)."""
+class CaptureFileError(Exception):
+    """A capture cannot be read at all (missing, not a capture, empty, ...).
+    classifier.flows turns it into classifier.errors.CaptureError, which names the file."""
 
 
 cdef enum:
@@ -144,21 +145,21 @@ cdef class Capture:
             try:
                 st = os.stat(self.path)
             except FileNotFoundError:
-                raise CaptureError("no such file")
+                raise CaptureFileError("no such file")
             except PermissionError:
-                raise CaptureError("permission denied")
+                raise CaptureFileError("permission denied")
             except OSError as e:
-                raise CaptureError(e.strerror or str(e))
+                raise CaptureFileError(e.strerror or str(e))
             if _stat.S_ISDIR(st.st_mode):
-                raise CaptureError("is a directory, not a capture file")
+                raise CaptureFileError("is a directory, not a capture file")
             try:
                 fh = open(self.path, "rb")
             except OSError as e:
-                raise CaptureError(e.strerror or str(e))
+                raise CaptureFileError(e.strerror or str(e))
             if _stat.S_ISREG(st.st_mode):
                 if st.st_size == 0:
                     fh.close()
-                    raise CaptureError("empty file")
+                    raise CaptureFileError("empty file")
                 head = fh.read(2)
                 if head == b"\x1f\x8b":
                     fh.seek(0)
@@ -188,7 +189,7 @@ cdef class Capture:
             elif self.src.len == 0 and self.src.base_off == 0:
                 msg = "empty file"
             self.close()
-            raise CaptureError(msg)
+            raise CaptureFileError(msg)
 
     cdef _open_stream(self, fh):
         self.streaming = True
@@ -390,7 +391,7 @@ cdef class Capture:
         if self.fd >= 0:
             c_close(self.fd)
             self.fd = -1
-        # A closed capture holds no data: fmt 0 makes Engine.process refuse it, and
+        # A closed capture holds no data: fmt 0 makes FlowTable.process refuse it, and
         # len = pos = 0 leaves nothing a later read could walk into.
         # base_off takes pos in, so `offset` still says how far the reading got.
         self.src.fmt = 0
@@ -487,7 +488,7 @@ def _seconds(value, name):
     return <int64_t>(v * 1e9)
 
 
-cdef class Engine:
+cdef class FlowTable:
     """The flow table. Feed it a Capture with `process` (or live packets with
     `feed`), collect finished flows with `take`, and call `flush` at end of input."""
     cdef Core c

@@ -80,7 +80,7 @@ ctypedef struct Core:
     uint8_t* arena              # their payload bytes
     uint64_t alen
     uint64_t acap
-    uint32_t batch_recs         # Engine.process: a batch is full at this many flows ...
+    uint32_t batch_recs         # FlowTable.process: a batch is full at this many flows ...
     uint64_t batch_bytes        # ... or this many payload bytes
     int full                    # set by the export when the batch is full
     int oom                     # an allocation failed: stop with an error

@@ -12,7 +12,7 @@ END_REASONS: Tuple[str, ...]
 TUNNEL_BITS: Tuple[Tuple[int, str], ...]
 STREAM_FLAGS: Tuple[Tuple[int, str], ...]
 
-class CaptureError(Exception):
+class CaptureFileError(Exception):
     """A capture cannot be read at all (missing, not a capture, empty, ...)."""
 
 class Buffer:
@@ -36,7 +36,7 @@ class Capture:
     def offset(self) -> int: ...
     def close(self) -> None: ...
 
-class Engine:
+class FlowTable:
     """The flow table: fed by a Capture (`process`) or by packets (`feed`,
     `feed_batch`, `feed_index`); finished flows come out through `take`."""
     def __init__(self, payload_bytes: int = 4096, udp_datagrams: int = 8, idle_tcp: float = 300.0,

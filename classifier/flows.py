@@ -94,8 +94,9 @@ class FlowConfig:
     frag_slots: int = 64                # IP datagrams under reassembly at once
     frag_timeout: float = 30.0          # a partial datagram is dropped after this long
 
-    def engine(self) -> "_fp.Engine":
-        return _fp.Engine(**{f.name: getattr(self, f.name) for f in dc_fields(self)})
+    def engine(self) -> "_fp.FlowTable":
+        """A fast-path flow table configured by these settings."""
+        return _fp.FlowTable(**{f.name: getattr(self, f.name) for f in dc_fields(self)})
 
 
 class Flow:
@@ -299,7 +300,7 @@ class FlowReader:
         self.stats: dict = {}
         try:
             self._cap = _fp.Capture(self.path, map_file)
-        except _fp.CaptureError as e:
+        except _fp.CaptureFileError as e:
             raise CaptureError(self.path, str(e)) from None
         self.format = self._cap.format
         self.compressed = bool(self._cap.compressed)
@@ -326,7 +327,7 @@ class FlowReader:
                                           "this FlowReader has already read it")
         try:
             cap = _fp.Capture(self.path, self._map_file)
-        except _fp.CaptureError as e:
+        except _fp.CaptureFileError as e:
             raise CaptureError(self.path, str(e)) from None
         self._cap, self._engine = cap, self.config.engine()
         self.error = None

@@ -1,6 +1,6 @@
 """The per-flow output record: the field names every format and later stage shares.
 
-`flow_record` turns a Flow into the contract's fields, in order. Fields a stage has
+`batch_records` turns a batch of flows into the contract's fields, in order. Fields a stage has
 not filled yet keep their neutral value: protocol "unknown", source "none",
 confidence null, port_protocol null, verdict null, metadata {}.
 """
@@ -26,43 +26,6 @@ STAGE_FIELDS = ("ml", "port_service", "port_class", "verdict_reason")
 SOURCES = ("dpi", "ml", "dpi+ml", "none")
 
 
-def flow_record(flow) -> Dict[str, Any]:
-    """The output record of a flow, before any labelling."""
-    rec = {
-        "capture": flow.capture,
-        "ts_start": (flow._row["ts_start"] // 1000).item() / 1e6,
-        "ts_end": (flow._row["ts_end"] // 1000).item() / 1e6,
-        "transport": flow.transport,
-        "client": flow.client,
-        "client_port": flow.client_port,
-        "server": flow.server,
-        "server_port": flow.server_port,
-        "vlan": flow.vlan,
-        "tunnel": flow.tunnel,
-        "packets_c2s": flow.packets_c2s,
-        "packets_s2c": flow.packets_s2c,
-        "bytes_c2s": flow.bytes_c2s,
-        "bytes_s2c": flow.bytes_s2c,
-        "protocol": "unknown",
-        "source": "none",
-        "confidence": None,
-        "port_protocol": None,
-        "verdict": None,
-        "metadata": {},
-        "end_reason": flow.end_reason,
-    }
-    if flow.transport == "tcp":
-        rec["tcp_flags"] = {"c2s": flow.tcp_flags_c2s, "s2c": flow.tcp_flags_s2c}
-    else:
-        rec["tcp_flags"] = None
-    pay = {"c2s": len(flow.payload_c2s), "s2c": len(flow.payload_s2c)}
-    notes = sorted(set(flow.stream_flags_c2s) | set(flow.stream_flags_s2c))
-    if notes:
-        pay["notes"] = notes
-    rec["payload"] = pay
-    return rec
-
-
 _TABLES: List[Any] = []          # byte value -> text: transport, tunnel, end reason, flags, notes
 
 
@@ -80,9 +43,9 @@ def _tables() -> List[Any]:
 
 
 def batch_records(batch) -> List[Dict[str, Any]]:
-    """The output records of a whole batch: the same dicts as `flow_record` gives one
-    flow at a time, built in compiled code (classifier/_records.pyx) from
-    the batch's columns, at a fraction of the cost per flow."""
+    """The output records of a whole batch, one dict per flow, built in compiled code
+    (classifier/_records.pyx) from the batch's columns (tests/detectors/test_compiled.py
+    checks them against a pure-Python builder)."""
     from ._records import record_dicts
     from .detectors.engine import gc_paused
     with gc_paused():

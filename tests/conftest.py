@@ -12,6 +12,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("PORTLENS_STRICT_PROBES", "1")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--regen-goldens", action="store_true", default=False,
+                     help="rewrite pcaps/expected/ from the product's output (tests/goldens.py), "
+                          "then review the diff")
+
+
 @pytest.fixture
 def flows_of(tmp_path):
     """flows_of(frames, linktype=1, **config) -> (flows, reader) for (ts, frame) pairs."""

@@ -362,7 +362,7 @@ def test_more_open_captures_than_guard_slots_fall_back_to_pread(tmp_path):
     assert sum(c.mapped for c in caps) == 256
     counts = []
     for c in (caps[0], caps[-1]):
-        eng = fp.Engine()
+        eng = fp.FlowTable()
         assert eng.process(c) == 1 and c.error is None
         eng.flush()
         counts.append((eng.stats()["packets"], eng.stats()["flows"]))

@@ -92,21 +92,6 @@ def test_closed_stdout_is_not_an_error(capture, tmp_path):
     assert p.wait(timeout=60) == 0 and "Traceback" not in err
 
 
-def test_batch_records_equal_per_flow_records(tmp_path):
-    # The CLI builds records column-wise; the library's Flow view one at a time.
-    from classifier.flows import FlowReader
-    from classifier.schema import batch_records, flow_record
-    from pcapgen import ether, ipv6
-    frames = eth_wrap(tcp_conversation(t0=5.0)) + [
-        (6.0, ether(ipv6("2001:db8::1", "2001:db8::2", udp(1, 2, b"v6")), 0x86DD, vlans=[(0x8100, 3)])),
-        (7.0, ether(ipv4("1.1.1.1", "2.2.2.2", ipv4("10.0.0.1", "10.0.0.2", udp(3, 4, b"in")), proto=4))),
-    ]
-    p = tmp_path / "mix.pcap"
-    write_pcap(p, frames)
-    for batch in FlowReader(str(p)).batches():
-        assert batch_records(batch) == [flow_record(f) for f in batch]
-
-
 def test_analyze_labels_the_mismatch_demos_from_payload():
     # Each demo puts a protocol on another's well-known port; the label must follow the
     # payload (the manifest's truth), and `flows` must leave labelling alone.

@@ -17,20 +17,18 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from classifier.protocols import NAMES
+
 CORPUS = os.path.join(os.path.dirname(__file__), os.pardir, "pcaps", "corpus")
 MANIFEST = os.path.join(CORPUS, "manifest.jsonl")
 
 KEYS = ["capture", "protocol", "inner", "variant", "transport", "client", "client_port", "server",
         "server_port", "server_software", "server_version", "client_software", "port_mode", "how"]
 
-# The project's canonical protocol names.  "unknown" marks flows that carry no
-# protocol at all (TURN-relayed test patterns), kept so every captured flow is labelled.
-CANONICAL = {
-    "http", "http2", "tls", "quic", "dns", "ssh", "ftp", "ftp-data", "smtp", "pop3", "imap", "ldap",
-    "redis", "postgresql", "mysql", "mqtt", "amqp", "memcached", "ntp", "snmp", "sip", "rtp", "rtcp",
-    "rtsp", "stun", "smb", "tftp", "telnet", "irc", "xmpp", "git", "rsync", "syslog", "rdp", "vnc",
-    "openvpn", "wireguard", "bittorrent", "modbus", "coap", "zookeeper", "socks", "unknown",
-}
+# The project's canonical protocol names (classifier/protocols.py).  "unknown" marks
+# flows that carry no protocol at all (TURN-relayed test patterns), kept so every
+# captured flow is labelled.
+CANONICAL = set(NAMES) | {"unknown"}
 INNER = {None, "http", "http2", "http3"}
 
 # The coverage list: each must have at least one capture.

@@ -16,7 +16,7 @@ import pytest
 
 from classifier.errors import PortlensError
 from classifier.ml import features
-from classifier.ml.data import load_corpus
+from classifier.ml.data import TRAINING_LIST, load_corpus, read_capture_list
 from classifier.ml.forest import Forest
 from classifier.ml.model import (DEFAULT_DIR, MANIFEST_FILE, MODEL_FILE, Model, ModelError, decode, encode,
                                  load, save)
@@ -167,7 +167,7 @@ def test_inference_equals_scikit_learn():
     both walkers (compiled, classifier/ml/_forest.pyx, and numpy), on corpus flows and on
     random rows."""
     from sklearn.ensemble import RandomForestClassifier
-    fs = load_corpus(CORPUS_DIR)
+    fs = load_corpus(CORPUS_DIR, read_capture_list(TRAINING_LIST))
     X = features.extract_records(fs.records, fs.payload)
     y = np.asarray(fs.labels)
     est = RandomForestClassifier(n_estimators=7, random_state=3, n_jobs=1).fit(X, y)
@@ -184,7 +184,7 @@ def test_inference_equals_scikit_learn():
 def test_open_set_unknown_below_threshold(shipped):
     """A flow of no protocol (random bytes both ways) is "unknown"; the prediction is the
     top class exactly when its probability reaches the threshold."""
-    fs = load_corpus(CORPUS_DIR)
+    fs = load_corpus(CORPUS_DIR, read_capture_list(TRAINING_LIST))
     X = features.extract_records(fs.records, fs.payload)
     labels, probs = shipped.predict(X)
     proba = shipped.predict_proba(X)

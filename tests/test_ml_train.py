@@ -18,7 +18,7 @@ import sklearn
 
 from classifier.ml import augment, train as T
 from classifier.ml.cli import add_train_parser, cmd_train
-from classifier.ml.data import load_corpus
+from classifier.ml.data import TRAINING_LIST, load_corpus, read_capture_list
 from classifier.ml.model import DEFAULT_DIR, MANIFEST_FILE, MODEL_FILE, encode, load, save
 from refdata import CORPUS_DIR
 
@@ -89,7 +89,7 @@ def test_retraining_reproduces_the_shipped_model():
     if reason:
         pytest.skip(reason)
     settings = T.Settings(**man["training"]["settings"])
-    model = T.train(CORPUS_DIR, settings=settings, metrics=False)
+    model = T.train(CORPUS_DIR, settings=settings, metrics=False, captures=read_capture_list(TRAINING_LIST))
     assert hashlib.sha256(encode(model.forest)).hexdigest() == man["model_sha256"], (
         "the corpus, the fast path's flow records or the training code changed since models/ was written: "
         "retrain with `portlens train --corpus pcaps/ --eval ../shared/ndpi-dev --force` and commit models/")
@@ -161,7 +161,7 @@ def _args(argv):
 def test_train_command(small_corpus, tmp_path, monkeypatch, capsys):
     real = T.Settings
     monkeypatch.setattr(T, "Settings", lambda seed=0: real(seed=seed, **QUICK))
-    args = _args(["train", "--corpus", small_corpus, "--out", str(tmp_path / "m"), "-q"])
+    args = _args(["train", "--corpus", small_corpus, "--out", str(tmp_path / "m"), "-q", "--all-captures"])
     assert args.extra == [] and args.seed == 0
     assert cmd_train(args) == 0
     assert load(str(tmp_path / "m")).classes
@@ -172,22 +172,45 @@ def test_train_command(small_corpus, tmp_path, monkeypatch, capsys):
     args.force = True
     assert cmd_train(args) == 0
     # bad input: exit 3, one line
-    bad = _args(["train", "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path / "n"), "-q"])
+    bad = _args(["train", "--corpus", str(tmp_path / "missing"), "--out", str(tmp_path / "n"), "-q", "--all-captures"])
     assert cmd_train(bad) == 3
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "missing" in err
-    bad = _args(["train", "--corpus", small_corpus, "--extra", str(tmp_path), "--out", str(tmp_path / "n"), "-q"])
+    bad = _args(["train", "--corpus", small_corpus, "--extra", str(tmp_path), "--out", str(tmp_path / "n"), "-q",
+                 "--all-captures"])
     assert cmd_train(bad) == 3
     assert "labels.jsonl" in capsys.readouterr().err
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "manifest.jsonl").write_text('{"capture": "x.pcap"}\n')
     (broken / "x.pcap").write_bytes(open(os.path.join(small_corpus, sorted(os.listdir(small_corpus))[0]), "rb").read())
-    assert cmd_train(_args(["train", "--corpus", str(broken), "--out", str(tmp_path / "n"), "-q"])) == 3
+    assert cmd_train(_args(["train", "--corpus", str(broken), "--out", str(tmp_path / "n"), "-q", "--all-captures"])) == 3
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "manifest.jsonl" in err
     defaults = _args(["train"])
     assert (defaults.corpus, defaults.out, defaults.force) == ("pcaps/", "models/", False)
+    assert (defaults.captures, defaults.all_captures) == ("models/training-captures.txt", False)
+
+
+def test_the_pinned_list_is_the_shipped_models_training_data():
+    """models/training-captures.txt lists exactly the captures models/manifest.json
+    counts, and a capture outside it (a new detector's) is not read."""
+    man = json.load(open(os.path.join(DEFAULT_DIR, MANIFEST_FILE)))
+    listed = read_capture_list(TRAINING_LIST)
+    assert len(listed) == len(set(listed)) == man["training"]["corpus_captures"]
+    assert all(os.path.isfile(os.path.join(CORPUS_DIR, "corpus", c)) for c in listed)
+
+
+def test_a_capture_not_listed_is_not_trained_on(small_corpus, tmp_path):
+    caps = sorted(c for c in os.listdir(small_corpus) if c.endswith(".pcap"))
+    listed, left_out = caps[:-1], caps[-1]
+    fs = load_corpus(small_corpus, listed)
+    assert left_out not in set(fs.captures) and set(fs.captures) <= set(listed)
+    lst = tmp_path / "list.txt"
+    lst.write_text("# pinned\n" + "\n".join(listed) + "\n")
+    assert read_capture_list(str(lst)) == listed
+    with pytest.raises(Exception, match="no line for nope.pcap"):
+        load_corpus(small_corpus, listed + ["nope.pcap"])
 
 
 @pytest.fixture(scope="module")

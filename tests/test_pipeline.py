@@ -157,7 +157,7 @@ def test_a_raising_probe_is_counted_in_the_summary(monkeypatch):
     detectors' label."""
     from classifier.cli import _probe_errors_text
     from classifier.detectors import engine as E
-    from classifier.detectors import registry
+    from classifier.detectors import detector_list
     from classifier.detectors.base import DetectorSpec, Prefilter
     from classifier.flows import FlowReader
     from classifier.pipeline import Analyzer
@@ -167,7 +167,7 @@ def test_a_raising_probe_is_counted_in_the_summary(monkeypatch):
     def boom(view, state):
         raise IndexError("index out of range")
     specs = [DetectorSpec(name="boom", transports=("tcp", "udp"), probe=boom, prefilter=Prefilter(any=True))]
-    monkeypatch.setattr(E, "_default", E.Engine(specs + list(registry.SPECS)))
+    monkeypatch.setattr(E, "_default", E.Engine(specs + list(detector_list.SPECS)))
     path = os.path.join(ROOT, "pcaps", "corpus", "mismatch-ssh-on-443.pcap")
     analyzer = Analyzer()
     recs = [r for b in FlowReader(path).batches() for r in analyzer.label(b)]

@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """The detectors' compiled parts: the FlowView every detector receives, the engine's
 probe loop (one implementation of engine.py's rules -- budgets, exclusion, conflicts,
-early stop -- used by ``Engine.classify`` for one flow and by ``Core.classify_batch``
+early stop -- used by ``Engine.classify`` for one flow and by ``ProbeLoop.classify_batch``
 for a whole batch of the fast path's records), and the hot parsers of a few
 detectors (the _fast_*.pxi files).
 
@@ -288,7 +288,7 @@ cdef class CandSet:
         PyMem_Free(self.ceiling)
 
 
-cdef class Core:
+cdef class ProbeLoop:
     """Per-engine tables in C form, the candidate memo, and the probe loop."""
     cdef list names          # registry position -> detector name
     cdef list probes         # registry position -> probe callable

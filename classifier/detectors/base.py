@@ -1,6 +1,6 @@
 """The detector contract: verdicts, results, the spec each protocol module exports.
 
-A detector is one module per protocol (see ``registry.py``).  Its ``probe(view, state)``
+A detector is one module per protocol (see ``detector_list.py``).  Its ``probe(view, state)``
 sees only payload bytes of a flow (both directions, already cut to the detector's byte
 and packet budget by the engine) and a per-flow, per-detector ``state`` dict it may use
 as scratch space.  It never sees ports, addresses, TTLs or MACs: the view object does

@@ -12,7 +12,7 @@ Rules (also in docs/protocols.md):
 * Exclusion.  A detector that answered NO_MATCH on a flow is never asked again for that
   flow (nDPI's exclusion bit); this matters for incremental use through ``FlowSession``.
 * Conflicts.  When several detectors match, the highest confidence wins; on a tie the
-  detector listed earlier in ``registry.DETECTORS`` wins, because that list is ordered
+  detector listed earlier in ``detector_list.DETECTORS`` (the protocol table's order) wins, because that list is ordered
   from most to least specific (a protocol that rides on or imitates another, such as
   rtsp/sip/ssdp imitating HTTP syntax, comes before the generic one).  Every loser is
   recorded in ``Label.conflicts``.  Candidates are probed in registry order and the
@@ -30,7 +30,6 @@ Rules (also in docs/protocols.md):
 from __future__ import annotations
 
 import gc
-from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -38,14 +37,14 @@ from typing import Iterable, Sequence
 from .base import DetectorSpec, Verdict
 from . import _fast
 from .flowview import FlowView
-from ._fast import Core
+from ._fast import ProbeLoop
 
 # The compiled loop compares verdicts as C constants.
 assert (int(Verdict.NO_MATCH), int(Verdict.NEED_MORE), int(Verdict.MATCH)) == \
     (_fast.V_NO_MATCH_, _fast.V_MORE_, _fast.V_MATCH_)
 
 __all__ = ["Label", "Engine", "FlowSession", "Expectations", "classify", "classify_many",
-           "classify_flows", "classify_batch", "flow_tuple", "StreamLinker"]
+           "classify_flows", "classify_batch", "flow_tuple"]
 
 
 @dataclass(slots=True)
@@ -122,7 +121,7 @@ def snapshot(flow) -> FlowView | None:
 class Engine:
     def __init__(self, specs: Sequence[DetectorSpec] | None = None) -> None:
         if specs is None:
-            from .registry import SPECS
+            from .detector_list import SPECS
             specs = SPECS
         self.specs = [s for s in specs if s.probe is not None]
         names = [s.name for s in self.specs]
@@ -151,7 +150,7 @@ class Engine:
         self._plan = [(s.name, s.probe, (s.max_bytes, s.max_packets)) for s in self.specs]
         self._maxconf = {s.name: s.max_confidence for s in self.specs}
         self._memo: dict = {}
-        self._core = Core(self, self._plan, self._maxconf, Label)
+        self._core = ProbeLoop(self, self._plan, self._maxconf, Label)
 
     def candidates(self, flow) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """Registry positions of the detectors the prefilter lets through, and for each
@@ -393,47 +392,6 @@ def classify_flows(flows: Iterable, engine: Engine | None = None) -> list[Label]
     if any(t is None for t in tuples):
         return classify_many(flows, None, engine)
     return classify_many(flows, tuples, engine)
-
-
-class StreamLinker:
-    """Expectations across batches, for a streaming caller (the CLI reads flows in
-    batches, in the order the fast path finishes them -- and an FTP data connection
-    usually finishes BEFORE its control connection, whose QUIT comes last).
-
-    ``label(flow_label, tup, key)`` is called once per flow, in output order; it returns
-    the label to report now (a data flow whose endpoint was already announced becomes
-    ftp-data) and a list of ``(key, Label)`` corrections for flows reported earlier
-    whose endpoint a control flow has just announced.  Only the last ``remember`` flows
-    are kept for late linking, so memory stays bounded.
-    """
-
-    def __init__(self, remember: int = 65536) -> None:
-        self.expect = Expectations()
-        self._recent: dict = {}             # (host, port) of either side -> (key, label)
-        self._order: deque = deque()
-        self.remember = remember
-
-    def label(self, lab: Label, tup, key):
-        corrections = []
-        if tup is None:
-            return lab, corrections
-        if lab.metadata.get("expect"):
-            self.expect.learn(lab, tup)
-            for ann in lab.metadata["expect"]:
-                for host in {ann.get("host"), tup[0], tup[2]} - {None}:
-                    hit = self._recent.pop((str(host), int(ann["port"])), None)
-                    if hit is not None and hit[1].protocol != "ftp-data":
-                        corrections.append((hit[0], _as_expected(hit[1], ann.get("protocol", "ftp-data"))))
-            return lab, corrections
-        proto = self.expect.lookup(tup)
-        if proto is not None:
-            return _as_expected(lab, proto), corrections
-        for end in ((str(tup[2]), int(tup[3])), (str(tup[0]), int(tup[1]))):
-            self._recent[end] = (key, lab)
-            self._order.append(end)
-        while len(self._order) > 2 * self.remember:
-            self._recent.pop(self._order.popleft(), None)
-        return lab, corrections
 
 
 def _as_expected(lab: Label, proto: str) -> Label:

@@ -36,6 +36,12 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
                     "give the same model file byte for byte (the shipped one: `portlens train`).")
     p.add_argument("--corpus", default="pcaps/", metavar="DIR",
                    help="corpus directory: pcaps/ or pcaps/corpus/ with manifest.jsonl (default %(default)s)")
+    p.add_argument("--captures", default="models/training-captures.txt", metavar="FILE",
+                   help="train on the corpus captures this file lists, one a line (default %(default)s, "
+                        "the shipped model's pinned list, when it exists; a capture added to the corpus "
+                        "for a new detector is not trained on until it is listed)")
+    p.add_argument("--all-captures", action="store_true",
+                   help="train on every capture of the corpus manifest instead of a list")
     p.add_argument("--extra", action="append", default=[], metavar="DIR",
                    help="more training flows from an ndpi-dev style directory (pcaps/ + labels.jsonl, "
                         "nDPI's payload labels); repeatable. The shipped model uses none")
@@ -58,7 +64,7 @@ def _err(msg: str) -> None:
 
 def cmd_train(args) -> int:
     from ..errors import PortlensError
-    from .data import corpus_dir
+    from .data import corpus_dir, read_capture_list
     from .model import MANIFEST_FILE, MODEL_FILE, save
     from .train import Settings, train
 
@@ -73,11 +79,17 @@ def cmd_train(args) -> int:
     log = (lambda s: None) if quiet else (lambda s: sys.stderr.write(f"portlens train: {s}\n"))
     try:
         corpus_dir(args.corpus)
+        captures = None
+        listed = getattr(args, "captures", None)
+        if not getattr(args, "all_captures", False) and listed and os.path.exists(listed):
+            captures = read_capture_list(listed)
+            log(f"training on the {len(captures)} captures of {listed}")
         for d in list(args.extra) + list(getattr(args, "eval", [])):
             if not os.path.isdir(os.path.join(d, "pcaps")) or not os.path.isfile(os.path.join(d, "labels.jsonl")):
                 _err(f"{d}: expected pcaps/ and labels.jsonl (the ../shared/ndpi-dev layout)")
                 return EXIT_INPUT
-        model = train(args.corpus, args.extra, getattr(args, "eval", []), Settings(seed=args.seed), log)
+        model = train(args.corpus, args.extra, getattr(args, "eval", []), Settings(seed=args.seed), log,
+                      captures=captures)
         man = save(model, args.out)
     except PortlensError as e:
         _err(str(e))

@@ -18,40 +18,25 @@ import ipaddress
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..errors import CaptureError, PortlensError
 from ..flows import RECORD_DTYPE, FlowConfig, FlowReader
+from ..protocols import ndpi_ambiguous, ndpi_to_canonical
 
 
 class DataError(PortlensError):
     """A training or evaluation directory is missing or malformed."""
 
 
-# nDPI master protocol -> our canonical name (docs/protocols.md, "nDPI name(s)" column).
+# nDPI master protocol -> our canonical name (the protocol table's `ndpi` column).
 # nDPI names implicit-TLS mail by its port (IMAPS, ...); the bytes are TLS, and so is our
 # name. NetBIOS covers three of ours and is left out: it names no single class.
-NDPI_NAMES = {
-    "HTTP": "http", "HTTP2": "http2", "HTTP_Connect": "http-proxy", "HTTP_Proxy": "http-proxy",
-    "TLS": "tls", "DTLS": "dtls", "QUIC": "quic", "DNS": "dns", "MDNS": "mdns", "LLMNR": "llmnr",
-    "SSDP": "ssdp", "DHCP": "dhcp", "DHCPV6": "dhcpv6", "NTP": "ntp", "SNMP": "snmp",
-    "Syslog": "syslog", "TFTP": "tftp", "SSH": "ssh", "Telnet": "telnet", "FTP_CONTROL": "ftp",
-    "FTP_DATA": "ftp-data", "SMTP": "smtp", "POP3": "pop3", "IMAP": "imap", "LDAP": "ldap",
-    "Kerberos": "kerberos", "Radius": "radius", "SMBv1": "smb", "SMBv23": "smb", "RDP": "rdp",
-    "VNC": "vnc", "SIP": "sip", "RTP": "rtp", "SRTP": "rtp", "RTCP": "rtcp", "RTSP": "rtsp",
-    "RTMP": "rtmp", "STUN": "stun", "BitTorrent": "bittorrent", "MySQL": "mysql",
-    "PostgreSQL": "postgresql", "MsSQL-TDS": "mssql-tds", "RESP": "redis", "Redis": "redis",
-    "MongoDB": "mongodb", "Memcached": "memcached", "MQTT": "mqtt", "AMQP": "amqp",
-    "Zookeeper": "zookeeper", "IRC": "irc", "Jabber": "xmpp", "XMPP": "xmpp", "Git": "git",
-    "RSYNC": "rsync", "SOCKS": "socks", "OpenVPN": "openvpn", "WireGuard": "wireguard",
-    "IPSec": "ike", "Modbus": "modbus", "DNP3": "dnp3", "IEC60870": "iec104", "COAP": "coap",
-    "BGP": "bgp", "Service_Location_Protocol": "slp",
-    "IMAPS": "tls", "SMTPS": "tls", "POP3S": "tls", "FTPS": "tls",
-}
+NDPI_NAMES = ndpi_to_canonical()
 # nDPI names that are not one protocol of ours, so no label either way.
-NDPI_AMBIGUOUS = {"NetBIOS"}
+NDPI_AMBIGUOUS = ndpi_ambiguous()
 
 
 @dataclass
@@ -143,15 +128,42 @@ def corpus_dir(top: str) -> str:
     raise DataError(f"{top}: no corpus here (expected corpus/manifest.jsonl or manifest.jsonl)")
 
 
-def load_corpus(top: str) -> FlowSet:
-    """Every flow of the corpus that has a manifest line, labelled by it."""
-    d = corpus_dir(top)
+# The pinned training list of the shipped model: models/training-captures.txt.
+TRAINING_LIST = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                             "models", "training-captures.txt")
+
+
+def read_capture_list(path: str) -> List[str]:
+    """Capture names, one a line; blank lines and '#' comments ignored."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            names = [ln.strip() for ln in fh]
+    except OSError as e:
+        raise DataError(f"{path}: cannot read the capture list ({e.strerror or e})") from None
+    return [n for n in names if n and not n.startswith("#")]
+
+
+def _manifest_rows(d: str, captures: Optional[Sequence[str]]) -> Dict[str, list]:
+    """Manifest lines per capture, only the listed captures when a list is given."""
     rows: Dict[str, list] = {}
     for r in _lines(os.path.join(d, "manifest.jsonl")):
         try:
             rows.setdefault(r["capture"], []).append(r)
         except KeyError:
             raise DataError(f"{d}/manifest.jsonl: a line has no 'capture'") from None
+    if captures is None:
+        return rows
+    missing = [c for c in captures if c not in rows]
+    if missing:
+        raise DataError(f"{d}/manifest.jsonl: no line for {missing[0]}, listed for training")
+    return {c: rows[c] for c in captures}
+
+
+def load_corpus(top: str, captures: Optional[Sequence[str]] = None) -> FlowSet:
+    """Every flow of the corpus that has a manifest line, labelled by it; only the flows
+    of `captures` (names in the corpus directory) when given."""
+    d = corpus_dir(top)
+    rows = _manifest_rows(d, captures)
     sets = []
     for cap in sorted(rows, key=_natural):
         path = os.path.join(d, cap)
@@ -218,9 +230,13 @@ def _natural(name: str):
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
-def files_hash(paths: Iterable[str]) -> str:
-    """sha256 over (relative name, content) of training inputs: the manifest's data hash."""
+def files_hash(paths: Iterable[str], blobs: Sequence[Tuple[str, bytes]] = ()) -> str:
+    """sha256 over (relative name, content) of training inputs: the manifest's data hash.
+    `blobs` are (name, content) pairs hashed first (the manifest lines trained on)."""
     h = hashlib.sha256()
+    for name, data in blobs:
+        h.update(name.encode() + b"\0")
+        h.update(hashlib.sha256(data).digest())
     for p in paths:
         h.update(os.path.basename(p).encode() + b"\0")
         with open(p, "rb") as fh:
@@ -228,10 +244,15 @@ def files_hash(paths: Iterable[str]) -> str:
     return h.hexdigest()
 
 
-def corpus_files(top: str) -> List[str]:
+def corpus_inputs(top: str, captures: Optional[Sequence[str]] = None) -> Tuple[bytes, List[str]]:
+    """What a training on the corpus reads: the manifest's lines of the captures trained
+    on (all of them without a list, so the bytes are the whole file), and the captures."""
     d = corpus_dir(top)
-    names = sorted({r["capture"] for r in _lines(os.path.join(d, "manifest.jsonl"))}, key=_natural)
-    return [os.path.join(d, "manifest.jsonl")] + [os.path.join(d, n) for n in names]
+    keep = set(captures) if captures is not None else None
+    with open(os.path.join(d, "manifest.jsonl"), "rb") as fh:
+        lines = [ln for ln in fh if ln.strip() and (keep is None or json.loads(ln)["capture"] in keep)]
+    names = sorted({json.loads(ln)["capture"] for ln in lines}, key=_natural)
+    return b"".join(lines), [os.path.join(d, n) for n in names]
 
 
 def reference_files(top: str) -> List[str]:

@@ -172,7 +172,7 @@ def save(model: Model, out_dir: str) -> Dict[str, Any]:
     manifest = {k: manifest[k] for k in order + sorted(set(manifest) - set(order))}
     _write(os.path.join(out_dir, MODEL_FILE), blob)
     _write(os.path.join(out_dir, MANIFEST_FILE), (json.dumps(manifest, indent=1) + "\n").encode())
-    from .evaluate import render_readme
+    from .model_card import render_readme
     _write(os.path.join(out_dir, README_FILE), render_readme(manifest).encode())
     model.manifest = manifest
     return manifest

@@ -183,15 +183,18 @@ def calibrate(pool: Pool, classes: List[str], settings: Settings, seed: int) -> 
 
 
 def train(corpus: str, extra: Union[str, Sequence[str]] = (), evals: Union[str, Sequence[str]] = (),
-          settings: Settings = None, log: Callable[[str], None] = lambda s: None, metrics: bool = True) -> Model:
+          settings: Settings = None, log: Callable[[str], None] = lambda s: None, metrics: bool = True,
+          captures: Optional[Sequence[str]] = None) -> Model:
     """The model of the module docstring. `metrics=False` skips steps 3-4 (the held-out
     figures, most of the time): the model file is the same, the manifest has no metrics.
-    `extra` and `evals`: one directory or a list of them."""
+    `extra` and `evals`: one directory or a list of them. `captures`: train on these
+    corpus captures only (the shipped model's pinned list, models/training-captures.txt);
+    None: every capture of the manifest."""
     from .._paths import as_paths
     extra, evals = as_paths(extra, "extra"), as_paths(evals, "evals")
     settings = settings or Settings()
     t0 = time.time()
-    fs = mldata.load_corpus(corpus)
+    fs = mldata.load_corpus(corpus, captures)
     fs = fs.subset(np.flatnonzero(features.eligible(fs.records)))
     counts: Dict[str, int] = {}
     for lab in fs.labels:
@@ -238,7 +241,7 @@ def train(corpus: str, extra: Union[str, Sequence[str]] = (), evals: Union[str, 
         log(f"evaluated on {d}")
 
     import sklearn
-    files = mldata.corpus_files(corpus)
+    manifest_lines, files = mldata.corpus_inputs(corpus, captures)
     extra_files = [f for d in extra for f in mldata.reference_files(d)]
     model.manifest = {
         "trained_with": {"python": platform.python_version(), "numpy": np.__version__,
@@ -246,8 +249,8 @@ def train(corpus: str, extra: Union[str, Sequence[str]] = (), evals: Union[str, 
         "training": {
             "command": "portlens train --corpus " + " ".join(["pcaps/"] + [f"--extra {d}" for d in extra]
                                                            + [f"--eval {d}" for d in evals] + [f"--seed {seed}"]),
-            "data_sha256": mldata.files_hash(files + extra_files),
-            "corpus_captures": len(files) - 1,
+            "data_sha256": mldata.files_hash(files + extra_files, [("manifest.jsonl", manifest_lines)]),
+            "corpus_captures": len(files),
             "extra": [d.rstrip("/").split("/")[-1] for d in extra],
             "flows": int(np.sum(pool_all.kind == "flow")),
             "view_rows": int(np.sum(pool_all.kind == "view")),

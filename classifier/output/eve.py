@@ -22,7 +22,7 @@ Field by field, after Suricata 7's flow logger:
 * `proto`: "TCP", "UDP", "ICMP", "IPv6-ICMP", "SCTP", ... (Suricata's names);
   unnamed IP protocols as a three-digit number.
 * `app_proto`: Suricata's name where Suricata has one for the protocol (krb5, rfb,
-  pgsql, jabber, ...; the table in docs/protocols.md), else portlens' canonical name;
+  pgsql, jabber, ...; classifier/protocols.py, shown in docs/protocols.md), else portlens' canonical name;
   "failed" when the flow carried payload but nothing identified it (Suricata's word),
   left out when the flow carried no payload at all.
 * `flow.state`: "closed" (TCP ended by FIN/RST), "established" (both sides sent), "new"
@@ -43,13 +43,12 @@ import ipaddress
 import struct
 from datetime import datetime, timezone
 
+from ..protocols import suricata_app_proto
 from .jsonl import JsonlWriter
 
-# Suricata 7's app_proto names where they differ from portlens' canonical names.
-SURICATA_APP_PROTO = {
-    "http-proxy": "http", "vnc": "rfb", "kerberos": "krb5", "postgresql": "pgsql",
-    "xmpp": "jabber",
-}
+# Suricata 7's app_proto names where they differ from portlens' canonical names (the
+# `suricata` column of the protocol table).
+SURICATA_APP_PROTO = suricata_app_proto()
 
 PROTO_NAMES = {"tcp": "TCP", "udp": "UDP", "icmp": "ICMP", "icmpv6": "IPv6-ICMP", "sctp": "SCTP",
                "gre": "GRE", "esp": "ESP", "ah": "AH", "igmp": "IGMP", "ospf": "OSPF",

@@ -6,14 +6,15 @@
     info = reg.lookup(443, "tcp")      # PortInfo: services, class, status, implied protocols
     reg.find("smallchat")              # ports of a service name or canonical protocol
 
-Modules: registry.py (lookups), canonical.py (IANA names -> canonical protocol names,
-the compatibility table), site.py (TOML overrides), spec.py ("443/tcp" parsing),
+Modules: registry.py (lookups), canonical.py (IANA names -> canonical protocol names and
+the compatibility table, from classifier/protocols.py), site.py (TOML overrides and
+load_registry), spec.py ("443/tcp" parsing),
 tomlfile.py (TOML reading with file/line errors). The table is rebuilt by
 tools/build_port_table.py from the IANA CSV.
 """
 from .canonical import COMPATIBLE, IANA_TO_CANONICAL, PROTOCOLS, accepts, canonical_for
-from .registry import (DYNAMIC, SYSTEM, USER, PortInfo, Registry, Service, default_registry,
-                       load_registry, port_class)
+from .registry import DYNAMIC, SYSTEM, USER, PortInfo, Registry, Service, default_registry, port_class
+from .site import load_registry
 from .spec import PortSpec, parse_port_spec
 from .tomlfile import ConfigError
 

@@ -11,7 +11,8 @@ module, with the registry's date.  A lookup answers, for any port and transport:
 
 Lookups go both ways: `lookup(443, "tcp")`, and `find("smallchat")` for the ports of a
 service name or of a canonical protocol.  A site overrides file replaces or extends the
-implication of ports (see classifier/ports/site.py).
+implication of ports (classifier/ports/site.py, which also holds `load_registry`: the
+registry with site files applied; this module does not import it).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import gzip
 import json
 import os
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from .canonical import PROTOCOLS, canonical_for
 
@@ -86,7 +87,8 @@ class PortInfo:
 
 
 @dataclass
-class _Override:
+class SiteOverride:
+    """A site overrides file's entry for a port range (classifier/ports/site.py)."""
     lo: int
     hi: int
     transport: str
@@ -97,7 +99,7 @@ class _Override:
 class Registry:
     """Port lookups over the IANA table plus optional site overrides."""
 
-    def __init__(self, table: dict, overrides: Sequence[_Override] = ()):
+    def __init__(self, table: dict, overrides: Sequence[SiteOverride] = ()):
         self.source = table.get("source", "")
         self.url = table.get("url", "")
         self.date = table.get("date", "")
@@ -129,14 +131,14 @@ class Registry:
         for holes in self._holes.values():
             holes.sort()
         self._hole_starts = {t: [h[0] for h in holes] for t, holes in self._holes.items()}
-        self._overrides: List[_Override] = list(overrides)
+        self._overrides: List[SiteOverride] = list(overrides)
         self._cache: Dict[Tuple[int, str], PortInfo] = {}
         # (port, transport, observed protocol) -> verdict fields, kept by classifier.verdict.
         self.verdict_cache: Dict[tuple, tuple] = {}
 
     # -- site overrides -------------------------------------------------------------
 
-    def with_overrides(self, overrides: Sequence[_Override], name: str) -> "Registry":
+    def with_overrides(self, overrides: Sequence[SiteOverride], name: str) -> "Registry":
         """A new registry: this one plus overrides (later ones win on the same port)."""
         reg = Registry.__new__(Registry)
         reg.__dict__.update(self.__dict__)
@@ -221,14 +223,3 @@ def default_registry() -> Registry:
     if _DEFAULT is None:
         _DEFAULT = Registry(load_table())
     return _DEFAULT
-
-
-def load_registry(site_files: Union[str, Sequence[str]] = ()) -> Registry:
-    """The IANA registry with the site overrides files applied in order (one file may be
-    given as a plain string)."""
-    from .._paths import as_paths
-    from .site import load_overrides
-    reg = default_registry()
-    for path in as_paths(site_files, "site_files"):
-        reg = reg.with_overrides(load_overrides(path), path)
-    return reg

@@ -14,17 +14,17 @@ Later entries, and later files, win over earlier ones on the same port.
 """
 from __future__ import annotations
 
-from typing import List
+from typing import List, Sequence, Union
 
 from .canonical import PROTOCOLS
-from .registry import Service, _Override
+from .registry import Registry, Service, SiteOverride, default_registry
 from .spec import parse_port_spec
 from .tomlfile import ConfigError, entry_where, load_toml, strings as _strings
 
 _KEYS = {"port", "protocols", "protocol", "service", "note", "extend"}
 
 
-def load_overrides(path: str) -> List[_Override]:
+def load_overrides(path: str) -> List[SiteOverride]:
     doc = load_toml(path)
     unknown = [k for k in doc if k not in ("port", "__lines__")]
     if unknown:
@@ -33,7 +33,7 @@ def load_overrides(path: str) -> List[_Override]:
     entries = doc.get("port", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: 'port' must be an array of tables, written [[port]]")
-    out: List[_Override] = []
+    out: List[SiteOverride] = []
     for i, entry in enumerate(entries):
         where = entry_where(path, doc, "port", i, entry)
         try:
@@ -66,5 +66,15 @@ def load_overrides(path: str) -> List[_Override]:
                           tuple(dict.fromkeys(protocols)), source=f"site:{path}")
         for spec in specs:
             for t in spec.transports:
-                out.append(_Override(spec.lo, spec.hi, t, service, extend))
+                out.append(SiteOverride(spec.lo, spec.hi, t, service, extend))
     return out
+
+
+def load_registry(site_files: Union[str, Sequence[str]] = ()) -> Registry:
+    """The IANA registry with the site overrides files applied in order (one file may be
+    given as a plain string)."""
+    from .._paths import as_paths
+    reg = default_registry()
+    for path in as_paths(site_files, "site_files"):
+        reg = reg.with_overrides(load_overrides(path), path)
+    return reg

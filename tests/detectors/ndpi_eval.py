@@ -13,32 +13,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dpkt_flows  # noqa: E402
 
 from classifier.detectors.engine import classify_many  # noqa: E402
+from classifier.protocols import ndpi_agreeing  # noqa: E402
 
-# nDPI master protocol (per l4) -> set of our canonical names that agree with it.
-NDPI_MAP = {
-    "HTTP": {"http"}, "HTTP2": {"http2"}, "HTTP_Connect": {"http-proxy"},
-    "HTTP_Proxy": {"http-proxy"}, "TLS": {"tls"}, "DTLS": {"dtls"}, "QUIC": {"quic"},
-    "DNS": {"dns"}, "MDNS": {"mdns"}, "LLMNR": {"llmnr"},
-    "NetBIOS": {"netbios-ns", "netbios-ssn", "netbios-dgm"},
-    "SSDP": {"ssdp"}, "DHCP": {"dhcp"}, "DHCPV6": {"dhcpv6"}, "NTP": {"ntp"},
-    "SNMP": {"snmp"}, "Syslog": {"syslog"}, "TFTP": {"tftp"}, "SSH": {"ssh"},
-    "Telnet": {"telnet"}, "FTP_CONTROL": {"ftp"}, "FTP_DATA": {"ftp-data"},
-    "SMTP": {"smtp"}, "POP3": {"pop3"}, "IMAP": {"imap"}, "LDAP": {"ldap"},
-    "Kerberos": {"kerberos"}, "Radius": {"radius"}, "SMBv1": {"smb"}, "SMBv23": {"smb"},
-    "RDP": {"rdp"}, "VNC": {"vnc"}, "SIP": {"sip"}, "RTP": {"rtp"}, "SRTP": {"rtp"},
-    "RTCP": {"rtcp"}, "RTSP": {"rtsp"}, "RTMP": {"rtmp"}, "STUN": {"stun"},
-    "BitTorrent": {"bittorrent"}, "MySQL": {"mysql"}, "PostgreSQL": {"postgresql"},
-    "MsSQL-TDS": {"mssql-tds"}, "RESP": {"redis"}, "Redis": {"redis"},
-    "MongoDB": {"mongodb"}, "Memcached": {"memcached"}, "MQTT": {"mqtt"},
-    "AMQP": {"amqp"}, "Zookeeper": {"zookeeper"}, "IRC": {"irc"}, "Jabber": {"xmpp"},
-    "XMPP": {"xmpp"}, "Git": {"git"}, "RSYNC": {"rsync"}, "SOCKS": {"socks"},
-    "OpenVPN": {"openvpn"}, "WireGuard": {"wireguard"}, "IPSec": {"ike"},
-    "Modbus": {"modbus"}, "DNP3": {"dnp3"}, "IEC60870": {"iec104"}, "COAP": {"coap"},
-    "BGP": {"bgp"}, "Service_Location_Protocol": {"slp"},
-    # nDPI names STARTTLS/implicit-TLS mail by the mail protocol; bytes are TLS.
-    "IMAPS": {"tls", "imap"}, "SMTPS": {"tls", "smtp"}, "POP3S": {"tls", "pop3"},
-    "FTPS": {"tls", "ftp"},
-}
+# nDPI master protocol (per l4) -> set of our canonical names that agree with it: the
+# protocol table's `ndpi` and `ndpi_by_port` columns.  nDPI names STARTTLS/implicit-TLS
+# mail by the mail protocol (IMAPS, ...) while the bytes are TLS: both agree.
+NDPI_MAP = ndpi_agreeing()
 
 
 def evaluate(verbose: bool = False):

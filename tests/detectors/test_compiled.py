@@ -189,8 +189,8 @@ def test_quic_client_hello_meta_matches_the_oracle(k):
 
 # -------------------------------------------------------------------- whole probes
 def _probes():
-    from classifier.detectors import registry
-    specs = {s.name: s for s in registry.SPECS}
+    from classifier.detectors import detector_list
+    specs = {s.name: s for s in detector_list.SPECS}
     out = [(n, specs[n].probe, ref.make_probe(n, c)) for n, c in
            (("mdns", 0.95), ("llmnr", 0.9), ("netbios-ns", 0.95), ("dns", 0.9))]
     out += [("slp", specs["slp"].probe, ref.slp_probe), ("stun", specs["stun"].probe, ref.stun_probe),

@@ -9,37 +9,27 @@ import re
 import pytest
 
 from classifier.detectors import engine as E
-from classifier.detectors import registry
+from classifier.detectors import detector_list
 from classifier.detectors.base import MORE, NO, DetectorSpec, Prefilter, match
 from classifier.detectors.engine import Engine, FlowSession, classify_many
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES
 
-DET_DIR = os.path.dirname(registry.__file__)
+DET_DIR = os.path.dirname(detector_list.__file__)
 ROOT = os.path.normpath(os.path.join(DET_DIR, "..", ".."))
 
 
 # ----------------------------------------------------------------------- registry
 def test_registry_has_sixty_unique_lowercase_protocols():
-    names = [s.name for s in registry.SPECS]
+    names = [s.name for s in detector_list.SPECS]
     assert len(names) >= 60
     assert len(set(names)) == len(names)
     assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", n) for n in names)
-    assert all(set(s.transports) <= {"tcp", "udp"} and s.transports for s in registry.SPECS)
+    assert all(set(s.transports) <= {"tcp", "udp"} and s.transports for s in detector_list.SPECS)
 
 
-def test_registry_lists_every_module_explicitly():
-    modules = {f[:-3] for f in os.listdir(DET_DIR)
-               if f.endswith(".py") and not f.startswith("_")} - {"base", "engine", "registry", "flowview"}
-    listed = {m.__name__.rsplit(".", 1)[1] for m in registry.DETECTORS}
-    assert modules == listed
-
-
-def test_docs_table_names_every_protocol():
-    with open(os.path.join(ROOT, "docs", "protocols.md")) as f:
-        doc = f.read()
-    rows = set(re.findall(r"^\| `([a-z0-9-]+)` \|", doc, re.M))
-    assert rows == set(registry.NAMES)
+# Every module has a row of the protocol table and the docs table is generated from
+# it: tests/test_protocols.py.
 
 
 # ------------------------------------------------------------------ payload only
@@ -277,22 +267,6 @@ def test_classify_flows_reads_endpoints_for_expectations_only():
              FastPathFlow(FlowView.tcp(b"", b"data"), "10.0.0.2", 40001, "10.0.0.1", 5001)]
     labels = classify_flows(flows)
     assert [lab.protocol for lab in labels] == ["ftp", "ftp-data"]
-
-
-def test_stream_linker_corrects_a_data_flow_reported_before_its_control_flow():
-    from classifier.detectors.engine import StreamLinker
-    eng, linker = Engine(), StreamLinker()
-    data_tup = ("10.0.0.2", 40001, "10.0.0.1", 5001)
-    ctrl_tup = ("10.0.0.2", 40000, "10.0.0.1", 21)
-    # The data connection finishes first (QUIT comes last on the control channel).
-    lab, fix = linker.label(eng.classify(FlowView.tcp(b"", b"file")), data_tup, "flow-1")
-    assert lab.protocol is None and fix == []
-    lab, fix = linker.label(eng.classify(FTP_CTRL), ctrl_tup, "flow-2")
-    assert lab.protocol == "ftp"
-    assert [(k, l.protocol, l.source) for k, l in fix] == [("flow-1", "ftp-data", "expectation")]
-    # A later data connection to the same announced endpoint is labelled at once.
-    lab, fix = linker.label(eng.classify(FlowView.tcp(b"", b"more")), data_tup, "flow-3")
-    assert lab.protocol == "ftp-data" and fix == []
 
 
 def test_a_raising_detector_is_counted_for_the_summary(monkeypatch):

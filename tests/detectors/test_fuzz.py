@@ -6,13 +6,13 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from classifier.detectors import registry  # noqa: E402
+from classifier.detectors import detector_list  # noqa: E402
 from classifier.detectors.base import Verdict  # noqa: E402
 from classifier.detectors.engine import Engine  # noqa: E402
 from classifier.detectors.flowview import FlowView  # noqa: E402
 from fixtures import FIXTURES, mutate  # noqa: E402
 
-SPECS = [s for s in registry.SPECS if s.probe]
+SPECS = [s for s in detector_list.SPECS if s.probe]
 ENGINE = Engine()
 # Start from real protocol bytes so the fuzzer reaches deep parser states quickly.
 SEEDS = [f.view.payload_c2s or f.view.payload_s2c for f in FIXTURES]

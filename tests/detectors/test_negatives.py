@@ -6,14 +6,14 @@ import random
 
 import pytest
 
-from classifier.detectors import registry
+from classifier.detectors import detector_list
 from classifier.detectors.base import Verdict
 from classifier.detectors.engine import Engine
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, hx
 
 ENGINE = Engine()
-SPECS = [s for s in registry.SPECS if s.probe]
+SPECS = [s for s in detector_list.SPECS if s.probe]
 
 # Overlaps that exist by design and are settled by the engine's conflict rule: a proxy
 # request is valid HTTP syntax too (http-proxy wins on confidence, http is recorded).

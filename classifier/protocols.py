@@ -1,0 +1,322 @@
+"""The protocol table: one row per protocol portlens detects, and every list derived from it.
+
+A row says what the rest of the code needs to know about a protocol, so that adding one
+is a detector module plus one row here (CONTRIBUTING.md, `python tools/new_protocol.py`):
+
+* `name`        the canonical name (detector SPEC.name, output `protocol`, site files);
+* `transports`  what its detector probes ("tcp", "udp"); must equal the SPEC's;
+* `module`      its detector module in classifier/detectors/ (default: name, "-" -> "_");
+* `ndpi`        nDPI master names that mean this protocol (label agreement, the model's
+                reference data); a name in several rows (NetBIOS) names none of them alone;
+* `ndpi_by_port` nDPI names given by port that also agree (IMAPS for a STARTTLS imap flow);
+* `suricata`    Suricata 7's app_proto for it (EVE's app_proto; None: none, so EVE
+                writes the canonical name); `suricata_note` qualifies it in the docs;
+* `iana`        IANA service names that imply it: "svc" on every transport the service is
+                registered on, "svc/tcp,sctp" on those transports only;
+* `compatible`  other observed protocols that satisfy a port implying this one;
+* `metadata`    the metadata keys its detector reports (docs).
+
+ORDER MATTERS: the table's order is the detectors' (classifier/detectors/
+detector_list.py imports the modules in this order), and that order is the engine's
+tie-break when two detectors match with the same confidence.  Most specific first:
+  1. protocols that reuse another's syntax or framing (http-proxy before http; rtsp,
+     sip and ssdp before http; smb before netbios-ssn; mdns/llmnr/netbios-ns are
+     exclusive with dns by construction but listed first anyway);
+  2. protocols with long magic strings, checksums or exact length fields;
+  3. weak statistical or short-magic detectors last (rtp, rtmp, ntp, syslog,
+     smallchat), so they only win when nothing stronger matched.
+
+IANA services vs wire protocols (what `iana` holds): the IANA registry names *services*
+("www-http", "microsoft-ds", "submissions"); the detectors name *wire protocols*.  Rules:
+
+* A service maps to the protocol its port carries **from the first byte**.  Implicit-TLS
+  services ("https", "imaps", "ldaps", "submissions", ...) map to `tls` (`dtls` on UDP),
+  because a flow on 993/tcp opens with a TLS ClientHello, not an IMAP greeting.
+  STARTTLS services keep their own protocol ("submission" -> smtp, "imap" -> imap).
+* A mapping may depend on the transport: `https` is `tls` on TCP and `quic` on UDP
+  (HTTP/3, RFC 9114, is the only HTTPS that runs over UDP 443; DTLS on 443/udp, e.g.
+  a VPN's data channel, is therefore a mismatch worth a look).
+* A service may imply several protocols when the registration itself does:
+  `domain-s`/udp is "DNS over DTLS or QUIC" (listed in both rows; table order).
+* A service not listed here implies itself: the verdict then reads
+  "2181/tcp implies eforward; payload is zookeeper".  Site conventions that IANA does
+  not know (zookeeper on 2181, syslog on 514/tcp) belong in a site overrides file.
+* Protocols without a registration of their own, each with its reason (a test reads
+  this list): http-proxy (rides on the http ports, see `compatible`), http2 (likewise),
+  zookeeper (2181 is registered to "eforward"), bittorrent (6881-6889 are unassigned),
+  wireguard (51820 is in the dynamic range).
+
+This module imports nothing from the package, so anything may import it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+
+__all__ = ["Protocol", "TABLE", "NAMES", "BY_NAME", "iana_aliases", "compatible",
+           "suricata_app_proto", "ndpi_agreeing", "ndpi_to_canonical", "ndpi_ambiguous",
+           "docs_table"]
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    transports: Tuple[str, ...]
+    ndpi: Tuple[str, ...] = ()
+    ndpi_by_port: Tuple[str, ...] = ()
+    ndpi_note: str = ""
+    suricata: Optional[str] = None
+    suricata_note: str = ""
+    iana: Tuple[str, ...] = ()
+    compatible: Tuple[str, ...] = ()
+    metadata: str = ""
+    module: str = ""
+
+    @property
+    def module_name(self) -> str:
+        return self.module or self.name.replace("-", "_")
+
+
+P = Protocol
+TCP, UDP, BOTH = ("tcp",), ("udp",), ("tcp", "udp")
+# Implicit TLS: TLS on the stream transports, DTLS on the datagram ones.
+_S, _D = "/tcp,sctp", "/udp,dccp"
+
+TABLE: Tuple[Protocol, ...] = (
+    # HTTP-syntax family: the specialised ones before plain http.
+    P("http-proxy", TCP, ndpi=("HTTP_Connect", "HTTP_Proxy"), suricata="http",
+      metadata="method, host (target), user_agent"),
+    P("rtsp", BOTH, ndpi=("RTSP",), iana=("rtsp",), metadata="method, uri, status, user_agent, server"),
+    P("sip", BOTH, ndpi=("SIP",), suricata="sip", iana=("sip",),
+      metadata="method, status, user_agent, from_, to, call_id"),
+    P("ssdp", UDP, ndpi=("SSDP",), iana=("ssdp",), metadata="method, st, server, user_agent, location"),
+    P("http2", TCP, ndpi=("HTTP2",), suricata="http2",
+      metadata="preface (cleartext h2c; h2 inside TLS is `tls`, ALPN h2)"),
+    P("http", TCP, ndpi=("HTTP",), suricata="http",
+      iana=("http", "www", "www-http",
+            "http-alt",                 # 591, 8008, 8080 "HTTP Alternate"
+            "ipp",                      # 631: the Internet Printing Protocol is HTTP (RFC 8010)
+            "hkp",                      # 11371: OpenPGP HTTP Keyserver
+            "xmpp-bosh",                # 5280: XMPP over BOSH is HTTP long-polling
+            "docker/tcp",               # 2375: Docker REST API, plain text
+            "wsman"),                   # 5985: WS-Management over HTTP
+      # h2c (RFC 9113 3.3) and a proxy request are HTTP on the wire's terms.
+      compatible=("http2", "http-proxy"),
+      metadata="method, uri, host, user_agent, status, server"),
+    # Encrypted transports with strict record/header formats.
+    P("tls", TCP, ndpi=("TLS", "IMAPS", "SMTPS", "POP3S", "FTPS"),
+      ndpi_note="the last four: implicit TLS, named by its port",
+      suricata="tls",
+      iana=("https" + _S, "ipps" + _S, "docker-s" + _S, "wsmans" + _S,
+            "pcsync-https" + _S,        # 8443, the usual HTTPS-alternate port
+            "sun-sr-https" + _S,        # 6443, also the Kubernetes API server's port
+            "oracleas-https" + _S, "tungsten-https" + _S, "compaq-https" + _S, "wbem-https" + _S,
+            "domain-s/tcp",             # 853: DNS over TLS
+            "telnets" + _S, "ftps" + _S, "ftps-data" + _S, "submissions" + _S, "pop3s" + _S,
+            "imaps" + _S, "ircs-u" + _S, "ldaps" + _S, "msft-gc-ssl" + _S,
+            "radsec" + _S,              # 2083: RADIUS over TLS (RFC 6614)
+            "snmptls" + _S, "snmptls-trap" + _S, "syslog-tls" + _S, "secure-mqtt" + _S,
+            "amqps" + _S, "stuns" + _S, "turns" + _S, "stun-behaviors" + _S,
+            "mbap-s" + _S,              # 802: Modbus/TCP Security is Modbus inside TLS
+            "rtsps" + _S, "sips" + _S, "coaps/tcp"),
+      metadata="sni, alpn, alpn_selected, version, client_version, supported_versions"),
+    P("dtls", UDP, ndpi=("DTLS",), suricata="dtls", suricata_note="7.0+",
+      iana=("domain-s/udp",             # 853: DNS over DTLS (or QUIC, below)
+            "telnets" + _D, "ftps" + _D, "ftps-data" + _D, "pop3s" + _D, "ldaps" + _D,
+            "radsec" + _D,              # 2083: RADIUS over DTLS (RFC 7360)
+            "snmpdtls/udp", "snmpdtls-trap/udp", "syslog-tls" + _D, "stuns" + _D, "turns" + _D,
+            "coaps/udp"),
+      metadata="version, sni, alpn, supported_versions"),
+    P("quic", UDP, ndpi=("QUIC",), suricata="quic",
+      iana=("https/udp",                # HTTP/3 is the only HTTPS over UDP 443
+            "domain-s/udp"),            # 853: DNS over QUIC (RFC 9250)
+      metadata="version; sni, alpn, supported_versions decrypted from the client Initial (RFC 9001)"),
+    # DNS-format family (one shared parser; mutually exclusive flavour rule).  One wire
+    # format whose flavour the detectors decide from the names asked (".local", single
+    # labels), so any of the three on a port of the family is a match.
+    P("mdns", UDP, ndpi=("MDNS",), iana=("mdns",), compatible=("dns", "llmnr"),
+      metadata="qname, qtype, response"),
+    P("llmnr", UDP, ndpi=("LLMNR",), iana=("llmnr",), compatible=("dns", "mdns"),
+      metadata="qname, qtype, response"),
+    P("netbios-ns", UDP, ndpi=("NetBIOS",), iana=("netbios-ns",),
+      metadata="qname (decoded NetBIOS name), qtype"),
+    P("dns", BOTH, ndpi=("DNS",), suricata="dns", iana=("domain",), compatible=("mdns", "llmnr"),
+      metadata="qname, qtype, response, rcode"),
+    # Banner / command protocols (ftp and smtp share one decision function).
+    P("ssh", TCP, ndpi=("SSH",), suricata="ssh", iana=("ssh",), metadata="client_banner, server_banner"),
+    P("ftp", TCP, ndpi=("FTP_CONTROL",), ndpi_by_port=("FTPS",), suricata="ftp", iana=("ftp",),
+      metadata="banner, expect (endpoints announced by PASV/EPSV/PORT/EPRT)"),
+    P("ftp-data", TCP, ndpi=("FTP_DATA",), suricata="ftp-data", iana=("ftp-data",),
+      metadata="— (labelled through an expectation, see below)"),
+    P("smtp", TCP, ndpi=("SMTP",), ndpi_by_port=("SMTPS",), ndpi_note="STARTTLS",
+      suricata="smtp", iana=("smtp", "submission"), metadata="banner, helo"),
+    P("pop3", TCP, ndpi=("POP3",), ndpi_by_port=("POP3S",), suricata="pop3", suricata_note="8.0+",
+      iana=("pop3",), metadata="banner"),
+    P("imap", TCP, ndpi=("IMAP",), ndpi_by_port=("IMAPS",), ndpi_note="STARTTLS",
+      suricata="imap", iana=("imap",), metadata="banner"),
+    P("irc", TCP, ndpi=("IRC",), suricata="irc", suricata_note="detection only",
+      iana=("irc", "ircu"),             # ircu: 6665-6669/tcp
+      metadata="nick, server"),
+    P("xmpp", TCP, ndpi=("Jabber", "XMPP"), suricata="jabber", suricata_note="detection only",
+      iana=("xmpp-client", "xmpp-server"), metadata="to, namespace"),
+    P("telnet", TCP, ndpi=("Telnet",), suricata="telnet", iana=("telnet",), metadata="options"),
+    # Session / directory / auth: smb before its netbios-ssn framing.
+    # slp before radius: SLPv1's 2-byte length sits where RADIUS keeps its own.
+    # SMB runs inside NetBIOS session framing on 139, and SMB's "direct TCP" framing on
+    # 445 is the same 4-byte header, so either label fits either port.
+    P("smb", TCP, ndpi=("SMBv1", "SMBv23"), suricata="smb",
+      iana=("microsoft-ds",),           # 445
+      compatible=("netbios-ssn",), metadata="dialect_family, command"),
+    P("netbios-ssn", TCP, ndpi=("NetBIOS",), iana=("netbios-ssn",), compatible=("smb",),
+      metadata="called_name, calling_name"),
+    P("netbios-dgm", UDP, ndpi=("NetBIOS",), iana=("netbios-dgm",),
+      metadata="type, source_name, destination_name"),
+    P("rdp", TCP, ndpi=("RDP",), suricata="rdp", iana=("ms-wbt-server",),   # 3389
+      metadata="cookie, requested_protocols"),
+    P("vnc", TCP, ndpi=("VNC",), suricata="rfb",
+      iana=("rfb",),                    # 5900: the Remote Framebuffer protocol is VNC's
+      metadata="client_version, server_version"),
+    P("ldap", BOTH, ndpi=("LDAP",), suricata="ldap", suricata_note="8.0+",
+      iana=("ldap", "msft-gc"),         # 3268: the Global Catalog speaks LDAP
+      metadata="operation, bind_dn / base_dn"),
+    P("kerberos", BOTH, ndpi=("Kerberos",), suricata="krb5",
+      iana=("kerberos",
+            "kpasswd"),                 # 464: RFC 3244 messages are Kerberos AP-REQ + KRB-PRIV
+      metadata="msg_type"),
+    P("slp", BOTH, ndpi=("Service_Location_Protocol",), iana=("svrloc",), metadata="version, function, lang"),
+    P("radius", UDP, ndpi=("Radius",), iana=("radius", "radius-acct", "radius-dynauth"),
+      metadata="code, user_name"),
+    P("snmp", UDP, ndpi=("SNMP",), suricata="snmp", iana=("snmp", "snmptrap"),
+      metadata="version, community, pdu"),
+    # Databases and messaging.
+    P("mysql", TCP, ndpi=("MySQL",), iana=("mysql",), metadata="server_version"),
+    P("postgresql", TCP, ndpi=("PostgreSQL",), suricata="pgsql", iana=("postgresql",),
+      metadata="request, user, database"),
+    P("mssql-tds", TCP, ndpi=("MsSQL-TDS",),
+      iana=("ms-sql-s",),               # 1433 (1434 "ms-sql-m" is the SQL Browser, not TDS)
+      metadata="packet_type"),
+    P("redis", TCP, ndpi=("RESP", "Redis"), iana=("redis",), metadata="command"),
+    P("mongodb", TCP, ndpi=("MongoDB",), iana=("mongodb",), metadata="op"),
+    P("memcached", BOTH, ndpi=("Memcached",), iana=("memcache",),   # 11211
+      metadata="command, protocol (text/binary)"),
+    P("zookeeper", TCP, ndpi=("Zookeeper",), metadata="timeout_ms, command"),
+    P("mqtt", TCP, ndpi=("MQTT",), suricata="mqtt", iana=("mqtt",), metadata="version, client_id"),
+    P("amqp", TCP, ndpi=("AMQP",), iana=("amqp",), metadata="version"),
+    # Tools, proxies, peer-to-peer.
+    P("git", TCP, ndpi=("Git",), iana=("git",), metadata="service, path, host"),
+    P("rsync", TCP, ndpi=("RSYNC",), iana=("rsync",), metadata="version"),
+    P("socks", TCP, ndpi=("SOCKS",), iana=("socks",), metadata="version, target"),
+    P("bittorrent", BOTH, ndpi=("BitTorrent",), suricata_note="bittorrent-dht (DHT only)",
+      metadata="transport_kind (tcp/dht/utp), info_hash"),
+    # VPN / NAT traversal.
+    P("openvpn", BOTH, ndpi=("OpenVPN",), iana=("openvpn",), metadata="opcode, hmac_size, tls_crypt"),
+    P("wireguard", UDP, ndpi=("WireGuard",), metadata="messages"),
+    P("ike", UDP, ndpi=("IPSec",), ndpi_note="IKE", suricata="ike",
+      iana=("isakmp",                   # 500
+            "ipsec-nat-t"),             # 4500: IKE after NAT detection (ESP-in-UDP stays unidentified)
+      metadata="ike_version, exchange"),
+    P("stun", BOTH, ndpi=("STUN",), suricata="stun", suricata_note="detection only",
+      iana=("stun", "turn", "stun-behavior"),   # 3478: TURN is STUN
+      metadata="method, class, software, username"),
+    # Routing and industrial: checksummed or exact-length framing.
+    P("bgp", TCP, ndpi=("BGP",), iana=("bgp",), metadata="message, asn, hold_time"),
+    P("dnp3", BOTH, ndpi=("DNP3",), suricata="dnp3", iana=("dnp",),   # 20000
+      metadata="source, destination"),
+    P("iec104", TCP, ndpi=("IEC60870",), iana=("iec-104",), metadata="first_frame"),   # 2404
+    P("modbus", TCP, ndpi=("Modbus",), suricata="modbus", iana=("mbap",), metadata="function"),   # 502
+    # Small binary UDP headers and statistical detectors: last.
+    P("dhcp", UDP, ndpi=("DHCP",), suricata="dhcp", iana=("bootps", "bootpc"),
+      metadata="message_type, hostname, vendor_class"),
+    P("dhcpv6", UDP, ndpi=("DHCPV6",), iana=("dhcpv6-client", "dhcpv6-server"), metadata="message_type"),
+    P("tftp", UDP, ndpi=("TFTP",), suricata="tftp", iana=("tftp",), metadata="opcode, filename, mode"),
+    P("coap", UDP, ndpi=("COAP",), iana=("coap",), metadata="type, code, uri_path"),
+    P("rtcp", UDP, ndpi=("RTCP",), iana=("avt-profile-2",), metadata="packet_types"),   # 5005
+    # RTCP multiplexed on the RTP port (RFC 5761) is a match on 5004.
+    P("rtp", UDP, ndpi=("RTP", "SRTP"), iana=("avt-profile-1",), compatible=("rtcp",),
+      metadata="payload_type, ssrc"),
+    P("rtmp", TCP, ndpi=("RTMP",),
+      iana=("macromedia-fcs",),         # 1935: RTMP is the Flash Communication Server's protocol
+      metadata="version"),
+    P("ntp", UDP, ndpi=("NTP",), suricata="ntp", iana=("ntp",), metadata="version, mode, stratum"),
+    P("syslog", BOTH, ndpi=("Syslog",),
+      iana=("syslog", "syslog-conn"),   # 514/udp, 601 (RFC 3195)
+      metadata="facility, severity, format"),
+    P("smallchat", UDP, iana=("smallchat",),   # 4412/udp
+      metadata="types, chat_id"),
+    P("gopher", TCP, iana=("gopher",), metadata="selector, item_types"),
+    # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
+)
+
+NAMES: Tuple[str, ...] = tuple(p.name for p in TABLE)
+BY_NAME: Dict[str, Protocol] = {p.name: p for p in TABLE}
+
+
+# --- derived lists ---------------------------------------------------------------------
+
+def iana_aliases() -> Dict[str, List[Tuple[str, Optional[Tuple[str, ...]]]]]:
+    """IANA service name -> [(protocol, transports or None for every transport)], in
+    table order (so `domain-s`/udp implies dtls, then quic)."""
+    out: Dict[str, List[Tuple[str, Optional[Tuple[str, ...]]]]] = {}
+    for p in TABLE:
+        for alias in p.iana:
+            service, _, ts = alias.partition("/")
+            out.setdefault(service.lower(), []).append((p.name, tuple(ts.split(",")) if ts else None))
+    return out
+
+
+def compatible() -> Dict[str, FrozenSet[str]]:
+    """Port-implied protocol -> the observed protocols that count as a match (itself
+    included), for the protocols that accept more than themselves."""
+    return {p.name: frozenset((p.name,) + p.compatible) for p in TABLE if p.compatible}
+
+
+def suricata_app_proto() -> Dict[str, str]:
+    """Canonical name -> Suricata's app_proto, where the two differ."""
+    return {p.name: p.suricata for p in TABLE if p.suricata and p.suricata != p.name}
+
+
+def ndpi_agreeing() -> Dict[str, Set[str]]:
+    """nDPI master name -> our names that agree with it (by payload, or by nDPI's port name)."""
+    out: Dict[str, Set[str]] = {}
+    for p in TABLE:
+        for n in p.ndpi + p.ndpi_by_port:
+            out.setdefault(n, set()).add(p.name)
+    return out
+
+
+def ndpi_ambiguous() -> Set[str]:
+    """nDPI names that cover several of our protocols (NetBIOS): no single label."""
+    seen: Dict[str, int] = {}
+    for p in TABLE:
+        for n in p.ndpi:
+            seen[n] = seen.get(n, 0) + 1
+    return {n for n, k in seen.items() if k > 1}
+
+
+def ndpi_to_canonical() -> Dict[str, str]:
+    """nDPI master name -> our one name for it (the ambiguous names left out)."""
+    amb = ndpi_ambiguous()
+    return {n: p.name for p in TABLE for n in p.ndpi if n not in amb}
+
+
+# --- the docs table (docs/protocols.md; `python tools/protocol_docs.py` writes it) ------
+
+DOCS_BEGIN = "<!-- protocol table: generated from classifier/protocols.py by `python tools/protocol_docs.py`; do not edit -->"
+DOCS_END = "<!-- end of generated protocol table -->"
+
+
+def _cell(names: str, note: str) -> str:
+    if names and note:
+        return f"{names} ({note})"
+    return names or note or "—"
+
+
+def docs_table() -> str:
+    rows = ["| canonical | nDPI name(s) | Suricata 7 app_proto | transport | metadata |",
+            "|---|---|---|---|---|"]
+    for p in TABLE:
+        ndpi = ", ".join(p.ndpi) + (f"; {', '.join(p.ndpi_by_port)} by port" if p.ndpi_by_port else "")
+        rows.append(f"| `{p.name}` | {_cell(ndpi, p.ndpi_note)} | "
+                    f"{_cell(p.suricata or '', p.suricata_note)} | {', '.join(p.transports)} | "
+                    f"{p.metadata or '—'} |")
+    return "\n".join([DOCS_BEGIN] + rows + [DOCS_END]) + "\n"

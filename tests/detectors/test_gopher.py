@@ -1,0 +1,84 @@
+"""Gopher (RFC 1436): the detector on its fixture (real bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "gopher")
+
+# pcaps/corpus/gopher-1.pcap: curl 7.88 asks a socketserver gopher server for its root
+# menu (gopher://127.0.0.1:25116/1/).
+FX = Fx("gopher-root-menu", "gopher", FlowView.tcp(
+    b"/\r\n",                              # selector "/" (curl keeps the URL's slash), CR LF
+    b"iWelcome to the portlens gopher hole\tfake\t(NULL)\t0\r\n"   # type i: an info line
+    b"1Docs\t/docs\t127.0.0.1\t25116\r\n"                         # type 1: a directory
+    b"0About this server\t/about.txt\t127.0.0.1\t25116\r\n"       # type 0: a text file
+    b"7Search the docs\t/search\t127.0.0.1\t25116\r\n"            # type 7: a search
+    b".\r\n",                                                     # end of the menu
+), first="c", meta={"selector": "/", "item_types": "i107"})
+
+# pcaps/corpus/gopher-3.pcap: a type-7 search, the query after a TAB.
+SEARCH = FlowView.tcp(b"/search\tportlens\r\n",
+                      b"0portlens: a protocol classifier\t/docs/portlens.txt\t127.0.0.1\t25116\r\n.\r\n")
+
+
+def test_search():
+    r = SPEC.probe(SEARCH, {})
+    assert r.verdict == Verdict.MATCH and r.metadata == {"selector": "/search\tportlens", "item_types": "0"}
+
+
+@pytest.mark.parametrize("c,s", [
+    (b"/\r\n", b"HTTP/1.0 200 OK\r\n\r\n"),             # an answer that is no menu line
+    (b"/\r\n", b"1Docs\t/docs\t127.0.0.1\r\n.\r\n"),      # a menu line without its port
+    (b"/\r\n", b"1Docs\t/docs\t127.0.0.1\t70000\r\n"),     # a port beyond 65535
+    (b"/\r\n", b".\r\n"),                                  # an empty answer
+    (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"1a\tb\tc\t70\r\n"),   # the client sent more than a line
+    (b"\x16\x03\x01\x00", b""),                             # not text
+    (b"", b"1Docs\t/docs\th\t70\r\n"),                     # the server spoke first
+])
+def test_near_misses(c, s):
+    assert SPEC.probe(FlowView.tcp(c, s), {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "gopher", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "gopher"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "gopher" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
