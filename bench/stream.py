@@ -236,6 +236,8 @@ def time_engine(data, idx, lt, chunk):
 
 def cmd_throughput(args):
     t = time.perf_counter()
+    from inputs import require_capture
+    require_capture("bench/stream.py", args.capture)        # one line and exit 2 when missing
     data, idx, lt = read_pcap_into_memory(args.capture)
     print(f"{args.capture}: {len(idx)} packets, {len(data) / 2**20:.0f} MiB, read into memory in "
           f"{time.perf_counter() - t:.1f} s (not timed below); feed_batch chunks of {args.chunk} packets")

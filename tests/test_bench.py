@@ -10,7 +10,7 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py", "flood.py"]
+SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py", "flood.py", "stream.py"]
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +65,11 @@ def test_flood_bench_needs_nothing_from_shared(clone):
     p = _run(clone, "flood.py", "--only", "nosuch")
     assert p.returncode != 0 and "Traceback" not in p.stderr
     assert p.stderr.strip() == "flood.py: unknown flood(s) nosuch; choose from syn, udp, frag, ooo, one"
+
+
+def test_stream_bench_says_what_it_needs(clone):
+    """stream.py's rss mode builds its packets in memory; throughput needs a capture
+    and says so in one line when it is missing."""
+    p = _run(clone, "stream.py", "throughput", str(clone / "nothing.pcap"))
+    assert p.returncode == 2 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert p.stderr.startswith("bench/stream.py: needs the capture ") and "nothing.pcap" in p.stderr
