@@ -271,6 +271,15 @@ def tls_probe(view, state):
             out.update(meta)
             return _match("tls", 0.8, out)
         complete = (c_m and c_m.get("_complete")) or (s_m and s_m.get("_complete"))
+        # Fingerprints (_fast_fp.pxi) of each hello that is all there: ja4 and ja3 of
+        # the client's, then ja3s of the server's.  Metadata only: the verdict above
+        # never depends on them.
+        for side in ("client", "server"):
+            for data, m in ((c, c_m), (s, s_m)):
+                if m and m.get("_complete") and m.get("hello") == side:
+                    fp = _tls_stream_fp(data)
+                    if fp:
+                        meta.update(fp)
         return _match("tls", 1.0 if (c_v == "match" and s_v == "match") or complete else 0.95, meta)
     if (c_v == "chain" or s_v == "chain") and c_v != "more" and s_v != "more":
         return _match("tls", 0.75, {"midstream": True})
