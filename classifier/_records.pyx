@@ -7,8 +7,8 @@ Not a detector: this module reads ports and addresses to print them, so it lives
 outside classifier/detectors/, and no detector imports it (a test checks).
 """
 from cpython.unicode cimport PyUnicode_DecodeASCII
-from libc.stdint cimport int64_t, uint8_t, uint64_t
-from libc.string cimport strlen
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcmp, memcpy, memset, strlen
 
 import numpy as np
 
@@ -44,6 +44,115 @@ cdef inline object _addr_text(const uint8_t* raw, bint v6):
     if inet_ntop(AF_INET6, raw, buf, sizeof(buf)) == NULL:
         raise ValueError("bad address")
     return PyUnicode_DecodeASCII(buf, strlen(buf), NULL)
+
+
+# ---------------------------------------------------------------- Community ID v1
+# The flow hash Zeek, Suricata, Elastic (network.community_id) and Arkime join flows on
+# (github.com/corelight/community-id-spec): base64(SHA-1(seed, the two endpoints in
+# order, protocol, 0, the two ports)), "1:" in front.  SHA-1 and base64 are written
+# out here because every flow of every batch gets one: hashlib's call costs ten
+# times the hash of these 45 bytes.  classifier/communityid.py is the Python original
+# (flow_record, eve), tests/test_output.py checks both on the specification's vector.
+
+cdef inline uint32_t _rol(uint32_t x, int n) noexcept nogil:
+    return (x << n) | (x >> (32 - n))
+
+
+cdef void _sha1(const uint8_t* msg, Py_ssize_t n, uint8_t* out) noexcept nogil:
+    """SHA-1 (FIPS 180-4) of at most 119 bytes: one or two blocks."""
+    cdef uint8_t block[128]
+    cdef uint32_t h[5]
+    cdef uint32_t w[80]
+    cdef uint32_t a, b, c, d, e, f, k, t
+    cdef Py_ssize_t nb, blk, i
+    cdef uint64_t bits = (<uint64_t>n) * 8
+    h[0] = 0x67452301; h[1] = 0xEFCDAB89; h[2] = 0x98BADCFE; h[3] = 0x10325476; h[4] = 0xC3D2E1F0
+    nb = 1 if n < 56 else 2
+    memset(block, 0, 128)
+    memcpy(block, msg, n)
+    block[n] = 0x80
+    for i in range(8):
+        block[nb * 64 - 1 - i] = (bits >> (8 * i)) & 0xFF
+    for blk in range(nb):
+        for i in range(16):
+            w[i] = ((<uint32_t>block[blk * 64 + 4 * i] << 24) | (<uint32_t>block[blk * 64 + 4 * i + 1] << 16)
+                    | (<uint32_t>block[blk * 64 + 4 * i + 2] << 8) | block[blk * 64 + 4 * i + 3])
+        for i in range(16, 80):
+            w[i] = _rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1)
+        a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]
+        for i in range(80):
+            if i < 20:
+                f = (b & c) | (~b & d)
+                k = 0x5A827999
+            elif i < 40:
+                f = b ^ c ^ d
+                k = 0x6ED9EBA1
+            elif i < 60:
+                f = (b & c) | (b & d) | (c & d)
+                k = 0x8F1BBCDC
+            else:
+                f = b ^ c ^ d
+                k = 0xCA62C1D6
+            t = _rol(a, 5) + f + e + k + w[i]
+            e = d; d = c; c = _rol(b, 30); b = a; a = t
+        h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e
+    for i in range(5):
+        out[4 * i] = h[i] >> 24
+        out[4 * i + 1] = (h[i] >> 16) & 0xFF
+        out[4 * i + 2] = (h[i] >> 8) & 0xFF
+        out[4 * i + 3] = h[i] & 0xFF
+
+
+cdef const char* _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+cdef object _community_id(const uint8_t* ca, const uint8_t* sa, int alen, int proto,
+                          unsigned int cport, unsigned int sport):
+    """Community ID v1 (seed 0) of a TCP, UDP or SCTP flow; None for other protocols."""
+    cdef uint8_t msg[48]
+    cdef uint8_t dig[21]
+    cdef char txt[32]
+    cdef const uint8_t* a = ca
+    cdef const uint8_t* b = sa
+    cdef unsigned int pa = cport, pb = sport
+    cdef int c, i, o
+    cdef uint32_t v
+    if proto != 6 and proto != 17 and proto != 132:
+        return None
+    c = memcmp(ca, sa, alen)
+    if c > 0 or (c == 0 and cport > sport):
+        a, b, pa, pb = sa, ca, sport, cport       # the smaller endpoint first
+    msg[0] = 0
+    msg[1] = 0                                    # seed 0
+    memcpy(msg + 2, a, alen)
+    memcpy(msg + 2 + alen, b, alen)
+    o = 2 + 2 * alen
+    msg[o] = proto
+    msg[o + 1] = 0
+    msg[o + 2] = pa >> 8
+    msg[o + 3] = pa & 0xFF
+    msg[o + 4] = pb >> 8
+    msg[o + 5] = pb & 0xFF
+    _sha1(msg, o + 6, dig)
+    dig[20] = 0
+    txt[0] = c'1'
+    txt[1] = c':'
+    o = 2
+    for i in range(0, 21, 3):                     # 20 bytes: six groups of 3, then 2 + "="
+        v = (<uint32_t>dig[i] << 16) | (<uint32_t>dig[i + 1] << 8) | (dig[i + 2] if i + 2 < 20 else 0)
+        txt[o] = _B64[(v >> 18) & 63]
+        txt[o + 1] = _B64[(v >> 12) & 63]
+        txt[o + 2] = _B64[(v >> 6) & 63]
+        txt[o + 3] = _B64[v & 63] if i + 2 < 20 else c'='
+        o += 4
+    return PyUnicode_DecodeASCII(txt, o, NULL)
+
+
+def community_id_raw(bytes client, bytes server, int proto, unsigned int cport, unsigned int sport):
+    """Community ID from packed addresses (4 or 16 bytes each), for tests."""
+    if len(client) != len(server) or len(client) not in (4, 16):
+        raise ValueError("addresses must both be 4 or both 16 bytes")
+    return _community_id(<const uint8_t*>client, <const uint8_t*>server, len(client), proto, cport, sport)
 
 
 cdef inline int64_t _floordiv(int64_t a, int64_t b) noexcept:
@@ -113,6 +222,8 @@ def record_dicts(records, capture, list transports, list tunnels, list end_reaso
             "port_protocol": None,
             "verdict": None,
             "metadata": {},
+            "community_id": _community_id(&caddr[i, 0], &saddr[i, 0], 16 if v6 else 4, proto[i],
+                                          cport[i], sport[i]),
             "end_reason": end_reasons[er[i]],
             "tcp_flags": {"c2s": flag_text[fc[i]], "s2c": flag_text[fs[i]]} if proto[i] == 6 else None,
             "payload": pay,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from .communityid import community_id
+
 # The contract, in output order. Later stages fill protocol..metadata.
 FIELDS = (
     "capture", "ts_start", "ts_end", "transport", "client", "client_port", "server",
@@ -15,8 +17,10 @@ FIELDS = (
     "protocol", "source", "confidence", "port_protocol", "verdict", "metadata",
 )
 
-# What the fast path adds after the contract fields.
-FLOW_EXTRA = ("end_reason", "tcp_flags", "payload")
+# What the fast path adds after the contract fields: the flow's Community ID v1
+# (classifier/communityid.py; null for transports other than TCP, UDP and SCTP), then
+# how it ended, its TCP flags and payload sizes.
+FLOW_EXTRA = ("community_id", "end_reason", "tcp_flags", "payload")
 
 # What later stages add after those, in this order (`flows` output has none of them):
 # `ml` (classifier.ml.combine: {"protocol", "probability"} or null; absent with --ml off),
@@ -49,6 +53,8 @@ def flow_record(flow) -> Dict[str, Any]:
         "port_protocol": None,
         "verdict": None,
         "metadata": {},
+        "community_id": community_id(flow.transport, flow.client, flow.server,
+                                     flow.client_port, flow.server_port),
         "end_reason": flow.end_reason,
     }
     if flow.transport == "tcp":

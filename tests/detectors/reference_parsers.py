@@ -542,6 +542,7 @@ def _tables():
 def batch_records(batch) -> List[Dict[str, Any]]:
     """The output records of a whole batch, built column-wise: the same dicts as
     `flow_record` gives one flow at a time, at a fraction of the cost per flow."""
+    from classifier.communityid import community_id
     from classifier.flows import END_REASONS, TRANSPORTS, tunnel_text
     if not _FLAG_TEXT:
         _tables()
@@ -578,7 +579,9 @@ def batch_records(batch) -> List[Dict[str, Any]]:
             "server_port": sp, "vlan": None if vl < 0 else vl, "tunnel": tunnel_text(tun) if tun else None,
             "packets_c2s": pc, "packets_s2c": ps, "bytes_c2s": bc, "bytes_s2c": bs,
             "protocol": "unknown", "source": "none", "confidence": None, "port_protocol": None,
-            "verdict": None, "metadata": {}, "end_reason": END_REASONS[er],
+            "verdict": None, "metadata": {},
+            "community_id": community_id(transports[p], cli, srv, cp, sp),
+            "end_reason": END_REASONS[er],
             "tcp_flags": {"c2s": flags[fc], "s2c": flags[fs]} if p == 6 else None,
             "payload": pay,
         })
