@@ -182,7 +182,7 @@ def test_cli_colour_switches():
     assert b"\033[" not in run("analyze", DEMO, "-q", env=env).stdout
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "eve", "html", "table"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "eve", "html", "table", "zeek"])
 def test_no_format_overwrites_without_force(tmp_path, fmt):
     out = tmp_path / f"out.{fmt}"
     out.write_text("precious\n")
