@@ -19,13 +19,14 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence
 from .schema import batch_records
 
 
-def apply_dpi(recs: List[Dict[str, Any]], batch) -> None:
-    """Fill protocol/source/confidence/metadata from the payload detectors.
+def apply_dpi(recs: List[Dict[str, Any]], batch, engine=None) -> None:
+    """Fill protocol/source/confidence/metadata from the payload detectors (`engine`:
+    an Engine with site rules, detectors.rules.engine_with_rules; None: the built-ins).
 
     FTP data flows are linked to their control flow within the batch through the
     endpoints announced in the control channel's payload."""
     from .detectors import classify_batch
-    for rec, lab in zip(recs, classify_batch(batch)):
+    for rec, lab in zip(recs, classify_batch(batch, engine)):
         if lab is None or not lab.protocol:
             continue
         rec["protocol"] = lab.protocol
@@ -46,8 +47,10 @@ class Analyzer:
             for rec in analyzer.label(batch): ...
     """
 
-    def __init__(self, *, dpi: bool = True, ml=None, registry=None, verdicts: bool = True) -> None:
+    def __init__(self, *, dpi: bool = True, ml=None, registry=None, verdicts: bool = True,
+                 engine=None) -> None:
         self.dpi = dpi
+        self.engine = engine            # detectors.engine.Engine with site rules; None: built-ins
         self.ml = ml                    # a classifier.ml.combine.MLStage, or None (--ml off)
         self.registry = registry        # a classifier.ports Registry; None: IANA's alone
         self.verdicts = verdicts
@@ -73,9 +76,9 @@ class Analyzer:
         a control flow of the same batch only; `push` also looks across batches)."""
         recs = batch_records(batch)
         if self.dpi:
-            apply_dpi(recs, batch)
+            apply_dpi(recs, batch, self.engine)
             from .detectors.engine import default_engine
-            for name, (n, msg) in default_engine().take_errors().items():
+            for name, (n, msg) in (self.engine or default_engine()).take_errors().items():
                 seen = self.probe_errors.setdefault(name, [0, msg])
                 seen[0] += n
         if self.ml is not None:
