@@ -54,6 +54,10 @@ cdef inline object _addr_text(const uint8_t* raw, bint v6):
 # times the hash of these 45 bytes.  classifier/communityid.py is the Python original
 # (flow_record, eve), tests/test_output.py checks both on the specification's vector.
 
+# SHA-1's round constants (as C values: the last two do not fit a signed C int).
+cdef uint32_t _K0 = 0x5A827999, _K1 = 0x6ED9EBA1, _K2 = 0x8F1BBCDC, _K3 = 0xCA62C1D6
+
+
 cdef inline uint32_t _rol(uint32_t x, int n) noexcept nogil:
     return (x << n) | (x >> (32 - n))
 
@@ -63,7 +67,7 @@ cdef void _sha1(const uint8_t* msg, Py_ssize_t n, uint8_t* out) noexcept nogil:
     cdef uint8_t block[128]
     cdef uint32_t h[5]
     cdef uint32_t w[80]
-    cdef uint32_t a, b, c, d, e, f, k, t
+    cdef uint32_t a, b, c, d, e, t
     cdef Py_ssize_t nb, blk, i
     cdef uint64_t bits = (<uint64_t>n) * 8
     h[0] = 0x67452301; h[1] = 0xEFCDAB89; h[2] = 0x98BADCFE; h[3] = 0x10325476; h[4] = 0xC3D2E1F0
@@ -80,20 +84,18 @@ cdef void _sha1(const uint8_t* msg, Py_ssize_t n, uint8_t* out) noexcept nogil:
         for i in range(16, 80):
             w[i] = _rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1)
         a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]
-        for i in range(80):
-            if i < 20:
-                f = (b & c) | (~b & d)
-                k = 0x5A827999
-            elif i < 40:
-                f = b ^ c ^ d
-                k = 0x6ED9EBA1
-            elif i < 60:
-                f = (b & c) | (b & d) | (c & d)
-                k = 0x8F1BBCDC
-            else:
-                f = b ^ c ^ d
-                k = 0xCA62C1D6
-            t = _rol(a, 5) + f + e + k + w[i]
+        # The four rounds as four loops: no branch on the round inside them.
+        for i in range(20):
+            t = _rol(a, 5) + ((b & c) | (~b & d)) + e + _K0 + w[i]
+            e = d; d = c; c = _rol(b, 30); b = a; a = t
+        for i in range(20, 40):
+            t = _rol(a, 5) + (b ^ c ^ d) + e + _K1 + w[i]
+            e = d; d = c; c = _rol(b, 30); b = a; a = t
+        for i in range(40, 60):
+            t = _rol(a, 5) + ((b & c) | (b & d) | (c & d)) + e + _K2 + w[i]
+            e = d; d = c; c = _rol(b, 30); b = a; a = t
+        for i in range(60, 80):
+            t = _rol(a, 5) + (b ^ c ^ d) + e + _K3 + w[i]
             e = d; d = c; c = _rol(b, 30); b = a; a = t
         h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e
     for i in range(5):

@@ -64,8 +64,23 @@ cdef Py_ssize_t _put_list(char* out, Py_ssize_t o, const unsigned short* v, Py_s
     return o
 
 
+# Fingerprint text -> digest.  A site's clients are a few TLS stacks, so the same
+# texts come back flow after flow; a hit costs a dict lookup instead of a hash call.
+cdef dict _fp_memo = {}
+cdef enum:
+    FP_MEMO_MAX = 8192           # texts remembered; the memo starts over when full
+
+
 cdef object _fp_hash(object fn, const char* s, Py_ssize_t n):
-    return fn(PyBytes_FromStringAndSize(s, n)).hexdigest()
+    cdef bytes text = PyBytes_FromStringAndSize(s, n)
+    key = (fn, text)
+    out = _fp_memo.get(key)
+    if out is None:
+        out = fn(text).hexdigest()
+        if len(_fp_memo) >= FP_MEMO_MAX:
+            _fp_memo.clear()
+        _fp_memo[key] = out
+    return out
 
 
 cdef object _ja4_version(unsigned int v):
