@@ -64,23 +64,30 @@ cdef Py_ssize_t _put_list(char* out, Py_ssize_t o, const unsigned short* v, Py_s
     return o
 
 
-# Fingerprint text -> digest.  A site's clients are a few TLS stacks, so the same
-# texts come back flow after flow; a hit costs a dict lookup instead of a hash call.
+# Fingerprint inputs -> fingerprints.  A site's clients are a few TLS stacks, so the
+# same inputs (version, ciphers, extensions, groups, point formats, signature
+# algorithms, SNI present, first ALPN, highest version) come back flow after flow; a
+# hit costs one dict lookup instead of building three texts and hashing them.
 cdef dict _fp_memo = {}
 cdef enum:
-    FP_MEMO_MAX = 8192           # texts remembered; the memo starts over when full
+    FP_MEMO_MAX = 8192           # inputs remembered; the memo starts over when full
 
 
 cdef object _fp_hash(object fn, const char* s, Py_ssize_t n):
-    cdef bytes text = PyBytes_FromStringAndSize(s, n)
-    key = (fn, text)
-    out = _fp_memo.get(key)
-    if out is None:
-        out = fn(text).hexdigest()
-        if len(_fp_memo) >= FP_MEMO_MAX:
-            _fp_memo.clear()
-        _fp_memo[key] = out
-    return out
+    return fn(PyBytes_FromStringAndSize(s, n)).hexdigest()
+
+
+cdef Py_ssize_t _put_raw(char* out, Py_ssize_t o, const unsigned short* v, Py_ssize_t n) noexcept:
+    """A counted list of u16 into the memo key."""
+    cdef Py_ssize_t k
+    out[o] = n >> 8
+    out[o + 1] = n & 0xFF
+    o += 2
+    for k in range(n):
+        out[o] = v[k] >> 8
+        out[o + 1] = v[k] & 0xFF
+        o += 2
+    return o
 
 
 cdef object _ja4_version(unsigned int v):
@@ -127,7 +134,6 @@ cdef object _tls_fp(const uint8_t* body, Py_ssize_t n, int msg_type, str proto):
     cdef unsigned short *sigs
     cdef unsigned short *tmp
     cdef char* txt
-    cdef uint8_t a1, a2
     if _md5 is None:
         import hashlib
         _md5, _sha256 = hashlib.md5, hashlib.sha256
@@ -218,6 +224,51 @@ cdef object _tls_fp(const uint8_t* body, Py_ssize_t n, int msg_type, str proto):
                         v = _u16(body + k)
                         if not _fp_grease(v) and v > best:
                             best = v
+        # The memo key: every input of the fingerprints, as raw bytes.
+        txt[0] = msg_type
+        txt[1] = ord(proto[0]) if proto else 0
+        txt[2] = legacy >> 8
+        txt[3] = legacy & 0xFF
+        txt[4] = sni
+        txt[5] = have_sv
+        txt[6] = best >> 8
+        txt[7] = best & 0xFF
+        o = _put_raw(txt, 8, ciphers, nc)
+        o = _put_raw(txt, o, exts, ne)
+        o = _put_raw(txt, o, groups, ng)
+        o = _put_raw(txt, o, pfs, npf)
+        o = _put_raw(txt, o, sigs, nsa)
+        k = alpn_n + 1 if alpn_n >= 0 else 0          # 0: no ALPN; else 1 + its length
+        txt[o] = k >> 8
+        txt[o + 1] = k & 0xFF
+        o += 2
+        if alpn_n > 0:
+            memcpy(txt + o, alpn, alpn_n)
+            o += alpn_n
+        key = PyBytes_FromStringAndSize(txt, o)
+        hit = _fp_memo.get(key)
+        if hit is not None:
+            return dict(<dict>hit)
+        out = _tls_fp_texts(ciphers, nc, exts, ne, groups, ng, pfs, npf, sigs, nsa, tmp, txt,
+                            legacy, msg_type, sni, have_sv, best, alpn, alpn_n, proto)
+        if len(_fp_memo) >= FP_MEMO_MAX:
+            _fp_memo.clear()
+        _fp_memo[key] = out
+        return dict(out)
+    finally:
+        PyMem_Free(buf)
+        PyMem_Free(txt)
+
+
+cdef dict _tls_fp_texts(unsigned short* ciphers, Py_ssize_t nc, unsigned short* exts, Py_ssize_t ne,
+                        unsigned short* groups, Py_ssize_t ng, unsigned short* pfs, Py_ssize_t npf,
+                        unsigned short* sigs, Py_ssize_t nsa, unsigned short* tmp, char* txt,
+                        unsigned int legacy, int msg_type, bint sni, bint have_sv, unsigned int best,
+                        const uint8_t* alpn, Py_ssize_t alpn_n, str proto):
+    """The fingerprint texts and their digests (_tls_fp's work on a memo miss)."""
+    cdef Py_ssize_t o, k, cnt
+    cdef uint8_t a1, a2
+    if True:
         # JA3 / JA3S: decimal, "-" inside a field, "," between fields.
         o = _put_dec(txt, 0, legacy)
         txt[o] = c','
@@ -265,9 +316,6 @@ cdef object _tls_fp(const uint8_t* body, Py_ssize_t n, int msg_type, str proto):
         else:
             ja4c = "000000000000"
         return {"ja4": f"{ja4a}_{ja4b}_{ja4c}", "ja3": ja3}
-    finally:
-        PyMem_Free(buf)
-        PyMem_Free(txt)
 
 
 def tls_fingerprints(msg_type, body, proto="t"):

@@ -211,3 +211,16 @@ def test_fingerprints_agree_with_tshark_on_real_captures():
         assert s["differ"] == [], key
     assert stats["ja3"]["both"] >= 5 and stats["ja3s"]["both"] >= 5
     assert stats["hassh"]["both"] >= 1 and stats["hassh_server"]["both"] >= 1
+
+
+def test_remembered_fingerprints_are_per_input_and_not_shared():
+    # The compiled memo keys on every input: two hellos differing in one field differ.
+    a = hello_body(0x0303, JA4_CIPHERS, ja4_example_exts())
+    b = hello_body(0x0303, JA4_CIPHERS[:-1], ja4_example_exts())
+    c = hello_body(0x0303, JA4_CIPHERS, [(t, alpn(b"h3")) if t == 0x0010 else (t, x) for t, x in ja4_example_exts()])
+    first = _fast.tls_fingerprints(1, a)
+    first["ja4"] = "changed by a caller"
+    assert _fast.tls_fingerprints(1, a)["ja4"] == "t13d1516h2_8daaf6152771_e5627efa2ab1"
+    assert _fast.tls_fingerprints(1, b)["ja4"].startswith("t13d1416h2_")
+    assert _fast.tls_fingerprints(1, c)["ja4"].startswith("t13d1516h3_")
+    assert _fast.tls_fingerprints(1, a, "q")["ja4"].startswith("q13d")
