@@ -60,16 +60,18 @@ class Analyzer:
 
     @classmethod
     def from_options(cls, ml: str = "fallback", model: Optional[str] = None,
-                     site_ports: Sequence[str] = ()) -> "Analyzer":
+                     site_ports: Sequence[str] = (), rules: Sequence[str] = ()) -> "Analyzer":
         """The analyzer the command-line options describe: `ml` off, fallback or all;
-        `model` a model directory (default: the shipped one); `site_ports` TOML files.
-        Raises PortlensError subclasses (one line naming the file) for a model or a
-        site file that cannot be used."""
+        `model` a model directory (default: the shipped one); `site_ports` and `rules`
+        (site rules, detectors/rules.py) TOML files. Raises PortlensError subclasses
+        (one line naming the file) for a model or a site file that cannot be used."""
+        from .detectors.rules import engine_with_rules
         from .ml.combine import MLStage
         from .ml.model import load
         from .ports import load_registry
+        engine = engine_with_rules(tuple(rules))
         stage = None if ml == "off" else MLStage(load(model), ml)
-        return cls(ml=stage, registry=load_registry(tuple(site_ports)))
+        return cls(ml=stage, registry=load_registry(tuple(site_ports)), engine=engine)
 
     def label(self, batch) -> List[Dict[str, Any]]:
         """The records of one batch, labelled on their own (FTP data flows are tied to

@@ -168,3 +168,11 @@ def test_cli_bad_rules_exit_2_before_any_output(tmp_path):
     assert len(err) == 1 and bad in err[0] and "'acme'" in err[0] and "does not compile" in err[0]
     res = run("analyze", CAPTURE, "--rules", str(tmp_path / "missing.toml"))
     assert res.returncode == 2 and "no such file" in res.stderr.decode()
+
+
+def test_library_analyzer_takes_rules():
+    from classifier.flows import FlowReader
+    from classifier.pipeline import Analyzer
+    analyzer = Analyzer.from_options(ml="off", rules=[EXAMPLE])
+    recs = [r for b in FlowReader(CAPTURE).batches() for r in analyzer.label(b)]
+    assert sorted(r["protocol"] for r in recs) == ["acme-telemetry", "ledger-sync"]
