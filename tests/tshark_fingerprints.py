@@ -48,7 +48,8 @@ def tshark_values(path: str, decode_as=()) -> dict:
 
 def portlens_values(path: str):
     """({flow: {metadata key: value}}, the (port, protocol) pairs tshark should decode
-    as TLS or SSH: the server ports of portlens' tls and ssh flows off 443 and 22)."""
+    as TLS or SSH: the server ports of portlens' tls flows off 443 and ssh flows off
+    22 -- ssh on 443 too, which tshark would otherwise take for TLS)."""
     from classifier.pipeline import analyze
     out, decode_as = {}, []
     for rec in analyze(path, ml="off"):
@@ -58,7 +59,8 @@ def portlens_values(path: str):
         vals = {k: meta[k] for k in KEYS.values() if k in meta}
         key = tuple(sorted(((rec["client"], rec["client_port"]), (rec["server"], rec["server_port"]))))
         out[key] = vals
-        if rec["protocol"] in ("tls", "ssh") and rec["server_port"] not in (443, 22):
+        if (rec["protocol"], rec["server_port"]) not in (("tls", 443), ("ssh", 22)) \
+                and rec["protocol"] in ("tls", "ssh"):
             decode_as.append((rec["server_port"], rec["protocol"]))
     return out, decode_as
 
