@@ -248,13 +248,13 @@ cdef object _tls_fp(const uint8_t* body, Py_ssize_t n, int msg_type, str proto):
         key = PyBytes_FromStringAndSize(txt, o)
         hit = _fp_memo.get(key)
         if hit is not None:
-            return dict(<dict>hit)
+            return hit                          # shared: callers copy, never change it
         out = _tls_fp_texts(ciphers, nc, exts, ne, groups, ng, pfs, npf, sigs, nsa, tmp, txt,
                             legacy, msg_type, sni, have_sv, best, alpn, alpn_n, proto)
         if len(_fp_memo) >= FP_MEMO_MAX:
             _fp_memo.clear()
         _fp_memo[key] = out
-        return dict(out)
+        return out
     finally:
         PyMem_Free(buf)
         PyMem_Free(txt)
@@ -322,12 +322,13 @@ def tls_fingerprints(msg_type, body, proto="t"):
     """ja4 and ja3 of a ClientHello body (msg_type 1, after the 4-byte handshake
     header; proto "t" over TCP, "q" inside QUIC), ja3s of a ServerHello body (2)."""
     cdef bytes b = body if type(body) is bytes else bytes(body)
-    return _tls_fp(<const uint8_t*>PyBytes_AS_STRING(b), len(b), msg_type, proto)
+    return dict(_tls_fp(<const uint8_t*>PyBytes_AS_STRING(b), len(b), msg_type, proto))
 
 
 cdef object _tls_stream_fp(object data):
     """tls_fingerprints of the hello that starts a TLS direction, when the whole
-    message is there (a hello cut by the byte budget gets none)."""
+    message is there (a hello cut by the byte budget gets none).  The dict is the
+    memo's own: read it, do not change it."""
     cdef bytes b = data if type(data) is bytes else bytes(data)
     cdef const uint8_t* d = <const uint8_t*>PyBytes_AS_STRING(b)
     cdef Py_ssize_t n = len(b), pos = 0, ln, hlen
