@@ -220,7 +220,8 @@ def _analyzer(ml: str, model: Optional[str], site_ports: Union[PathLike, Sequenc
     if isinstance(site_ports, (str, os.PathLike)):
         site_ports = [site_ports]
     analyzer = Analyzer.from_options(ml=ml, model=model, site_ports=[os.fspath(p) for p in site_ports])
-    analyzer.detector_engine = DetectorEngine()
+    if analyzer.engine is None:                 # (an engine with site rules is already its own)
+        analyzer.engine = DetectorEngine()
     # The registry is loaded once per process and memoises its lookups and verdicts:
     # a copy of its own (the port tables themselves are read-only, shared) with caches
     # of its own.

@@ -184,6 +184,12 @@ def _add_site_option(c: argparse.ArgumentParser) -> None:
                         "(repeatable; examples/site-ports.toml)")
 
 
+def _add_rules_option(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--rules", action="append", default=[], metavar="TOML",
+                   help="site rules: house protocols as byte patterns, labelled like the built-in "
+                        "detectors (repeatable; examples/house-protocols.toml)")
+
+
 def _add_capture_arguments(c: argparse.ArgumentParser, formats, labels: bool) -> None:
     """The capture files and the options of a command that reads them (analyze, flows,
     audit); `labels` adds the site overrides and the model, which `flows` has not."""
@@ -194,6 +200,7 @@ def _add_capture_arguments(c: argparse.ArgumentParser, formats, labels: bool) ->
     _add_output_options(c, formats, wide="table" in formats and len(formats) > 2)
     if labels:
         _add_site_option(c)
+        _add_rules_option(c)
         add_ml_options(c)
     _add_flow_options(c)
 
@@ -250,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="report the flows without detectors, model or verdicts (as `flows` does)")
     _add_only_option(live)
     _add_site_option(live)
+    _add_rules_option(live)
     add_ml_options(live)
     _add_flow_options(live)
     add_train_parser(sub)
@@ -278,7 +286,9 @@ def _analyzer(args, registry) -> Analyzer:
     """Detectors, the model as --ml/--model say (ModelError: exit 5, before any
     output), and verdicts against `registry`."""
     from .ml.combine import MLStage
-    return Analyzer(ml=MLStage.from_args(args), registry=registry)
+    from .detectors.rules import engine_with_rules
+    return Analyzer(ml=MLStage.from_args(args), registry=registry,
+                    engine=engine_with_rules(getattr(args, "rules", None) or ()))
 
 
 def _meta(registry=None) -> dict:

@@ -23,7 +23,8 @@ from .schema import batch_records
 
 def apply_dpi(recs: List[Dict[str, Any]], batch, engine=None) -> None:
     """Fill protocol/source/confidence/metadata from the payload detectors (`engine`,
-    a classifier.detectors.engine.Engine; None: the process-wide default one).
+    a classifier.detectors.engine.Engine, e.g. one with site rules from
+    detectors.rules.engine_with_rules; None: the process-wide default one).
 
     FTP data flows are linked to their control flow within the batch through the
     endpoints announced in the control channel's payload."""
@@ -49,8 +50,14 @@ class Analyzer:
             for rec in analyzer.label(batch): ...
     """
 
-    def __init__(self, *, dpi: bool = True, ml=None, registry=None, verdicts: bool = True) -> None:
+    def __init__(self, *, dpi: bool = True, ml=None, registry=None, verdicts: bool = True,
+                 engine=None) -> None:
         self.dpi = dpi
+        # The detectors' engine (its candidate memo and probe-error counts are mutable):
+        # one with site rules (detectors.rules.engine_with_rules), or None to share the
+        # process-wide default_engine(); classifier.api.Classifier gives each instance
+        # its own, so that two instances in two threads share no state.
+        self.engine = engine
         self.ml = ml                    # a classifier.ml.combine.MLStage, or None (--ml off)
         self.registry = registry        # a classifier.ports Registry; None: IANA's alone
         self.verdicts = verdicts
@@ -60,31 +67,34 @@ class Analyzer:
 
     @classmethod
     def from_options(cls, ml: str = "fallback", model: Optional[str] = None,
-                     site_ports: Union[str, Sequence[str]] = ()) -> "Analyzer":
+                     site_ports: Union[str, Sequence[str]] = (),
+                     rules: Union[str, Sequence[str]] = ()) -> "Analyzer":
         """The analyzer the command-line options describe: `ml` off, fallback or all;
-        `model` a model directory (default: the shipped one); `site_ports` TOML files
-        (one file may be given as a plain string).
-        Raises ValueError for an `ml` that is none of the three, and PortlensError
-        subclasses (one line naming the file) for a model or a site file that cannot be
-        used."""
+        `model` a model directory (default: the shipped one); `site_ports` and `rules`
+        (site rules, detectors/rules.py) TOML files (one file may be given as a plain
+        string). Raises ValueError for an `ml` that is none of the three, and
+        PortlensError subclasses (one line naming the file) for a model, a site file or
+        a rules file that cannot be used."""
+        from .detectors.rules import engine_with_rules
         from .ml.combine import MODES, MLStage
         from .ports import load_registry
         if ml not in MODES:
             raise ValueError(f"ml={ml!r}: expected one of {', '.join(MODES)}")
         site = as_paths(site_ports, "site_ports")
+        engine = engine_with_rules(tuple(as_paths(rules, "rules")))
         if ml == "off":
             stage = None
         else:
             from .ml.model import load
             stage = MLStage(load(model), ml)
-        return cls(ml=stage, registry=load_registry(site))
+        return cls(ml=stage, registry=load_registry(site), engine=engine)
 
     def label(self, batch) -> List[Dict[str, Any]]:
         """The records of one batch, labelled on their own (FTP data flows are tied to
         a control flow of the same batch only; `push` also looks across batches)."""
         recs = batch_records(batch)
         if self.dpi:
-            engine = self.detector_engine
+            engine = self.engine
             if engine is None:
                 from .detectors.engine import default_engine
                 engine = default_engine()
@@ -158,10 +168,6 @@ class Analyzer:
     # Flows after which an unlabelled TCP flow is reported without a control flow.
     HOLD_FLOWS = 1024
     _ftp = None
-    # The detectors' engine (its candidate memo and probe-error counts are mutable):
-    # None shares the process-wide default_engine(); classifier.api.Classifier gives
-    # each instance its own, so that two instances in two threads share no state.
-    detector_engine: Any = None
 
     def _linker(self) -> "FtpLinker":
         if self._ftp is None:

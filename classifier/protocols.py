@@ -119,7 +119,8 @@ TABLE: Tuple[Protocol, ...] = (
             "amqps" + _S, "stuns" + _S, "turns" + _S, "stun-behaviors" + _S,
             "mbap-s" + _S,              # 802: Modbus/TCP Security is Modbus inside TLS
             "rtsps" + _S, "sips" + _S, "coaps/tcp"),
-      metadata="sni, alpn, alpn_selected, version, client_version, supported_versions"),
+      metadata="sni, alpn, alpn_selected, version, client_version, supported_versions; "
+               "ja4, ja3, ja3s (docs/output.md, Fingerprints)"),
     P("dtls", UDP, ndpi=("DTLS",), suricata="dtls", suricata_note="7.0+",
       iana=("domain-s/udp",             # 853: DNS over DTLS (or QUIC, below)
             "telnets" + _D, "ftps" + _D, "ftps-data" + _D, "pop3s" + _D, "ldaps" + _D,
@@ -130,7 +131,8 @@ TABLE: Tuple[Protocol, ...] = (
     P("quic", UDP, ndpi=("QUIC",), suricata="quic",
       iana=("https/udp",                # HTTP/3 is the only HTTPS over UDP 443
             "domain-s/udp"),            # 853: DNS over QUIC (RFC 9250)
-      metadata="version; sni, alpn, supported_versions decrypted from the client Initial (RFC 9001)"),
+      metadata="version; sni, alpn, supported_versions, ja4 (`q` variant) decrypted from the "
+               "client Initial (RFC 9001)"),
     # DNS-format family (one shared parser; mutually exclusive flavour rule).  One wire
     # format whose flavour the detectors decide from the names asked (".local", single
     # labels), so any of the three on a port of the family is a match.
@@ -143,7 +145,8 @@ TABLE: Tuple[Protocol, ...] = (
     P("dns", BOTH, ndpi=("DNS",), suricata="dns", iana=("domain",), compatible=("mdns", "llmnr"),
       metadata="qname, qtype, response, rcode"),
     # Banner / command protocols (ftp and smtp share one decision function).
-    P("ssh", TCP, ndpi=("SSH",), suricata="ssh", iana=("ssh",), metadata="client_banner, server_banner"),
+    P("ssh", TCP, ndpi=("SSH",), suricata="ssh", iana=("ssh",), metadata="client_banner, server_banner; "
+      "hassh, hassh_server from each side's KEXINIT"),
     P("ftp", TCP, ndpi=("FTP_CONTROL",), ndpi_by_port=("FTPS",), suricata="ftp", iana=("ftp",),
       metadata="banner, expect (endpoints announced by PASV/EPSV/PORT/EPRT)"),
     P("ftp-data", TCP, ndpi=("FTP_DATA",), suricata="ftp-data", iana=("ftp-data",),

@@ -15,8 +15,10 @@ FIELDS = (
     "protocol", "source", "confidence", "port_protocol", "verdict", "metadata",
 )
 
-# What the fast path adds after the contract fields.
-FLOW_EXTRA = ("end_reason", "tcp_flags", "payload")
+# What the fast path adds after the contract fields: the flow's Community ID v1
+# (classifier/communityid.py; null for transports other than TCP, UDP and SCTP), then
+# how it ended, its TCP flags and payload sizes.
+FLOW_EXTRA = ("community_id", "end_reason", "tcp_flags", "payload")
 
 # What later stages add after those, in this order (`flows` output has none of them):
 # `ml` (classifier.ml.combine: {"protocol", "probability"} or null; absent with --ml off),

@@ -384,14 +384,14 @@ def test_arrow_has_a_row_per_flow():
 def test_two_classifiers_share_no_detector_engine_model_or_linker():
     from classifier.detectors.engine import default_engine
     a, b = Classifier(), Classifier()
-    assert a._analyzer.detector_engine is not b._analyzer.detector_engine
-    assert default_engine() not in (a._analyzer.detector_engine, b._analyzer.detector_engine)
+    assert a._analyzer.engine is not b._analyzer.engine
+    assert default_engine() not in (a._analyzer.engine, b._analyzer.engine)
     assert a._analyzer.ml.model is not b._analyzer.ml.model
     assert a._engine is not b._engine
     assert a._analyzer.registry._cache is not b._analyzer.registry._cache
     assert a._analyzer.registry.verdict_cache is not b._analyzer.registry.verdict_cache
     # a probe error counted in one instance's engine is reported by that one only
-    a._analyzer.detector_engine._core.errors["http"] = [1, "boom"]
+    a._analyzer.engine._core.errors["http"] = [1, "boom"]
     path = [p for p in CORPUS if "http-1" in p][0]
     for clf in (a, b):
         for ts, lt, frame, wl in read_pcap(path):

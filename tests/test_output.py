@@ -182,7 +182,7 @@ def test_cli_colour_switches():
     assert b"\033[" not in run("analyze", DEMO, "-q", env=env).stdout
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "eve", "html", "table"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "eve", "html", "table", "zeek"])
 def test_no_format_overwrites_without_force(tmp_path, fmt):
     out = tmp_path / f"out.{fmt}"
     out.write_text("precious\n")
@@ -258,3 +258,24 @@ def test_jsonl_write_many_gives_the_same_bytes_as_write():
         w2.write_many(data[2:])
         assert one.getvalue() == many.getvalue() and one.getvalue().count("\n") == len(data) > 0
     assert all(json.loads(x)["event_type"] == "flow" for x in many.getvalue().splitlines())
+
+
+def test_compiled_community_id_matches_the_python_original():
+    # Every record gets its Community ID in compiled code (classifier/_records.pyx);
+    # the spec's vector, then random endpoints of both families against the original.
+    import ipaddress
+    import random
+    from classifier._records import community_id_raw
+    a, b = ipaddress.ip_address("128.232.110.120").packed, ipaddress.ip_address("66.35.250.204").packed
+    assert community_id_raw(a, b, 6, 34855, 80) == "1:LQU9qZlK+B5F3KDmev6m5PMibrg="
+    assert community_id_raw(b, a, 6, 80, 34855) == "1:LQU9qZlK+B5F3KDmev6m5PMibrg="
+    assert community_id_raw(a, b, 1, 0, 0) is None
+    rnd = random.Random(17)
+    names = {6: "tcp", 17: "udp", 132: "sctp"}
+    for _ in range(500):
+        n = rnd.choice((4, 16))
+        x = bytes(rnd.randrange(256) for _ in range(n))
+        y = x if rnd.random() < 0.2 else bytes(rnd.randrange(256) for _ in range(n))
+        p, cp, sp = rnd.choice((6, 17, 132)), rnd.randrange(65536), rnd.randrange(65536)
+        want = community_id(names[p], str(ipaddress.ip_address(x)), str(ipaddress.ip_address(y)), cp, sp)
+        assert community_id_raw(x, y, p, cp, sp) == want

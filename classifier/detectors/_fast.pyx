@@ -17,7 +17,7 @@ from cpython.unicode cimport PyUnicode_DecodeLatin1
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.ref cimport PyObject
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
-from libc.string cimport memchr, memcmp
+from libc.string cimport memchr, memcmp, memcpy
 
 import os as _os
 
@@ -259,6 +259,7 @@ cdef Py_ssize_t _packet_byte_cap(FlowView v, int direction, Py_ssize_t mp) excep
 # original kept in tests/detectors/reference_parsers.py.
 include "_fast_dns.pxi"
 include "_fast_tls.pxi"
+include "_fast_fp.pxi"
 include "_fast_udp.pxi"
 include "_fast_http.pxi"
 include "_fast_probes.pxi"

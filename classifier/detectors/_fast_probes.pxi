@@ -647,7 +647,7 @@ cdef void _q_crypto_frames(bytes frames, dict chunks) except *:
 
 
 def quic_client_hello_meta(dgrams):
-    """quic.client_hello_meta: SNI, ALPN and supported_versions of the ClientHello in
+    """quic.client_hello_meta: SNI, ALPN, supported_versions and ja4 of the ClientHello in
     the client's Initials ((datagram, long header fields) pairs); keys are derived
     once per version and DCID."""
     cdef dict chunks = {}, keys = {}
@@ -675,7 +675,13 @@ def quic_client_hello_meta(dgrams):
     hlen = (data[1] << 16) | (data[2] << 8) | data[3]
     b = bytes(data[4:4 + hlen])
     meta = _tls_hello(1, <const uint8_t*>PyBytes_AS_STRING(b), len(b), False) or {}
-    return {k: meta[k] for k in ("sni", "alpn", "supported_versions") if k in meta}
+    out = {k: meta[k] for k in ("sni", "alpn", "supported_versions") if k in meta}
+    if meta and len(b) == hlen:
+        # JA4's "q" variant, from the whole ClientHello only (_fast_fp.pxi).
+        fp = _tls_fp(<const uint8_t*>PyBytes_AS_STRING(b), len(b), 1, "q")
+        if "ja4" in fp:
+            out["ja4"] = fp["ja4"]
+    return out
 
 
 def quic_crypto_frames(frames, dict chunks):

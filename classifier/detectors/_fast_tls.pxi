@@ -271,6 +271,21 @@ def tls_probe(view, state):
             out.update(meta)
             return _match("tls", 0.8, out)
         complete = (c_m and c_m.get("_complete")) or (s_m and s_m.get("_complete"))
+        # Fingerprints (_fast_fp.pxi) of each hello that is all there: ja4 and ja3 of
+        # the client's, then ja3s of the server's.  Metadata only: the verdict above
+        # never depends on them.
+        fc = _tls_stream_fp(c) if c_m is not None and c_m.get("_complete") else None
+        fs = _tls_stream_fp(s) if s_m is not None and s_m.get("_complete") else None
+        # The client's hello first (ja4, ja3), then the server's (ja3s), whichever
+        # direction carried them (captures may start with the sides swapped).
+        if fc and "ja3" in fc:
+            meta.update(fc)
+        if fs and "ja3" in fs:
+            meta.update(fs)
+        if fc and "ja3s" in fc:
+            meta.update(fc)
+        if fs and "ja3s" in fs:
+            meta.update(fs)
         return _match("tls", 1.0 if (c_v == "match" and s_v == "match") or complete else 0.95, meta)
     if (c_v == "chain" or s_v == "chain") and c_v != "more" and s_v != "more":
         return _match("tls", 0.75, {"midstream": True})

@@ -2,7 +2,8 @@
 
 Either direction may carry the first record (mid-stream captures), so both are parsed.
 Metadata: sni, alpn, version (negotiated, from ServerHello supported_versions when
-present), client_version, supported_versions.
+present), client_version, supported_versions, and the fingerprints of each hello that
+is all there: ja4 and ja3 (ClientHello), ja3s (ServerHello) -- _fast_fp.pxi.
 """
 from __future__ import annotations
 

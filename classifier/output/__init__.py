@@ -34,11 +34,15 @@ from ..errors import OutputError
 from .csvfile import CsvWriter
 from .eve import EveWriter
 from .jsonl import JsonlWriter
+from .parquet import ParquetWriter
 from .report import HtmlWriter
 from .table import TableWriter
+from .zeek import ZeekWriter
 
 WRITERS = {"table": TableWriter, "jsonl": JsonlWriter, "csv": CsvWriter, "eve": EveWriter,
-           "html": HtmlWriter}
+           "html": HtmlWriter,
+           "zeek": ZeekWriter,
+           "parquet": ParquetWriter}
 
 STDOUT = "<stdout>"
 

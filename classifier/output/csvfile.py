@@ -2,7 +2,8 @@
 
 Columns: the contract's fields in order (`metadata` as a JSON string at its place), the
 verdict stage's additions, the model's label (`ml_protocol`, `ml_probability`), the
-fast path's extras flattened (`tcp_flags_c2s`, `payload_c2s`, `payload_notes` joined
+fast path's extras flattened (`community_id`, `end_reason`, `tcp_flags_c2s`,
+`payload_c2s`, `payload_notes` joined
 with ";", ...), and last `extra`: a JSON object of any other key a record carries, so
 nothing is lost when a later stage adds one.  Null is an empty cell.
 
@@ -19,7 +20,7 @@ import json
 from ..schema import FIELDS
 
 ADDED = ("port_service", "port_class", "verdict_reason")
-FLAT = ("ml_protocol", "ml_probability", "end_reason", "tcp_flags_c2s", "tcp_flags_s2c",
+FLAT = ("ml_protocol", "ml_probability", "community_id", "end_reason", "tcp_flags_c2s", "tcp_flags_s2c",
         "payload_c2s", "payload_s2c", "payload_notes")
 COLUMNS = tuple(FIELDS) + tuple(c for c in ADDED if c not in FIELDS) + FLAT + ("extra",)
 _KNOWN = set(COLUMNS) | {"ml", "tcp_flags", "payload"}
@@ -37,6 +38,7 @@ def flatten(rec: dict) -> list:
     ml = rec.get("ml")
     if isinstance(ml, dict):
         row["ml_protocol"], row["ml_probability"] = ml.get("protocol"), ml.get("probability")
+    row["community_id"] = rec.get("community_id")
     row["end_reason"] = rec.get("end_reason")
     flags = rec.get("tcp_flags")
     if isinstance(flags, dict):

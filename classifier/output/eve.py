@@ -33,16 +33,19 @@ Field by field, after Suricata 7's flow logger:
 * `vlan`: [id] when the flow had a VLAN tag; `tunnel` stays under `portlens`.
 * `portlens`: everything portlens adds, under one key: capture, protocol, source,
   confidence, port_protocol, port_service, port_class, verdict, verdict_reason,
-  metadata, end_reason, payload, tunnel, and any key a later stage adds (e.g. `ml`).
+  metadata (with the fingerprints ja4, ja3, ja3s, hassh, hassh_server where the
+  detectors found them), end_reason, payload, tunnel, and any key a later stage adds
+  (e.g. `ml`).
+* the fingerprints are also copied to the top level as Suricata 7 names them:
+  `tls.ja3.hash`, `tls.ja3s.hash`, `tls.ja4` (Suricata 7.0.x's `tls` event keys, here
+  on the flow event), and `ssh.client.hassh.hash`, `ssh.server.hassh.hash`.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
-import ipaddress
-import struct
 from datetime import datetime, timezone
 
+from ..communityid import IP_PROTO_NUMBERS, community_id  # noqa: F401  (re-exported)
 from ..protocols import suricata_app_proto
 from .jsonl import JsonlWriter
 
@@ -53,7 +56,6 @@ SURICATA_APP_PROTO = suricata_app_proto()
 PROTO_NAMES = {"tcp": "TCP", "udp": "UDP", "icmp": "ICMP", "icmpv6": "IPv6-ICMP", "sctp": "SCTP",
                "gre": "GRE", "esp": "ESP", "ah": "AH", "igmp": "IGMP", "ospf": "OSPF",
                "pim": "PIM", "vrrp": "VRRP", "udplite": "UDPLite", "ipv6": "IPv6"}
-IP_PROTO_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "sctp": 132}
 
 # TCP flag letters as classifier.flows prints them: bit 0 (FIN) .. bit 7 (CWR).
 _TCP_FLAG_BITS = {ch: 1 << i for i, ch in enumerate("FSRPAUEC")}
@@ -61,7 +63,8 @@ _TCP_FLAG_NAMES = (("F", "fin"), ("S", "syn"), ("R", "rst"), ("P", "psh"), ("A",
                    ("U", "urg"), ("E", "ecn"), ("C", "cwr"))
 
 _MAPPED = {"ts_start", "ts_end", "client", "client_port", "server", "server_port", "vlan",
-           "transport", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "tcp_flags"}
+           "transport", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "tcp_flags",
+           "community_id"}
 
 _FLOW_ID_MASK = (1 << 53) - 1
 
@@ -77,21 +80,6 @@ def flow_id(rec: dict) -> int:
     return int.from_bytes(digest, "big") & _FLOW_ID_MASK
 
 
-def community_id(transport: str, src: str, dst: str, sport: int, dport: int, seed: int = 0):
-    """Community ID v1 (https://github.com/corelight/community-id-spec) for TCP/UDP/SCTP."""
-    proto = IP_PROTO_NUMBERS.get(transport)
-    if proto not in (6, 17, 132):
-        return None
-    try:
-        a, b = ipaddress.ip_address(src).packed, ipaddress.ip_address(dst).packed
-    except ValueError:
-        return None
-    if (a, sport) > (b, dport):
-        a, b, sport, dport = b, a, dport, sport
-    digest = hashlib.sha1(struct.pack(">H", seed) + a + b + struct.pack(">BBHH", proto, 0, sport, dport)).digest()
-    return "1:" + base64.b64encode(digest).decode()
-
-
 def _tcp_flags(text) -> int:
     return sum(_TCP_FLAG_BITS.get(ch, 0) for ch in set(text or ""))
 
@@ -104,6 +92,26 @@ def _state(rec: dict) -> str:
 
 _REASONS = {"idle-timeout": "timeout", "active-timeout": "timeout", "closed": "timeout",
             "evicted": "forced", "eof": "shutdown"}
+
+
+def _fingerprints(ev: dict, meta) -> None:
+    """The detectors' fingerprints where Suricata's tls and ssh events keep them, so
+    pipelines that read `tls.ja3.hash` or `ssh.client.hassh.hash` find them."""
+    if not isinstance(meta, dict):
+        return
+    tls = {}
+    if "ja3" in meta:
+        tls["ja3"] = {"hash": meta["ja3"]}
+    if "ja3s" in meta:
+        tls["ja3s"] = {"hash": meta["ja3s"]}
+    if "ja4" in meta:
+        tls["ja4"] = meta["ja4"]
+    if tls:
+        ev["tls"] = tls
+    ssh = {side: {"hassh": {"hash": meta[key]}}
+           for side, key in (("client", "hassh"), ("server", "hassh_server")) if key in meta}
+    if ssh:
+        ev["ssh"] = ssh
 
 
 def eve_event(rec: dict) -> dict:
@@ -132,7 +140,9 @@ def eve_event(rec: dict) -> dict:
         if pay.get("c2s") or pay.get("s2c"):
             ev["app_proto"] = "failed"
     if has_ports:
-        cid = community_id(transport, rec["client"], rec["server"], rec["client_port"], rec["server_port"])
+        # The record's own (computed with the flow); a record from elsewhere gets one here.
+        cid = rec["community_id"] if "community_id" in rec else \
+            community_id(transport, rec["client"], rec["server"], rec["client_port"], rec["server_port"])
         if cid:
             ev["community_id"] = cid
     ev["flow"] = {
@@ -151,6 +161,7 @@ def eve_event(rec: dict) -> dict:
             if (ts | tc) & _TCP_FLAG_BITS[letter]:
                 tcp[name] = True
         ev["tcp"] = tcp
+    _fingerprints(ev, rec.get("metadata"))
     ev["portlens"] = {k: v for k, v in rec.items() if k not in _MAPPED}
     return ev
 

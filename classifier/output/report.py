@@ -237,6 +237,7 @@ def _flow_row(rec: Dict[str, Any], nbytes: int) -> Dict[str, Any]:
         "port_protocol": _text(rec.get("port_protocol")), "port_service": _text(rec.get("port_service")),
         "port_class": _text(rec.get("port_class")), "verdict": _text(rec.get("verdict")),
         "verdict_reason": _text(rec.get("verdict_reason")),
+        "community_id": _text(rec.get("community_id")),
         "end_reason": _text(rec.get("end_reason")), "tcp_flags": flags, "payload": pay,
         "metadata": md,
         # Not record fields: what the table shows.

@@ -343,6 +343,89 @@ def _plausible_version(body: bytes) -> bool:
         or body[0] == 1 and body[1] == 0
 
 
+# ------------------------------------------------ TLS fingerprints (_fast_fp.pxi)
+import hashlib  # noqa: E402
+
+_JA4_VERSIONS = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3",
+                 0x0002: "s2", 0xFEFF: "d1", 0xFEFD: "d2", 0xFEFC: "d3"}
+
+
+def _u16s(b: bytes) -> list:
+    return [int.from_bytes(b[i:i + 2], "big") for i in range(0, len(b) - 1, 2)]
+
+
+def tls_fingerprints(msg_type: int, body: bytes, proto: str = "t") -> dict:
+    """JA3 (Salesforce) and JA4 (FoxIO) of a ClientHello body, JA3S of a ServerHello
+    body, read straight from the specifications; {} when a list runs past the body."""
+    if len(body) < 38:
+        return {}
+    legacy = int.from_bytes(body[:2], "big")
+    pos = 35 + body[34]
+    if pos > len(body):
+        return {}
+    if msg_type == 1:
+        if pos + 2 > len(body):
+            return {}
+        n = int.from_bytes(body[pos:pos + 2], "big")
+        if pos + 2 + n > len(body):
+            return {}
+        ciphers = [c for c in _u16s(body[pos + 2:pos + 2 + n]) if not _grease(c)]
+        pos += 2 + n
+        if pos >= len(body):
+            return {}
+        pos += 1 + body[pos]
+    else:
+        if pos + 3 > len(body):
+            return {}
+        ciphers = [int.from_bytes(body[pos:pos + 2], "big")]
+        pos += 3
+    exts, groups, pfs, sigs, alpn, versions = [], [], [], [], None, None
+    if pos + 2 <= len(body):
+        end = pos + 2 + int.from_bytes(body[pos:pos + 2], "big")
+        if end > len(body):
+            return {}
+        pos += 2
+        while pos + 4 <= end:
+            t, ln = _U16X2(body, pos)
+            e = body[pos + 4:pos + 4 + ln]
+            pos += 4 + ln
+            if pos > end:
+                return {}
+            if _grease(t):
+                continue
+            exts.append(t)
+            if t == 10 and len(e) >= 2:
+                groups = [g for g in _u16s(e[2:2 + int.from_bytes(e[:2], "big")]) if not _grease(g)]
+            elif t == 11 and len(e) >= 1:
+                pfs = list(e[1:1 + e[0]])
+            elif t == 13 and len(e) >= 2:
+                sigs = [a for a in _u16s(e[2:2 + int.from_bytes(e[:2], "big")]) if not _grease(a)]
+            elif t == 16 and len(e) >= 3 and alpn is None:
+                alpn = e[3:3 + e[2]]
+            elif t == 43 and msg_type == 1 and len(e) >= 1:
+                versions = [v for v in _u16s(e[1:1 + e[0]]) if not _grease(v)]
+    dec = lambda vs: "-".join(str(v) for v in vs)  # noqa: E731
+    if msg_type == 2:
+        return {"ja3s": hashlib.md5(f"{legacy},{dec(ciphers)},{dec(exts)}".encode()).hexdigest()}
+    ja3 = hashlib.md5(f"{legacy},{dec(ciphers)},{dec(exts)},{dec(groups)},{dec(pfs)}".encode()).hexdigest()
+    ver = _JA4_VERSIONS.get(max(versions) if versions else legacy, "00")
+    if not alpn:
+        a = "00"
+    elif chr(alpn[0]).isascii() and chr(alpn[0]).isalnum() and chr(alpn[-1]).isascii() and chr(alpn[-1]).isalnum():
+        a = chr(alpn[0]) + chr(alpn[-1])
+    else:
+        a = alpn.hex()[0] + alpn.hex()[-1]
+    ja4a = f"{proto}{ver}{'d' if 0 in exts else 'i'}{min(len(ciphers), 99):02d}{min(len(exts), 99):02d}{a}"
+    h12 = lambda text: hashlib.sha256(text.encode()).hexdigest()[:12]  # noqa: E731
+    ja4b = h12(",".join(f"{c:04x}" for c in sorted(ciphers))) if ciphers else "0" * 12
+    rest = sorted(e for e in exts if e not in (0, 16))
+    text = ",".join(f"{e:04x}" for e in rest)
+    if sigs:
+        text += "_" + ",".join(f"{s:04x}" for s in sigs)
+    ja4c = h12(text) if rest else "0" * 12
+    return {"ja4": f"{ja4a}_{ja4b}_{ja4c}", "ja3": ja3}
+
+
 # -------------------------------------------- TLS record layer (_fast_tls.pxi, tls)
 # Record content types: change_cipher_spec, alert, handshake, application_data.
 _TYPES = (0x14, 0x15, 0x16, 0x17)
@@ -459,6 +542,7 @@ def _tables():
 def batch_records(batch) -> List[Dict[str, Any]]:
     """The output records of a whole batch, built column-wise: the same dicts as
     `flow_record` gives one flow at a time, at a fraction of the cost per flow."""
+    from classifier.communityid import community_id
     from classifier.flows import END_REASONS, TRANSPORTS, tunnel_text
     if not _FLAG_TEXT:
         _tables()
@@ -495,7 +579,9 @@ def batch_records(batch) -> List[Dict[str, Any]]:
             "server_port": sp, "vlan": None if vl < 0 else vl, "tunnel": tunnel_text(tun) if tun else None,
             "packets_c2s": pc, "packets_s2c": ps, "bytes_c2s": bc, "bytes_s2c": bs,
             "protocol": "unknown", "source": "none", "confidence": None, "port_protocol": None,
-            "verdict": None, "metadata": {}, "end_reason": END_REASONS[er],
+            "verdict": None, "metadata": {},
+            "community_id": community_id(transports[p], cli, srv, cp, sp),
+            "end_reason": END_REASONS[er],
             "tcp_flags": {"c2s": flags[fc], "s2c": flags[fs]} if p == 6 else None,
             "payload": pay,
         })
@@ -726,6 +812,13 @@ def tls_probe(view, state):
         complete = any(m and m.get("_complete") for m in (c_m, s_m))
         if any(m and m.get("malformed") for m in (c_m, s_m)):
             return match("tls", 0.8, malformed=True, **meta)
+        for side in ("client", "server"):
+            for data, m in ((view.payload_c2s, c_m), (view.payload_s2c, s_m)):
+                if m and m.get("_complete") and m.get("hello") == side:
+                    hs = handshake_bytes(data, 8)
+                    hlen = int.from_bytes(hs[1:4], "big")
+                    if len(hs) >= 4 + hlen:
+                        meta.update(tls_fingerprints(hs[0], hs[4:4 + hlen]))
         return match("tls", 1.0 if c_v == s_v == "match" or complete else 0.95, **meta)
     if "chain" in (c_v, s_v) and "more" not in (c_v, s_v):
         return match("tls", 0.75, midstream=True)
@@ -1541,8 +1634,14 @@ def quic_client_hello_meta(dgrams) -> dict:
     if len(data) < 4 or data[0] != 1:
         return {}
     hlen = int.from_bytes(data[1:4], "big")
-    meta = parse_hello(1, bytes(data[4:4 + hlen])) or {}
-    return {k: meta[k] for k in ("sni", "alpn", "supported_versions") if k in meta}
+    body = bytes(data[4:4 + hlen])
+    meta = parse_hello(1, body) or {}
+    out = {k: meta[k] for k in ("sni", "alpn", "supported_versions") if k in meta}
+    if meta and len(body) == hlen:
+        fp = tls_fingerprints(1, body, "q")
+        if "ja4" in fp:
+            out["ja4"] = fp["ja4"]
+    return out
 
 
 # -------------------------------------------------------- MongoDB (_fast_probes.pxi)
