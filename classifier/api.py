@@ -110,7 +110,8 @@ class FlowResult:
     confidence: Optional[float]
     port_protocol: Optional[str]        #: what the server port implies, per the registry
     verdict: Optional[str]              #: "match", "mismatch", "unregistered-port", ... or None
-    metadata: Dict[str, Any]            #: what the detector extracted (SNI, host, ...)
+    metadata: Dict[str, Any]            #: what the detector extracted (SNI, host, fingerprints, ...)
+    community_id: Optional[str]         #: Community ID v1 ("1:..."), None for transports without ports
     end_reason: str                     #: "eof", "idle-timeout", "active-timeout", "closed", "evicted"
     tcp_flags: Optional[Dict[str, str]]     #: {"c2s": "SA...", "s2c": ...} for TCP, else None
     payload: Dict[str, Any]             #: payload bytes kept per direction, and stream notes
