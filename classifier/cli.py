@@ -50,6 +50,7 @@ from . import __version__, parallel
 from .errors import CaptureError, OutputError, PortlensError, UsageError
 from .flows import ANALYZE_BATCH, BATCH_FLOWS, BATCH_PAYLOAD, FlowConfig, FlowReader
 from .output import STDOUT, WRITERS, open_output
+from .output.jsonl import JsonlWriter
 from .ml.cli import add_ml_options, add_train_parser, cmd_train
 from .parallel import usable_cores
 from .pipeline import Analyzer
@@ -478,7 +479,7 @@ class _Run:
 
 
 def _read_captures(args, progress: Progress, on_batch, on_capture=None, labelled: bool = False,
-                   on_records=None, analyzer=None) -> _Run:
+                   on_records=None, analyzer=None, on_rendered=None) -> _Run:
     """Run every capture through the fast path, batch by batch: `on_batch(batch)` does
     the work, `on_capture(path, reader, error)` follows each capture (reader None when
     the capture could not be opened); `labelled`: the batches go through the analyze
@@ -502,7 +503,7 @@ def _read_captures(args, progress: Progress, on_batch, on_capture=None, labelled
     if on_records is not None and parallel.worth_it(inputs, jobs):
         return parallel.read_captures(parallel.plan(inputs, jobs), jobs, args, config, progress,
                                       on_records, on_capture, labelled, (size, payload), stop, run,
-                                      _err, analyzer)
+                                      _err, analyzer, on_rendered)
 
     def on_progress(reader):
         # Every 262,144 packets: a stop is seen even while no flow ends.
@@ -640,6 +641,13 @@ def cmd_flows(args, labelled: bool) -> int:
         def on_batch(batch):
             emit(analyzer.push(batch) if labelled else batch_records(batch))
 
+        def emit_rendered(done):
+            # --jobs N, jsonl: a worker wrote the batch as emit would have (parallel.Rendered).
+            for v, n in done.verdicts.items():
+                counts[v] = counts.get(v, 0) + n
+            out.stream.write(done.text.decode())
+            written[0] += done.written
+
         def on_capture(path, reader, error):
             if labelled:
                 emit(analyzer.flush())
@@ -654,7 +662,8 @@ def cmd_flows(args, labelled: bool) -> int:
             counts.clear()
 
         run = _read_captures(args, progress, on_batch, on_capture, labelled,
-                             on_records=emit, analyzer=analyzer)
+                             on_records=emit, analyzer=analyzer,
+                             on_rendered=emit_rendered if type(writer) is JsonlWriter else None)
         _finish(out, writer, run, f"{written[0]} flows")
     return _status(run, run.status)
 

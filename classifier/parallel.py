@@ -42,8 +42,9 @@ Stopping
     serial run does; a second signal (HardStop) does the same without writing. Workers
     write no files, so nothing is left behind.
 
-Workers start from a fork server that has imported the pipeline once; each builds
-its own Analyzer from the command's options (the same `_analyzer` as the serial path).
+Workers are forked from the parent once its Analyzer is built (see `_context`), or
+where fork cannot be used, started from a fork server and build their own from the
+command's options (the same `cli._analyzer` as the serial path).
 """
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 from typing import Any, Dict, List, Optional, Tuple
 
 # A capture this large is split into shards across the workers; smaller ones are a
@@ -111,10 +113,12 @@ class Group:
 
 
 def plan(inputs: List[Tuple[str, Optional[str]]], jobs: int,
-         shard_min: int = SHARD_MIN_BYTES) -> List[Group]:
+         shard_min: Optional[int] = None) -> List[Group]:
     """Cut the inputs into tasks over `jobs` workers: a large plain capture into `jobs`
     shards (shard k on worker k), any other capture whole to the worker with the fewest
     bytes assigned so far. Depends only on the inputs' sizes: the same plan every run."""
+    if shard_min is None:
+        shard_min = SHARD_MIN_BYTES
     load = [0] * jobs
     groups = []
     for path, problem in inputs:
@@ -159,18 +163,73 @@ def _plain_options(args) -> Dict[str, Any]:
 
 # ---------------------------------------------------------------- the worker
 
-def _worker_main(wid: int, tasks, options: Dict[str, Any], config, labelled: bool, batch, out) -> None:
-    """A worker process: for each (task id, path, shard) read the capture's shard and
-    put ("recs", tid, records, stats, position) per batch, then ("end", tid, stats,
-    error, probe_errors), or ("error", tid, message) when it cannot be opened."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent decides what a Ctrl-C does
+class Rendered:
+    """A batch already written out by a worker (jsonl): the text (UTF-8), the verdicts of
+    every flow in it before --only ({verdict: count}), the records written and the
+    flows read. Encoding is a third of analyze's time; done in the workers, it is
+    spread over them instead of holding up the parent."""
+    __slots__ = ("text", "verdicts", "written", "flows")
+
+    def __init__(self, text: bytes, verdicts: Dict[str, int], written: int, flows: int):
+        self.text, self.verdicts, self.written, self.flows = text, verdicts, written, flows
+
+    def __len__(self) -> int:
+        return self.flows
+
+    def __reduce__(self):
+        return (Rendered, (self.text, self.verdicts, self.written, self.flows))
+
+
+def _renderer(args, labelled: bool):
+    """recs -> Rendered, as cli.cmd_flows' emit would write them with JsonlWriter."""
+    from collections import Counter
     from . import cli
+    from .output.jsonl import JsonlWriter
+    only = cli._only(args)
+    writer = JsonlWriter(None)
+
+    def render(recs):
+        n = len(recs)
+        verdicts = dict(Counter(rec["verdict"] for rec in recs)) if labelled else {}
+        if labelled and only is not None:
+            recs = [rec for rec in recs if rec["verdict"] in only]
+        # Bytes, as orjson makes them (JsonlWriter._line): the same text as write_many,
+        # without its decode here and an encode in the pickle.
+        return Rendered(b"".join(map(writer._line, recs)), verdicts, len(recs), n)
+    return render
+
+
+def _worker_main(wid: int, tasks, options: Optional[Dict[str, Any]], config, labelled: bool, batch, out,
+                 render: bool = False) -> None:
+    """A worker process: for each (task id, path, shard) read the capture's shard and
+    put ("recs", tid, records, stats, position) per batch (records as a Rendered with
+    `render`), then ("end", tid, stats, error, probe_errors), or ("error", tid,
+    message) when it cannot be opened; ("crash", None, message) if it fails."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent decides what a Ctrl-C does
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # (a forked worker had the parent's Stop)
+    from . import cli
+    if options is None:
+        # Forked: the parent's options and its Analyzer, fresh (nothing pushed yet), are
+        # here already, detectors and model loaded; this process has its own copy.
+        args, analyzer = _FORKED["args"], _FORKED["analyzer"]
+    else:
+        args = argparse.Namespace(**options)
+        analyzer = cli._analyzer(args, cli._registry(args)) if labelled else None
+    size, payload = batch
+    pack = _renderer(args, labelled) if render else (lambda recs: recs)
+    try:
+        _run_tasks(tasks, config, labelled, analyzer, size, payload, pack, out)
+    except BaseException as e:                      # a bug, or out of memory: say it, then go
+        out.put(("crash", None, f"{type(e).__name__}: {e}"))
+        if os.environ.get("PORTLENS_DEBUG"):
+            raise                                   # the traceback, on this worker's stderr
+        sys.exit(1)
+
+
+def _run_tasks(tasks, config, labelled, analyzer, size, payload, pack, out) -> None:
     from .errors import CaptureError
     from .flows import FlowReader
     from .schema import batch_records
-    args = argparse.Namespace(**options)
-    analyzer = cli._analyzer(args, cli._registry(args)) if labelled else None
-    size, payload = batch
     for tid, path, shard in tasks:
         try:
             reader = FlowReader(path, dataclasses.replace(config, shard=shard), size, batch_payload=payload)
@@ -181,26 +240,37 @@ def _worker_main(wid: int, tasks, options: Dict[str, Any], config, labelled: boo
         try:
             for b in batches:
                 recs = analyzer.push(b) if labelled else batch_records(b)
-                out.put(("recs", tid, recs, reader._engine.stats(), reader.position))
+                out.put(("recs", tid, pack(recs), reader._engine.stats(), reader.position))
         finally:
             batches.close()
         if labelled:
             recs = analyzer.flush()
             if recs:
-                out.put(("recs", tid, recs, reader.stats, reader.position))
+                out.put(("recs", tid, pack(recs), reader.stats, reader.position))
         errors = analyzer.take_probe_errors() if labelled else {}
         out.put(("end", tid, reader.stats, reader.error, errors))
 
 
+# What a forked worker takes from the parent instead of building it again.
+_FORKED: Dict[str, Any] = {}
+
+
 def _context():
-    """A fork server that has imported the pipeline once: workers start in
-    milliseconds, and none inherits the parent's threads or open output."""
-    try:
+    """How workers start. Fork where there is one and the parent has no other thread:
+    the workers then have the parent's pipeline as it stands, imported, detectors
+    compiled, model loaded, in a few milliseconds; a fork server with the modules
+    preloaded took ~0.5 s more before the first batch (imports, then each worker
+    building its Analyzer), a fifth of analyze's time on bench.pcap. Otherwise a fork
+    server (no inherited threads), or spawn where neither exists."""
+    import threading
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["classifier.cli", "classifier.parallel"])
         return ctx
-    except ValueError:                              # no fork server on this platform
-        return multiprocessing.get_context("spawn")
+    return multiprocessing.get_context("spawn")
 
 
 class WorkerDied(RuntimeError):
@@ -245,8 +315,25 @@ class Pool:
     it is left (the end, a stop, a second signal, an error), terminates and reaps
     every worker."""
 
-    def __init__(self, groups: List[Group], jobs: int, options, config, labelled: bool, batch):
+    def __init__(self, groups: List[Group], jobs: int, args, analyzer, config, labelled: bool, batch,
+                 render: bool = False):
         self.ctx = _context()
+        if self.ctx.get_start_method() == "fork":
+            options = None
+            if labelled:
+                # Built once here, inherited: not once per worker.
+                from .detectors.engine import default_engine
+                default_engine()
+            _FORKED.update(args=args, analyzer=analyzer)
+            # A forked child flushes its copies of these at exit: empty them first, or
+            # text buffered here would be written twice.
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError, AttributeError):
+                    pass
+        else:
+            options = _plain_options(args)
         self.queues = [self.ctx.Queue(QUEUE_MESSAGES) for _ in range(jobs)]
         tasks: List[list] = [[] for _ in range(jobs)]
         for gi, g in enumerate(groups):
@@ -259,7 +346,7 @@ class Pool:
                 self.procs.append(None)
                 continue
             p = self.ctx.Process(target=_worker_main, name=f"portlens-worker-{w}",
-                                 args=(w, tasks[w], options, config, labelled, batch, self.queues[w]),
+                                 args=(w, tasks[w], options, config, labelled, batch, self.queues[w], render),
                                  daemon=True)
             p.start()
             self.procs.append(p)
@@ -291,6 +378,7 @@ class Pool:
         for q in self.queues:
             q.close()
             q.cancel_join_thread()
+        _FORKED.clear()
 
     def __enter__(self):
         return self
@@ -300,15 +388,16 @@ class Pool:
 
 
 def read_captures(groups: List[Group], jobs: int, args, config, progress, on_records, on_capture,
-                  labelled: bool, batch, stop, run, report_error, analyzer=None):
+                  labelled: bool, batch, stop, run, report_error, analyzer=None, on_rendered=None):
     """The parallel counterpart of cli._read_captures: `on_records(recs)` takes each
     batch's records in the merge order (module docstring), `on_capture(path, result,
     error)` follows each capture with merged statistics. `run` (cli._Run) gets the
     status, the captures opened and the stop; `analyzer`, the parent's, collects the
-    workers' detector errors so that the summary reports them as the serial run does."""
+    workers' detector errors so that the summary reports them as the serial run does.
+    With `on_rendered`, the workers write the jsonl text themselves and it gets each
+    batch as a Rendered instead."""
     from .errors import CaptureError
-    options = _plain_options(args)
-    with Pool(groups, jobs, options, config, labelled, batch) as pool:
+    with Pool(groups, jobs, args, analyzer, config, labelled, batch, render=on_rendered is not None) as pool:
         for gi, g in enumerate(groups):
             if stop():
                 break
@@ -335,19 +424,24 @@ def read_captures(groups: List[Group], jobs: int, args, config, progress, on_rec
                         stopped = True
                         break
                     kind, tid = msg[0], msg[1]
-                    assert tid == (gi, k), (tid, gi, k)
+                    assert kind == "crash" or tid == (gi, k), (tid, gi, k)
                     if kind == "recs":
                         recs = msg[2]
                         stats[k] = msg[3]
                         seen.seen(k, msg[3], msg[4])
                         progress.before_output()
-                        on_records(recs)
+                        if on_rendered is not None:
+                            on_rendered(recs)
+                        else:
+                            on_records(recs)
                         flows += len(recs)
                         progress.after_output(seen, flows)
                         progress.update(seen, flows)
                         if stop():
                             stopped = True
                             break
+                    elif kind == "crash":
+                        raise WorkerDied(f"worker process {g.workers[k]} failed: {msg[2]}")
                     elif kind == "end":
                         stats[k], errors[k] = msg[2], msg[3]
                         if analyzer is not None:
