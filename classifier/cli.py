@@ -219,6 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
         _add_capture_arguments(c, sorted(WRITERS), labels=name == "analyze")
         if name == "analyze":
             _add_only_option(c)
+            c.add_argument("--scheduler", metavar="ADDRESS",
+                           help="run on a Dask cluster (tcp://host:8786): one task per capture, or per "
+                                "shard of a large one, every worker reading the paths itself; -o names "
+                                "a folder for one jsonl file per task and summary.json (needs "
+                                "pip install 'portlens[distributed]'; README, \"Scaling out\")")
 
     audit = sub.add_parser(
         "audit", help="report flows that break an approved ports/protocols list (exit 1 if any)",
@@ -610,6 +615,9 @@ def _verdict_counts(counts: dict) -> str:
 
 def cmd_flows(args, labelled: bool) -> int:
     """`flows` and `analyze`: every flow of every capture, in the chosen format."""
+    if labelled and getattr(args, "scheduler", None):
+        from .distributed import cmd_analyze
+        return cmd_analyze(args)
     registry = _registry(args) if labelled else None
     analyzer = _analyzer(args, registry) if labelled else None
     only = _only(args)
