@@ -10,7 +10,7 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py", "flood.py"]
+SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py", "flood.py", "dask_cluster.py"]
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +65,13 @@ def test_flood_bench_needs_nothing_from_shared(clone):
     p = _run(clone, "flood.py", "--only", "nosuch")
     assert p.returncode != 0 and "Traceback" not in p.stderr
     assert p.stderr.strip() == "flood.py: unknown flood(s) nosuch; choose from syn, udp, frag, ooo, one"
+
+
+def test_dask_bench_says_what_is_missing_in_one_line(clone):
+    """In a clone without pcaps/ (and without ../shared): one line naming the folder."""
+    p = _run(clone, "dask_cluster.py", "--help")
+    assert p.returncode == 0 and "--repeat" in p.stdout
+    p = _run(clone, "dask_cluster.py")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.strip().startswith("bench/dask_cluster.py: no such folder: ") and \
+        len(p.stderr.strip().splitlines()) == 1, p.stderr
