@@ -183,6 +183,28 @@ def test_jobs_2_gives_the_records_of_jobs_1(tmp_path, capsys, every_capture_shar
     assert f"portlens: {mixed}: " in errs[2] and "fragments dropped 0" in errs[2]
 
 
+def test_workers_from_a_fork_server_give_the_same_records(tmp_path, capsys, every_capture_sharded, mixed,
+                                                          monkeypatch):
+    """Where fork cannot be used (a thread in the parent, no fork on the platform) the
+    workers start from a fork server and build their own Analyzer from the options."""
+    import multiprocessing
+    started = []
+
+    def forkserver():
+        ctx = multiprocessing.get_context("forkserver")
+        started.append(ctx)
+        return ctx
+    monkeypatch.setattr(parallel, "_context", forkserver)
+    outs = {}
+    for jobs in (1, 2):
+        out = str(tmp_path / f"f{jobs}.jsonl")
+        code, _ = _run(["analyze", mixed, DEMO, "-f", "jsonl", "-o", out, "-j", str(jobs), "--only",
+                        "match,unregistered-port"], capsys)
+        assert code == 0
+        outs[jobs] = sorted(_lines(out))
+    assert started and outs[1] == outs[2] and len(outs[1]) >= 48
+
+
 def test_jobs_2_merge_order_is_fixed(tmp_path, capsys, every_capture_sharded, mixed):
     """The order depends on the input and N only: two runs, the same bytes."""
     runs = []
