@@ -3,6 +3,7 @@
 references measured in the same run on the same file:
 
     cat bench.pcap > /dev/null                      reading the file (page cache)
+    one, then two processes spinning 1 s of CPU     how many cores the machine offers now
     suricata -r ... (if installed)                   protocol detection, no rules
     portlens flows   bench.pcap --format jsonl       fast path + output, no labels
     portlens analyze bench.pcap --format jsonl --jobs 1   the issue's command, one process
@@ -143,6 +144,19 @@ def run_once(cmd, stdout=subprocess.DEVNULL, tree=None):
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, peak_rss / 1024.0, peak_pss / 1024.0
 
 
+# The machine's parallelism in this run, for --jobs 2 to be read against: one process
+# spinning for 1 s of CPU, then two at once. On two free cores both take ~1 s; when
+# other jobs hold the cores, two take longer than one, up to twice as long when the
+# machine offers one core in all (then no process-parallel run can be faster).
+SPIN = ("import sys, time, multiprocessing as mp\n"
+        "def spin():\n"
+        "    t = time.process_time()\n"
+        "    while time.process_time() - t < 1.0: pass\n"
+        "if __name__ == '__main__':\n"
+        "    ps = [mp.get_context('fork').Process(target=spin) for _ in range(int(sys.argv[1]))]\n"
+        "    [p.start() for p in ps]; [p.join() for p in ps]\n")
+
+
 def suricata_version():
     try:
         out = subprocess.run(["suricata", "-V"], capture_output=True, text=True).stdout
@@ -187,7 +201,9 @@ def main():
         cmd = [suri, "-r", cap, "-l", logdir, "-k", "none", "-S", "/dev/null", "--include", include]
         return cmd + (["--runmode", runmode] if runmode else [])
 
-    jobs = [("cat", ["cat", cap], None)]
+    jobs = [("cat", ["cat", cap], None),
+            ("spin 1 CPU-s x1", [sys.executable, "-c", SPIN, "1"], None),
+            ("spin 1 CPU-s x2 at once", [sys.executable, "-c", SPIN, "2"], None)]
     if suri:
         jobs += [("suricata autofp", suricata(None), None), ("suricata single", suricata("single"), None)]
     # --jobs 1 is the one-process figure every earlier run of this script measured (the
@@ -231,6 +247,9 @@ def main():
     # round's load from other jobs on the machine; the median of those is steadier.
     ratios["analyze_jobs2_wall_vs_jobs1_median_of_rounds"] = round(statistics.median(
         b[0] / a[0] for a, b in zip(runs["portlens analyze"], runs["portlens analyze --jobs 2"])), 3)
+    # 1.0: two free cores in this run; 2.0: one core in all, shared.
+    ratios["spin_x2_wall_vs_x1_machine_parallelism"] = round(
+        rows["spin 1 CPU-s x2 at once"]["wall_s"] / rows["spin 1 CPU-s x1"]["wall_s"], 3)
     for ref in ("suricata autofp", "suricata single"):
         if ref in rows:
             key = ref.replace(" ", "_")
