@@ -41,7 +41,8 @@ import os
 import signal
 import sys
 
-# portlens works on one core; numpy's BLAS worker threads would only spin beside it.
+# Each portlens process works on one core (--jobs N runs N of them); numpy's BLAS worker
+# threads would only spin beside it.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from contextlib import contextmanager
 from typing import List, Optional, Tuple
