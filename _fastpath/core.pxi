@@ -23,6 +23,8 @@ ctypedef struct Config:
     int decap                   # decapsulate GRE/IP-in-IP/GTP-U/VXLAN
     uint32_t frag_slots         # IP datagrams under reassembly at once
     int64_t frag_timeout        # ns a partial datagram waits for its other fragments
+    uint32_t shard_k            # keep only the flows of shard k of shard_n (parallel
+    uint32_t shard_n            # workers over one capture; shard_n 1: every flow)
 
 
 ctypedef struct FragEnt:

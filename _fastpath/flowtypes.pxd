@@ -188,3 +188,5 @@ ctypedef struct Stats:
     uint64_t damaged_records    # capture records skipped as damaged (bad interface id, ...)
     uint64_t caplen_over_snaplen  # records longer than the declared snaplen (kept)
     uint64_t ts_backwards       # records whose timestamp went backwards (kept)
+    uint64_t shard_skipped      # packets of another shard's flows (FlowConfig.shard): decoded,
+                                # moved the clock, nothing else

@@ -3,9 +3,11 @@
 references measured in the same run on the same file:
 
     cat bench.pcap > /dev/null                      reading the file (page cache)
+    one, then two processes spinning 1 s of CPU     how many cores the machine offers now
     suricata -r ... (if installed)                   protocol detection, no rules
     portlens flows   bench.pcap --format jsonl       fast path + output, no labels
-    portlens analyze bench.pcap --format jsonl       the issue's command
+    portlens analyze bench.pcap --format jsonl --jobs 1   the issue's command, one process
+    portlens analyze ... --jobs 2                    two worker processes (issue 19)
     portlens analyze ... --ml off                    detectors and verdicts, no model
                                                      (when the CLI has --ml)
 
@@ -21,8 +23,10 @@ python setup.py build_ext --inplace there), for a before/after in the same run.
 
 Every command runs N times (default 3), round-robin so that load from other jobs on
 the machine spreads over all of them; the table gives the median wall time, the median
-CPU time (user + system, all threads, from the child's rusage) and the largest peak
-RSS.  The targets are checked as ratios within this one run: analyze's wall time
+CPU time (user + system, all threads and worker processes, from the child's rusage),
+the largest peak RSS of the command's own process, and the peak of the RSS (and PSS)
+summed over the command and all its descendants, sampled every 50 ms (forked workers
+share pages, which the RSS sum counts once per process and the PSS sum splits).  The targets are checked as ratios within this one run: analyze's wall time
 below Suricata's, and analyze's peak RSS at most 200 MiB.
 
 Suricata runs with an empty rule file (-S /dev/null), checksums ignored (-k none) and
@@ -80,20 +84,77 @@ def portlens_cmd():
     return [found] if found else [sys.executable, "-m", "classifier"]
 
 
+def _tree_memory(pid):
+    """(RSS, PSS) in KiB of process `pid` and all its descendants, from /proc: the RSS
+    sum counts pages the processes share (forked workers) once per process, the PSS
+    sum splits them; both are given."""
+    kids = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            kids.setdefault(ppid, []).append(int(name))
+    rss = pss = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        todo += kids.get(p, [])
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
+            pass
+    return rss, pss
+
+
+# How often the process tree's memory is sampled while a command runs.
+SAMPLE_S = 0.05
+
+
 def run_once(cmd, stdout=subprocess.DEVNULL, tree=None):
-    """(wall s, CPU s, peak RSS MiB) of one child process, from its own rusage."""
+    """(wall s, CPU s, peak RSS MiB, peak RSS of all processes MiB, peak PSS of all
+    processes MiB) of one command: wall and CPU from its rusage (CPU includes the worker
+    processes it waited for), the process tree's memory sampled every SAMPLE_S."""
     env = None
     if tree:
         env = dict(os.environ, PYTHONPATH=tree)
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=tree or ROOT, env=env)
-    _, status, ru = os.wait4(p.pid, 0)
+    # stderr is read after the end: the commands are run with --quiet-sized output.
+    peak_rss = peak_pss = 0
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        rss, pss = _tree_memory(p.pid)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(SAMPLE_S)
     wall = time.perf_counter() - t0
     err = p.stderr.read().decode(errors="replace")
     p.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, peak_rss / 1024.0, peak_pss / 1024.0
+
+
+# The machine's parallelism in this run, for --jobs 2 to be read against: one process
+# spinning for 1 s of CPU, then two at once. On two free cores both take ~1 s; when
+# other jobs hold the cores, two take longer than one, up to twice as long when the
+# machine offers one core in all (then no process-parallel run can be faster).
+SPIN = ("import sys, time, multiprocessing as mp\n"
+        "def spin():\n"
+        "    t = time.process_time()\n"
+        "    while time.process_time() - t < 1.0: pass\n"
+        "if __name__ == '__main__':\n"
+        "    ps = [mp.get_context('fork').Process(target=spin) for _ in range(int(sys.argv[1]))]\n"
+        "    [p.start() for p in ps]; [p.join() for p in ps]\n")
 
 
 def suricata_version():
@@ -122,6 +183,7 @@ def main():
         for tree in [ROOT] + trees:
             subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(tree, "classifier")],
                            stdout=subprocess.DEVNULL, check=False)
+    load_before = os.getloadavg()
     cache_line = prepare(cap, args.keep_cache)
     print(cache_line)
 
@@ -139,13 +201,19 @@ def main():
         cmd = [suri, "-r", cap, "-l", logdir, "-k", "none", "-S", "/dev/null", "--include", include]
         return cmd + (["--runmode", runmode] if runmode else [])
 
-    jobs = [("cat", ["cat", cap], None)]
+    jobs = [("cat", ["cat", cap], None),
+            ("spin 1 CPU-s x1", [sys.executable, "-c", SPIN, "1"], None),
+            ("spin 1 CPU-s x2 at once", [sys.executable, "-c", SPIN, "2"], None)]
     if suri:
         jobs += [("suricata autofp", suricata(None), None), ("suricata single", suricata("single"), None)]
-    jobs += [("portlens flows", pl + ["flows", cap, "--format", "jsonl"], None),
-             ("portlens analyze", pl + ["analyze", cap, "--format", "jsonl"], None)]
+    # --jobs 1 is the one-process figure every earlier run of this script measured (the
+    # default is now every usable core); --jobs 2 is issue 19's, beside it in the same run.
+    jobs += [("portlens flows", pl + ["flows", cap, "--format", "jsonl", "--jobs", "1"], None),
+             ("portlens analyze", pl + ["analyze", cap, "--format", "jsonl", "--jobs", "1"], None),
+             ("portlens analyze --jobs 2", pl + ["analyze", cap, "--format", "jsonl", "--jobs", "2"], None)]
     if has_ml:
-        jobs.append(("portlens analyze --ml off", pl + ["analyze", cap, "--format", "jsonl", "--ml", "off"], None))
+        jobs.append(("portlens analyze --ml off", pl + ["analyze", cap, "--format", "jsonl", "--ml", "off",
+                                                        "--jobs", "1"], None))
     for tree in trees:
         jobs.append((f"analyze @{os.path.basename(tree)}",
                      [sys.executable, "-m", "classifier", "analyze", cap, "--format", "jsonl"], tree))
@@ -167,15 +235,27 @@ def main():
             "wall_s": round(statistics.median(x[0] for x in r), 3),
             "cpu_s": round(statistics.median(x[1] for x in r), 3),
             "peak_rss_mib": round(max(x[2] for x in r), 1),
-            "runs": [[round(w, 3), round(c, 3), round(m, 1)] for w, c, m in r],
+            "peak_rss_all_mib": round(max(x[3] for x in r), 1),
+            "peak_pss_all_mib": round(max(x[4] for x in r), 1),
+            "runs": [[round(v, 3) for v in x] for x in r],
         }
     an = rows["portlens analyze"]
     ratios = {"analyze_rss_vs_200mib": round(an["peak_rss_mib"] / RSS_TARGET_MIB, 3)}
+    j2 = rows["portlens analyze --jobs 2"]
+    ratios["analyze_jobs2_wall_vs_jobs1"] = round(j2["wall_s"] / an["wall_s"], 3)
+    # Per round too: the two ran back to back, so their ratio in one round shares that
+    # round's load from other jobs on the machine; the median of those is steadier.
+    ratios["analyze_jobs2_wall_vs_jobs1_median_of_rounds"] = round(statistics.median(
+        b[0] / a[0] for a, b in zip(runs["portlens analyze"], runs["portlens analyze --jobs 2"])), 3)
+    # 1.0: two free cores in this run; 2.0: one core in all, shared.
+    ratios["spin_x2_wall_vs_x1_machine_parallelism"] = round(
+        rows["spin 1 CPU-s x2 at once"]["wall_s"] / rows["spin 1 CPU-s x1"]["wall_s"], 3)
     for ref in ("suricata autofp", "suricata single"):
         if ref in rows:
             key = ref.replace(" ", "_")
             ratios[f"analyze_wall_vs_{key}"] = round(an["wall_s"] / rows[ref]["wall_s"], 3)
             ratios[f"analyze_cpu_vs_{key}"] = round(an["cpu_s"] / rows[ref]["cpu_s"], 3)
+            ratios[f"analyze_jobs2_wall_vs_{key}"] = round(j2["wall_s"] / rows[ref]["wall_s"], 3)
             if "portlens analyze --ml off" in rows:
                 ratios[f"analyze_ml_off_wall_vs_{key}"] = round(
                     rows["portlens analyze --ml off"]["wall_s"] / rows[ref]["wall_s"], 3)
@@ -186,10 +266,12 @@ def main():
 
     print(f"\ncapture {cap}: {os.path.getsize(cap) / 2**20:.0f} MiB; "
           f"median of {args.repeat} runs each; CPU = user + system of all threads")
-    print(f"{'command':28s} {'wall s':>8s} {'CPU s':>8s} {'peak RSS MiB':>13s}")
+    print(f"{'command':28s} {'wall s':>8s} {'CPU s':>8s} {'peak RSS MiB':>13s} {'all procs RSS':>14s} "
+          f"{'all procs PSS':>14s}")
     for name in rows:
         r = rows[name]
-        print(f"{name:28s} {r['wall_s']:8.2f} {r['cpu_s']:8.2f} {r['peak_rss_mib']:13.1f}")
+        print(f"{name:28s} {r['wall_s']:8.2f} {r['cpu_s']:8.2f} {r['peak_rss_mib']:13.1f} "
+              f"{r['peak_rss_all_mib']:14.1f} {r['peak_pss_all_mib']:14.1f}")
     print()
     for k, v in ratios.items():
         print(f"{k:52s} {v:6.2f}")
@@ -201,11 +283,18 @@ def main():
     if best_suri is not None:
         verdict.append(f"wall below Suricata's (best runmode): {'yes' if an['wall_s'] < best_suri else 'NO'}")
     verdict.append(f"peak RSS <= {RSS_TARGET_MIB} MiB: {'yes' if an['peak_rss_mib'] <= RSS_TARGET_MIB else 'NO'}")
+    verdict.append(f"--jobs 2 at most 0.55 x --jobs 1: "
+                   f"{'yes' if ratios['analyze_jobs2_wall_vs_jobs1'] <= 0.55 else 'NO'}")
+    if "suricata autofp" in rows:
+        verdict.append(f"--jobs 2 at most 0.5 x Suricata autofp: "
+                       f"{'yes' if ratios['analyze_jobs2_wall_vs_suricata_autofp'] <= 0.5 else 'NO'}")
     print("; ".join(verdict))
+    print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} "
+          f"({os.cpu_count()} CPUs; other jobs on the machine make the ratios noisy)")
 
     out = {"capture": cap, "bytes": os.path.getsize(cap), "repeat": args.repeat, "page_cache": cache_line,
            "suricata_version": suri_ver, "cpus": os.cpu_count(), "results": rows, "ratios": ratios,
-           "loadavg_after": os.getloadavg()}
+           "loadavg_before": load_before, "loadavg_after": os.getloadavg()}
     os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
     with open(os.path.join(HERE, "out", "analyze.json"), "w") as fh:
         json.dump(out, fh, indent=2)

@@ -41,16 +41,19 @@ import os
 import signal
 import sys
 
-# portlens works on one core; numpy's BLAS worker threads would only spin beside it.
+# Each portlens process works on one core (--jobs N runs N of them); numpy's BLAS worker
+# threads would only spin beside it.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from contextlib import contextmanager
 from typing import List, Optional, Tuple
 
-from . import __version__
+from . import __version__, parallel
 from .errors import CaptureError, OutputError, PortlensError, UsageError
 from .flows import ANALYZE_BATCH, BATCH_FLOWS, BATCH_PAYLOAD, FlowConfig, FlowReader
 from .output import STDOUT, WRITERS, open_output
+from .output.jsonl import JsonlWriter
 from .ml.cli import add_ml_options, add_train_parser, cmd_train
+from .parallel import usable_cores
 from .pipeline import Analyzer
 from .ports import ConfigError
 from .progress import Progress
@@ -198,6 +201,10 @@ def _add_capture_arguments(c: argparse.ArgumentParser, formats, labels: bool) ->
                         "(every *.pcap, *.pcapng, *.cap and their .gz inside, recursively) or a glob "
                         "pattern such as 'captures/*.pcap'")
     _add_output_options(c, formats, wide="table" in formats and len(formats) > 2)
+    c.add_argument("--jobs", "-j", type=_int_between(1), default=None, metavar="N",
+                   help="worker processes (default: the usable cores, here %d); 1 reads in this "
+                        "process alone. Captures are shared out, a large one is split by flow; "
+                        "the records are the same as with 1 (README, \"Scaling out\")" % usable_cores())
     if labels:
         _add_site_option(c)
         _add_rules_option(c)
@@ -220,6 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
         _add_capture_arguments(c, sorted(WRITERS), labels=name == "analyze")
         if name == "analyze":
             _add_only_option(c)
+            c.add_argument("--scheduler", metavar="ADDRESS",
+                           help="run on a Dask cluster (tcp://host:8786): one task per capture, or per "
+                                "shard of a large one, every worker reading the paths itself; -o names "
+                                "a folder for one jsonl file per task and summary.json (needs "
+                                "pip install 'portlens[distributed]'; README, \"Scaling out\")")
 
     audit = sub.add_parser(
         "audit", help="report flows that break an approved ports/protocols list (exit 1 if any)",
@@ -482,18 +494,32 @@ class _Run:
         self.signum: Optional[int] = None
 
 
-def _read_captures(args, progress: Progress, on_batch, on_capture=None, labelled: bool = False) -> _Run:
+def _read_captures(args, progress: Progress, on_batch, on_capture=None, labelled: bool = False,
+                   on_records=None, analyzer=None, on_rendered=None) -> _Run:
     """Run every capture through the fast path, batch by batch: `on_batch(batch)` does
     the work, `on_capture(path, reader, error)` follows each capture (reader None when
     the capture could not be opened); `labelled`: the batches go through the analyze
     pipeline, which takes bigger ones (flows.ANALYZE_BATCH). The status is EXIT_OK, or
     EXIT_INPUT when a capture could not be read or stopped on damage. A stop (Ctrl-C,
     SIGTERM) ends the reading after the batch in hand; the capture's summary still
-    follows."""
+    follows.
+
+    With --jobs N > 1 (and more than one task to share out) the captures are read by
+    worker processes (classifier.parallel): `on_records(recs)` then gets each batch's
+    records as the workers labelled them, instead of `on_batch`, and `analyzer` (the
+    parent's) collects the workers' detector errors for the summary."""
     config = _config(args)
     run = _Run()
     stop = _stop_of(args)
     size, payload = ANALYZE_BATCH if labelled else (BATCH_FLOWS, BATCH_PAYLOAD)
+    inputs = getattr(args, "_inputs", None)
+    if inputs is None:
+        inputs = expand_inputs(args.files)
+    jobs = getattr(args, "jobs", None) or usable_cores()
+    if on_records is not None and parallel.worth_it(inputs, jobs):
+        return parallel.read_captures(parallel.plan(inputs, jobs), jobs, args, config, progress,
+                                      on_records, on_capture, labelled, (size, payload), stop, run,
+                                      _err, analyzer, on_rendered)
 
     def on_progress(reader):
         # Every 262,144 packets: a stop is seen even while no flow ends.
@@ -501,8 +527,7 @@ def _read_captures(args, progress: Progress, on_batch, on_capture=None, labelled
             raise _StopReading
         progress.update(reader)
 
-    inputs = getattr(args, "_inputs", None)
-    for path, problem in inputs if inputs is not None else expand_inputs(args.files):
+    for path, problem in inputs:
         if stop():
             break
         try:
@@ -601,6 +626,9 @@ def _verdict_counts(counts: dict) -> str:
 
 def cmd_flows(args, labelled: bool) -> int:
     """`flows` and `analyze`: every flow of every capture, in the chosen format."""
+    if labelled and getattr(args, "scheduler", None):
+        from .distributed import cmd_analyze
+        return cmd_analyze(args)
     registry = _registry(args) if labelled else None
     analyzer = _analyzer(args, registry) if labelled else None
     only = _only(args)
@@ -632,6 +660,13 @@ def cmd_flows(args, labelled: bool) -> int:
         def on_batch(batch):
             emit(analyzer.push(batch) if labelled else batch_records(batch))
 
+        def emit_rendered(done):
+            # --jobs N, jsonl: a worker wrote the batch as emit would have (parallel.Rendered).
+            for v, n in done.verdicts.items():
+                counts[v] = counts.get(v, 0) + n
+            out.stream.write(done.text.decode())
+            written[0] += done.written
+
         def on_capture(path, reader, error):
             if labelled:
                 emit(analyzer.flush())
@@ -645,7 +680,9 @@ def cmd_flows(args, labelled: bool) -> int:
                 sys.stderr.write(line + "\n")
             counts.clear()
 
-        run = _read_captures(args, progress, on_batch, on_capture, labelled)
+        run = _read_captures(args, progress, on_batch, on_capture, labelled,
+                             on_records=emit, analyzer=analyzer,
+                             on_rendered=emit_rendered if type(writer) is JsonlWriter else None)
         _finish(out, writer, run, f"{written[0]} flows")
     return _status(run, run.status)
 
@@ -695,7 +732,8 @@ def cmd_audit(args) -> int:
             if reader is not None:
                 seen["captures"] += 1
 
-        run = _read_captures(args, progress, on_batch, on_capture, labelled=True)
+        run = _read_captures(args, progress, on_batch, on_capture, labelled=True,
+                             on_records=lambda recs: on_batch(None, recs), analyzer=analyzer)
         _finish(out, writer, run, f"{seen['written']} violations of {seen['flows']} flows checked")
     if not args.quiet:
         for line in summary(policy, seen["flows"], seen["captures"], groups, kinds):

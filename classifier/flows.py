@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, fields as dc_fields
-from typing import Callable, Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -93,6 +93,10 @@ class FlowConfig:
     decap: bool = True                  # decapsulate IP-in-IP, GRE, GTP-U and VXLAN
     frag_slots: int = 64                # IP datagrams under reassembly at once
     frag_timeout: float = 30.0          # a partial datagram is dropped after this long
+    # (k, n): keep only the flows of shard k of n, for n workers reading one capture
+    # (classifier.parallel). Every packet is still decoded (fragments reassembled,
+    # tunnels opened) and moves the clock; a flow's shard comes from its two addresses.
+    shard: Tuple[int, int] = (0, 1)
 
     def engine(self) -> "_fp.FlowTable":
         """A fast-path flow table configured by these settings."""

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py", "flood.py", "stream.py"]
+SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py", "flood.py", "stream.py", "dask_cluster.py"]
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +73,13 @@ def test_stream_bench_says_what_it_needs(clone):
     p = _run(clone, "stream.py", "throughput", str(clone / "nothing.pcap"))
     assert p.returncode == 2 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert p.stderr.startswith("bench/stream.py: needs the capture ") and "nothing.pcap" in p.stderr
+
+
+def test_dask_bench_says_what_is_missing_in_one_line(clone):
+    """In a clone without pcaps/ (and without ../shared): one line naming the folder."""
+    p = _run(clone, "dask_cluster.py", "--help")
+    assert p.returncode == 0 and "--repeat" in p.stdout
+    p = _run(clone, "dask_cluster.py")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.strip().startswith("bench/dask_cluster.py: no such folder: ") and \
+        len(p.stderr.strip().splitlines()) == 1, p.stderr
