@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 import gc
-import glob
 import os
 import signal
 import sys
@@ -45,7 +44,7 @@ import sys
 # threads would only spin beside it.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from contextlib import contextmanager
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from . import __version__, parallel
 from .errors import CaptureError, OutputError, PortlensError, UsageError
@@ -54,10 +53,13 @@ from .output import STDOUT, WRITERS, open_output
 from .output.jsonl import JsonlWriter
 from .ml.cli import add_ml_options, add_train_parser, cmd_train
 from .parallel import usable_cores
-from .pipeline import Analyzer
 from .ports import ConfigError
 from .progress import Progress
 from .schema import batch_records
+
+# The options' objects (classifier/options.py, shared with the parallel runners).
+from .options import (analyzer_from_args as _analyzer, expand_inputs,  # noqa: E402,F401
+                      flow_config as _config, only_verdicts as _only, registry_from_args as _registry)
 
 EXIT_OK = 0
 EXIT_FOUND = 1          # audit: violations; ports: a query matched nothing
@@ -69,7 +71,6 @@ EXIT_SOFTWARE = 70      # an internal error (sysexits.h EX_SOFTWARE)
 EXIT_SIGNAL = 128       # + the signal's number: 130 SIGINT, 143 SIGTERM
 
 # What a directory given as input contributes: captures by name, gzip-compressed or not.
-CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap")
 
 
 def _positive_float(text):
@@ -146,19 +147,6 @@ def _add_flow_options(p: argparse.ArgumentParser) -> None:
                    help="payload buffer memory at once, e.g. 64M; eviction beyond (default 64M)")
     g.add_argument("--no-decap", action="store_true",
                    help="do not decapsulate IP-in-IP, GRE, GTP-U and VXLAN tunnels")
-
-
-def _config(args) -> FlowConfig:
-    if not 0 <= args.udp_datagrams <= 8:
-        raise UsageError("--udp-datagrams must be between 0 and 8")
-    if args.max_flows < 1:
-        raise UsageError("--max-flows must be at least 1")
-    return FlowConfig(
-        payload_bytes=args.payload_bytes, udp_datagrams=args.udp_datagrams,
-        idle_tcp=args.idle_timeout_tcp, idle_udp=args.idle_timeout_udp,
-        closed=args.closed_timeout, active=args.active_timeout, max_flows=args.max_flows,
-        max_payload_mem=args.max_payload_memory, decap=not args.no_decap,
-    )
 
 
 def _add_output_options(c: argparse.ArgumentParser, formats, default="table", wide=True) -> None:
@@ -289,20 +277,6 @@ def _use_color(args, out) -> bool:
         return False
 
 
-def _registry(args):
-    from .ports import load_registry
-    return load_registry(getattr(args, "site_ports", None) or ())
-
-
-def _analyzer(args, registry) -> Analyzer:
-    """Detectors, the model as --ml/--model say (ModelError: exit 5, before any
-    output), and verdicts against `registry`."""
-    from .ml.combine import MLStage
-    from .detectors.rules import engine_with_rules
-    return Analyzer(ml=MLStage.from_args(args), registry=registry,
-                    engine=engine_with_rules(getattr(args, "rules", None) or ()))
-
-
 def _meta(registry=None) -> dict:
     if registry is None:
         return {}
@@ -375,55 +349,6 @@ def _linktype_name(lt: int) -> str:
 def _err(msg: str) -> None:
     sys.stderr.write(f"portlens: error: {msg}\n")
     sys.stderr.flush()
-
-
-def _is_capture_name(name: str) -> bool:
-    n = name.lower()
-    if n.endswith(".gz"):
-        n = n[:-3]
-    return n.endswith(CAPTURE_SUFFIXES)
-
-
-def _directory_captures(path: str) -> List[str]:
-    found = []
-    for root, dirs, files in os.walk(path, onerror=None):
-        dirs.sort()
-        for f in sorted(files):
-            if _is_capture_name(f) and not f.startswith(".portlens-"):
-                found.append(os.path.join(root, f))
-    return found
-
-
-def expand_inputs(files) -> List[Tuple[str, Optional[str]]]:
-    """The captures the FILE arguments name, in order, as (path, problem): a directory
-    gives every capture inside it, recursively, sorted (*.pcap, *.pcapng, *.cap, and
-    each of those .gz); a glob pattern the shell left alone (quoted, or matching
-    nothing there) is expanded here, sorted. `problem` is set for a directory without
-    a capture or a pattern matching nothing; any other path is left to the reader."""
-    out: List[Tuple[str, Optional[str]]] = []
-    for arg in files:
-        if arg == "-":
-            out.append((arg, None))
-            continue
-        if os.path.isdir(arg):
-            found = _directory_captures(arg)
-            if not found:
-                out.append((arg, "a directory with no capture in it (looked for *.pcap, *.pcapng, "
-                                 "*.cap and their .gz, recursively)"))
-            out.extend((f, None) for f in found)
-            continue
-        if not os.path.lexists(arg) and glob.has_magic(arg):
-            matches = sorted(glob.glob(arg, recursive=True))
-            if not matches:
-                out.append((arg, "no file matches this pattern"))
-            for m in matches:
-                if os.path.isdir(m):
-                    out.extend((f, None) for f in _directory_captures(m))
-                else:
-                    out.append((m, None))
-            continue
-        out.append((arg, None))
-    return out
 
 
 class _StopReading(Exception):
@@ -566,11 +491,6 @@ def _read_captures(args, progress: Progress, on_batch, on_capture=None, labelled
             on_capture(path, reader, reader.error)
     run.signum = stop.signum
     return run
-
-
-def _only(args):
-    only = getattr(args, "only", None)
-    return None if not only else frozenset(v for group in only for v in group)
 
 
 def _writer(args, out, registry, captures, labelled: bool):

@@ -138,7 +138,7 @@ def plan_tasks(paths: Sequence[str], nworkers: int, shard_min: Optional[int] = N
     per `shard_min` bytes, at most `nworkers` (the cluster's threads); tasks
     [[(index, path, (k, n)), ...]]: a shard alone, or small captures together up to
     about `task_bytes` (at most a quarter of each thread's share of them)."""
-    from .cli import expand_inputs
+    from .options import expand_inputs
     shard_min = SHARD_MIN_BYTES if shard_min is None else shard_min
     captures, sizes = [], {}
     for i, (path, problem) in enumerate(expand_inputs(list(paths))):
@@ -271,7 +271,7 @@ def cmd_analyze(args) -> int:
         raise UsageError(f"-o {args.output}: with --scheduler the output is a folder, and this is a file")
     if os.path.isdir(args.output) and os.listdir(args.output) and not args.force:
         raise UsageError(f"-o {args.output}: the folder is not empty (--force writes into it)")
-    from .cli import _config
+    from .options import flow_config as _config
     client = distributed.Client(args.scheduler)
     try:
         summary = analyze_files(args.files, client, args.output, ml=getattr(args, "ml", "fallback"),

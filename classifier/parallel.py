@@ -44,7 +44,7 @@ Stopping
 
 Workers are forked from the parent once its Analyzer is built (see `_context`), or
 where fork cannot be used, started from a fork server and build their own from the
-command's options (the same `cli._analyzer` as the serial path).
+command's options (the same `options.analyzer_from_args` as the serial path).
 """
 from __future__ import annotations
 
@@ -183,9 +183,9 @@ class Rendered:
 def _renderer(args, labelled: bool):
     """recs -> Rendered, as cli.cmd_flows' emit would write them with JsonlWriter."""
     from collections import Counter
-    from . import cli
+    from .options import only_verdicts
     from .output.jsonl import JsonlWriter
-    only = cli._only(args)
+    only = only_verdicts(args)
     writer = JsonlWriter(None)
 
     def render(recs):
@@ -207,14 +207,14 @@ def _worker_main(wid: int, tasks, options: Optional[Dict[str, Any]], config, lab
     message) when it cannot be opened; ("crash", None, message) if it fails."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent decides what a Ctrl-C does
     signal.signal(signal.SIGTERM, signal.SIG_DFL)   # (a forked worker had the parent's Stop)
-    from . import cli
+    from .options import analyzer_from_args, registry_from_args
     if options is None:
         # Forked: the parent's options and its Analyzer, fresh (nothing pushed yet), are
         # here already, detectors and model loaded; this process has its own copy.
         args, analyzer = _FORKED["args"], _FORKED["analyzer"]
     else:
         args = argparse.Namespace(**options)
-        analyzer = cli._analyzer(args, cli._registry(args)) if labelled else None
+        analyzer = analyzer_from_args(args, registry_from_args(args)) if labelled else None
     size, payload = batch
     pack = _renderer(args, labelled) if render else (lambda recs: recs)
     try:

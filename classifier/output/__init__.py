@@ -87,6 +87,12 @@ class GuardedStream:
     def fileno(self) -> int:
         return self._stream.fileno()
 
+    @property
+    def buffer(self):
+        """The binary file under the text stream (the parquet writer writes bytes);
+        stdout's is refused by that writer, which needs a file it can finish."""
+        return self._stream.buffer
+
 
 class Output:
     """One run's output: stdout ("-" or None) or a file. See the module docstring."""

@@ -78,7 +78,9 @@ class ParquetWriter:
     binary = True           # needs a file: the CLI refuses stdout (see __init__)
 
     def __init__(self, stream, color=False, meta=None):
-        if stream is sys.stdout or stream is sys.__stdout__ or not hasattr(stream, "buffer"):
+        # open_output's stream for stdout is named "<stdout>" (output.STDOUT)
+        if stream is sys.stdout or stream is sys.__stdout__ or getattr(stream, "name", None) == "<stdout>" \
+                or not hasattr(stream, "buffer"):
             raise ConfigError("--format parquet writes a binary file: give -o FILE.parquet")
         pa = _pa()
         self._pa = pa
