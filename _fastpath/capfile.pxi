@@ -240,7 +240,9 @@ cdef inline int64_t ng_ts(IfDesc* d, uint32_t hi, uint32_t lo) noexcept nogil:
         for i in range(e - 9):
             p10 *= 10
         ns = <int64_t>(t / p10) if p10 else 0
-    return ns + d.ts_offset_ns
+    # The sum wraps instead of overflowing (signed overflow is undefined behaviour): an
+    # absurd timestamp from a crafted file stays absurd, it does not become UB.
+    return <int64_t>(<uint64_t>ns + <uint64_t>d.ts_offset_ns)
 
 
 cdef int ng_add_iface(Src* s, const uint8_t* body, uint32_t blen) noexcept nogil:
@@ -284,6 +286,11 @@ cdef int ng_add_iface(Src* s, const uint8_t* body, uint32_t blen) noexcept nogil
         elif code == 14 and olen >= 8:       # if_tsoffset, seconds, signed
             v = (<uint64_t>rd32(body + off + 4, s.swapped) << 32) | rd32(body + off + 8, s.swapped) \
                 if s.swapped else (<uint64_t>rd32(body + off + 8, s.swapped) << 32) | rd32(body + off + 4, s.swapped)
+            # Nanoseconds must fit in int64 (about +-292 years): a larger offset would
+            # overflow the multiplication (undefined behaviour), and no clock has it.
+            if <int64_t>v > 9000000000LL or <int64_t>v < -9000000000LL:
+                return src_error(s, b"pcapng interface block has an impossible timestamp offset "
+                                    b"(if_tsoffset)", v)
             d.ts_offset_ns = <int64_t>v * 1000000000
         off += 4 + ((olen + 3) & ~3)
     return 0

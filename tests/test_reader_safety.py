@@ -218,3 +218,33 @@ def test_tcp_behind_many_ipv6_extension_headers_is_seen(tmp_path, n):
     flows = list(r)
     assert [(f.transport, f.client_port, f.server_port) for f in flows] == [("tcp", 40000, 8080)]
     assert flows[0].payload_c2s.startswith(b"GET / HTTP/1.1")
+
+
+@pytest.mark.parametrize("offset", [2 ** 62, -(2 ** 62), 9_000_000_001])
+def test_pcapng_impossible_tsoffset_is_an_error(tmp_path, offset):
+    """An if_tsoffset of more than ~292 years overflowed the int64 multiplication into
+    nanoseconds (undefined behaviour, found by the fuzzer's UBSan build)."""
+    p = tmp_path / "tsoffset.pcapng"
+    with open(p, "wb") as fh:
+        w = PcapngWriter(fh)
+        w.interface(1)
+        w.epb(0, 1.0, FRAMES[0][1])
+        w.interface(1, tsoffset=offset)
+        w.epb(1, 1.0, FRAMES[1][1])
+    r = FlowReader(str(p))
+    flows = list(r)
+    assert r.error is not None and "if_tsoffset" in r.error, r.error
+    assert len(flows) == 1
+
+
+def test_pcapng_large_but_possible_tsoffset_is_read(tmp_path):
+    p = tmp_path / "tsoffset-ok.pcapng"
+    with open(p, "wb") as fh:
+        w = PcapngWriter(fh)
+        w.interface(1, tsoffset=1_000_000_000)
+        for ts, buf in FRAMES:
+            w.epb(0, ts, buf)
+    r = FlowReader(str(p))
+    flows = list(r)
+    assert r.error is None and len(flows) == 2
+    assert flows[0].ts_start == pytest.approx(FRAMES[0][0] + 1_000_000_000, abs=1e-3)

@@ -261,7 +261,8 @@ cdef object _ike_parse(const uint8_t* d, Py_ssize_t n):
     else:
         return None                       # the initiator SPI is never zero
     np_, ver, ex = d[16], d[17], d[18]
-    ln = (d[24] << 24) | (d[25] << 16) | (d[26] << 8) | d[27]
+    # Unsigned before the shift: a byte >= 0x80 shifted into int's sign bit is undefined.
+    ln = (<uint32_t>d[24] << 24) | (<uint32_t>d[25] << 16) | (<uint32_t>d[26] << 8) | d[27]
     if ln != n:
         return None
     if ver == 0x10 and np_ <= 20:
