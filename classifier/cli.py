@@ -317,10 +317,11 @@ def _mib(n: int) -> str:
 
 
 def _live_counts(stats: dict) -> str:
-    """'received 1200, dropped by kernel 3 (0.25%), dropped by interface 0'."""
+    """'received by filter 1200, dropped by kernel 3 (0.25%), dropped by interface 0'
+    (libpcap's counts; on Linux loopback the kernel counts each packet twice)."""
     recv, kd, ifd = stats.get("received", 0), stats.get("kernel_drops", 0), stats.get("interface_drops", 0)
     pct = f" ({100.0 * kd / recv:.2f}%)" if recv and kd else ""
-    return f"received {recv}, dropped by kernel {kd}{pct}, dropped by interface {ifd}"
+    return f"received by filter {recv}, dropped by kernel {kd}{pct}, dropped by interface {ifd}"
 
 
 def cmd_live(args) -> int:
