@@ -346,7 +346,7 @@ def cmd_live(args) -> int:
     try:
         out, appending = _open_live_output(args.output, args.force, args.format)
     except BaseException:
-        cap.stop()
+        cap.close()
         raise
     stream = _SkipFirstWrite(out) if appending and args.format == "csv" else out
     writer = WRITERS[args.format](stream, color=_use_color(args, out), meta=_meta(registry))
@@ -414,7 +414,11 @@ def cmd_live(args) -> int:
             line += _probe_errors_text(analyzer.take_probe_errors())
         if signum is not None:
             line += f"; stopped by {signal.Signals(signum).name}"
-        sys.stderr.write(line + "\n")
+        try:
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+        except OSError:
+            pass            # SIGHUP: the terminal may be gone; the records are written
     return 128 + signum if signum is not None else EXIT_OK
 
 

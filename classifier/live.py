@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import queue
 import select
+import sys
 import threading
 import time
 from typing import Callable, Iterator, Optional
@@ -48,6 +49,11 @@ TAKE_SECONDS = 0.1           # ... or this long after the last handover
 QUEUE_BATCHES = 64           # batches waiting for the consumer at most
 STATS_SECONDS = 1.0          # the capture thread refreshes `stats` this often
 TIMEOUT_MS = 100             # libpcap read timeout: how late a quiet wire's packets arrive
+# While capturing, the interpreter hands the GIL to a waiting thread after 0.5 ms
+# instead of 5: the capture thread needs it briefly between packet batches, and with
+# Python's default it could wait 5 ms behind the labelling thread on each of them.
+# Process-wide (sys.setswitchinterval); restored when the capture ends.
+SWITCH_INTERVAL = 0.0005
 
 
 class LiveCaptureError(PortlensError):
@@ -193,6 +199,15 @@ class LiveCapture:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    def close(self) -> None:
+        """Release the interface without capturing (`batches()` does it itself)."""
+        self._stop.set()
+        if self.started is None:
+            try:
+                self._cap.close()
+            except Exception:
+                pass
+
     def _take(self) -> Optional[FlowBatch]:
         recs, arena, n = self._engine.take()
         if not n:
@@ -273,6 +288,8 @@ class LiveCapture:
         q: "queue.Queue" = queue.Queue(QUEUE_BATCHES)
         abandon = threading.Event()
         self.started = time.time()
+        old_switch = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         worker = threading.Thread(target=self._run, args=(q, abandon, duration, count),
                                   name=f"portlens-capture-{self.interface}", daemon=True)
         worker.start()
@@ -305,6 +322,7 @@ class LiveCapture:
             self._stop.set()
             abandon.set()
             worker.join(timeout=5)
+            sys.setswitchinterval(old_switch)
 
     def __iter__(self):
         for batch in self.batches():

@@ -185,7 +185,9 @@ def test_library_stats_no_drops_and_counts_received():
     cap = LiveCapture("lo", f"udp port {port}")
     assert cap.stats["buffer_size"] == 64 << 20
     threading.Timer(0.3, _send, (port, 5)).start()
+    switch = sys.getswitchinterval()
     flows = [f for b in cap.batches(duration=1.5) for f in b]
+    assert sys.getswitchinterval() == switch            # restored after the capture
     srv.close()
     st = cap.stats
     # On lo the kernel counts each packet twice (sent and received); libpcap drops the
