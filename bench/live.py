@@ -15,6 +15,7 @@ portlens and the reference tools capturing on the receiving end in the same run.
 
 usage: sudo python bench/live.py [--capture PATH] [--rates 50000,200000,500000,top]
                                  [--buffer-size 64M] [--tools LIST] [--compare TREE]
+                                 [--loop N] [--json PATH]
 
 Per rate and tool: packets sent (tcpreplay's successful packets) and the rate it
 achieved, received (libpcap's "received by filter"; Suricata's count leaves its kernel
@@ -111,8 +112,8 @@ class Netns:
         return ["ip", "netns", "exec", self.tx] + cmd
 
 
-def replay(net, cap, rate):
-    cmd = ["tcpreplay", "--preload-pcap", f"--intf1={net.tx_if}"]
+def replay(net, cap, rate, loop=1):
+    cmd = ["tcpreplay", "--preload-pcap", f"--intf1={net.tx_if}", f"--loop={loop}"]
     cmd += ["--topspeed"] if rate == "top" else [f"--pps={rate}"]
     res = sh(*net.in_tx(cmd + [cap]), check=False)
     text = res.stdout + res.stderr
@@ -140,7 +141,7 @@ def wait_for(path, pattern, proc, timeout=60):
     return False
 
 
-def run_tool(net, tool, cap, rate, buf, tmp, compare=None, packets=None):
+def run_tool(net, tool, cap, rate, buf, tmp, compare=None, packets=None, loop=1):
     """Start `tool` on the rx end, replay, drain, stop it; its figures."""
     errlog = os.path.join(tmp, "stderr.txt")
     logdir = tempfile.mkdtemp(dir=tmp)
@@ -157,7 +158,7 @@ def run_tool(net, tool, cap, rate, buf, tmp, compare=None, packets=None):
             # An older `live` may not survive SIGTERM (or SIGINT) with its summary:
             # let it end by itself, well after the replay and the drain.
             # tcpreplay may reach far less than the asked rate on a loaded machine.
-            est = (packets or 1_000_000) / 40_000
+            est = (packets or 1_000_000) * loop / 40_000
             cmd += ["--duration", str(round(6 + est + 4))]
         if "ml off" in tool:
             cmd += ["--ml", "off"]
@@ -185,7 +186,7 @@ def run_tool(net, tool, cap, rate, buf, tmp, compare=None, packets=None):
         elif not wait_for(errlog, ready, p):
             raise SystemExit(f"{tool} did not start:\n{open(errlog).read()[-2000:]}")
         time.sleep(0.5)
-        sent = replay(net, cap, rate)
+        sent = replay(net, cap, rate, loop)
         time.sleep(2.0)
         if stop_sig is not None:
             p.send_signal(stop_sig)
@@ -246,6 +247,9 @@ def main():
     ap.add_argument("--tools", default="portlens --ml off,portlens,tcpdump,suricata")
     ap.add_argument("--compare", action="append", default=[], metavar="TREE",
                     help="also run `portlens live` (--ml off and default) from this source tree")
+    ap.add_argument("--loop", type=int, default=1,
+                    help="replay the capture this many times per run (a sustained rate: the "
+                         "capture buffer can hide a deficit over a short replay)")
     ap.add_argument("--json", metavar="PATH", help="write the rows here too")
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -279,7 +283,7 @@ def main():
             for rate in rates:
                 for tool, tree in jobs:
                     row = run_tool(net, tool, cap, rate, buf, tmp, compare=tree,
-                                   packets=int(m.group(1)) if m else None)
+                                   packets=int(m.group(1)) if m else None, loop=args.loop)
                     rows.append(row)
                     print(f"  {rate:>7} {tool:28s} sent {row['sent']:>9,} at {fmt(row['achieved_pps']):>9} pps; "
                           f"processed {fmt(row['processed'])}, kernel drops {fmt(row.get('kernel_drops'))}",
@@ -295,7 +299,8 @@ def main():
         print("| " + " | ".join([fmt(r["rate"]), fmt(r["achieved_pps"]), r["tool"], fmt(r["sent"]),
                                  fmt(r.get("received")), fmt(r.get("kernel_drops")), fmt(r.get("if_drops")),
                                  fmt(r["processed"]), f"{lost:.2f}", fmt(r.get("flows")), fmt(r["cpu_s"]), fmt(r["exit"])]) + " |")
-    print(f"buffer {args.buffer_size} for every tool; {os.cpu_count()} CPUs shared with other jobs: noisy; "
+    print(f"buffer {args.buffer_size} for every tool (a --compare tree: its own; main before issue 20: "
+          f"libpcap's 2 MiB); {os.cpu_count()} CPUs shared with other jobs: noisy; "
           "'lost %' = (sent - processed) / sent; 'CPU s': the capturing process's user + system time; "
           "Suricata's 'received' excludes its kernel drops, libpcap's (portlens, tcpdump) includes them")
     if args.json:
