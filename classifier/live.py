@@ -281,8 +281,9 @@ class LiveCapture:
                 stop: Callable[[], bool] = lambda: False,
                 on_progress: Optional[Callable[[], None]] = None) -> Iterator[FlowBatch]:
         """Capture until `duration` seconds, `count` packets, `stop()` returns true,
-        `self.stop()` or Ctrl-C; then end every live flow and deliver it. `on_progress` is
-        called in the consuming thread after each batch and at least every half second (periodic reports)."""
+        `self.stop()` or Ctrl-C; then end every live flow and deliver it. `on_progress`
+        is called in the consuming thread after each batch and at least every half
+        second (for periodic reports)."""
         if self.started is not None:
             raise LiveCaptureError(f"{self.interface}: a LiveCapture captures once; make a new one")
         q: "queue.Queue" = queue.Queue(QUEUE_BATCHES)
