@@ -357,9 +357,10 @@ def cmd_live(args) -> int:
     next_report = [time.monotonic() + interval]
 
     def periodic():
-        if not interval or time.monotonic() < next_report[0]:
+        now = time.monotonic()
+        if not interval or now < next_report[0]:
             return
-        next_report[0] += interval
+        next_report[0] = now + interval        # no burst of catch-up lines after a stall
         stats = cap.stats
         if eve:
             writer.write_stats(stats)

@@ -47,7 +47,7 @@ READ_BATCH = 4096            # packets per next_batch() call at most
 TAKE_FLOWS = ANALYZE_BATCH[0]  # hand finished flows over once this many are waiting...
 TAKE_SECONDS = 0.1           # ... or this long after the last handover
 QUEUE_BATCHES = 64           # batches waiting for the consumer at most
-STATS_SECONDS = 1.0          # the capture thread refreshes `stats` this often
+STATS_SECONDS = 0.25         # the capture thread refreshes `stats` this often
 TIMEOUT_MS = 100             # libpcap read timeout: how late a quiet wire's packets arrive
 # While capturing, the interpreter hands the GIL to a waiting thread after 0.5 ms
 # instead of 5: the capture thread needs it briefly between packet batches, and with
@@ -113,7 +113,7 @@ class LiveCapture:
             for flow in batch: ...
         cap.stats   # engine counters + received, kernel_drops, interface_drops
 
-    `stats` is refreshed about once a second while the capture runs and is final once
+    `stats` is refreshed four times a second while the capture runs and is final once
     `batches()` is exhausted. `stop()` ends the capture from anywhere (a signal
     handler, another thread); open flows are still delivered."""
 
@@ -180,7 +180,7 @@ class LiveCapture:
 
     @property
     def stats(self) -> dict:
-        """The latest counters (refreshed about once a second while capturing, final
+        """The latest counters (refreshed four times a second while capturing, final
         after the end): the engine's (packets, bytes, flows, ...), libpcap's
         `received`, `kernel_drops`, `interface_drops`; `live_flows` still open,
         `buffer_size`, and `uptime` in seconds."""
