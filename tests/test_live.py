@@ -2,6 +2,7 @@
 Skips where this process may not capture (a user without CAP_NET_RAW)."""
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -127,7 +128,8 @@ PORTLENS = [sys.executable, "-m", "classifier", "live"]
 def _start_live(*args):
     """`portlens live -i lo ARGS` started; returns once it says it is capturing."""
     p = subprocess.Popen(PORTLENS + ["-i", "lo", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    first = p.stderr.readline().decode()
+    ready, _, _ = select.select([p.stderr], [], [], 30)
+    first = p.stderr.readline().decode() if ready else "(nothing on stderr within 30 s)\n"
     if "capturing" not in first:
         p.kill()
         out, err = p.communicate()
