@@ -243,16 +243,33 @@ def build_parser() -> argparse.ArgumentParser:
     ports.add_argument("--format", "-f", choices=["jsonl", "table"], default="table")
     _add_site_option(ports)
 
-    live = sub.add_parser("live", help="watch an interface and report each flow as it ends",
-                          description="Capture from an interface (needs capture rights, e.g. root "
-                                      "or CAP_NET_RAW) and report each flow when it ends; Ctrl-C "
-                                      "ends every open flow and reports it.")
+    live = sub.add_parser(
+        "live", help="watch an interface and report each flow as it ends",
+        description="Capture from an interface (needs capture rights, e.g. root or CAP_NET_RAW) "
+                    "and report each flow when it ends. SIGINT (Ctrl-C), SIGTERM and SIGHUP stop "
+                    "the capture, end and report every open flow, write the summary and exit "
+                    "128+signal (130, 143, 129); --duration and --count stop it with exit 0. "
+                    "Packets the kernel or the interface dropped are counted in the periodic "
+                    "stderr line, the summary and, with -f eve, in `stats` events.")
     live.add_argument("--interface", "-i", required=True, help="interface to capture on, e.g. eth0 or lo")
     live.add_argument("--filter", metavar="BPF", help="capture filter, e.g. 'tcp port 443'")
     live.add_argument("--duration", type=_positive_float, metavar="SECS", help="stop after this long")
-    live.add_argument("--count", type=int, metavar="N", help="stop after this many packets")
+    live.add_argument("--count", type=_positive_int, metavar="N", help="stop after this many packets")
     live.add_argument("--promisc", action="store_true", help="put the interface in promiscuous mode")
+    from .live import DEFAULT_BUFFER_SIZE
+    live.add_argument("--buffer-size", type=_buffer_size, default=DEFAULT_BUFFER_SIZE, metavar="SIZE",
+                      help="kernel capture buffer, e.g. 256M; packets arriving while it is full are "
+                           "dropped and counted (default 64M; libpcap's own default is 2M)")
+    live.add_argument("--stats-interval", type=_non_negative_float, default=10.0, metavar="SECS",
+                      help="a counters line on stderr (and with -f eve a `stats` event) this often; "
+                           "0: only at the end (default %(default)s)")
     _add_output_options(live, sorted(WRITERS))
+    for action in live._actions:
+        if action.dest == "output":
+            action.help = ("append each record to PATH as it is produced (line-buffered: tail -f "
+                           "sees it at once); the file is created at start")
+        elif action.dest == "force":
+            action.help = "truncate --output at start instead of appending to it"
     live.add_argument("--no-labels", action="store_true",
                       help="report the flows without detectors, model or verdicts (as `flows` does)")
     _add_only_option(live)
@@ -284,31 +301,197 @@ def _meta(registry=None) -> dict:
             "site_files": list(registry.site_files)}
 
 
+_LIVE_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+def _positive_int(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return v
+
+
+def _non_negative_float(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    if not v >= 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be zero or positive: {text!r}")
+    return v
+
+
+def _buffer_size(text):
+    """--buffer-size: 64K .. 2G-1 bytes (libpcap takes an int), K/M/G suffixes."""
+    from .live import MAX_BUFFER_SIZE, MIN_BUFFER_SIZE
+    v = _size(text)
+    if not MIN_BUFFER_SIZE <= v <= MAX_BUFFER_SIZE:
+        raise argparse.ArgumentTypeError(f"must be between 64K and 2047M: {text!r}")
+    return v
+
+
+class _SkipFirstWrite:
+    """A stream that drops the first write: the csv header when appending to a file
+    that already has one."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._skip = True
+
+    def write(self, text):
+        if self._skip:
+            self._skip = False
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _open_live_output(path, force: bool, fmt: str):
+    """(stream, appending) for `live -o`: the file is opened at once, line-buffered, so
+    each record is in it as soon as it is written (`tail -f`, Filebeat); an existing
+    file is appended to, or truncated with --force; nothing is written beside it.
+    `appending`: the file already had content."""
+    import stat as stat_mod
+    if path in (None, "-"):
+        return sys.stdout, False
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise OutputError(path, f"cannot write output: {e.strerror}") from None
+    if st is not None and stat_mod.S_ISDIR(st.st_mode):
+        raise OutputError(path, "is a directory")
+    regular = st is not None and stat_mod.S_ISREG(st.st_mode)
+    appending = regular and st.st_size > 0 and not force
+    if appending and fmt == "html":
+        raise OutputError(path, "an html report cannot be appended to an existing file "
+                                "(use a new path, or --force to replace it)")
+    mode = "w" if (force and regular) else "a"
+    try:
+        return open(path, mode, encoding="utf-8", newline="", buffering=1), appending
+    except OSError as e:
+        raise OutputError(path, f"cannot write output: {e.strerror}") from None
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):g} MiB"
+
+
+def _live_counts(stats: dict) -> str:
+    """'received by filter 1200, dropped by kernel 3 (0.25%), dropped by interface 0'
+    (libpcap's counts; on Linux loopback the kernel counts each packet twice)."""
+    recv, kd, ifd = stats.get("received", 0), stats.get("kernel_drops", 0), stats.get("interface_drops", 0)
+    pct = f" ({100.0 * kd / recv:.2f}%)" if recv and kd else ""
+    return f"received by filter {recv}, dropped by kernel {kd}{pct}, dropped by interface {ifd}"
+
+
 def cmd_live(args) -> int:
     """`live`: label each flow of an interface as it ends, as `analyze` does for a file
-    (`--no-labels` reports the fast path's flows alone, as `flows` does). Ctrl-C (or
-    SIGTERM) ends the capture: every open flow is reported, the output is written."""
-    from .live import LiveCapture
+    (`--no-labels` reports the fast path's flows alone, as `flows` does). Exit 0 when
+    --duration or --count ends it, 128+signal after SIGINT, SIGTERM or SIGHUP (every
+    open flow reported and the summary written in every case)."""
+    import signal
+    import time
+    from .live import CaptureFilterError, LiveCapture
     labelled = not args.no_labels
     if args.only and not labelled:
         raise UsageError("--only needs verdicts, which --no-labels leaves out")
     only = _only(args)
     registry = _registry(args) if labelled else None
     analyzer = _analyzer(args, registry) if labelled else None
-    cap = LiveCapture(args.interface, args.filter, _config(args), promisc=args.promisc)
-    stop = _stop_of(args)
-    with open_output(args.output, args.force) as out:
-        writer = _writer(args, out, registry, [f"live:{args.interface}"], labelled)
-        for batch in cap.batches(duration=args.duration, count=args.count, stop=stop):
+    config = _config(args)
+    try:
+        cap = LiveCapture(args.interface, args.filter, config, promisc=args.promisc,
+                          buffer_size=args.buffer_size)
+    except CaptureFilterError as e:
+        _err(str(e))
+        return EXIT_USAGE
+    name = f"live:{args.interface}"
+    try:
+        out, appending = _open_live_output(args.output, args.force, args.format)
+    except BaseException:
+        cap.close()
+        raise
+    stream = _SkipFirstWrite(out) if appending and args.format == "csv" else out
+    writer = WRITERS[args.format](stream, color=_use_color(args, out), meta=_meta(registry))
+    eve = hasattr(writer, "write_stats")
+    counts: dict = {}
+    reported = [0]
+    interval = args.stats_interval
+    next_report = [time.monotonic() + interval]
+
+    def periodic():
+        now = time.monotonic()
+        if not interval or now < next_report[0]:
+            return
+        next_report[0] = now + interval        # no burst of catch-up lines after a stall
+        stats = cap.stats
+        if eve:
+            writer.write_stats(stats)
+            out.flush()
+        if not args.quiet:
+            sys.stderr.write(f"portlens: {name}: {stats['uptime']:.0f} s: {stats['packets']} packets, "
+                             f"{_live_counts(stats)}; {reported[0]} flows reported, "
+                             f"{stats['live_flows']} open\n")
+            sys.stderr.flush()
+
+    def on_signal(signum, frame):
+        if cap.stopping:
+            # A second signal while the open flows are being reported: the operator
+            # insists. What is written stays written (line-buffered); nothing more.
+            sys.stderr.write(f"portlens: {name}: second signal, exiting without finishing\n")
+            os._exit(128 + signum)
+        cap.stop(signum)
+
+    previous = {}
+    for sig_name in _LIVE_SIGNALS:
+        sig = getattr(signal, sig_name, None)
+        if sig is not None:
+            previous[sig] = signal.signal(sig, on_signal)
+    try:
+        if not args.quiet:
+            sys.stderr.write(f"portlens: {name}: capturing, link type {_linktype_name(cap.linktype)}, "
+                             f"buffer {_mib(cap.buffer_size)}; SIGINT (Ctrl-C), SIGTERM or SIGHUP "
+                             f"stops and reports every open flow\n")
+            sys.stderr.flush()
+        for batch in cap.batches(duration=args.duration, count=args.count, on_progress=periodic):
             for rec in analyzer.push(batch, hold=False) if labelled else batch_records(batch):
+                if labelled:
+                    counts[rec["verdict"]] = counts.get(rec["verdict"], 0) + 1
                 if only is None or rec["verdict"] in only:
                     writer.write(rec)
-            out.stream.flush()
+            reported[0] += len(batch)
+            out.flush()
         writer.close()
+        stats = cap.stats
+        if eve:
+            writer.write_stats(stats)
+        out.flush()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if out is not sys.stdout:
+            out.close()
+    signum = cap.stop_reason if isinstance(cap.stop_reason, int) else None
     if not args.quiet:
-        sys.stderr.write(_summary(f"live:{args.interface}", cap.stats) + "\n")
-    # Ctrl-C is how a live capture ends (exit 0); SIGTERM says who ended it.
-    return EXIT_SIGNAL + stop.signum if stop.signum == signal.SIGTERM else EXIT_OK
+        line = f"{_summary(name, stats)}; {_live_counts(stats)}"
+        if labelled:
+            line += f"; verdicts: {_verdict_counts(counts)}"
+            line += _probe_errors_text(analyzer.take_probe_errors())
+        if signum is not None:
+            line += f"; stopped by {signal.Signals(signum).name}"
+        try:
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+        except OSError:
+            pass            # SIGHUP: the terminal may be gone; the records are written
+    return 128 + signum if signum is not None else EXIT_OK
 
 
 def _summary(path: str, stats: dict) -> str:
@@ -746,6 +929,9 @@ def exit_code(e: PortlensError) -> int:
         return EXIT_MODEL
     if isinstance(e, CaptureError):
         return EXIT_INPUT
+    from .live import CaptureFilterError, LiveCaptureError
+    if isinstance(e, LiveCaptureError) and not isinstance(e, CaptureFilterError):
+        return EXIT_INPUT           # the interface cannot be captured on
     # UsageError, ConfigError (site overrides, policy), and the rest: a missing optional
     # library, a setting that cannot be used.
     return EXIT_USAGE

@@ -1,6 +1,9 @@
 """Live capture on the loopback interface, through pcapy-ng into the C engine.
 Skips where this process may not capture (a user without CAP_NET_RAW)."""
 import json
+import os
+import select
+import signal
 import socket
 import subprocess
 import sys
@@ -115,3 +118,252 @@ def test_live_cli_labels_flows_like_analyze():
     assert rec["protocol"] == "dns" and rec["source"].startswith("dpi")
     assert rec["metadata"].get("query") == "example.com" or "example.com" in json.dumps(rec["metadata"])
     assert rec["verdict"] in ("mismatch", "unregistered-port") and rec["server_port"] == port
+
+
+# --- issue 20: drop counters, signals, -o as records are produced, --buffer-size ------
+
+PORTLENS = [sys.executable, "-m", "classifier", "live"]
+
+
+def _start_live(*args):
+    """`portlens live -i lo ARGS` started; returns once it says it is capturing."""
+    p = subprocess.Popen(PORTLENS + ["-i", "lo", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ready, _, _ = select.select([p.stderr], [], [], 30)
+    first = p.stderr.readline().decode() if ready else "(nothing on stderr within 30 s)\n"
+    if "capturing" not in first:
+        p.kill()
+        out, err = p.communicate()
+        pytest.fail(f"live did not start: {first}{err.decode()}")
+    return p
+
+
+def _blast(port, stop, sockets=8, payload=b"x" * 200):
+    """UDP datagrams to 127.0.0.1:port from `sockets` source ports until `stop` is set
+    (one flow per source port); returns the sockets' ports."""
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(sockets)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+
+    def run():
+        while not stop.is_set():
+            for s in socks:
+                try:
+                    s.sendto(payload, ("127.0.0.1", port))
+                except OSError:
+                    pass
+        for s in socks:
+            s.close()
+    threading.Thread(target=run, daemon=True).start()
+    return [s.getsockname()[1] for s in socks]
+
+
+def _send(port, n=1, payload=b"hello"):
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for _ in range(n):
+        c.sendto(payload, ("127.0.0.1", port))
+    c.close()
+
+
+def test_library_stats_count_kernel_drops():
+    """Packets that arrive while the capture buffer is full are counted as kernel
+    drops, not lost silently: a 64 KiB buffer that nobody reads while 4 MB arrive."""
+    from classifier.live import LiveCapture
+    srv, port = _free_udp_port()
+    cap = LiveCapture("lo", f"udp port {port}", buffer_size=64 << 10)
+    _send(port, 3000, b"y" * 1400)          # the handle is active: the ring fills up
+    time.sleep(0.2)
+    flows = [f for b in cap.batches(duration=0.5) for f in b]
+    srv.close()
+    st = cap.stats
+    assert {"received", "kernel_drops", "interface_drops"} <= set(st)
+    assert st["kernel_drops"] > 0, st
+    assert st["received"] >= st["packets"] + st["kernel_drops"] - 1 >= 2999, st
+    assert st["packets"] < 3000 and sum(f.packets_c2s for f in flows) == st["packets"]
+
+
+def test_library_stats_no_drops_and_counts_received():
+    from classifier.live import LiveCapture
+    srv, port = _free_udp_port()
+    cap = LiveCapture("lo", f"udp port {port}")
+    assert cap.stats["buffer_size"] == 64 << 20
+    threading.Timer(0.3, _send, (port, 5)).start()
+    switch = sys.getswitchinterval()
+    flows = [f for b in cap.batches(duration=1.5) for f in b]
+    assert sys.getswitchinterval() == switch            # restored after the capture
+    srv.close()
+    st = cap.stats
+    # On lo the kernel counts each packet twice (sent and received); libpcap drops the
+    # outgoing copy after counting it.
+    assert (st["kernel_drops"], st["packets"]) == (0, 5) and st["received"] in (5, 10), st
+    assert [f.packets_c2s for f in flows] == [5]
+
+
+def test_library_stop_from_another_thread_flushes_open_flows():
+    from classifier.live import LiveCapture
+    srv, port = _free_udp_port()
+    cap = LiveCapture("lo", f"udp port {port}", config=None)
+    threading.Timer(0.3, _send, (port, 2)).start()
+    threading.Timer(1.0, cap.stop, ("test",)).start()
+    t0 = time.monotonic()
+    flows = [f for b in cap.batches() for f in b]        # no duration: only stop() ends it
+    srv.close()
+    assert time.monotonic() - t0 < 10
+    assert [(f.packets_c2s, f.end_reason) for f in flows] == [(2, "eof")]
+    assert cap.stop_reason == "test"
+
+
+def test_summary_and_periodic_line_carry_drop_counters():
+    srv, port = _free_udp_port()
+    threading.Timer(1.5, _send, (port, 4)).start()
+    res = subprocess.run(PORTLENS + ["-i", "lo", "--filter", f"udp port {port}", "--duration", "3",
+                                     "--stats-interval", "0.5", "-f", "jsonl", "--no-labels"],
+                         capture_output=True, timeout=60)
+    srv.close()
+    assert res.returncode == 0, res.stderr
+    lines = res.stderr.decode().splitlines()
+    periodic = [x for x in lines if " s: " in x and "flows reported" in x]
+    assert periodic and all("dropped by kernel" in x and "dropped by interface" in x for x in periodic)
+    summary = lines[-1]
+    assert "live:lo: 4 packets" in summary
+    assert ("received by filter 8, dropped by kernel 0, dropped by interface 0" in summary
+            or "received by filter 4, dropped by kernel 0, dropped by interface 0" in summary)
+    assert "stopped by" not in summary
+
+
+def test_eve_stats_event_carries_capture_counters():
+    srv, port = _free_udp_port()
+    threading.Timer(1.5, _send, (port, 3)).start()
+    res = subprocess.run(PORTLENS + ["-i", "lo", "--filter", f"udp port {port}", "--duration", "3",
+                                     "-f", "eve", "--ml", "off", "-q"], capture_output=True, timeout=60)
+    srv.close()
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == b""                                 # --quiet
+    events = [json.loads(x) for x in res.stdout.decode().splitlines()]
+    assert [e["event_type"] for e in events] == ["flow", "stats"]
+    cap = events[-1]["stats"]["capture"]
+    assert cap["kernel_packets"] in (3, 6) and (cap["kernel_drops"], cap["kernel_ifdrops"]) == (0, 0)
+    assert events[-1]["stats"]["decoder"]["pkts"] == 3
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_signal_under_load_flushes_open_flows_and_prints_summary(tmp_path, signame):
+    """Each stopping signal, while packets keep arriving: every open flow is written,
+    the summary printed, exit 128+signal."""
+    sig = getattr(signal, signame)
+    srv, port = _free_udp_port()
+    out = tmp_path / "flows.jsonl"
+    p = _start_live("--filter", f"udp port {port}", "-f", "jsonl", "-o", str(out))
+    stop = threading.Event()
+    ports = _blast(port, stop)
+    try:
+        time.sleep(1.5)
+        assert p.poll() is None
+        assert out.read_text() == ""              # flows are still open: idle timeout 120 s
+        p.send_signal(sig)
+        _, err = p.communicate(timeout=60)
+    finally:
+        stop.set()
+        srv.close()
+    err = err.decode()
+    assert p.returncode == 128 + sig, err
+    assert "Traceback" not in err
+    recs = [json.loads(x) for x in out.read_text().splitlines()]
+    assert {r["client_port"] for r in recs if r["server_port"] == port} >= set(ports)
+    assert all(r["end_reason"] == "eof" for r in recs)
+    summary = err.strip().splitlines()[-1]
+    assert f"stopped by {signame}" in summary and "dropped by kernel" in summary
+    n = int(summary.split("flows (")[0].rsplit(" ", 2)[-2])
+    assert n == len(recs)
+    assert [f for f in os.listdir(tmp_path) if f != "flows.jsonl"] == []   # no temp file
+
+
+def test_output_file_has_records_while_capture_runs(tmp_path):
+    srv, port = _free_udp_port()
+    out = tmp_path / "live.jsonl"
+    p = _start_live("--filter", f"udp port {port}", "-f", "jsonl", "-o", str(out),
+                    "--idle-timeout-udp", "0.5", "--ml", "off")
+    try:
+        assert out.exists()                        # created at start, before any record
+        _send(port, 1)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not out.read_text().endswith("\n"):
+            time.sleep(0.1)
+        assert p.poll() is None                    # still capturing
+        (rec,) = [json.loads(x) for x in out.read_text().splitlines()]
+        assert (rec["server_port"], rec["end_reason"]) == (port, "idle-timeout")
+    finally:
+        p.terminate()
+        p.communicate(timeout=60)
+        srv.close()
+    assert p.returncode == 128 + signal.SIGTERM
+
+
+def _one_flow_to(path, *extra, fmt="jsonl"):
+    srv, port = _free_udp_port()
+    threading.Timer(1.5, _send, (port, 1)).start()
+    res = subprocess.run(PORTLENS + ["-i", "lo", "--filter", f"udp port {port}", "--duration", "2.5",
+                                     "-f", fmt, "-o", str(path), "--no-labels", *extra],
+                         capture_output=True, timeout=60)
+    srv.close()
+    assert res.returncode == 0, res.stderr
+    return port
+
+
+def test_existing_output_is_appended_and_force_truncates(tmp_path):
+    out = tmp_path / "flows.jsonl"
+    out.write_text('{"earlier": 1}\n')
+    port = _one_flow_to(out)
+    lines = out.read_text().splitlines()
+    assert lines[0] == '{"earlier": 1}' and json.loads(lines[1])["server_port"] == port and len(lines) == 2
+    port = _one_flow_to(out, "--force")
+    (line,) = out.read_text().splitlines()
+    assert json.loads(line)["server_port"] == port
+
+
+def test_csv_appended_keeps_one_header(tmp_path):
+    out = tmp_path / "flows.csv"
+    _one_flow_to(out, fmt="csv")
+    _one_flow_to(out, fmt="csv")
+    lines = out.read_text().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("capture,") and not lines[2].startswith("capture,")
+
+
+def test_html_is_never_appended(tmp_path):
+    out = tmp_path / "r.html"
+    out.write_text("<html>earlier</html>")
+    res = subprocess.run(PORTLENS + ["-i", "lo", "--duration", "1", "-f", "html", "-o", str(out)],
+                         capture_output=True, timeout=60)
+    err = res.stderr.decode()
+    assert res.returncode != 0 and "cannot be appended" in err and len(err.strip().splitlines()) == 1
+    assert out.read_text() == "<html>earlier</html>"
+
+
+def test_buffer_size_accepted():
+    res = subprocess.run(PORTLENS + ["-i", "lo", "--buffer-size", "8M", "--duration", "0.5", "--no-labels",
+                                     "--filter", "udp port 9"], capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert "buffer 8 MiB" in res.stderr.decode().splitlines()[0]
+
+
+@pytest.mark.parametrize("value", ["1K", "abc", "3G", "-5M", "0"])
+def test_buffer_size_validated(value):
+    res = subprocess.run(PORTLENS + ["-i", "lo", "--buffer-size", value, "--duration", "0.5"],
+                         capture_output=True, timeout=60)
+    err = res.stderr.decode()
+    assert res.returncode == 2, err
+    assert "--buffer-size" in err and "unrecognized" not in err and "Traceback" not in err
+
+
+def test_library_buffer_size_validated():
+    from classifier.errors import PortlensError
+    from classifier.live import LiveCapture
+    with pytest.raises(PortlensError, match="buffer size"):
+        LiveCapture("lo", buffer_size=100)
+
+
+def test_bad_filter_is_usage_error_in_one_line():
+    res = subprocess.run(PORTLENS + ["-i", "lo", "--filter", "tcp prot 80", "--duration", "0.5"],
+                         capture_output=True, timeout=60)
+    err = res.stderr.decode()
+    assert res.returncode == 2, err
+    assert "capture filter" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

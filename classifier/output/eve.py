@@ -39,6 +39,16 @@ Field by field, after Suricata 7's flow logger:
 * the fingerprints are also copied to the top level as Suricata 7 names them:
   `tls.ja3.hash`, `tls.ja3s.hash`, `tls.ja4` (Suricata 7.0.x's `tls` event keys, here
   on the flow event), and `ssh.client.hassh.hash`, `ssh.server.hassh.hash`.
+
+`EveWriter.write_stats(stats)` writes a Suricata-style `stats` event (`portlens live`
+writes one periodically and one at the end), with the capture counters where
+Suricata's pcap source puts them:
+
+    {"timestamp":"...","event_type":"stats","stats":{"uptime":10,
+     "capture":{"kernel_packets":2000000,"kernel_drops":0,"kernel_ifdrops":0},
+     "decoder":{"pkts":2000000,"bytes":1234567,"invalid":0},
+     "flow":{"total":..,"tcp":..,"udp":..,"other":..,"active":..},
+     "portlens":{...every counter of LiveCapture.stats...}}}
 """
 from __future__ import annotations
 
@@ -166,6 +176,30 @@ def eve_event(rec: dict) -> dict:
     return ev
 
 
+def eve_stats_event(stats: dict, ts: float = None) -> dict:
+    """A Suricata-style `stats` event from `LiveCapture.stats` (or an offline reader's
+    stats: then the capture counters are absent)."""
+    import time
+    s = dict(stats)
+    ev = {"timestamp": eve_time(time.time() if ts is None else ts), "event_type": "stats"}
+    body = {"uptime": int(s.get("uptime", 0))}
+    if "received" in s:
+        body["capture"] = {"kernel_packets": s["received"], "kernel_drops": s.get("kernel_drops", 0),
+                           "kernel_ifdrops": s.get("interface_drops", 0)}
+    body["decoder"] = {"pkts": s.get("packets", 0), "bytes": s.get("bytes", 0),
+                       "invalid": sum(s.get(k, 0) for k in ("bad_link", "bad_ip", "bad_l4", "too_deep"))}
+    body["flow"] = {"total": s.get("flows", 0), "tcp": s.get("flows_tcp", 0), "udp": s.get("flows_udp", 0),
+                    "other": s.get("flows_other", 0), "active": s.get("live_flows", 0)}
+    s["unsupported_link_types"] = {str(k): v for k, v in (s.get("unsupported_link_types") or {}).items()}
+    body["portlens"] = s
+    ev["stats"] = body
+    return ev
+
+
 class EveWriter(JsonlWriter):
     def write(self, rec):
         super().write(eve_event(rec))
+
+    def write_stats(self, stats: dict, ts: float = None):
+        """One `stats` event (event_type "stats") with these counters."""
+        super().write(eve_stats_event(stats, ts))
