@@ -257,9 +257,9 @@ def main():
     from classifier.cli import _size
     buf = _size(args.buffer_size)
     cap = os.path.abspath(args.capture)
-    if not os.path.exists(cap):
-        raise SystemExit(f"{cap} is missing: python ../shared/tools/make_bench_pcap.py "
-                         f"../shared/ndpi-dev/pcaps {cap} 1000000")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from inputs import require_capture
+    require_capture("bench/live.py", cap)           # one line and exit 2 when missing
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     for exe, needed_by in (("tcpreplay", "replay"), ("tcpdump", "tcpdump"), ("suricata", "suricata")):
         if not shutil.which(exe):

@@ -146,7 +146,7 @@ class LiveCapture:
                 cap.setfilter(bpf)
             except Exception as e:
                 cap.close()
-                raise CaptureFilterError(f"bad capture filter {bpf!r}: {_pcap_error_text(e)}") from None
+                raise CaptureFilterError(f"--filter {bpf!r}: not a valid capture filter: {_pcap_error_text(e)}") from None
         try:
             cap.setnonblock(1)
             self.linktype = cap.datalink()

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py", "flood.py", "stream.py", "dask_cluster.py"]
+SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py", "flood.py", "stream.py", "dask_cluster.py",
+           "live.py"]
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +84,13 @@ def test_dask_bench_says_what_is_missing_in_one_line(clone):
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert p.stderr.strip().startswith("bench/dask_cluster.py: no such folder: ") and \
         len(p.stderr.strip().splitlines()) == 1, p.stderr
+
+
+def test_live_bench_says_what_it_needs(clone):
+    """live.py replays a capture between network namespaces (root): without the capture,
+    one line saying what is missing."""
+    p = _run(clone, "live.py", "--help")
+    assert p.returncode == 0 and "--rates" in p.stdout
+    p = _run(clone, "live.py", "--capture", str(clone / "nothing.pcap"))
+    assert p.returncode != 0 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert "nothing.pcap" in p.stderr
