@@ -22,6 +22,24 @@ os.environ.setdefault("PORTLENS_STRICT_PROBES", "1")
 LINKTYPES = (1, 113, 276, 101, 12, 14, 228, 229, 0, 108, 9, 50, 104, 192)
 
 
+SKIP_MODULES = {"__main__", "train", "evaluate", "augment", "data", "live"}
+
+
+def import_all():
+    """Import every module of the `classifier` package. Called inside
+    `atheris.instrument_imports()`: only modules imported there get Python coverage,
+    and the package imports many of its modules lazily, inside functions."""
+    import importlib
+    import pkgutil
+    import classifier
+    for mod in pkgutil.walk_packages(classifier.__path__, "classifier."):
+        # Not what analysing a capture runs: __main__ would start the CLI; training,
+        # evaluation and live capture pull in scikit-learn or libpcap.
+        if mod.name.rsplit(".", 1)[-1] in SKIP_MODULES:
+            continue
+        importlib.import_module(mod.name)
+
+
 def announce(name):
     import classifier
     sys.stderr.write(f"{name}: fuzzing {os.path.dirname(classifier.__file__)}"
@@ -83,3 +101,43 @@ def pcap_frames(data, limit=64):
         if frame:
             out.append((sec * 1_000_000_000 + frac * ns, linktype, frame))
     return out
+
+
+# Bugs the fuzzers found that are reported but not fixed yet, each with its reproducer
+# in fuzz/crashes/. A harness stops on them like on any crash, except under
+# PORTLENS_FUZZ_ALLOW_KNOWN=1 (the CI test and a long run while the fix is pending),
+# where an input that hits one of these is counted on stderr and the fuzzing goes on.
+# tests/test_fuzz_harnesses.py runs every reproducer without the allowance and expects
+# it to crash (strict xfail): when a fix lands the test says so, and the entry and its
+# reproducer's xfail go (the reproducer stays, as a regression seed).
+def _zlib_error(exc):
+    import zlib
+    return isinstance(exc, zlib.error)
+
+
+KNOWN_BUGS = {
+    # _fastpath.pyx Capture._refill catches OSError/EOFError/ValueError from the gzip
+    # stream, not zlib.error: damaged deflate data escapes FlowReader() as zlib.error.
+    "gzip-zlib-error": (_zlib_error, "gzip-invalid-deflate-block.pcap.gz"),
+}
+_known_seen = {}
+
+
+def guard(test_one_input):
+    """`test_one_input` as atheris calls it, with PORTLENS_FUZZ_ALLOW_KNOWN applied."""
+    if os.environ.get("PORTLENS_FUZZ_ALLOW_KNOWN") != "1":
+        return test_one_input
+
+    def run(data):
+        try:
+            test_one_input(data)
+        except Exception as exc:
+            for name, (match, _repro) in KNOWN_BUGS.items():
+                if match(exc):
+                    n = _known_seen[name] = _known_seen.get(name, 0) + 1
+                    if n & (n - 1) == 0:            # 1, 2, 4, 8, ...: a trace, not a flood
+                        sys.stderr.write(f"known bug {name} hit ({n} inputs so far): "
+                                         f"{type(exc).__name__}: {exc}\n")
+                    return
+            raise
+    return run

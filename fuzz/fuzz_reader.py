@@ -28,6 +28,7 @@ import atheris
 import _harness
 
 with atheris.instrument_imports(include=["classifier"]):
+    _harness.import_all()
     from classifier.errors import CaptureError
     from classifier.flows import FlowBatch, FlowConfig, FlowReader, RECORD_DTYPE
 
@@ -109,7 +110,7 @@ def TestOneInput(data):
 
 def main():
     _harness.announce("fuzz_reader")
-    atheris.Setup(sys.argv, TestOneInput)
+    atheris.Setup(sys.argv, _harness.guard(TestOneInput))
     atheris.Fuzz()
 
 
