@@ -104,7 +104,7 @@ def pcap_frames(data, limit=64):
 
 
 # Bugs the fuzzers found that are reported but not fixed yet, each with its reproducer
-# in fuzz/crashes/. A harness stops on them like on any crash, except under
+# in fuzz/crashes/ (named <harness>-<what>: the harness that crashes on it). A harness stops on them like on any crash, except under
 # PORTLENS_FUZZ_ALLOW_KNOWN=1 (the CI test and a long run while the fix is pending),
 # where an input that hits one of these is counted on stderr and the fuzzing goes on.
 # tests/test_fuzz_harnesses.py runs every reproducer without the allowance and expects
@@ -118,7 +118,7 @@ def _zlib_error(exc):
 KNOWN_BUGS = {
     # _fastpath.pyx Capture._refill catches OSError/EOFError/ValueError from the gzip
     # stream, not zlib.error: damaged deflate data escapes FlowReader() as zlib.error.
-    "gzip-zlib-error": (_zlib_error, "gzip-invalid-deflate-block.pcap.gz"),
+    "gzip-zlib-error": (_zlib_error, "reader-gzip-invalid-deflate-block.pcap.gz"),
 }
 _known_seen = {}
 

@@ -165,6 +165,8 @@ def main(argv=None):
     ap.add_argument("--extra", action="append", default=[],
                     help="another directory of captures (seeds only; never copied into the repo)")
     ap.add_argument("--max-size", type=int, default=16384, help="bytes kept of each capture")
+    ap.add_argument("--per-protocol", type=int, default=0,
+                    help="captures kept per protocol prefix of the file name (0: all)")
     ap.add_argument("--variants", type=int, default=1,
                     help="captures per protocol rewritten into the other formats")
     args = ap.parse_args(argv)
@@ -179,16 +181,19 @@ def main(argv=None):
     for src in [args.pcaps] + args.extra:
         paths += sorted(os.path.join(src, f) for f in os.listdir(src)
                         if f.endswith((".pcap", ".pcapng", ".cap", ".pcap.gz")))
-    per_proto, scratch = {}, _harness.Scratch("seeds")
+    per_proto, kept, scratch = {}, {}, _harness.Scratch("seeds")
     counts = dict.fromkeys(dirs, 0)
     for path in paths:
+        proto = os.path.basename(path).rsplit("-", 1)[0]
+        kept[proto] = kept.get(proto, 0) + 1
+        if args.per_protocol and kept[proto] > args.per_protocol:
+            continue
         with open(path, "rb") as fh:
             data = cut_pcap(fh.read(args.max_size * 16), args.max_size)
         write(dirs["reader"], data)
         write(dirs["pipeline"], data)
         counts["reader"] += 1
         counts["pipeline"] += 1
-        proto = os.path.basename(path).rsplit("-", 1)[0]
         if per_proto.get(proto, 0) < args.variants:
             per_proto[proto] = per_proto.get(proto, 0) + 1
             for tag, v in variants(data):

@@ -59,7 +59,7 @@ for name in "${HARNESSES[@]}"; do
         -max_total_time="$SECONDS_EACH" -max_len="$maxlen" -timeout=60 -rss_limit_mb=4096 \
         -artifact_prefix="fuzz/artifacts/$name/" -print_final_stats=1 >"$log" 2>&1
     rc=$?
-    grep -E '^#[0-9]+ +(INITED|DONE)|^stat::number_of_executed_units|^stat::peak_rss|^known bug|^==[0-9]+==ERROR|^SUMMARY' "$log" | tail -8
+    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::number_of_executed_units|^stat::peak_rss|^known bug|^==[0-9]+==ERROR|^SUMMARY' "$log" | tail -8
     echo "   exit $rc"
     [ $rc -eq 0 ] || status=1
 done
