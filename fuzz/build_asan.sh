@@ -8,6 +8,10 @@
 #     ASAN_OPTIONS=detect_leaks=0 PYTHONMALLOC=malloc python3 fuzz/fuzz_reader.py ...
 #
 # SANITIZERS (default "address") may add e.g. ",undefined"; CLANG picks the compiler.
+# ATHERIS_VENV=DIR also builds atheris from source with the same clang into a venv DIR
+# (--system-site-packages, so the project's dependencies are the installed ones); its
+# asan_with_fuzzer.so is then made from this clang's own ASan runtime and libFuzzer.
+# Use DIR/bin/python to run the harnesses (PYTHON=DIR/bin/python fuzz/run.sh --asan).
 # The sources are this checkout's files as they are now (tracked and untracked, not
 # ignored ones): setup.py, pyproject.toml, _fastpath/, classifier/ and models/.
 set -euo pipefail
@@ -25,6 +29,21 @@ RT="$("$CLANG" -print-file-name=libclang_rt.asan-x86_64.so)"
 if [ ! -e "$RT" ]; then
     echo "build_asan.sh: no ASan runtime next to $CLANG (Debian: apt-get install -y libclang-rt-14-dev)" >&2
     exit 1
+fi
+
+if [ -n "${ATHERIS_VENV:-}" ]; then
+    if [ ! -x "$ATHERIS_VENV/bin/python" ]; then
+        "$PYTHON" -m venv --system-site-packages "$ATHERIS_VENV"
+    fi
+    CLANG_BIN="$(command -v "$CLANG")" CC="$CLANG" CXX="${CLANG}++" nice -n 10 \
+        "$ATHERIS_VENV/bin/pip" install -q --no-binary atheris "atheris${ATHERIS_VERSION:-==3.0.0}"
+    if ! "$ATHERIS_VENV/bin/python" -c 'import atheris, os, sys; sys.exit(not os.path.exists(os.path.join(atheris.path(), "asan_with_fuzzer.so")))'; then
+        echo "build_asan.sh: atheris built without asan_with_fuzzer.so (see its setup.py)" >&2
+        exit 1
+    fi
+    echo "atheris from source in $ATHERIS_VENV ($("$ATHERIS_VENV/bin/python" -c 'import atheris; print(atheris.path())')/asan_with_fuzzer.so)"
+    # (The extensions are still built by $PYTHON: the venv's own setuptools may be
+    # too old for pyproject.toml; the interpreter, and so the ABI, is the same.)
 fi
 
 case "$OUT" in /*) ;; *) OUT="$PWD/$OUT" ;; esac
