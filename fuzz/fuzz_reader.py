@@ -101,7 +101,8 @@ def TestOneInput(data):
         if again != second:
             raise AssertionError(f"a second pass of one FlowReader differs: {len(second[0])} flows, "
                                  f"error {second[1]!r}, then {len(again[0])} flows, error {again[1]!r}")
-        pread.stats  # noqa: B018 (read it: it is filled in by the pass's finally)
+        if not isinstance(pread.stats.get("records"), int):     # filled in by the pass's end
+            raise AssertionError(f"FlowReader.stats after a pass: {pread.stats!r}")
         tight = open_reader(path, TIGHT, True)
         if tight is not None:
             read_all(tight)
