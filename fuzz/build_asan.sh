@@ -7,7 +7,9 @@
 #   PYTHONPATH=fuzz/build-asan LD_PRELOAD="$(python3 -c 'import atheris; print(atheris.path())')/asan_with_fuzzer.so" \
 #     ASAN_OPTIONS=detect_leaks=0 PYTHONMALLOC=malloc python3 fuzz/fuzz_reader.py ...
 #
-# SANITIZERS (default "address") may add e.g. ",undefined"; CLANG picks the compiler.
+# SANITIZERS (default "address") may add e.g. ",undefined" (then also
+# EXTRA_CFLAGS=-fno-sanitize=pointer-overflow: Cython's generated argument handling
+# adds 0 to a NULL pointer on every call); CLANG picks the compiler.
 # ATHERIS_VENV=DIR also builds atheris from source with the same clang into a venv DIR
 # (--system-site-packages, so the project's dependencies are the installed ones); its
 # asan_with_fuzzer.so is then made from this clang's own ASan runtime and libFuzzer.
@@ -56,7 +58,7 @@ mkdir -p "$OUT"
 
 cd "$OUT"
 export CC="$CLANG" CXX="${CLANG}++" LDSHARED="$CLANG -shared"
-export CFLAGS="-fsanitize=fuzzer-no-link,$SANITIZERS -fno-omit-frame-pointer -g -O1"
+export CFLAGS="-fsanitize=fuzzer-no-link,$SANITIZERS -fno-omit-frame-pointer -g -O1 ${EXTRA_CFLAGS:-}"
 export LDFLAGS="-fsanitize=fuzzer-no-link,$SANITIZERS"
 # setup.py's own -O3 comes after CFLAGS; the sanitizers do not mind.
 nice -n 10 "$PYTHON" setup.py -q build_ext --inplace -j 1 >"$OUT/build.log" 2>&1 || {
