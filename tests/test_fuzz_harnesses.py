@@ -33,7 +33,7 @@ except ImportError:
 pytestmark = pytest.mark.skipif(atheris is None, reason="atheris is not installed (pip install atheris)")
 
 # Executions per harness: a few seconds each on one core (the seeds count too).
-RUNS = {"reader": 1500, "pipeline": 250, "probes": 4000}
+RUNS = {"reader": 15000, "pipeline": 4000, "probes": 30000}
 MAX_LEN = {"reader": 65536, "pipeline": 65536, "probes": 4096}
 
 
