@@ -1,0 +1,112 @@
+"""The fuzz harnesses of fuzz/ run briefly over seeds made from pcaps/ and find nothing.
+
+Each harness (capture reader + flow table, the whole pipeline with every output
+format, every probe on raw payloads) runs a bounded number of executions with plain
+atheris over this checkout's normal build: Python coverage guides it, and any
+exception other than the expected CaptureError, a probe's exception, a read-path
+mismatch, a malformed output or a fatal signal makes it exit non-zero and write a
+crash file. The long run (sanitizer build, minutes per harness) is `fuzz/run.sh`,
+see fuzz/README.md.
+
+The reproducers in fuzz/crashes/ run through their harness too: those of bugs still
+open (fuzz/_harness.py KNOWN_BUGS) must still crash (strict xfail: a fix makes the
+test say so, and the entry goes), every other one must run clean (a regression test).
+
+Skipped, with the reason, where atheris is not installed (`pip install atheris`, in
+the dev extra).
+"""
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FUZZ = os.path.join(ROOT, "fuzz")
+sys.path.insert(0, FUZZ)
+
+try:
+    import atheris  # noqa: F401
+except ImportError:
+    atheris = None
+
+pytestmark = pytest.mark.skipif(atheris is None, reason="atheris is not installed (pip install atheris)")
+
+# Executions per harness: a few seconds each on one core (the seeds count too).
+RUNS = {"reader": 15000, "pipeline": 4000, "probes": 30000}
+MAX_LEN = {"reader": 65536, "pipeline": 65536, "probes": 4096}
+
+
+def harness_env(allow_known):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT                # this checkout's build, whatever is installed
+    env["PORTLENS_STRICT_PROBES"] = "1"
+    env.pop("PORTLENS_FUZZ_ALLOW_KNOWN", None)
+    if allow_known:
+        env["PORTLENS_FUZZ_ALLOW_KNOWN"] = "1"
+    env.pop("LD_PRELOAD", None)
+    return env
+
+
+def run_harness(name, args, allow_known, timeout=300):
+    return subprocess.run([sys.executable, os.path.join(FUZZ, f"fuzz_{name}.py")] + args,
+                          env=harness_env(allow_known), cwd=ROOT, capture_output=True,
+                          text=True, errors="replace", timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory):
+    out = tmp_path_factory.mktemp("seeds")
+    r = subprocess.run([sys.executable, os.path.join(FUZZ, "make_seeds.py"), "--out", str(out),
+                        "--per-protocol", "1"], env=harness_env(False), cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for name in RUNS:
+        assert len(os.listdir(out / name)) >= 20, f"too few {name} seeds: {r.stdout}"
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_harness_short_run_finds_nothing(name, seeds, tmp_path):
+    corpus, artifacts = tmp_path / "corpus", tmp_path / "artifacts"
+    corpus.mkdir()
+    artifacts.mkdir()
+    # New inputs go to the first directory (a scratch one); the seeds are only read.
+    r = run_harness(name, [str(corpus), str(seeds / name), f"-runs={RUNS[name]}",
+                           f"-max_len={MAX_LEN[name]}", "-timeout=60", "-seed=1",
+                           f"-artifact_prefix={artifacts}/"], allow_known=True)
+    tail = "\n".join((r.stdout + r.stderr).splitlines()[-40:])
+    assert r.returncode == 0, f"fuzz_{name} exited {r.returncode}:\n{tail}"
+    assert not os.listdir(artifacts), f"fuzz_{name} wrote {os.listdir(artifacts)}:\n{tail}"
+    assert f"Done {RUNS[name]} runs" in r.stderr, tail
+    assert f"fuzzing {os.path.join(ROOT, 'classifier')}" in r.stderr, tail
+
+
+def _reproducers():
+    import _harness
+    known = {repro: name for name, (_m, repro) in _harness.KNOWN_BUGS.items()}
+    crashes = os.path.join(FUZZ, "crashes")
+    for f in sorted(os.listdir(crashes)) if os.path.isdir(crashes) else ():
+        marks = ()
+        if f in known:
+            marks = pytest.mark.xfail(strict=True, reason=f"open bug {known[f]} (fuzz/_harness.py "
+                                                          "KNOWN_BUGS); passes once fixed")
+        yield pytest.param(f, marks=marks, id=f)
+
+
+@pytest.mark.parametrize("repro", list(_reproducers()))
+def test_crash_reproducer(repro, tmp_path):
+    harness = repro.split("-", 1)[0]
+    assert harness in RUNS, f"fuzz/crashes/{repro}: name it <reader|pipeline|probes>-<what>"
+    r = run_harness(harness, [os.path.join(FUZZ, "crashes", repro), f"-artifact_prefix={tmp_path}/"],
+                    allow_known=False, timeout=120)
+    tail = "\n".join((r.stdout + r.stderr).splitlines()[-30:])
+    assert r.returncode == 0, f"fuzz_{harness} crashes on fuzz/crashes/{repro}:\n{tail}"
+
+
+def test_every_known_bug_has_its_reproducer():
+    import _harness
+    for name, (_match, repro) in _harness.KNOWN_BUGS.items():
+        path = os.path.join(FUZZ, "crashes", repro)
+        assert os.path.isfile(path), f"{name}: no reproducer {path}"
+        assert os.path.getsize(path) < 4096, f"{name}: reproducer {path} is not small"
