@@ -18,6 +18,7 @@ from posix.mman cimport mmap, munmap, madvise, PROT_READ, MAP_SHARED, MAP_FAILED
 from flowtypes cimport *
 
 import gzip
+import zlib
 import os
 import stat as _stat
 import sys
@@ -359,7 +360,7 @@ cdef class Capture:
                     break
                 parts.append(b)
                 have += len(b)
-        except (OSError, EOFError, ValueError) as e:
+        except (OSError, EOFError, ValueError, zlib.error) as e:
             # A damaged gzip stream: keep what was decompressed, then stop at it.
             self.src.eof = 1
             self.error = "compressed stream is damaged: %s" % (e,)

@@ -9,7 +9,7 @@ stream, and the first 32 chunks give pkt_dirs/pkt_sizes. A UDP chunk is one data
 (empty ones included), at most 8 per direction, as the fast path keeps them.
 
 For each input:
-  * every spec of classifier.detectors.registry.SPECS for that transport is probed
+  * every spec of classifier.detectors.detector_list.SPECS for that transport is probed
     directly, `spec.probe(view, state)`, first with a prefix of the flow (half of each
     direction's chunks) and then with the whole flow and the same `state` dict, as
     incremental classification (FlowSession) calls it; the answer must be a Result whose
@@ -35,7 +35,7 @@ with atheris.instrument_imports(include=["classifier"]):
     from classifier.detectors.base import Result, Verdict
     from classifier.detectors.engine import Engine, FlowSession
     from classifier.detectors.flowview import FlowView
-    from classifier.detectors.registry import SPECS
+    from classifier.detectors.detector_list import SPECS
 
 PACKETS_KEPT = 32           # classifier.flows.PACKETS_KEPT (not imported: no fast path needed)
 DATAGRAMS_KEPT = 8          # FlowConfig.udp_datagrams
