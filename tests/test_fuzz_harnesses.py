@@ -103,7 +103,7 @@ def _reproducers():
 def test_crash_reproducer(repro, tmp_path):
     harness = repro.split("-", 1)[0]
     assert harness in RUNS, f"fuzz/crashes/{repro}: name it <reader|pipeline|probes>-<what>"
-    r = run_harness(harness, [os.path.join(FUZZ, "crashes", repro), f"-artifact_prefix={tmp_path}/"],
+    r = run_harness(harness, [os.path.join(FUZZ, "crashes", repro), f"-artifact_prefix={tmp_path}/", "-rss_limit_mb=0"],
                     allow_known=False, timeout=120)
     tail = "\n".join((r.stdout + r.stderr).splitlines()[-30:])
     assert r.returncode == 0, f"fuzz_{harness} crashes on fuzz/crashes/{repro}:\n{tail}"
