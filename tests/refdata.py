@@ -23,3 +23,14 @@ def capture_files(top):
     return sorted(out)
 
 
+
+
+def can_capture_on_loopback() -> bool:
+    """Whether this process may capture on `lo` (root or CAP_NET_RAW): the live tests
+    skip without it."""
+    try:
+        import pcapy
+        pcapy.open_live("lo", 128, False, 10).close()
+        return True
+    except Exception:
+        return False
