@@ -429,6 +429,10 @@ cdef class ProbeLoop:
             excluded = session.excluded
             state = session.states
         for j in range(n):
+            if bestconf >= cs.ceiling[j]:
+                # The best match so far reaches what every remaining candidate could
+                # return: none of them can win (a tie loses the tie-break).
+                break
             i = cs.idx[j]
             name = self.names[i]
             if excluded is not None and name in excluded:

@@ -80,10 +80,21 @@ class Prefilter:
     (captures may start mid-stream or with the sides swapped, so a hint for one
     direction must not veto the other).  ``any=True``, or no hint at all, means
     "always try" (protocols whose first byte is a random id or a length).
+
+    ``udp`` / ``tcp``, when given, replace this hint on that transport, for protocols
+    framed differently on each: ONC RPC opens a TCP record with a record mark (0x80)
+    but a UDP datagram with a random xid.
     """
     c2s: frozenset[int] | None = None
     s2c: frozenset[int] | None = None
     any: bool = False
+    udp: "Prefilter | None" = None
+    tcp: "Prefilter | None" = None
+
+    def on(self, transport: str) -> "Prefilter":
+        """The hint that applies on ``transport``."""
+        alt = self.udp if transport == "udp" else self.tcp if transport == "tcp" else None
+        return alt if alt is not None else self
 
 
 ANY = Prefilter(any=True)

@@ -136,7 +136,7 @@ class Engine:
             for i, s in enumerate(self.specs):
                 if t not in s.transports:
                     continue
-                pf = s.prefilter
+                pf = s.prefilter.on(t)
                 if pf.any or (pf.c2s is None and pf.s2c is None):
                     always.append(i)
                     continue

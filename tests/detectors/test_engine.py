@@ -10,7 +10,7 @@ import pytest
 
 from classifier.detectors import engine as E
 from classifier.detectors import detector_list
-from classifier.detectors.base import MORE, NO, DetectorSpec, Prefilter, match
+from classifier.detectors.base import ANY, MORE, NO, DetectorSpec, Prefilter, match
 from classifier.detectors.engine import Engine, FlowSession, classify_many
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES
@@ -180,6 +180,18 @@ def test_stop_when_no_remaining_candidate_can_do_better():
     assert calls == [3]
 
 
+def test_stop_once_the_remaining_candidates_cannot_do_better_even_after_a_miss():
+    """The stop is checked before every probe, not only after a match: a strong
+    candidate that answered NO leaves weaker ones that cannot beat the match."""
+    calls = []
+    eng = Engine([spec("fair", lambda v, s: match("fair", 0.9)),
+                  spec("strong", lambda v, s: calls.append(1) or NO),
+                  spec("weak", lambda v, s: calls.append(2) or match("weak", 0.8), max_confidence=0.9)])
+    label = eng.classify(FlowView.tcp(b"x"))
+    assert label.protocol == "fair" and label.conflicts == []
+    assert calls == [1] and label.tried == ["fair", "strong"]
+
+
 def test_duplicate_names_are_rejected():
     with pytest.raises(ValueError):
         Engine([spec("a", lambda v, s: NO), spec("a", lambda v, s: NO)])
@@ -203,6 +215,14 @@ def test_prefilter_table_routes_by_first_byte():
     # Hints apply to either direction's first byte (mid-stream captures swap sides).
     assert eng.classify(FlowView.tcp(b"X...")).tried == ["x"]
     assert eng.classify(FlowView.tcp(b"Q...")).tried == []
+
+
+def test_prefilter_may_differ_per_transport():
+    # ONC RPC style: a fixed first byte on TCP (a record mark), a random xid on UDP.
+    eng = Engine([spec("rpc", lambda v, s: NO, prefilter=Prefilter(c2s=frozenset({0x80}), udp=ANY))])
+    assert eng.classify(FlowView.tcp(b"\x80...")).tried == ["rpc"]
+    assert eng.classify(FlowView.tcp(b"\x17...")).tried == []
+    assert eng.classify(FlowView.udp([b"\x17..."])).tried == ["rpc"]
 
 
 # -------------------------------------------------------------------- expectations
