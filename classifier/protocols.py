@@ -44,7 +44,10 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
 * Protocols without a registration of their own, each with its reason (a test reads
   this list): http-proxy (rides on the http ports, see `compatible`), http2 (likewise),
   zookeeper (2181 is registered to "eforward"), bittorrent (6881-6889 are unassigned),
-  wireguard (51820 is in the dynamic range).
+  wireguard (51820 is in the dynamic range), dnscrypt (rides on the https and domain
+  ports), collectd (25826 is unassigned), ajp (8009 is registered to "nvme-disc"),
+  fastcgi (9000 is "cslistener"), openwire (61616 is in the dynamic range), stomp
+  (61613 is in the dynamic range).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -142,7 +145,9 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="qname, qtype, response"),
     P("netbios-ns", UDP, ndpi=("NetBIOS",), iana=("netbios-ns",),
       metadata="qname (decoded NetBIOS name), qtype"),
-    P("dns", BOTH, ndpi=("DNS",), suricata="dns", iana=("domain",), compatible=("mdns", "llmnr"),
+    # nDPI's DNScrypt also names DNSCrypt's certificate fetch, a plain DNS TXT query.
+    P("dns", BOTH, ndpi=("DNS", "DNScrypt"), ndpi_note="DNScrypt: its certificate fetch",
+      suricata="dns", iana=("domain",), compatible=("mdns", "llmnr"),
       metadata="qname, qtype, response, rcode"),
     # Banner / command protocols (ftp and smtp share one decision function).
     P("ssh", TCP, ndpi=("SSH",), suricata="ssh", iana=("ssh",), metadata="client_banner, server_banner; "
@@ -247,6 +252,37 @@ TABLE: Tuple[Protocol, ...] = (
     P("smallchat", UDP, iana=("smallchat",),   # 4412/udp
       metadata="types, chat_id"),
     P("gopher", TCP, iana=("gopher",), metadata="selector, item_types"),
+    P("dcerpc", BOTH, ndpi=("DCERPC",), suricata="dcerpc", iana=("epmap",), metadata="version, ptype, interface, interface_version, interface_name, opnum"),
+    P("dnscrypt", BOTH, ndpi=("DNScrypt",), metadata="client_magic"),
+    P("hsrp", UDP, ndpi=("HSRP",), iana=("hsrp",), metadata="version, op, state, group"),
+    P("teredo", UDP, ndpi=("Teredo",), iana=("teredo",), metadata="kinds, next_header"),
+    P("collectd", UDP, ndpi=("collectd",), metadata="host, plugin, signed, encrypted"),
+    P("bfd", UDP, ndpi=("BFD",), iana=("bfd-control",), metadata="state, diag"),
+    P("capwap", UDP, ndpi=("CAPWAP",), iana=("capwap-control", "capwap-data",), metadata="kind, message"),
+    P("munin", TCP, ndpi=("Munin",), iana=("munin",), metadata="node, command"),
+    P("nat-pmp", UDP, ndpi=("NAT-PMP",), iana=("pcp",), metadata="protocol, opcode"),
+    P("ajp", TCP, ndpi=("AJP",), metadata="method, protocol, uri, status"),
+    P("usenet", TCP, ndpi=("Usenet",), iana=("nntp",), metadata="greeting, command"),
+    P("wsd", UDP, ndpi=("WSD",), iana=("ws-discovery",), metadata="action"),
+    P("afp", TCP, ndpi=("AFP",), iana=("afpovertcp",), metadata="command"),
+    P("checkmk", TCP, ndpi=("CHECKMK",), iana=("checkmk-agent",), metadata="version, agent_os"),
+    P("drda", TCP, ndpi=("DRDA",), iana=("ddm-rdb",), metadata="codepoint"),
+    P("fastcgi", TCP, ndpi=("FastCGI",), metadata="role, records"),
+    P("gtp", UDP, ndpi=("GTP",), iana=("gtp-control", "gtp-user",), metadata="version, message"),
+    P("hl7", TCP, ndpi=("HL7",), iana=("hl7/tcp",), metadata="message_type, version"),
+    P("jrmi", TCP, ndpi=("JRMI",), iana=("rmiregistry",), metadata="version, protocol, client_host"),
+    P("netflow", UDP, ndpi=("NetFlow",), iana=("ipfix",), metadata="version"),
+    P("openflow", TCP, ndpi=("OpenFlow",), iana=("openflow",), metadata="version"),
+    P("openwire", TCP, ndpi=("OpenWire",), metadata="version"),
+    P("pfcp", UDP, ndpi=("PFCP",), iana=("pfcp",), metadata="message"),
+    P("pptp", TCP, ndpi=("PPTP",), iana=("pptp",), metadata="message, hostname, vendor"),
+    P("sflow", UDP, ndpi=("sFlow",), iana=("sflow",), metadata="version, samples"),
+    P("stomp", TCP, ndpi=("STOMP",), metadata="version, host, server"),
+    P("xdmcp", UDP, ndpi=("XDMCP",), iana=("xdmcp",), metadata="opcode"),
+    P("nfs", BOTH, ndpi=("NFS",), suricata="nfs", iana=("nfs",), metadata="program, program_name, version, procedure"),
+    P("onc-rpc", BOTH, ndpi=("NFS",), iana=("sunrpc",), metadata="program, program_name, version, procedure"),
+    P("rx", UDP, ndpi=("RX",), iana=("afs3-fileserver", "afs3-callback", "afs3-prserver", "afs3-vlserver",), metadata="service_id, types"),
+    P("cisco-skinny", TCP, ndpi=("CiscoSkinny",), iana=("cisco-sccp",), metadata="message, header_version"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

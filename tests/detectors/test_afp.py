@@ -1,0 +1,72 @@
+"""AFP over DSI (Apple Filing Protocol over TCP): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "afp")
+
+# pcaps/corpus/afp-1.pcap (spec-built): DSIGetStatus and its reply.
+STATUS = bytes(8) + b"\x0aportlens-fs" + bytes(5)
+FX = Fx("afp-getstatus", "afp", FlowView.tcp(
+    struct.pack(">BBHIII", 0, 3, 1, 0, 0, 0),                       # request, GetStatus, id 1, no data
+    struct.pack(">BBHIII", 1, 3, 1, 0, len(STATUS), 0) + STATUS,    # reply, same command and id
+), first="c", meta={"command": "GetStatus"})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(struct.pack(">BBHIII", 0, 3, 1, 0, 0, 0), struct.pack(">BBHIII", 1, 3, 2, 0, 0, 0)),   # the reply's id differs
+    FlowView.tcp(struct.pack(">BBHIII", 0, 9, 1, 0, 0, 0), struct.pack(">BBHIII", 1, 9, 1, 0, 0, 0)),   # command 9
+    FlowView.tcp(struct.pack(">BBHIII", 0, 3, 1, 0, 0, 1), struct.pack(">BBHIII", 1, 3, 1, 0, 0, 0)),   # reserved word set
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "afp", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "afp"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "afp" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

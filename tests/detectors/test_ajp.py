@@ -1,0 +1,87 @@
+"""Apache JServ Protocol 1.3: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "ajp")
+
+def s(b):
+    return struct.pack(">H", len(b)) + b + b"\0"                      # AJP string: length, bytes, NUL
+
+
+FWD = (b"\x02\x02" + s(b"HTTP/1.1") + s(b"/index.jsp")              # Forward Request, GET, protocol, URI
+       + s(b"127.0.0.1") + s(b"localhost") + s(b"localhost")         # remote addr / host, server name
+       + struct.pack(">H", 80) + b"\0" + struct.pack(">H", 1)         # port, is_ssl, 1 header
+       + struct.pack(">H", 0xA00B) + s(b"localhost") + b"\xff")       # Host: localhost; end of attributes
+HDRS = b"\x04" + struct.pack(">H", 200) + s(b"OK") + struct.pack(">H", 0)   # Send Headers 200 OK
+# pcaps/corpus/ajp-1.pcap (spec-built): a Forward Request and the response's headers.
+FX = Fx("ajp-forward", "ajp", FlowView.tcp(
+    b"\x12\x34" + struct.pack(">H", len(FWD)) + FWD,                 # web server -> container
+    b"AB" + struct.pack(">H", len(HDRS)) + HDRS + b"AB\0\x02\x05\x01",  # headers; End Response
+), first="c", meta={"method": "GET", "protocol": "HTTP/1.1", "uri": "/index.jsp", "status": 200})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(b"\x12\x34\0\x01\x0a", b"AC\0\x01\x09"),   # a CPong without its magic
+    FlowView.tcp(b"\x12\x34" + struct.pack(">H", len(FWD)) + b"\x02\x63" + FWD[2:]),   # method code 99
+    FlowView.tcp(b"\x12\x34\0\x01\x04"),   # a container's code from the web server
+    FlowView.tcp(b"\x12\x35\0\x01\x0a"),   # not the magic
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "ajp", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "ajp"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "ajp" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_cping_cpong():
+    r = SPEC.probe(FlowView.tcp(b"\x12\x34\0\x01\x0a", b"AB\0\x01\x09"), {})
+    assert r.verdict == Verdict.MATCH
+    assert SPEC.probe(FlowView.tcp(b"\x12\x34\0\x01\x0a"), {}).verdict == Verdict.NEED_MORE

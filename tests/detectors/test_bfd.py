@@ -1,0 +1,78 @@
+"""BFD control packets (RFC 5880/5881): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "bfd")
+
+def ctl(state, my, your, flags=0):
+    """BFD control (RFC 5880 4.1): version 1 / diag 0, state + flags, detect mult 3,
+    length 24, discriminators, 1 s tx / rx intervals, no echo."""
+    return struct.pack(">BBBBIIIII", 0x20, state << 6 | flags, 3, 24, my, your, 1000000, 1000000, 0)
+
+
+# pcaps/corpus/bfd-1.pcap (spec-built): a session coming up (Down, Init, Up).
+FX = Fx("bfd-session", "bfd", FlowView.udp([ctl(1, 0x11, 0), ctl(3, 0x11, 0x22)], [ctl(2, 0x22, 0x11)]),
+        first="c", meta={"state": "Down", "diag": 0}, trunc=FlowView.udp([ctl(1, 0x11, 0)[:3]]))
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([ctl(1, 0, 0)]),   # My Discriminator zero
+    FlowView.udp([ctl(3, 0x11, 0)]),   # Up without Your Discriminator
+    FlowView.udp([ctl(1, 0x11, 0, flags=1)]),   # the Multipoint bit
+    FlowView.udp([ctl(1, 0x11, 0) + b"\0"]),   # length field 24, datagram 25
+    FlowView.udp([b"\x40" + ctl(1, 0x11, 0)[1:]]),   # version 2
+    FlowView.udp([ctl(1, 0x11, 0), ctl(1, 0x12, 0)]),   # a side changing its discriminator
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "bfd", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "bfd"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "bfd" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

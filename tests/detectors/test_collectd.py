@@ -1,0 +1,82 @@
+"""collectd binary network protocol: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "collectd")
+
+def string(t, v):
+    return struct.pack(">HH", t, 5 + len(v)) + v + b"\0"              # type, length, text, NUL
+
+
+def number(t, v):
+    return struct.pack(">HHQ", t, 12, v)                             # type, length 12, 64-bit value
+
+
+VALUES = struct.pack(">HHH", 6, 6 + 9 * 2, 2) + bytes([1, 1]) + struct.pack("<dd", 0.5, 0.25)   # 2 gauges
+# pcaps/corpus/collectd-1.pcap (spec-built): one value list of the load plugin.
+DG = (string(0x0000, b"portlens-host") + number(0x0008, 1_700_000_000 << 30) + number(0x0009, 10 << 30)
+      + string(0x0002, b"load") + string(0x0004, b"load") + VALUES)
+FX = Fx("collectd-values", "collectd", FlowView.udp([DG], []), first="c",
+        meta={"host": "portlens-host", "plugin": "load"}, trunc=FlowView.udp([DG[:3]]))
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([DG + b"\0"]),   # a byte beyond the last part
+    FlowView.udp([DG[:-1]]),   # the values part cut short
+    FlowView.udp([string(0x0000, b"host") + struct.pack(">HH", 0x0042, 4)]),   # an unknown part type
+    FlowView.udp([string(0x0000, b"host")[:-1] + b"x" + number(1, 0)]),   # a string without its NUL
+    FlowView.udp([string(0x0000, b"host")]),   # one part alone
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "collectd", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "collectd"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "collectd" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

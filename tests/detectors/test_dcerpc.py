@@ -1,0 +1,107 @@
+"""DCE/RPC (C706; MS-RPCE) connection-oriented and connectionless: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+import uuid
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "dcerpc")
+
+EPM = uuid.UUID("e1af8308-5d1f-11c9-91a4-08002b14a0fa").bytes_le   # endpoint mapper interface
+NDR = uuid.UUID("8a885d04-1ceb-11c9-9fe8-08002b104860").bytes_le   # NDR transfer syntax
+
+
+def co(ptype, call_id, body):
+    """CO common header (C706 12.6.3.1): 5.0, ptype, first+last frag, LE drep,
+    frag_length, auth_length 0, call_id."""
+    return struct.pack("<BBBB4sHHI", 5, 0, ptype, 3, b"\x10\0\0\0", 16 + len(body), 0, call_id) + body
+
+
+# pcaps/corpus/dcerpc-1.pcap (spec-built): bind to the endpoint mapper, bind_ack, ept_map.
+BIND = co(11, 1, struct.pack("<HHIBBH", 4280, 4280, 0, 1, 0, 0)          # max frags, assoc group, 1 context
+          + struct.pack("<HBB", 0, 1, 0) + EPM + struct.pack("<HH", 3, 0)  # context 0: epmapper v3.0
+          + NDR + struct.pack("<I", 2))                                 # transfer syntax NDR v2
+ACK = co(12, 1, struct.pack("<HHIH", 4280, 4280, 0x1234, 4) + b"135\0" + bytes(2)
+         + struct.pack("<BBHHH", 1, 0, 0, 0, 0) + NDR + struct.pack("<I", 2))
+REQ = co(0, 2, struct.pack("<IHH", 76, 0, 3) + bytes(76))                # alloc hint, context 0, opnum 3
+FX = Fx("dcerpc-bind", "dcerpc", FlowView.tcp(BIND + REQ, ACK), first="c",
+        meta={"version": "5.0", "ptype": "bind", "interface": "e1af8308-5d1f-11c9-91a4-08002b14a0fa",
+              "interface_version": "3.0", "interface_name": "epmapper"})
+
+
+def cl(ptype, body):
+    """CL header (C706 12.5.3.1, 80 bytes): version 4, ptype, flags, LE drep, UUIDs,
+    interface version, sequence, opnum 3, hints, body length, fragment, auth 0."""
+    return (struct.pack("<BBBB3sB", 4, ptype, 0x20, 0, b"\x10\0\0", 0) + bytes(16) + EPM + bytes(16)
+            + struct.pack("<IIIHHHHHBB", 0, 3, 0, 3, 0xffff, 0xffff, len(body), 0, 0, 0) + body)
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(b"\x04" + BIND[1:]),   # version 4 on TCP
+    FlowView.tcp(BIND[:8] + struct.pack("<H", len(BIND) + 4) + BIND[10:] + REQ),   # frag_length overruns into the next PDU
+    FlowView.tcp(BIND[:2] + b"\x09" + BIND[3:]),   # a connectionless ptype
+    FlowView.tcp(BIND[:4] + b"\x20" + BIND[5:]),   # an integer representation of 2
+    FlowView.udp([cl(0, bytes(24))[:-1]]),   # CL body shorter than its length field
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "dcerpc", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "dcerpc"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "dcerpc" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_connectionless():
+    r = SPEC.probe(FlowView.udp([cl(0, bytes(24))], [cl(2, bytes(20))]), {})
+    assert r.verdict == Verdict.MATCH
+    assert (r.metadata["version"], r.metadata["opnum"], r.metadata["interface_name"]) == ("4", 3, "epmapper")
+
+
+def test_request_carries_the_opnum():
+    r = SPEC.probe(FlowView.tcp(REQ), {})
+    assert r.verdict == Verdict.MATCH and r.metadata["opnum"] == 3

@@ -1,0 +1,87 @@
+"""DNSCrypt v2 (dnscrypt.info protocol specification): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "dnscrypt")
+
+NONCE = bytes(range(12))                                            # the client's half nonce
+QUERY = (bytes.fromhex("8c68c3cee03039ba")                         # client-magic (the certificate's)
+         + bytes(range(100, 132))                                   # client public key
+         + NONCE + bytes(16 + 256))                                 # MAC + padded encrypted query
+ANSWER = (b"r6fnvWj8"                                               # resolver-magic
+          + NONCE + bytes(range(50, 62))                            # client nonce, resolver nonce
+          + bytes(16 + 128))                                        # MAC + padded encrypted answer
+# pcaps/corpus/dnscrypt-1.pcap (spec-built, random ciphertext): a query and its answer.
+FX = Fx("dnscrypt-query", "dnscrypt", FlowView.udp([QUERY], [ANSWER]), first="c",
+        meta={"client_magic": "8c68c3cee03039ba"}, trunc=FlowView.udp([QUERY]))
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([QUERY], [b"r6fnvWj9" + ANSWER[8:]]),   # not the resolver magic
+    FlowView.udp([QUERY], [ANSWER[:8] + bytes(12) + ANSWER[20:]]),   # the nonce does not echo the query's
+    FlowView.udp([QUERY], [ANSWER[:40]]),   # too short for an encrypted answer
+    FlowView.udp([QUERY[:30]], [ANSWER]),   # a query too short to hold its header
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "dnscrypt", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "dnscrypt"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "dnscrypt" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_tcp_length_prefixed():
+    v = FlowView.tcp(struct.pack(">H", len(QUERY)) + QUERY, struct.pack(">H", len(ANSWER)) + ANSWER)
+    assert SPEC.probe(v, {}).verdict == Verdict.MATCH
+
+
+def test_the_answer_alone_is_weaker():
+    r = SPEC.probe(FlowView.udp([], [ANSWER]), {})
+    assert r.verdict == Verdict.MATCH and r.confidence < 0.95

@@ -1,0 +1,80 @@
+"""FastCGI 1.0: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "fastcgi")
+
+def rec(t, content, rid=1):
+    """Record header (FastCGI 3.3): version 1, type, request id, content and padding
+    lengths, reserved; content; padding to 8 bytes."""
+    pad = -len(content) % 8
+    return struct.pack(">BBHHBB", 1, t, rid, len(content), pad, 0) + content + bytes(pad)
+
+
+PARAMS = b"\x0f\x0eSCRIPT_FILENAME/srv/index.php" + b"\x0e\x03REQUEST_METHODGET"
+# pcaps/corpus/fastcgi-1.pcap (spec-built): one responder request.
+FX = Fx("fastcgi-request", "fastcgi", FlowView.tcp(
+    rec(1, struct.pack(">HB5x", 1, 0)) + rec(4, PARAMS) + rec(4, b"") + rec(5, b""),   # BEGIN, PARAMS, STDIN
+    rec(6, b"Content-type: text/plain\r\n\r\nok") + rec(6, b"") + rec(3, bytes(8)),  # STDOUT, END_REQUEST
+), first="c", meta={"role": "responder", "records": "BEGIN_REQUEST,PARAMS,STDIN"})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(rec(1, struct.pack(">HB5x", 7, 0)), rec(6, b"x")),   # role 7
+    FlowView.tcp(rec(6, b"x"), rec(6, b"x")),   # the web server does not open with STDOUT
+    FlowView.tcp(b"\x02" + rec(1, struct.pack(">HB5x", 1, 0))[1:], rec(6, b"x")),   # version 2
+    FlowView.tcp(rec(9, b"", rid=3), rec(10, b"", rid=0)),   # GET_VALUES with a request id
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "fastcgi", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "fastcgi"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "fastcgi" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,72 @@
+"""HL7 v2 over MLLP: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "hl7")
+
+# pcaps/corpus/hl7-1.pcap (spec-built): an ADT^A01 and its ACK, MLLP-framed.
+MSG = (b"MSH|^~\\&|PORTLENS|LAB|EHR|HOSP|20240101120000||ADT^A01|MSG00001|P|2.5\r"
+       b"PID|1||12345^^^HOSP^MR||DOE^JOHN||19700101|M\r")
+ACK = b"MSH|^~\\&|EHR|HOSP|PORTLENS|LAB|20240101120001||ACK^A01|ACK00001|P|2.5\rMSA|AA|MSG00001\r"
+FX = Fx("hl7-adt", "hl7", FlowView.tcp(b"\x0b" + MSG + b"\x1c\r", b"\x0b" + ACK + b"\x1c\r"), first="c",
+        meta={"message_type": "ADT^A01", "version": "2.5"})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(MSG),   # no MLLP start byte
+    FlowView.tcp(b"\x0bMSH|^^^^|x\r"),   # encoding characters repeated
+    FlowView.tcp(b"\x0bPID|1\r"),   # a message that does not start with MSH
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "hl7", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "hl7"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "hl7" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,72 @@
+"""Java RMI wire protocol (JRMP): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "jrmi")
+
+# pcaps/corpus/jrmi-1.pcap (spec-built, Java RMI spec 10.2-10.3).
+FX = Fx("jrmi-stream", "jrmi", FlowView.tcp(
+    b"JRMI\0\x02\x4b"                                               # magic, version 2, StreamProtocol
+    b"\0\x09127.0.0.1\0\0\0\0",                                    # the client's endpoint
+    b"\x4e\0\x09127.0.0.1\0\0\x9c\x40",                              # ProtocolAck, host, port
+), first="c", meta={"version": 2, "protocol": "stream", "client_host": "127.0.0.1"})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(b"JRMI\0\x02\x4a"),   # protocol byte 0x4a
+    FlowView.tcp(b"JRMI\0\x07\x4b"),   # version 7
+    FlowView.tcp(b"JRMI\0\x02\x4b", b"\x50"),   # an answer that is no ack
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "jrmi", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "jrmi"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "jrmi" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,87 @@
+"""NAT-PMP (RFC 6886) and PCP (RFC 6887): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "nat-pmp")
+
+# pcaps/corpus/nat-pmp-1.pcap (spec-built): external address, then a TCP mapping.
+FX = Fx("nat-pmp-map", "nat-pmp", FlowView.udp(
+    [b"\0\0",                                                      # version 0, opcode 0
+     struct.pack(">BBHHHI", 0, 2, 0, 8080, 8080, 3600)],            # map TCP: reserved, ports, lifetime
+    [struct.pack(">BBHI4s", 0, 128, 0, 86400, bytes([192, 0, 2, 1])),   # result 0, epoch, address
+     struct.pack(">BBHIHHI", 0, 130, 0, 86401, 8080, 8080, 3600)]),
+    first="c", meta={"protocol": "nat-pmp", "opcode": "external-address"})
+PCP_MAP = (struct.pack(">BBHI", 2, 1, 0, 3600) + bytes(10) + b"\xff\xff" + bytes([127, 0, 0, 1])   # header
+           + bytes(12) + struct.pack(">B3xHH", 6, 8080, 0) + bytes(16))                          # MAP body
+PCP_RESP = (struct.pack(">BBBBI", 2, 0x81, 0, 0, 3600) + struct.pack(">I", 1234) + bytes(12)
+            + PCP_MAP[24:])
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([b"\0\0"], [struct.pack(">BBHI4s", 0, 128, 9, 1, bytes(4))]),   # result code 9
+    FlowView.udp([b"\0\0"], [struct.pack(">BBHI", 0, 128, 0, 1)]),   # a response without its address
+    FlowView.udp([b"\0\x05"], [struct.pack(">BBHI4s", 0, 133, 0, 1, bytes(4))]),   # opcode 5
+    FlowView.udp([struct.pack(">BBHHHI", 0, 2, 1, 80, 80, 60)], [struct.pack(">BBHIHHI", 0, 130, 0, 1, 80, 80, 60)]),   # reserved word set
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "nat-pmp", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "nat-pmp"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "nat-pmp" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_requests_alone_wait():
+    assert SPEC.probe(FlowView.udp([b"\0\0", b"\0\0"]), {}).verdict == Verdict.NEED_MORE
+
+
+def test_pcp():
+    r = SPEC.probe(FlowView.udp([PCP_MAP], [PCP_RESP]), {})
+    assert r.verdict == Verdict.MATCH and r.metadata == {"protocol": "pcp", "opcode": "map"}

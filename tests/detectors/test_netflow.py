@@ -1,0 +1,80 @@
+"""NetFlow v1/v5/v7/v9 and IPFIX (RFC 3954, RFC 7011): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "netflow")
+
+REC = struct.pack(">4s4s4sHHIIIIHHBBBBHHBBH", bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]), bytes(4),
+                  1, 2, 10, 840, 1000, 2000, 40000, 443, 0, 0x18, 6, 0, 0, 0, 24, 24, 0)   # 48-byte v5 record
+# pcaps/corpus/netflow-1.pcap (spec-built): a v5 export of two records.
+DG = struct.pack(">HHIIIIBBH", 5, 2, 123456, 1_700_000_000, 0, 1, 0, 0, 0) + REC + REC
+FX = Fx("netflow-v5", "netflow", FlowView.udp([DG], []), first="c", meta={"version": 5},
+        trunc=FlowView.udp([DG[:3]]))
+TEMPLATE = struct.pack(">HHHH", 256, 2, 8, 4) + struct.pack(">HH", 12, 4)   # template 256: two fields
+IPFIX = struct.pack(">HHIII", 10, 16 + 4 + len(TEMPLATE), 1_700_000_000, 1, 0) + struct.pack(">HH", 2, 4 + len(TEMPLATE)) + TEMPLATE
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([DG[:2] + b"\0\x03" + DG[4:]]),   # count 3, two records
+    FlowView.udp([DG + b"\0"]),   # a trailing byte
+    FlowView.udp([IPFIX[:2] + b"\0\x99" + IPFIX[4:]]),   # IPFIX length disagrees
+    FlowView.udp([IPFIX[:16] + struct.pack(">HH", 7, 4 + len(TEMPLATE)) + TEMPLATE]),   # set id 7
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "netflow", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "netflow"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "netflow" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_ipfix():
+    r = SPEC.probe(FlowView.udp([IPFIX]), {})
+    assert r.verdict == Verdict.MATCH and r.metadata == {"version": 10}

@@ -1,0 +1,102 @@
+"""NFS (RFC 1813, RFC 7530) over ONC RPC (RFC 5531): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "nfs")
+
+def rpc_call(xid, prog, vers, proc, body=b""):
+    """An ONC RPC call (RFC 5531 9): xid, CALL, rpcvers 2, program, version, procedure,
+    an AUTH_SYS credential (stamp, machine name "client", uid 0, gid 0, no gids) and an
+    AUTH_NONE verifier."""
+    cred = struct.pack(">I", 0x5eed) + struct.pack(">I", 6) + b"client\0\0" + struct.pack(">III", 0, 0, 0)
+    return (struct.pack(">IIIIII", xid, 0, 2, prog, vers, proc)
+            + struct.pack(">II", 1, len(cred)) + cred      # credential: AUTH_SYS, length, body
+            + struct.pack(">II", 0, 0) + body)              # verifier: AUTH_NONE, empty
+
+
+def rpc_reply(xid, body=b""):
+    """Accepted reply: xid, REPLY, MSG_ACCEPTED, AUTH_NONE verifier, SUCCESS."""
+    return struct.pack(">IIIIII", xid, 1, 0, 0, 0, 0) + body
+
+
+def mark(msg):
+    """TCP record mark (RFC 5531 11): last fragment, length."""
+    return struct.pack(">I", 0x80000000 | len(msg)) + msg
+
+
+# pcaps/corpus/nfs-1.pcap (spec-built): an NFSv3 GETATTR call and its reply over UDP.
+FH = bytes.fromhex("01000701000000000a000000a1b2c3d4")              # an opaque file handle
+FX = Fx("nfs-getattr", "nfs", FlowView.udp(
+    [rpc_call(0x1a2b3c01, 100003, 3, 1,                             # NFS v3, GETATTR
+              struct.pack(">I", 16) + FH)],                         # nfs_fh3
+    [rpc_reply(0x1a2b3c01, struct.pack(">I", 0) + bytes(84))],      # NFS3_OK, fattr3
+), first="c", meta={"program": 100003, "program_name": "nfs", "version": 3, "procedure": 1})
+TCP = FlowView.tcp(mark(rpc_call(7, 100005, 3, 1)), mark(rpc_reply(7)))   # MOUNT v3 MNT over TCP
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([rpc_call(1, 100000, 2, 3)], [rpc_reply(1)]),   # the portmapper: onc-rpc's
+    FlowView.udp([rpc_call(1, 100003, 3, 1)[:8] + struct.pack(">I", 3) + rpc_call(1, 100003, 3, 1)[12:]]),   # rpcvers 3
+    FlowView.udp([rpc_call(1, 100003, 3, 1)[:28] + struct.pack(">I", 401) + bytes(404)]),   # a credential over 400 bytes
+    FlowView.udp([rpc_call(1, 100003, 3, 1)[:24] + struct.pack(">I", 5) + rpc_call(1, 100003, 3, 1)[28:]]),   # an unknown flavor
+    FlowView.tcp(struct.pack(">I", 0x80000010) + rpc_call(1, 100003, 3, 1)),   # the record is shorter than the call
+    FlowView.udp([rpc_call(1, 100003, 3, 1)], [struct.pack(">III", 1, 1, 7)]),   # a reply_stat of 7
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "nfs", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "nfs"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "nfs" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_tcp_record_marking_and_mount():
+    r = SPEC.probe(TCP, {})
+    assert r.verdict == Verdict.MATCH and r.metadata["program_name"] == "mountd"

@@ -1,0 +1,105 @@
+"""ONC RPC / SunRPC (RFC 5531), portmapper (RFC 1833) and other programs: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "onc-rpc")
+
+def rpc_call(xid, prog, vers, proc, body=b""):
+    """An ONC RPC call (RFC 5531 9): xid, CALL, rpcvers 2, program, version, procedure,
+    an AUTH_SYS credential (stamp, machine name "client", uid 0, gid 0, no gids) and an
+    AUTH_NONE verifier."""
+    cred = struct.pack(">I", 0x5eed) + struct.pack(">I", 6) + b"client\0\0" + struct.pack(">III", 0, 0, 0)
+    return (struct.pack(">IIIIII", xid, 0, 2, prog, vers, proc)
+            + struct.pack(">II", 1, len(cred)) + cred      # credential: AUTH_SYS, length, body
+            + struct.pack(">II", 0, 0) + body)              # verifier: AUTH_NONE, empty
+
+
+def rpc_reply(xid, body=b""):
+    """Accepted reply: xid, REPLY, MSG_ACCEPTED, AUTH_NONE verifier, SUCCESS."""
+    return struct.pack(">IIIIII", xid, 1, 0, 0, 0, 0) + body
+
+
+def mark(msg):
+    """TCP record mark (RFC 5531 11): last fragment, length."""
+    return struct.pack(">I", 0x80000000 | len(msg)) + msg
+
+
+# pcaps/corpus/onc-rpc-1.pcap (spec-built): portmapper GETPORT(nfs, v3, udp) -> 2049.
+FX = Fx("onc-rpc-getport", "onc-rpc", FlowView.udp(
+    [rpc_call(0x00c0ffee, 100000, 2, 3,                             # PMAP v2, GETPORT
+              struct.pack(">IIII", 100003, 3, 17, 0))],             # prog, vers, prot udp, port
+    [rpc_reply(0x00c0ffee, struct.pack(">I", 2049))],               # port 2049
+), first="c", meta={"program": 100000, "program_name": "portmapper", "version": 2, "procedure": 3})
+TCP = FlowView.tcp(mark(rpc_call(9, 100024, 1, 0)), mark(rpc_reply(9)))   # status (NSM) NULL over TCP
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([rpc_call(1, 100003, 3, 1)], [rpc_reply(1)]),   # NFS: the nfs detector's
+    FlowView.udp([rpc_reply(1)], [rpc_reply(2)]),   # replies only
+    FlowView.udp([struct.pack(">II", 1, 2) + bytes(40)]),   # msg_type 2
+    FlowView.tcp(struct.pack(">I", 0x80000008) + bytes(8)),   # a record too short for any message
+    FlowView.udp([rpc_call(1, 100000, 2, 3)[:36]]),   # a call cut inside its credential: a datagram is whole
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "onc-rpc", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "onc-rpc"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "onc-rpc" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_tcp_record_marking():
+    r = SPEC.probe(TCP, {})
+    assert r.verdict == Verdict.MATCH and r.metadata["program_name"] == "status"
+
+
+def test_a_matching_xid_raises_the_confidence():
+    call_only = SPEC.probe(FlowView.udp([FX.view.datagrams_c2s[0]]), {})
+    assert call_only.verdict == Verdict.MATCH and call_only.confidence < SPEC.probe(FX.view, {}).confidence

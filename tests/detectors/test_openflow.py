@@ -1,0 +1,73 @@
+"""OpenFlow 1.0-1.5: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "openflow")
+
+HELLO = struct.pack(">BBHI", 4, 0, 16, 1) + struct.pack(">HHI", 1, 8, 1 << 4)   # 1.3, version bitmap
+# pcaps/corpus/openflow-1.pcap (spec-built): HELLOs, then FEATURES_REQUEST.
+FX = Fx("openflow-hello", "openflow", FlowView.tcp(
+    HELLO + struct.pack(">BBHI", 4, 5, 8, 2),                       # HELLO, FEATURES_REQUEST
+    struct.pack(">BBHI", 4, 0, 16, 9) + HELLO[8:],                  # the switch's HELLO
+), first="c", meta={"version": "1.3"})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(b"\x04\x05" + HELLO[2:], HELLO),   # a side not opening with HELLO
+    FlowView.tcp(b"\x09" + HELLO[1:], HELLO),   # version 9
+    FlowView.tcp(HELLO[:8] + struct.pack(">HHI", 7, 8, 0), HELLO),   # a hello element of type 7
+    FlowView.tcp(HELLO + b"\x04\x05\x00\x02abcd", HELLO),   # a next message shorter than a header
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "openflow", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "openflow"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "openflow" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,77 @@
+"""PFCP (3GPP TS 29.244): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "pfcp")
+
+def hb(t, seq):
+    """PFCP (TS 29.244 7.2.2): version 1, no SEID; type, length, sequence, spare;
+    Recovery Time Stamp IE (96, length 4)."""
+    ie = struct.pack(">HHI", 96, 4, 0xe5f0a000)
+    return struct.pack(">BBH", 0x20, t, 4 + len(ie)) + struct.pack(">I", seq << 8) + ie
+
+
+# pcaps/corpus/pfcp-1.pcap (spec-built): Heartbeat Request / Response.
+FX = Fx("pfcp-heartbeat", "pfcp", FlowView.udp([hb(1, 7)], [hb(2, 7)]), first="c",
+        meta={"message": "Heartbeat Request"}, trunc=FlowView.udp([hb(1, 7)[:3]]))
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([b"\x21" + hb(1, 7)[1:]]),   # a node message with the S flag
+    FlowView.udp([hb(1, 7)[:1] + b"\x32" + hb(1, 7)[2:]]),   # session message 50 without a SEID
+    FlowView.udp([hb(1, 7) + b"\0"]),   # length one short
+    FlowView.udp([hb(1, 7)[:12]]),   # a heartbeat without IEs... and the wrong length
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "pfcp", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "pfcp"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "pfcp" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

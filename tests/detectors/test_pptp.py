@@ -1,0 +1,77 @@
+"""PPTP control connection (RFC 2637): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "pptp")
+
+def sccr(ctype, host):
+    """Start-Control-Connection-Request/Reply (RFC 2637 2.1-2.2): length 156, control
+    message, magic cookie, type, reserved; version 1.0, framing, bearer, channels,
+    firmware, host name, vendor."""
+    return (struct.pack(">HHIHH", 156, 1, 0x1A2B3C4D, ctype, 0) + struct.pack(">HH", 0x0100, 0)
+            + struct.pack(">IIHH", 1, 1, 1, 0x0100) + host.ljust(64, b"\0") + b"spec-built".ljust(64, b"\0"))
+
+
+# pcaps/corpus/pptp-1.pcap (spec-built): SCCRQ / SCCRP.
+FX = Fx("pptp-sccrq", "pptp", FlowView.tcp(sccr(1, b"portlens-client"), sccr(2, b"portlens-server")), first="c",
+        meta={"message": "Start-Control-Connection-Request", "hostname": "portlens-client", "vendor": "spec-built"})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(sccr(1, b"h")[:4] + b"\x1a\x2b\x3c\x4e" + sccr(1, b"h")[8:]),   # not the magic cookie
+    FlowView.tcp(b"\0\x9d" + sccr(1, b"h")[2:]),   # a length that is not the message's
+    FlowView.tcp(sccr(1, b"h")[:8] + b"\0\x63" + sccr(1, b"h")[10:]),   # control message type 99
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "pptp", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "pptp"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "pptp" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

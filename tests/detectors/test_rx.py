@@ -1,0 +1,86 @@
+"""AFS Rx RPC: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "rx")
+
+EPOCH, CID = 0xe5a1b2c3, 0x12345600
+
+
+def rx(call, seq, serial, ptype, flags, payload=b""):
+    """Rx header: epoch, cid, call, seq, serial, type, flags, user status, security
+    index, spare, service id 52 (VL)."""
+    return struct.pack(">IIIIIBBBBHH", EPOCH, CID, call, seq, serial, ptype, flags, 0, 0, 0, 52) + payload
+
+
+# pcaps/corpus/rx-1.pcap (spec-built): a VL call, the reply, the client's ack.
+FX = Fx("rx-vl-call", "rx", FlowView.udp(
+    [rx(1, 1, 1, 1, 0x05, bytes(16)), rx(1, 0, 2, 2, 0x01, bytes(18))],   # data (client, last), ack
+    [rx(1, 1, 1, 1, 0x04, bytes(68))]),                              # reply data (last)
+    first="c", meta={"service_id": 52, "types": "data,ack"}, trunc=FlowView.udp([rx(1, 1, 1, 1, 5)[:3]]))
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([rx(1, 1, 1, 1, 0x05)], [rx(1, 1, 1, 1, 0x05)]),   # both sides claim to be the client
+    FlowView.udp([rx(1, 1, 1, 1, 0x04), rx(1, 2, 2, 1, 0x04)]),   # the first sender is not a call's client
+    FlowView.udp([rx(1, 1, 2, 1, 0x05), rx(1, 2, 2, 1, 0x05)]),   # serial numbers not increasing
+    FlowView.udp([rx(1, 1, 1, 11, 0x05), rx(1, 2, 2, 1, 0x05)]),   # packet type 11
+    FlowView.udp([b"ESIO" + rx(1, 1, 1, 1, 0)[4:], b"ESIO" + rx(2, 1, 1, 1, 0)[4:]]),   # EtherSIO-like frames: no client bit
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "rx", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "rx"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "rx" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_one_datagram_is_not_enough():
+    assert SPEC.probe(FlowView.udp([rx(1, 1, 1, 1, 0x05)]), {}).verdict == Verdict.NEED_MORE

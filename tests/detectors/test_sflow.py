@@ -1,0 +1,74 @@
+"""sFlow v5: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "sflow")
+
+COUNTERS = struct.pack(">II", 1, 88) + bytes(88)                  # generic interface counters record
+SAMPLE = struct.pack(">III", 1, 1, 1) + COUNTERS                     # sequence, source id, one record
+# pcaps/corpus/sflow-1.pcap (spec-built): one counters sample.
+DG = (struct.pack(">II4sIII", 5, 1, bytes([127, 0, 0, 1]), 0, 1, 60000)   # v5, IPv4 agent, sub-agent, seq, uptime
+      + struct.pack(">I", 1) + struct.pack(">II", 2, len(SAMPLE)) + SAMPLE)   # 1 sample: counters (2)
+FX = Fx("sflow-counters", "sflow", FlowView.udp([DG], []), first="c", meta={"version": 5, "samples": 1},
+        trunc=FlowView.udp([DG[:3]]))
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([DG[:4] + b"\0\0\0\x03" + DG[8:]]),   # agent address type 3
+    FlowView.udp([DG[:24] + b"\0\0\0\x02" + DG[28:]]),   # two samples announced, one present
+    FlowView.udp([DG + bytes(4)]),   # bytes after the last sample
+    FlowView.udp([b"\0\0\0\x04" + DG[4:]]),   # version 4
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "sflow", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "sflow"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "sflow" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

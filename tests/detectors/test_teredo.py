@@ -1,0 +1,87 @@
+"""Teredo (RFC 4380): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "teredo")
+
+def ipv6(nh, payload):
+    """An IPv6 header (version 6, payload length, next header, hop limit 255), fe80::1 -> ff02::2."""
+    return (struct.pack(">IHBB", 0x60000000, len(payload), nh, 255)
+            + bytes.fromhex("fe800000000000000000000000000001") + bytes.fromhex("ff020000000000000000000000000002")
+            + payload)
+
+
+AUTH = struct.pack(">HBB", 1, 0, 0) + bytes(8) + b"\0"             # auth indicator: no id, no value, nonce, confirmation
+ORIGIN = struct.pack(">HH4s", 0, 0x1234 ^ 0xffff, bytes([0x80, 0xff, 0xff, 0xfe]))   # origin indication (obfuscated)
+RS = struct.pack(">BBHI", 133, 0, 0, 0)                             # ICMPv6 router solicitation
+RA = struct.pack(">BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0)        # router advertisement
+# pcaps/corpus/teredo-1.pcap (spec-built): qualification, RS with auth, RA with origin.
+FX = Fx("teredo-qualification", "teredo", FlowView.udp([AUTH + ipv6(58, RS)], [AUTH + ORIGIN + ipv6(58, RA)]),
+        first="c", meta={"kinds": "auth,ipv6,origin", "next_header": 58},
+        trunc=FlowView.udp([(AUTH + ipv6(58, RS))[:3]]))
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([ipv6(58, RS) + b"\0"]),   # the payload length does not cover the datagram
+    FlowView.udp([b"\x45" + ipv6(58, RS)[1:]]),   # an IPv4 header
+    FlowView.udp([ipv6(99, RS)]),   # an unlikely next header
+    FlowView.udp([AUTH[:2] + b"\x40\x40" + ipv6(58, RS)]),   # an auth indicator longer than the datagram
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "teredo", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "teredo"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "teredo" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_bubble():
+    r = SPEC.probe(FlowView.udp([ipv6(59, b"")]), {})
+    assert r.verdict == Verdict.MATCH and r.metadata["kinds"] == "bubble"

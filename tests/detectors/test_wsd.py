@@ -1,0 +1,75 @@
+"""WS-Discovery (OASIS WS-DD 1.1) SOAP over UDP: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "wsd")
+
+NS = (b'xmlns:soap="http://www.w3.org/2003/05/soap-envelope" '
+      b'xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" '
+      b'xmlns:wsd="http://schemas.xmlsoap.org/ws/2005/04/discovery"')
+# pcaps/corpus/wsd-1.pcap (spec-built): a Probe (the response is ProbeMatches).
+PROBE = (b'<?xml version="1.0" encoding="utf-8"?><soap:Envelope ' + NS + b'><soap:Header>'
+         b'<wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</wsa:Action>'
+         b'</soap:Header><soap:Body><wsd:Probe/></soap:Body></soap:Envelope>')
+FX = Fx("wsd-probe", "wsd", FlowView.udp([PROBE], []), first="c", meta={"action": "Probe"},
+        trunc=FlowView.udp([PROBE[:3]]))
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([PROBE.replace(b"ws/2005/04/discovery", b"ws/2005/04/elsewhere")]),   # no WS-Discovery namespace
+    FlowView.udp([b"M-SEARCH * HTTP/1.1\r\nST: ssdp:all\r\n\r\n"]),   # SSDP
+    FlowView.udp([b"<html>" + PROBE]),   # not an envelope at the root
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "wsd", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "wsd"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "wsd" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

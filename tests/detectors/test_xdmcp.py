@@ -1,0 +1,77 @@
+"""XDMCP (X Display Manager Control Protocol): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "xdmcp")
+
+def a8(b):
+    return struct.pack(">H", len(b)) + b                              # ARRAY8: length, bytes
+
+
+WILLING = a8(b"") + a8(b"xdm-host") + a8(b"Willing to manage")      # auth name, host name, status
+# pcaps/corpus/xdmcp-1.pcap (spec-built): Query and Willing.
+FX = Fx("xdmcp-query", "xdmcp", FlowView.udp(
+    [struct.pack(">HHH", 1, 2, 1) + b"\0"],                         # version 1, Query, length 1, no auth names
+    [struct.pack(">HHH", 1, 5, len(WILLING)) + WILLING],            # Willing
+), first="c", meta={"opcode": "Query"}, trunc=FlowView.udp([b"\0\x01\0"]))
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([struct.pack(">HHH", 2, 2, 1) + b"\0"]),   # version 2
+    FlowView.udp([struct.pack(">HHH", 1, 2, 2) + b"\0"]),   # a length beyond the datagram
+    FlowView.udp([struct.pack(">HHH", 1, 2, 1) + b"\x01"]),   # one auth name announced, none present
+    FlowView.udp([struct.pack(">HHH", 1, 15, 0)]),   # opcode 15
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "xdmcp", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "xdmcp"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "xdmcp" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
