@@ -355,6 +355,31 @@ def rx(transport):
             ("c", pkt(1, 0, 2, 2, 0x01, b"\x00" * 18))]
 
 
+def lisp(transport):
+    # Map-Register (RFC 9301 5.6): type 3, want-map-notify (M), one record; key id 1,
+    # 20 bytes of HMAC-SHA-1; EID 10.0.0.2/32 with one locator 127.0.0.1 (L and R flags)
+    def msg(first, flags):
+        record = (struct.pack(">IBBHH", 1440, 1, 32, 0x1000, 0) + struct.pack(">H4s", 1, bytes([10, 0, 0, 2]))
+                  + struct.pack(">BBBBHH4s", 1, 100, 255, 0, 0x0005, 1, bytes([127, 0, 0, 1])))
+        return struct.pack(">BBBB", first, 0, flags, 1) + bytes.fromhex("67ab931f9e8b974a") \
+            + struct.pack(">HH", 1, 20) + _rand(20) + record
+    return [("c", msg(0x30, 0x01)), ("s", msg(0x40, 0x00))]      # Map-Register, Map-Notify
+
+
+def lustre(transport):
+    # LNet socklnd (Lustre source, lnet-idl.h): acceptor request, HELLO v3 both ways,
+    # then an LNet PUT.  NIDs: 127.0.0.1 on tcp0 (network type SOCKLND 2), little-endian.
+    me, peer = struct.unpack("<Q", bytes([1, 0, 0, 127, 0, 0, 2, 0]))[0], \
+        struct.unpack("<Q", bytes([2, 0, 0, 127, 0, 0, 2, 0]))[0]
+
+    def hello(src, dst):
+        return struct.pack("<IIQQIIQQII", 0x45726963, 3, src, dst, 12345, 12345, 0x17f0820a, 0, 1, 0)
+    acceptor = struct.pack("<IIQ", 0xACCE7100, 1, peer)
+    put = (struct.pack("<IIQQ", 0xC1, 0, 0, 0)                               # ksock LNet message
+           + struct.pack("<QQIIII", peer, me, 12345, 12345, 1, 64) + bytes(72 - 32) + bytes(64))
+    return [("c", acceptor + hello(me, peer)), ("s", hello(peer, me)), ("c", put)]
+
+
 # protocol -> (transport(s), IANA or conventional port, builder, what the exchange shows)
 EXCHANGES = [
     ("nfs", ("udp", "tcp"), 2049, nfs, "NFSv3 GETATTR call and reply (AUTH_SYS)"),
@@ -384,6 +409,8 @@ EXCHANGES = [
     ("sflow", ("udp",), 6343, sflow, "an sFlow v5 datagram with one counters sample"),
     ("stomp", ("tcp",), 61613, stomp, "CONNECT / CONNECTED, DISCONNECT / RECEIPT"),
     ("xdmcp", ("udp",), 177, xdmcp, "Query and Willing"),
+    ("lisp", ("udp",), 4342, lisp, "Map-Register and Map-Notify"),
+    ("lustre", ("tcp",), 988, lustre, "acceptor request, HELLO v3 both ways, an LNet PUT"),
 ]
 PREFIXES = tuple(p for p, *_ in EXCHANGES)
 

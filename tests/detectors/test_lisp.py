@@ -1,0 +1,93 @@
+"""LISP control messages (RFC 9301, RFC 6833): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "lisp")
+
+def record():
+    """EID record (RFC 9301 5.6): TTL 1440, 1 locator, mask 32, A flag, version 0,
+    EID 10.0.0.2 (AFI 1); the locator: priority 1, weight 100, multicast 255/0, L and R
+    flags, 127.0.0.1 (AFI 1)."""
+    return (struct.pack(">IBBHH", 1440, 1, 32, 0x1000, 0) + struct.pack(">H4s", 1, bytes([10, 0, 0, 2]))
+            + struct.pack(">BBBBHH4s", 1, 100, 255, 0, 0x0005, 1, bytes([127, 0, 0, 1])))
+
+
+def register(first=0x30, flags=0x01, auth=20):
+    """Map-Register (type 3; Map-Notify: 0x40): flags, want-map-notify, 1 record, nonce,
+    key id 1, auth data length and data."""
+    return (struct.pack(">BBBB", first, 0, flags, 1) + bytes.fromhex("67ab931f9e8b974a")
+            + struct.pack(">HH", 1, auth) + bytes(auth) + record())
+
+
+# pcaps/corpus/lisp-1.pcap (spec-built): Map-Register and Map-Notify.
+FX = Fx("lisp-register", "lisp", FlowView.udp([register()], [register(0x40, 0)]), first="c",
+        meta={"message": "Map-Register", "records": 1}, trunc=FlowView.udp([register()[:3]]))
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([register() + b"\0"]),   # a byte after the last record
+    FlowView.udp([register()[:-1]]),   # the locator cut short
+    FlowView.udp([register(auth=80)]),   # 80 bytes of authentication data
+    FlowView.udp([register()[:3] + b"\x02" + register()[4:]]),   # two records announced, one present
+    FlowView.udp([register()[:46] + struct.pack(">H", 7) + register()[48:]]),   # EID-prefix AFI 7
+    FlowView.udp([b"\x70" + register()[1:]]),   # type 7
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "lisp", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "lisp"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "lisp" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_xtr_and_site_id_with_the_i_bit():
+    with_ids = register(0x32) + bytes(24)           # I bit: xTR-ID (16) and site-ID (8) follow
+    assert SPEC.probe(FlowView.udp([with_ids]), {}).verdict == Verdict.MATCH
+    assert SPEC.probe(FlowView.udp([register() + bytes(24)]), {}).verdict == Verdict.NO_MATCH

@@ -1,0 +1,92 @@
+"""Lustre LNet over TCP (socklnd): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "lustre")
+
+ME = struct.unpack("<Q", bytes([1, 0, 0, 127, 0, 0, 2, 0]))[0]     # NID 127.0.0.1@tcp (type 2)
+PEER = struct.unpack("<Q", bytes([2, 0, 0, 127, 0, 0, 2, 0]))[0]
+
+
+def hello(src, dst, version=3):
+    """ksock HELLO: magic 0x45726963, version, NIDs, PIDs 12345, incarnations, type, no IPs."""
+    return struct.pack("<IIQQIIQQII", 0x45726963, version, src, dst, 12345, 12345, 0x17f0820a, 0, 1, 0)
+
+
+ACCEPTOR = struct.pack("<IIQ", 0xACCE7100, 1, PEER)                   # acceptor magic, version 1, target NID
+PUT = struct.pack("<IIQQ", 0xC1, 0, 0, 0) + struct.pack("<QQIIII", PEER, ME, 12345, 12345, 1, 64) + bytes(40)
+# pcaps/corpus/lustre-1.pcap (spec-built): acceptor request and HELLO, the peer's HELLO.
+FX = Fx("lustre-hello", "lustre", FlowView.tcp(ACCEPTOR + hello(ME, PEER), hello(PEER, ME)), first="c",
+        meta={"kind": "acceptor", "version": 3})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(ACCEPTOR[:4] + struct.pack("<I", 2) + ACCEPTOR[8:] + hello(ME, PEER)),   # acceptor version 2
+    FlowView.tcp(ACCEPTOR + hello(ME, PEER, version=9)),   # HELLO version 9
+    FlowView.tcp(hello(ME, 0)[:8] + struct.pack("<Q", 0x7f000001) + hello(ME, 0)[16:]),   # a NID of network type 0
+    FlowView.tcp(PUT[:48] + struct.pack("<I", 9) + PUT[52:]),   # LNet message type 9
+    FlowView.tcp(struct.pack("<IIQQ", 0xC0, 0, 0, 0) + bytes(40)),   # a noop alone
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "lustre", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "lustre"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "lustre" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_mid_stream_lnet_message():
+    r = SPEC.probe(FlowView.tcp(PUT), {})
+    assert r.verdict == Verdict.MATCH and r.metadata == {"kind": "lnet", "version": 3} and r.confidence < 0.9
+
+
+def test_big_endian_peer():
+    be = struct.pack(">IIQ", 0xACCE7100, 1, PEER) + struct.pack(">IIQQ", 0x45726963, 3, ME, PEER) + bytes(32)
+    assert SPEC.probe(FlowView.tcp(be), {}).verdict == Verdict.MATCH
