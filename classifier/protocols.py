@@ -47,7 +47,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   wireguard (51820 is in the dynamic range), dnscrypt (rides on the https and domain
   ports), collectd (25826 is unassigned), ajp (8009 is registered to "nvme-disc"),
   fastcgi (9000 is "cslistener"), openwire (61616 is in the dynamic range), stomp
-  (61613 is in the dynamic range), lustre (988 is unassigned).
+  (61613 is in the dynamic range), lustre (988 is unassigned), nats (4222 is
+  unassigned).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -281,6 +282,10 @@ TABLE: Tuple[Protocol, ...] = (
     P("xdmcp", UDP, ndpi=("XDMCP",), iana=("xdmcp",), metadata="opcode"),
     P("lisp", UDP, ndpi=("LISP",), iana=("lisp-control",), metadata="message, records"),
     P("lustre", TCP, ndpi=("Lustre",), metadata="kind, version"),
+    P("zabbix", TCP, ndpi=("Zabbix",), iana=("zabbix-agent", "zabbix-trapper",), metadata="flags, request"),
+    P("nats", TCP, ndpi=("Nats",), metadata="server_version, client_lang"),
+    P("tacacs", TCP, ndpi=("TACACS",), iana=("tacacs/tcp",), metadata="type, obfuscated"),
+    P("diameter", TCP, ndpi=("Diameter",), iana=("diameter/tcp",), metadata="command, request"),
     P("nfs", BOTH, ndpi=("NFS",), suricata="nfs", iana=("nfs",), metadata="program, program_name, version, procedure"),
     P("onc-rpc", BOTH, ndpi=("NFS",), iana=("sunrpc",), metadata="program, program_name, version, procedure"),
     P("rx", UDP, ndpi=("RX",), iana=("afs3-fileserver", "afs3-callback", "afs3-prserver", "afs3-vlserver",), metadata="service_id, types"),

@@ -380,6 +380,44 @@ def lustre(transport):
     return [("c", acceptor + hello(me, peer)), ("s", hello(peer, me)), ("c", put)]
 
 
+def zabbix(transport):
+    # an active agent's check request and the server's answer (Zabbix protocol header)
+    def msg(data):
+        return b"ZBXD\x01" + struct.pack("<II", len(data), 0) + data
+    return [("c", msg(b'{"request":"active checks","host":"portlens-node"}')),
+            ("s", msg(b'{"response":"success","data":[{"key":"system.uptime","delay":60}]}'))]
+
+
+def nats(transport):
+    info = (b'INFO {"server_id":"NDPORTLENS","server_name":"portlens","version":"2.10.0","proto":1,'
+            b'"host":"127.0.0.1","port":4222,"headers":true,"max_payload":1048576}\r\n')
+    connect = (b'CONNECT {"verbose":false,"pedantic":false,"name":"portlens","lang":"python3",'
+               b'"version":"2.0.0","protocol":1}\r\nPING\r\n')
+    return [("s", info), ("c", connect), ("s", b"PONG\r\n"), ("c", b"SUB portlens.test 1\r\nPUB portlens.test 2\r\nhi\r\n"),
+            ("s", b"MSG portlens.test 1 2\r\nhi\r\n")]
+
+
+def tacacs(transport):
+    # an authentication START (RFC 8907 5.1) and its REPLY, obfuscated bodies (random here)
+    def pkt(seq, body):
+        return struct.pack(">BBBBII", 0xc1, 1, seq, 0, 0x5eed1234, len(body)) + body
+    return [("c", pkt(1, _rand(26))), ("s", pkt(2, _rand(14)))]
+
+
+def diameter(transport):
+    def avp(code, data, vendor=None):
+        flags = 0x40 | (0x80 if vendor else 0)
+        head = struct.pack(">II", code, flags << 24 | (8 + (4 if vendor else 0) + len(data)))
+        return head + (struct.pack(">I", vendor) if vendor else b"") + data + b"\0" * (-len(data) % 4)
+
+    def msg(flags, avps):
+        body = b"".join(avps)
+        return struct.pack(">II", 1 << 24 | (20 + len(body)), flags << 24 | 257) + struct.pack(">III", 0, 0x1234, 0x5678) + body
+    common = [avp(264, b"portlens.test"), avp(296, b"test"), avp(257, b"\0\x01" + bytes([127, 0, 0, 1])),
+              avp(266, struct.pack(">I", 0)), avp(269, b"portlens")]
+    return [("c", msg(0x80, common)), ("s", msg(0x00, [avp(268, struct.pack(">I", 2001))] + common))]
+
+
 # protocol -> (transport(s), IANA or conventional port, builder, what the exchange shows)
 EXCHANGES = [
     ("nfs", ("udp", "tcp"), 2049, nfs, "NFSv3 GETATTR call and reply (AUTH_SYS)"),
@@ -411,6 +449,10 @@ EXCHANGES = [
     ("xdmcp", ("udp",), 177, xdmcp, "Query and Willing"),
     ("lisp", ("udp",), 4342, lisp, "Map-Register and Map-Notify"),
     ("lustre", ("tcp",), 988, lustre, "acceptor request, HELLO v3 both ways, an LNet PUT"),
+    ("zabbix", ("tcp",), 10051, zabbix, "an active-checks request and its answer"),
+    ("nats", ("tcp",), 4222, nats, "INFO, CONNECT, PING/PONG, SUB, PUB, MSG"),
+    ("tacacs", ("tcp",), 49, tacacs, "authentication START and REPLY (obfuscated bodies, random bytes)"),
+    ("diameter", ("tcp",), 3868, diameter, "Capabilities-Exchange-Request and Answer"),
 ]
 PREFIXES = tuple(p for p, *_ in EXCHANGES)
 

@@ -1,0 +1,82 @@
+"""Diameter base protocol (RFC 6733): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "diameter")
+
+def avp(code, data):
+    """AVP: code, flags M (0x40), length (8 + data), data padded to 4 bytes."""
+    return struct.pack(">II", code, 0x40 << 24 | (8 + len(data))) + data + bytes(-len(data) % 4)
+
+
+def msg(flags, avps, code=257):
+    """Header: version 1, length, flags (R 0x80), command code, application 0, ids."""
+    body = b"".join(avps)
+    return struct.pack(">II", 1 << 24 | (20 + len(body)), flags << 24 | code) + struct.pack(">III", 0, 0x1234, 0x5678) + body
+
+
+AVPS = [avp(264, b"portlens.test"), avp(296, b"test"), avp(266, struct.pack(">I", 0))]   # Origin-Host, -Realm, Vendor-Id
+# pcaps/corpus/diameter-1.pcap (spec-built): Capabilities-Exchange-Request / Answer.
+FX = Fx("diameter-cer", "diameter", FlowView.tcp(msg(0x80, AVPS), msg(0x00, [avp(268, struct.pack(">I", 2001))] + AVPS)),
+        first="c", meta={"command": "Capabilities-Exchange", "request": True})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(b"\x02" + msg(0x80, AVPS)[1:]),   # version 2
+    FlowView.tcp(msg(0x81, AVPS)),   # a reserved flag bit
+    FlowView.tcp(msg(0x80, [avp(264, b"x")[:4] + struct.pack(">I", 0x40 << 24 | 4) + bytes(4)])),   # an AVP length below 8
+    FlowView.tcp(struct.pack(">I", 1 << 24 | 22) + msg(0x80, AVPS)[4:]),   # a length that is no multiple of 4
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "diameter", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "diameter"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "diameter" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

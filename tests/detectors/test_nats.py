@@ -1,0 +1,73 @@
+"""NATS client protocol: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "nats")
+
+INFO = (b'INFO {"server_id":"NDPORTLENS","version":"2.10.0","proto":1,'
+        b'"host":"127.0.0.1","port":4222,"max_payload":1048576}\r\n')
+CONNECT = b'CONNECT {"verbose":false,"pedantic":false,"lang":"python3","version":"2.0.0"}\r\nPING\r\n'
+# pcaps/corpus/nats-1.pcap (spec-built): INFO, CONNECT, PING / PONG.
+FX = Fx("nats-connect", "nats", FlowView.tcp(CONNECT, INFO + b"PONG\r\n"), first="s",
+        meta={"server_version": "2.10.0", "client_lang": "python3"})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(CONNECT, b"INFO server ready\r\n"),   # INFO without a JSON object
+    FlowView.tcp(CONNECT, b"INFO {\"a\":1}\r\n"),   # an INFO object naming neither server_id nor version
+    FlowView.tcp(b"CONNECT example.com:443 HTTP/1.1\r\n\r\n", INFO),   # an HTTP CONNECT
+    FlowView.tcp(b"", b"INFO {broken\r\n"),   # invalid JSON
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "nats", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "nats"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "nats" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

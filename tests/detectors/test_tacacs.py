@@ -1,0 +1,81 @@
+"""TACACS+ (RFC 8907): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "tacacs")
+
+def pkt(seq, body, version=0xc1, ptype=1, flags=0, session=0x5eed1234):
+    """TACACS+ header (RFC 8907 4.1): version 12.1, type, seq_no, flags, session id,
+    body length; the body (obfuscated: random-looking bytes)."""
+    return struct.pack(">BBBBII", version, ptype, seq, flags, session, len(body)) + body
+
+
+# pcaps/corpus/tacacs-1.pcap (spec-built): an authentication START and its REPLY.
+FX = Fx("tacacs-authen", "tacacs", FlowView.tcp(pkt(1, bytes(range(26))), pkt(2, bytes(range(14)))),
+        first="c", meta={"type": "authentication", "obfuscated": True})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(pkt(1, bytes(26)), pkt(2, bytes(14), session=1)),   # another session id
+    FlowView.tcp(pkt(1, bytes(26)), pkt(2, bytes(14), ptype=2)),   # another type
+    FlowView.tcp(pkt(3, bytes(26)), pkt(4, bytes(14))),   # a first packet with seq_no 3
+    FlowView.tcp(pkt(1, bytes(26), version=0xd0), pkt(2, bytes(14))),   # major version 13
+    FlowView.tcp(pkt(1, bytes(26), flags=0x10), pkt(2, bytes(14))),   # an undefined flag
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "tacacs", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "tacacs"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "tacacs" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_one_packet_waits_for_the_answer():
+    assert SPEC.probe(FlowView.tcp(pkt(1, bytes(26))), {}).verdict == Verdict.NEED_MORE

@@ -1,0 +1,78 @@
+"""Zabbix protocol (ZBXD header): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "zabbix")
+
+def zbx(data, flags=1, reserved=0):
+    """Zabbix header: "ZBXD", flags (0x01 protocol), data length, reserved (LE), data."""
+    return b"ZBXD" + bytes([flags]) + struct.pack("<II", len(data), reserved) + data
+
+
+# pcaps/corpus/zabbix-1.pcap (spec-built): an active agent asks for its checks.
+FX = Fx("zabbix-active-checks", "zabbix", FlowView.tcp(
+    zbx(b'{"request":"active checks","host":"portlens-node"}'),
+    zbx(b'{"response":"success","data":[]}'),
+), first="c", meta={"flags": 1, "request": "active checks"})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(b"ZBXD\x00" + zbx(b"{}")[5:]),   # flags without the protocol bit
+    FlowView.tcp(b"ZBXD\x11" + zbx(b"{}")[5:]),   # an undefined flag
+    FlowView.tcp(zbx(b"{}", reserved=7)),   # reserved set on an uncompressed message
+    FlowView.tcp(zbx(b"{}") + b"GET /"),   # a message followed by something else
+    FlowView.tcp(b"ZBXE\x01"),   # not the magic
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "zabbix", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "zabbix"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "zabbix" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
