@@ -53,6 +53,9 @@ def _parts(d: bytes):
         elif t == ENCRYPTED:
             if off or n != len(d) or n < 4 + 2 + 16 + 20:
                 return None           # user-name length, name, 16-byte IV, SHA-1, data
+            (ulen,) = struct.unpack_from(">H", body, 0)
+            if ulen == 0 or 4 + 2 + ulen + 16 + 20 > n:
+                return None           # the user name must leave room for the IV and the hash
             meta["encrypted"] = True
         else:
             return None

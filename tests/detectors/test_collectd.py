@@ -80,3 +80,12 @@ def test_no_other_detector_claims_it():
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
     assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_encrypted_part():
+    # 0x0210: user-name length, name, 16-byte IV, then SHA-1 and the data, encrypted
+    enc = struct.pack(">HH", 0x0210, 4 + 2 + 8 + 16 + 20 + 32) + struct.pack(">H", 8) + b"portlens" + bytes(16 + 20 + 32)
+    r = SPEC.probe(FlowView.udp([enc]), {})
+    assert r.verdict == Verdict.MATCH and r.metadata == {"encrypted": True} and r.confidence < 0.9
+    bad = enc[:4] + struct.pack(">H", 0xffff) + enc[6:]          # a user name longer than the part
+    assert SPEC.probe(FlowView.udp([bad]), {}).verdict == Verdict.NO_MATCH
