@@ -47,8 +47,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   wireguard (51820 is in the dynamic range), dnscrypt (rides on the https and domain
   ports), collectd (25826 is unassigned), ajp (8009 is registered to "nvme-disc"),
   fastcgi (9000 is "cslistener"), openwire (61616 is in the dynamic range), stomp
-  (61613 is in the dynamic range), lustre (988 is unassigned), nats (4222 is
-  unassigned).
+  (61613 is in the dynamic range), lustre (988 is unassigned), nats (4222
+  is in vrml-multi-use's 4200-4299).
 
 This module imports nothing from the package, so anything may import it.
 """

@@ -143,6 +143,12 @@ NOT_ON_THEIR_IANA_PORT = {
     ("bittorrent", 6881, "tcp"): "unregistered-port",
     ("bittorrent", 6881, "udp"): "unregistered-port",
     ("wireguard", 51820, "udp"): "unregistered-port",
+    ("ajp", 8009, "tcp"): "mismatch",           # Tomcat's AJP connector; IANA 8009 is nvme-disc
+    ("fastcgi", 9000, "tcp"): "mismatch",       # php-fpm's default; IANA 9000 is cslistener
+    ("netflow", 2055, "udp"): "mismatch",       # Cisco's export default; IANA 2055 is iop
+    ("dnscrypt", 443, "udp"): "mismatch",       # DNSCrypt resolvers answer on the https port
+    ("dnscrypt", 443, "tcp"): "mismatch",
+    ("nats", 4222, "tcp"): "mismatch",          # the NATS default; IANA 4200-4299 is vrml-multi-use
 }
 
 
