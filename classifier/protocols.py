@@ -286,6 +286,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("nats", TCP, ndpi=("Nats",), metadata="server_version, client_lang"),
     P("tacacs", TCP, ndpi=("TACACS",), iana=("tacacs/tcp",), metadata="type, obfuscated"),
     P("diameter", TCP, ndpi=("Diameter",), iana=("diameter/tcp",), metadata="command, request"),
+    P("x11", TCP, ndpi=("X11",), iana=("x11/tcp",), metadata="byte_order, auth, result"),
     P("nfs", BOTH, ndpi=("NFS",), suricata="nfs", iana=("nfs",), metadata="program, program_name, version, procedure"),
     P("onc-rpc", BOTH, ndpi=("NFS",), iana=("sunrpc",), metadata="program, program_name, version, procedure"),
     P("rx", UDP, ndpi=("RX",), iana=("afs3-fileserver", "afs3-callback", "afs3-prserver", "afs3-vlserver",), metadata="service_id, types"),

@@ -418,6 +418,17 @@ def diameter(transport):
     return [("c", msg(0x80, common)), ("s", msg(0x00, [avp(268, struct.pack(">I", 2001))] + common))]
 
 
+def x11(transport):
+    # connection setup, LSB first, MIT-MAGIC-COOKIE-1 with a 16-byte cookie; Success
+    name, cookie = b"MIT-MAGIC-COOKIE-1", _rand(16)
+    setup = struct.pack("<BxHHHH2x", 0x6C, 11, 0, len(name), len(cookie)) + name + b"\0" * (-len(name) % 4) + cookie
+    vendor = b"portlens spec-built"
+    body = (struct.pack("<IIIIHHBBBBBBBB4x", 12101011, 0x00400000, 0x001fffff, 256, len(vendor), 65535, 1, 1,
+                        0, 0, 32, 32, 8, 255) + vendor + b"\0" * (-len(vendor) % 4))
+    reply = struct.pack("<BxHHH", 1, 11, 0, len(body) // 4) + body
+    return [("c", setup), ("s", reply)]
+
+
 # protocol -> (transport(s), IANA or conventional port, builder, what the exchange shows)
 EXCHANGES = [
     ("nfs", ("udp", "tcp"), 2049, nfs, "NFSv3 GETATTR call and reply (AUTH_SYS)"),
@@ -453,6 +464,7 @@ EXCHANGES = [
     ("nats", ("tcp",), 4222, nats, "INFO, CONNECT, PING/PONG, SUB, PUB, MSG"),
     ("tacacs", ("tcp",), 49, tacacs, "authentication START and REPLY (obfuscated bodies, random bytes)"),
     ("diameter", ("tcp",), 3868, diameter, "Capabilities-Exchange-Request and Answer"),
+    ("x11", ("tcp",), 6000, x11, "connection setup (MIT-MAGIC-COOKIE-1) and Success"),
 ]
 PREFIXES = tuple(p for p, *_ in EXCHANGES)
 

@@ -1,0 +1,89 @@
+"""X11 (X Window System Protocol, connection setup): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "x11")
+
+NAME = b"MIT-MAGIC-COOKIE-1"
+
+
+def setup(order=0x6C, major=11, name=NAME, data=bytes(16)):
+    """Connection setup: byte order ("l": LSB first), unused, version 11.0, name and
+    data lengths, unused, then the name and the data padded to 4 bytes."""
+    e = "<" if order == 0x6C else ">"
+    return (bytes([order, 0]) + struct.pack(e + "HHHH", major, 0, len(name), len(data)) + bytes(2)
+            + name + bytes(-len(name) % 4) + data + bytes(-len(data) % 4))
+
+
+SUCCESS = struct.pack("<BxHHH", 1, 11, 0, 8) + bytes(32)                 # Success, 11.0, 8 words follow
+# pcaps/corpus/x11-1.pcap (spec-built): setup and Success.
+FX = Fx("x11-setup", "x11", FlowView.tcp(setup(), SUCCESS), first="c",
+        meta={"byte_order": "lsb", "auth": "MIT-MAGIC-COOKIE-1", "result": "success"})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(setup(major=10), SUCCESS),   # protocol version 10
+    FlowView.tcp(setup() + b"\0"),   # a byte beyond the setup before any answer
+    FlowView.tcp(setup(name=b"\x01\x02"), SUCCESS),   # an unprintable authorization name
+    FlowView.tcp(setup(), b"\x07" + SUCCESS[1:]),   # answer code 7
+    FlowView.tcp(setup(), SUCCESS[:2] + struct.pack("<H", 10) + SUCCESS[4:]),   # the server answers another version
+    FlowView.tcp(b"l\x01" + setup()[2:]),   # the unused byte set
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "x11", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "x11"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "x11" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_msb_first():
+    r = SPEC.probe(FlowView.tcp(setup(0x42)), {})
+    assert r.verdict == Verdict.MATCH and r.metadata["byte_order"] == "msb" and r.confidence < 0.95
