@@ -314,10 +314,11 @@ def _cell(names: str, note: str) -> str:
     return names or note or "—"
 
 
-def docs_table() -> str:
+def docs_table(protocols=None) -> str:
+    """The markdown table of `protocols` (default: the whole table), between the markers."""
     rows = ["| canonical | nDPI name(s) | Suricata 7 app_proto | transport | metadata |",
             "|---|---|---|---|---|"]
-    for p in TABLE:
+    for p in (TABLE if protocols is None else protocols):
         ndpi = ", ".join(p.ndpi) + (f"; {', '.join(p.ndpi_by_port)} by port" if p.ndpi_by_port else "")
         rows.append(f"| `{p.name}` | {_cell(ndpi, p.ndpi_note)} | "
                     f"{_cell(p.suricata or '', p.suricata_note)} | {', '.join(p.transports)} | "

@@ -50,3 +50,32 @@ def test_docs_table_is_generated_from_the_table():
     res = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "protocol_docs.py"), "--check"],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def _protocols_cmd(*args):
+    return subprocess.run([sys.executable, "-m", "classifier", "protocols", *args],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_protocols_command_prints_the_table():
+    """`portlens protocols` lists every row, in order; markdown is docs/protocols.md's table."""
+    r = _protocols_cmd()
+    assert r.returncode == 0, r.stderr
+    names = [line.split()[0] for line in r.stdout.splitlines()[1:-1]]
+    assert names == list(protocols.NAMES)
+    assert r.stdout.splitlines()[-1] == f"({len(protocols.NAMES)} protocols)"
+    md = _protocols_cmd("-f", "markdown")
+    docs = open(os.path.join(ROOT, "docs", "protocols.md")).read()
+    assert md.stdout in docs and md.stdout.count("\n") == len(protocols.NAMES) + 2
+    import json
+    rows = [json.loads(x) for x in _protocols_cmd("-f", "jsonl", "--transport", "udp").stdout.splitlines()]
+    assert [x["protocol"] for x in rows] == [p.name for p in protocols.TABLE if "udp" in p.transports]
+    assert all("udp" in x["transports"] for x in rows) and rows
+
+
+def test_protocols_command_rejects_an_unknown_name():
+    r = _protocols_cmd("dns", "no-such-protocol")
+    assert r.returncode == 1
+    assert r.stdout.splitlines()[1].split()[0] == "dns"   # the known one is still printed
+    assert r.stderr.strip() == ("portlens: error: protocols: 'no-such-protocol' is not a protocol "
+                                "portlens detects (`portlens protocols` lists them)")
