@@ -526,7 +526,6 @@ def build_flows(path: str) -> list[_Flow]:
         a, b = (src, l4.sport), (dst, l4.dport)
         key = (t,) + tuple(sorted([a, b]))
         fl = flows.get(key)
-        syn = t == "tcp" and (l4.flags & dpkt.tcp.TH_SYN) and not (l4.flags & dpkt.tcp.TH_ACK)
         if fl is None:
             if t == "tcp" and (l4.flags & dpkt.tcp.TH_SYN) and (l4.flags & dpkt.tcp.TH_ACK):
                 fl = _Flow(t, b, a)      # SYN-ACK first: its receiver is the client
