@@ -24,8 +24,8 @@ Message = _fast.DnsMessage
 
 
 # The parser itself is compiled (_fast_dns.pxi): parse(msg) -> Message, None (not DNS)
-# or MORE_NEEDED (valid prefix).  Its pure-Python original is the test oracle in
-# tests/detectors/reference_parsers.py.
+# or MORE_NEEDED (valid prefix).  Its answers are recorded in
+# tests/detectors/data/probe_answers/dns.jsonl (tests/detectors/probe_answers.py).
 parse = _fast.dns_parse
 
 
@@ -44,6 +44,6 @@ def decode_netbios(label: bytes) -> str:
 # .arpa name, the QU/cache-flush bit or no question, is mdns; a single-label A/AAAA/ANY
 # standard query (not "localhost", no authority records) is llmnr; else dns.
 # describe(m) -> metadata: qname, response, qtype (its name), rcode of a response.
-# Compiled: _fast_dns.pxi; the originals are test oracles (reference_parsers.py).
+# Compiled: _fast_dns.pxi; answers recorded in tests/detectors/data/probe_answers/.
 flavour = _fast.dns_flavour
 describe = _fast.dns_describe
