@@ -49,7 +49,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   spotify (LAN discovery's 57621 is in the dynamic range; the access points use 4070,
   registered to "tripe", 443 and 80), syncthing (local discovery's 21027 is unassigned),
   roughtime (its usual 2002 is registered to "globe"), ookla (rides on 8080, "http-alt",
-  and 5060), whatsapp (rides on 443 and 5222, "xmpp-client").
+  and 5060), whatsapp (rides on 443 and 5222, "xmpp-client"), softether (its NAT-traversal
+  servers use 5004, "avt-profile-1"), tailscale (41641 is unassigned).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -218,6 +219,7 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="transport_kind (tcp/dht/utp), info_hash"),
     # VPN / NAT traversal.
     P("openvpn", BOTH, ndpi=("OpenVPN",), iana=("openvpn",), metadata="opcode, hmac_size, tls_crypt"),
+    P("tailscale", UDP, ndpi=("Tailscale",), metadata="disco, wireguard"),
     P("wireguard", UDP, ndpi=("WireGuard",), metadata="messages"),
     P("ike", UDP, ndpi=("IPSec",), ndpi_note="IKE", suricata="ike",
       iana=("isakmp",                   # 500
@@ -261,6 +263,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("roughtime", BOTH, ndpi=("Roughtime",), metadata="tags, framed"),
     P("ookla", TCP, ndpi=("Ookla",), metadata="server_version, client_id"),
     P("whatsapp", TCP, ndpi=("WhatsApp",), metadata="version, era"),
+    P("softether", UDP, ndpi=("Softether",), metadata="reflected, elements"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

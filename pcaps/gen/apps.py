@@ -12,7 +12,7 @@ from .core import cmd
 
 NAME = "apps"
 PROTOCOLS = ("dropbox", "oicq", "alicloud", "avast", "spotify", "syncthing", "roughtime", "ookla",
-             "whatsapp")
+             "whatsapp", "softether", "tailscale")
 PREFIXES = PROTOCOLS
 MODES = ("random", "iana")
 
@@ -32,7 +32,7 @@ CASES = (
     ("avast", "tcp", "two-exchanges"),
     ("spotify", "udp", "lan-discovery"),
     ("spotify", "tcp", "ap-handshake"),
-    ("syncthing", "udp", "local-discovery-tcp"),
+    ("syncthing", "udp", "announce-tcp-address"),
     ("syncthing", "udp", "tcp-and-quic"),
     ("roughtime", "udp", "google-udp"),
     ("roughtime", "udp", "ietf-framed-udp"),
@@ -41,6 +41,10 @@ CASES = (
     ("ookla", "tcp", "hi-getip"),
     ("whatsapp", "tcp", "funxmpp"),
     ("whatsapp", "tcp", "noise"),
+    ("softether", "udp", "nat-traversal-probe"),
+    ("softether", "udp", "probe-and-pack"),
+    ("tailscale", "udp", "disco-ping-pong"),
+    ("tailscale", "udp", "disco-then-wireguard"),
 )
 IANA = {"dropbox": 17500}
 

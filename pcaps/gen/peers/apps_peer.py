@@ -239,8 +239,64 @@ def whatsapp(variant, port):
     tcp_exchange(port, client, lambda i, d: server[i])
 
 
+def _se_pack(elements) -> bytes:
+    """A SoftEther Pack: count, then per element name (length counts a NUL not sent),
+    type, value count, values."""
+    out = struct.pack(">I", len(elements))
+    for name, kind, values in elements:
+        out += struct.pack(">I", len(name) + 1) + name + struct.pack(">II", kind, len(values))
+        for v in values:
+            if kind == 0:
+                out += struct.pack(">I", v)
+            elif kind == 4:
+                out += struct.pack(">Q", v)
+            else:
+                out += struct.pack(">I", len(v)) + v
+    return out
+
+
+def softether(variant, port):
+    """NAT traversal: "A" probes answered "IP=...,PORT=..."; then Pack requests/answers."""
+    def reply(i, dg):
+        if dg == b"A":
+            return f"IP=127.0.0.1,PORT={client_port[0]}".encode()
+        return _se_pack([(b"isret", 0, [1]), (b"my_ip", 2, [b"127.0.0.1"]), (b"my_port", 0, [client_port[0]])])
+    client_port = [0]
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind((HOST, port))
+    cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    cli.bind((HOST, 0))
+    client_port[0] = cli.getsockname()[1]
+    dgs = [b"A"] * 3
+    if variant == "probe-and-pack":
+        dgs.append(_se_pack([(b"opcode", 2, [b"nat_t_get_token"]), (b"tran_id", 4, [0x1234567890]),
+                             (b"nat_traversal_version", 0, [2])]))
+    for i, dg in enumerate(dgs):
+        cli.sendto(dg, (HOST, port))
+        data, addr = srv.recvfrom(65536)
+        srv.sendto(reply(i, data), addr)
+        cli.recvfrom(65536)
+        time.sleep(0.05)
+    cli.close()
+    srv.close()
+
+
+def tailscale(variant, port):
+    """disco pings and pongs ("TS" + U+1F4AC, sender key, nonce, sealed box), then
+    WireGuard-shaped packets on the same 5-tuple (random bodies: no real keys here)."""
+    magic = "TS\U0001F4AC".encode()
+    def disco(payload_len):
+        return magic + os.urandom(32) + os.urandom(24) + os.urandom(16 + payload_len)
+    client = [disco(14), disco(14)]
+    server = [disco(46), disco(46)]
+    if variant == "disco-then-wireguard":
+        client.append(b"\x01\x00\x00\x00" + os.urandom(144))          # handshake initiation
+        server.append(b"\x02\x00\x00\x00" + os.urandom(88))           # handshake response
+    udp_exchange(port, client, lambda i, d: server[i])
+
+
 PROTOCOLS = {f.__name__: f for f in (dropbox, oicq, alicloud, avast, spotify, syncthing, roughtime, ookla,
-                                      whatsapp)}
+                                      whatsapp, softether, tailscale)}
 
 if __name__ == "__main__":
     PROTOCOLS[sys.argv[1]](sys.argv[2], int(sys.argv[3]))
