@@ -264,6 +264,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("ookla", TCP, ndpi=("Ookla",), metadata="server_version, client_id"),
     P("whatsapp", TCP, ndpi=("WhatsApp",), metadata="version, era"),
     P("softether", UDP, ndpi=("Softether",), metadata="reflected, elements"),
+    P("tinc", TCP, ndpi=("TINC",), iana=("tinc",), metadata="client_name, server_name, protocol"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

@@ -6,7 +6,7 @@ The registry is explicit: adding a protocol is one module and one line here.
 """
 
 from . import (amqp, apps, bittorrent, coap, dns, ftp, git, gopher, http, http2, irc, ldap, mail, memcached, mismatch, modbus, mqtt, mysql,
-               ntp, openvpn, postgresql, quic, rdp, redis, rsync, rtp, rtsp, sip, smb, snmp, ssh, stun, syslog, telnet, tftp, tls, vnc, wireguard, xmpp,
+               ntp, openvpn, postgresql, quic, rdp, redis, rsync, rtp, rtsp, sip, smb, snmp, ssh, stun, syslog, telnet, tftp, tinc, tls, vnc, wireguard, xmpp,
                zookeeper)
 
 MODULES = [
@@ -49,5 +49,6 @@ MODULES = [
     rdp,
     gopher,
     apps,
+    tinc,
     mismatch,
 ]
