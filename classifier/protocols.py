@@ -50,7 +50,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   registered to "tripe", 443 and 80), syncthing (local discovery's 21027 is unassigned),
   roughtime (its usual 2002 is registered to "globe"), ookla (rides on 8080, "http-alt",
   and 5060), whatsapp (rides on 443 and 5222, "xmpp-client"), softether (its NAT-traversal
-  servers use 5004, "avt-profile-1"), tailscale (41641 is unassigned).
+  servers use 5004, "avt-profile-1"), tailscale (41641 is unassigned), teamviewer (5938 is
+  unassigned; it also rides on 443 and 80).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -265,6 +266,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("whatsapp", TCP, ndpi=("WhatsApp",), metadata="version, era"),
     P("softether", UDP, ndpi=("Softether",), metadata="reflected, elements"),
     P("tinc", TCP, ndpi=("TINC",), iana=("tinc",), metadata="client_name, server_name, protocol"),
+    P("teamviewer", BOTH, ndpi=("TeamViewer",), metadata="version, command"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

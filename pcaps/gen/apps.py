@@ -12,7 +12,7 @@ from .core import cmd
 
 NAME = "apps"
 PROTOCOLS = ("dropbox", "oicq", "alicloud", "avast", "spotify", "syncthing", "roughtime", "ookla",
-             "whatsapp", "softether", "tailscale")
+             "whatsapp", "softether", "tailscale", "teamviewer")
 PREFIXES = PROTOCOLS
 MODES = ("random", "iana")
 
@@ -45,6 +45,8 @@ CASES = (
     ("softether", "udp", "probe-and-pack"),
     ("tailscale", "udp", "disco-ping-pong"),
     ("tailscale", "udp", "disco-then-wireguard"),
+    ("teamviewer", "tcp", "tcp-identify"),
+    ("teamviewer", "udp", "udp-ping"),
 )
 IANA = {"dropbox": 17500}
 

@@ -295,8 +295,20 @@ def tailscale(variant, port):
     udp_exchange(port, client, lambda i, d: server[i])
 
 
+def teamviewer(variant, port):
+    """Command packets: magic 17 24 (version 2) or 11 30 (version 1), a command code,
+    then an undocumented body (zeros and random bytes here)."""
+    if variant == "tcp-identify":
+        tcp_exchange(port, [b"\x17\x24\x0a" + bytes(9) + os.urandom(24)],        # CMD_IDENTIFY
+                     lambda i, d: b"\x11\x30\x36\x00" + struct.pack("<I", 24) + os.urandom(24))   # CMD_SESSIONID
+    else:
+        def dg(counter, cmd):                      # 11-byte header (a counter first), then the command packet
+            return bytes([counter]) + bytes(10) + b"\x17\x24" + bytes([cmd]) + os.urandom(40)
+        udp_exchange(port, [dg(i, 71) for i in range(3)], lambda i, d: dg(i, 71))   # CMD_UDPPING
+
+
 PROTOCOLS = {f.__name__: f for f in (dropbox, oicq, alicloud, avast, spotify, syncthing, roughtime, ookla,
-                                      whatsapp, softether, tailscale)}
+                                      whatsapp, softether, tailscale, teamviewer)}
 
 if __name__ == "__main__":
     PROTOCOLS[sys.argv[1]](sys.argv[2], int(sys.argv[3]))
