@@ -51,7 +51,7 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   roughtime (its usual 2002 is registered to "globe"), ookla (rides on 8080, "http-alt",
   and 5060), whatsapp (rides on 443 and 5222, "xmpp-client"), softether (its NAT-traversal
   servers use 5004, "avt-profile-1"), tailscale (41641 is unassigned), teamviewer (5938 is
-  unassigned; it also rides on 443 and 80).
+  unassigned; it also rides on 443 and 80), telegram (rides on 443, 80 and 5222).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -267,6 +267,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("softether", UDP, ndpi=("Softether",), metadata="reflected, elements"),
     P("tinc", TCP, ndpi=("TINC",), iana=("tinc",), metadata="client_name, server_name, protocol"),
     P("teamviewer", BOTH, ndpi=("TeamViewer",), metadata="version, command"),
+    P("telegram", TCP, ndpi=("Telegram",), metadata="transport, request"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

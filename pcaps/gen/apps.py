@@ -12,7 +12,7 @@ from .core import cmd
 
 NAME = "apps"
 PROTOCOLS = ("dropbox", "oicq", "alicloud", "avast", "spotify", "syncthing", "roughtime", "ookla",
-             "whatsapp", "softether", "tailscale", "teamviewer")
+             "whatsapp", "softether", "tailscale", "teamviewer", "telegram")
 PREFIXES = PROTOCOLS
 MODES = ("random", "iana")
 
@@ -47,6 +47,9 @@ CASES = (
     ("tailscale", "udp", "disco-then-wireguard"),
     ("teamviewer", "tcp", "tcp-identify"),
     ("teamviewer", "udp", "udp-ping"),
+    ("telegram", "tcp", "intermediate"),
+    ("telegram", "tcp", "abridged"),
+    ("telegram", "tcp", "full"),
 )
 IANA = {"dropbox": 17500}
 

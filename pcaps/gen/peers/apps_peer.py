@@ -307,8 +307,34 @@ def teamviewer(variant, port):
         udp_exchange(port, [dg(i, 71) for i in range(3)], lambda i, d: dg(i, 71))   # CMD_UDPPING
 
 
+def telegram(variant, port):
+    """MTProto key exchange start: req_pq_multi / resPQ as unencrypted messages in the
+    variant's transport framing (the numbers are random: no real key exchange)."""
+    import zlib
+    def unenc(msg_id, body):
+        return bytes(8) + struct.pack("<QI", msg_id, len(body)) + body
+    ms = int(time.time()) << 32
+    req = unenc(ms | 4 * 1000, struct.pack("<I", 0xbe7e8ef1) + os.urandom(16))          # req_pq_multi nonce
+    res = unenc(ms | (4 * 1001 + 1), struct.pack("<I", 0x05162463) + req[24:40] + os.urandom(16)
+                + b"\x08" + os.urandom(8) + b"\x00\x00\x00" + struct.pack("<II", 0x1cb5c415, 1)
+                + os.urandom(8))                                                          # resPQ
+    if variant == "intermediate":
+        c = b"\xee\xee\xee\xee" + struct.pack("<I", len(req)) + req
+        s = struct.pack("<I", len(res)) + res
+    elif variant == "abridged":
+        c = b"\xef" + bytes([len(req) // 4]) + req
+        s = bytes([len(res) // 4]) + res
+    else:                                                                                 # full
+        def full(p):
+            head = struct.pack("<II", len(p) + 12, 0) + p
+            return head + struct.pack("<I", zlib.crc32(head))
+        c, s = full(req), full(res)
+    tcp_exchange(port, [c], lambda i, d: s)
+
+
 PROTOCOLS = {f.__name__: f for f in (dropbox, oicq, alicloud, avast, spotify, syncthing, roughtime, ookla,
-                                      whatsapp, softether, tailscale, teamviewer)}
+                                      whatsapp, softether, tailscale, teamviewer,
+                                      telegram)}
 
 if __name__ == "__main__":
     PROTOCOLS[sys.argv[1]](sys.argv[2], int(sys.argv[3]))
