@@ -48,8 +48,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   alicloud (no registration; its agent's port 8999 is "bctp"), avast (rides on port 80),
   spotify (LAN discovery's 57621 is in the dynamic range; the access points use 4070,
   registered to "tripe", 443 and 80), syncthing (local discovery's 21027 is unassigned),
-  roughtime (its usual 2002 is registered to "globe"), ookla (rides on 8080, "http-alt",
-  and 5060), whatsapp (rides on 443 and 5222, "xmpp-client"), softether (its NAT-traversal
+  roughtime (its usual 2002 is registered to "globe"), ookla (rides on 8080,
+  "http-alt"), whatsapp (rides on 443 and 5222, "xmpp-client"), softether (its NAT-traversal
   servers use 5004, "avt-profile-1"), tailscale (41641 is unassigned), teamviewer (5938 is
   unassigned; it also rides on 443 and 80), telegram (rides on 443, 80 and 5222).
 
