@@ -106,7 +106,9 @@ def probe(view, state):
     return match("roughtime", 0.9, tags=",".join(tags), framed=framed)
 
 
-# the tag count's low byte (1..MAX_TAGS), or the frame's "R"
-_FIRST = frozenset(range(1, MAX_TAGS + 1)) | frozenset(b"R")
+# the tag count's low byte, or the frame's "R": requests carry 2-3 tags (NONC and
+# padding, VER before them in the IETF drafts), responses 5-7 (SIG, NONC, TYPE, PATH,
+# SREP, CERT, INDX), so 2..8 covers both and keeps the probe off 0x00/0x01-led flows
+_FIRST = frozenset(range(2, 9)) | frozenset(b"R")
 SPEC = DetectorSpec(name="roughtime", transports=("tcp", "udp"), probe=probe, max_bytes=2048,
                     max_packets=4, prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=0.9)
