@@ -44,7 +44,14 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
 * Protocols without a registration of their own, each with its reason (a test reads
   this list): http-proxy (rides on the http ports, see `compatible`), http2 (likewise),
   zookeeper (2181 is registered to "eforward"), bittorrent (6881-6889 are unassigned),
-  wireguard (51820 is in the dynamic range).
+  wireguard (51820 is in the dynamic range), oicq (QQ's 8000 is registered to "irdmi"),
+  alicloud (no registration; its agent's port 8999 is "bctp"), avast (rides on port 80),
+  spotify (LAN discovery's 57621 is in the dynamic range; the access points use 4070,
+  registered to "tripe", 443 and 80), syncthing (local discovery's 21027 is unassigned),
+  roughtime (its usual 2002 is registered to "globe"), ookla (rides on 8080,
+  "http-alt"), whatsapp (rides on 443 and 5222, "xmpp-client"), softether (its NAT-traversal
+  servers use 5004, "avt-profile-1"), tailscale (41641 is unassigned), teamviewer (5938 is
+  unassigned; it also rides on 443 and 80), telegram (rides on 443, 80 and 5222).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -213,6 +220,7 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="transport_kind (tcp/dht/utp), info_hash"),
     # VPN / NAT traversal.
     P("openvpn", BOTH, ndpi=("OpenVPN",), iana=("openvpn",), metadata="opcode, hmac_size, tls_crypt"),
+    P("tailscale", UDP, ndpi=("Tailscale",), metadata="disco, wireguard"),
     P("wireguard", UDP, ndpi=("WireGuard",), metadata="messages"),
     P("ike", UDP, ndpi=("IPSec",), ndpi_note="IKE", suricata="ike",
       iana=("isakmp",                   # 500
@@ -232,6 +240,7 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="message_type, hostname, vendor_class"),
     P("dhcpv6", UDP, ndpi=("DHCPV6",), iana=("dhcpv6-client", "dhcpv6-server"), metadata="message_type"),
     P("tftp", UDP, ndpi=("TFTP",), suricata="tftp", iana=("tftp",), metadata="opcode, filename, mode"),
+    P("dropbox", UDP, ndpi=("Dropbox",), iana=("db-lsp-disc",), metadata="version, port, displayname"),
     P("coap", UDP, ndpi=("COAP",), iana=("coap",), metadata="type, code, uri_path"),
     P("rtcp", UDP, ndpi=("RTCP",), iana=("avt-profile-2",), metadata="packet_types"),   # 5005
     # RTCP multiplexed on the RTP port (RFC 5761) is a match on 5004.
@@ -247,6 +256,18 @@ TABLE: Tuple[Protocol, ...] = (
     P("smallchat", UDP, iana=("smallchat",),   # 4412/udp
       metadata="types, chat_id"),
     P("gopher", TCP, iana=("gopher",), metadata="selector, item_types"),
+    P("oicq", UDP, ndpi=("OICQ",), metadata="version, command"),
+    P("alicloud", TCP, ndpi=("AliCloud",), metadata="frames"),
+    P("avast", TCP, ndpi=("AVAST",), metadata="messages"),
+    P("spotify", BOTH, ndpi=("Spotify",), metadata="kind"),
+    P("syncthing", UDP, ndpi=("Syncthing",), metadata="addresses"),
+    P("roughtime", BOTH, ndpi=("Roughtime",), metadata="tags, framed"),
+    P("ookla", TCP, ndpi=("Ookla",), metadata="server_version, client_id"),
+    P("whatsapp", TCP, ndpi=("WhatsApp",), metadata="version, era"),
+    P("softether", UDP, ndpi=("Softether",), metadata="reflected, elements"),
+    P("tinc", TCP, ndpi=("TINC",), iana=("tinc",), metadata="client_name, server_name, protocol"),
+    P("teamviewer", BOTH, ndpi=("TeamViewer",), metadata="version, command"),
+    P("telegram", TCP, ndpi=("Telegram",), metadata="transport, request"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

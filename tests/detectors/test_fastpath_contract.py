@@ -37,14 +37,17 @@ def test_fast_path_flows_get_the_reference_labels():
         for batch in batches:
             for f, lab in zip(list(batch), classify_batch(batch)):
                 if lab is None or lab.source != "expectation":
+                    # every record of a 5-tuple: the fast path may split a connection (late
+                    # keep-alive segments become "midstream" records) that the reference keeps
+                    # whole; one of the records must carry the reference's label
                     key = (f.transport, frozenset([(f.client, f.client_port), (f.server, f.server_port)]))
-                    got[key] = lab.protocol if lab is not None else None
+                    got.setdefault(key, set()).add(lab.protocol if lab is not None else None)
         for view, tup, fl in dpkt_reference.reference_views(cap):
             key = (fl.transport, frozenset([fl.client, fl.server]))
             if key in got:
                 compared += 1
                 want = eng.classify(view).protocol
-                if got[key] != want:
-                    differ.append((os.path.basename(cap), tup, want, got[key]))
+                if want not in got[key]:
+                    differ.append((os.path.basename(cap), tup, want, sorted(map(str, got[key]))))
     assert compared > 300
     assert differ == []
