@@ -247,6 +247,18 @@ TABLE: Tuple[Protocol, ...] = (
     P("smallchat", UDP, iana=("smallchat",),   # 4412/udp
       metadata="types, chat_id"),
     P("gopher", TCP, iana=("gopher",), metadata="selector, item_types"),
+    # Games, peer-to-peer and real-time media (issue 14): long magics first, then
+    # length-chained framings, kcp (no magic, a conversation id) last.
+    P("sd-rtn", UDP, ndpi=("SD-RTN",), metadata="sni (the edge host name)"),
+    P("raknet", UDP, ndpi=("RakNet",), metadata="messages, server_name (Unconnected Pong string)"),
+    P("teamspeak", UDP, ndpi=("TeamSpeak",), metadata="steps (TS3INIT1 handshake steps)"),
+    P("netcode", UDP, ndpi=("Yojimbo",), ndpi_note="nDPI names netcode.io after the Yojimbo library",
+      metadata="version, protocol_id"),
+    P("genshin-impact", UDP, ndpi=("GenshinImpact",), metadata="conv (from the server's accept)"),
+    P("photon", UDP, ndpi=("TocaBoca",), ndpi_note="nDPI names Photon after the Toca Boca games",
+      metadata="commands"),
+    P("edonkey", TCP, ndpi=("eDonkey",), metadata="opcodes (client's first, server's first)"),
+    P("kcp", UDP, ndpi=("KCP",), metadata="conv, commands"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

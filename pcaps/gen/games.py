@@ -1,0 +1,49 @@
+"""Games, peer-to-peer and real-time media, spec-built: no real software for these
+protocols installs here (game clients and servers, Agora's SDK, TeamSpeak, eMule's
+GUI), so pcaps/gen/peers/games_peer.py speaks each exchange from the protocol's public
+description between two Python sockets on loopback.  The manifest says so:
+server_software and client_software are "spec-built-python", and each variant names
+the messages the capture shows."""
+
+import os
+import sys
+
+from .core import cmd
+
+NAME = "games"
+PEER = os.path.join(os.path.dirname(__file__), "peers", "games_peer.py")
+PY = sys.version.split()[0]
+
+# protocol -> (transport, [(variant, what the capture shows)])
+EXCHANGES = {
+    "sd-rtn": ("udp", [("edge-a", "edge session request (0x21, SNI attribute) and answer"),
+                       ("edge-b", "edge session request to another edge host and answer")]),
+    "raknet": ("udp", [("ping-pong", "Unconnected Ping / Pong with a Bedrock-style server string"),
+                       ("open-connection", "Open Connection Request/Reply 1 and 2, a frame set, an ACK")]),
+    "photon": ("udp", [("connect", "connect, verify-connect + ack, ack"),
+                       ("reliable", "send-reliable operation, ack + response, ack")]),
+    "genshin-impact": ("udp", [("handshake", "the 20-byte connect handshake and its accept"),
+                               ("handshake-disconnect", "handshake, accept, then the disconnect message")]),
+    "kcp": ("udp", [("push-ack", "PUSH segments and their ACKs, one conversation"),
+                    ("fragments", "a two-fragment PUSH, ACKs, a window probe and its answer")]),
+    "teamspeak": ("udp", [("init-a", "TS3INIT1 steps 0 to 3"), ("init-b", "TS3INIT1 steps 0 to 3, another version")]),
+    "netcode": ("udp", [("request-a", "connection request (1078 bytes), encrypted challenge, response, keep-alive"),
+                        ("request-b", "connection request for another protocol id, then encrypted packets")]),
+    "edonkey": ("tcp", [("client-hello", "client Hello (0x01) / Hello Answer (0x4c), then a file request"),
+                        ("server-login", "Login (0x01), server message + id change, server list / status")]),
+}
+PREFIXES = tuple(EXCHANGES)
+MODES = ("random",)          # none of these has an IANA port of its own
+
+
+def run(ctx):
+    for proto, (transport, variants) in EXCHANGES.items():
+        for variant, shows in variants:
+            port = ctx.port()
+            argv = [sys.executable, PEER, proto, variant, str(port)]
+            with ctx.capture(proto) as cap:
+                cap.expect(transport, port, proto, variant=f"{variant}: {shows}",
+                           server=("spec-built-python", PY), client=f"spec-built-python {PY}",
+                           how=cmd(argv).replace(PEER, "pcaps/gen/peers/games_peer.py") + " (both peers, loopback)")
+                cap.start()
+                ctx.run(argv)
