@@ -44,7 +44,13 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
 * Protocols without a registration of their own, each with its reason (a test reads
   this list): http-proxy (rides on the http ports, see `compatible`), http2 (likewise),
   zookeeper (2181 is registered to "eforward"), bittorrent (6881-6889 are unassigned),
-  wireguard (51820 is in the dynamic range).
+  wireguard (51820 is in the dynamic range); the games, peer-to-peer and media protocols
+  of issue 14 have none: sd-rtn (Agora's servers pick the port), raknet (19132 and the
+  game's own ports are unassigned), teamspeak (its 9987 is registered to dsm-scm-target),
+  netcode (the game picks it), bitcoin (8333 is unassigned), a2s (27015 is unassigned),
+  nano (7075 is unassigned), genshin-impact (the game's servers pick them), zoom
+  (8801-8810 are unassigned), photon (its 5055 is registered to unot), edonkey (its
+  4661-4662 are registered to kar2ouche and oms), kcp (the application picks it).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -247,14 +253,22 @@ TABLE: Tuple[Protocol, ...] = (
     P("smallchat", UDP, iana=("smallchat",),   # 4412/udp
       metadata="types, chat_id"),
     P("gopher", TCP, iana=("gopher",), metadata="selector, item_types"),
-    # Games, peer-to-peer and real-time media (issue 14): long magics first, then
-    # length-chained framings, kcp (no magic, a conversation id) last.
-    P("sd-rtn", UDP, ndpi=("SD-RTN",), metadata="sni (the edge host name)"),
+    # Games, peer-to-peer, crypto and real-time media (issue 14).  Those that can reach
+    # 1.0 (long magics, fixed strings, checksums) first, then the weaker ones by falling
+    # ceiling (sd-rtn, zoom, photon, edonkey 0.9; kcp 0.8, no magic at all), so that a
+    # flow another detector already matched at 0.9 is not probed by the weak ones.
     P("raknet", UDP, ndpi=("RakNet",), metadata="messages, server_name (Unconnected Pong string)"),
     P("teamspeak", UDP, ndpi=("TeamSpeak",), metadata="steps (TS3INIT1 handshake steps)"),
     P("netcode", UDP, ndpi=("Yojimbo",), ndpi_note="nDPI names netcode.io after the Yojimbo library",
       metadata="version, protocol_id"),
+    P("bitcoin", TCP, ndpi=("Bitcoin",), metadata="network, commands, user_agent"),
+    P("gnutella", TCP, ndpi=("Gnutella",), iana=("gnutella-svc", "gnutella-rtr"),   # 6346, 6347
+      metadata="version, status, user_agent"),
+    P("a2s", UDP, metadata="query, answer"),
     P("genshin-impact", UDP, ndpi=("GenshinImpact",), metadata="conv (from the server's accept)"),
+    P("nano", TCP, ndpi=("Nano",), metadata="network, version_using"),
+    P("sd-rtn", UDP, ndpi=("SD-RTN",), metadata="sni (the edge host name)"),
+    P("zoom", UDP, ndpi=("Zoom",), ndpi_note="peer-to-peer and SFU media only", metadata="kind, media"),
     P("photon", UDP, ndpi=("TocaBoca",), ndpi_note="nDPI names Photon after the Toca Boca games",
       metadata="commands"),
     P("edonkey", TCP, ndpi=("eDonkey",), metadata="opcodes (client's first, server's first)"),

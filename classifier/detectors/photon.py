@@ -75,5 +75,8 @@ def probe(view, state):
     return match("photon", conf, commands=list(dict.fromkeys(names)))
 
 
+# No first-byte hint: the peer id opens every datagram, and after the connect a client
+# uses the id the server assigned (any value); the server's is 0x0000 but a capture may
+# hold only the client's side.
 SPEC = DetectorSpec(name="photon", transports=("udp",), probe=probe, max_bytes=4096,
                     max_packets=2, prefilter=Prefilter(any=True), max_confidence=0.9)

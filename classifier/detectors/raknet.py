@@ -164,6 +164,8 @@ def probe(view, state):
                  server_name=dec(server) if server else None)
 
 
+# The documented first bytes: offline ids, frame sets, ACK/NACK.  A wrapped or custom-id
+# offline message is still found when the other side's first datagram starts with one.
 _FIRST = frozenset(OFFLINE) | frozenset(range(0x80, 0x90)) | {0xa0, 0xc0}
 SPEC = DetectorSpec(name="raknet", transports=("udp",), probe=probe, max_bytes=8192,
-                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=1.0)
+                    max_packets=4, prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=1.0)

@@ -81,7 +81,10 @@ def test_prefilter_keeps_probes_per_flow_few():
     eng = Engine()
     tried = [len(eng.classify(fx.view).tried) for fx in FIXTURES]
     assert sum(tried) / len(tried) <= 8
-    assert max(tried) <= 24
+    # The worst case is a UDP flow matched below 1.0 (stun-binding, 0.9): every later UDP
+    # detector its first bytes admit is still probed, and three UDP protocols have no
+    # first-byte hint at all (sd-rtn, photon, kcp: session, peer and conversation ids).
+    assert max(tried) <= 26
 
 
 def test_prefilter_skips_detectors_whose_first_bytes_cannot_match():

@@ -31,14 +31,19 @@ def test_fast_path_flows_get_the_reference_labels():
             fast = list(flows_mod.FlowReader(cap))
         except Exception:
             continue                       # damaged files are the reader tests' business
-        got = {(f.transport, frozenset([(f.client, f.client_port), (f.server, f.server_port)])):
-               lab.protocol for f, lab in zip(fast, classify_flows(fast))}
+        # The fast reader may split one 5-tuple into several flows (packets after a close,
+        # a late FIN or RST) where the reference keeps one: the reference's label must be
+        # one of the fast flows' labels for that 5-tuple.
+        got = {}
+        for f, lab in zip(fast, classify_flows(fast)):
+            got.setdefault((f.transport, frozenset([(f.client, f.client_port), (f.server, f.server_port)])),
+                           set()).add(lab.protocol)
         rows = dpkt_flows.flows_with_tuples(cap)
         for (view, tup, fl), lab in zip(rows, classify_many([r[0] for r in rows], [r[1] for r in rows])):
             key = (fl.transport, frozenset([fl.client, fl.server]))
             if key in got:
                 compared += 1
-                if got[key] != lab.protocol:
-                    differ.append((os.path.basename(cap), tup, lab.protocol, got[key]))
+                if lab.protocol not in got[key]:
+                    differ.append((os.path.basename(cap), tup, lab.protocol, sorted(map(str, got[key]))))
     assert compared > 300
     assert differ == []

@@ -158,7 +158,87 @@ def edonkey(variant):
             ("c", _ed(0x14, b"")), ("s", _ed(0x34, struct.pack("<II", 42, 4200)))]
 
 
-BUILDERS = {"sd-rtn": (sd_rtn, "udp"), "raknet": (raknet, "udp"), "photon": (photon, "udp"),
+def _rtp(pt, seq, ts, ssrc, payload):
+    return struct.pack(">BBHII", 0x80, pt, seq, ts, ssrc) + payload
+
+
+def zoom(variant):
+    if variant == "p2p":
+        # type 0x1f, 0x02 0x01, the rest of the 24-byte header, then the sender's
+        # address and a UUID as length-prefixed text, then four zero bytes
+        uuid = b"3F2A9C1E-7B4D-4E8A-9C61-0D5E7A2B8F14"
+        out = []
+        for side, ip in (("c", b"192.0.2.10"), ("s", b"198.51.100.20")):
+            head = b"\x1f\x02\x01\x00\x08\x00\x01\x00\x04\x00" + rb(4) + struct.pack(">II", 7, RNG.randrange(1 << 31)) + b"\x00\x00"
+            msg = head + struct.pack(">I", len(ip)) + ip + struct.pack(">I", len(uuid)) + uuid + bytes(4)
+            out.append((side, msg))
+        return out + out
+    # SFU type 5 carrying audio (media type 15, RTP 19 bytes in) both ways
+    out = []
+    for i in range(3):
+        for side, direction in (("c", 0), ("s", 4)):
+            zme = bytes([15]) + rb(8) + struct.pack(">HI", 100 + i, 16000 * i) + rb(4)     # 19 bytes
+            sfu = bytes([5]) + struct.pack(">H", 7 + i) + rb(4) + bytes([direction])
+            out.append((side, sfu + zme + _rtp(112, 500 + i, 960 * i, 0x5ea1f00d + direction, rb(60))))
+    return out
+
+
+def nano(variant):
+    net = {"live": b"C", "beta": b"B"}[variant]
+    def head(ext):
+        return b"R" + net + bytes([20, 20, 18]) + b"\x0a" + struct.pack("<H", ext)
+    query = head(0x1 | 0x4) + rb(32)                                   # cookie
+    answer = head(0x1 | 0x2 | 0x4) + rb(32) + rb(32) + rb(32) + rb(32) + rb(64)   # cookie; id, salt, genesis, signature
+    reply = head(0x2 | 0x4) + rb(32) + rb(32) + rb(32) + rb(64)
+    keepalive = b"R" + net + bytes([20, 20, 18]) + b"\x02" + b"\x00\x00" + rb(8 * 18)
+    return [("c", query), ("s", answer), ("c", reply), ("s", keepalive)]
+
+
+def _btc(cmd, payload, magic):
+    import hashlib
+    check = hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
+    return magic + cmd.ljust(12, b"\x00") + struct.pack("<I", len(payload)) + check + payload
+
+
+def bitcoin(variant):
+    magic = {"mainnet": b"\xf9\xbe\xb4\xd9", "regtest": b"\xfa\xbf\xb5\xda"}[variant]
+    def version(ua, height):
+        addr = struct.pack("<Q", 0) + bytes(10) + b"\xff\xff" + bytes([127, 0, 0, 1]) + struct.pack(">H", 8333)
+        return (struct.pack("<iQq", 70016, 0x409, int(time.time())) + addr + addr + rb(8)
+                + bytes([len(ua)]) + ua + struct.pack("<i?", height, True))
+    return [("c", _btc(b"version", version(b"/portlens-spec-built:0.1/", 0), magic)),
+            ("s", _btc(b"version", version(b"/Satoshi:27.0.0/", 850000), magic) + _btc(b"verack", b"", magic)),
+            ("c", _btc(b"verack", b"", magic)),
+            ("s", _btc(b"sendcmpct", b"\x00" + struct.pack("<Q", 2), magic) + _btc(b"ping", rb(8), magic))]
+
+
+def gnutella(variant):
+    if variant == "v0.6":
+        req = (b"GNUTELLA CONNECT/0.6\r\nUser-Agent: portlens-spec-built/0.1\r\nX-Ultrapeer: False\r\n"
+               b"X-Query-Routing: 0.1\r\n\r\n")
+        resp = (b"GNUTELLA/0.6 200 OK\r\nUser-Agent: gtk-gnutella/1.2.2\r\nX-Ultrapeer: True\r\n"
+                b"X-Try-Ultrapeers: 192.0.2.7:6346\r\n\r\n")
+        # handshake step 3, then a ping descriptor (GUID, type 0x00, TTL 1, hops 0, length 0)
+        return [("c", req), ("s", resp), ("c", b"GNUTELLA/0.6 200 OK\r\n\r\n"),
+                ("c", rb(16) + b"\x00\x01\x00" + bytes(4))]
+    return [("c", b"GNUTELLA CONNECT/0.4\n\n"), ("s", b"GNUTELLA OK\n\n"),
+            ("c", rb(16) + b"\x00\x07\x00" + bytes(4))]
+
+
+def a2s(variant):
+    if variant == "info":
+        info = (b"\xff\xff\xff\xffI\x11" + b"portlens spec-built\x00" + b"de_dust2\x00" + b"csgo\x00"
+                + b"Counter-Strike\x00" + struct.pack("<H", 730) + bytes([3, 16, 0]) + b"dl\x00\x01" + b"1.0.0.0\x00")
+        return [("c", b"\xff\xff\xff\xffTSource Engine Query\x00"), ("s", b"\xff\xff\xff\xffA" + rb(4)),
+                ("c", b"\xff\xff\xff\xffTSource Engine Query\x00" + rb(4)), ("s", info)]
+    challenge = rb(4)
+    players = b"\xff\xff\xff\xffD\x01" + b"\x00" + b"alice\x00" + struct.pack("<if", 12, 321.5)
+    return [("c", b"\xff\xff\xff\xffU\xff\xff\xff\xff"), ("s", b"\xff\xff\xff\xffA" + challenge),
+            ("c", b"\xff\xff\xff\xffU" + challenge), ("s", players)]
+
+
+BUILDERS = {"bitcoin": (bitcoin, "tcp"), "gnutella": (gnutella, "tcp"), "a2s": (a2s, "udp"),
+            "nano": (nano, "tcp"), "zoom": (zoom, "udp"), "sd-rtn": (sd_rtn, "udp"), "raknet": (raknet, "udp"), "photon": (photon, "udp"),
             "genshin-impact": (genshin, "udp"), "kcp": (kcp, "udp"), "teamspeak": (teamspeak, "udp"),
             "netcode": (netcode, "udp"), "edonkey": (edonkey, "tcp")}
 
