@@ -50,7 +50,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   netcode (the game picks it), bitcoin (8333 is unassigned), a2s (27015 is unassigned),
   nano (7075 is unassigned), genshin-impact (the game's servers pick them), zoom
   (8801-8810 are unassigned), photon (its 5055 is registered to unot), edonkey (its
-  4661-4662 are registered to kar2ouche and oms), kcp (the application picks it).
+  4661-4662 are registered to kar2ouche and oms), kcp (the application picks it),
+  stratum (each pool picks its port), discord (Discord's voice servers pick it).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -265,6 +266,10 @@ TABLE: Tuple[Protocol, ...] = (
     P("gnutella", TCP, ndpi=("Gnutella",), iana=("gnutella-svc", "gnutella-rtr"),   # 6346, 6347
       metadata="version, status, user_agent"),
     P("a2s", UDP, metadata="query, answer"),
+    P("stratum", TCP, ndpi=("Mining",), ndpi_note="Stratum; nDPI's Mining also covers other miners", metadata="method, agent"),
+    P("iax2", UDP, ndpi=("IAX",), iana=("iax",), metadata="subclass, called_number"),   # 4569
+    P("mgcp", UDP, iana=("mgcp-gateway", "mgcp-callagent"), metadata="verb, endpoint, code"),   # 2427, 2727
+    P("discord", UDP, ndpi=("Discord",), ndpi_note="voice IP discovery", metadata="ssrc, address"),
     P("genshin-impact", UDP, ndpi=("GenshinImpact",), metadata="conv (from the server's accept)"),
     P("nano", TCP, ndpi=("Nano",), metadata="network, version_using"),
     P("sd-rtn", UDP, ndpi=("SD-RTN",), metadata="sni (the edge host name)"),

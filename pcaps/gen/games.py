@@ -39,17 +39,32 @@ EXCHANGES = {
                          ("v0.4", "GNUTELLA CONNECT/0.4, GNUTELLA OK, a descriptor")]),
     "a2s": ("udp", [("info", "A2S_INFO, S2C_CHALLENGE, A2S_INFO with the challenge, the info answer"),
                     ("player", "A2S_PLAYER challenge request, challenge, A2S_PLAYER, the player list")]),
+    "stratum": ("tcp", [("subscribe", "mining.subscribe / result, mining.authorize / result + set_difficulty"),
+                        ("configure", "mining.configure (version rolling) / result")]),
+    "iax2": ("udp", [("call", "NEW (version, called number, caller) / ACCEPT / ACK"),
+                     ("poke", "POKE / PONG / ACK")]),
+    "mgcp": ("udp", [("crcx", "CRCX / 200 with SDP, DLCX / 250 (RFC 3435 examples' shape)"),
+                     ("rqnt", "RQNT / 200")]),
+    "discord": ("udp", [("ipv4", "IP discovery request / response, then two RTP-like media datagrams"),
+                        ("ipv4-b", "IP discovery with another address")]),
     "edonkey": ("tcp", [("client-hello", "client Hello (0x01) / Hello Answer (0x4c), then a file request"),
                         ("server-login", "Login (0x01), server message + id change, server list / status")]),
 }
 PREFIXES = tuple(EXCHANGES)
-MODES = ("random",)          # none of these has an IANA port of its own
+MODES = ("random", "iana")
+# The few with an IANA registration also run once on it (their first variant); the
+# others have none (classifier/protocols.py says why for each).
+IANA = {"gnutella": 6346, "iax2": 4569, "mgcp": 2427}
 
 
 def run(ctx):
     for proto, (transport, variants) in EXCHANGES.items():
+        if ctx.mode == "iana":
+            if proto not in IANA:
+                continue
+            variants = variants[:1]
         for variant, shows in variants:
-            port = ctx.port()
+            port = ctx.port(IANA.get(proto))
             argv = [sys.executable, PEER, proto, variant, str(port)]
             with ctx.capture(proto) as cap:
                 cap.expect(transport, port, proto, variant=f"{variant}: {shows}",

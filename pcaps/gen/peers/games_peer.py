@@ -237,7 +237,63 @@ def a2s(variant):
             ("c", b"\xff\xff\xff\xffU" + challenge), ("s", players)]
 
 
-BUILDERS = {"bitcoin": (bitcoin, "tcp"), "gnutella": (gnutella, "tcp"), "a2s": (a2s, "udp"),
+def stratum(variant):
+    import json
+    if variant == "subscribe":
+        return [("c", json.dumps({"id": 1, "method": "mining.subscribe", "params": ["cgminer/4.10.0"]}).encode() + b"\n"),
+                ("s", json.dumps({"id": 1, "result": [[["mining.set_difficulty", "1"], ["mining.notify", "1"]], "08000002", 4],
+                                  "error": None}).encode() + b"\n"),
+                ("c", json.dumps({"id": 2, "method": "mining.authorize", "params": ["worker.1", "x"]}).encode() + b"\n"),
+                ("s", json.dumps({"id": 2, "result": True, "error": None}).encode() + b"\n"
+                 + json.dumps({"id": None, "method": "mining.set_difficulty", "params": [512]}).encode() + b"\n")]
+    return [("c", json.dumps({"id": 1, "method": "mining.configure",
+                              "params": [["version-rolling"], {"version-rolling.mask": "1fffe000"}]}).encode() + b"\n"),
+            ("s", json.dumps({"id": 1, "result": {"version-rolling": True, "version-rolling.mask": "1fffe000"},
+                              "error": None}).encode() + b"\n")]
+
+
+def _iax(src, dst, ts, oseq, iseq, sub, ies=b""):
+    return struct.pack(">HHIBBBB", 0x8000 | src, dst, ts, oseq, iseq, 6, sub) + ies
+
+
+def _ie(t, v):
+    return bytes([t, len(v)]) + v
+
+
+def iax2(variant):
+    if variant == "call":
+        new = _iax(0x1234, 0, 3, 0, 0, 0x01, _ie(0x0b, b"\x00\x02") + _ie(0x01, b"600") + _ie(0x06, b"alice")
+                   + _ie(0x09, struct.pack(">I", 4)) + _ie(0x08, struct.pack(">I", 4)))
+        accept = _iax(0x0567, 0x1234, 10, 0, 1, 0x07, _ie(0x09, struct.pack(">I", 4)))
+        ack = _iax(0x1234, 0x0567, 12, 1, 1, 0x04)
+        return [("c", new), ("s", accept), ("c", ack)]
+    poke = _iax(0x2001, 0, 1, 0, 0, 0x1e)
+    pong = _iax(0x0042, 0x2001, 2, 0, 1, 0x03)
+    return [("c", poke), ("s", pong), ("c", _iax(0x2001, 0x0042, 3, 1, 1, 0x04))]
+
+
+def mgcp(variant):
+    if variant == "crcx":
+        cmd = (b"CRCX 1204 aaln/1@gw1.example.net MGCP 1.0\r\nC: A3C47F21456789F0\r\nL: p:10, a:PCMU\r\n"
+               b"M: sendrecv\r\n")
+        resp = (b"200 1204 OK\r\nI: FDE234C8\r\n\r\nv=0\r\no=- 25678 753849 IN IP4 128.96.41.1\r\n"
+                b"c=IN IP4 128.96.41.1\r\nm=audio 3456 RTP/AVP 0\r\n")
+        return [("c", cmd), ("s", resp), ("c", b"DLCX 1210 aaln/1@gw1.example.net MGCP 1.0\r\nC: A3C47F21456789F0\r\n"),
+                ("s", b"250 1210 OK\r\n")]
+    return [("c", b"RQNT 1201 aaln/1@rgw-2567.whatever.net MGCP 1.0\r\nN: ca@ca1.whatever.net:5678\r\nX: 0123456789AC\r\n"
+                  b"R: L/hd(N)\r\n"), ("s", b"200 1201 OK\r\n")]
+
+
+def discord(variant):
+    ssrc = rb(4)
+    req = struct.pack(">HH", 1, 70) + ssrc + bytes(64) + struct.pack(">H", 0)
+    addr = {"ipv4": b"203.0.113.77", "ipv4-b": b"198.51.100.9"}[variant]
+    resp = struct.pack(">HH", 2, 70) + ssrc + addr.ljust(64, b"\x00") + struct.pack(">H", 50004)
+    return [("c", req), ("s", resp), ("c", b"\x90\x78" + rb(10) + rb(60)), ("s", b"\x90\x78" + rb(10) + rb(60))]
+
+
+BUILDERS = {"stratum": (stratum, "tcp"), "iax2": (iax2, "udp"), "mgcp": (mgcp, "udp"), "discord": (discord, "udp"),
+            "bitcoin": (bitcoin, "tcp"), "gnutella": (gnutella, "tcp"), "a2s": (a2s, "udp"),
             "nano": (nano, "tcp"), "zoom": (zoom, "udp"), "sd-rtn": (sd_rtn, "udp"), "raknet": (raknet, "udp"), "photon": (photon, "udp"),
             "genshin-impact": (genshin, "udp"), "kcp": (kcp, "udp"), "teamspeak": (teamspeak, "udp"),
             "netcode": (netcode, "udp"), "edonkey": (edonkey, "tcp")}
