@@ -51,7 +51,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   nano (7075 is unassigned), genshin-impact (the game's servers pick them), zoom
   (8801-8810 are unassigned), photon (its 5055 is registered to unot), edonkey (its
   4661-4662 are registered to kar2ouche and oms), kcp (the application picks it),
-  stratum (each pool picks its port), discord (Discord's voice servers pick it).
+  stratum (each pool picks its port), discord (Discord's voice servers pick it),
+  multistream (it runs on every libp2p port).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -270,6 +271,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("iax2", UDP, ndpi=("IAX",), iana=("iax",), metadata="subclass, called_number"),   # 4569
     P("mgcp", UDP, iana=("mgcp-gateway", "mgcp-callagent"), metadata="verb, endpoint, code"),   # 2427, 2727
     P("discord", UDP, ndpi=("Discord",), ndpi_note="voice IP discovery", metadata="ssrc, address"),
+    P("multistream", TCP, metadata="protocols"),
     P("genshin-impact", UDP, ndpi=("GenshinImpact",), metadata="conv (from the server's accept)"),
     P("nano", TCP, ndpi=("Nano",), metadata="network, version_using"),
     P("sd-rtn", UDP, ndpi=("SD-RTN",), metadata="sni (the edge host name)"),

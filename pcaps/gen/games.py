@@ -47,6 +47,8 @@ EXCHANGES = {
                      ("rqnt", "RQNT / 200")]),
     "discord": ("udp", [("ipv4", "IP discovery request / response, then two RTP-like media datagrams"),
                         ("ipv4-b", "IP discovery with another address")]),
+    "multistream": ("tcp", [("noise", "/multistream/1.0.0 both ways, /noise proposed and accepted"),
+                            ("na", "/multistream/1.0.0, /tls/1.0.0 refused (na), then /noise")]),
     "edonkey": ("tcp", [("client-hello", "client Hello (0x01) / Hello Answer (0x4c), then a file request"),
                         ("server-login", "Login (0x01), server message + id change, server list / status")]),
 }

@@ -292,7 +292,18 @@ def discord(variant):
     return [("c", req), ("s", resp), ("c", b"\x90\x78" + rb(10) + rb(60)), ("s", b"\x90\x78" + rb(10) + rb(60))]
 
 
-BUILDERS = {"stratum": (stratum, "tcp"), "iax2": (iax2, "udp"), "mgcp": (mgcp, "udp"), "discord": (discord, "udp"),
+def _ms(text):
+    return bytes([len(text) + 1]) + text + b"\n"
+
+
+def multistream(variant):
+    head = _ms(b"/multistream/1.0.0")
+    if variant == "noise":
+        return [("c", head + _ms(b"/noise")), ("s", head + _ms(b"/noise")), ("c", rb(80)), ("s", rb(120))]
+    return [("c", head + _ms(b"/tls/1.0.0")), ("s", head + _ms(b"na")), ("c", _ms(b"/noise")), ("s", _ms(b"/noise"))]
+
+
+BUILDERS = {"multistream": (multistream, "tcp"), "stratum": (stratum, "tcp"), "iax2": (iax2, "udp"), "mgcp": (mgcp, "udp"), "discord": (discord, "udp"),
             "bitcoin": (bitcoin, "tcp"), "gnutella": (gnutella, "tcp"), "a2s": (a2s, "udp"),
             "nano": (nano, "tcp"), "zoom": (zoom, "udp"), "sd-rtn": (sd_rtn, "udp"), "raknet": (raknet, "udp"), "photon": (photon, "udp"),
             "genshin-impact": (genshin, "udp"), "kcp": (kcp, "udp"), "teamspeak": (teamspeak, "udp"),
