@@ -48,7 +48,7 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   of issue 14 have none: sd-rtn (Agora's servers pick the port), raknet (19132 and the
   game's own ports are unassigned), teamspeak (its 9987 is registered to dsm-scm-target),
   netcode (the game picks it), bitcoin (8333 is unassigned), a2s (27015 is unassigned),
-  nano (7075 is unassigned), genshin-impact (the game's servers pick them), zoom
+  nano (7075 is unassigned), genshin (the game's servers pick them), zoom
   (8801-8810 are unassigned), photon (its 5055 is registered to unot), edonkey (its
   4661-4662 are registered to kar2ouche and oms), kcp (the application picks it),
   stratum (each pool picks its port), discord (Discord's voice servers pick it),
@@ -272,7 +272,9 @@ TABLE: Tuple[Protocol, ...] = (
     P("mgcp", UDP, iana=("mgcp-gateway", "mgcp-callagent"), metadata="verb, endpoint, code"),   # 2427, 2727
     P("discord", UDP, ndpi=("Discord",), ndpi_note="voice IP discovery", metadata="ssrc, address"),
     P("multistream", TCP, metadata="protocols"),
-    P("genshin-impact", UDP, ndpi=("GenshinImpact",), metadata="conv (from the server's accept)"),
+    P("genshin", UDP, ndpi=("GenshinImpact",),
+      ndpi_note="named shorter than nDPI's: the table's PROTOCOL column holds 11 characters",
+      metadata="conv (from the server's accept)"),
     P("nano", TCP, ndpi=("Nano",), metadata="network, version_using"),
     P("sd-rtn", UDP, ndpi=("SD-RTN",), metadata="sni (the edge host name)"),
     P("zoom", UDP, ndpi=("Zoom",), ndpi_note="peer-to-peer and SFU media only", metadata="kind, media"),

@@ -22,7 +22,7 @@ EXCHANGES = {
                        ("open-connection", "Open Connection Request/Reply 1 and 2, a frame set, an ACK")]),
     "photon": ("udp", [("connect", "connect, verify-connect + ack, ack"),
                        ("reliable", "send-reliable operation, ack + response, ack")]),
-    "genshin-impact": ("udp", [("handshake", "the 20-byte connect handshake and its accept"),
+    "genshin": ("udp", [("handshake", "the 20-byte connect handshake and its accept"),
                                ("handshake-disconnect", "handshake, accept, then the disconnect message")]),
     "kcp": ("udp", [("push-ack", "PUSH segments and their ACKs, one conversation"),
                     ("fragments", "a two-fragment PUSH, ACKs, a window probe and its answer")]),

@@ -85,7 +85,7 @@ def test_prefilter_keeps_probes_per_flow_few():
     # and 0x01): every later UDP detector its first bytes admit is still probed (the
     # engine stops only when a match reaches the remaining candidates' ceiling), among
     # them the issue-14 protocols opening with 0x00/0x01 (raknet, netcode, discord,
-    # genshin-impact) and the three with no first-byte hint at all (sd-rtn, photon, kcp:
+    # genshin) and the three with no first-byte hint at all (sd-rtn, photon, kcp:
     # session, peer and conversation ids).
     assert max(tried) <= 28
 

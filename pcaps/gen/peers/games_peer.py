@@ -306,7 +306,7 @@ def multistream(variant):
 BUILDERS = {"multistream": (multistream, "tcp"), "stratum": (stratum, "tcp"), "iax2": (iax2, "udp"), "mgcp": (mgcp, "udp"), "discord": (discord, "udp"),
             "bitcoin": (bitcoin, "tcp"), "gnutella": (gnutella, "tcp"), "a2s": (a2s, "udp"),
             "nano": (nano, "tcp"), "zoom": (zoom, "udp"), "sd-rtn": (sd_rtn, "udp"), "raknet": (raknet, "udp"), "photon": (photon, "udp"),
-            "genshin-impact": (genshin, "udp"), "kcp": (kcp, "udp"), "teamspeak": (teamspeak, "udp"),
+            "genshin": (genshin, "udp"), "kcp": (kcp, "udp"), "teamspeak": (teamspeak, "udp"),
             "netcode": (netcode, "udp"), "edonkey": (edonkey, "tcp")}
 
 

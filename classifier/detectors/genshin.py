@@ -50,9 +50,9 @@ def probe(view, state):
         return MORE
     conv = s[0][4:8].hex() if s and kinds[-1] == "accept" else None
     conf = 1.0 if kinds == ["connect", "accept"] else 0.9
-    return match("genshin-impact", conf, conv=conv)
+    return match("genshin", conf, conv=conv)
 
 
-SPEC = DetectorSpec(name="genshin-impact", transports=("udp",), probe=probe, max_bytes=1024,
+SPEC = DetectorSpec(name="genshin", transports=("udp",), probe=probe, max_bytes=1024,
                     max_packets=1, prefilter=Prefilter(c2s=frozenset((0,)), s2c=frozenset((0,))),
                     max_confidence=1.0)

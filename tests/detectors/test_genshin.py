@@ -1,5 +1,5 @@
 """Genshin Impact (KCP connect handshake): the detector on its fixture (spec-built bytes, the shape of
-pcaps/corpus/genshin-impact-1.pcap, commented field by field): positive with metadata,
+pcaps/corpus/genshin-1.pcap, commented field by field): positive with metadata,
 truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
 detector claims it (nor it another protocol's fixture)."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401
 
-SPEC = next(s for s in detector_list.SPECS if s.name == "genshin-impact")
+SPEC = next(s for s in detector_list.SPECS if s.name == "genshin")
 
 CONNECT = hx("000000ff"      # connect magic
              "00000000"      # conv: none yet
@@ -27,7 +27,7 @@ ACCEPT = hx("00000145"       # accept magic
             "499602d2"       # 1234567890
             "14514545")      # accept tail
 
-FX = Fx("genshin-impact-handshake", "genshin-impact", FlowView.udp([CONNECT], [ACCEPT]), first="c",
+FX = Fx("genshin-handshake", "genshin", FlowView.udp([CONNECT], [ACCEPT]), first="c",
         meta={"conv": "20263cd4"})
 
 
@@ -52,7 +52,7 @@ def test_near_misses(view):
 
 def test_positive():
     label = Engine().classify(FX.view)
-    assert label.protocol == "genshin-impact", (label.protocol, label.pending, label.errors)
+    assert label.protocol == "genshin", (label.protocol, label.pending, label.errors)
     for key, value in FX.meta.items():
         assert label.metadata.get(key) == value, key
 
@@ -76,12 +76,12 @@ def test_fragmented_delivery_gives_the_whole_verdict():
     for view in growing_views(FX):
         assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
         label = engine.classify(view, session)
-    assert label is not None and label.protocol == "genshin-impact"
+    assert label is not None and label.protocol == "genshin"
 
 
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
-        if spec.probe and spec.name != "genshin-impact" and FX.view.transport in spec.transports:
+        if spec.probe and spec.name != "genshin" and FX.view.transport in spec.transports:
             assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
 
 
