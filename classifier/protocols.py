@@ -51,7 +51,15 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   roughtime (its usual 2002 is registered to "globe"), ookla (rides on 8080,
   "http-alt"), whatsapp (rides on 443 and 5222, "xmpp-client"), softether (its NAT-traversal
   servers use 5004, "avt-profile-1"), tailscale (41641 is unassigned), teamviewer (5938 is
-  unassigned; it also rides on 443 and 80), telegram (rides on 443, 80 and 5222).
+  unassigned; it also rides on 443 and 80), telegram (rides on 443, 80 and 5222); the
+  games, peer-to-peer and media protocols of issue 14 have none: sd-rtn (Agora's servers pick the port), raknet (19132 and the
+  game's own ports are unassigned), teamspeak (its 9987 is registered to dsm-scm-target),
+  netcode (the game picks it), bitcoin (8333 is unassigned), a2s (27015 is unassigned),
+  nano (7075 is unassigned), genshin (the game's servers pick them), zoom
+  (8801-8810 are unassigned), photon (its 5055 is registered to unot), edonkey (its
+  4661-4662 are registered to kar2ouche and oms), kcp (the application picks it),
+  stratum (each pool picks its port), discord (Discord's voice servers pick it),
+  multistream (it runs on every libp2p port).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -268,6 +276,33 @@ TABLE: Tuple[Protocol, ...] = (
     P("tinc", TCP, ndpi=("TINC",), iana=("tinc",), metadata="client_name, server_name, protocol"),
     P("teamviewer", BOTH, ndpi=("TeamViewer",), metadata="version, command"),
     P("telegram", TCP, ndpi=("Telegram",), metadata="transport, request"),
+    # Games, peer-to-peer, crypto and real-time media (issue 14).  Those that can reach
+    # 1.0 (long magics, fixed strings, checksums) first, then the weaker ones by falling
+    # ceiling (sd-rtn, zoom, photon, edonkey 0.9; kcp 0.8, no magic at all), so that a
+    # flow another detector already matched at 0.9 is not probed by the weak ones.
+    P("raknet", UDP, ndpi=("RakNet",), metadata="messages, server_name (Unconnected Pong string)"),
+    P("teamspeak", UDP, ndpi=("TeamSpeak",), metadata="steps (TS3INIT1 handshake steps)"),
+    P("netcode", UDP, ndpi=("Yojimbo",), ndpi_note="nDPI names netcode.io after the Yojimbo library",
+      metadata="version, protocol_id"),
+    P("bitcoin", TCP, ndpi=("Bitcoin",), metadata="network, commands, user_agent"),
+    P("gnutella", TCP, ndpi=("Gnutella",), iana=("gnutella-svc", "gnutella-rtr"),   # 6346, 6347
+      metadata="version, status, user_agent"),
+    P("a2s", UDP, metadata="query, answer"),
+    P("stratum", TCP, ndpi=("Mining",), ndpi_note="Stratum; nDPI's Mining also covers other miners", metadata="method, agent"),
+    P("iax2", UDP, ndpi=("IAX",), iana=("iax",), metadata="subclass, called_number"),   # 4569
+    P("mgcp", UDP, iana=("mgcp-gateway", "mgcp-callagent"), metadata="verb, endpoint, code"),   # 2427, 2727
+    P("discord", UDP, ndpi=("Discord",), ndpi_note="voice IP discovery", metadata="ssrc, address"),
+    P("multistream", TCP, metadata="protocols"),
+    P("genshin", UDP, ndpi=("GenshinImpact",),
+      ndpi_note="named shorter than nDPI's: the table's PROTOCOL column holds 11 characters",
+      metadata="conv (from the server's accept)"),
+    P("nano", TCP, ndpi=("Nano",), metadata="network, version_using"),
+    P("sd-rtn", UDP, ndpi=("SD-RTN",), metadata="sni (the edge host name)"),
+    P("zoom", UDP, ndpi=("Zoom",), ndpi_note="peer-to-peer and SFU media only", metadata="kind, media"),
+    P("photon", UDP, ndpi=("TocaBoca",), ndpi_note="nDPI names Photon after the Toca Boca games",
+      metadata="commands"),
+    P("edonkey", TCP, ndpi=("eDonkey",), metadata="opcodes (client's first, server's first)"),
+    P("kcp", UDP, ndpi=("KCP",), metadata="conv, commands"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

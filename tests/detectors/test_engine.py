@@ -81,7 +81,13 @@ def test_prefilter_keeps_probes_per_flow_few():
     eng = Engine()
     tried = [len(eng.classify(fx.view).tried) for fx in FIXTURES]
     assert sum(tried) / len(tried) <= 8
-    assert max(tried) <= 24
+    # The worst case is a UDP flow matched below 1.0 (stun-binding, 0.9, first bytes 0x00
+    # and 0x01): every later UDP detector its first bytes admit is still probed (the
+    # engine stops only when a match reaches the remaining candidates' ceiling), among
+    # them the issue-14 protocols opening with 0x00/0x01 (raknet, netcode, discord,
+    # genshin) and the three with no first-byte hint at all (sd-rtn, photon, kcp:
+    # session, peer and conversation ids).
+    assert max(tried) <= 28
 
 
 def test_prefilter_skips_detectors_whose_first_bytes_cannot_match():
