@@ -5,8 +5,8 @@ module replaces exactly those captures), MODES (port modes it runs in) and run(c
 The registry is explicit: adding a protocol is one module and one line here.
 """
 
-from . import (amqp, bittorrent, coap, dns, ftp, git, gopher, http, http2, irc, ldap, mail, memcached, mismatch, modbus, mqtt, mysql,
-               ntp, openvpn, postgresql, quic, rdp, redis, rsync, rtp, rtsp, sip, smb, snmp, ssh, stun, syslog, telnet, tftp, tls, vnc, wireguard, xmpp,
+from . import (amqp, bittorrent, coap, dns, ftp, git, gopher, http, http2, industrial, irc, ldap, mail, memcached, mismatch,
+               modbus, mqtt, mysql, ntp, openvpn, postgresql, quic, rdp, redis, rsync, rtp, rtsp, sip, smb, snmp, ssh, stun, syslog, telnet, tftp, tls, vnc, wireguard, xmpp,
                zookeeper)
 
 MODULES = [
@@ -48,5 +48,6 @@ MODULES = [
     bittorrent,
     rdp,
     gopher,
+    industrial,
     mismatch,
 ]
