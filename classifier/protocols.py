@@ -136,7 +136,9 @@ TABLE: Tuple[Protocol, ...] = (
     # DNS-format family (one shared parser; mutually exclusive flavour rule).  One wire
     # format whose flavour the detectors decide from the names asked (".local", single
     # labels), so any of the three on a port of the family is a match.
-    P("someip", BOTH, ndpi=("SOMEIP",), metadata="TODO: the metadata keys its detector reports"),
+    # SOME/IP-SD datagrams (FF FF 81 00 ...) also parse as a DNS header: someip, verified
+    # field by field, comes before the DNS family so it wins the tie.
+    P("someip", BOTH, ndpi=("SOMEIP",), metadata="service_id, message_type, sd"),
     P("mdns", UDP, ndpi=("MDNS",), iana=("mdns",), compatible=("dns", "llmnr"),
       metadata="qname, qtype, response"),
     P("llmnr", UDP, ndpi=("LLMNR",), iana=("llmnr",), compatible=("dns", "mdns"),
@@ -248,23 +250,26 @@ TABLE: Tuple[Protocol, ...] = (
     P("smallchat", UDP, iana=("smallchat",),   # 4412/udp
       metadata="types, chat_id"),
     P("gopher", TCP, iana=("gopher",), metadata="selector, item_types"),
-    P("tuya-lp", UDP, ndpi=("TuyaLP",), metadata="TODO: the metadata keys its detector reports"),
-    P("bacnet", UDP, ndpi=("BACnet",), iana=("bacnet/udp",), metadata="TODO: the metadata keys its detector reports"),
-    P("bjnp", UDP, ndpi=("BJNP",), iana=("canon-bjnp1/udp", "canon-bjnp2/udp",), metadata="TODO: the metadata keys its detector reports"),
-    P("caneth", UDP, ndpi=("Controller_Area_Network",), metadata="TODO: the metadata keys its detector reports"),
-    P("ethernetip", BOTH, ndpi=("EthernetIP",), suricata="enip", iana=("ethernet-ip-2",), metadata="TODO: the metadata keys its detector reports"),
-    P("hart-ip", BOTH, ndpi=("HART-IP",), iana=("hart-ip",), metadata="TODO: the metadata keys its detector reports"),
-    P("trdp", BOTH, ndpi=("TRDP",), iana=("trdp-pd", "trdp-md",), metadata="TODO: the metadata keys its detector reports"),
-    P("atg", TCP, ndpi=("ATG",), metadata="TODO: the metadata keys its detector reports"),
-    P("ansi-c1222", BOTH, ndpi=("ANSI_C1222",), iana=("c1222-acse",), metadata="TODO: the metadata keys its detector reports"),
-    P("iec62056", BOTH, ndpi=("IEC62056",), iana=("dlms-cosem",), metadata="TODO: the metadata keys its detector reports"),
-    P("ieee-c37118", BOTH, ndpi=("IEEE-C37118",), metadata="TODO: the metadata keys its detector reports"),
-    P("ethernet-global-data", UDP, ndpi=("EthernetGlobalData",), metadata="TODO: the metadata keys its detector reports"),
-    P("ether-s-bus", UDP, ndpi=("Ether-S-Bus",), metadata="TODO: the metadata keys its detector reports"),
-    P("ethersio", UDP, ndpi=("EtherSIO",), metadata="TODO: the metadata keys its detector reports"),
-    P("s7comm", TCP, ndpi=("S7Comm",), iana=("iso-tsap/tcp",), metadata="TODO: the metadata keys its detector reports"),
-    P("iso9506-1-mms", TCP, ndpi=("ISO9506-1-MMS",), iana=("iso-tsap/tcp",), metadata="TODO: the metadata keys its detector reports"),
-    P("rtps", UDP, ndpi=("RTPS",), iana=("rtps-discovery/udp",), metadata="TODO: the metadata keys its detector reports"),
+    P("tuya-lp", UDP, ndpi=("TuyaLP",), metadata="version, command"),
+    P("bacnet", UDP, ndpi=("BACnet",), iana=("bacnet/udp",), metadata="function, apdu_type"),
+    P("bjnp", UDP, ndpi=("BJNP",), iana=("canon-bjnp1/udp", "canon-bjnp2/udp",), metadata="magic, command, reply"),
+    P("caneth", UDP, ndpi=("Controller_Area_Network",), metadata="frames"),   # Wireshark: CAN-ETH
+    P("ethernetip", BOTH, ndpi=("EthernetIP",), suricata="enip",
+      iana=("ethernet-ip-2", "ethernet/ip-2"),   # 44818: explicit messaging (2222 is CIP I/O)
+      metadata="command"),
+    P("hart-ip", BOTH, ndpi=("HART-IP",), iana=("hart-ip",), metadata="message_id"),
+    P("trdp", BOTH, ndpi=("TRDP",), iana=("trdp-pd", "trdp-md",), metadata="msg_type, com_id"),
+    P("atg", TCP, ndpi=("ATG",), metadata="function"),
+    P("ansi-c1222", BOTH, ndpi=("ANSI_C1222",), iana=("c1222-acse",), metadata="called_ap_title, calling_ap_title"),
+    P("iec62056", BOTH, ndpi=("IEC62056",), iana=("dlms-cosem",), metadata="framing; apdu (wrapper) or control (hdlc)"),
+    P("ieee-c37118", BOTH, ndpi=("IEEE-C37118",), metadata="frame_type, idcode"),
+    P("ethernet-global-data", UDP, ndpi=("EthernetGlobalData",), metadata="producer_id, exchange_id"),
+    P("ether-s-bus", UDP, ndpi=("Ether-S-Bus",), metadata="attribute"),
+    P("ethersio", UDP, ndpi=("EtherSIO",), metadata="telegram"),
+    P("s7comm", TCP, ndpi=("S7Comm",), iana=("iso-tsap/tcp",),   # 102: ISO-TSAP carries S7comm and MMS alike
+      metadata="rosctr, function, calling_tsap, called_tsap"),
+    P("iso9506-1-mms", TCP, ndpi=("ISO9506-1-MMS",), iana=("iso-tsap/tcp",), metadata="spdu"),
+    P("rtps", UDP, ndpi=("RTPS",), iana=("rtps-discovery/udp",), metadata="vendor_id, version"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

@@ -38,7 +38,7 @@ def _frames(data: bytes):
             return None
         prefix, suffix, hsize, version, after = fmt
         if len(data) - pos < hsize:
-            return out or MORE
+            return None if out else MORE   # bytes after a frame must be a whole frame
         command = int.from_bytes(data[pos + hsize - 8:pos + hsize - 4], "big")
         length = int.from_bytes(data[pos + hsize - 4:pos + hsize], "big")
         if command > MAX_COMMAND or length < 8 or length > 0x10000 or (after and d5_bad(data, pos)):
