@@ -44,7 +44,11 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
 * Protocols without a registration of their own, each with its reason (a test reads
   this list): http-proxy (rides on the http ports, see `compatible`), http2 (likewise),
   zookeeper (2181 is registered to "eforward"), bittorrent (6881-6889 are unassigned),
-  wireguard (51820 is in the dynamic range).
+  wireguard (51820 is in the dynamic range), tuya-lp (6666/6667 are ircu's on TCP,
+  reserved on UDP), caneth (11898 is unassigned), atg (its usual 10001 is registered to
+  scp-config), ieee-c37118 (4712/4713 are unassigned), ethernet-global-data (18246 is
+  unassigned), ethersio (6060 lies in x11's
+  6000-6063), someip (30490/30491 are unassigned).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -136,9 +140,6 @@ TABLE: Tuple[Protocol, ...] = (
     # DNS-format family (one shared parser; mutually exclusive flavour rule).  One wire
     # format whose flavour the detectors decide from the names asked (".local", single
     # labels), so any of the three on a port of the family is a match.
-    # SOME/IP-SD datagrams (FF FF 81 00 ...) also parse as a DNS header: someip, verified
-    # field by field, comes before the DNS family so it wins the tie.
-    P("someip", BOTH, ndpi=("SOMEIP",), metadata="service_id, message_type, sd"),
     P("mdns", UDP, ndpi=("MDNS",), iana=("mdns",), compatible=("dns", "llmnr"),
       metadata="qname, qtype, response"),
     P("llmnr", UDP, ndpi=("LLMNR",), iana=("llmnr",), compatible=("dns", "mdns"),
@@ -255,21 +256,25 @@ TABLE: Tuple[Protocol, ...] = (
     P("bjnp", UDP, ndpi=("BJNP",), iana=("canon-bjnp1/udp", "canon-bjnp2/udp",), metadata="magic, command, reply"),
     P("caneth", UDP, ndpi=("Controller_Area_Network",), metadata="frames"),   # Wireshark: CAN-ETH
     P("ethernetip", BOTH, ndpi=("EthernetIP",), suricata="enip",
-      iana=("ethernet-ip-2", "ethernet/ip-2"),   # 44818: explicit messaging (2222 is CIP I/O)
+      iana=("ethernet-ip-2",),          # 44818: explicit messaging (2222 is CIP I/O)
       metadata="command"),
-    P("hart-ip", BOTH, ndpi=("HART-IP",), iana=("hart-ip",), metadata="message_id"),
     P("trdp", BOTH, ndpi=("TRDP",), iana=("trdp-pd", "trdp-md",), metadata="msg_type, com_id"),
     P("atg", TCP, ndpi=("ATG",), metadata="function"),
     P("ansi-c1222", BOTH, ndpi=("ANSI_C1222",), iana=("c1222-acse",), metadata="called_ap_title, calling_ap_title"),
     P("iec62056", BOTH, ndpi=("IEC62056",), iana=("dlms-cosem",), metadata="framing; apdu (wrapper) or control (hdlc)"),
     P("ieee-c37118", BOTH, ndpi=("IEEE-C37118",), metadata="frame_type, idcode"),
     P("ethernet-global-data", UDP, ndpi=("EthernetGlobalData",), metadata="producer_id, exchange_id"),
-    P("ether-s-bus", UDP, ndpi=("Ether-S-Bus",), metadata="attribute"),
     P("ethersio", UDP, ndpi=("EtherSIO",), metadata="telegram"),
     P("s7comm", TCP, ndpi=("S7Comm",), iana=("iso-tsap/tcp",),   # 102: ISO-TSAP carries S7comm and MMS alike
       metadata="rosctr, function, calling_tsap, called_tsap"),
     P("iso9506-1-mms", TCP, ndpi=("ISO9506-1-MMS",), iana=("iso-tsap/tcp",), metadata="spdu"),
     P("rtps", UDP, ndpi=("RTPS",), iana=("rtps-discovery/udp",), metadata="vendor_id, version"),
+    # A SOME/IP-SD datagram also parses as a DNS header (0.9 there); someip checks it
+    # field by field and says 1.0, so it wins from here.
+    P("someip", BOTH, ndpi=("SOMEIP",), metadata="service_id, message_type, sd"),
+    # At most 0.85 and led by 0x01/0x02 (which STUN responses share): last, so the early
+    # stop skips it when a 0.9 match is already in hand.
+    P("hart-ip", BOTH, ndpi=("HART-IP",), iana=("hart-ip",), metadata="message_id"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

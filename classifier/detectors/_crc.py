@@ -28,7 +28,7 @@ _LSB = _table(0x8408, True)         # the same polynomial reflected (HDLC, X.25)
 
 def crc16_ccitt(data: bytes, init: int = 0xFFFF) -> int:
     """CRC-16, polynomial 0x1021, MSB first, no final XOR: init 0xFFFF is CCITT-FALSE
-    (IEEE C37.118 CHK), init 0 is XMODEM (SAIA S-Bus)."""
+    (IEEE C37.118 CHK); init 0 is XMODEM."""
     c = init
     for b in data:
         c = ((c << 8) & 0xFFFF) ^ _MSB[(c >> 8) ^ b]

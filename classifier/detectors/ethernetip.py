@@ -97,6 +97,10 @@ def probe(view, state):
     return match("ethernetip", 0.95, command=COMMANDS[found[0][0]])
 
 
+# Sessions open with RegisterSession, ListIdentity or ListServices and carry SendRRData/
+# SendUnitData; a flow (or a capture cut mid-stream) starting with a NOP is left out of
+# the hint so that zero-led flows of every other protocol do not probe this one.
+FIRST = frozenset(COMMANDS) - {0x00}
 SPEC = DetectorSpec(name="ethernetip", transports=("tcp", "udp"), probe=probe, max_bytes=1024,
-                    max_packets=4, prefilter=Prefilter(c2s=frozenset(COMMANDS), s2c=frozenset(COMMANDS)),
+                    max_packets=4, prefilter=Prefilter(c2s=FIRST, s2c=FIRST),
                     max_confidence=0.95)

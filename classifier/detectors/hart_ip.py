@@ -54,9 +54,9 @@ def probe(view, state):
     if not found:
         return MORE if more else NO
     # One 8-byte header is few bits; two messages (a request and its answer) are more.
-    return match("hart-ip", 0.9 if len(found) >= 2 else 0.8, message_id=IDS[found[0]])
+    return match("hart-ip", 0.85 if len(found) >= 2 else 0.8, message_id=IDS[found[0]])
 
 
 SPEC = DetectorSpec(name="hart-ip", transports=("tcp", "udp"), probe=probe, max_bytes=1024,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset((1, 2)), s2c=frozenset((1, 2))),
-                    max_confidence=0.9)
+                    max_confidence=0.85)

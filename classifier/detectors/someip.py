@@ -100,5 +100,10 @@ def probe(view, state):
     return match("someip", conf, service_id=service, message_type=kind, sd=sd)
 
 
+# A plain SOME/IP message starts with its service id, any byte: hinting on every flow
+# would put this probe on every UDP and TCP flow's list.  The hint is SOME/IP-SD's 0xFF
+# (service 0xFFFF), which every SOME/IP deployment sends to announce its services; plain
+# method traffic on its own socket (first byte a service id) is left unknown.
 SPEC = DetectorSpec(name="someip", transports=("tcp", "udp"), probe=probe, max_bytes=2048,
-                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=1.0)
+                    max_packets=4, prefilter=Prefilter(c2s=frozenset((0xFF,)), s2c=frozenset((0xFF,))),
+                    max_confidence=1.0)

@@ -335,10 +335,14 @@ def sd_eventgroup_entry(etype, service, instance, ttl, group):
 
 
 def someip(variant):
+    endpoint = struct.pack(">HBB4sBBH", 9, 0x04, 0, bytes([127, 0, 0, 1]), 0, 0x11, 30509)
+    find = (sd(1, sd_service_entry(0x00, 0x1234, 0xFFFF, 0, 3)), sd(1, sd_service_entry(0x01, 0x1234, 1, 1, 3), endpoint))
     if variant == "sd-offer-subscribe":
-        endpoint = struct.pack(">HBB4sBBH", 9, 0x04, 0, bytes([127, 0, 0, 1]), 0, 0x11, 30509)
-        return "udp", [(sd(1, sd_service_entry(0x00, 0x1234, 0xFFFF, 0, 3)), sd(1, sd_service_entry(0x01, 0x1234, 1, 1, 3), endpoint)),
-                       (sd(2, sd_eventgroup_entry(0x06, 0x1234, 1, 3, 0x0010), endpoint), sd(2, sd_eventgroup_entry(0x07, 0x1234, 1, 3, 0x0010)))]
+        return "udp", [find, (sd(2, sd_eventgroup_entry(0x06, 0x1234, 1, 3, 0x0010), endpoint),
+                              sd(2, sd_eventgroup_entry(0x07, 0x1234, 1, 3, 0x0010)))]
+    if variant == "sd-find-offer":
+        return "udp", [find]
+    # Method calls on a service's own socket (not captured: the detector's hint is SD's 0xFF).
     script = [(someip_msg(0x1234, 0x0421, 0x0001, k, 0x00, b"\x00\x00\x00\x05" + b"\xab" * 5),
                someip_msg(0x1234, 0x0421, 0x0001, k, 0x80, b"\x00\x00\x00\x01")) for k in (1, 2)]
     return ("tcp" if variant == "method-call-tcp" else "udp"), script
@@ -355,21 +359,6 @@ def egd(variant):
                            1796559000, 250_000_000 * k, 0, 0x00811B2C, 0)
         out.append((head + filler(size, k), None))
     return "udp", out
-
-
-# ----------------------------------------------------------------------------- Ether-S-Bus
-# SAIA Ether-S-Bus: length, version, type, sequence, attribute, S-Bus frame, CRC-16.
-
-def sbus(seq, attribute, frame):
-    body = struct.pack(">IBBHB", 9 + len(frame) + 2, 1, 0, seq, attribute) + frame
-    return body + struct.pack(">H", crc16_ccitt(body, 0))
-
-
-def ether_s_bus(variant):
-    if variant == "read-registers":
-        return "udp", [(sbus(1, 0, b"\x0a\x06\x02\x00\x64"), sbus(1, 1, struct.pack(">3i", 1200, -5, 77))),
-                       (sbus(2, 0, b"\x0a\x02\x0f\x01\xf4"), sbus(2, 1, b"\xa5\x5a"))]
-    return "udp", [(sbus(3, 0, b"\x0a\x0e\x04\x00\x64" + struct.pack(">i", 1500)), sbus(3, 2, b"\x00\x00"))]
 
 
 # ----------------------------------------------------------------------------- Ether-S-I/O
@@ -508,8 +497,7 @@ def rtps(variant):
 
 SCRIPTS = {"tuya-lp": tuya, "bacnet": bacnet, "bjnp": bjnp, "caneth": caneth, "ethernetip": ethernetip,
            "hart-ip": hart_ip, "trdp": trdp, "atg": atg, "ansi-c1222": ansi_c1222, "iec62056": iec62056,
-           "ieee-c37118": ieee_c37118, "someip": someip, "ethernet-global-data": egd,
-           "ether-s-bus": ether_s_bus, "ethersio": ethersio, "s7comm": s7comm, "iso9506-1-mms": mms,
+           "ieee-c37118": ieee_c37118, "someip": someip, "ethernet-global-data": egd, "ethersio": ethersio, "s7comm": s7comm, "iso9506-1-mms": mms,
            "rtps": rtps}
 
 
