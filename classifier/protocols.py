@@ -46,7 +46,7 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   zookeeper (2181 is registered to "eforward"), bittorrent (6881-6889 are unassigned),
   wireguard (51820 is in the dynamic range), tuya-lp (6666/6667 are ircu's on TCP,
   reserved on UDP), caneth (11898 is unassigned), atg (its usual 10001 is registered to
-  scp-config), ieee-c37118 (4712/4713 are unassigned), ethernet-global-data (18246 is
+  scp-config), ieee-c37118 (4712/4713 are unassigned), egd (18246 is
   unassigned), ethersio (6060 lies in x11's
   6000-6063), someip (30490/30491 are unassigned).
 
@@ -57,7 +57,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
-__all__ = ["Protocol", "TABLE", "NAMES", "BY_NAME", "iana_aliases", "compatible",
+__all__ = ["Protocol", "TABLE", "NAMES", "BY_NAME", "split_alias", "iana_aliases", "compatible",
            "suricata_app_proto", "ndpi_agreeing", "ndpi_to_canonical", "ndpi_ambiguous",
            "docs_table"]
 
@@ -256,18 +256,19 @@ TABLE: Tuple[Protocol, ...] = (
     P("bjnp", UDP, ndpi=("BJNP",), iana=("canon-bjnp1/udp", "canon-bjnp2/udp",), metadata="magic, command, reply"),
     P("caneth", UDP, ndpi=("Controller_Area_Network",), metadata="frames"),   # Wireshark: CAN-ETH
     P("ethernetip", BOTH, ndpi=("EthernetIP",), suricata="enip",
-      iana=("ethernet-ip-2",),          # 44818: explicit messaging (2222 is CIP I/O)
+      # 44818, explicit messaging (2222 is CIP I/O), under both of IANA's names for it.
+      iana=("ethernet-ip-2", "ethernet/ip-2"),
       metadata="command"),
     P("trdp", BOTH, ndpi=("TRDP",), iana=("trdp-pd", "trdp-md",), metadata="msg_type, com_id"),
     P("atg", TCP, ndpi=("ATG",), metadata="function"),
     P("ansi-c1222", BOTH, ndpi=("ANSI_C1222",), iana=("c1222-acse",), metadata="called_ap_title, calling_ap_title"),
     P("iec62056", BOTH, ndpi=("IEC62056",), iana=("dlms-cosem",), metadata="framing; apdu (wrapper) or control (hdlc)"),
     P("ieee-c37118", BOTH, ndpi=("IEEE-C37118",), metadata="frame_type, idcode"),
-    P("ethernet-global-data", UDP, ndpi=("EthernetGlobalData",), metadata="producer_id, exchange_id"),
+    P("egd", UDP, ndpi=("EthernetGlobalData",), metadata="producer_id, exchange_id"),
     P("ethersio", UDP, ndpi=("EtherSIO",), metadata="telegram"),
     P("s7comm", TCP, ndpi=("S7Comm",), iana=("iso-tsap/tcp",),   # 102: ISO-TSAP carries S7comm and MMS alike
       metadata="rosctr, function, calling_tsap, called_tsap"),
-    P("iso9506-1-mms", TCP, ndpi=("ISO9506-1-MMS",), iana=("iso-tsap/tcp",), metadata="spdu"),
+    P("iso9506-mms", TCP, ndpi=("ISO9506-1-MMS",), iana=("iso-tsap/tcp",), metadata="spdu"),
     P("rtps", UDP, ndpi=("RTPS",), iana=("rtps-discovery/udp",), metadata="vendor_id, version"),
     # A SOME/IP-SD datagram also parses as a DNS header (0.9 there); someip checks it
     # field by field and says 1.0, so it wins from here.
@@ -284,14 +285,27 @@ BY_NAME: Dict[str, Protocol] = {p.name: p for p in TABLE}
 
 # --- derived lists ---------------------------------------------------------------------
 
+TRANSPORTS = frozenset(("tcp", "udp", "sctp", "dccp"))
+
+
+def split_alias(alias: str) -> Tuple[str, Optional[Tuple[str, ...]]]:
+    """An `iana` entry's (service, transports or None).  The suffix after the last "/"
+    names transports only when every part of it is one: a few legacy IANA names hold a
+    "/" themselves ("ethernet/ip-2", kept beside its well-formed "ethernet-ip-2")."""
+    service, sep, ts = alias.rpartition("/")
+    if not sep or not set(ts.split(",")) <= TRANSPORTS:
+        return alias, None
+    return service, tuple(ts.split(","))
+
+
 def iana_aliases() -> Dict[str, List[Tuple[str, Optional[Tuple[str, ...]]]]]:
     """IANA service name -> [(protocol, transports or None for every transport)], in
     table order (so `domain-s`/udp implies dtls, then quic)."""
     out: Dict[str, List[Tuple[str, Optional[Tuple[str, ...]]]]] = {}
     for p in TABLE:
         for alias in p.iana:
-            service, _, ts = alias.partition("/")
-            out.setdefault(service.lower(), []).append((p.name, tuple(ts.split(",")) if ts else None))
+            service, ts = split_alias(alias)
+            out.setdefault(service.lower(), []).append((p.name, ts))
     return out
 
 

@@ -28,10 +28,10 @@ PROTOCOLS = {
     "iec62056": (("hdlc-associate", "wrapper-get"), 4059),
     "ieee-c37118": (("command-config-data", "data-udp"), None),
     "someip": (("sd-offer-subscribe", "sd-find-offer"), None),
-    "ethernet-global-data": (("exchange-small", "exchange-large"), None),
+    "egd": (("exchange-small", "exchange-large"), None),
     "ethersio": (("transfer", "status"), None),
     "s7comm": (("read-db", "write-db"), 102),
-    "iso9506-1-mms": (("get-name-list", "read-variable"), 102),
+    "iso9506-mms": (("get-name-list", "read-variable"), 102),
     "rtps": (("participant-announce", "heartbeat-acknack"), 7400),
 }
 PREFIXES = tuple(PROTOCOLS)

@@ -497,7 +497,7 @@ def rtps(variant):
 
 SCRIPTS = {"tuya-lp": tuya, "bacnet": bacnet, "bjnp": bjnp, "caneth": caneth, "ethernetip": ethernetip,
            "hart-ip": hart_ip, "trdp": trdp, "atg": atg, "ansi-c1222": ansi_c1222, "iec62056": iec62056,
-           "ieee-c37118": ieee_c37118, "someip": someip, "ethernet-global-data": egd, "ethersio": ethersio, "s7comm": s7comm, "iso9506-1-mms": mms,
+           "ieee-c37118": ieee_c37118, "someip": someip, "egd": egd, "ethersio": ethersio, "s7comm": s7comm, "iso9506-mms": mms,
            "rtps": rtps}
 
 

@@ -1,4 +1,4 @@
-"""MMS (ISO 9506-1): the detector on its fixture (bytes of pcaps/corpus/iso9506-1-mms-1.pcap, a spec-built
+"""MMS (ISO 9506-1): the detector on its fixture (bytes of pcaps/corpus/iso9506-mms-1.pcap, a spec-built
 exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
 fragments -> the same verdict, near misses, and no other detector claims it (nor it
 another protocol's fixture)."""
@@ -12,7 +12,7 @@ from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx
 
-SPEC = next(s for s in detector_list.SPECS if s.name == "iso9506-1-mms")
+SPEC = next(s for s in detector_list.SPECS if s.name == "iso9506-mms")
 
 from fixtures import der
 
@@ -29,7 +29,7 @@ def dt(user):
     return hx("0300") + (7 + len(user)).to_bytes(2, "big") + hx("02f080") + user   # TPKT, COTP DT
 
 
-FX = Fx("mms-connect", "iso9506-1-mms", FlowView.tcp(CR + dt(CONNECT), CC), first="c",
+FX = Fx("mms-connect", "iso9506-mms", FlowView.tcp(CR + dt(CONNECT), CC), first="c",
         meta={"spdu": "connect"})
 # Once associated: give-tokens, data-transfer, presentation data (PDV, context 3), MMS
 # confirmed request (0xA0).
@@ -56,7 +56,7 @@ def test_near_misses(view):
 
 def test_positive():
     label = Engine().classify(FX.view)
-    assert label.protocol == "iso9506-1-mms", (label.protocol, label.pending, label.errors)
+    assert label.protocol == "iso9506-mms", (label.protocol, label.pending, label.errors)
     for key, value in FX.meta.items():
         assert label.metadata.get(key) == value, key
 
@@ -76,12 +76,12 @@ def test_fragmented_delivery_gives_the_whole_verdict():
     for view in growing_views(FX):
         assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
         label = engine.classify(view, session)
-    assert label is not None and label.protocol == "iso9506-1-mms"
+    assert label is not None and label.protocol == "iso9506-mms"
 
 
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
-        if spec.probe and spec.name != "iso9506-1-mms" and FX.view.transport in spec.transports:
+        if spec.probe and spec.name != "iso9506-mms" and FX.view.transport in spec.transports:
             assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
 
 

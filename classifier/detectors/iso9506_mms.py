@@ -87,9 +87,9 @@ def probe(view, state):
     if not kinds:
         return MORE
     strong = [k for k in kinds if k != "data"]
-    return match("iso9506-1-mms", 0.95 if strong else 0.85, spdu=(strong or kinds)[0])
+    return match("iso9506-mms", 0.95 if strong else 0.85, spdu=(strong or kinds)[0])
 
 
-SPEC = DetectorSpec(name="iso9506-1-mms", transports=("tcp",), probe=probe, max_bytes=2048,
+SPEC = DetectorSpec(name="iso9506-mms", transports=("tcp",), probe=probe, max_bytes=2048,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset((3,)), s2c=frozenset((3,))),
                     max_confidence=0.95)

@@ -41,10 +41,10 @@ def probe(view, state):
     req, producer, exchange = found[0]
     counting = len(found) >= 2 and all(
         b[0] == (a[0] + 1) & 0xFFFF and b[1:] == a[1:] for a, b in zip(found, found[1:]))
-    return match("ethernet-global-data", 0.95 if counting else 0.8,
+    return match("egd", 0.95 if counting else 0.8,
                  producer_id=".".join(str(x) for x in producer), exchange_id=exchange)
 
 
-SPEC = DetectorSpec(name="ethernet-global-data", transports=("udp",), probe=probe, max_bytes=2048,
+SPEC = DetectorSpec(name="egd", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset((0x0D,)), s2c=frozenset((0x0D,))),
                     max_confidence=0.95)

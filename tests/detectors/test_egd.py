@@ -1,4 +1,4 @@
-"""Ethernet Global Data (GE EGD): the detector on its fixture (bytes of pcaps/corpus/ethernet-global-data-1.pcap, a spec-built
+"""Ethernet Global Data (GE EGD): the detector on its fixture (bytes of pcaps/corpus/egd-1.pcap, a spec-built
 exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
 fragments -> the same verdict, near misses, and no other detector claims it (nor it
 another protocol's fixture)."""
@@ -12,7 +12,7 @@ from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx
 
-SPEC = next(s for s in detector_list.SPECS if s.name == "ethernet-global-data")
+SPEC = next(s for s in detector_list.SPECS if s.name == "egd")
 
 def egd(req):
     return (hx("0d",                     # PDU type 13
@@ -28,8 +28,8 @@ def egd(req):
             + bytes(24))                 # exchange data
 
 
-# ethernet-global-data-1.pcap: a producer's datagrams, request ids 0x2f10.. counting up.
-FX = Fx("egd-exchange", "ethernet-global-data", FlowView.udp([egd(0x2F10 + k) for k in range(4)]),
+# egd-1.pcap: a producer's datagrams, request ids 0x2f10.. counting up.
+FX = Fx("egd-exchange", "egd", FlowView.udp([egd(0x2F10 + k) for k in range(4)]),
         first="c", meta={"producer_id": "127.0.0.1", "exchange_id": 5})
 
 
@@ -52,7 +52,7 @@ def test_near_misses(view):
 
 def test_positive():
     label = Engine().classify(FX.view)
-    assert label.protocol == "ethernet-global-data", (label.protocol, label.pending, label.errors)
+    assert label.protocol == "egd", (label.protocol, label.pending, label.errors)
     for key, value in FX.meta.items():
         assert label.metadata.get(key) == value, key
 
@@ -72,12 +72,12 @@ def test_fragmented_delivery_gives_the_whole_verdict():
     for view in growing_views(FX):
         assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
         label = engine.classify(view, session)
-    assert label is not None and label.protocol == "ethernet-global-data"
+    assert label is not None and label.protocol == "egd"
 
 
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
-        if spec.probe and spec.name != "ethernet-global-data" and FX.view.transport in spec.transports:
+        if spec.probe and spec.name != "egd" and FX.view.transport in spec.transports:
             assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
 
 
