@@ -59,7 +59,11 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   (8801-8810 are unassigned), photon (its 5055 is registered to unot), edonkey (its
   4661-4662 are registered to kar2ouche and oms), kcp (the application picks it),
   stratum (each pool picks its port), discord (Discord's voice servers pick it),
-  multistream (it runs on every libp2p port).
+  multistream (it runs on every libp2p port); of the IoT and industrial ones: tuya-lp (6666/6667 are ircu's on TCP,
+  reserved on UDP), caneth (11898 is unassigned), atg (its usual 10001 is registered to
+  scp-config), ieee-c37118 (4712/4713 are unassigned), egd (18246 is
+  unassigned), ethersio (6060 lies in x11's
+  6000-6063), someip (30490/30491 are unassigned).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -68,7 +72,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
-__all__ = ["Protocol", "TABLE", "NAMES", "BY_NAME", "iana_aliases", "compatible",
+__all__ = ["Protocol", "TABLE", "NAMES", "BY_NAME", "split_alias", "iana_aliases", "compatible",
            "suricata_app_proto", "ndpi_agreeing", "ndpi_to_canonical", "ndpi_ambiguous",
            "docs_table"]
 
@@ -303,6 +307,31 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="commands"),
     P("edonkey", TCP, ndpi=("eDonkey",), metadata="opcodes (client's first, server's first)"),
     P("kcp", UDP, ndpi=("KCP",), metadata="conv, commands"),
+    P("tuya-lp", UDP, ndpi=("TuyaLP",), metadata="version, command"),
+    P("bacnet", UDP, ndpi=("BACnet",), iana=("bacnet/udp",), metadata="function, apdu_type"),
+    P("bjnp", UDP, ndpi=("BJNP",), iana=("canon-bjnp1/udp", "canon-bjnp2/udp",), metadata="magic, command, reply"),
+    P("caneth", UDP, ndpi=("Controller_Area_Network",), metadata="frames"),   # Wireshark: CAN-ETH
+    P("ethernetip", BOTH, ndpi=("EthernetIP",), suricata="enip",
+      # 44818, explicit messaging (2222 is CIP I/O), under both of IANA's names for it.
+      iana=("ethernet-ip-2", "ethernet/ip-2"),
+      metadata="command"),
+    P("trdp", BOTH, ndpi=("TRDP",), iana=("trdp-pd", "trdp-md",), metadata="msg_type, com_id"),
+    P("atg", TCP, ndpi=("ATG",), metadata="function"),
+    P("ansi-c1222", BOTH, ndpi=("ANSI_C1222",), iana=("c1222-acse",), metadata="called_ap_title, calling_ap_title"),
+    P("iec62056", BOTH, ndpi=("IEC62056",), iana=("dlms-cosem",), metadata="framing; apdu (wrapper) or control (hdlc)"),
+    P("ieee-c37118", BOTH, ndpi=("IEEE-C37118",), metadata="frame_type, idcode"),
+    P("egd", UDP, ndpi=("EthernetGlobalData",), metadata="producer_id, exchange_id"),
+    P("ethersio", UDP, ndpi=("EtherSIO",), metadata="telegram"),
+    P("s7comm", TCP, ndpi=("S7Comm",), iana=("iso-tsap/tcp",),   # 102: ISO-TSAP carries S7comm and MMS alike
+      metadata="rosctr, function, calling_tsap, called_tsap"),
+    P("iso9506-mms", TCP, ndpi=("ISO9506-1-MMS",), iana=("iso-tsap/tcp",), metadata="spdu"),
+    P("rtps", UDP, ndpi=("RTPS",), iana=("rtps-discovery/udp",), metadata="vendor_id, version"),
+    # A SOME/IP-SD datagram also parses as a DNS header (0.9 there); someip checks it
+    # field by field and says 1.0, so it wins from here.
+    P("someip", BOTH, ndpi=("SOMEIP",), metadata="service_id, message_type, sd"),
+    # At most 0.85 and led by 0x01/0x02 (which STUN responses share): last, so the early
+    # stop skips it when a 0.9 match is already in hand.
+    P("hart-ip", BOTH, ndpi=("HART-IP",), iana=("hart-ip",), metadata="message_id"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
@@ -312,14 +341,27 @@ BY_NAME: Dict[str, Protocol] = {p.name: p for p in TABLE}
 
 # --- derived lists ---------------------------------------------------------------------
 
+TRANSPORTS = frozenset(("tcp", "udp", "sctp", "dccp"))
+
+
+def split_alias(alias: str) -> Tuple[str, Optional[Tuple[str, ...]]]:
+    """An `iana` entry's (service, transports or None).  The suffix after the last "/"
+    names transports only when every part of it is one: a few legacy IANA names hold a
+    "/" themselves ("ethernet/ip-2", kept beside its well-formed "ethernet-ip-2")."""
+    service, sep, ts = alias.rpartition("/")
+    if not sep or not set(ts.split(",")) <= TRANSPORTS:
+        return alias, None
+    return service, tuple(ts.split(","))
+
+
 def iana_aliases() -> Dict[str, List[Tuple[str, Optional[Tuple[str, ...]]]]]:
     """IANA service name -> [(protocol, transports or None for every transport)], in
     table order (so `domain-s`/udp implies dtls, then quic)."""
     out: Dict[str, List[Tuple[str, Optional[Tuple[str, ...]]]]] = {}
     for p in TABLE:
         for alias in p.iana:
-            service, _, ts = alias.partition("/")
-            out.setdefault(service.lower(), []).append((p.name, tuple(ts.split(",")) if ts else None))
+            service, ts = split_alias(alias)
+            out.setdefault(service.lower(), []).append((p.name, ts))
     return out
 
 

@@ -35,9 +35,9 @@ def test_rows_are_well_formed():
         assert set(p.compatible) <= set(protocols.NAMES), p.name
         assert p.metadata and "TODO" not in p.metadata, f"{p.name}: say which metadata keys the detector reports"
         for alias in p.iana:
-            service, _, ts = alias.partition("/")
+            service, ts = protocols.split_alias(alias)
             assert service and service == service.lower(), alias
-            assert not ts or set(ts.split(",")) <= {"tcp", "udp", "sctp", "dccp"}, alias
+            assert not ts or set(ts) <= {"tcp", "udp", "sctp", "dccp"}, alias
     # compatibility goes both ways inside the DNS family and smb/netbios-ssn
     comp = protocols.compatible()
     for a, accepted in comp.items():

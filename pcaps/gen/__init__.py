@@ -5,7 +5,7 @@ module replaces exactly those captures), MODES (port modes it runs in) and run(c
 The registry is explicit: adding a protocol is one module and one line here.
 """
 
-from . import (amqp, apps, bittorrent, coap, dns, ftp, games, git, gopher, http, http2, irc, ldap, mail, memcached, mismatch, modbus, mqtt, mysql,
+from . import (amqp, apps, bittorrent, coap, dns, ftp, games, git, gopher, http, http2, industrial, irc, ldap, mail, memcached, mismatch, modbus, mqtt, mysql,
                ntp, openvpn, postgresql, quic, rdp, redis, rsync, rtp, rtsp, sip, smb, snmp, ssh, stun, syslog, telnet, tftp, tinc, tls, vnc, wireguard, xmpp,
                zookeeper)
 
@@ -51,5 +51,6 @@ MODULES = [
     apps,
     tinc,
     games,
+    industrial,
     mismatch,
 ]
