@@ -92,10 +92,17 @@ def _addr(raw):
     return str(ipaddress.ip_address(bytes(raw)))
 
 
+def _norm(a):
+    try:
+        return str(ipaddress.ip_address(a))
+    except ValueError:
+        return a                                 # nDPI prints a few odd addresses: kept as text
+
+
 def flow_key(transport, a, ap, b, bp):
     """Transport and the unordered endpoint pair: how flows of the view, the reference
     run and nDPI's labels are joined."""
-    return (transport, frozenset([(str(ipaddress.ip_address(a)), int(ap)), (str(ipaddress.ip_address(b)), int(bp))]))
+    return (transport, frozenset([(_norm(a), int(ap or 0)), (_norm(b), int(bp or 0))]))
 
 
 def packets(path):
@@ -263,7 +270,7 @@ def main(argv=None):
               file=sys.stderr)
         clients = {}
         for (s, cap, key), (_, cl) in ref.items():
-            clients[(s, cap, key)] = (str(ipaddress.ip_address(cl[0])), int(cl[1]))
+            clients[(s, cap, key)] = (_norm(cl[0]), int(cl[1]))
         rows = []
         for view in views:
             judged = set()
