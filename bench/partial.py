@@ -135,10 +135,12 @@ class PcapWriter:
         self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, dlt))
 
     def write(self, ts, data, orig):
+        ts = float(ts)                           # dpkt gives a Decimal for nanosecond captures
         sec = int(ts)
         usec = int(round((ts - sec) * 1e6))
         if usec >= 1000000:
             sec, usec = sec + 1, usec - 1000000
+        sec = min(max(sec, 0), 0xFFFFFFFF)       # a few captures carry stamps pcap cannot hold
         self.f.write(struct.pack("<IIII", sec, usec, len(data), orig))
         self.f.write(data)
 
