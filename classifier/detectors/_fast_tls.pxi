@@ -294,3 +294,71 @@ def tls_probe(view, state):
     if (c_v == "weak" or c_v == "chain") and (s_v == "weak" or s_v == "chain"):
         return _match("tls", 0.6, {"midstream": True})
     return _MORE                                # one weak direction: wait for the other
+
+
+# ---------------------------------------------------------------- mid-stream resync
+# A direction that starts mid-stream (FlowView.midstream: joined without a SYN, or
+# resynced by the fast path after its first segments were lost for good) begins at a
+# segment boundary, not at a record boundary: the record in flight when the capture
+# (re)started runs on for up to 16 KiB.  tls_resync_at finds the first offset from
+# which record headers chain; tls_probe_resync probes the bytes from there.
+
+cdef Py_ssize_t tls_resync_at(const uint8_t* d, Py_ssize_t n) noexcept:
+    """The first offset k at which at least two TLS record headers chain through the
+    bytes (content type 20-23, one and the same version 3.0-3.4, 0 < length <= 2^14 +
+    2048, each header where the previous record ends, the last one running to or past
+    the end), or -1.  Two headers at exact distances in the same version: about 1e-13
+    per offset in random bytes, so encrypted or compressed payload does not pass."""
+    cdef Py_ssize_t k, pos, ln, cnt
+    for k in range(0, n - 9):
+        if not _tls_type(d[k]) or d[k + 1] != 3 or d[k + 2] > 4:
+            continue
+        pos = k
+        cnt = 0
+        while pos + 5 <= n:
+            if not _tls_type(d[pos]) or d[pos + 1] != d[k + 1] or d[pos + 2] != d[k + 2]:
+                cnt = 0
+                break
+            ln = (<Py_ssize_t>d[pos + 3] << 8) | d[pos + 4]
+            if ln == 0 or ln > TLS_MAX_RECORD:
+                cnt = 0
+                break
+            cnt += 1
+            pos += 5 + ln
+        if cnt >= 2:
+            return k
+    return -1
+
+
+def tls_probe_resync(view, state):
+    """tls.probe for every flow; on a view with a mid-stream direction that tls_probe
+    does not match, the bytes of each mid-stream direction from its first record-header
+    chain (tls_resync_at; nothing when there is none) are probed again.  A match there
+    is mid-stream TLS at 0.7, below any match from the start; a direction that starts
+    at its beginning keeps all its bytes, so one that is not TLS still says no."""
+    cdef Result r
+    _verdicts()
+    r = tls_probe(view, state)
+    cdef int ms = view.midstream
+    cdef Py_ssize_t k
+    cdef bytes b
+    cdef list parts
+    cdef dict meta
+    if not ms or r.verdict == _MATCH:
+        return r
+    parts = []
+    for bit, data in ((1, view.payload_c2s), (2, view.payload_s2c)):
+        if not (ms & bit) or not data:
+            parts.append(data)
+            continue
+        b = data if type(data) is bytes else bytes(data)
+        k = tls_resync_at(<const uint8_t*>PyBytes_AS_STRING(b), len(b))
+        parts.append(b[k:] if k >= 0 else b"")
+    if not parts[0] and not parts[1]:
+        return r
+    r2 = tls_probe(FlowView("tcp", parts[0], parts[1]), state)
+    if r2.verdict != _MATCH:
+        return r
+    meta = dict(r2.metadata)
+    meta["midstream"] = True
+    return _match("tls", min(0.7, r2.confidence), meta)

@@ -115,7 +115,10 @@ def snapshot(flow) -> FlowView | None:
         return None
     if t == "udp":
         return FlowView(t, c, s, flow.datagrams_c2s, flow.datagrams_s2c, flow.pkt_dirs, flow.pkt_sizes)
-    return FlowView(t, c, s, (), (), flow.pkt_dirs, flow.pkt_sizes)
+    # Directions that start mid-stream (no SYN, or resynced after lost first bytes).
+    ms = (("midstream" in (getattr(flow, "stream_flags_c2s", None) or ())) |
+          (("midstream" in (getattr(flow, "stream_flags_s2c", None) or ())) << 1))
+    return FlowView(t, c, s, (), (), flow.pkt_dirs, flow.pkt_sizes, ms)
 
 
 class Engine:
@@ -130,6 +133,8 @@ class Engine:
         # Per transport: detectors always tried, and per first byte (per direction) the
         # registry positions worth a probe.
         self._any: dict[str, list[int]] = {}
+        # Per transport: detectors that can re-anchor in mid-stream bytes (spec.resync).
+        self._resync: dict[str, list[int]] = {}
         self._by_byte: dict[str, tuple[list[list[int]], list[list[int]]]] = {}
         for t in ("tcp", "udp"):
             always, c2s, s2c = [], [[] for _ in range(256)], [[] for _ in range(256)]
@@ -146,6 +151,7 @@ class Engine:
                         table[b].append(i)
             self._any[t] = always
             self._by_byte[t] = (c2s, s2c)
+            self._resync[t] = [i for i, s in enumerate(self.specs) if s.resync and t in s.transports]
         # Per registry position: what the hot loop needs, without attribute lookups.
         self._plan = [(s.name, s.probe, (s.max_bytes, s.max_packets)) for s in self.specs]
         self._maxconf = {s.name: s.max_confidence for s in self.specs}
@@ -158,18 +164,23 @@ class Engine:
         t = flow.transport
         if t not in self._any:
             return (), ()
-        return self.candidates_for(t, _firsts(flow, 0) + _firsts(flow, 1))
+        return self.candidates_for(t, _firsts(flow, 0) + _firsts(flow, 1),
+                                   bool(getattr(flow, "midstream", 0)) and t == "tcp")
 
-    def candidates_for(self, t: str, firsts) -> tuple[tuple[int, ...], tuple[float, ...]]:
-        """candidates() from the transport and the flow's first bytes (both directions)."""
+    def candidates_for(self, t: str, firsts, midstream: bool = False) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """candidates() from the transport and the flow's first bytes (both directions);
+        `midstream`: a TCP direction starts mid-stream, so the detectors that can
+        re-anchor there (spec.resync) are offered the flow whatever its first bytes."""
         if not firsts:
             return (), ()
-        key = (t, frozenset(firsts))
+        key = (t, frozenset(firsts), midstream)
         cached = self._memo.get(key)
         if cached is not None:
             return cached
         c2s, s2c = self._by_byte[t]
         cand = set(self._any[t])
+        if midstream:
+            cand.update(self._resync[t])
         # A direction's hint is checked against BOTH directions' first bytes: without a
         # SYN the "client" may really be the server (captures starting mid-stream).
         for b in key[1]:
