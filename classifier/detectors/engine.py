@@ -115,9 +115,11 @@ def snapshot(flow) -> FlowView | None:
         return None
     if t == "udp":
         return FlowView(t, c, s, flow.datagrams_c2s, flow.datagrams_s2c, flow.pkt_dirs, flow.pkt_sizes)
-    # Directions that start mid-stream (no SYN, or resynced after lost first bytes).
-    ms = (("midstream" in (getattr(flow, "stream_flags_c2s", None) or ())) |
-          (("midstream" in (getattr(flow, "stream_flags_s2c", None) or ())) << 1))
+    # Directions that start mid-stream (no SYN, or resynced after lost first bytes), from
+    # the fast path's Flow; a foreign flow object without stream flags has none.
+    ms = 0
+    if hasattr(type(flow), "stream_flags_c2s"):
+        ms = ("midstream" in flow.stream_flags_c2s) | (("midstream" in flow.stream_flags_s2c) << 1)
     return FlowView(t, c, s, (), (), flow.pkt_dirs, flow.pkt_sizes, ms)
 
 
