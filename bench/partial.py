@@ -256,6 +256,8 @@ def main(argv=None):
     ap.add_argument("--portlens", default=f"{sys.executable} -m classifier")
     ap.add_argument("--keep", help="write the views here and keep them (default: a temp dir, removed)")
     ap.add_argument("--json", help="also write the table here as JSON")
+    ap.add_argument("--errors", action="store_true",
+                    help="list the wrong names per view and labeller (full-data label -> name, count)")
     o = ap.parse_args(argv)
     views = [v for v in o.views.split(",") if v]
     for v in views:
@@ -294,12 +296,19 @@ def main(argv=None):
                     for (pc, k), recs in run(o.portlens, os.path.join(work, view, name), extra).items():
                         got[(name, pc, k)] = recs
                 named = right = 0
+                wrong = collections.Counter()
                 for n, pc, c, k in flows:
                     lab = labels_of(got.get((n, pc, k)), mode)
                     if lab != "unknown":
                         named += 1
                         right += lab == ref[(n, c, k)][0]
+                        if lab != ref[(n, c, k)][0]:
+                            wrong[(ref[(n, c, k)][0], lab, n, c)] += 1
                 row[mode] = {"labelled": named, "right": right}
+                if o.errors and wrong:
+                    print(f"{view} {mode} wrong:", file=sys.stderr)
+                    for (want, lab, n, c), cnt in wrong.most_common():
+                        print(f"    {want:>12} -> {lab:<12} {cnt:>4}  {n}/{c}", file=sys.stderr)
             rows.append(row)
             print(_line(row), file=sys.stderr)
             if not o.keep:

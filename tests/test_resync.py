@@ -111,6 +111,21 @@ def test_tls_resync_does_not_override_a_direction_seen_from_its_start():
     assert r.verdict == Verdict.NO_MATCH
 
 
+# A ClientHello record header and the start of its handshake message (type 1).
+HELLO_HEAD = bytes.fromhex("1603010030") + b"\x01\x00\x00\x2c" + bytes(44)
+
+
+def test_tls_that_starts_after_lost_bytes_is_an_upgrade_not_tls():
+    # SMTP joined after EHLO was lost: "STARTTLS" then the ClientHello and more records.
+    c = b"STARTTLS\r\n" + HELLO_HEAD + bytes.fromhex("1603010010") + bytes(16)
+    assert tls.probe(_ms(c=c, bits=1), {}).verdict != Verdict.MATCH
+    # A resynced direction (bits 4/8: bytes before it known lost) that starts with a
+    # hello: TLS began after other bytes (PostgreSQL's SSLRequest, a CONNECT, ...).
+    assert tls.probe(_ms(c=HELLO_HEAD, bits=1 | 4), {}).verdict == Verdict.NO_MATCH
+    # Joined without a SYN (bit 1 only), a hello at the start is plain TLS as before.
+    assert tls.probe(_ms(c=HELLO_HEAD, bits=1), {}) == tls.probe(FlowView.tcp(HELLO_HEAD), {})
+
+
 def test_http_resyncs_at_a_status_line_after_body_bytes():
     body_tail = b'x":1}\r\n0\r\n\r\n'
     resp = b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n"

@@ -122,7 +122,9 @@ cdef class FlowView:
     pkt_sizes      and their L4 payload length
     midstream      TCP: bit 0 (c2s) / bit 1 (s2c) set when that direction's bytes do not
                    start at the stream's beginning (joined without a SYN, or resynced
-                   after first segments lost for good: the fast path's "midstream" note)
+                   after first segments lost for good: the fast path's "midstream"
+                   note); bit 2 (c2s) / bit 3 (s2c) when it was resynced ("resynced":
+                   a SYN was seen, so bytes before these are known to be missing)
 
     There is deliberately no port, address or TTL attribute: a detector that wanted one
     would fail with AttributeError.  A view made by the batch path keeps the packet
@@ -676,7 +678,8 @@ cdef class ProbeLoop:
                     view.datagrams_s2c = EMPTY
                     # Directions starting mid-stream (the fast path's SF_MIDSTREAM bit,
                     # 1): the detectors that can re-anchor there join the candidates.
-                    ms = (sfc[i] & 1) | ((sfs[i] & 1) << 1)
+                    ms = ((sfc[i] & 1) | ((sfs[i] & 1) << 1)
+                          | (((sfc[i] >> 4) & 1) << 2) | (((sfs[i] >> 4) & 1) << 3))
                     view.midstream = ms
                     if ms:
                         key[0] |= 2

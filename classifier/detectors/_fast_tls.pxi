@@ -303,18 +303,28 @@ def tls_probe(view, state):
 # (re)started runs on for up to 16 KiB.  tls_resync_at finds the first offset from
 # which record headers chain; tls_probe_resync probes the bytes from there.
 
+cdef inline bint _tls_hello_at(const uint8_t* d, Py_ssize_t n, Py_ssize_t pos) noexcept:
+    """A handshake record at pos whose message is a ClientHello or ServerHello."""
+    return pos + 6 <= n and d[pos] == 0x16 and (d[pos + 5] == 1 or d[pos + 5] == 2)
+
+
 cdef Py_ssize_t tls_resync_at(const uint8_t* d, Py_ssize_t n) noexcept:
     """The first offset k at which at least two TLS record headers chain through the
     bytes (content type 20-23, one and the same version 3.0-3.4, 0 < length <= 2^14 +
     2048, each header where the previous record ends, the last one running to or past
     the end), or -1.  Two headers at exact distances in the same version: about 1e-13
-    per offset in random bytes, so encrypted or compressed payload does not pass."""
+    per offset in random bytes, so encrypted or compressed payload does not pass.
+    -2 when that chain holds a Client/ServerHello: TLS starts there, after bytes of
+    another protocol (STARTTLS, a proxy's CONNECT, RDP, PostgreSQL's SSLRequest), so
+    the flow is that protocol's, not tls."""
     cdef Py_ssize_t k, pos, ln, cnt
+    cdef bint hello
     for k in range(0, n - 9):
         if not _tls_type(d[k]) or d[k + 1] != 3 or d[k + 2] > 4:
             continue
         pos = k
         cnt = 0
+        hello = False
         while pos + 5 <= n:
             if not _tls_type(d[pos]) or d[pos + 1] != d[k + 1] or d[pos + 2] != d[k + 2]:
                 cnt = 0
@@ -323,10 +333,11 @@ cdef Py_ssize_t tls_resync_at(const uint8_t* d, Py_ssize_t n) noexcept:
             if ln == 0 or ln > TLS_MAX_RECORD:
                 cnt = 0
                 break
+            hello = hello or _tls_hello_at(d, n, pos)
             cnt += 1
             pos += 5 + ln
         if cnt >= 2:
-            return k
+            return -2 if hello else k
     return -1
 
 
@@ -335,16 +346,28 @@ def tls_probe_resync(view, state):
     does not match, the bytes of each mid-stream direction from its first record-header
     chain (tls_resync_at; nothing when there is none) are probed again.  A match there
     is mid-stream TLS at 0.7, below any match from the start; a direction that starts
-    at its beginning keeps all its bytes, so one that is not TLS still says no."""
+    at its beginning keeps all its bytes, so one that is not TLS still says no.  A hello
+    after lost or foreign bytes (at the start of a resynced direction, or inside the
+    chain found) is an upgrade from another protocol: no resync match then."""
     cdef Result r
-    _verdicts()
-    r = tls_probe(view, state)
     cdef int ms = view.midstream
     cdef Py_ssize_t k
     cdef bytes b
     cdef list parts
     cdef dict meta
-    if not ms or r.verdict == _MATCH:
+    _verdicts()
+    r = tls_probe(view, state)
+    if not ms:
+        return r
+    if ms & 12:
+        # A resynced direction (bytes before it known lost) that starts with a hello:
+        # TLS began after other bytes, an upgrade from another protocol.
+        for bit, data in ((4, view.payload_c2s), (8, view.payload_s2c)):
+            if (ms & bit) and data:
+                b = data if type(data) is bytes else bytes(data)
+                if _tls_hello_at(<const uint8_t*>PyBytes_AS_STRING(b), len(b), 0):
+                    return _NO
+    if r.verdict == _MATCH:
         return r
     parts = []
     for bit, data in ((1, view.payload_c2s), (2, view.payload_s2c)):
@@ -353,6 +376,8 @@ def tls_probe_resync(view, state):
             continue
         b = data if type(data) is bytes else bytes(data)
         k = tls_resync_at(<const uint8_t*>PyBytes_AS_STRING(b), len(b))
+        if k == -2:
+            return r                            # a handshake starts mid-flow: not tls's
         parts.append(b[k:] if k >= 0 else b"")
     if not parts[0] and not parts[1]:
         return r

@@ -119,7 +119,9 @@ def snapshot(flow) -> FlowView | None:
     # the fast path's Flow; a foreign flow object without stream flags has none.
     ms = 0
     if hasattr(type(flow), "stream_flags_c2s"):
-        ms = ("midstream" in flow.stream_flags_c2s) | (("midstream" in flow.stream_flags_s2c) << 1)
+        fc, fs = flow.stream_flags_c2s, flow.stream_flags_s2c
+        ms = (("midstream" in fc) | (("midstream" in fs) << 1)
+              | (("resynced" in fc) << 2) | (("resynced" in fs) << 3))
     return FlowView(t, c, s, (), (), flow.pkt_dirs, flow.pkt_sizes, ms)
 
 

@@ -180,6 +180,7 @@ def to_view(fl: _Flow) -> FlowView:
                         tuple(fl.pkt_dirs), tuple(fl.pkt_sizes))
     ms = sum(1 << d for d in range(2)
              if (fl.by_data[d] and fl.segs[d]) or _resynced(fl.segs[d]))
+    ms |= sum(4 << d for d in range(2) if not fl.by_data[d] and _resynced(fl.segs[d]))
     return FlowView("tcp", _reassemble(fl.segs[0]), _reassemble(fl.segs[1]), (), (),
                     tuple(fl.pkt_dirs), tuple(fl.pkt_sizes), ms)
 
