@@ -163,3 +163,16 @@ def test_random_mid_stream_bytes_are_not_claimed(a, b):
     for probe in (tls.probe, http.probe):
         r = probe(_ms(c=a, s=b, bits=3), {})
         assert r.verdict != Verdict.MATCH
+
+
+def test_a_flow_whose_every_direction_resynced_goes_to_the_resync_detectors_alone():
+    # A reply met in the middle of an SMTP session reads like an FTP greeting; bytes
+    # known not to be the stream's start are not offered to detectors that read them
+    # as one.  Joined without a SYN (bit 1 only), the flow is classified as before.
+    s = b"220 2.0.0 Ready to start TLS\r\n"
+    plain = Engine().classify(FlowView.tcp(b"", s))
+    assert Engine().classify(_ms(s=s, bits=2)).protocol == plain.protocol
+    assert Engine().classify(_ms(s=s, bits=2 | 8)).protocol is None
+    # One direction seen from its start: every detector still sees the flow.
+    c = b"EHLO mail.example\r\n"
+    assert Engine().classify(_ms(c=c, s=s, bits=2 | 8)).protocol == Engine().classify(FlowView.tcp(c, s)).protocol

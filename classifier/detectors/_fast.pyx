@@ -683,11 +683,16 @@ cdef class ProbeLoop:
                     view.midstream = ms
                     if ms:
                         key[0] |= 2
+                        # Every direction with bytes resynced: the resync detectors
+                        # alone (engine.resynced_only).
+                        if (ms & 12) and (lc == 0 or (ms & 4)) and (ls == 0 or (ms & 8)):
+                            key[0] |= 4
             kb = PyBytes_FromStringAndSize(<char*>key, 33)
             cs = self.memo.get(kb)
             if cs is None:
                 firsts = [k for k in range(256) if key[1 + (k >> 3)] & (1 << (k & 7))]
-                cc = self.engine.candidates_for(UDP if udp else TCP, firsts, (key[0] & 2) != 0)
+                cc = self.engine.candidates_for(UDP if udp else TCP, firsts, (key[0] & 2) != 0,
+                                                (key[0] & 4) != 0)
                 cs = CandSet(tuple(cc[0]), tuple(cc[1]))
                 if len(self.memo) < 65536:
                     self.memo[kb] = cs

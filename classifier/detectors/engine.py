@@ -103,6 +103,14 @@ def _shape(flow) -> tuple[int, int, int, int]:
     return len(flow.payload_c2s), len(flow.payload_s2c), n0, n1
 
 
+def resynced_only(ms: int, c2s, s2c) -> bool:
+    """Every direction with bytes was resynced (FlowView.midstream bits 2-3): its bytes
+    follow lost ones at a segment boundary.  Only detectors that can re-anchor
+    (spec.resync) see such a flow: one that reads the first bytes as the stream's start
+    would take a reply in the middle ("220 Ready to start TLS", "+OK") for a greeting."""
+    return bool(ms & 12) and (not c2s or bool(ms & 4)) and (not s2c or bool(ms & 8))
+
+
 def snapshot(flow) -> FlowView | None:
     """Copy the contract's attributes of a foreign flow object (the fast path's Flow)
     into a FlowView, once: every later read is a plain slot, and detectors only ever
@@ -168,16 +176,20 @@ class Engine:
         t = flow.transport
         if t not in self._any:
             return (), ()
-        return self.candidates_for(t, _firsts(flow, 0) + _firsts(flow, 1),
-                                   bool(getattr(flow, "midstream", 0)) and t == "tcp")
+        ms = getattr(flow, "midstream", 0) if t == "tcp" else 0
+        return self.candidates_for(t, _firsts(flow, 0) + _firsts(flow, 1), bool(ms),
+                                   resynced_only(ms, flow.payload_c2s, flow.payload_s2c))
 
-    def candidates_for(self, t: str, firsts, midstream: bool = False) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    def candidates_for(self, t: str, firsts, midstream: bool = False,
+                       resync_only: bool = False) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """candidates() from the transport and the flow's first bytes (both directions);
         `midstream`: a TCP direction starts mid-stream, so the detectors that can
-        re-anchor there (spec.resync) are offered the flow whatever its first bytes."""
+        re-anchor there (spec.resync) are offered the flow whatever its first bytes;
+        `resync_only`: every direction with bytes was resynced (resynced_only), so
+        only those detectors are."""
         if not firsts:
             return (), ()
-        key = (t, frozenset(firsts), midstream)
+        key = (t, frozenset(firsts), midstream, resync_only)
         cached = self._memo.get(key)
         if cached is not None:
             return cached
@@ -185,9 +197,11 @@ class Engine:
         cand = set(self._any[t])
         if midstream:
             cand.update(self._resync[t])
+        if resync_only:
+            cand = set(self._resync[t])
         # A direction's hint is checked against BOTH directions' first bytes: without a
         # SYN the "client" may really be the server (captures starting mid-stream).
-        for b in key[1]:
+        for b in () if resync_only else key[1]:
             cand.update(c2s[b])
             cand.update(s2c[b])
         out = tuple(sorted(cand))
