@@ -1434,8 +1434,9 @@ def http_probe_resync(view, state):
     """http.probe for every flow; on a view with a mid-stream direction that http_probe
     does not match, the bytes of each mid-stream direction from its first message start
     (http_resync_at; nothing when there is none) are probed again.  A match there is
-    HTTP joined mid-stream at 0.7, below any match from the start.  A direction seen
-    from its beginning must itself be HTTP or empty: its first bytes decide it."""
+    HTTP joined mid-stream at 0.7, below any match from the start; none yet is
+    NEED_MORE.  A direction seen from its beginning must itself be HTTP or empty: its
+    first bytes decide it."""
     cdef Result r
     _verdicts()
     r = http_probe(view, state)
@@ -1457,7 +1458,7 @@ def http_probe_resync(view, state):
         k = http_resync_at(b)
         parts.append(b[k:] if k > 0 else b"")
     if not parts[0] and not parts[1]:
-        return r
+        return _MORE                            # no message start yet: later bytes may hold one
     r2 = http_probe(FlowView("tcp", parts[0], parts[1]), state)
     if r2 is _MORE:
         return r2                               # a message start whose line is not all here yet

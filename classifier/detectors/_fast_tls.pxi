@@ -343,18 +343,17 @@ cdef Py_ssize_t tls_resync_at(const uint8_t* d, Py_ssize_t n) noexcept:
 
 def tls_probe_resync(view, state):
     """tls.probe for every flow; on a view with a mid-stream direction that tls_probe
-    does not match, the bytes of each mid-stream direction from its first record-header
-    chain (tls_resync_at; nothing when there is none) are probed again.  A match there
-    is mid-stream TLS at 0.7, below any match from the start; a direction that starts
-    at its beginning keeps all its bytes, so one that is not TLS still says no.  A hello
-    after lost or foreign bytes (at the start of a resynced direction, or inside the
-    chain found) is an upgrade from another protocol: no resync match then."""
+    does not match, each mid-stream direction is searched for a record-header chain
+    (tls_resync_at): one found is mid-stream TLS at 0.7, below any match from the start,
+    unless a direction seen from its beginning is not TLS.  None found yet: NEED_MORE
+    (later bytes may hold one).  A hello after lost or foreign bytes (at the start of a
+    resynced direction, or inside the chain found) is an upgrade from another protocol:
+    no match then."""
     cdef Result r
     cdef int ms = view.midstream
     cdef Py_ssize_t k
     cdef bytes b
-    cdef list parts
-    cdef dict meta
+    cdef bint found = False, pending = False
     _verdicts()
     r = tls_probe(view, state)
     if not ms:
@@ -369,21 +368,23 @@ def tls_probe_resync(view, state):
                     return _NO
     if r.verdict == _MATCH:
         return r
-    parts = []
     for bit, data in ((1, view.payload_c2s), (2, view.payload_s2c)):
-        if not (ms & bit) or not data:
-            parts.append(data)
+        if not data:
+            continue
+        if not (ms & bit):
+            if tls_parse_direction(data)[0] == "no":
+                return r                        # seen from its start and not TLS
             continue
         b = data if type(data) is bytes else bytes(data)
         k = tls_resync_at(<const uint8_t*>PyBytes_AS_STRING(b), len(b))
         if k == -2:
             return r                            # a handshake starts mid-flow: not tls's
-        parts.append(b[k:] if k >= 0 else b"")
-    if not parts[0] and not parts[1]:
-        return r
-    r2 = tls_probe(FlowView("tcp", parts[0], parts[1]), state)
-    if r2.verdict != _MATCH:
-        return r
-    meta = dict(r2.metadata)
-    meta["midstream"] = True
-    return _match("tls", min(0.7, r2.confidence), meta)
+        if k >= 0:
+            found = True
+        else:
+            pending = True
+    if found:
+        return _match("tls", 0.7, {"midstream": True})
+    if pending:
+        return _MORE
+    return r
