@@ -51,8 +51,6 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
-from ndpi_claims import agrees  # noqa: E402
-
 from classifier.protocols import ndpi_agreeing  # noqa: E402
 
 VIEWS = ("full", "drop1", "drop2", "drop3", "late2", "c2s-only", "s2c-only", "trunc64")
@@ -213,6 +211,7 @@ def reference(sets, portlens, ndpi):
     truth = collections.defaultdict(list)
     labels = os.path.join(ndpi, "labels.jsonl") if ndpi else None
     if labels and os.path.exists(labels):
+        from ndpi_claims import agrees       # tools/: nDPI's names against ours, as it counts them
         for line in open(labels):
             t = json.loads(line)
             if t["l4"] in ("TCP", "UDP"):
@@ -263,9 +262,15 @@ def main(argv=None):
     for v in views:
         if v not in VIEWS:
             ap.error(f"unknown view {v!r} (choose from {', '.join(VIEWS)})")
-    sets = {"corpus": o.corpus}
+    sets = {}
+    if os.path.isdir(o.corpus):
+        sets["corpus"] = o.corpus
     if o.ndpi and os.path.isdir(os.path.join(o.ndpi, "pcaps")):
         sets["ndpi"] = os.path.join(o.ndpi, "pcaps")
+    if not sets:
+        print(f"bench/partial.py: needs captures: {o.corpus} (a checkout's pcaps/corpus) or "
+              f"{o.ndpi} (../shared/ndpi-dev), and neither is here", file=sys.stderr)
+        return 2
     work = o.keep or tempfile.mkdtemp(prefix="portlens-partial-")
     try:
         ref = reference(sets, o.portlens, o.ndpi)
