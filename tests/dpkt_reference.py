@@ -449,6 +449,7 @@ class _Flow:
     server: tuple
     syn_seen: bool = False
     isn: list = field(default_factory=lambda: [None, None])
+    by_data: list = field(default_factory=lambda: [False, False])   # isn from data: no SYN
     segs: list = field(default_factory=lambda: [{}, {}])
     dgrams: list = field(default_factory=lambda: [[], []])
     pkt_dirs: list = field(default_factory=list)
@@ -545,18 +546,32 @@ def build_flows(path: str) -> list[_Flow]:
             continue
         if l4.flags & dpkt.tcp.TH_SYN:
             fl.isn[d] = (l4.seq + 1) & 0xFFFFFFFF
+            fl.by_data[d] = False
             fl.syn_seen = True
         if data:
             if fl.isn[d] is None:
                 fl.isn[d] = l4.seq
+                fl.by_data[d] = True
             off = (l4.seq - fl.isn[d]) & 0xFFFFFFFF
             if off < MAX_BYTES and off not in fl.segs[d]:
                 fl.segs[d][off] = data
     return order
 
 
+def _resynced(segs: dict) -> bool:
+    """The fast path's gap rule at the flow's end, in its simplest reading: a direction
+    whose start never came but that holds later bytes starts at the first of them
+    (marked mid-stream).  The fast path may resync earlier (an acknowledgment past the
+    hole, the budget in a one-direction flow); captures where that changes the bytes
+    kept are not this reference's."""
+    return bool(segs) and 0 not in segs
+
+
 def _reassemble(segs: dict) -> bytes:
     out = bytearray()
+    if _resynced(segs):
+        first = min(segs)
+        segs = {off - first: seg for off, seg in segs.items()}
     for off in sorted(segs):
         if off > len(out):
             break                    # gap never filled
@@ -580,8 +595,11 @@ def to_view(fl: _Flow) -> FlowView:
                 room -= len(d)
         return FlowView("udp", b"".join(dc), b"".join(ds), dc, ds,
                         tuple(fl.pkt_dirs), tuple(fl.pkt_sizes))
+    ms = sum(1 << d for d in range(2)
+             if (fl.by_data[d] and fl.segs[d]) or _resynced(fl.segs[d]))
+    ms |= sum(4 << d for d in range(2) if not fl.by_data[d] and _resynced(fl.segs[d]))
     return FlowView("tcp", _reassemble(fl.segs[0]), _reassemble(fl.segs[1]), (), (),
-                    tuple(fl.pkt_dirs), tuple(fl.pkt_sizes))
+                    tuple(fl.pkt_dirs), tuple(fl.pkt_sizes), ms)
 
 
 def reference_views(path: str):

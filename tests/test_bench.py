@@ -11,7 +11,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py", "flood.py", "stream.py", "dask_cluster.py",
-           "live.py"]
+           "live.py", "partial.py"]
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +94,10 @@ def test_live_bench_says_what_it_needs(clone):
     p = _run(clone, "live.py", "--capture", str(clone / "nothing.pcap"))
     assert p.returncode != 0 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert "nothing.pcap" in p.stderr
+
+
+def test_partial_bench_says_what_it_needs_in_one_line(clone):
+    """In a clone without pcaps/ and ../shared: one line naming both, a non-zero exit."""
+    p = _run(clone, "partial.py")
+    assert p.returncode == 2 and p.stdout == "" and "Traceback" not in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("bench/partial.py: needs captures")

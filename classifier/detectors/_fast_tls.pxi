@@ -294,3 +294,97 @@ def tls_probe(view, state):
     if (c_v == "weak" or c_v == "chain") and (s_v == "weak" or s_v == "chain"):
         return _match("tls", 0.6, {"midstream": True})
     return _MORE                                # one weak direction: wait for the other
+
+
+# ---------------------------------------------------------------- mid-stream resync
+# A direction that starts mid-stream (FlowView.midstream: joined without a SYN, or
+# resynced by the fast path after its first segments were lost for good) begins at a
+# segment boundary, not at a record boundary: the record in flight when the capture
+# (re)started runs on for up to 16 KiB.  tls_resync_at finds the first offset from
+# which record headers chain; tls_probe_resync probes the bytes from there.
+
+cdef inline bint _tls_hello_at(const uint8_t* d, Py_ssize_t n, Py_ssize_t pos) noexcept:
+    """A handshake record at pos whose message is a ClientHello or ServerHello."""
+    return pos + 6 <= n and d[pos] == 0x16 and (d[pos + 5] == 1 or d[pos + 5] == 2)
+
+
+cdef Py_ssize_t tls_resync_at(const uint8_t* d, Py_ssize_t n) noexcept:
+    """The first offset k at which at least two TLS record headers chain through the
+    bytes (content type 20-23, one and the same version 3.0-3.4, 0 < length <= 2^14 +
+    2048, each header where the previous record ends, the last one running to or past
+    the end), or -1.  Two headers at exact distances in the same version: about 1e-13
+    per offset in random bytes, so encrypted or compressed payload does not pass.
+    -2 when that chain holds a Client/ServerHello: TLS starts there, after bytes of
+    another protocol (STARTTLS, a proxy's CONNECT, RDP, PostgreSQL's SSLRequest), so
+    the flow is that protocol's, not tls."""
+    cdef Py_ssize_t k, pos, ln, cnt
+    cdef bint hello
+    for k in range(0, n - 9):
+        if not _tls_type(d[k]) or d[k + 1] != 3 or d[k + 2] > 4:
+            continue
+        pos = k
+        cnt = 0
+        hello = False
+        while pos + 5 <= n:
+            if not _tls_type(d[pos]) or d[pos + 1] != d[k + 1] or d[pos + 2] != d[k + 2]:
+                cnt = 0
+                break
+            ln = (<Py_ssize_t>d[pos + 3] << 8) | d[pos + 4]
+            if ln == 0 or ln > TLS_MAX_RECORD:
+                cnt = 0
+                break
+            hello = hello or _tls_hello_at(d, n, pos)
+            cnt += 1
+            pos += 5 + ln
+        if cnt >= 2:
+            return -2 if hello else k
+    return -1
+
+
+def tls_probe_resync(view, state):
+    """tls.probe for every flow; on a view with a mid-stream direction that tls_probe
+    does not match, each mid-stream direction is searched for a record-header chain
+    (tls_resync_at): one found is mid-stream TLS at 0.7, below any match from the start,
+    unless a direction seen from its beginning is not TLS.  None found yet: NEED_MORE
+    (later bytes may hold one).  A hello after lost or foreign bytes (at the start of a
+    resynced direction, or inside the chain found) is an upgrade from another protocol:
+    no match then."""
+    cdef Result r
+    cdef int ms = view.midstream
+    cdef Py_ssize_t k
+    cdef bytes b
+    cdef bint found = False, pending = False
+    _verdicts()
+    r = tls_probe(view, state)
+    if not ms:
+        return r
+    if ms & 12:
+        # A resynced direction (bytes before it known lost) that starts with a hello:
+        # TLS began after other bytes, an upgrade from another protocol.
+        for bit, data in ((4, view.payload_c2s), (8, view.payload_s2c)):
+            if (ms & bit) and data:
+                b = data if type(data) is bytes else bytes(data)
+                if _tls_hello_at(<const uint8_t*>PyBytes_AS_STRING(b), len(b), 0):
+                    return _NO
+    if r.verdict == _MATCH:
+        return r
+    for bit, data in ((1, view.payload_c2s), (2, view.payload_s2c)):
+        if not data:
+            continue
+        if not (ms & bit):
+            if tls_parse_direction(data)[0] == "no":
+                return r                        # seen from its start and not TLS
+            continue
+        b = data if type(data) is bytes else bytes(data)
+        k = tls_resync_at(<const uint8_t*>PyBytes_AS_STRING(b), len(b))
+        if k == -2:
+            return r                            # a handshake starts mid-flow: not tls's
+        if k >= 0:
+            found = True
+        else:
+            pending = True
+    if found:
+        return _match("tls", 0.7, {"midstream": True})
+    if pending:
+        return _MORE
+    return r

@@ -103,6 +103,14 @@ def _shape(flow) -> tuple[int, int, int, int]:
     return len(flow.payload_c2s), len(flow.payload_s2c), n0, n1
 
 
+def resynced_only(ms: int, c2s, s2c) -> bool:
+    """Every direction with bytes was resynced (FlowView.midstream bits 2-3): its bytes
+    follow lost ones at a segment boundary.  Only detectors that can re-anchor
+    (spec.resync) see such a flow: one that reads the first bytes as the stream's start
+    would take a reply in the middle ("220 Ready to start TLS", "+OK") for a greeting."""
+    return bool(ms & 12) and (not c2s or bool(ms & 4)) and (not s2c or bool(ms & 8))
+
+
 def snapshot(flow) -> FlowView | None:
     """Copy the contract's attributes of a foreign flow object (the fast path's Flow)
     into a FlowView, once: every later read is a plain slot, and detectors only ever
@@ -115,7 +123,14 @@ def snapshot(flow) -> FlowView | None:
         return None
     if t == "udp":
         return FlowView(t, c, s, flow.datagrams_c2s, flow.datagrams_s2c, flow.pkt_dirs, flow.pkt_sizes)
-    return FlowView(t, c, s, (), (), flow.pkt_dirs, flow.pkt_sizes)
+    # Directions that start mid-stream (no SYN, or resynced after lost first bytes), from
+    # the fast path's Flow; a foreign flow object without stream flags has none.
+    ms = 0
+    if hasattr(type(flow), "stream_flags_c2s"):
+        fc, fs = flow.stream_flags_c2s, flow.stream_flags_s2c
+        ms = (("midstream" in fc) | (("midstream" in fs) << 1)
+              | (("resynced" in fc) << 2) | (("resynced" in fs) << 3))
+    return FlowView(t, c, s, (), (), flow.pkt_dirs, flow.pkt_sizes, ms)
 
 
 class Engine:
@@ -130,6 +145,8 @@ class Engine:
         # Per transport: detectors always tried, and per first byte (per direction) the
         # registry positions worth a probe.
         self._any: dict[str, list[int]] = {}
+        # Per transport: detectors that can re-anchor in mid-stream bytes (spec.resync).
+        self._resync: dict[str, list[int]] = {}
         self._by_byte: dict[str, tuple[list[list[int]], list[list[int]]]] = {}
         for t in ("tcp", "udp"):
             always, c2s, s2c = [], [[] for _ in range(256)], [[] for _ in range(256)]
@@ -146,6 +163,7 @@ class Engine:
                         table[b].append(i)
             self._any[t] = always
             self._by_byte[t] = (c2s, s2c)
+            self._resync[t] = [i for i, s in enumerate(self.specs) if s.resync and t in s.transports]
         # Per registry position: what the hot loop needs, without attribute lookups.
         self._plan = [(s.name, s.probe, (s.max_bytes, s.max_packets)) for s in self.specs]
         self._maxconf = {s.name: s.max_confidence for s in self.specs}
@@ -158,21 +176,32 @@ class Engine:
         t = flow.transport
         if t not in self._any:
             return (), ()
-        return self.candidates_for(t, _firsts(flow, 0) + _firsts(flow, 1))
+        ms = getattr(flow, "midstream", 0) if t == "tcp" else 0
+        return self.candidates_for(t, _firsts(flow, 0) + _firsts(flow, 1), bool(ms),
+                                   resynced_only(ms, flow.payload_c2s, flow.payload_s2c))
 
-    def candidates_for(self, t: str, firsts) -> tuple[tuple[int, ...], tuple[float, ...]]:
-        """candidates() from the transport and the flow's first bytes (both directions)."""
+    def candidates_for(self, t: str, firsts, midstream: bool = False,
+                       resync_only: bool = False) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """candidates() from the transport and the flow's first bytes (both directions);
+        `midstream`: a TCP direction starts mid-stream, so the detectors that can
+        re-anchor there (spec.resync) are offered the flow whatever its first bytes;
+        `resync_only`: every direction with bytes was resynced (resynced_only), so
+        only those detectors are."""
         if not firsts:
             return (), ()
-        key = (t, frozenset(firsts))
+        key = (t, frozenset(firsts), midstream, resync_only)
         cached = self._memo.get(key)
         if cached is not None:
             return cached
         c2s, s2c = self._by_byte[t]
         cand = set(self._any[t])
+        if midstream:
+            cand.update(self._resync[t])
+        if resync_only:
+            cand = set(self._resync[t])
         # A direction's hint is checked against BOTH directions' first bytes: without a
         # SYN the "client" may really be the server (captures starting mid-stream).
-        for b in key[1]:
+        for b in () if resync_only else key[1]:
             cand.update(c2s[b])
             cand.update(s2c[b])
         out = tuple(sorted(cand))

@@ -16,10 +16,17 @@ METHODS = frozenset("GET POST HEAD PUT DELETE OPTIONS PATCH TRACE CONNECT PROPFI
 # direction.  1.0 with a request line or both directions, 0.9 a status line alone,
 # 0.85 a proxy request (CONNECT or absolute-form: http-proxy wins).  Metadata: method,
 # uri, host, user_agent, status, server.  Compiled: _fast_probes.pxi.
-probe = _fast.http_probe
+probe = _fast.http_probe_resync
+
+# The same on a view with a mid-stream direction (FlowView.midstream) that http_probe
+# does not match, every direction seen from its start being empty: from the first
+# line start that opens an HTTP/1.x request or status line, probed again; a match
+# there is HTTP joined mid-stream at 0.7.  Compiled: _fast_probes.pxi
+# (http_probe_resync).
 
 
 _FIRST = frozenset(ord(m[0]) for m in METHODS) | {ord("H")}
 SPEC = DetectorSpec(name="http", transports=("tcp",), probe=probe, max_bytes=4096,
                     max_packets=4, prefilter=Prefilter(c2s=_FIRST,
-                                                       s2c=frozenset({ord("H")})))
+                                                       s2c=frozenset({ord("H")})),
+                    resync=True)

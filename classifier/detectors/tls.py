@@ -29,9 +29,15 @@ parse_direction = _fast.tls_parse_direction
 # supported_versions, the negotiated version and alpn_selected; record headers chaining
 # through the bytes without a hello: a mid-stream match (0.75; 0.6 when both
 # directions hold one weak record).  Compiled: _fast_tls.pxi.
-probe = _fast.tls_probe
+probe = _fast.tls_probe_resync
+
+# The same on a view with a mid-stream direction (FlowView.midstream) that tls_probe
+# does not match: from the first offset where record headers chain (two or more, one
+# version), probed again; a match there is mid-stream TLS at 0.7.  Compiled:
+# _fast_tls.pxi (tls_probe_resync).
 
 
 SPEC = DetectorSpec(name="tls", transports=("tcp",), probe=probe, max_bytes=4096,
                     max_packets=6, prefilter=Prefilter(c2s=frozenset(_TYPES),
-                                                       s2c=frozenset(_TYPES)))
+                                                       s2c=frozenset(_TYPES)),
+                    resync=True)

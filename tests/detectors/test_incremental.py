@@ -42,8 +42,8 @@ def replay(v):
             lc = min(len(v.payload_c2s), lc + size)
         else:
             ls = min(len(v.payload_s2c), ls + size)
-        yield FlowView("tcp", v.payload_c2s[:lc], v.payload_s2c[:ls])
-    yield FlowView("tcp", v.payload_c2s, v.payload_s2c)
+        yield FlowView("tcp", v.payload_c2s[:lc], v.payload_s2c[:ls], midstream=v.midstream)
+    yield FlowView("tcp", v.payload_c2s, v.payload_s2c, midstream=v.midstream)
 
 
 def captures():
