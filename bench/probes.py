@@ -81,6 +81,13 @@ def main(argv):
         nd = os.path.join(ROOT, "..", "shared", "ndpi-dev", "pcaps")
         if os.path.isdir(nd):
             sets.append(("ndpi-dev", captures(nd)))
+    sets = [(name, paths) for name, paths in sets if paths]
+    missing = [p for p in argv if not os.path.isfile(p)]
+    if missing or not sets:
+        what = (f"{', '.join(missing)}: no such file" if missing else
+                "no captures: none given, and neither pcaps/ nor ../shared/ndpi-dev is here")
+        print(f"bench/probes.py: {what}", file=sys.stderr)
+        return 2
     from classifier.detectors.detector_list import NAMES
     print(f"{len(NAMES)} detectors")
     print(f"{'input':<12} {'flows':>8} {'w/ payload':>10} {'probe calls/flow':>17} {'detectors/flow':>15}  most called")
