@@ -28,8 +28,9 @@ def _name(msg: bytes, pos: int, depth: int = 0):
             if pos + 1 >= len(msg):
                 raise IndexError
             ptr = ((n & 0x3F) << 8) | msg[pos + 1]
-            if depth > 8 or ptr >= pos:
-                raise ValueError("bad pointer")    # pointers only go backwards
+            if depth > 8 or ptr >= len(msg):
+                # Forward pointers too (resolvers follow them); the depth ends loops.
+                raise ValueError("bad pointer")
             more, _ = _name(msg, ptr, depth + 1)
             return labels + more, pos + 2
         if n & 0xC0:
@@ -51,17 +52,16 @@ def parse(msg: bytes):
         return MORE_NEEDED
     txid, flags, qd, an, ns, ar = _HDR.unpack_from(msg)
     opcode = (flags >> 11) & 0xF
-    if opcode not in (0, 1, 2, 4, 5, 6, 7, 8, 9):
-        return None                      # opcode 3 and 10-15 are unassigned
-    if flags & 0x0040:
-        return None                      # the Z bit is always zero
+    # Z bit or unassigned opcode: DNS only when it parses exactly to its end.
+    odd = bool(flags & 0x0040) or opcode not in (0, 1, 2, 4, 5, 6, 7, 8, 9)
     if qd > 64 or an > 200 or ns > 200 or ar > 200:
         return None                      # real messages carry few records
     if qd + an + ns + ar == 0:
         # Only an error response may be empty (e.g. NOTIMP to an inverse query), and
         # then it is exactly a header.
         if flags & 0x8000 and flags & 0xF and len(msg) == 12:
-            return Message(txid, True, opcode, flags & 0xF, 0, 0, 0, 0, None, None, None, [], True)
+            return Message(txid, True, opcode, flags & 0xF, 0, 0, 0, 0, None, None, None, [], True,
+                           flags)
         return None
     response = bool(flags & 0x8000)
     if not response and (an > 20 and opcode == 0):
@@ -86,11 +86,15 @@ def parse(msg: bytes):
         if b"" in labels:
             return None                  # empty labels end a name; they cannot sit inside
         qname = b".".join(labels).decode("latin-1")
-        if opcode >= 6 and not _netbios_name(labels):
+        if 6 <= opcode <= 9 and not _netbios_name(labels):
             return None                  # opcodes 6-9 exist only in NetBIOS NS (RFC 1002)
     elif not response and opcode != 1:
         # A query without a question is not a query -- except the obsolete inverse
         # query (opcode 1, RFC 1035 6.4), which carries an answer record instead.
+        return None
+    elif response and opcode == 0 and not flags & 0x0400:
+        # A standard response without its question is mDNS (RFC 6762 6), which is
+        # authoritative (18.4); unicast DNS echoes the question.
         return None
     else:
         # Answer-only responses (mDNS announcements): validate the first record's name.
@@ -109,8 +113,10 @@ def parse(msg: bytes):
         exact = _sections_exact(msg, pos + 4, qd - 1, an + ns + ar)
     else:
         exact = _sections_exact(msg, 12, 0, an + ns + ar)
+    if odd and not exact:
+        return None
     return Message(txid, response, opcode, flags & 0xF,
-                   qd, an, ns, ar, qname, qtype, qclass, labels, exact)
+                   qd, an, ns, ar, qname, qtype, qclass, labels, exact, flags)
 
 
 def _skip_name(msg: bytes, pos: int, end: int) -> int:
@@ -164,28 +170,51 @@ def _messages(view):
         yield data[2:2 + n]
 
 
+def _paired(msgs) -> bool:
+    return any(a.response != b.response and a.txid == b.txid for a in msgs for b in msgs)
+
+
 def _parse_all(view):
-    """(flavour, chosen message, all messages, more) for the flow, or None (not DNS)."""
+    """(flavour, chosen message, all messages, more) for the flow, or None (not DNS).
+    A message that does not parse is forgiven when the others hold a query and its
+    response; the flavour is the first response's, else the first query's; NetBIOS
+    never mixes with the others; over TCP only dns and netbios-ns."""
     found = None
     msgs = []
     more = False
-    flav = None
+    bad = 0
+    qflav = rflav = None
+    nb = other = False
+    tcp = view.transport != "udp"
     for msg in _messages(view):
         if msg is None:
             return None
         m = parse(msg)
         if m is None:
-            return None
+            bad += 1
+            continue
         if m == MORE_NEEDED:
             more = True
             continue
         f = flavour(m)
-        if flav is not None and f != flav:
-            return None              # one flow speaks one flavour
-        flav = f
+        if f == "netbios-ns":
+            nb = True
+        else:
+            other = True
+            if tcp:
+                f = "dns"
+        if m.response:
+            rflav = rflav or f
+        else:
+            qflav = qflav or f
         msgs.append(m)
         if found is None or (found.response and not m.response):
             found = m
+    if nb and other:
+        return None              # one flow speaks one flavour
+    if bad and not _paired(msgs):
+        return None
+    flav = "netbios-ns" if nb else (rflav if rflav is not None else qflav)
     return flav, found, msgs, more
 
 
@@ -207,8 +236,7 @@ def make_probe(name: str, conf: float):
         # A query and a response with the same id, both well formed: certain.
         # A query and a response with the same id, or messages whose every section
         # parses to exactly the end: certain.
-        paired = all(m.exact for m in msgs) or \
-            any(a.response != b.response and a.txid == b.txid for a in msgs for b in msgs)
+        paired = all(m.exact for m in msgs) or _paired(msgs)
         meta = describe(found)
         if name == "netbios-ns" and found.raw_labels:
             meta["qname"] = _dnswire.decode_netbios(found.raw_labels[0])
@@ -225,22 +253,29 @@ def _netbios_name(labels) -> bool:
 
 
 def flavour(m: Message) -> str:
-    """dns, mdns, llmnr or netbios-ns, from the message alone (never the port)."""
+    """dns, mdns, llmnr or netbios-ns, from one message alone (never the port); the
+    name never decides alone, the header says who speaks (see _fast_dns.pxi)."""
     if _netbios_name(m.raw_labels) and (m.qtype in (32, 33) or m.qtype is None):
         return "netbios-ns"
+    if m.opcode != 0:
+        return "dns"
+    flags = m.flags or 0
     last = m.raw_labels[-1].lower() if m.raw_labels else b""
-    if last == b"local" and len(m.raw_labels) >= 2:
-        # Names under .local are multicast DNS (RFC 6762 3).  "local." itself is asked
-        # of unicast DNS (SOA probe, RFC 6762 appendix G), so it does not count.
-        return "mdns"
-    if m.txid == 0 and (last == b"arpa" or (m.qclass or 0) & 0x8000 or m.qd == 0):
-        # mDNS uses id 0 (RFC 6762 18.1) and the QU/cache-flush bit.
-        return "mdns"
-    if len(m.raw_labels) == 1 and m.opcode == 0 and m.qd == 1 and m.qtype in (1, 28, 255) \
-            and last not in (b"localhost",) and m.ns == 0:
-        # LLMNR resolves single-label names (RFC 4795 2); a DNS resolver would append
-        # a search domain before sending a bare name.
-        return "llmnr"
+    local = last == b"local" and len(m.raw_labels) >= 2
+    single = len(m.raw_labels) == 1 and last != b"localhost"
+    if m.qd and (m.qclass or 0) & 0x8000:
+        return "mdns"                # QU bit (RFC 6762 5.4)
+    if m.response and m.qd == 0 and m.raw_labels:
+        return "mdns"                # authoritative answer without its question (6)
+    if m.qd >= 2 and not m.response and not flags & 0x0100:
+        return "mdns"                # several questions, no RD (RFC 6762 7.2; RFC 9619)
+    if m.txid == 0 and not flags & 0x0180 and (local or last == b"arpa"):
+        return "mdns"                # id 0, RD and RA clear (18.1, 18.6, 18.7)
+    if (single or local) and m.qd == 1 and m.ns == 0 and not flags & 0x05F0 \
+            and m.qtype in (1, 28, 255) and (m.response or m.an == 0):
+        return "llmnr"               # RFC 4795 2.1.1: C, T and the Z field clear
+    if local and not m.response and not flags & 0x0180:
+        return "mdns"                # DNS-SD question under .local without RD
     return "dns"
 
 
@@ -727,7 +762,8 @@ from classifier.detectors._httpmsg import WANTED  # noqa: E402
 from classifier.detectors._httpmsg import Message as HttpMessage  # noqa: E402
 
 HTTP_MORE = "more"
-_REQ = re.compile(rb"([A-Z][A-Z_-]{1,19}) (\S{1,8000}) ([A-Z]{3,5})/(\d)\.(\d)$")
+_REQ = re.compile(rb"([A-Z][A-Z_-]{1,19})[ \t]+(\S+(?: +\S+)*)[ \t]+([A-Z]{3,5})/(\d)\.(\d)[ \t]*$")
+_REQ09 = re.compile(rb"(GET)[ \t]+(/\S*)[ \t]*$")     # HTTP/0.9 Simple-Request (RFC 1945 4.1)
 _RESP = re.compile(rb"([A-Z]{3,5})/(\d)\.(\d) (\d{3})(?: .*)?$")
 _TOKEN_START = re.compile(rb"[A-Z][A-Z_-]{0,19}([ /]|$)")
 
@@ -747,10 +783,15 @@ def http_parse(data: bytes, max_line: int = 8192):
         return HTTP_MORE
     line = data[:end].rstrip(b"\r")
     m = _REQ.match(line)
+    m09 = None if m else _REQ09.match(line)
+    if m and len(m.group(2)) > 8000:
+        m = None
     if m:
         msg = HttpMessage("request", m.group(1).decode(), m.group(2).decode("latin-1"),
                       m.group(3).decode(), f"{m.group(4).decode()}.{m.group(5).decode()}",
                       None, {})
+    elif m09 and len(m09.group(2)) <= 8000:
+        msg = HttpMessage("request", "GET", m09.group(2).decode("latin-1"), "HTTP", "0.9", None, {})
     else:
         m = _RESP.match(line)
         if not m:
@@ -792,7 +833,54 @@ def http_cached_parse(state: dict, data: bytes):
     return hit[1]
 
 
+def tls_sslv2_hello(data: bytes):
+    """SSLv2-format ClientHello (RFC 5246 E.2): version name, None or "more"."""
+    if not data or not data[0] & 0x80:
+        return None
+    if len(data) < 11:
+        if (len(data) > 2 and data[2] != 1) or (len(data) > 3 and data[3] not in (0, 3)) \
+                or (len(data) > 4 and (data[4] > 4 if data[3] == 3 else data[4] != 2)):
+            return None
+        return "more"
+    ln = ((data[0] & 0x7F) << 8) | data[1]
+    ver = int.from_bytes(data[3:5], "big")
+    if data[2] != 1 or not (ver == 0x0002 or (data[3] == 3 and data[4] <= 4)):
+        return None
+    cs, sid, ch = (int.from_bytes(data[k:k + 2], "big") for k in (5, 7, 9))
+    if cs == 0 or cs % 3 or sid not in (0, 16) or not 16 <= ch <= 32:
+        return None
+    if ln != 9 + cs + sid + ch:
+        return None
+    if len(data) < 2 + ln:
+        return "more"
+    return version_name(ver)
+
+
+def _tls_sslv2_probe(c, s):
+    v = tls_sslv2_hello(c)
+    if v is None:
+        return NO
+    if v == "more":
+        return MORE
+    meta = {"client_version": v, "version": v, "sslv2_hello": True}
+    conf = 0.9
+    if s:
+        if s[0] & 0x80:
+            if len(s) > 2 and s[2] != 4:
+                return NO
+        else:
+            s_v, s_m = parse_direction(s)
+            if s_v == "no":
+                return NO
+            if s_m and s_m.get("hello") == "server" and s_m.get("version") is not None:
+                meta["version"] = s_m.get("version")
+                conf = 1.0
+    return match("tls", conf, **meta)
+
+
 def tls_probe(view, state):
+    if view.payload_c2s and view.payload_c2s[0] & 0x80:
+        return _tls_sslv2_probe(view.payload_c2s, view.payload_s2c)
     c_v, c_m = parse_direction(view.payload_c2s) if view.payload_c2s else ("none", None)
     s_v, s_m = parse_direction(view.payload_s2c) if view.payload_s2c else ("none", None)
     if "no" in (c_v, s_v):
@@ -896,6 +984,9 @@ def rtp_probe(view, state):
         for dg in dgs[:6]:
             if not dg:
                 continue
+            if len(dg) >= 8 and dg[0] >> 6 == 2 and 192 <= dg[1] <= 223:
+                skipped += 1              # RTCP multiplexed with RTP (RFC 5761 4)
+                continue
             h = _rtp_hdr(dg)
             if h is None:
                 # STUN/DTLS interleave with media on WebRTC 5-tuples (RFC 7983): skip
@@ -965,10 +1056,7 @@ def smallchat_probe(view, state):
         if k and len(ids) != 1:
             return NO                      # one flow = one chat: the ID never changes
         return match("smallchat", 0.9, types=types, chat_id=(dgs[0][:k] or dgs[0][3:11]).hex())
-    # One datagram: plausible only if it opens a conversation (HLO) or is a message.
-    if types[0] in ("HLO", "MSG", "CNF"):
-        return match("smallchat", 0.6, types=types, chat_id=(dgs[0][:k] or dgs[0][3:11]).hex())
-    return MORE
+    return MORE                            # one datagram is not enough (chance tokens)
 
 
 # -------------------------------------------------------- OpenVPN (_fast_udp.pxi)
@@ -1358,7 +1446,7 @@ HTTP_MORE_NEEDED = HTTP_MORE
 def http_probe(view, state):
     meta = {}
     verdicts = []
-    proxied = False
+    proxied = simple = False
     for d, data in ((0, view.payload_c2s), (1, view.payload_s2c)):
         if not data:
             continue
@@ -1380,7 +1468,9 @@ def http_probe(view, state):
                 # conflict and plain http is recorded as the loser.
                 proxied = True
             meta.update(method=m.method, uri=m.target[:256], host=m.headers.get("host"),
-                        user_agent=m.headers.get("user-agent"))
+                        user_agent=m.headers.get("user-agent"), upgrade=m.headers.get("upgrade"),
+                        soap_action=m.headers.get("soapaction"))
+            simple = m.version == "0.9"
         else:
             meta.update(status=m.status, server=m.headers.get("server"))
         verdicts.append("match")
@@ -1389,7 +1479,7 @@ def http_probe(view, state):
         # when the garbage is the body of an Upgrade/CONNECT; keep the match.
         # A request line with a registered method and an HTTP/1.x version is certain;
         # a status line alone (capture started late) a little less.
-        conf = 1.0 if verdicts.count("match") == 2 or "method" in meta else 0.9
+        conf = 1.0 if verdicts.count("match") == 2 or ("method" in meta and not simple) else 0.9
         return match("http", 0.85 if proxied else conf, **meta)
     if "more" in verdicts:
         return MORE
@@ -1667,8 +1757,8 @@ def mongodb_probe(view, state):
     n, rid, rto, op = hc
     if op == 1:
         return NO                          # a client never sends OP_REPLY
-    if rto != 0:
-        # Mid-stream requests keep responseTo 0 too; a non-zero value is a reply.
+    if rto not in (0, 0xFFFFFFFF):
+        # responseTo 0, or -1 from legacy drivers' OP_QUERY; another value is a reply.
         return NO
     if s:
         hs = mongodb_header(s)
@@ -1703,7 +1793,10 @@ def coap_parse(dg: bytes):
         return None                       # only registered codes (RFC 7252 12.1, 7959, 8132)
     if code == 0 and (tkl or len(dg) != 4):
         return None                       # the Empty message is exactly 4 bytes
-    pos, opt, path, unknown, texts = 4 + tkl, 0, [], 0, 0
+    typ = (dg[0] >> 4) & 3
+    if code == 0 and typ == 1 or 0 < code < 32 and typ >= 2 or code >= 32 and typ == 3:
+        return None                       # RFC 7252 4.5 Table 1: types per message kind
+    pos, opt, path, unknown, texts, longest, uri_text = 4 + tkl, 0, [], 0, 0, 0, False
     while pos < len(dg):
         b = dg[pos]
         if b == 0xFF:
@@ -1727,13 +1820,18 @@ def coap_parse(dg: bytes):
         opt += delta
         if opt not in COAP_OPTIONS:
             unknown += 1
+        elif code >= 32 and opt in (3, 7, 11, 15, 35, 39):
+            return None                   # request options in a response (5.10, Table 4)
         if length and all(32 <= b < 127 for b in dg[pos:pos + length]):
             texts += 1
-        if opt == 11:
+            longest = max(longest, length)
+            uri_text = uri_text or (length >= 3 and opt in (3, 11, 15, 35, 39))
+        if opt == 11 and code < 32:
             path.append(dec(dg[pos:pos + length]))
         pos += length
     return {"type": COAP_TYPES[(dg[0] >> 4) & 3], "code": f"{cls}.{detail:02d}",
             "uri_path": "/".join(path) if path else None, "_unknown": unknown, "_texts": texts,
+            "_longest": longest, "_request": cls == 0, "_uri_text": uri_text,
             "_options": opt > 0}
 
 
@@ -1759,7 +1857,9 @@ def coap_probe(view, state):
     # its response make it certain.  A lone datagram must at least use only
     # registered option numbers, and some, or carry two or more text options (paths,
     # hosts, queries): random bytes rarely manage either.
-    if n < 2 and (meta["_unknown"] or not meta["_options"]) and meta["_texts"] < 2:
+    if n < 2 and not ((meta["_request"] and not meta["_unknown"] and meta["_uri_text"])
+                      or (meta["_texts"] >= 2 and meta["_longest"] >= 3
+                          and meta["_unknown"] <= meta["_texts"])):
         return MORE
     conf = 0.95 if meta.get("uri_path") or n >= 2 else 0.7
     return match("coap", conf, **{k: v for k, v in meta.items()
@@ -1955,8 +2055,16 @@ def ntp_parse(dg: bytes):
         count = int.from_bytes(dg[10:12], "big")
         body = 12 + ((count + 3) & ~3)
         # Header + padded data, optionally a MAC (key id + MD5/SHA-1 digest).
-        if len(dg) not in (body, body + 20, body + 24) or count > 468 or not 1 <= dg[1] & 0x1F <= 31:
-            return None
+        op = dg[1] & 0x1F
+        if len(dg) not in (body, body + 20, body + 24) or count > 468 or not (1 <= op <= 12 or op == 31):
+            return None                   # opcodes 1-12 and 31
+        if len(dg) > body and dg[body:body + 2] != b"\0\0":
+            return None                   # MAC key id: ntpd's keys are 1-65535
+        if dg[1] & 0x80:
+            if dg[9] & 3:
+                return None               # response data offsets are 4-byte aligned
+        elif dg[1] & 0x60 or dg[4:6] != b"\0\0" or dg[8:10] != b"\0\0":
+            return None                   # request: no E/M bit, status 0, offset 0
         return {"version": ver, "mode": NTP_MODES[6]}
     if mode == 7:
         # ntpdc: implementation 0/2/3, request code < 64, item count/size in range,

@@ -268,7 +268,7 @@ def test_dns_message_behaves_as_the_dataclass_did():
     assert m == M(1, False, 0, 0, 1, 0, 0, 0, "a.b", 1, 1, [b"a", b"b"], False)
     assert m != M(1, False, 0, 0, 1, 0, 0, 0, "a.b", 1, 1, [b"a", b"b"], True) and m != "more"
     assert repr(m) == ("Message(txid=1, response=False, opcode=0, rcode=0, qd=1, an=0, ns=0, ar=0, "
-                       "qname='a.b', qtype=1, qclass=1, raw_labels=[b'a', b'b'], exact=False)")
+                       "qname='a.b', qtype=1, qclass=1, raw_labels=[b'a', b'b'], exact=False, flags=0)")
     m.exact = True
     assert m.exact is True
     with pytest.raises(TypeError):
@@ -336,11 +336,13 @@ LABELS = st.lists(st.sampled_from([b"local", b"LOCAL", b"Local", b"arpa", b"ARPA
 @settings(max_examples=1500, deadline=None)
 @given(LABELS, st.integers(0, 2), st.booleans(), st.integers(0, 15), st.integers(0, 3),
        st.integers(0, 2), st.sampled_from([None, 0, 1, 12, 28, 32, 33, 255, 256]),
-       st.sampled_from([None, 0, 1, 0x8001, 0x7FFF]))
+       st.sampled_from([None, 0, 1, 0x8001, 0x7FFF]), st.integers(0, 2),
+       st.sampled_from([0, 0x0100, 0x0400, 0x0080, 0x0040, 0x0010, 0x8000, 0x8400, 0x8180,
+                        0x0200]))
 def test_fuzz_dns_flavour_and_describe_match_the_oracle(labels, txid, response, opcode, qd, ns,
-                                                        qtype, qclass):
-    m = _dnswire.Message(txid, response, opcode, 3, qd, 0, ns, 0,
-                         b".".join(labels).decode("latin-1"), qtype, qclass, labels)
+                                                        qtype, qclass, an, flags):
+    m = _dnswire.Message(txid, response, opcode, 3, qd, an, ns, 0,
+                         b".".join(labels).decode("latin-1"), qtype, qclass, labels, False, flags)
     assert _dnswire.flavour(m) == ref.flavour(m)
     assert same(_dnswire.describe(m), ref.describe(m))
 
