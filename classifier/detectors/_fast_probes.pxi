@@ -1305,8 +1305,10 @@ cdef object _ntp_parse(const uint8_t* d, Py_ssize_t n):
         if n > body and (d[body] or d[body + 1]):
             return None                   # a MAC's key id: ntpd's keys are 1-65535
         if d[1] & 0x80:
-            if d[9] & 3:
-                return None               # a response's data offset steps in 4-byte units
+            if d[9] & 3 or (d[1] & 0x40 and count):
+                # A response's data offset steps in 4-byte units; an error response
+                # (E bit) carries no data (ntpd's ctl_error).
+                return None
         elif d[1] & 0x60 or d[4] or d[5] or d[8] or d[9]:
             return None                   # a request: no error/more bit, status 0, offset 0
         return {"version": ver, "mode": "control"}

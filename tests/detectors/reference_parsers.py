@@ -2061,8 +2061,8 @@ def ntp_parse(dg: bytes):
         if len(dg) > body and dg[body:body + 2] != b"\0\0":
             return None                   # MAC key id: ntpd's keys are 1-65535
         if dg[1] & 0x80:
-            if dg[9] & 3:
-                return None               # response data offsets are 4-byte aligned
+            if dg[9] & 3 or (dg[1] & 0x40 and count):
+                return None               # 4-byte aligned offsets; error responses carry no data
         elif dg[1] & 0x60 or dg[4:6] != b"\0\0" or dg[8:10] != b"\0\0":
             return None                   # request: no E/M bit, status 0, offset 0
         return {"version": ver, "mode": NTP_MODES[6]}

@@ -166,6 +166,8 @@ NEAR_MISSES = [
     ("ntp", U(hx("16" "22" "0001" "0000" "0000" "0000" "0000")), "control request with the More bit"),
     ("ntp", U(hx("16" "82" "0001" "0615" "0000" "0002" "0004") + b"ab=1"),
      "control response whose data offset is not 4-aligned"),
+    ("ntp", U(hx("16" "c2" "0001" "0615" "0000" "0000" "0004") + b"ab=1"),
+     "control error response carrying data"),
     ("tftp", U(hx("0001") + b"file\x00binary\x00"), "unknown transfer mode"),
     ("coap", U(hx("4fff0000")), "token length 15"),
     ("coap", U(hx("40cc0000")), "unregistered code 6.12"),
