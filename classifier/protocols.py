@@ -9,6 +9,9 @@ is a detector module plus one row here (CONTRIBUTING.md, `python tools/new_proto
 * `ndpi`        nDPI master names that mean this protocol (label agreement, the model's
                 reference data); a name in several rows (NetBIOS) names none of them alone;
 * `ndpi_by_port` nDPI names given by port that also agree (IMAPS for a STARTTLS imap flow);
+* `ndpi_inside` nDPI names of applications it recognises inside this protocol's flows
+                (ApplePush inside TLS): they agree on the flow but do not mean the
+                protocol, so, like `ndpi_by_port`, they are not the model's reference data;
 * `suricata`    Suricata 7's app_proto for it (EVE's app_proto; None: none, so EVE
                 writes the canonical name); `suricata_note` qualifies it in the docs;
 * `iana`        IANA service names that imply it: "svc" on every transport the service is
@@ -83,6 +86,7 @@ class Protocol:
     transports: Tuple[str, ...]
     ndpi: Tuple[str, ...] = ()
     ndpi_by_port: Tuple[str, ...] = ()
+    ndpi_inside: Tuple[str, ...] = ()
     ndpi_note: str = ""
     suricata: Optional[str] = None
     suricata_note: str = ""
@@ -105,13 +109,17 @@ TABLE: Tuple[Protocol, ...] = (
     # HTTP-syntax family: the specialised ones before plain http.
     P("http-proxy", TCP, ndpi=("HTTP_Connect", "HTTP_Proxy"), suricata="http",
       metadata="method, host (target), user_agent"),
-    P("rtsp", BOTH, ndpi=("RTSP",), iana=("rtsp",), metadata="method, uri, status, user_agent, server"),
+    P("rtsp", BOTH, ndpi=("RTSP",), iana=("rtsp", "rtsp-alt"),   # rtsp-alt: 8554
+      metadata="method, uri, status, user_agent, server"),
     P("sip", BOTH, ndpi=("SIP",), suricata="sip", iana=("sip",),
       metadata="method, status, user_agent, from_, to, call_id"),
     P("ssdp", UDP, ndpi=("SSDP",), iana=("ssdp",), metadata="method, st, server, user_agent, location"),
     P("http2", TCP, ndpi=("HTTP2",), suricata="http2",
       metadata="preface (cleartext h2c; h2 inside TLS is `tls`, ALPN h2)"),
     P("http", TCP, ndpi=("HTTP",), suricata="http",
+      # Applications nDPI names from an HTTP request's contents: a SOAP call (SOAPAction
+      # header or envelope; metadata soap_action), the MapleStory client's requests.
+      ndpi_inside=("SOAP", "MapleStory"),
       iana=("http", "www", "www-http",
             "http-alt",                 # 591, 8008, 8080 "HTTP Alternate"
             "ipp",                      # 631: the Internet Printing Protocol is HTTP (RFC 8010)
@@ -121,9 +129,10 @@ TABLE: Tuple[Protocol, ...] = (
             "wsman"),                   # 5985: WS-Management over HTTP
       # h2c (RFC 9113 3.3) and a proxy request are HTTP on the wire's terms.
       compatible=("http2", "http-proxy"),
-      metadata="method, uri, host, user_agent, status, server"),
+      metadata="method, uri, host, user_agent, upgrade, soap_action, status, server"),
     # Encrypted transports with strict record/header formats.
     P("tls", TCP, ndpi=("TLS", "IMAPS", "SMTPS", "POP3S", "FTPS"),
+      ndpi_inside=("ApplePush",),       # APNs: TLS to Apple's push servers (SNI, 5223)
       ndpi_note="the last four: implicit TLS, named by its port",
       suricata="tls",
       iana=("https" + _S, "ipps" + _S, "docker-s" + _S, "wsmans" + _S,
@@ -139,7 +148,8 @@ TABLE: Tuple[Protocol, ...] = (
             "mbap-s" + _S,              # 802: Modbus/TCP Security is Modbus inside TLS
             "rtsps" + _S, "sips" + _S, "coaps/tcp"),
       metadata="sni, alpn, alpn_selected, version, client_version, supported_versions; "
-               "ja4, ja3, ja3s (docs/output.md, Fingerprints)"),
+               "ja4, ja3, ja3s (docs/output.md, Fingerprints); sslv2_hello (an SSLv2-format "
+               "ClientHello opened the flow)"),
     P("dtls", UDP, ndpi=("DTLS",), suricata="dtls", suricata_note="7.0+",
       iana=("domain-s/udp",             # 853: DNS over DTLS (or QUIC, below)
             "telnets" + _D, "ftps" + _D, "ftps-data" + _D, "pop3s" + _D, "ldaps" + _D,
@@ -153,7 +163,8 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="version; sni, alpn, supported_versions, ja4 (`q` variant) decrypted from the "
                "client Initial (RFC 9001)"),
     # DNS-format family (one shared parser; mutually exclusive flavour rule).  One wire
-    # format whose flavour the detectors decide from the names asked (".local", single
+    # format whose flavour the detectors decide from the header (id, RD/RA/AA, the QU
+    # bit, answers without a question) together with the names asked (".local", single
     # labels), so any of the three on a port of the family is a match.
     P("mdns", UDP, ndpi=("MDNS",), iana=("mdns",), compatible=("dns", "llmnr"),
       metadata="qname, qtype, response"),
@@ -180,6 +191,7 @@ TABLE: Tuple[Protocol, ...] = (
       iana=("irc", "ircu"),             # ircu: 6665-6669/tcp
       metadata="nick, server"),
     P("xmpp", TCP, ndpi=("Jabber", "XMPP"), suricata="jabber", suricata_note="detection only",
+      ndpi_inside=("TruPhone",),        # TruPhone's client is an XMPP client (its stream's to=)
       iana=("xmpp-client", "xmpp-server"), metadata="to, namespace"),
     P("telnet", TCP, ndpi=("Telnet",), suricata="telnet", iana=("telnet",), metadata="options"),
     # Session / directory / auth: smb before its netbios-ssn framing.
@@ -253,7 +265,10 @@ TABLE: Tuple[Protocol, ...] = (
     P("dhcpv6", UDP, ndpi=("DHCPV6",), iana=("dhcpv6-client", "dhcpv6-server"), metadata="message_type"),
     P("tftp", UDP, ndpi=("TFTP",), suricata="tftp", iana=("tftp",), metadata="opcode, filename, mode"),
     P("dropbox", UDP, ndpi=("Dropbox",), iana=("db-lsp-disc",), metadata="version, port, displayname"),
-    P("coap", UDP, ndpi=("COAP",), iana=("coap",), metadata="type, code, uri_path"),
+    P("coap", UDP, ndpi=("COAP",), iana=("coap",), metadata="type, code, uri_path",
+      # nDPI names CoAP requests to 17500 whose Uri-Path is Bus17Cmd Dropbox (its LAN
+      # sync port): the messages are CoAP on the wire.
+      ndpi_inside=("Dropbox",)),
     P("rtcp", UDP, ndpi=("RTCP",), iana=("avt-profile-2",), metadata="packet_types"),   # 5005
     # RTCP multiplexed on the RTP port (RFC 5761) is a match on 5004.
     P("rtp", UDP, ndpi=("RTP", "SRTP"), iana=("avt-profile-1",), compatible=("rtcp",),
@@ -377,10 +392,11 @@ def suricata_app_proto() -> Dict[str, str]:
 
 
 def ndpi_agreeing() -> Dict[str, Set[str]]:
-    """nDPI master name -> our names that agree with it (by payload, or by nDPI's port name)."""
+    """nDPI master name -> our names that agree with it (by payload, by nDPI's port name, or
+    an application nDPI names inside our protocol)."""
     out: Dict[str, Set[str]] = {}
     for p in TABLE:
-        for n in p.ndpi + p.ndpi_by_port:
+        for n in p.ndpi + p.ndpi_by_port + p.ndpi_inside:
             out.setdefault(n, set()).add(p.name)
     return out
 
@@ -418,7 +434,8 @@ def docs_table(protocols=None) -> str:
             "|---|---|---|---|---|"]
     for p in (TABLE if protocols is None else protocols):
         ndpi = ", ".join(p.ndpi) + (f"; {', '.join(p.ndpi_by_port)} by port" if p.ndpi_by_port else "")
-        rows.append(f"| `{p.name}` | {_cell(ndpi, p.ndpi_note)} | "
+        inside = f"; {', '.join(p.ndpi_inside)} inside" if p.ndpi_inside else ""
+        rows.append(f"| `{p.name}` | {_cell(ndpi, p.ndpi_note)}{inside} | "
                     f"{_cell(p.suricata or '', p.suricata_note)} | {', '.join(p.transports)} | "
                     f"{p.metadata or '—'} |")
     return "\n".join([DOCS_BEGIN] + rows + [DOCS_END]) + "\n"

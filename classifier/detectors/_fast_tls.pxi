@@ -2,6 +2,7 @@
 # ``hello_parse`` as parse_hello (tls, dtls, quic), tls.py uses ``tls_parse_direction``.
 # tests/detectors/reference_parsers.py keeps the pure-Python originals as test oracles.
 
+TLS_MORE = "more"                    # tls_sslv2_hello: a valid prefix so far
 cdef object _tls_versions = None     # _hello.TLS_VERSIONS, imported on first use
 
 cdef enum:
@@ -239,6 +240,41 @@ def tls_parse_direction(data):
     return "match", meta
 
 
+def tls_sslv2_hello(data):
+    """An SSLv2-format ClientHello (RFC 6101 E, RFC 5246 E.2: what clients that still
+    speak SSLv2, and scanners, send first): the offered version's name, None (not one)
+    or TLS_MORE (a valid prefix).  Two-byte header with the high bit set and the
+    message length; msg_type 1; version 0x0002 or 3.x; cipher-spec length a non-zero
+    multiple of 3, session-id length 0 or 16, challenge length 16-32; the three
+    lengths add up to the header's."""
+    cdef bytes b = data if type(data) is bytes else bytes(data)
+    cdef const uint8_t* p = <const uint8_t*>PyBytes_AS_STRING(b)
+    cdef Py_ssize_t n = len(b), ln, cs, sid, ch
+    cdef unsigned int ver
+    if n == 0 or not p[0] & 0x80:
+        return None
+    if n < 11:
+        # The fixed part: type 1, then version 0x0002 or 0x03xx.
+        if (n > 2 and p[2] != 1) or (n > 3 and p[3] not in (0, 3)) \
+                or (n > 4 and (p[4] > 4 if p[3] == 3 else p[4] != 2)):
+            return None
+        return TLS_MORE
+    ln = ((p[0] & 0x7F) << 8) | p[1]
+    ver = (p[3] << 8) | p[4]
+    if p[2] != 1 or not (ver == 0x0002 or (p[3] == 3 and p[4] <= 4)):
+        return None
+    cs = (p[5] << 8) | p[6]
+    sid = (p[7] << 8) | p[8]
+    ch = (p[9] << 8) | p[10]
+    if cs == 0 or cs % 3 or (sid != 0 and sid != 16) or not 16 <= ch <= 32:
+        return None
+    if ln != 9 + cs + sid + ch:
+        return None
+    if n < 2 + ln:
+        return TLS_MORE
+    return _tls_version_name(ver)
+
+
 def tls_probe(view, state):
     """tls.probe: both directions parsed; a hello in either makes the match (certain
     when both directions agree or a hello parsed to its end), record headers chaining
@@ -247,6 +283,8 @@ def tls_probe(view, state):
     _verdicts()
     c = view.payload_c2s
     s = view.payload_s2c
+    if c and c[0] & 0x80:
+        return _tls_sslv2_probe(c, s)
     c_v, c_m = tls_parse_direction(c) if c else ("none", None)
     s_v, s_m = tls_parse_direction(s) if s else ("none", None)
     if c_v == "no" or s_v == "no":
@@ -388,3 +426,26 @@ def tls_probe_resync(view, state):
     if pending:
         return _MORE
     return r
+cdef object _tls_sslv2_probe(c, s):
+    """tls.probe for a client that opened with an SSLv2-format ClientHello: the server
+    answers with a TLS record (ServerHello or alert) or an SSLv2 SERVER-HELLO (type 4),
+    or not yet.  0.9 on the hello alone, 1.0 with a TLS ServerHello after it."""
+    v = tls_sslv2_hello(c)
+    if v is None:
+        return _NO
+    if v is TLS_MORE:
+        return _MORE
+    meta = {"client_version": v, "version": v, "sslv2_hello": True}
+    conf = 0.9
+    if s:
+        if s[0] & 0x80:
+            if len(s) > 2 and s[2] != 4:
+                return _NO               # SSLv2 answers a CLIENT-HELLO with SERVER-HELLO
+        else:
+            s_v, s_m = tls_parse_direction(s)
+            if s_v == "no":
+                return _NO
+            if s_m and s_m.get("hello") == "server" and s_m.get("version") is not None:
+                meta["version"] = s_m.get("version")
+                conf = 1.0
+    return _match("tls", conf, meta)

@@ -37,7 +37,16 @@ probe = _fast.tls_probe_resync
 # _fast_tls.pxi (tls_probe_resync).
 
 
+# sslv2_hello(data) -> the offered version's name, None or "more": an SSLv2-format
+# ClientHello (RFC 5246 E.2; 2-byte header with the high bit set, msg_type 1, version
+# 0x0002 or 3.x, cipher-spec/session-id/challenge lengths adding up to the header's).
+# A client opening with one is TLS (0.9; 1.0 when a TLS ServerHello answers), with
+# sslv2_hello=True.  Compiled: _fast_tls.pxi.
+sslv2_hello = _fast.tls_sslv2_hello
+
+
+# The client's first byte: a record type, or an SSLv2 header's high bit.
 SPEC = DetectorSpec(name="tls", transports=("tcp",), probe=probe, max_bytes=4096,
-                    max_packets=6, prefilter=Prefilter(c2s=frozenset(_TYPES),
+                    max_packets=6, prefilter=Prefilter(c2s=frozenset(_TYPES) | frozenset(range(0x80, 0x100)),
                                                        s2c=frozenset(_TYPES)),
                     resync=True)

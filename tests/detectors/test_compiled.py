@@ -91,7 +91,7 @@ def test_dns_message_behaves_as_the_dataclass_did():
     assert m == M(1, False, 0, 0, 1, 0, 0, 0, "a.b", 1, 1, [b"a", b"b"], False)
     assert m != M(1, False, 0, 0, 1, 0, 0, 0, "a.b", 1, 1, [b"a", b"b"], True) and m != "more"
     assert repr(m) == ("Message(txid=1, response=False, opcode=0, rcode=0, qd=1, an=0, ns=0, ar=0, "
-                       "qname='a.b', qtype=1, qclass=1, raw_labels=[b'a', b'b'], exact=False)")
+                       "qname='a.b', qtype=1, qclass=1, raw_labels=[b'a', b'b'], exact=False, flags=0)")
     m.exact = True
     assert m.exact is True
     with pytest.raises(TypeError):
