@@ -1,8 +1,9 @@
 """Command-line pieces of the model, for classifier/cli.py to register:
 
 * `add_train_parser(subparsers)` registers `portlens train`, run by `cmd_train(args)`;
-* `add_ml_options(parser)` adds `--ml {off,fallback,all}` and `--model PATH` to the
-  commands that label flows (analyze, live); `combine.MLStage.from_args(args)` reads them.
+* `add_ml_options(parser)` adds `--ml {off,fallback,all}`, `--model PATH` and
+  `--min-confidence P` to the commands that label flows (analyze, live);
+  `combine.MLStage.from_args(args)` reads the first two, the Analyzer's verdicts the last.
 
 `portlens train` exit codes: 0 written; 2 usage (including an existing model in --out
 without --force); 3 bad input (corpus or extra directory missing or malformed). Every
@@ -23,9 +24,24 @@ def add_ml_options(parser: argparse.ArgumentParser) -> None:
                    help="off: detectors only; fallback (default): the model labels the flows the detectors "
                         "left unknown; all: the model also gives its opinion on every labelled flow "
                         "(agreement: source dpi+ml; disagreement: metadata.ml_disagrees)")
+    g.add_argument("--min-confidence", type=_probability, default=0.0, metavar="P",
+                   help="a label the model gave alone (source ml, marked '?' in the table) whose probability "
+                        "is below P makes no verdict: the flow is judged unidentified, the guess stays in "
+                        "protocol (default 0: every guess is judged; a mismatch resting on a guess says so "
+                        "in verdict_reason)")
     g.add_argument("--model", metavar="PATH", default=None,
                    help="model directory or its manifest.json (default: the shipped model, models/ of a "
                         "checkout or the copy installed with the package)")
+
+
+def _probability(text: str) -> float:
+    try:
+        p = float(text)
+    except ValueError:
+        p = -1.0
+    if not 0.0 <= p <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a probability between 0 and 1")
+    return p
 
 
 def add_train_parser(subparsers) -> argparse.ArgumentParser:
