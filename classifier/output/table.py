@@ -35,8 +35,9 @@ import os
 DEFAULT_WIDTH = 120            # a file or a pipe, COLUMNS unset
 MIN_WIDTH = 40
 ML_MARK = "?"
-ML_LEGEND = (f"{ML_MARK} after a protocol: the model's label alone, no detector matched (source ml); "
-             f"mismatch{ML_MARK}: a mismatch resting on that guess (--min-confidence P drops guesses below P)")
+# two lines of at most 80 columns (a table on a pipe fits 80)
+ML_LEGEND = (f"{ML_MARK} after a protocol: the model's label alone, no detector matched (source ml)\n"
+             f"mismatch{ML_MARK}: a mismatch resting on that guess (--min-confidence P ignores p < P)")
 PORTED = frozenset(("tcp", "udp", "sctp", "dccp", "udplite"))
 NAME_KEYS = ("sni", "host", "server_name")      # detector metadata that names the server
 
