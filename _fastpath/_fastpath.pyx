@@ -40,7 +40,7 @@ TUNNEL_BITS = ((TUN_4IN4, "4in4"), (TUN_6IN4, "6in4"), (TUN_4IN6, "4in6"), (TUN_
                (TUN_GRE, "gre"), (TUN_GTPU, "gtp-u"), (TUN_VXLAN, "vxlan"),
                (TUN_CAPWAP, "capwap"))
 STREAM_FLAGS = ((SF_MIDSTREAM, "midstream"), (SF_GAP, "gap"), (SF_TRUNCATED, "truncated"),
-                (SF_OOO_DROPPED, "ooo-dropped"))
+                (SF_OOO_DROPPED, "ooo-dropped"), (SF_RESYNC, "resynced"))
 
 
 class CaptureFileError(Exception):

@@ -53,6 +53,7 @@ cdef inline int dec_common_l4(Core* c, uint8_t proto, const uint8_t* l4, uint32_
         p.sport = be16(l4)
         p.dport = be16(l4 + 2)
         p.seq = be32(l4 + 4)
+        p.ack = be32(l4 + 8)
         p.tcp_flags = l4[13]
         p.payload = l4 + doff
         p.paylen = l4n - doff
@@ -653,6 +654,7 @@ cdef int dec_l4(Core* c, uint8_t proto, const uint8_t* d, uint32_t n, uint32_t w
         p.sport = be16(d)
         p.dport = be16(d + 2)
         p.seq = be32(d + 4)
+        p.ack = be32(d + 8)
         p.tcp_flags = d[13]
         p.payload = d + doff
         p.paylen = n - doff

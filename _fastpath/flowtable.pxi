@@ -253,7 +253,19 @@ cdef int arena_reserve(Core* c, uint64_t more) noexcept nogil:
 cdef void flow_export(Core* c, Flow* f, uint8_t reason) noexcept nogil:
     cdef FlowRec* r
     cdef FlowRec* nr
-    cdef uint32_t l0 = f.st[0].len, l1 = f.st[1].len
+    cdef uint32_t l0, l1
+    cdef int k
+    if f.proto == 6:
+        for k in range(2):
+            # The flow is over: a hole at a direction's start will not fill now, so the
+            # bytes held after it are that direction's (mid-stream) beginning.
+            if f.st[k].len == 0 and f.st[k].nooo:
+                stream_resync(&f.st[k], f.st[k].ooo_lo[0])
+            # A resync that no byte followed (the peer acknowledged a FIN) changed nothing.
+            if f.st[k].len == 0 and (f.st[k].flags & SF_RESYNC):
+                f.st[k].flags &= ~(SF_RESYNC | SF_MIDSTREAM)
+    l0 = f.st[0].len
+    l1 = f.st[1].len
     if c.nrec == c.reccap:
         nr = <FlowRec*>realloc(c.recs, c.reccap * 2 * sizeof(FlowRec))
         if nr == NULL:
@@ -508,6 +520,60 @@ cdef int stream_grow(Core* c, Stream* st, uint32_t need, uint32_t keep) noexcept
     return 0
 
 
+cdef void stream_resync(Stream* st, uint32_t start) noexcept nogil:
+    """Give up on the hole at the start of a direction (st.len == 0): stream offset
+    `start` becomes offset 0, the ranges held from there move down with it (one memmove
+    of at most the byte budget), and the range now at 0 is the in-order prefix.  The
+    direction is marked SF_MIDSTREAM | SF_RESYNC: its bytes begin at a segment boundary
+    after lost ones, so a detector must find its own footing in them.
+
+    Called when the hole cannot fill (the gap rule): the peer acknowledged bytes past
+    it (ack_seen: the capture lost them, no retransmission will come), a segment fell
+    beyond the budget or found no range slot while no packet of the peer was seen (a
+    one-direction capture: no acknowledgment will tell), or the flow ended
+    (flow_export)."""
+    cdef uint32_t k, m = 0, top
+    if start == 0 or st.len != 0:
+        return
+    if st.nooo:
+        top = st.ooo_hi[st.nooo - 1]
+        if top > start:
+            memmove(st.buf, st.buf + start, top - start)
+        for k in range(st.nooo):
+            if st.ooo_hi[k] <= start:
+                continue
+            st.ooo_lo[m] = st.ooo_lo[k] - start if st.ooo_lo[k] > start else 0
+            st.ooo_hi[m] = st.ooo_hi[k] - start
+            m += 1
+        st.nooo = <uint8_t>m
+    st.base += start
+    st.flags |= SF_MIDSTREAM | SF_RESYNC
+    if st.nooo and st.ooo_lo[0] == 0:
+        st.len = st.ooo_hi[0]
+        for k in range(st.nooo - 1):
+            st.ooo_lo[k] = st.ooo_lo[k + 1]
+            st.ooo_hi[k] = st.ooo_hi[k + 1]
+        st.nooo -= 1
+
+
+cdef inline void ack_seen(Stream* o, Pkt* p) noexcept nogil:
+    """Packet p acknowledges bytes of the other direction's stream `o`.  While `o` holds
+    no in-order byte, an acknowledgment past its start proves the bytes of the hole
+    reached the peer and the capture lost them: resync `o` at the first byte held after
+    the hole, or at the acknowledged offset when nothing is held yet.  One compare on
+    the common path (a stream that has its start)."""
+    cdef int32_t rel
+    if PL_LIKELY(o.len != 0) or not o.has_base or not (p.tcp_flags & 0x10):
+        return
+    rel = <int32_t>(p.ack - o.base)
+    if rel <= 0:
+        return
+    if o.nooo and o.ooo_lo[0] < <uint32_t>rel:
+        stream_resync(o, o.ooo_lo[0])
+    else:
+        stream_resync(o, <uint32_t>rel)
+
+
 cdef void tcp_write(Stream* st, uint32_t lo, uint32_t hi, const uint8_t* data, uint32_t dlo) noexcept nogil:
     """Copy [lo, hi) (stream offsets; data[0] is offset dlo) into the parts not yet held."""
     cdef uint32_t a = lo, b
@@ -525,6 +591,13 @@ cdef void tcp_write(Stream* st, uint32_t lo, uint32_t hi, const uint8_t* data, u
         a = st.ooo_hi[k]
     if a < hi:
         memcpy(st.buf + a, data + (a - dlo), hi - a)
+
+
+cdef inline bint one_way(Core* c, uint32_t fi, Stream* st) noexcept nogil:
+    """No packet of the peer of stream `st` was seen (yet): no acknowledgment can tell
+    whether a hole in `st` will fill, so the gap rule falls back on the budget."""
+    cdef Flow* f = &c.flows[fi]
+    return f.pkts[1 if st == &f.st[0] else 0] == 0
 
 
 cdef void tcp_data(Core* c, uint32_t fi, Stream* st, uint32_t seq, const uint8_t* data,
@@ -550,6 +623,12 @@ cdef void tcp_data(Core* c, uint32_t fi, Stream* st, uint32_t seq, const uint8_t
         rel = 0
     lo = <uint32_t>rel
     if lo >= cap:
+        if st.len == 0 and one_way(c, fi, st):
+            # Nothing in order yet, and the bytes after the hole already reach past the
+            # budget: resync at the first byte held (or at this segment), then take it.
+            stream_resync(st, st.ooo_lo[0] if st.nooo else lo)
+            tcp_data(c, fi, st, seq, data, n, p)
+            return
         st.flags |= SF_TRUNCATED
         return
     hi = lo + n if lo + n < cap else cap
@@ -574,6 +653,10 @@ cdef void tcp_data(Core* c, uint32_t fi, Stream* st, uint32_t seq, const uint8_t
                 ins = k
                 break
         if ins < 0 and st.nooo >= MAX_OOO:
+            if st.len == 0 and one_way(c, fi, st):
+                stream_resync(st, st.ooo_lo[0])     # as above: no slot left for the hole to wait
+                tcp_data(c, fi, st, seq, data, n, p)
+                return
             st.flags |= SF_OOO_DROPPED
             return
     if stream_reserve(c, st, hi, fi) != 0:
@@ -776,6 +859,7 @@ cdef inline bint flow_packet_quick(Core* c, Pkt* p) noexcept nogil:
     c.now = p.ts
     flow_count(f, d, p, p.ts)
     if p.proto == 6:
+        ack_seen(&f.st[d ^ 1], p)
         if p.paylen:
             tcp_data(c, i, &f.st[d], p.seq, p.payload, p.paylen, p)
     elif p.proto == 17:
@@ -856,12 +940,13 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
         f.by_syn = 1
     flow_count(f, d, p, c.now)
     if p.proto == 6:
+        ack_seen(&f.st[d ^ 1], p)
         if fl & 0x02:
             # The SYN fixes where the stream starts (its own data, if any, follows it).
             if f.st[d].len == 0 and f.st[d].nooo == 0:
                 f.st[d].base = p.seq + 1
                 f.st[d].has_base = 1
-                f.st[d].flags &= ~SF_MIDSTREAM
+                f.st[d].flags &= ~(SF_MIDSTREAM | SF_RESYNC)
             if p.paylen:
                 tcp_data(c, i, &f.st[d], p.seq + 1, p.payload, p.paylen, p)
         elif p.paylen:

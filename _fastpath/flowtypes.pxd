@@ -40,6 +40,9 @@ cdef enum StreamFlag:
     SF_GAP = 2          # TCP: a hole was never filled; bytes after it are not in the prefix
     SF_TRUNCATED = 4    # more payload existed than the byte budget kept
     SF_OOO_DROPPED = 8  # an out-of-order segment was dropped (no range slot left)
+    SF_RESYNC = 16      # TCP: the direction's first bytes were lost for good (see
+                        # stream_resync); the bytes kept start after that hole, at a
+                        # segment boundary. SF_MIDSTREAM is set with it.
 
 # One packet after decoding, on the stack of the packet loop.
 ctypedef struct Pkt:
@@ -55,6 +58,7 @@ ctypedef struct Pkt:
     uint16_t sport              # source port (0 for protocols without ports)
     uint16_t dport              # destination port
     uint32_t seq                # TCP sequence number
+    uint32_t ack                # TCP acknowledgment number (meaningful with the ACK flag)
     const uint8_t* payload      # L4 payload (TCP/UDP) or IP payload (others)
     uint32_t paylen             # bytes at `payload` that were captured
     uint32_t l4len              # payload length on the wire (>= paylen when snapped)

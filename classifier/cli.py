@@ -243,6 +243,16 @@ def build_parser() -> argparse.ArgumentParser:
     ports.add_argument("--format", "-f", choices=["jsonl", "table"], default="table")
     _add_site_option(ports)
 
+    protocols = sub.add_parser(
+        "protocols", help="list the protocols portlens names from payload, with their peers' names",
+        description="The protocol table (classifier/protocols.py; docs/protocols.md is generated "
+                    "from the same rows): canonical name, transports, nDPI and Suricata names, the "
+                    "IANA services that imply it and the metadata its detector reports, in the "
+                    "detectors' tie-break order. Exit 1 when a NAME is not a protocol.")
+    protocols.add_argument("names", nargs="*", metavar="NAME", help="only these protocols")
+    protocols.add_argument("--format", "-f", choices=["table", "jsonl", "markdown"], default="table")
+    protocols.add_argument("--transport", choices=["tcp", "udp"], help="only protocols probed on it")
+
     live = sub.add_parser(
         "live", help="watch an interface and report each flow as it ends",
         description="Capture from an interface (needs capture rights, e.g. root or CAP_NET_RAW) "
@@ -910,7 +920,44 @@ def cmd_ports(args) -> int:
     return EXIT_FOUND if missing else EXIT_OK
 
 
+def cmd_protocols(args) -> int:
+    """`protocols`: the protocol table, as a table, jsonl or docs/protocols.md's markdown."""
+    import json
+    from . import protocols as table
+    rows = [p for p in table.TABLE
+            if (not args.names or p.name in args.names)
+            and (args.transport is None or args.transport in p.transports)]
+    missing = [n for n in args.names if n not in table.BY_NAME]
+    out = sys.stdout
+    if args.format == "markdown":
+        text = table.docs_table(rows)
+        out.write("\n".join(text.splitlines()[1:-1]) + "\n")
+    elif args.format == "jsonl":
+        for p in rows:
+            out.write(json.dumps({"protocol": p.name, "transports": list(p.transports),
+                                  "ndpi": list(p.ndpi), "ndpi_by_port": list(p.ndpi_by_port),
+                                  "suricata": p.suricata, "iana": list(p.iana),
+                                  "compatible": list(p.compatible), "metadata": p.metadata}) + "\n")
+    else:
+        head = ("protocol", "transport", "nDPI", "Suricata", "IANA services", "metadata")
+        def services(p):           # tls and dtls list dozens: the first few, then a count
+            if len(p.iana) <= 3:
+                return " ".join(p.iana) or "-"
+            return " ".join(p.iana[:3]) + f" ... (+{len(p.iana) - 3})"
+        cells = [(p.name, ",".join(p.transports), ",".join(p.ndpi) or "-", p.suricata or "-",
+                  services(p), p.metadata or "-") for p in rows]
+        widths = [max(len(r[i]) for r in [head] + cells) for i in range(5)]
+        for r in ([head] + cells if cells else []):
+            out.write("  ".join(c.ljust(w) for c, w in zip(r[:5], widths)) + "  " + r[5] + "\n")
+        if not args.names and args.transport is None:
+            out.write(f"({len(rows)} protocols)\n")
+    for n in missing:
+        _err(f"protocols: {n!r} is not a protocol portlens detects (`portlens protocols` lists them)")
+    return EXIT_FOUND if missing else EXIT_OK
+
+
 COMMANDS = {
+    "protocols": cmd_protocols,
     "analyze": lambda args: cmd_flows(args, labelled=True),
     "flows": lambda args: cmd_flows(args, labelled=False),
     "audit": cmd_audit,

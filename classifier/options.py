@@ -40,7 +40,8 @@ def analyzer_from_args(args, registry) -> Analyzer:
     from .ml.combine import MLStage
     from .detectors.rules import engine_with_rules
     return Analyzer(ml=MLStage.from_args(args), registry=registry,
-                    engine=engine_with_rules(getattr(args, "rules", None) or ()))
+                    engine=engine_with_rules(getattr(args, "rules", None) or ()),
+                    min_confidence=getattr(args, "min_confidence", 0.0) or 0.0)
 
 
 def _is_capture_name(name: str) -> bool:

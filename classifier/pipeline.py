@@ -51,7 +51,7 @@ class Analyzer:
     """
 
     def __init__(self, *, dpi: bool = True, ml=None, registry=None, verdicts: bool = True,
-                 engine=None) -> None:
+                 engine=None, min_confidence: float = 0.0) -> None:
         self.dpi = dpi
         # The detectors' engine (its candidate memo and probe-error counts are mutable):
         # one with site rules (detectors.rules.engine_with_rules), or None to share the
@@ -61,6 +61,8 @@ class Analyzer:
         self.ml = ml                    # a classifier.ml.combine.MLStage, or None (--ml off)
         self.registry = registry        # a classifier.ports Registry; None: IANA's alone
         self.verdicts = verdicts
+        # a model-only label below this probability makes no verdict (verdict.annotate)
+        self.min_confidence = float(min_confidence)
         self._held: List = []       # (record, flows pushed up to its batch), oldest first
         self._seen = 0              # flows pushed in this capture
         self.probe_errors: Dict[str, list] = {}    # detector -> [count, first message]
@@ -68,11 +70,12 @@ class Analyzer:
     @classmethod
     def from_options(cls, ml: str = "fallback", model: Optional[str] = None,
                      site_ports: Union[str, Sequence[str]] = (),
-                     rules: Union[str, Sequence[str]] = ()) -> "Analyzer":
+                     rules: Union[str, Sequence[str]] = (), min_confidence: float = 0.0) -> "Analyzer":
         """The analyzer the command-line options describe: `ml` off, fallback or all;
         `model` a model directory (default: the shipped one); `site_ports` and `rules`
         (site rules, detectors/rules.py) TOML files (one file may be given as a plain
-        string). Raises ValueError for an `ml` that is none of the three, and
+        string); `min_confidence`: a model-only label below it makes no verdict
+        (classifier.verdict). Raises ValueError for an `ml` that is none of the three, and
         PortlensError subclasses (one line naming the file) for a model, a site file or
         a rules file that cannot be used."""
         from .detectors.rules import engine_with_rules
@@ -87,7 +90,9 @@ class Analyzer:
         else:
             from .ml.model import load
             stage = MLStage(load(model), ml)
-        return cls(ml=stage, registry=load_registry(site), engine=engine)
+        if not 0.0 <= float(min_confidence) <= 1.0:
+            raise ValueError(f"min_confidence={min_confidence!r}: expected a probability between 0 and 1")
+        return cls(ml=stage, registry=load_registry(site), engine=engine, min_confidence=min_confidence)
 
     def label(self, batch) -> List[Dict[str, Any]]:
         """The records of one batch, labelled on their own (FTP data flows are tied to
@@ -106,7 +111,7 @@ class Analyzer:
             self.ml.apply(recs, batch)
         if self.verdicts:
             from .verdict import annotate
-            annotate(recs, self.registry)
+            annotate(recs, self.registry, self.min_confidence)
         return recs
 
     def take_probe_errors(self) -> Dict[str, list]:
@@ -177,7 +182,7 @@ class Analyzer:
     def _relabel(self, recs: List[Dict[str, Any]]) -> None:
         if recs and self.verdicts:
             from .verdict import annotate
-            annotate(recs, self.registry)
+            annotate(recs, self.registry, self.min_confidence)
 
 
 class FtpLinker:

@@ -9,6 +9,9 @@ is a detector module plus one row here (CONTRIBUTING.md, `python tools/new_proto
 * `ndpi`        nDPI master names that mean this protocol (label agreement, the model's
                 reference data); a name in several rows (NetBIOS) names none of them alone;
 * `ndpi_by_port` nDPI names given by port that also agree (IMAPS for a STARTTLS imap flow);
+* `ndpi_inside` nDPI names of applications it recognises inside this protocol's flows
+                (ApplePush inside TLS): they agree on the flow but do not mean the
+                protocol, so, like `ndpi_by_port`, they are not the model's reference data;
 * `suricata`    Suricata 7's app_proto for it (EVE's app_proto; None: none, so EVE
                 writes the canonical name); `suricata_note` qualifies it in the docs;
 * `iana`        IANA service names that imply it: "svc" on every transport the service is
@@ -44,7 +47,27 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
 * Protocols without a registration of their own, each with its reason (a test reads
   this list): http-proxy (rides on the http ports, see `compatible`), http2 (likewise),
   zookeeper (2181 is registered to "eforward"), bittorrent (6881-6889 are unassigned),
-  wireguard (51820 is in the dynamic range), dnscrypt (rides on the https and domain
+  wireguard (51820 is in the dynamic range), oicq (QQ's 8000 is registered to "irdmi"),
+  alicloud (no registration; its agent's port 8999 is "bctp"), avast (rides on port 80),
+  spotify (LAN discovery's 57621 is in the dynamic range; the access points use 4070,
+  registered to "tripe", 443 and 80), syncthing (local discovery's 21027 is unassigned),
+  roughtime (its usual 2002 is registered to "globe"), ookla (rides on 8080,
+  "http-alt"), whatsapp (rides on 443 and 5222, "xmpp-client"), softether (its NAT-traversal
+  servers use 5004, "avt-profile-1"), tailscale (41641 is unassigned), teamviewer (5938 is
+  unassigned; it also rides on 443 and 80), telegram (rides on 443, 80 and 5222); the
+  games, peer-to-peer and media protocols of issue 14 have none: sd-rtn (Agora's servers pick the port), raknet (19132 and the
+  game's own ports are unassigned), teamspeak (its 9987 is registered to dsm-scm-target),
+  netcode (the game picks it), bitcoin (8333 is unassigned), a2s (27015 is unassigned),
+  nano (7075 is unassigned), genshin (the game's servers pick them), zoom
+  (8801-8810 are unassigned), photon (its 5055 is registered to unot), edonkey (its
+  4661-4662 are registered to kar2ouche and oms), kcp (the application picks it),
+  stratum (each pool picks its port), discord (Discord's voice servers pick it),
+  multistream (it runs on every libp2p port); of the IoT and industrial ones: tuya-lp (6666/6667 are ircu's on TCP,
+  reserved on UDP), caneth (11898 is unassigned), atg (its usual 10001 is registered to
+  scp-config), ieee-c37118 (4712/4713 are unassigned), egd (18246 is
+  unassigned), ethersio (6060 lies in x11's
+  6000-6063), someip (30490/30491 are unassigned);
+  of the enterprise and infrastructure ones: dnscrypt (rides on the https and domain
   ports), collectd (25826 is unassigned), ajp (8009 is registered to "nvme-disc"),
   fastcgi (9000 is "cslistener"), openwire (61616 is in the dynamic range), stomp
   (61613 is in the dynamic range), lustre (988 is unassigned), nats (4222
@@ -57,7 +80,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
-__all__ = ["Protocol", "TABLE", "NAMES", "BY_NAME", "iana_aliases", "compatible",
+__all__ = ["Protocol", "TABLE", "NAMES", "BY_NAME", "split_alias", "iana_aliases", "compatible",
            "suricata_app_proto", "ndpi_agreeing", "ndpi_to_canonical", "ndpi_ambiguous",
            "docs_table"]
 
@@ -68,6 +91,7 @@ class Protocol:
     transports: Tuple[str, ...]
     ndpi: Tuple[str, ...] = ()
     ndpi_by_port: Tuple[str, ...] = ()
+    ndpi_inside: Tuple[str, ...] = ()
     ndpi_note: str = ""
     suricata: Optional[str] = None
     suricata_note: str = ""
@@ -90,13 +114,17 @@ TABLE: Tuple[Protocol, ...] = (
     # HTTP-syntax family: the specialised ones before plain http.
     P("http-proxy", TCP, ndpi=("HTTP_Connect", "HTTP_Proxy"), suricata="http",
       metadata="method, host (target), user_agent"),
-    P("rtsp", BOTH, ndpi=("RTSP",), iana=("rtsp",), metadata="method, uri, status, user_agent, server"),
+    P("rtsp", BOTH, ndpi=("RTSP",), iana=("rtsp", "rtsp-alt"),   # rtsp-alt: 8554
+      metadata="method, uri, status, user_agent, server"),
     P("sip", BOTH, ndpi=("SIP",), suricata="sip", iana=("sip",),
       metadata="method, status, user_agent, from_, to, call_id"),
     P("ssdp", UDP, ndpi=("SSDP",), iana=("ssdp",), metadata="method, st, server, user_agent, location"),
     P("http2", TCP, ndpi=("HTTP2",), suricata="http2",
       metadata="preface (cleartext h2c; h2 inside TLS is `tls`, ALPN h2)"),
     P("http", TCP, ndpi=("HTTP",), suricata="http",
+      # Applications nDPI names from an HTTP request's contents: a SOAP call (SOAPAction
+      # header or envelope; metadata soap_action), the MapleStory client's requests.
+      ndpi_inside=("SOAP", "MapleStory"),
       iana=("http", "www", "www-http",
             "http-alt",                 # 591, 8008, 8080 "HTTP Alternate"
             "ipp",                      # 631: the Internet Printing Protocol is HTTP (RFC 8010)
@@ -106,9 +134,10 @@ TABLE: Tuple[Protocol, ...] = (
             "wsman"),                   # 5985: WS-Management over HTTP
       # h2c (RFC 9113 3.3) and a proxy request are HTTP on the wire's terms.
       compatible=("http2", "http-proxy"),
-      metadata="method, uri, host, user_agent, status, server"),
+      metadata="method, uri, host, user_agent, upgrade, soap_action, status, server"),
     # Encrypted transports with strict record/header formats.
     P("tls", TCP, ndpi=("TLS", "IMAPS", "SMTPS", "POP3S", "FTPS"),
+      ndpi_inside=("ApplePush",),       # APNs: TLS to Apple's push servers (SNI, 5223)
       ndpi_note="the last four: implicit TLS, named by its port",
       suricata="tls",
       iana=("https" + _S, "ipps" + _S, "docker-s" + _S, "wsmans" + _S,
@@ -124,7 +153,8 @@ TABLE: Tuple[Protocol, ...] = (
             "mbap-s" + _S,              # 802: Modbus/TCP Security is Modbus inside TLS
             "rtsps" + _S, "sips" + _S, "coaps/tcp"),
       metadata="sni, alpn, alpn_selected, version, client_version, supported_versions; "
-               "ja4, ja3, ja3s (docs/output.md, Fingerprints)"),
+               "ja4, ja3, ja3s (docs/output.md, Fingerprints); sslv2_hello (an SSLv2-format "
+               "ClientHello opened the flow)"),
     P("dtls", UDP, ndpi=("DTLS",), suricata="dtls", suricata_note="7.0+",
       iana=("domain-s/udp",             # 853: DNS over DTLS (or QUIC, below)
             "telnets" + _D, "ftps" + _D, "ftps-data" + _D, "pop3s" + _D, "ldaps" + _D,
@@ -138,7 +168,8 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="version; sni, alpn, supported_versions, ja4 (`q` variant) decrypted from the "
                "client Initial (RFC 9001)"),
     # DNS-format family (one shared parser; mutually exclusive flavour rule).  One wire
-    # format whose flavour the detectors decide from the names asked (".local", single
+    # format whose flavour the detectors decide from the header (id, RD/RA/AA, the QU
+    # bit, answers without a question) together with the names asked (".local", single
     # labels), so any of the three on a port of the family is a match.
     P("mdns", UDP, ndpi=("MDNS",), iana=("mdns",), compatible=("dns", "llmnr"),
       metadata="qname, qtype, response"),
@@ -167,6 +198,7 @@ TABLE: Tuple[Protocol, ...] = (
       iana=("irc", "ircu"),             # ircu: 6665-6669/tcp
       metadata="nick, server"),
     P("xmpp", TCP, ndpi=("Jabber", "XMPP"), suricata="jabber", suricata_note="detection only",
+      ndpi_inside=("TruPhone",),        # TruPhone's client is an XMPP client (its stream's to=)
       iana=("xmpp-client", "xmpp-server"), metadata="to, namespace"),
     P("telnet", TCP, ndpi=("Telnet",), suricata="telnet", iana=("telnet",), metadata="options"),
     # Session / directory / auth: smb before its netbios-ssn framing.
@@ -219,6 +251,7 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="transport_kind (tcp/dht/utp), info_hash"),
     # VPN / NAT traversal.
     P("openvpn", BOTH, ndpi=("OpenVPN",), iana=("openvpn",), metadata="opcode, hmac_size, tls_crypt"),
+    P("tailscale", UDP, ndpi=("Tailscale",), metadata="disco, wireguard"),
     P("wireguard", UDP, ndpi=("WireGuard",), metadata="messages"),
     P("ike", UDP, ndpi=("IPSec",), ndpi_note="IKE", suricata="ike",
       iana=("isakmp",                   # 500
@@ -238,7 +271,11 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="message_type, hostname, vendor_class"),
     P("dhcpv6", UDP, ndpi=("DHCPV6",), iana=("dhcpv6-client", "dhcpv6-server"), metadata="message_type"),
     P("tftp", UDP, ndpi=("TFTP",), suricata="tftp", iana=("tftp",), metadata="opcode, filename, mode"),
-    P("coap", UDP, ndpi=("COAP",), iana=("coap",), metadata="type, code, uri_path"),
+    P("dropbox", UDP, ndpi=("Dropbox",), iana=("db-lsp-disc",), metadata="version, port, displayname"),
+    P("coap", UDP, ndpi=("COAP",), iana=("coap",), metadata="type, code, uri_path",
+      # nDPI names CoAP requests to 17500 whose Uri-Path is Bus17Cmd Dropbox (its LAN
+      # sync port): the messages are CoAP on the wire.
+      ndpi_inside=("Dropbox",)),
     P("rtcp", UDP, ndpi=("RTCP",), iana=("avt-profile-2",), metadata="packet_types"),   # 5005
     # RTCP multiplexed on the RTP port (RFC 5761) is a match on 5004.
     P("rtp", UDP, ndpi=("RTP", "SRTP"), iana=("avt-profile-1",), compatible=("rtcp",),
@@ -253,6 +290,70 @@ TABLE: Tuple[Protocol, ...] = (
     P("smallchat", UDP, iana=("smallchat",),   # 4412/udp
       metadata="types, chat_id"),
     P("gopher", TCP, iana=("gopher",), metadata="selector, item_types"),
+    P("oicq", UDP, ndpi=("OICQ",), metadata="version, command"),
+    P("alicloud", TCP, ndpi=("AliCloud",), metadata="frames"),
+    P("avast", TCP, ndpi=("AVAST",), metadata="messages"),
+    P("spotify", BOTH, ndpi=("Spotify",), metadata="kind"),
+    P("syncthing", UDP, ndpi=("Syncthing",), metadata="addresses"),
+    P("roughtime", BOTH, ndpi=("Roughtime",), metadata="tags, framed"),
+    P("ookla", TCP, ndpi=("Ookla",), metadata="server_version, client_id"),
+    P("whatsapp", TCP, ndpi=("WhatsApp",), metadata="version, era"),
+    P("softether", UDP, ndpi=("Softether",), metadata="reflected, elements"),
+    P("tinc", TCP, ndpi=("TINC",), iana=("tinc",), metadata="client_name, server_name, protocol"),
+    P("teamviewer", BOTH, ndpi=("TeamViewer",), metadata="version, command"),
+    P("telegram", TCP, ndpi=("Telegram",), metadata="transport, request"),
+    # Games, peer-to-peer, crypto and real-time media (issue 14).  Those that can reach
+    # 1.0 (long magics, fixed strings, checksums) first, then the weaker ones by falling
+    # ceiling (sd-rtn, zoom, photon, edonkey 0.9; kcp 0.8, no magic at all), so that a
+    # flow another detector already matched at 0.9 is not probed by the weak ones.
+    P("raknet", UDP, ndpi=("RakNet",), metadata="messages, server_name (Unconnected Pong string)"),
+    P("teamspeak", UDP, ndpi=("TeamSpeak",), metadata="steps (TS3INIT1 handshake steps)"),
+    P("netcode", UDP, ndpi=("Yojimbo",), ndpi_note="nDPI names netcode.io after the Yojimbo library",
+      metadata="version, protocol_id"),
+    P("bitcoin", TCP, ndpi=("Bitcoin",), metadata="network, commands, user_agent"),
+    P("gnutella", TCP, ndpi=("Gnutella",), iana=("gnutella-svc", "gnutella-rtr"),   # 6346, 6347
+      metadata="version, status, user_agent"),
+    P("a2s", UDP, metadata="query, answer"),
+    P("stratum", TCP, ndpi=("Mining",), ndpi_note="Stratum; nDPI's Mining also covers other miners", metadata="method, agent"),
+    P("iax2", UDP, ndpi=("IAX",), iana=("iax",), metadata="subclass, called_number"),   # 4569
+    P("mgcp", UDP, iana=("mgcp-gateway", "mgcp-callagent"), metadata="verb, endpoint, code"),   # 2427, 2727
+    P("discord", UDP, ndpi=("Discord",), ndpi_note="voice IP discovery", metadata="ssrc, address"),
+    P("multistream", TCP, metadata="protocols"),
+    P("genshin", UDP, ndpi=("GenshinImpact",),
+      ndpi_note="named shorter than nDPI's: the table's PROTOCOL column holds 11 characters",
+      metadata="conv (from the server's accept)"),
+    P("nano", TCP, ndpi=("Nano",), metadata="network, version_using"),
+    P("sd-rtn", UDP, ndpi=("SD-RTN",), metadata="sni (the edge host name)"),
+    P("zoom", UDP, ndpi=("Zoom",), ndpi_note="peer-to-peer and SFU media only", metadata="kind, media"),
+    P("photon", UDP, ndpi=("TocaBoca",), ndpi_note="nDPI names Photon after the Toca Boca games",
+      metadata="commands"),
+    P("edonkey", TCP, ndpi=("eDonkey",), metadata="opcodes (client's first, server's first)"),
+    P("kcp", UDP, ndpi=("KCP",), metadata="conv, commands"),
+    P("tuya-lp", UDP, ndpi=("TuyaLP",), metadata="version, command"),
+    P("bacnet", UDP, ndpi=("BACnet",), iana=("bacnet/udp",), metadata="function, apdu_type"),
+    P("bjnp", UDP, ndpi=("BJNP",), iana=("canon-bjnp1/udp", "canon-bjnp2/udp",), metadata="magic, command, reply"),
+    P("caneth", UDP, ndpi=("Controller_Area_Network",), metadata="frames"),   # Wireshark: CAN-ETH
+    P("ethernetip", BOTH, ndpi=("EthernetIP",), suricata="enip",
+      # 44818, explicit messaging (2222 is CIP I/O), under both of IANA's names for it.
+      iana=("ethernet-ip-2", "ethernet/ip-2"),
+      metadata="command"),
+    P("trdp", BOTH, ndpi=("TRDP",), iana=("trdp-pd", "trdp-md",), metadata="msg_type, com_id"),
+    P("atg", TCP, ndpi=("ATG",), metadata="function"),
+    P("ansi-c1222", BOTH, ndpi=("ANSI_C1222",), iana=("c1222-acse",), metadata="called_ap_title, calling_ap_title"),
+    P("iec62056", BOTH, ndpi=("IEC62056",), iana=("dlms-cosem",), metadata="framing; apdu (wrapper) or control (hdlc)"),
+    P("ieee-c37118", BOTH, ndpi=("IEEE-C37118",), metadata="frame_type, idcode"),
+    P("egd", UDP, ndpi=("EthernetGlobalData",), metadata="producer_id, exchange_id"),
+    P("ethersio", UDP, ndpi=("EtherSIO",), metadata="telegram"),
+    P("s7comm", TCP, ndpi=("S7Comm",), iana=("iso-tsap/tcp",),   # 102: ISO-TSAP carries S7comm and MMS alike
+      metadata="rosctr, function, calling_tsap, called_tsap"),
+    P("iso9506-mms", TCP, ndpi=("ISO9506-1-MMS",), iana=("iso-tsap/tcp",), metadata="spdu"),
+    P("rtps", UDP, ndpi=("RTPS",), iana=("rtps-discovery/udp",), metadata="vendor_id, version"),
+    # A SOME/IP-SD datagram also parses as a DNS header (0.9 there); someip checks it
+    # field by field and says 1.0, so it wins from here.
+    P("someip", BOTH, ndpi=("SOMEIP",), metadata="service_id, message_type, sd"),
+    # At most 0.85 and led by 0x01/0x02 (which STUN responses share): last, so the early
+    # stop skips it when a 0.9 match is already in hand.
+    P("hart-ip", BOTH, ndpi=("HART-IP",), iana=("hart-ip",), metadata="message_id"),
     P("dcerpc", BOTH, ndpi=("DCERPC",), suricata="dcerpc", iana=("epmap",), metadata="version, ptype, interface, interface_version, interface_name, opnum"),
     P("dnscrypt", BOTH, ndpi=("DNScrypt",), metadata="client_magic"),
     P("hsrp", UDP, ndpi=("HSRP",), iana=("hsrp",), metadata="version, op, state, group"),
@@ -290,7 +391,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("nfs", BOTH, ndpi=("NFS",), suricata="nfs", iana=("nfs",), metadata="program, program_name, version, procedure"),
     P("onc-rpc", BOTH, ndpi=("NFS",), iana=("sunrpc",), metadata="program, program_name, version, procedure"),
     P("rx", UDP, ndpi=("RX",), iana=("afs3-fileserver", "afs3-callback", "afs3-prserver", "afs3-vlserver",), metadata="service_id, types"),
-    P("cisco-skinny", TCP, ndpi=("CiscoSkinny",), iana=("cisco-sccp",), metadata="message, header_version"),
+    P("skinny", TCP, ndpi=("CiscoSkinny",), iana=("cisco-sccp",), metadata="message, header_version"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
@@ -300,14 +401,27 @@ BY_NAME: Dict[str, Protocol] = {p.name: p for p in TABLE}
 
 # --- derived lists ---------------------------------------------------------------------
 
+TRANSPORTS = frozenset(("tcp", "udp", "sctp", "dccp"))
+
+
+def split_alias(alias: str) -> Tuple[str, Optional[Tuple[str, ...]]]:
+    """An `iana` entry's (service, transports or None).  The suffix after the last "/"
+    names transports only when every part of it is one: a few legacy IANA names hold a
+    "/" themselves ("ethernet/ip-2", kept beside its well-formed "ethernet-ip-2")."""
+    service, sep, ts = alias.rpartition("/")
+    if not sep or not set(ts.split(",")) <= TRANSPORTS:
+        return alias, None
+    return service, tuple(ts.split(","))
+
+
 def iana_aliases() -> Dict[str, List[Tuple[str, Optional[Tuple[str, ...]]]]]:
     """IANA service name -> [(protocol, transports or None for every transport)], in
     table order (so `domain-s`/udp implies dtls, then quic)."""
     out: Dict[str, List[Tuple[str, Optional[Tuple[str, ...]]]]] = {}
     for p in TABLE:
         for alias in p.iana:
-            service, _, ts = alias.partition("/")
-            out.setdefault(service.lower(), []).append((p.name, tuple(ts.split(",")) if ts else None))
+            service, ts = split_alias(alias)
+            out.setdefault(service.lower(), []).append((p.name, ts))
     return out
 
 
@@ -323,10 +437,11 @@ def suricata_app_proto() -> Dict[str, str]:
 
 
 def ndpi_agreeing() -> Dict[str, Set[str]]:
-    """nDPI master name -> our names that agree with it (by payload, or by nDPI's port name)."""
+    """nDPI master name -> our names that agree with it (by payload, by nDPI's port name, or
+    an application nDPI names inside our protocol)."""
     out: Dict[str, Set[str]] = {}
     for p in TABLE:
-        for n in p.ndpi + p.ndpi_by_port:
+        for n in p.ndpi + p.ndpi_by_port + p.ndpi_inside:
             out.setdefault(n, set()).add(p.name)
     return out
 
@@ -358,12 +473,14 @@ def _cell(names: str, note: str) -> str:
     return names or note or "—"
 
 
-def docs_table() -> str:
+def docs_table(protocols=None) -> str:
+    """The markdown table of `protocols` (default: the whole table), between the markers."""
     rows = ["| canonical | nDPI name(s) | Suricata 7 app_proto | transport | metadata |",
             "|---|---|---|---|---|"]
-    for p in TABLE:
+    for p in (TABLE if protocols is None else protocols):
         ndpi = ", ".join(p.ndpi) + (f"; {', '.join(p.ndpi_by_port)} by port" if p.ndpi_by_port else "")
-        rows.append(f"| `{p.name}` | {_cell(ndpi, p.ndpi_note)} | "
+        inside = f"; {', '.join(p.ndpi_inside)} inside" if p.ndpi_inside else ""
+        rows.append(f"| `{p.name}` | {_cell(ndpi, p.ndpi_note)}{inside} | "
                     f"{_cell(p.suricata or '', p.suricata_note)} | {', '.join(p.transports)} | "
                     f"{p.metadata or '—'} |")
     return "\n".join([DOCS_BEGIN] + rows + [DOCS_END]) + "\n"

@@ -16,10 +16,21 @@ Order of the rules: no label -> unidentified (nothing to compare); no registrati
 unregistered-port; otherwise match when the observed protocol is one the port implies
 or compatible with it (COMPATIBLE in canonical.py), else mismatch.
 
-It reads the server port, the transport and the observed protocol, nothing else: the
-label may come from the detectors or the model (`source` dpi, ml, dpi+ml), and the
-verdict is the same for the same three values.  Results are cached per triple, so a
-capture costs one dict lookup per flow.
+It reads the server port, the transport and the observed protocol, and where the label
+came from: a label the model gave alone (`source` "ml", no detector matched) is a guess
+from resemblance, not a parse, and the verdict says so:
+
+* a mismatch that rests on a model guess has its own reason, "443/tcp implies tls;
+  the model guesses the payload is http (p 0.82), no detector matched", so an analyst
+  can tell it from a detector's (JSON and EVE also carry `source`);
+* `min_confidence` (`--min-confidence P`): a model guess whose probability is below P
+  makes no verdict of its own: the flow is judged as unidentified ("...; payload not
+  identified (the model's guess http, p 0.55, is below --min-confidence 0.80)"), its
+  label stays in `protocol` with `source` ml. 0 (the default) judges every guess.
+
+Labels from the detectors (`dpi`, `dpi+ml`) are judged the same whatever the model says.
+Results are cached per (port, transport, protocol, guess), so a capture costs one dict
+lookup per flow.
 """
 from __future__ import annotations
 
@@ -73,17 +84,45 @@ def judge(info: Optional[PortInfo], protocol: str, transport: str = "") -> _Resu
     return port_protocol, port_service, info.port_class, MISMATCH, f"{claim}; payload is {observed}"
 
 
-def annotate(recs: List[Dict[str, Any]], registry: Optional[Registry] = None) -> None:
+def _guess_text(protocol: str, confidence) -> str:
+    p = f", p {confidence:.2f}" if isinstance(confidence, (int, float)) else ""
+    return f"the model's guess {protocol}{p}"
+
+
+def judge_guess(info: Optional[PortInfo], protocol: str, confidence, transport: str = "",
+                min_confidence: float = 0.0) -> _Result:
+    """judge() for a label the model gave alone (source "ml"): a guess below
+    `min_confidence` is judged as no label; a mismatch says it rests on a guess."""
+    if isinstance(confidence, (int, float)) and confidence < min_confidence:
+        res = judge(info, "unknown", transport)
+        return res[:4] + (f"{res[4]} ({_guess_text(protocol, confidence)}, is below --min-confidence "
+                          f"{min_confidence:.2f})",)
+    res = judge(info, protocol, transport)
+    if res[3] != MISMATCH:
+        return res[:4] + (f"{res[4]} ({_guess_text(protocol, confidence)}, no detector matched)",)
+    claim = res[4].rsplit("; payload is ", 1)[0]
+    p = f" (p {confidence:.2f})" if isinstance(confidence, (int, float)) else ""
+    return res[:4] + (f"{claim}; the model guesses the payload is {protocol}{p}, no detector matched",)
+
+
+def annotate(recs: List[Dict[str, Any]], registry: Optional[Registry] = None, min_confidence: float = 0.0) -> None:
     """Fill port_protocol, port_service, port_class, verdict and verdict_reason on
-    each record, from its server_port, transport and protocol only."""
+    each record, from its server_port, transport and protocol, and for a label the
+    model gave alone (source "ml") its confidence against `min_confidence`."""
     reg = registry or default_registry()
     cache: Dict[tuple, _Result] = reg.verdict_cache
     for rec in recs:
-        key = (rec["server_port"], rec["transport"], rec["protocol"])
+        guess = rec.get("source") == "ml"
+        conf = rec.get("confidence") if guess else None
+        key = (rec["server_port"], rec["transport"], rec["protocol"], conf, min_confidence if guess else None)
         res = cache.get(key)
         if res is None:
             transport = rec["transport"]
             info = reg.lookup(rec["server_port"], transport) if transport in PORT_TRANSPORTS else None
-            res = cache[key] = judge(info, rec["protocol"], transport)
+            if guess:
+                res = judge_guess(info, rec["protocol"], conf, transport, min_confidence)
+            else:
+                res = judge(info, rec["protocol"], transport)
+            cache[key] = res
         rec["port_protocol"], rec["port_service"], rec["port_class"], rec["verdict"], \
             rec["verdict_reason"] = res

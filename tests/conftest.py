@@ -16,6 +16,9 @@ def pytest_addoption(parser):
     parser.addoption("--regen-goldens", action="store_true", default=False,
                      help="rewrite pcaps/expected/ from the product's output (tests/goldens.py), "
                           "then review the diff")
+    parser.addoption("--regen-probe-answers", action="store_true", default=False,
+                     help="rewrite tests/detectors/data/probe_answers/ from the compiled probes' "
+                          "answers (tests/detectors/probe_answers.py), then review the diff")
 
 
 @pytest.fixture

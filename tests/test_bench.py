@@ -11,7 +11,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = ["run.py", "analyze.py", "ml.py", "fastpath.py", "flood.py", "stream.py", "dask_cluster.py",
-           "live.py"]
+           "live.py", "partial.py", "probes.py"]
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +94,29 @@ def test_live_bench_says_what_it_needs(clone):
     p = _run(clone, "live.py", "--capture", str(clone / "nothing.pcap"))
     assert p.returncode != 0 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert "nothing.pcap" in p.stderr
+
+
+def test_partial_bench_says_what_it_needs_in_one_line(clone):
+    """In a clone without pcaps/ and ../shared: one line naming both, a non-zero exit."""
+    p = _run(clone, "partial.py")
+    assert p.returncode == 2 and p.stdout == "" and "Traceback" not in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("bench/partial.py: needs captures")
+
+
+def test_probes_bench_says_what_it_lacks(clone):
+    """probes.py in a clone with no captures at all, or given a missing one: one line."""
+    p = _run(clone, "probes.py")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.strip() == ("bench/probes.py: no captures: none given, and neither pcaps/ "
+                                "nor ../shared/ndpi-dev is here")
+    p = _run(clone, "probes.py", str(clone / "nothing.pcap"))
+    assert p.returncode == 2 and p.stderr.strip().endswith("nothing.pcap: no such file")
+
+
+def test_probes_bench_counts_probe_calls():
+    pcap = os.path.join(ROOT, "pcaps", "corpus", "dns-1.pcap")
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "probes.py"), pcap],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    row = p.stdout.splitlines()[2].split()
+    assert row[0] == "given" and int(row[1]) >= 1 and float(row[3]) >= 1.0 and "dns" in row[5:]

@@ -328,3 +328,94 @@ def test_packet_sizes_directions_and_gaps(flows_of):
     l3 = [(10.0 + i, ipv4(C, S, udp(1, 2, b"x"))) for i in range(40)]
     f, = run(flows_of, l3)[0]
     assert len(f.pkt_sizes) == 32 and f.packets_c2s == 40
+
+
+# --------------------------------------------------------------- mid-stream resync
+# The gap rule (flowtable.pxi, stream_resync): a hole at the start of a direction that
+# cannot fill is given up, and the bytes after it become the direction's beginning,
+# noted "midstream" and "resynced".
+
+def _sa(t, seq, ack):
+    return seg(t, S, C, 80, 40000, "SA", seq, b"", ack)
+
+
+def _ack(t, ack, seq=1):
+    return seg(t, S, C, 80, 40000, "A", seq, b"", ack)
+
+
+def test_first_segment_lost_and_the_flow_ends_keeps_the_later_bytes_marked(flows_of):
+    # SYN at 0: the stream starts at 1; bytes 1..5 never arrive, 6.. do.
+    l3 = [c2s(1.0, "S", 0), c2s(1.1, "PA", 6, b"later"), c2s(1.2, "PA", 11, b" bytes")]
+    f, = run(flows_of, l3)[0]
+    assert f.payload_c2s == b"later bytes"
+    assert f.stream_flags_c2s == ["midstream", "resynced"]
+
+
+def test_a_gap_that_fills_is_unchanged(flows_of):
+    l3 = [c2s(1.0, "S", 0), c2s(1.1, "PA", 6, b"later"), c2s(1.2, "PA", 1, b"first")]
+    f, = run(flows_of, l3)[0]
+    assert f.payload_c2s == b"firstlater" and f.stream_flags_c2s == []
+
+
+def test_peer_acknowledging_past_the_hole_resyncs_at_once(flows_of):
+    # The server acknowledges bytes 1..10: they reached it, the capture lost them, so a
+    # copy arriving later (a capture artefact) is before the new start and not taken;
+    # in-order data after the resync point appends.
+    l3 = [c2s(1.0, "S", 0), _sa(1.01, 500, 1), c2s(1.1, "PA", 6, b"later"),
+          _ack(1.2, 11, 501), c2s(1.3, "PA", 1, b"first"), c2s(1.4, "PA", 11, b"-more")]
+    f, = run(flows_of, l3)[0]
+    assert f.payload_c2s == b"later-more"
+    assert f.stream_flags_c2s == ["midstream", "resynced"]
+    assert f.payload_s2c == b"" and f.stream_flags_s2c == []
+
+
+def test_acknowledged_hole_with_nothing_held_yet_starts_at_the_acknowledged_byte(flows_of):
+    l3 = [c2s(1.0, "S", 0), _sa(1.01, 500, 1), _ack(1.1, 101, 501), c2s(1.2, "PA", 101, b"next")]
+    f, = run(flows_of, l3)[0]
+    assert f.payload_c2s == b"next" and f.stream_flags_c2s == ["midstream", "resynced"]
+
+
+def test_peer_acknowledging_only_the_syn_waits_for_the_hole(flows_of):
+    # An acknowledgment that does not pass the hole proves nothing: the hole may still
+    # fill (a retransmission), and it does here.
+    l3 = [c2s(1.0, "S", 0), _sa(1.01, 500, 1), c2s(1.1, "PA", 6, b"later"), _ack(1.2, 1, 501),
+          c2s(1.3, "PA", 1, b"first")]
+    f, = run(flows_of, l3)[0]
+    assert f.payload_c2s == b"firstlater" and f.stream_flags_c2s == []
+
+
+def test_one_direction_hole_wider_than_the_budget_resyncs_on_the_later_bytes(flows_of):
+    # Only the client's packets; 1000 bytes lost, then 6 x 500 bytes with a budget of
+    # 2000: the fourth segment would fall beyond the budget, so the stream resyncs at
+    # the first byte held and keeps the budget's worth from there.
+    l3 = [c2s(1.0, "S", 0)] + [c2s(1.1 + i / 100, "PA", 1001 + 500 * i, bytes([65 + i]) * 500)
+                                for i in range(6)]
+    f, = run(flows_of, l3, payload_bytes=2000)[0]
+    assert f.payload_c2s == b"A" * 500 + b"B" * 500 + b"C" * 500 + b"D" * 500
+    assert sorted(f.stream_flags_c2s) == ["midstream", "resynced", "truncated"]
+
+
+def test_two_direction_hole_without_acknowledgment_keeps_what_the_budget_held(flows_of):
+    # The server is seen but never acknowledges past the hole: no early resync (a
+    # retransmission could still come); at the end the bytes held inside the budget
+    # are the direction's beginning.
+    l3 = [c2s(1.0, "S", 0), _sa(1.01, 500, 1)] + [
+        c2s(1.1 + i / 100, "PA", 1001 + 500 * i, bytes([65 + i]) * 500) for i in range(6)]
+    f, = run(flows_of, l3, payload_bytes=2000)[0]
+    assert f.payload_c2s == b"A" * 500 + b"B" * 500
+    assert "midstream" in f.stream_flags_c2s and "resynced" in f.stream_flags_c2s
+
+
+def test_an_acknowledged_fin_without_data_changes_nothing(flows_of):
+    # The server sends only a FIN; the client acknowledges it (one past the start).
+    l3 = [c2s(1.0, "S", 0), _sa(1.01, 500, 1), c2s(1.02, "A", 1),
+          c2s(1.1, "PA", 1, b"hello"), seg(1.2, S, C, 80, 40000, "FA", 501, b"", 6),
+          seg(1.3, C, S, 40000, 80, "A", 6, b"", 502)]
+    f, = run(flows_of, l3)[0]
+    assert f.payload_c2s == b"hello" and f.stream_flags_c2s == []
+    assert f.payload_s2c == b"" and f.stream_flags_s2c == []
+
+
+def test_a_flow_joined_mid_stream_is_unchanged(flows_of):
+    f, = run(flows_of, [c2s(1.0, "PA", 700, b"abc"), c2s(1.1, "PA", 703, b"def")])[0]
+    assert f.payload_c2s == b"abcdef" and f.stream_flags_c2s == ["midstream"]

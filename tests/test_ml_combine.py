@@ -19,12 +19,12 @@ from classifier.ml.combine import MLStage, combine, runs_on
 from classifier.ml.model import ModelError, load
 from classifier.pipeline import apply_dpi
 from classifier.schema import SOURCES, batch_records
-from classifier.ml.data import TRAINING_LIST, read_capture_list
+from classifier.ml.data import TRAINING_LIST, read_capture_list, split_capture_list
 from refdata import CORPUS_DIR
 
 # The shipped model's training captures (models/training-captures.txt): a capture added
 # for a new detector, of a protocol the model has no class for, does not move the figures.
-CAPTURES = sorted(os.path.join(CORPUS_DIR, "corpus", c) for c in read_capture_list(TRAINING_LIST))
+CAPTURES = sorted(os.path.join(CORPUS_DIR, "corpus", c) for c in split_capture_list(read_capture_list(TRAINING_LIST))[0])
 
 
 def rec(protocol="unknown", source="none", confidence=None, metadata=None):

@@ -1,9 +1,11 @@
 """Training: reproducible to the byte, split by capture, views that stay with their
-flow, the threshold rule, and `portlens train` as a command.
+flow, reference flows of other protocols as the open set, the threshold rule, and
+`portlens train` as a command.
 
 Most tests train on a small copy of the corpus (a few protocols) with small settings;
-one retrains the shipped model itself (its final fit and calibration, ~10-20 s) and
-compares checksums."""
+one retrains the shipped model itself (its final fit and calibration on the corpus and
+../shared/ndpi-dev, ~1 min) and compares checksums; it skips when ../shared is absent
+(a user's clone), since the pinned list names ndpi-dev captures."""
 from __future__ import annotations
 
 import argparse
@@ -18,8 +20,8 @@ import sklearn
 
 from classifier.ml import augment, train as T
 from classifier.ml.cli import add_train_parser, cmd_train
-from classifier.ml.data import TRAINING_LIST, load_corpus, read_capture_list
-from classifier.ml.model import DEFAULT_DIR, MANIFEST_FILE, MODEL_FILE, encode, load, save
+from classifier.ml.data import REFERENCE_DIR, TRAINING_LIST, load_corpus, read_capture_list, split_capture_list
+from classifier.ml.model import DEFAULT_DIR, MANIFEST_FILE, MODEL_FILE, OTHER, encode, load, save
 from refdata import CORPUS_DIR
 
 SMALL = ("dns", "http", "ssh", "tls", "ntp", "redis", "snmp", "smtp", "stun")
@@ -55,7 +57,7 @@ def test_same_seed_same_model_bytes(small_corpus, tmp_path):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
     assert set(a.classes) <= set(SMALL) and "unknown" not in a.classes
     m = a.manifest["metrics"]
-    assert m["corpus_heldout"]["flows"] > 50 and "unknown_protocols_heldout" in m
+    assert m["corpus_heldout"]["flows"] > 50 and len(m["heldout"]["fold_thresholds"]) == QUICK["folds"]
     _train_to(small_corpus, tmp_path / "c", seed=6)
     assert (tmp_path / "c" / MODEL_FILE).read_bytes() != (tmp_path / "a" / MODEL_FILE).read_bytes()
 
@@ -88,11 +90,17 @@ def test_retraining_reproduces_the_shipped_model():
     reason = _version_skip_reason(man["trained_with"], {"scikit-learn": sklearn.__version__, "numpy": np.__version__})
     if reason:
         pytest.skip(reason)
+    corpus, ref = split_capture_list(read_capture_list(TRAINING_LIST))
+    if ref and not os.path.isdir(os.path.join(REFERENCE_DIR, "pcaps")):
+        pytest.skip("the pinned list names ../shared/ndpi-dev captures, absent here (never copied into the project)")
     settings = T.Settings(**man["training"]["settings"])
-    model = T.train(CORPUS_DIR, settings=settings, metrics=False, captures=read_capture_list(TRAINING_LIST))
+    extra = [os.path.join(REFERENCE_DIR, "..", d) for d in sorted(ref)]
+    model = T.train(CORPUS_DIR, extra=extra, settings=settings, metrics=False, captures=corpus, extra_captures=ref)
+    assert model.manifest["training"]["data_sha256"] == man["training"]["data_sha256"], (
+        "the training data differ from models/'s: the corpus captures, their manifest lines, or ../shared/ndpi-dev")
     assert hashlib.sha256(encode(model.forest)).hexdigest() == man["model_sha256"], (
         "the corpus, the fast path's flow records or the training code changed since models/ was written: "
-        "retrain with `portlens train --corpus pcaps/ --eval ../shared/ndpi-dev --force` and commit models/")
+        "retrain with `portlens train --corpus pcaps/ --extra ../shared/ndpi-dev --force` and commit models/")
     assert model.threshold == man["threshold"] and model.classes == man["classes"]
 
 
@@ -143,13 +151,21 @@ def test_views_are_cut_from_their_flow(small_corpus):
 
 
 def test_threshold_rule():
-    known = np.array([0.9, 0.8, 0.85, 0.3])
-    ok = np.array([1, 1, 1, 0])
-    unk = np.array([0.2, 0.4, 0.1])
-    t = T.choose_threshold(known, ok, np.ones(4), unk, np.ones(3))
-    assert 0.4 < t <= 0.8            # every right known flow accepted, every unknown rejected
-    # with nothing to reject, accept everything
-    assert T.choose_threshold(known, ok, np.ones(4), np.array([]), np.array([])) == 0.0
+    """The lowest threshold at which the names given are right often enough."""
+    p = np.array([0.95, 0.9, 0.85, 0.8, 0.6, 0.5, 0.4])
+    right = np.array([1, 1, 1, 0, 1, 0, 0], bool)
+    named = np.ones(7, bool)
+    # 1.0 precision: only the three top scores; the cut is between 0.85 and 0.8
+    assert T.choose_threshold(p, named, right, 1.0) == pytest.approx(0.825)
+    # 0.8: the top five (4 of 5 right), not six (4 of 6)
+    assert T.choose_threshold(p, named, right, 0.8) == pytest.approx(0.55)
+    # rows the model put in OTHER are never names: they cannot lower the precision
+    assert T.choose_threshold(p, right, right, 1.0) == pytest.approx(0.3)
+    # nothing right enough: never speak
+    assert T.choose_threshold(p, named, np.zeros(7, bool), 0.5) == 1.0
+    assert T.choose_threshold([], [], [], 0.9) == 1.0
+    # ties: a cut only between distinct scores
+    assert T.choose_threshold([0.9, 0.9, 0.5], [1, 1, 1], [1, 0, 0], 1.0) == 1.0
 
 
 def _args(argv):
@@ -162,7 +178,7 @@ def test_train_command(small_corpus, tmp_path, monkeypatch, capsys):
     real = T.Settings
     monkeypatch.setattr(T, "Settings", lambda seed=0: real(seed=seed, **QUICK))
     args = _args(["train", "--corpus", small_corpus, "--out", str(tmp_path / "m"), "-q", "--all-captures"])
-    assert args.extra == [] and args.seed == 0
+    assert args.extra is None and args.seed == 0
     assert cmd_train(args) == 0
     assert load(str(tmp_path / "m")).classes
     # no overwrite without --force: a usage error, one line naming the file
@@ -196,9 +212,18 @@ def test_the_pinned_list_is_the_shipped_models_training_data():
     """models/training-captures.txt lists exactly the captures models/manifest.json
     counts, and a capture outside it (a new detector's) is not read."""
     man = json.load(open(os.path.join(DEFAULT_DIR, MANIFEST_FILE)))
-    listed = read_capture_list(TRAINING_LIST)
+    listed, ref = split_capture_list(read_capture_list(TRAINING_LIST))
     assert len(listed) == len(set(listed)) == man["training"]["corpus_captures"]
     assert all(os.path.isfile(os.path.join(CORPUS_DIR, "corpus", c)) for c in listed)
+    assert set(ref) == set(man["training"]["extra"]) == {"ndpi-dev"}
+    assert len(ref["ndpi-dev"]) >= man["training"]["extra_captures"] > 200
+    if os.path.isdir(os.path.join(REFERENCE_DIR, "pcaps")):
+        assert all(os.path.isfile(os.path.join(REFERENCE_DIR, "pcaps", c)) for c in ref["ndpi-dev"])
+
+
+def test_split_capture_list():
+    assert split_capture_list(["a.pcap", "ndpi-dev/x.pcap", "b.pcap", "ndpi-dev/y.pcapng"]) == (
+        ["a.pcap", "b.pcap"], {"ndpi-dev": ["x.pcap", "y.pcapng"]})
 
 
 def test_a_capture_not_listed_is_not_trained_on(small_corpus, tmp_path):
@@ -235,18 +260,28 @@ def fake_reference(tmp_path_factory):
     return str(top)
 
 
-def test_extra_training_data_and_reference_evaluation(small_corpus, fake_reference, tmp_path):
+def test_reference_flows_of_other_protocols_are_the_open_set(small_corpus, fake_reference):
+    """Reference flows of protocols outside the corpus classes become class OTHER: the
+    model learns to call them "unknown" (it never names them), and the held-out figures
+    split reference captures too."""
     from classifier.ml.evaluate import evaluate_reference
     model = T.train(small_corpus, extra=[fake_reference], settings=T.Settings(**QUICK))
-    assert {"mqtt", "modbus"} <= set(model.classes)
+    assert OTHER in model.classes and not {"mqtt", "modbus"} & set(model.classes)
+    assert "unknown" not in model.classes and OTHER not in model.protocols
     tr = model.manifest["training"]
     assert tr["extra"] == [os.path.basename(fake_reference)] and tr["extra_flows"] >= 18
-    # the held-out folds split corpus captures only; extra flows are always training data
-    assert model.manifest["metrics"]["corpus_heldout"]["flows"] < 150
-    res = evaluate_reference(model, fake_reference)
-    assert res["known"]["flows"] >= 18 and res["unknown_protocols"]["flows"] == 0
-    # without them, the same flows are protocols the model does not know
-    plain = T.train(small_corpus, settings=T.Settings(**QUICK), metrics=False)
-    res = evaluate_reference(plain, fake_reference)
-    assert res["known"]["flows"] == 0 and res["unknown_protocols"]["flows"] >= 18
-    assert res["unknown_protocols"]["unknown_rate"] >= 0.5
+    assert tr["class_flows"][OTHER] == tr["extra_flows"]
+    m = model.manifest["metrics"]
+    assert m["corpus_heldout"]["flows"] < 150
+    other = m["reference_heldout"]["other_protocols"]          # held out by capture
+    assert other["flows"] >= 18 and set(other["per_protocol"]) == {"MQTT", "Modbus"}
+    assert other["unknown_rate"] >= 0.8
+    res = evaluate_reference(model, fake_reference)                # (trained on: an upper bound)
+    assert res["known"]["flows"] == 0 and res["unknown_protocols"]["unknown_rate"] == 1.0
+    labels, _ = model.predict(np.zeros((3, len(model.forest.feature) and 226), np.float32))
+    assert set(labels) <= set(model.protocols) | {"unknown"}
+    # a pinned list of reference captures reads those only
+    one = sorted(os.listdir(os.path.join(fake_reference, "pcaps")))[:1]
+    pool, classes, _ = T.build_pool(small_corpus, [fake_reference], T.Settings(**QUICK),
+                                    extra_captures={os.path.basename(fake_reference): one})
+    assert set(pool.capture[pool.kind == "ref"]) == {f"ref:{os.path.basename(fake_reference)}/{one[0]}"}

@@ -279,3 +279,51 @@ def test_compiled_community_id_matches_the_python_original():
         p, cp, sp = rnd.choice((6, 17, 132)), rnd.randrange(65536), rnd.randrange(65536)
         want = community_id(names[p], str(ipaddress.ip_address(x)), str(ipaddress.ip_address(y)), cp, sp)
         assert community_id_raw(x, y, p, cp, sp) == want
+
+
+def test_a_mismatch_on_a_model_guess_is_marked_in_every_format():
+    """source "ml" (the model alone) is visible in each format, and so is a mismatch that
+    rests on it: the table's `?` marks, JSON/CSV/EVE/Zeek/Parquet's source and
+    verdict_reason, the html report's ml style."""
+    reason = "443/tcp implies tls; the model guesses the payload is ssh (p 0.81), no detector matched"
+    rec = _rec(protocol="ssh", source="ml", confidence=0.81, verdict="mismatch", verdict_reason=reason,
+               ml={"protocol": "ssh", "probability": 0.81}, payload={"c2s": 40, "s2c": 40})
+    dpi = _rec(protocol="ssh", source="dpi", confidence=1.0, verdict="mismatch",
+               verdict_reason="443/tcp implies tls; payload is ssh", client_port=40001)
+    out = io.StringIO()
+    w = TableWriter(out, color=True)
+    w.write(rec)
+    w.write(dpi)
+    w.close()
+    import re
+    lines = re.sub(r"\033\[[0-9;]*m", "", out.getvalue()).splitlines()
+    assert "ssh?" in lines[1] and "mismatch?" in lines[1]
+    assert "ssh?" not in lines[2] and "mismatch?" not in lines[2] and "mismatch" in lines[2]
+    assert any("mismatch?" in ln and "min-confidence" in ln for ln in lines[3:])       # the legend
+    # colour: the guess's PROTOCOL is not painted red as a detector's mismatch is
+    raw = out.getvalue().splitlines()
+    assert "\033[1;31mssh?" not in raw[1] and "\033[1;31mssh\033[0m" in raw[2]
+    for fmt in ("jsonl",):
+        o = io.StringIO()
+        WRITERS[fmt](o).write(rec)
+        got = json.loads(o.getvalue())
+        assert got["source"] == "ml" and got["verdict_reason"] == reason
+    o = io.StringIO()
+    CsvWriter(o).write(rec)
+    row = list(csv.DictReader(io.StringIO(o.getvalue())))[0]
+    assert row["source"] == "ml" and row["verdict_reason"] == reason
+    o = io.StringIO()
+    EveWriter(o).write(rec)
+    ev = json.loads(o.getvalue())
+    assert ev["portlens"]["source"] == "ml" and ev["portlens"]["verdict_reason"] == reason
+    o = io.StringIO()
+    WRITERS["zeek"](o).write(rec)
+    assert "\tml\t" in o.getvalue()
+    o = io.StringIO()
+    w = WRITERS["html"](o)
+    w.write(rec)
+    w.write(dpi)
+    w.close()
+    html = o.getvalue()
+    assert html.count('title="a mismatch resting on the model\'s guess alone') == 1
+    assert "a mismatch resting on that guess" in html

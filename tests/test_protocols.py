@@ -35,9 +35,9 @@ def test_rows_are_well_formed():
         assert set(p.compatible) <= set(protocols.NAMES), p.name
         assert p.metadata and "TODO" not in p.metadata, f"{p.name}: say which metadata keys the detector reports"
         for alias in p.iana:
-            service, _, ts = alias.partition("/")
+            service, ts = protocols.split_alias(alias)
             assert service and service == service.lower(), alias
-            assert not ts or set(ts.split(",")) <= {"tcp", "udp", "sctp", "dccp"}, alias
+            assert not ts or set(ts) <= {"tcp", "udp", "sctp", "dccp"}, alias
     # compatibility goes both ways inside the DNS family and smb/netbios-ssn
     comp = protocols.compatible()
     for a, accepted in comp.items():
@@ -50,3 +50,32 @@ def test_docs_table_is_generated_from_the_table():
     res = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "protocol_docs.py"), "--check"],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def _protocols_cmd(*args):
+    return subprocess.run([sys.executable, "-m", "classifier", "protocols", *args],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_protocols_command_prints_the_table():
+    """`portlens protocols` lists every row, in order; markdown is docs/protocols.md's table."""
+    r = _protocols_cmd()
+    assert r.returncode == 0, r.stderr
+    names = [line.split()[0] for line in r.stdout.splitlines()[1:-1]]
+    assert names == list(protocols.NAMES)
+    assert r.stdout.splitlines()[-1] == f"({len(protocols.NAMES)} protocols)"
+    md = _protocols_cmd("-f", "markdown")
+    docs = open(os.path.join(ROOT, "docs", "protocols.md")).read()
+    assert md.stdout in docs and md.stdout.count("\n") == len(protocols.NAMES) + 2
+    import json
+    rows = [json.loads(x) for x in _protocols_cmd("-f", "jsonl", "--transport", "udp").stdout.splitlines()]
+    assert [x["protocol"] for x in rows] == [p.name for p in protocols.TABLE if "udp" in p.transports]
+    assert all("udp" in x["transports"] for x in rows) and rows
+
+
+def test_protocols_command_rejects_an_unknown_name():
+    r = _protocols_cmd("dns", "no-such-protocol")
+    assert r.returncode == 1
+    assert r.stdout.splitlines()[1].split()[0] == "dns"   # the known one is still printed
+    assert r.stderr.strip() == ("portlens: error: protocols: 'no-such-protocol' is not a protocol "
+                                "portlens detects (`portlens protocols` lists them)")

@@ -77,13 +77,16 @@ def test_portless_transports_have_no_verdict():
     assert rec["verdict_reason"].startswith("icmp has no ports")
 
 
-def test_verdict_reads_only_port_transport_and_protocol():
-    # Same triple, different everything else (source, addresses, metadata): same verdict.
+def test_verdict_reads_only_port_transport_protocol_and_whether_it_is_a_guess():
+    # Same triple, different everything else (detector source, addresses, metadata): same verdict.
     a = verdict(443, "tcp", "ssh", source="dpi", client="10.0.0.1", server="10.0.0.2", metadata={"x": 1})
-    b = verdict(443, "tcp", "ssh", source="ml", client="192.0.2.9", server="198.51.100.1", client_port=443)
+    b = verdict(443, "tcp", "ssh", source="dpi+ml", client="192.0.2.9", server="198.51.100.1", client_port=443)
     keys = ("port_protocol", "port_service", "port_class", "verdict", "verdict_reason")
     assert [a[k] for k in keys] == [b[k] for k in keys]
     assert a["verdict"] == "mismatch"
+    # the model's guess alone: the same verdict, its own reason
+    c = verdict(443, "tcp", "ssh", source="ml", confidence=0.9, client="192.0.2.9")
+    assert [a[k] for k in keys[:4]] == [c[k] for k in keys[:4]] and c["verdict_reason"] != a["verdict_reason"]
 
 
 def test_site_overrides_change_the_verdict(tmp_path):
@@ -190,3 +193,56 @@ def test_whole_corpus_verdicts():
             # A random port that happens to be registered to some other service.
             assert v == "mismatch" and r["port_protocol"] not in (None, r["protocol"]), r
     assert seen["match"] >= 170 and seen["mismatch"] >= 6
+
+
+# --- labels the model gave alone (source "ml") --------------------------------------
+
+def test_a_mismatch_resting_on_a_model_guess_says_so():
+    dpi = verdict(443, "tcp", "http", source="dpi", confidence=1.0)
+    ml = verdict(443, "tcp", "http", source="ml", confidence=0.62)
+    assert dpi["verdict"] == ml["verdict"] == "mismatch"
+    assert dpi["verdict_reason"] == "443/tcp implies tls; payload is http"
+    assert ml["verdict_reason"] == "443/tcp implies tls; the model guesses the payload is http (p 0.62), no detector matched"
+    # a guess that matches the port says it was a guess too
+    m = verdict(443, "tcp", "tls", source="ml", confidence=0.9)
+    assert m["verdict"] == "match" and m["verdict_reason"].endswith("(the model's guess tls, p 0.90, no detector matched)")
+    # dpi+ml is the detectors' label: judged as theirs
+    assert verdict(443, "tcp", "http", source="dpi+ml", confidence=1.0)["verdict_reason"] == dpi["verdict_reason"]
+
+
+def test_min_confidence_drops_guesses_below_it_from_the_verdict():
+    def judged(p, floor, source="ml"):
+        rec = {"server_port": 443, "transport": "tcp", "protocol": "http", "source": source, "confidence": p}
+        annotate([rec], None, min_confidence=floor)
+        return rec
+    low = judged(0.55, 0.8)
+    assert low["verdict"] == "unidentified" and low["protocol"] == "http"         # the guess stays as a label
+    assert low["verdict_reason"] == ("443/tcp implies tls; payload not identified "
+                                     "(the model's guess http, p 0.55, is below --min-confidence 0.80)")
+    assert judged(0.85, 0.8)["verdict"] == "mismatch"
+    assert judged(0.55, 0.0)["verdict"] == "mismatch"                             # the default judges all
+    # the detectors' labels are never filtered, whatever their confidence
+    assert judged(0.55, 0.8, source="dpi")["verdict"] == "mismatch"
+    # the cache keeps the floors apart
+    assert judged(0.55, 0.8)["verdict"] == "unidentified" and judged(0.55, 0.5)["verdict"] == "mismatch"
+
+
+def test_min_confidence_on_the_command_line(tmp_path):
+    from classifier.ml.cli import _probability
+    import argparse
+    assert _probability("0.8") == 0.8
+    for bad in ("1.5", "-0.1", "x"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _probability(bad)
+    cap = os.path.join(CORPUS, sorted(f for f in os.listdir(CORPUS) if f.endswith(".pcap"))[0])
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+    r = subprocess.run([sys.executable, "-m", "classifier", "analyze", cap, "-f", "jsonl", "--min-confidence", "1"],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    for line in r.stdout.splitlines():
+        rec = json.loads(line)
+        if rec["source"] == "ml":
+            assert rec["verdict"] != "mismatch" and "below --min-confidence 1.00" in rec["verdict_reason"]
+    r = subprocess.run([sys.executable, "-m", "classifier", "analyze", cap, "--min-confidence", "2"],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "not a probability" in r.stderr

@@ -73,6 +73,11 @@ def _shared_aliases():
 SHARED_ALIASES = _shared_aliases()
 
 
+def _payload(r):
+    p = r.get("payload") or {}
+    return (p.get("c2s") or 0) + (p.get("s2c") or 0)
+
+
 def agrees(master, ours, table):
     return (ours in table.get(master, ()) or ours in SHARED_ALIASES.get(master, ())
             or _norm(master) == _norm(ours))
@@ -120,7 +125,11 @@ def main(argv=None):
         for line in out.splitlines():
             if line.startswith("{"):
                 r = json.loads(line)
-                got[_key(r["transport"], r["client"], r["client_port"], r["server"], r["server_port"])] = r
+                k = _key(r["transport"], r["client"], r["client_port"], r["server"], r["server_port"])
+                # A reused 5-tuple (mongodb.pcap, rtsp.pcap) gives several records with one
+                # key; nDPI has one flow for it: keep the record that carried payload.
+                if k not in got or _payload(r) > _payload(got[k]):
+                    got[k] = r
         for t in truth[name]:
             if t["l4"] not in ("TCP", "UDP"):
                 continue

@@ -12,7 +12,7 @@ _CODE = re.compile(rb"([1-5]\d\d)([ -])(.*)$")
 def _reply_lines_py(data: bytes, limit: int = 8):
     """Complete lines of the form 'NNN text' / 'NNN-text' (FTP/SMTP replies).  The
     pure-Python original of the compiled reply_lines below, which falls back to it
-    for buffers that are not bytes (and the test oracle)."""
+    for buffers that are not bytes."""
     out = []
     pos = 0
     for _ in range(limit):
@@ -53,7 +53,7 @@ def greeting(data: bytes):
 def _commands_py(data: bytes, limit: int = 16):
     """Upper-cased first words of the complete lines of a client stream.  The
     pure-Python original of the compiled commands below (its fallback for buffers that
-    are not bytes, and the test oracle)."""
+    are not bytes)."""
     out = []
     pos = 0
     for _ in range(limit):

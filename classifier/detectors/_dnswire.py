@@ -24,8 +24,8 @@ Message = _fast.DnsMessage
 
 
 # The parser itself is compiled (_fast_dns.pxi): parse(msg) -> Message, None (not DNS)
-# or MORE_NEEDED (valid prefix).  Its pure-Python original is the test oracle in
-# tests/detectors/reference_parsers.py.
+# or MORE_NEEDED (valid prefix).  Its answers are recorded in
+# tests/detectors/data/probe_answers/dns.jsonl (tests/detectors/probe_answers.py).
 parse = _fast.dns_parse
 
 
@@ -39,11 +39,17 @@ def decode_netbios(label: bytes) -> str:
 
 
 # flavour(m) -> "dns", "mdns", "llmnr" or "netbios-ns", from the message alone (never
-# the port): a NetBIOS-encoded first label (32 letters A-P) with qtype NB/NBSTAT or no
-# question is netbios-ns; a name under .local (two labels at least), or id 0 with an
-# .arpa name, the QU/cache-flush bit or no question, is mdns; a single-label A/AAAA/ANY
-# standard query (not "localhost", no authority records) is llmnr; else dns.
+# the port), the header deciding with the name: a NetBIOS-encoded first label (32
+# letters A-P) with qtype NB/NBSTAT or no question is netbios-ns; any other opcode than
+# QUERY is dns; the QU bit, an answer without its question (AA enforced by parse),
+# several questions in a query without RD, or id 0 with RD and RA clear for a .local/.arpa name is mdns
+# (RFC 6762 5.4, 6, 7.2, 18); one A/AAAA/ANY question for a single label or a .local
+# name with AA/C, RD/T, RA and the Z field all clear (no authority records; a query
+# without answers) is llmnr (RFC 4795 2.1.1); a question under .local without RD is
+# mdns; else dns -- a resolver asked for an Active Directory ".local" name sets RD.
+# A flow's flavour is its first response's, else its first query's (_fast_dns.pxi
+# dns_parse_all); TCP carries dns (or netbios-ns) only.
 # describe(m) -> metadata: qname, response, qtype (its name), rcode of a response.
-# Compiled: _fast_dns.pxi; the originals are test oracles (reference_parsers.py).
+# Compiled: _fast_dns.pxi; answers recorded in tests/detectors/data/probe_answers/.
 flavour = _fast.dns_flavour
 describe = _fast.dns_describe

@@ -120,12 +120,18 @@ cdef class FlowView:
     datagrams_s2c
     pkt_dirs       the first packets' direction: 0 c2s, 1 s2c
     pkt_sizes      and their L4 payload length
+    midstream      TCP: bit 0 (c2s) / bit 1 (s2c) set when that direction's bytes do not
+                   start at the stream's beginning (joined without a SYN, or resynced
+                   after first segments lost for good: the fast path's "midstream"
+                   note); bit 2 (c2s) / bit 3 (s2c) when it was resynced ("resynced":
+                   a SYN was seen, so bytes before these are known to be missing)
 
     There is deliberately no port, address or TTL attribute: a detector that wanted one
     would fail with AttributeError.  A view made by the batch path keeps the packet
     list packed (``_pk``) and builds the two lists on first use (only rtmp reads them).
     """
     cdef public object transport, payload_c2s, payload_s2c, datagrams_c2s, datagrams_s2c
+    cdef public int midstream
     cdef object _dirs, _sizes
     cdef bytes _pk          # npk direction bytes, then npk sizes as little-endian u16
     cdef Py_ssize_t _npk
@@ -134,8 +140,9 @@ cdef class FlowView:
                       "datagrams_s2c", "pkt_dirs", "pkt_sizes")
 
     def __init__(self, transport, payload_c2s=b"", payload_s2c=b"", datagrams_c2s=(),
-                 datagrams_s2c=(), pkt_dirs=(), pkt_sizes=()):
+                 datagrams_s2c=(), pkt_dirs=(), pkt_sizes=(), midstream=0):
         self.transport = transport
+        self.midstream = midstream
         self.payload_c2s = payload_c2s
         self.payload_s2c = payload_s2c
         self.datagrams_c2s = datagrams_c2s
@@ -205,7 +212,7 @@ cdef class FlowView:
                 "datagrams_s2c={!r}, pkt_dirs={!r}, pkt_sizes={!r})").format(*self._fields())
 
     def __reduce__(self):
-        return FlowView, self._fields()
+        return FlowView, self._fields() + (self.midstream,)
 
 
 cdef inline FlowView _view(object transport, object c, object s, object dgc, object dgs,
@@ -221,6 +228,7 @@ cdef inline FlowView _view(object transport, object c, object s, object dgc, obj
     v._sizes = packets._sizes
     v._pk = packets._pk
     v._npk = packets._npk
+    v.midstream = packets.midstream
     return v
 
 
@@ -546,7 +554,8 @@ cdef class ProbeLoop:
         cdef const uint8_t[::1] arena
         cdef const uint8_t* base
         cdef int64_t off
-        cdef const int64_t[::1] proto, poff, plc, pls, nkc, nks, npks
+        cdef const int64_t[::1] proto, poff, plc, pls, nkc, nks, npks, sfc, sfs
+        cdef int ms
         cdef const int64_t[:, ::1] dlc, dls, psz, pdr
         cdef uint8_t key[33]
         cdef uint8_t b0
@@ -572,6 +581,8 @@ cdef class ProbeLoop:
         nkc = np.ascontiguousarray(records["ndgram_c2s"], dtype=i64)
         nks = np.ascontiguousarray(records["ndgram_s2c"], dtype=i64)
         npks = np.ascontiguousarray(records["npk"], dtype=i64)
+        sfc = np.ascontiguousarray(records["stream_flags_c2s"], dtype=i64)
+        sfs = np.ascontiguousarray(records["stream_flags_s2c"], dtype=i64)
         dlc = np.ascontiguousarray(records["dgram_len_c2s"], dtype=i64)
         dls = np.ascontiguousarray(records["dgram_len_s2c"], dtype=i64)
         psz = np.ascontiguousarray(records["pk_size"], dtype=i64)
@@ -669,11 +680,23 @@ cdef class ProbeLoop:
                     view.transport = TCP
                     view.datagrams_c2s = EMPTY
                     view.datagrams_s2c = EMPTY
+                    # Directions starting mid-stream (the fast path's SF_MIDSTREAM bit,
+                    # 1): the detectors that can re-anchor there join the candidates.
+                    ms = ((sfc[i] & 1) | ((sfs[i] & 1) << 1)
+                          | (((sfc[i] >> 4) & 1) << 2) | (((sfs[i] >> 4) & 1) << 3))
+                    view.midstream = ms
+                    if ms:
+                        key[0] |= 2
+                        # Every direction with bytes resynced: the resync detectors
+                        # alone (engine.resynced_only).
+                        if (ms & 12) and (lc == 0 or (ms & 4)) and (ls == 0 or (ms & 8)):
+                            key[0] |= 4
             kb = PyBytes_FromStringAndSize(<char*>key, 33)
             cs = self.memo.get(kb)
             if cs is None:
                 firsts = [k for k in range(256) if key[1 + (k >> 3)] & (1 << (k & 7))]
-                cc = self.engine.candidates_for(UDP if udp else TCP, firsts)
+                cc = self.engine.candidates_for(UDP if udp else TCP, firsts, (key[0] & 2) != 0,
+                                                (key[0] & 4) != 0)
                 cs = CandSet(tuple(cc[0]), tuple(cc[1]))
                 if len(self.memo) < 65536:
                     self.memo[kb] = cs

@@ -25,23 +25,25 @@ cdef class DnsMessage:
     """One parsed DNS message (_dnswire exports it as Message).  Compiled so the parser
     builds one cheaply; the constructor, attributes, equality and repr of the slotted
     dataclass it replaced.  ``exact``: every section parsed and the last record ends
-    the message."""
+    the message.  ``flags``: the header's 16-bit flags word (QR, opcode, AA, TC, RD, RA,
+    Z, AD, CD, rcode), which the flavour rule reads."""
     cdef public object txid, response, opcode, rcode, qd, an, ns, ar, qname, qtype, qclass
-    cdef public object raw_labels, exact
+    cdef public object raw_labels, exact, flags
 
     __match_args__ = ("txid", "response", "opcode", "rcode", "qd", "an", "ns", "ar", "qname",
-                      "qtype", "qclass", "raw_labels", "exact")
+                      "qtype", "qclass", "raw_labels", "exact", "flags")
 
     def __init__(self, txid, response, opcode, rcode, qd, an, ns, ar, qname, qtype, qclass,
-                 raw_labels, exact=False):
+                 raw_labels, exact=False, flags=0):
         self.txid, self.response, self.opcode, self.rcode = txid, response, opcode, rcode
         self.qd, self.an, self.ns, self.ar = qd, an, ns, ar
         self.qname, self.qtype, self.qclass = qname, qtype, qclass
-        self.raw_labels, self.exact = raw_labels, exact
+        self.raw_labels, self.exact, self.flags = raw_labels, exact, flags
 
     def _fields(self):
         return (self.txid, self.response, self.opcode, self.rcode, self.qd, self.an, self.ns,
-                self.ar, self.qname, self.qtype, self.qclass, self.raw_labels, self.exact)
+                self.ar, self.qname, self.qtype, self.qclass, self.raw_labels, self.exact,
+                self.flags)
 
     def __eq__(self, other):
         if type(other) is not DnsMessage:
@@ -58,7 +60,7 @@ cdef class DnsMessage:
     def __repr__(self):
         return ("Message(txid={!r}, response={!r}, opcode={!r}, rcode={!r}, qd={!r}, an={!r}, "
                 "ns={!r}, ar={!r}, qname={!r}, qtype={!r}, qclass={!r}, raw_labels={!r}, "
-                "exact={!r})").format(*self._fields())
+                "exact={!r}, flags={!r})").format(*self._fields())
 
     def __reduce__(self):
         return DnsMessage, self._fields()
@@ -67,13 +69,13 @@ cdef class DnsMessage:
 cdef inline DnsMessage _dns_msg(unsigned int txid, bint response, unsigned int opcode,
                                 unsigned int rcode, unsigned int qd, unsigned int an,
                                 unsigned int ns, unsigned int ar, object qname, object qtype,
-                                object qclass, list labels, bint exact):
+                                object qclass, list labels, bint exact, unsigned int flags):
     """A DnsMessage without the Python-level __init__."""
     cdef DnsMessage m = DnsMessage.__new__(DnsMessage)
     m.txid, m.response, m.opcode, m.rcode = txid, response, opcode, rcode
     m.qd, m.an, m.ns, m.ar = qd, an, ns, ar
     m.qname, m.qtype, m.qclass = qname, qtype, qclass
-    m.raw_labels, m.exact = labels, exact
+    m.raw_labels, m.exact, m.flags = labels, exact, flags
     return m
 
 
@@ -92,8 +94,10 @@ cdef Py_ssize_t _dns_name(const uint8_t* m, Py_ssize_t end, Py_ssize_t pos, int 
             if pos + 1 >= end:
                 return NAME_SHORT
             ptr = ((n & 0x3F) << 8) | m[pos + 1]
-            if depth > 8 or ptr >= pos:
-                return NAME_BAD                  # pointers only go backwards
+            if depth > 8 or ptr >= end:
+                # A pointer inside the message: forward ones too, as resolvers follow
+                # them (dnsmasq, Unbound); the depth limit ends loops.
+                return NAME_BAD
             r = _dns_name(m, end, ptr, depth + 1, labels)
             if r < 0:
                 return r
@@ -164,7 +168,7 @@ def dns_parse(msg):
     cdef const uint8_t* m = <const uint8_t*>PyBytes_AS_STRING(b)
     cdef Py_ssize_t end = len(b), pos = 0
     cdef unsigned int txid, flags, qd, an, ns, ar, opcode, qtype = 0, qclass = 0
-    cdef bint response, exact
+    cdef bint response, exact, odd
     cdef list labels
     if end < 12:
         return DNS_MORE
@@ -176,17 +180,17 @@ def dns_parse(msg):
     ns = (m[8] << 8) | m[9]
     ar = (m[10] << 8) | m[11]
     opcode = (flags >> 11) & 0xF
-    if opcode == 3 or opcode >= 10:
-        return None                      # opcode 3 and 10-15 are unassigned
-    if flags & 0x0040:
-        return None                      # the Z bit is always zero
+    # The Z bit set or an unassigned opcode (3, 10-15): resolvers still parse such a
+    # message (and answer NOTIMP/FORMERR), so it is DNS when it parses exactly to its end.
+    odd = (flags & 0x0040) != 0 or opcode == 3 or opcode >= 10
     if qd > 64 or an > 200 or ns > 200 or ar > 200:
         return None                      # real messages carry few records
     if qd + an + ns + ar == 0:
         # Only an error response may be empty (e.g. NOTIMP to an inverse query), and
         # then it is exactly a header.
         if flags & 0x8000 and flags & 0xF and end == 12:
-            return _dns_msg(txid, True, opcode, flags & 0xF, 0, 0, 0, 0, None, None, None, [], True)
+            return _dns_msg(txid, True, opcode, flags & 0xF, 0, 0, 0, 0, None, None, None, [],
+                            True, flags)
         return None
     response = (flags & 0x8000) != 0
     if not response and (an > 20 and opcode == 0):
@@ -208,14 +212,20 @@ def dns_parse(msg):
         if qtype == 0 or 128 <= qtype < 249:
             return None
         qname = b".".join(labels).decode("latin-1")
-        if opcode >= 6 and not _dns_netbios_name(labels):
+        if 6 <= opcode <= 9 and not _dns_netbios_name(labels):
             return None                  # opcodes 6-9 exist only in NetBIOS NS (RFC 1002)
         exact = _dns_sections_exact(m, end, pos + 4, qd - 1, an + ns + ar)
+        if odd and not exact:
+            return None
         return _dns_msg(txid, response, opcode, flags & 0xF, qd, an, ns, ar,
-                            qname, qtype, qclass, labels, exact)
+                        qname, qtype, qclass, labels, exact, flags)
     if not response and opcode != 1:
         # A query without a question is not a query -- except the obsolete inverse
         # query (opcode 1, RFC 1035 6.4), which carries an answer record instead.
+        return None
+    if response and opcode == 0 and not flags & 0x0400:
+        # A standard response without its question is multicast DNS (RFC 6762 6), and
+        # those are authoritative (RFC 6762 18.4): unicast DNS echoes the question.
         return None
     # Answer-only responses (mDNS announcements): validate the first record's name.
     pos = _dns_name(m, end, 12, 0, labels)
@@ -225,8 +235,10 @@ def dns_parse(msg):
         return None
     qname = b".".join(labels).decode("latin-1")
     exact = _dns_sections_exact(m, end, 12, 0, an + ns + ar)
+    if odd and not exact:
+        return None
     return _dns_msg(txid, response, opcode, flags & 0xF, qd, an, ns, ar,
-                        qname, None, None, labels, exact)
+                    qname, None, None, labels, exact, flags)
 
 
 cdef inline bint _dns_label_is(bytes lab, const char* word, Py_ssize_t n) noexcept:
@@ -247,26 +259,48 @@ cdef inline bint _dns_label_is(bytes lab, const char* word, Py_ssize_t n) noexce
 
 
 cdef str _dns_flavour_c(m):
-    """_dnswire.flavour: dns, mdns, llmnr or netbios-ns, from the message alone."""
+    """_dnswire.flavour: dns, mdns, llmnr or netbios-ns, from one message alone.  The
+    name never decides alone: a resolver is asked for .local names of Active Directory
+    domains and LLMNR may ask for them too, so the header says who is speaking."""
     cdef list labels = m.raw_labels
     cdef Py_ssize_t nl = len(labels)
     cdef bytes last
+    cdef unsigned int flags = m.flags or 0
+    cdef bint local, single
     qtype = m.qtype
     if _dns_netbios_name(labels) and (qtype is None or qtype == 32 or qtype == 33):
         return "netbios-ns"
+    if m.opcode != 0:
+        return "dns"                     # mDNS and LLMNR send standard queries only
     last = labels[nl - 1] if nl else b""
-    if nl >= 2 and _dns_label_is(last, "local", 5):
-        # Names under .local are multicast DNS (RFC 6762 3).  "local." itself is asked
-        # of unicast DNS (SOA probe, RFC 6762 appendix G), so it does not count.
+    # Names under .local (RFC 6762 3; "local." itself is asked of unicast DNS, appendix
+    # G) and the reverse-mapping zones are what mDNS resolves.
+    local = nl >= 2 and _dns_label_is(last, "local", 5)
+    single = nl == 1 and not _dns_label_is(last, "localhost", 9)
+    if m.qd and (m.qclass or 0) & 0x8000:
+        return "mdns"                    # the QU bit (RFC 6762 5.4): no resolver sets it
+    if m.response and m.qd == 0 and nl:
+        return "mdns"                    # an authoritative answer without its question (6)
+    if m.qd >= 2 and not m.response and not flags & 0x0100:
+        # Several questions in a query without RD: mDNS packs them (RFC 6762 7.2);
+        # unicast DNS asks one (RFC 9619).
         return "mdns"
-    if m.txid == 0 and (_dns_label_is(last, "arpa", 4) or (m.qclass or 0) & 0x8000 or m.qd == 0):
-        # mDNS uses id 0 (RFC 6762 18.1) and the QU/cache-flush bit.
+    if m.txid == 0 and not flags & 0x0180 and (local or _dns_label_is(last, "arpa", 4)):
+        # mDNS: id 0 (RFC 6762 18.1), RD and RA zero (18.6, 18.7).  A stub resolver asks
+        # with RD set and a random id.
         return "mdns"
-    if nl == 1 and m.opcode == 0 and m.qd == 1 and (qtype == 1 or qtype == 28 or qtype == 255) \
-            and not _dns_label_is(last, "localhost", 9) and m.ns == 0:
-        # LLMNR resolves single-label names (RFC 4795 2); a DNS resolver would append
-        # a search domain before sending a bare name.
+    if (single or local) and m.qd == 1 and m.ns == 0 and not flags & 0x05F0 \
+            and (qtype == 1 or qtype == 28 or qtype == 255) and (m.response or m.an == 0):
+        # LLMNR (RFC 4795 2.1.1): the RA, Z, AD and CD bits (its Z field) zero, T (where
+        # RD sits) clear in a query and in the answer for a verified name, C (where AA
+        # sits) clear for a unique name; A/AAAA/ANY for a single label (2: "SHOULD send
+        # LLMNR queries only for single-label names") or a .local name.  A stub resolver
+        # sets RD; an authoritative answer sets AA.
         return "llmnr"
+    if local and not m.response and not flags & 0x0180:
+        # A service-discovery question (PTR, SRV, TXT) under .local with RD clear: a
+        # stub resolver asks a resolver with RD set.
+        return "mdns"
     return "dns"
 
 
@@ -293,17 +327,32 @@ def dns_describe(m):
     return _dns_describe_c(m)
 
 
+cdef bint _dns_paired(list msgs):
+    """A query and a response with the same id among the messages."""
+    cdef Py_ssize_t i, j
+    for i in range(len(msgs)):
+        for j in range(len(msgs)):
+            if msgs[i].response != msgs[j].response and msgs[i].txid == msgs[j].txid:
+                return True
+    return False
+
+
 def dns_parse_all(view):
     """(flavour, chosen message, all messages, more) for the flow, or None (not DNS):
     one message per datagram (UDP) or one length-prefixed message per direction (TCP).
-    Every message must parse and all must be of one flavour; the chosen one is the
-    first query, else the first response."""
+    Every message must parse -- unless the others hold a query and its response, which
+    no other protocol's bytes make (a resolver's stray datagram does not lose the flow).
+    The flow's flavour is its first response's (the header of an answer says most:
+    AA, RA), else its first query's; NetBIOS names never mix with the others, and over
+    TCP only dns and netbios-ns exist.  The chosen message is the first query, else the
+    first response."""
     cdef list msgs = [], units
-    cdef bint more = False
-    cdef Py_ssize_t n
+    cdef bint more = False, tcp = view.transport != UDP
+    cdef Py_ssize_t n, bad = 0
     found = None
-    flav = None
-    if view.transport == UDP:
+    qflav = rflav = None
+    nb = other = False
+    if not tcp:
         units = list(view.datagrams_c2s) + list(view.datagrams_s2c)
     else:
         units = []
@@ -321,17 +370,31 @@ def dns_parse_all(view):
     for msg in units:
         m = dns_parse(msg)
         if m is None:
-            return None
+            bad += 1
+            continue
         if m is DNS_MORE:
             more = True
             continue
         f = _dns_flavour_c(m)
-        if flav is not None and f != flav:
-            return None                  # one flow speaks one flavour
-        flav = f
+        if f == "netbios-ns":
+            nb = True
+        else:
+            other = True
+            if tcp:
+                f = "dns"
+        if m.response:
+            if rflav is None:
+                rflav = f
+        elif qflav is None:
+            qflav = f
         msgs.append(m)
         if found is None or (found.response and not m.response):
             found = m
+    if nb and other:
+        return None                      # one flow speaks one flavour
+    if bad and not _dns_paired(msgs):
+        return None
+    flav = "netbios-ns" if nb else (rflav if rflav is not None else qflav)
     return flav, found, msgs, more
 
 
@@ -373,13 +436,7 @@ cdef class DnsProbe:
                 paired = False
                 break
         if not paired:
-            for a in msgs:
-                for b in msgs:
-                    if a.response != b.response and a.txid == b.txid:
-                        paired = True
-                        break
-                if paired:
-                    break
+            paired = _dns_paired(msgs)
         if _dns_decode_netbios is None:
             from . import _dnswire
             _dns_decode_netbios = _dnswire.decode_netbios

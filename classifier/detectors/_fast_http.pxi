@@ -73,7 +73,8 @@ def http_parse(data, Py_ssize_t max_line=8192):
     global _http_wanted
     cdef bytes b = data if type(data) is bytes else bytes(data)
     cdef const uint8_t* p = <const uint8_t*>PyBytes_AS_STRING(b)
-    cdef Py_ssize_t n = len(b), end, hn, k, L, m, t, v, e, pos, stop, colon, ks, ke, vs, ve
+    cdef Py_ssize_t n = len(b), end, hn, k, L, m, t, v, e, le, pos, stop, colon, ks, ke, vs, ve
+    cdef bint ok
     cdef const uint8_t* q
     cdef const uint8_t* q2
     cdef bint cut
@@ -100,24 +101,53 @@ def http_parse(data, Py_ssize_t max_line=8192):
     L = end
     while L > 0 and p[L - 1] == 0x0D:
         L -= 1
-    # Request line: METHOD SP target SP PROTO/d.d  -- rb"([A-Z][A-Z_-]{1,19}) (\S{1,8000}) ([A-Z]{3,5})/(\d)\.(\d)$"
+    # Request line: METHOD SP target SP PROTO/d.d, read on whitespace boundaries as RFC
+    # 9112 3 allows (runs of SP/HTAB between the parts, trailing SP/HTAB, spaces inside
+    # the target, which nginx accepts), or a version-less HTTP/0.9 "GET /path" (RFC 1945
+    # 4.1, still sent by scanners):
+    #   rb"([A-Z][A-Z_-]{1,19})[ \t]+(\S+(?: +\S+)*)[ \t]+([A-Z]{3,5})/(\d)\.(\d)[ \t]*$"
+    #   rb"(GET)[ \t]+(/\S*)[ \t]*$"  (proto HTTP, version 0.9)
     msg = None
     m = 0
     if L > 0 and _upper(p[0]):
         m = 1
         while m < L and _token(p[m]):
             m += 1
-        if 2 <= m <= 20 and m < L and p[m] == 0x20:
-            t = m + 1
-            while t < L and not _space(p[t]):
-                t += 1
-            if 1 <= t - m - 1 <= 8000 and t < L and p[t] == 0x20:
-                v = t + 1
-                e = _proto_version(p, v, L)
-                if e == L:
-                    msg = HttpMessage("request", _ascii(p, m), _ascii(p + m + 1, t - m - 1),
-                                      _ascii(p + v, e - 4 - v),
-                                      f"{chr(p[e - 3])}.{chr(p[e - 1])}", None, {})
+        if 2 <= m <= 20 and m < L and (p[m] == 0x20 or p[m] == 0x09):
+            t = m
+            while t < L and (p[t] == 0x20 or p[t] == 0x09):
+                t += 1                     # the target's first byte
+            le = L
+            while le > t and (p[le - 1] == 0x20 or p[le - 1] == 0x09):
+                le -= 1                    # the line without trailing blanks
+            v = le
+            while v > t and p[v - 1] != 0x20 and p[v - 1] != 0x09:
+                v -= 1                     # the last word: the version, if any
+            if v > t and _proto_version(p, v, le) == le:
+                e = v
+                while e > t and (p[e - 1] == 0x20 or p[e - 1] == 0x09):
+                    e -= 1                 # the target's end
+                ok = 1 <= e - t <= 8000
+                if ok:
+                    for k in range(t, e):
+                        if _space(p[k]) and p[k] != 0x20:
+                            ok = False     # only spaces inside a target
+                            break
+                if ok:
+                    msg = HttpMessage("request", _ascii(p, m), _ascii(p + t, e - t),
+                                      _ascii(p + v, le - 4 - v),
+                                      f"{chr(p[le - 3])}.{chr(p[le - 1])}", None, {})
+            elif v == t and m == 3 and p[0] == 0x47 and p[1] == 0x45 and p[2] == 0x54 \
+                    and t < le and p[t] == 0x2F and le - t <= 8000:
+                # One word after GET, no version: HTTP/0.9's Simple-Request.
+                ok = True
+                for k in range(t, le):
+                    if _space(p[k]):
+                        ok = False
+                        break
+                if ok:
+                    msg = HttpMessage("request", "GET", _ascii(p + t, le - t), "HTTP", "0.9",
+                                      None, {})
     if msg is None:
         # Status line: PROTO/d.d SP ddd [SP anything]  -- rb"([A-Z]{3,5})/(\d)\.(\d) (\d{3})(?: .*)?$"
         e = _proto_version(p, 0, L)

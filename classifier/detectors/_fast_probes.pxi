@@ -238,7 +238,7 @@ def http_probe(view, state):
     line, in either direction (parsed once per flow: http_cached_parse)."""
     cdef dict meta = {}
     cdef int nmatch = 0, nmore = 0
-    cdef bint proxied = False
+    cdef bint proxied = False, simple = False
     _httpp_init()
     for data in (view.payload_c2s, view.payload_s2c):
         if not data:
@@ -265,6 +265,11 @@ def http_probe(view, state):
             meta["uri"] = target[:256]
             meta["host"] = h.get("host")
             meta["user_agent"] = h.get("user-agent")
+            # What the request carries, for the applications nDPI names inside HTTP:
+            # a WebSocket (RFC 6455 4.1) or other upgrade, a SOAP 1.1 call.
+            meta["upgrade"] = h.get("upgrade")
+            meta["soap_action"] = h.get("soapaction")
+            simple = m.version == "0.9"
         else:
             meta["status"] = m.status
             meta["server"] = m.headers.get("server")
@@ -272,7 +277,7 @@ def http_probe(view, state):
     if nmatch:
         # A request line with a registered method and an HTTP/1.x version is certain;
         # a status line alone (capture started late) a little less.
-        conf = 1.0 if nmatch == 2 or "method" in meta else 0.9
+        conf = 1.0 if nmatch == 2 or ("method" in meta and not simple) else 0.9
         return _match("http", 0.85 if proxied else conf, _no_none(meta))
     if nmore:
         return _MORE
@@ -403,9 +408,9 @@ def smallchat_probe(view, state):
         if k and len(ids) != 1:
             return _NO                     # one flow = one chat: the ID never changes
         return _match("smallchat", 0.9, {"types": types, "chat_id": (d0[:k] or d0[3:11]).hex()})
-    # One datagram: plausible only if it opens a conversation (HLO) or is a message.
-    if types[0] in ("HLO", "MSG", "CNF"):
-        return _match("smallchat", 0.6, {"types": types, "chat_id": (d0[:k] or d0[3:11]).hex()})
+    # One datagram is not enough: a three-letter token within the first 27 bytes turns
+    # up in random datagrams a few times per million; a second one at the same offset
+    # behind the same id does not.
     return _MORE
 
 
@@ -715,7 +720,7 @@ cdef int _mongo_header(object data, uint32_t* h) except -1:
 
 
 def mongodb_probe(view, state):
-    """mongodb.probe: a request header (known opCode, responseTo 0) answered by a reply
+    """mongodb.probe: a request header (known opCode, responseTo 0 or -1) answered by a reply
     whose responseTo is the request's id (1.0), or a lone OP_MSG/OP_QUERY whose length
     is the stream's (0.8)."""
     global _mongo_ops
@@ -736,8 +741,9 @@ def mongodb_probe(view, state):
         return _MORE
     if hc[3] == 1:
         return _NO                         # a client never sends OP_REPLY
-    if hc[2] != 0:
-        # Mid-stream requests keep responseTo 0 too; a non-zero value is a reply.
+    if hc[2] != 0 and hc[2] != 0xFFFFFFFF:
+        # A request's responseTo is 0, or -1 from some legacy drivers' OP_QUERY (the
+        # field is only meaningful in replies); another value is a reply.
         return _NO
     if s:
         r = _mongo_header(s, hs)
@@ -774,6 +780,8 @@ cdef void _coap_init() except *:
 
 cdef struct CoapInfo:
     Py_ssize_t unknown, texts     # unregistered options, printable options
+    Py_ssize_t longest            # the longest printable option value
+    bint uri_text                 # a printable Uri-Host/Path/Query/Proxy-* value, 3+ bytes
     bint options                  # any option at all
 
 
@@ -797,7 +805,7 @@ cdef int _coap_parse(const uint8_t* d, Py_ssize_t n, CoapInfo* info, list path) 
     """coap.parse: 1 (a CoAP message: ``info`` filled, Uri-Path segments appended to
     ``path`` when given), 0 (not CoAP) or 2 (MORE)."""
     cdef Py_ssize_t tkl, pos, opt = 0, delta, length, k
-    cdef uint8_t code, b
+    cdef uint8_t code, b, typ
     cdef bint text
     if d[0] >> 6 != 1:
         return 0
@@ -811,7 +819,14 @@ cdef int _coap_parse(const uint8_t* d, Py_ssize_t n, CoapInfo* info, list path) 
         return 0                          # only registered codes (RFC 7252 12.1, 7959, 8132)
     if code == 0 and (tkl or n != 4):
         return 0                          # the Empty message is exactly 4 bytes
-    info.unknown = info.texts = 0
+    # RFC 7252 4.5 (Table 1, usage of message types): a request rides CON or NON, a
+    # response CON, NON or ACK, an Empty message CON, ACK or RST -- so a Reset is
+    # always Empty and a NON never is.
+    typ = (d[0] >> 4) & 3
+    if (typ == 1 if code == 0 else (typ >= 2 if code < 32 else typ == 3)):
+        return 0
+    info.unknown = info.texts = info.longest = 0
+    info.uri_text = False
     pos = 4 + tkl
     while pos < n:
         b = d[pos]
@@ -833,6 +848,9 @@ cdef int _coap_parse(const uint8_t* d, Py_ssize_t n, CoapInfo* info, list path) 
         opt += delta
         if opt >= 2053 or not _coap_opts[opt]:
             info.unknown += 1
+        elif code >= 32 and (opt == 3 or opt == 7 or opt == 11 or opt == 15 or opt == 35
+                             or opt == 39):
+            return 0                      # Uri-*/Proxy-* are request options (5.10, Table 4)
         if length:
             text = True
             for k in range(pos, pos + length):
@@ -841,7 +859,11 @@ cdef int _coap_parse(const uint8_t* d, Py_ssize_t n, CoapInfo* info, list path) 
                     break
             if text:
                 info.texts += 1
-        if opt == 11 and path is not None:
+                if length > info.longest:
+                    info.longest = length
+                if length >= 3 and (opt == 3 or opt == 11 or opt == 15 or opt == 35 or opt == 39):
+                    info.uri_text = True
+        if opt == 11 and path is not None and code < 32:
             path.append(_dec(d + pos, length))
         pos += length
     info.options = opt > 0
@@ -850,10 +872,11 @@ cdef int _coap_parse(const uint8_t* d, Py_ssize_t n, CoapInfo* info, list path) 
 
 def coap_probe(view, state):
     """coap.probe: every datagram a CoAP message (registered code, options walking to
-    the payload marker or the end); a lone header needs registered options or two text
-    options; a Uri-Path or two messages make it certain (0.95)."""
+    the payload marker or the end); a lone header needs to be a request with registered
+    options and a text URI part, or two text options; a Uri-Path or two messages make it
+    certain (0.95)."""
     cdef Py_ssize_t n, count = 0
-    cdef int r
+    cdef int r, p0_class = 0
     cdef CoapInfo info, first
     cdef bytes b
     cdef const uint8_t* p
@@ -878,6 +901,7 @@ def coap_probe(view, state):
             return _MORE
         if count == 0:
             first = info
+            p0_class = p[1] >> 5
             meta = {"type": _COAP_TYPES[(p[0] >> 4) & 3],
                     "code": f"{p[1] >> 5}.{p[1] & 0x1F:02d}"}
             if path:
@@ -886,10 +910,14 @@ def coap_probe(view, state):
     if count == 0:
         return _MORE
     # A 4-byte header is little evidence; a request with a Uri-Path or a request and
-    # its response make it certain.  A lone datagram must at least use only
-    # registered option numbers, and some, or carry two or more text options (paths,
-    # hosts, queries): random bytes rarely manage either.
-    if count < 2 and (first.unknown or not first.options) and first.texts < 2:
+    # its response make it certain.  A lone datagram must be a request with registered
+    # options only, one of them a 3-byte-or-longer text URI part (host, path, query,
+    # proxy), or carry two text options, one of 3 bytes or more, with no more unknown
+    # options than text ones: random datagrams, which met the looser "registered
+    # options, or two texts" about 60 times per 500k, essentially never do.
+    if count < 2 and not ((p0_class == 0 and not first.unknown and first.uri_text)
+                          or (first.texts >= 2 and first.longest >= 3
+                              and first.unknown <= first.texts)):
         return _MORE
     # (An empty Uri-Path is reported, but is no evidence.)
     return _match("coap", 0.95 if meta.get("uri_path") or count >= 2 else 0.7, meta)
@@ -1272,8 +1300,17 @@ cdef object _ntp_parse(const uint8_t* d, Py_ssize_t n):
         body = 12 + ((count + 3) & ~3)
         # Header + padded data, optionally a MAC (key id + MD5/SHA-1 digest).
         if (n != body and n != body + 20 and n != body + 24) or count > 468 \
-                or not 1 <= (d[1] & 0x1F) <= 31:
-            return None
+                or not (1 <= (d[1] & 0x1F) <= 12 or (d[1] & 0x1F) == 31):
+            return None                   # opcodes 1-12 and 31 (unset trap) exist
+        if n > body and (d[body] or d[body + 1]):
+            return None                   # a MAC's key id: ntpd's keys are 1-65535
+        if d[1] & 0x80:
+            if d[9] & 3 or (d[1] & 0x40 and count):
+                # A response's data offset steps in 4-byte units; an error response
+                # (E bit) carries no data (ntpd's ctl_error).
+                return None
+        elif d[1] & 0x60 or d[4] or d[5] or d[8] or d[9]:
+            return None                   # a request: no error/more bit, status 0, offset 0
         return {"version": ver, "mode": "control"}
     if mode == 7:
         # ntpdc: implementation 0/2/3, request code < 64, item count/size in range,
@@ -1387,3 +1424,83 @@ def dhcp_probe(view, state):
             pos += 2 + ln
         return _match("dhcp", 1.0, meta)
     return _MORE
+
+
+# ---------------------------------------------------------------- HTTP mid-stream resync
+# A direction that starts mid-stream (FlowView.midstream) begins wherever a segment
+# began: inside a body, a header block or a chunk.  http_resync_at finds the first line
+# start that opens an HTTP/1.x message; http_probe_resync probes the bytes from there.
+
+cdef Py_ssize_t http_resync_at(bytes b):
+    """The first offset > 0 right after a newline where an HTTP/1.0 or 1.1 message
+    starts: a status line ("HTTP/1.x DDD" then space or line end) or a request line (a
+    registered method, a space, a target without spaces, " HTTP/1.x" and the line end);
+    -1 when there is none.  Offset 0 is http_probe's own case."""
+    cdef Py_ssize_t n = len(b), i = 0, e, sp
+    cdef const uint8_t* d = <const uint8_t*>PyBytes_AS_STRING(b)
+    _httpp_init()
+    while True:
+        i = b.find(b"\n", i)
+        if i < 0 or i + 1 >= n:
+            return -1
+        i += 1
+        if n - i >= 13 and d[i] == 72 and b.startswith(b"HTTP/1.", i) and (d[i + 7] == 48 or d[i + 7] == 49) \
+                and d[i + 8] == 32 and 49 <= d[i + 9] <= 53 and 48 <= d[i + 10] <= 57 \
+                and 48 <= d[i + 11] <= 57 and (d[i + 12] == 32 or d[i + 12] == 13 or d[i + 12] == 10):
+            return i
+        if 65 <= d[i] <= 90:                    # methods are upper-case tokens
+            sp = b.find(b" ", i, i + 24)
+            if sp < 0:
+                continue
+            try:
+                method = b[i:sp].decode("ascii")
+            except UnicodeDecodeError:
+                continue
+            if method not in _http_methods:
+                continue
+            e = b.find(b"\n", sp)
+            if e < 0:
+                continue
+            line = b[sp + 1:e].rstrip(b"\r")
+            if (line.endswith(b" HTTP/1.1") or line.endswith(b" HTTP/1.0")) and line.count(b" ") == 1 \
+                    and len(line) > 9:
+                return i
+
+
+def http_probe_resync(view, state):
+    """http.probe for every flow; on a view with a mid-stream direction that http_probe
+    does not match, the bytes of each mid-stream direction from its first message start
+    (http_resync_at; nothing when there is none) are probed again.  A match there is
+    HTTP joined mid-stream at 0.7, below any match from the start; none yet is
+    NEED_MORE.  A direction seen from its beginning must itself be HTTP or empty: its
+    first bytes decide it."""
+    cdef Result r
+    _verdicts()
+    r = http_probe(view, state)
+    cdef int ms = view.midstream
+    cdef Py_ssize_t k
+    cdef bytes b
+    cdef list parts
+    cdef dict meta
+    if not ms or r.verdict == _MATCH:
+        return r
+    parts = []
+    for bit, data in ((1, view.payload_c2s), (2, view.payload_s2c)):
+        if not data:
+            parts.append(data)
+            continue
+        if not (ms & bit):
+            return r                            # a direction seen from its start is not HTTP
+        b = data if type(data) is bytes else bytes(data)
+        k = http_resync_at(b)
+        parts.append(b[k:] if k > 0 else b"")
+    if not parts[0] and not parts[1]:
+        return _MORE                            # no message start yet: later bytes may hold one
+    r2 = http_probe(FlowView("tcp", parts[0], parts[1]), state)
+    if r2 is _MORE:
+        return r2                               # a message start whose line is not all here yet
+    if r2.verdict != _MATCH:
+        return r
+    meta = dict(r2.metadata)
+    meta["midstream"] = True
+    return _match("http", min(0.7, r2.confidence), meta)

@@ -370,6 +370,11 @@ def rtp_probe(view, state):
                 continue
             d = u if type(u) is bytes else bytes(u)
             p = _buf(d, &n)
+            if n >= 8 and p[0] >> 6 == 2 and 192 <= p[1] <= 223:
+                # RTCP multiplexed on the RTP 5-tuple (RFC 5761 4: packet types 192-223
+                # are what RTP payload types 64-95 with the marker bit would be): skip.
+                skipped += 1
+                continue
             if not _rtp_hdr(p, n, &hs[nh]):
                 # STUN/DTLS interleave with media on WebRTC 5-tuples (RFC 7983): skip
                 # them, but anything else than those breaks the RTP pattern.

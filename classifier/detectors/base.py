@@ -114,6 +114,11 @@ class DetectorSpec:
     max_confidence: the highest confidence this probe ever returns (weak, statistical
                  detectors declare less than 1.0); the engine stops probing a flow
                  once its best match cannot be beaten by any remaining candidate
+    resync:      the probe finds its protocol in bytes that start mid-stream (a TCP
+                 direction joined late or resynced after lost first segments:
+                 FlowView.midstream), so the engine offers it such flows whatever their
+                 first bytes; it must then claim only what it can re-anchor on, below
+                 the confidence of a match from the start
     """
     name: str
     transports: tuple[str, ...]
@@ -122,6 +127,7 @@ class DetectorSpec:
     max_packets: int = 8
     prefilter: Prefilter = ANY
     max_confidence: float = 1.0
+    resync: bool = False
 
 
 # --- helpers shared by detectors -------------------------------------------------------

@@ -18,11 +18,15 @@ CODES = frozenset([0] + [(0 << 5) | d for d in range(1, 8)]
 
 
 # probe(view, state): every datagram a CoAP message (RFC 7252 3): version 1, token
-# length <= 8, a registered code (the Empty message exactly 4 bytes), options whose
+# length <= 8, a registered code (the Empty message exactly 4 bytes), a type the code
+# may ride (4.5 Table 1: requests CON/NON, responses CON/NON/ACK, Empty CON/ACK/RST),
+# no request option (Uri-*, Proxy-*) in a response, options whose
 # deltas and lengths (with their extended bytes) walk to the payload marker (followed
-# by payload) or the end.  The first message decides: a lone one needs only registered
-# option numbers and some, or two printable options (else MORE); a Uri-Path or two
-# messages 0.95, else 0.7.  Metadata: type, code (c.dd), uri_path.  Compiled:
+# by payload) or the end.  The first message decides: a lone one must be a request
+# with registered option numbers only and a printable URI part (Uri-Host/Path/Query,
+# Proxy-*) of 3 bytes or more, or carry two printable options, one of 3 bytes or more,
+# and no more unknown options than printable ones (else MORE); a Uri-Path (requests
+# only) or two messages 0.95, else 0.7.  Metadata: type, code (c.dd), uri_path.  Compiled:
 # _fast_probes.pxi.
 probe = _fast.coap_probe
 

@@ -21,8 +21,9 @@ Rules (also in docs/protocols.md):
   (at best it ties and loses the tie-break), so ``conflicts`` lists the matches among
   the detectors actually probed.
 * Expectations (ftp-data).  The ftp detector extracts the endpoints announced INSIDE the
-  control channel payload (PASV/EPSV replies, PORT/EPRT commands).  ``classify_many``
-  registers them and labels a later flow ``ftp-data`` when its endpoint equals an
+  control channel payload (PASV/EPSV replies, PORT/EPRT commands).  ``classify_batch``
+  (within a batch) and the pipeline's ``FtpLinker`` (across batches) register them in
+  ``Expectations`` and label a later flow ``ftp-data`` when its endpoint equals an
   announced one.  This is payload-announced, not port-based: no port number is known
   to the engine in advance, and detectors never see the flow tuple -- only
   ``Expectations.lookup`` does, outside every detector.
@@ -32,7 +33,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from .base import DetectorSpec, Verdict
 from . import _fast
@@ -43,8 +44,7 @@ from ._fast import ProbeLoop
 assert (int(Verdict.NO_MATCH), int(Verdict.NEED_MORE), int(Verdict.MATCH)) == \
     (_fast.V_NO_MATCH_, _fast.V_MORE_, _fast.V_MATCH_)
 
-__all__ = ["Label", "Engine", "FlowSession", "Expectations", "classify", "classify_many",
-           "classify_flows", "classify_batch", "flow_tuple"]
+__all__ = ["Label", "Engine", "FlowSession", "Expectations", "classify_batch", "default_engine"]
 
 
 @dataclass(slots=True)
@@ -103,6 +103,14 @@ def _shape(flow) -> tuple[int, int, int, int]:
     return len(flow.payload_c2s), len(flow.payload_s2c), n0, n1
 
 
+def resynced_only(ms: int, c2s, s2c) -> bool:
+    """Every direction with bytes was resynced (FlowView.midstream bits 2-3): its bytes
+    follow lost ones at a segment boundary.  Only detectors that can re-anchor
+    (spec.resync) see such a flow: one that reads the first bytes as the stream's start
+    would take a reply in the middle ("220 Ready to start TLS", "+OK") for a greeting."""
+    return bool(ms & 12) and (not c2s or bool(ms & 4)) and (not s2c or bool(ms & 8))
+
+
 def snapshot(flow) -> FlowView | None:
     """Copy the contract's attributes of a foreign flow object (the fast path's Flow)
     into a FlowView, once: every later read is a plain slot, and detectors only ever
@@ -115,7 +123,14 @@ def snapshot(flow) -> FlowView | None:
         return None
     if t == "udp":
         return FlowView(t, c, s, flow.datagrams_c2s, flow.datagrams_s2c, flow.pkt_dirs, flow.pkt_sizes)
-    return FlowView(t, c, s, (), (), flow.pkt_dirs, flow.pkt_sizes)
+    # Directions that start mid-stream (no SYN, or resynced after lost first bytes), from
+    # the fast path's Flow; a foreign flow object without stream flags has none.
+    ms = 0
+    if hasattr(type(flow), "stream_flags_c2s"):
+        fc, fs = flow.stream_flags_c2s, flow.stream_flags_s2c
+        ms = (("midstream" in fc) | (("midstream" in fs) << 1)
+              | (("resynced" in fc) << 2) | (("resynced" in fs) << 3))
+    return FlowView(t, c, s, (), (), flow.pkt_dirs, flow.pkt_sizes, ms)
 
 
 class Engine:
@@ -130,6 +145,8 @@ class Engine:
         # Per transport: detectors always tried, and per first byte (per direction) the
         # registry positions worth a probe.
         self._any: dict[str, list[int]] = {}
+        # Per transport: detectors that can re-anchor in mid-stream bytes (spec.resync).
+        self._resync: dict[str, list[int]] = {}
         self._by_byte: dict[str, tuple[list[list[int]], list[list[int]]]] = {}
         for t in ("tcp", "udp"):
             always, c2s, s2c = [], [[] for _ in range(256)], [[] for _ in range(256)]
@@ -146,6 +163,7 @@ class Engine:
                         table[b].append(i)
             self._any[t] = always
             self._by_byte[t] = (c2s, s2c)
+            self._resync[t] = [i for i, s in enumerate(self.specs) if s.resync and t in s.transports]
         # Per registry position: what the hot loop needs, without attribute lookups.
         self._plan = [(s.name, s.probe, (s.max_bytes, s.max_packets)) for s in self.specs]
         self._maxconf = {s.name: s.max_confidence for s in self.specs}
@@ -158,21 +176,32 @@ class Engine:
         t = flow.transport
         if t not in self._any:
             return (), ()
-        return self.candidates_for(t, _firsts(flow, 0) + _firsts(flow, 1))
+        ms = getattr(flow, "midstream", 0) if t == "tcp" else 0
+        return self.candidates_for(t, _firsts(flow, 0) + _firsts(flow, 1), bool(ms),
+                                   resynced_only(ms, flow.payload_c2s, flow.payload_s2c))
 
-    def candidates_for(self, t: str, firsts) -> tuple[tuple[int, ...], tuple[float, ...]]:
-        """candidates() from the transport and the flow's first bytes (both directions)."""
+    def candidates_for(self, t: str, firsts, midstream: bool = False,
+                       resync_only: bool = False) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """candidates() from the transport and the flow's first bytes (both directions);
+        `midstream`: a TCP direction starts mid-stream, so the detectors that can
+        re-anchor there (spec.resync) are offered the flow whatever its first bytes;
+        `resync_only`: every direction with bytes was resynced (resynced_only), so
+        only those detectors are."""
         if not firsts:
             return (), ()
-        key = (t, frozenset(firsts))
+        key = (t, frozenset(firsts), midstream, resync_only)
         cached = self._memo.get(key)
         if cached is not None:
             return cached
         c2s, s2c = self._by_byte[t]
         cand = set(self._any[t])
+        if midstream:
+            cand.update(self._resync[t])
+        if resync_only:
+            cand = set(self._resync[t])
         # A direction's hint is checked against BOTH directions' first bytes: without a
         # SYN the "client" may really be the server (captures starting mid-stream).
-        for b in key[1]:
+        for b in () if resync_only else key[1]:
             cand.update(c2s[b])
             cand.update(s2c[b])
         out = tuple(sorted(cand))
@@ -271,47 +300,9 @@ def default_engine() -> Engine:
     return _default
 
 
-def classify(flow) -> Label:
-    return default_engine().classify(flow)
-
-
-def classify_many(flows: Iterable, tuples: Iterable | None = None,
-                  engine: Engine | None = None) -> list[Label]:
-    """Classify a batch.  When ``tuples`` (parallel to flows) is given, expectations
-    announced by control flows label their data flows (ftp-data); an expectation wins
-    over a payload label of the data flow (file contents may look like anything), and
-    the payload label is kept in ``conflicts``."""
-    eng = engine or default_engine()
-    flows = list(flows)
-    labels = [eng.classify(f) for f in flows]
-    if tuples is None:
-        return labels
-    tuples = list(tuples)
-    exp = Expectations()
-    for lab, tup in zip(labels, tuples):
-        if lab.metadata.get("expect"):
-            exp.learn(lab, tup)
-    for i, (lab, tup) in enumerate(zip(labels, tuples)):
-        if lab.metadata.get("expect"):
-            continue
-        proto = exp.lookup(tup)
-        if proto is None:
-            continue
-        labels[i] = _as_expected(lab, proto)
-    return labels
-
-
-def flow_tuple(flow):
-    """(client, client_port, server, server_port) of a fast-path flow, for expectations
-    only (never handed to a detector); None when the object carries no endpoints."""
-    try:
-        return (flow.client, flow.client_port, flow.server, flow.server_port)
-    except AttributeError:
-        return None
-
-
 def _record_tuple(records, i: int):
-    """flow_tuple() of record i of a fast-path batch, for expectations only."""
+    """(client, client_port, server, server_port) of record i of a fast-path batch, for
+    expectations only (never handed to a detector)."""
     from ..flows import address_text
     r = records[i]
     v = int(r["ipver"])
@@ -320,7 +311,7 @@ def _record_tuple(records, i: int):
 
 
 def _link_records(labels: list, records, ann: list) -> list:
-    """classify_many's expectations for a fast-path batch, ``ann`` the positions of the
+    """The expectations of a fast-path batch, ``ann`` the positions of the
     labels announcing endpoints: only those flows and the flows with an announced port
     on either side can be linked, so only their endpoints are read (the others'
     lookups would all miss)."""
@@ -344,11 +335,6 @@ def _link_records(labels: list, records, ann: list) -> list:
     return labels
 
 
-def _is_batch(flows) -> bool:
-    """A classifier.flows.FlowBatch (records + payload arena), not a list of flows."""
-    return getattr(flows, "records", None) is not None and getattr(flows, "payload", None) is not None
-
-
 @contextmanager
 def gc_paused():
     """No cyclic garbage collection inside: a batch allocates a few container objects
@@ -366,7 +352,7 @@ def gc_paused():
 
 
 def classify_batch(batch, engine: Engine | None = None) -> list:
-    """classify_flows for a fast-path FlowBatch, for the pipeline: one entry per flow,
+    """The labels of a fast-path FlowBatch, for the pipeline: one entry per flow,
     a Label for the flows that got a protocol (payload or expectation) and None for
     every other flow, without building a Label for it.  These labels carry no probe
     trail (``tried`` and ``pending`` are empty) and their metadata is the winning
@@ -376,22 +362,6 @@ def classify_batch(batch, engine: Engine | None = None) -> list:
     with gc_paused():
         labels = eng.classify_records(batch.records, batch.payload, False, ann)
         return _link_records(labels, batch.records, ann)
-
-
-def classify_flows(flows: Iterable, engine: Engine | None = None) -> list[Label]:
-    """classify_many for flow objects that carry their endpoints (classifier.flows.Flow):
-    the tuples feed the ftp-data expectations and nothing else.  A whole FlowBatch is
-    read straight from its records (the same labels, without a Flow object per row)."""
-    if _is_batch(flows):
-        eng = engine or default_engine()
-        ann: list = []
-        labels = eng.classify_records(flows.records, flows.payload, True, ann)
-        return _link_records(labels, flows.records, ann)
-    flows = list(flows)
-    tuples = [flow_tuple(f) for f in flows]
-    if any(t is None for t in tuples):
-        return classify_many(flows, None, engine)
-    return classify_many(flows, tuples, engine)
 
 
 def _as_expected(lab: Label, proto: str) -> Label:

@@ -1,4 +1,5 @@
-"""LLMNR (RFC 4795): DNS format asking for a single-label name.
+"""LLMNR (RFC 4795): DNS format asking for a single-label (or .local) name, with every
+flag bit clear (no RD, the C/T/Z bits zero) and no AA in the answer.
 
 Shares the DNS wire parser and the flavour rule with dns/mdns/llmnr/netbios-ns
 (_dnswire.flavour), so exactly one of the four claims a DNS-format message.

@@ -1,4 +1,6 @@
-"""Multicast DNS (RFC 6762): DNS format, id 0, .local names, QU/cache-flush bits.
+"""Multicast DNS (RFC 6762): DNS format; id 0 with RD/RA clear, the QU bit, answers
+without their question (authoritative), several questions -- for .local names and the
+reverse zones.  A .local name asked of a resolver (RD set) is dns.
 
 Shares the DNS wire parser and the flavour rule with dns/mdns/llmnr/netbios-ns
 (_dnswire.flavour), so exactly one of the four claims a DNS-format message.

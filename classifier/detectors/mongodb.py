@@ -1,6 +1,7 @@
 """MongoDB wire protocol: 16-byte little-endian MsgHeader (messageLength, requestID,
-responseTo, opCode) with opCode in the known set; a request has responseTo 0 and the
-reply's responseTo equals the request's requestID.  Metadata: op.
+responseTo, opCode) with opCode in the known set; a request has responseTo 0 (or -1,
+from legacy drivers) and the reply's responseTo equals the request's requestID.
+Metadata: op.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ OPS = {1: "OP_REPLY", 2001: "OP_UPDATE", 2002: "OP_INSERT", 2004: "OP_QUERY",
 
 # probe(view, state): the client's first 16-byte header (length, requestID, responseTo,
 # opCode; little-endian) has a known opCode other than OP_REPLY, a length of 16 bytes
-# to 48 MiB and responseTo 0; the server's header answers it (responseTo = requestID:
-# 1.0).  A request alone: OP_MSG/OP_QUERY whose length is the stream's (0.8).
+# to 48 MiB and responseTo 0 or -1; the server's header answers it (responseTo =
+# requestID: 1.0).  A request alone: OP_MSG/OP_QUERY whose length is the stream's (0.8).
 # Metadata: op.  Compiled: _fast_probes.pxi.
 probe = _fast.mongodb_probe
 

@@ -24,7 +24,10 @@ def probe(view, state):
             return NO                     # both names are first-level encoded
         if a is None or b is None:
             return MORE
-        return match("netbios-ssn", 1.0, called_name=decode(data, 4),
+        # 0.95, not certain: on port 139 SMB follows the session setup and names the flow
+        # (smb, 1.0); a certain match here would end an incremental classification
+        # before the SMB bytes arrive.
+        return match("netbios-ssn", 0.95, called_name=decode(data, 4),
                      calling_name=decode(data, 38))
     if data[0] in (0x82, 0x83) and data is s and not c:
         # Response without the request (capture started late): weak evidence.

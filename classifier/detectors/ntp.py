@@ -12,9 +12,11 @@ MODES = {1: "symmetric-active", 2: "symmetric-passive", 3: "client", 4: "server"
 
 
 # probe(view, state): every datagram an NTP packet: version 1-4, mode 1-7; control
-# (6) and private (7) messages by their header and item counts; the others 48 bytes
-# (+ a MAC, v4 extension fields; a multiple of 4, at most 1024), stratum <= 16, a small
-# poll, root delay and dispersion under 256 s.  0.9, control/private 0.5; metadata of
+# (6) messages by their header (opcode 1-12 or 31; a request with status and offset 0
+# and no E/M bit, a response's offset 4-aligned and no data after an error; a MAC's
+# key id below 65536) and count, private (7) ones by their item counts; the others 48
+# bytes (+ a MAC, v4 extension fields; a multiple of 4, at most 1024), stratum <= 16,
+# a small poll, root delay and dispersion under 256 s.  0.9, control/private 0.5; metadata of
 # the first: version, mode, stratum.  Compiled: _fast_probes.pxi.
 probe = _fast.ntp_probe
 

@@ -25,7 +25,8 @@ def _offsets(dg: bytes) -> set:
 
 # probe(view, state): the first 4 datagrams of each side all carry a type token at one
 # common offset (the smallest is the type field); before it, the chat id, the same in
-# every datagram (0.9 with two datagrams or more); a single HLO/MSG/CNF datagram 0.6.
+# every datagram (0.9 with two datagrams or more); a single datagram is never enough
+# (a token turns up in random bytes a few times per million datagrams): MORE.
 # Metadata: types, chat_id (hex).  Compiled: _fast_probes.pxi.
 probe = _fast.smallchat_probe
 

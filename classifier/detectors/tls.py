@@ -29,9 +29,24 @@ parse_direction = _fast.tls_parse_direction
 # supported_versions, the negotiated version and alpn_selected; record headers chaining
 # through the bytes without a hello: a mid-stream match (0.75; 0.6 when both
 # directions hold one weak record).  Compiled: _fast_tls.pxi.
-probe = _fast.tls_probe
+probe = _fast.tls_probe_resync
+
+# The same on a view with a mid-stream direction (FlowView.midstream) that tls_probe
+# does not match: from the first offset where record headers chain (two or more, one
+# version), probed again; a match there is mid-stream TLS at 0.7.  Compiled:
+# _fast_tls.pxi (tls_probe_resync).
 
 
+# sslv2_hello(data) -> the offered version's name, None or "more": an SSLv2-format
+# ClientHello (RFC 5246 E.2; 2-byte header with the high bit set, msg_type 1, version
+# 0x0002 or 3.x, cipher-spec/session-id/challenge lengths adding up to the header's).
+# A client opening with one is TLS (0.9; 1.0 when a TLS ServerHello answers), with
+# sslv2_hello=True.  Compiled: _fast_tls.pxi.
+sslv2_hello = _fast.tls_sslv2_hello
+
+
+# The client's first byte: a record type, or an SSLv2 header's high bit.
 SPEC = DetectorSpec(name="tls", transports=("tcp",), probe=probe, max_bytes=4096,
-                    max_packets=6, prefilter=Prefilter(c2s=frozenset(_TYPES),
-                                                       s2c=frozenset(_TYPES)))
+                    max_packets=6, prefilter=Prefilter(c2s=frozenset(_TYPES) | frozenset(range(0x80, 0x100)),
+                                                       s2c=frozenset(_TYPES)),
+                    resync=True)

@@ -98,9 +98,10 @@ def views(fs: FlowSet, i: int) -> List[Tuple[str, list, int, int, int, int]]:
     return out
 
 
-def augment(fs: FlowSet, weight: float = 1.0) -> Tuple[FlowSet, np.ndarray, List[str]]:
+def augment(fs: FlowSet, weight: float = 1.0, sources: bool = False):
     """Every view of every flow of `fs`, as a FlowSet with its own arena; per view a sample
-    weight (`weight` shared among one flow's views) and the view's name."""
+    weight (`weight` shared among one flow's views) and the view's name; with `sources`,
+    also the index in `fs` of each view's flow."""
     arena = np.frombuffer(fs.payload, np.uint8)
     recs, chunks, weights, names, src = [], [], [], [], []
     base = 0
@@ -134,9 +135,12 @@ def augment(fs: FlowSet, weight: float = 1.0) -> Tuple[FlowSet, np.ndarray, List
             src.append(i)
     if not recs:
         from .data import empty
-        return empty(), np.zeros(0), []
+        return (empty(), np.zeros(0), [], np.zeros(0, np.int64)) if sources else (empty(), np.zeros(0), [])
     out = FlowSet(np.array(recs, dtype=fs.records.dtype), b"".join(chunks),
                   [fs.labels[i] for i in src], [fs.captures[i] for i in src],
                   [fs.variants[i] for i in src] if fs.variants else [],
-                  [fs.origin[i] for i in src] if fs.origin else [])
+                  [fs.origin[i] for i in src] if fs.origin else [],
+                  [fs.detected[i] for i in src] if fs.detected else [])
+    if sources:
+        return out, np.asarray(weights), names, np.asarray(src, np.int64)
     return out, np.asarray(weights), names

@@ -1,8 +1,9 @@
 """Command-line pieces of the model, for classifier/cli.py to register:
 
 * `add_train_parser(subparsers)` registers `portlens train`, run by `cmd_train(args)`;
-* `add_ml_options(parser)` adds `--ml {off,fallback,all}` and `--model PATH` to the
-  commands that label flows (analyze, live); `combine.MLStage.from_args(args)` reads them.
+* `add_ml_options(parser)` adds `--ml {off,fallback,all}`, `--model PATH` and
+  `--min-confidence P` to the commands that label flows (analyze, live);
+  `combine.MLStage.from_args(args)` reads the first two, the Analyzer's verdicts the last.
 
 `portlens train` exit codes: 0 written; 2 usage (including an existing model in --out
 without --force); 3 bad input (corpus or extra directory missing or malformed). Every
@@ -23,9 +24,24 @@ def add_ml_options(parser: argparse.ArgumentParser) -> None:
                    help="off: detectors only; fallback (default): the model labels the flows the detectors "
                         "left unknown; all: the model also gives its opinion on every labelled flow "
                         "(agreement: source dpi+ml; disagreement: metadata.ml_disagrees)")
+    g.add_argument("--min-confidence", type=_probability, default=0.0, metavar="P",
+                   help="a label the model gave alone (source ml, marked '?' in the table) whose probability "
+                        "is below P makes no verdict: the flow is judged unidentified, the guess stays in "
+                        "protocol (default 0: every guess is judged; a mismatch resting on a guess says so "
+                        "in verdict_reason)")
     g.add_argument("--model", metavar="PATH", default=None,
                    help="model directory or its manifest.json (default: the shipped model, models/ of a "
                         "checkout or the copy installed with the package)")
+
+
+def _probability(text: str) -> float:
+    try:
+        p = float(text)
+    except ValueError:
+        p = -1.0
+    if not 0.0 <= p <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a probability between 0 and 1")
+    return p
 
 
 def add_train_parser(subparsers) -> argparse.ArgumentParser:
@@ -42,9 +58,11 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
                         "for a new detector is not trained on until it is listed)")
     p.add_argument("--all-captures", action="store_true",
                    help="train on every capture of the corpus manifest instead of a list")
-    p.add_argument("--extra", action="append", default=[], metavar="DIR",
-                   help="more training flows from an ndpi-dev style directory (pcaps/ + labels.jsonl, "
-                        "nDPI's payload labels); repeatable. The shipped model uses none")
+    p.add_argument("--extra", action="append", default=None, metavar="DIR",
+                   help="real training flows from an ndpi-dev style directory (pcaps/ + labels.jsonl, "
+                        "nDPI's payload labels; flows of protocols outside the model's classes teach it "
+                        "\"unknown\"); repeatable. Default: ../shared/ndpi-dev of the checkout when the "
+                        "--captures list names ndpi-dev/ captures (the shipped model's does)")
     p.add_argument("--eval", action="append", default=[], metavar="DIR",
                    help="evaluate the trained model on an ndpi-dev style directory it never trained on "
                         "(e.g. ../shared/ndpi-dev) and add the figures to the manifest; repeatable")
@@ -64,7 +82,7 @@ def _err(msg: str) -> None:
 
 def cmd_train(args) -> int:
     from ..errors import PortlensError
-    from .data import corpus_dir, read_capture_list
+    from .data import REFERENCE_DIR, corpus_dir, read_capture_list, split_capture_list
     from .model import MANIFEST_FILE, MODEL_FILE, save
     from .train import Settings, train
 
@@ -79,17 +97,27 @@ def cmd_train(args) -> int:
     log = (lambda s: None) if quiet else (lambda s: sys.stderr.write(f"portlens train: {s}\n"))
     try:
         corpus_dir(args.corpus)
-        captures = None
+        captures = ref_captures = None
         listed = getattr(args, "captures", None)
+        extra = args.extra
         if not getattr(args, "all_captures", False) and listed and os.path.exists(listed):
-            captures = read_capture_list(listed)
-            log(f"training on the {len(captures)} captures of {listed}")
-        for d in list(args.extra) + list(getattr(args, "eval", [])):
+            captures, ref_captures = split_capture_list(read_capture_list(listed))
+            log(f"training on the {len(captures)} corpus captures and "
+                f"{sum(len(v) for v in ref_captures.values())} reference captures of {listed}")
+            if extra is None:
+                extra = [os.path.relpath(os.path.join(REFERENCE_DIR, "..", d)) for d in sorted(ref_captures)]
+            named = {d.rstrip("/").split("/")[-1] for d in extra}
+            for d in sorted(set(ref_captures) - named):
+                _err(f"{listed} lists captures of {d}/ but no --extra directory is named {d} "
+                     f"(give --extra ../shared/{d}, or --all-captures to train on the corpus alone)")
+                return EXIT_INPUT
+        extra = list(extra or [])
+        for d in extra + list(getattr(args, "eval", [])):
             if not os.path.isdir(os.path.join(d, "pcaps")) or not os.path.isfile(os.path.join(d, "labels.jsonl")):
                 _err(f"{d}: expected pcaps/ and labels.jsonl (the ../shared/ndpi-dev layout)")
                 return EXIT_INPUT
-        model = train(args.corpus, args.extra, getattr(args, "eval", []), Settings(seed=args.seed), log,
-                      captures=captures)
+        model = train(args.corpus, extra, getattr(args, "eval", []), Settings(seed=args.seed), log,
+                      captures=captures, extra_captures=ref_captures)
         man = save(model, args.out)
     except PortlensError as e:
         _err(str(e))
@@ -100,9 +128,20 @@ def cmd_train(args) -> int:
     m = man["metrics"]
     log(f"wrote {os.path.join(args.out, MODEL_FILE)} ({man['model_bytes']} bytes, sha256 {man['model_sha256'][:16]}...) "
         f"and {MANIFEST_FILE}: {len(man['classes'])} classes, threshold {man['threshold']:.3f}, "
-        f"held-out macro-F1 {m['corpus_heldout']['macro_f1']:.4f}, "
-        f"unknown-protocol rejection {m['unknown_protocols_heldout']['unknown_rate']:.4f}")
+        + _summary(m))
     return EXIT_OK
+
+
+def _summary(m) -> str:
+    """The held-out figures of a training, in one line."""
+    parts = []
+    if "corpus_heldout" in m:
+        parts.append(f"corpus held-out macro-F1 {m['corpus_heldout']['macro_f1']:.4f}")
+    r = m.get("reference_heldout")
+    if r:
+        parts.append(f"reference: names right {r['precision']}, macro-F1 {r['known']['macro_f1']:.4f}, "
+                     f"other protocols called unknown {r['other_protocols']['unknown_rate']:.4f}")
+    return ", ".join(parts) or "no held-out figures"
 
 
 def main(argv=None) -> int:

@@ -37,6 +37,17 @@ class DataError(PortlensError):
 NDPI_NAMES = ndpi_to_canonical()
 # nDPI names that are not one protocol of ours, so no label either way.
 NDPI_AMBIGUOUS = ndpi_ambiguous()
+# nDPI names (of protocols we have no row for) whose flows, some or all, are another
+# protocol's wire format: a model name of that protocol is not wrong. Used to score
+# names, never to label training flows. DNSCrypt's certificate request is a plain DNS
+# TXT query (DNSCrypt v2 specification, section 10); SOAP travels in HTTP requests (nDPI's
+# soap.c matches HTTP header lines).
+NDPI_CARRIED_BY = {"DNScrypt": {"dns"}, "SOAP": {"http"}}
+
+
+def name_agrees(origin: str, label: str, name: str) -> bool:
+    """Is `name` right for a reference flow nDPI called `origin` (our `label` for it)?"""
+    return name == label or name in NDPI_CARRIED_BY.get(origin, ())
 
 
 @dataclass
@@ -48,6 +59,9 @@ class FlowSet:
     captures: List[str]                # the capture each flow came from (the split unit)
     variants: List[str] = field(default_factory=list)
     origin: List[str] = field(default_factory=list)   # label source: nDPI master, or "corpus"
+    # what the payload detectors say of each flow (only when loaded with detectors=True:
+    # the evaluation of the model as the fallback; never a training input)
+    detected: List[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -56,7 +70,7 @@ class FlowSet:
         idx = np.asarray(idx, dtype=np.int64)
         pick = lambda xs: [xs[i] for i in idx] if xs else []            # noqa: E731
         return FlowSet(self.records[idx], self.payload, pick(self.labels), pick(self.captures),
-                       pick(self.variants), pick(self.origin))
+                       pick(self.variants), pick(self.origin), pick(self.detected))
 
     @staticmethod
     def concat(sets: Iterable["FlowSet"]) -> "FlowSet":
@@ -72,18 +86,26 @@ class FlowSet:
             base += len(s.payload)
         return FlowSet(np.concatenate(recs), b"".join(arenas),
                        sum((s.labels for s in sets), []), sum((s.captures for s in sets), []),
-                       sum((s.variants for s in sets), []), sum((s.origin for s in sets), []))
+                       sum((s.variants for s in sets), []), sum((s.origin for s in sets), []),
+                       sum((s.detected for s in sets), []))
 
 
 def empty() -> FlowSet:
-    return FlowSet(np.zeros(0, RECORD_DTYPE), b"", [], [], [], [])
+    return FlowSet(np.zeros(0, RECORD_DTYPE), b"", [], [], [], [], [])
 
 
-def _read(path: str) -> Tuple[np.ndarray, bytes, list]:
-    """Records, arena and per-flow join keys of one capture (its own copy of each batch)."""
+def _read(path: str, detectors: bool = False) -> Tuple[np.ndarray, bytes, list, list]:
+    """Records, arena and per-flow join keys of one capture (its own copy of each batch),
+    and with `detectors` the payload detectors' label of each flow (else an empty list)."""
     reader = FlowReader(path, FlowConfig())
-    recs, arenas, keys, base = [], [], [], 0
+    recs, arenas, keys, found, base = [], [], [], [], 0
+    analyzer = None
+    if detectors:
+        from ..pipeline import Analyzer
+        analyzer = Analyzer(ml=None, verdicts=False)
     for batch in reader.batches():
+        if analyzer is not None:
+            found += [rec["protocol"] for rec in analyzer.label(batch)]
         r = batch.records.copy()
         r["pay_off"] += base
         recs.append(r)
@@ -94,8 +116,8 @@ def _read(path: str) -> Tuple[np.ndarray, bytes, list]:
             keys.append((f.transport, frozenset([(_canon(f.client), f.client_port),
                                                  (_canon(f.server), f.server_port)])))
     if not recs:
-        return np.zeros(0, RECORD_DTYPE), b"", []
-    return np.concatenate(recs), b"".join(arenas), keys
+        return np.zeros(0, RECORD_DTYPE), b"", [], []
+    return np.concatenate(recs), b"".join(arenas), keys, found
 
 
 def _canon(addr: str) -> str:
@@ -131,6 +153,24 @@ def corpus_dir(top: str) -> str:
 # The pinned training list of the shipped model: models/training-captures.txt.
 TRAINING_LIST = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                              "models", "training-captures.txt")
+
+
+# Where the reference captures the pinned list names are, from the top of a checkout.
+REFERENCE_DIR = os.path.join(os.path.dirname(os.path.dirname(TRAINING_LIST)), "..", "shared", "ndpi-dev")
+
+
+def split_capture_list(names: Sequence[str]) -> Tuple[List[str], Dict[str, List[str]]]:
+    """A pinned list's names: corpus captures (plain names) and reference captures
+    (`DIR/NAME`: NAME in the pcaps/ of the reference directory whose last component is
+    DIR, e.g. `ndpi-dev/dns.pcap`), the latter per DIR."""
+    corpus, ref = [], {}
+    for n in names:
+        if "/" in n:
+            d, c = n.split("/", 1)
+            ref.setdefault(d, []).append(c)
+        else:
+            corpus.append(n)
+    return corpus, ref
 
 
 def read_capture_list(path: str) -> List[str]:
@@ -175,7 +215,7 @@ def load_corpus(top: str, captures: Optional[Sequence[str]] = None) -> FlowSet:
                     for r in rows[cap] if r["protocol"]}
         except (KeyError, TypeError) as e:
             raise DataError(f"{d}/manifest.jsonl: a line of {cap} lacks {e}") from None
-        recs, arena, keys = _read(path)
+        recs, arena, keys, _ = _read(path)
         keep = [i for i, k in enumerate(keys) if k in want]
         sets.append(FlowSet(recs[keep], arena, [want[keys[i]]["protocol"] for i in keep],
                             [cap] * len(keep), [str(want[keys[i]].get("variant")) for i in keep],
@@ -183,11 +223,14 @@ def load_corpus(top: str, captures: Optional[Sequence[str]] = None) -> FlowSet:
     return FlowSet.concat(sets)
 
 
-def load_reference(top: str, confidence: str = "DPI") -> FlowSet:
+def load_reference(top: str, confidence: str = "DPI", captures: Optional[Sequence[str]] = None,
+                   detectors: bool = False) -> FlowSet:
     """Flows of an ndpi-dev style directory (pcaps/ + labels.jsonl) that nDPI labelled
     from the payload. The label is our name for nDPI's protocol, or "unknown" for a
     protocol we have no name for (the flow is still useful for the open-set figure);
-    `origin` keeps nDPI's name."""
+    `origin` keeps nDPI's name. `captures`: only these captures (names in pcaps/; a
+    listed capture that is missing is an error, so a pinned list cannot shrink
+    silently). `detectors`: also run the payload detectors, into `detected`."""
     pdir = os.path.join(top, "pcaps")
     lpath = os.path.join(top, "labels.jsonl")
     if not os.path.isdir(pdir) or not os.path.isfile(lpath):
@@ -203,14 +246,21 @@ def load_reference(top: str, confidence: str = "DPI") -> FlowSet:
             by_pcap.setdefault(r["pcap"], {})[key] = r
         except (KeyError, TypeError) as e:
             raise DataError(f"{lpath}: a line lacks {e}") from None
+    names = sorted(by_pcap, key=_natural)
+    if captures is not None:
+        missing = [c for c in captures if not os.path.isfile(os.path.join(pdir, c))]
+        if missing:
+            raise DataError(f"{pdir}: no capture {missing[0]}, listed for training")
+        listed = set(captures)
+        names = [c for c in names if c in listed]
     sets = []
-    for cap in sorted(by_pcap, key=_natural):
+    for cap in names:
         path = os.path.join(pdir, cap)
         if not os.path.isfile(path):
             continue
         want = by_pcap[cap]
         try:
-            recs, arena, keys = _read(path)
+            recs, arena, keys, found = _read(path, detectors)
         except CaptureError:
             continue                  # unreadable reference captures teach nothing
         keep, seen = [], set()
@@ -221,7 +271,8 @@ def load_reference(top: str, confidence: str = "DPI") -> FlowSet:
         sets.append(FlowSet(recs[keep], arena,
                             [NDPI_NAMES.get(want[keys[i]]["master"], "unknown") for i in keep],
                             [cap] * len(keep), [want[keys[i]]["proto"] for i in keep],
-                            [want[keys[i]]["master"] for i in keep]))
+                            [want[keys[i]]["master"] for i in keep],
+                            [found[i] for i in keep] if detectors else []))
     return FlowSet.concat(sets)
 
 
@@ -255,7 +306,9 @@ def corpus_inputs(top: str, captures: Optional[Sequence[str]] = None) -> Tuple[b
     return b"".join(lines), [os.path.join(d, n) for n in names]
 
 
-def reference_files(top: str) -> List[str]:
+def reference_files(top: str, captures: Optional[Sequence[str]] = None) -> List[str]:
+    """What a training on a reference directory reads: labels.jsonl and the captures
+    (only `captures` when given)."""
     pdir = os.path.join(top, "pcaps")
-    return [os.path.join(top, "labels.jsonl")] + sorted(
-        os.path.join(pdir, n) for n in os.listdir(pdir) if os.path.isfile(os.path.join(pdir, n)))
+    names = captures if captures is not None else [n for n in os.listdir(pdir) if os.path.isfile(os.path.join(pdir, n))]
+    return [os.path.join(top, "labels.jsonl")] + sorted(os.path.join(pdir, n) for n in names)

@@ -61,11 +61,14 @@ def report(y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str])
     }
 
 
-def rejection(y_pred: Sequence[str], protocols: Sequence[str]) -> Dict:
+def rejection(y_pred: Sequence[str], protocols: Sequence[str], right: Sequence[bool] = None) -> Dict:
     """Share of flows predicted "unknown", over all flows and per (true) protocol; the
-    protocol macro average weighs each protocol alike, so one big capture cannot carry it."""
+    protocol macro average weighs each protocol alike, so one big capture cannot carry it.
+    `right`: per flow, whether a name given is not wrong after all (a protocol carried in
+    another's wire format, data.NDPI_CARRIED_BY); `wrongly_named_rate` counts the others."""
     y_pred = np.asarray(y_pred, dtype=object)
     protocols = np.asarray(protocols, dtype=object)
+    right = np.zeros(len(y_pred), bool) if right is None else np.asarray(right, bool)
     per = {}
     for p in sorted(set(protocols.tolist())):
         m = protocols == p
@@ -73,8 +76,10 @@ def rejection(y_pred: Sequence[str], protocols: Sequence[str]) -> Dict:
         per[p] = {"flows": int(m.sum()), "unknown": round(float(np.mean(y_pred[m] == UNKNOWN)), 4),
                   "labelled_as": {k: v for k, v in got.most_common() if k != UNKNOWN}}
     rates = [v["unknown"] for v in per.values()]
+    wrong = (y_pred != UNKNOWN) & ~right
     return {"flows": int(len(y_pred)),
             "unknown_rate": round(float(np.mean(y_pred == UNKNOWN)) if len(y_pred) else 0.0, 4),
+            "wrongly_named_rate": round(float(np.mean(wrong)) if len(y_pred) else 0.0, 4),
             "unknown_rate_protocol_macro": round(float(np.mean(rates)) if rates else 0.0, 4),
             "per_protocol": per}
 
@@ -91,12 +96,13 @@ def evaluate_reference(model, directory: str) -> Dict:
     closed = np.asarray(model.classes, dtype=object)[proba.argmax(axis=1)]
     labels = np.asarray(fs.labels, dtype=object)
     origin = np.asarray(fs.origin, dtype=object)
-    known = np.isin(labels, model.classes)
+    protocols = model.protocols
+    known = np.isin(labels, protocols)
     out = {
         "directory": directory.rstrip("/").split("/")[-1],
         "captures": len(set(fs.captures)),
-        "known": report(labels[known], pred[known], model.classes),
-        "known_closed_set": {k: v for k, v in report(labels[known], closed[known], model.classes).items()
+        "known": report(labels[known], pred[known], protocols),
+        "known_closed_set": {k: v for k, v in report(labels[known], closed[known], protocols).items()
                              if k in ("flows", "accuracy", "macro_f1")},
         # nDPI's own name for the protocols the model has no class for
         "unknown_protocols": rejection(pred[~known], origin[~known]),

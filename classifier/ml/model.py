@@ -41,6 +41,9 @@ MANIFEST_FILE = "manifest.json"
 README_FILE = "README.md"        # the manifest's figures for people
 MAGIC = b"PORTLENS-ML 1\n"
 UNKNOWN = "unknown"
+# The class of real flows of protocols outside the model's classes (the open set, learnt
+# from reference traffic): a row whose most probable class is this one is "unknown".
+OTHER = "other"
 
 
 
@@ -84,6 +87,11 @@ class Model:
     manifest: Dict[str, Any]
     path: Optional[str] = None
 
+    @property
+    def protocols(self) -> List[str]:
+        """The classes that are protocols (all but OTHER)."""
+        return [c for c in self.classes if c != OTHER]
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         return self.forest.predict_proba(X, features.N_FEATURES)
 
@@ -95,10 +103,12 @@ class Model:
         return self.decide(self.predict_proba(X))
 
     def decide(self, proba: np.ndarray):
-        """predict() from class probabilities already computed."""
+        """predict() from class probabilities already computed: the most probable class
+        and its probability; "unknown" where that class is OTHER or the probability is
+        below the threshold."""
         best = proba.argmax(axis=1)
         p = proba[np.arange(len(best)), best]
-        names = np.asarray(self.classes + [UNKNOWN], dtype=object)
+        names = np.asarray([UNKNOWN if c == OTHER else c for c in self.classes] + [UNKNOWN], dtype=object)
         best = np.where(p >= self.threshold, best, len(self.classes))
         return names[best], p
 

@@ -11,7 +11,8 @@ bytes per observed protocol; the busiest unregistered ports; and a table of the 
 themselves (mismatches first, up to MAX_FLOW_ROWS), sortable by any column, filtered
 by text, verdict and protocol, each row opening every field of its record on click.
 Labels that only the statistical model gave (source "ml": no detector confirmed
-them) are set in italics with an "ml" marker wherever a protocol is shown.
+them) are set in italics with an "ml" marker wherever a protocol is shown, and so is
+the verdict of a mismatch that rests on such a guess.
 
 Records that no verdict stage has seen (`portlens flows -f html`) get a report of what
 is true for them: transports, server ports and the flows, no verdict counts.

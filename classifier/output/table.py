@@ -9,8 +9,9 @@ Columns fit the width of the output (docs/output.md, "table"):
 * the columns every row needs come first: SERVER, PORT (server port/transport),
   PROTOCOL, PORT SAYS, VERDICT; then, as the width allows, CAPTURE (when several
   captures are read), SNI/HOST and CLIENT. A footer line names those left out;
-* PROTOCOL ends in `?` when the label is the port-blind model's alone (source `ml`);
-  a footer line says so;
+* PROTOCOL ends in `?` when the label is the port-blind model's alone (source `ml`),
+  and VERDICT reads `mismatch?` when a mismatch rests on that guess (not coloured as a
+  detector's mismatch: only the VERDICT cell is); a footer line says so;
 * an address is never cut: an IPv6 address longer than its column pushes the rest of
   its row right, and the last column (SNI/HOST) gives up the room; only names from the
   capture (SNI/HOST, the capture's name) are shortened, marked with `~`;
@@ -34,7 +35,9 @@ import os
 DEFAULT_WIDTH = 120            # a file or a pipe, COLUMNS unset
 MIN_WIDTH = 40
 ML_MARK = "?"
-ML_LEGEND = f"{ML_MARK} after a protocol: the model's label alone, no detector matched (source ml)"
+# two lines of at most 80 columns (a table on a pipe fits 80)
+ML_LEGEND = (f"{ML_MARK} after a protocol: the model's label alone, no detector matched (source ml)\n"
+             f"mismatch{ML_MARK}: a mismatch resting on that guess (--min-confidence P ignores p < P)")
 PORTED = frozenset(("tcp", "udp", "sctp", "dccp", "udplite"))
 NAME_KEYS = ("sni", "host", "server_name")      # detector metadata that names the server
 
@@ -82,6 +85,12 @@ def _port(r):
 def _protocol(r):
     p = r["protocol"]
     return p + ML_MARK if r.get("source") == "ml" else p
+
+
+def _verdict(r):
+    """The verdict; `mismatch?` when the mismatch rests on the model's guess alone."""
+    v = r["verdict"] or "-"
+    return v + ML_MARK if v == "mismatch" and r.get("source") == "ml" else v
 
 
 def _name(r):
@@ -138,7 +147,7 @@ def _columns(labels: bool, wide: bool, captures):
     protocol = Column("PROTOCOL", _protocol, 12)
     source = Column("SOURCE", lambda r: r["source"], 6)
     says = Column("PORT SAYS", lambda r: r["port_protocol"] or "-", 11)
-    verdict = Column("VERDICT", lambda r: r["verdict"] or "-", 17)
+    verdict = Column("VERDICT", _verdict, 17)
     name = Column("SNI/HOST", _name, 8, cut=not wide, grow=40)
     several = len(captures) > 1
     if wide:
@@ -209,7 +218,7 @@ class TableWriter:
         self._header = False
         self._ml = False
 
-    def _line(self, cells, verdict=None):
+    def _line(self, cells, verdict=None, guess=False):
         parts = []
         paint = VERDICT_COLORS.get(verdict) if self.color else None
         pos = 0
@@ -222,7 +231,8 @@ class TableWriter:
                 cell = _shorten(cell, width, middle=col.name == "CAPTURE")
             cell = cell.ljust(width)
             pos += len(cell) + 1
-            if paint and (col.name == "VERDICT" or (verdict == "mismatch" and col.name in _MISMATCH_COLUMNS)):
+            if paint and (col.name == "VERDICT" or (verdict == "mismatch" and not guess
+                                                    and col.name in _MISMATCH_COLUMNS)):
                 bare = cell.rstrip()
                 cell = paint + bare + RESET + " " * (len(cell) - len(bare))
             parts.append(cell)
@@ -234,7 +244,7 @@ class TableWriter:
             self._header = True
         if rec.get("source") == "ml":
             self._ml = True
-        self._line([col.fn(rec) for col in self.columns], rec.get("verdict"))
+        self._line([col.fn(rec) for col in self.columns], rec.get("verdict"), rec.get("source") == "ml")
 
     def close(self):
         if not self._header:

@@ -5,9 +5,9 @@ module replaces exactly those captures), MODES (port modes it runs in) and run(c
 The registry is explicit: adding a protocol is one module and one line here.
 """
 
-from . import (amqp, bittorrent, coap, collectd, dns, fastcgi, ftp, git, gopher, http, http2, infra, irc, ldap, mail, memcached, mismatch, modbus, mqtt, munin, mysql,
-               ntp, openvpn, postgresql, quic, rdp, redis, rpcbind, rsync, rtp, rtsp, sip, smb, snmp, ssh, stun, syslog, telnet, tftp, tls, vnc, wireguard, xmpp,
-               zookeeper)
+from . import (amqp, apps, bittorrent, coap, collectd, dns, fastcgi, ftp, games, git, gopher, http, http2, industrial, infra, irc, ldap, mail,
+               memcached, mismatch, modbus, mqtt, munin, mysql, ntp, openvpn, postgresql, quic, rdp, redis, rpcbind, rsync, rtp, rtsp, sip, smb,
+               snmp, ssh, stun, syslog, telnet, tftp, tinc, tls, vnc, wireguard, xmpp, zookeeper)
 
 MODULES = [
     http,
@@ -48,6 +48,10 @@ MODULES = [
     bittorrent,
     rdp,
     gopher,
+    apps,
+    tinc,
+    games,
+    industrial,
     infra,
     collectd,
     munin,

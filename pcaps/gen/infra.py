@@ -260,7 +260,7 @@ def usenet(transport):
             ("c", b"GROUP misc.test\r\n"), ("s", b"211 2 1 2 misc.test\r\n"), ("c", b"QUIT\r\n"), ("s", b"205 bye\r\n")]
 
 
-def cisco_skinny(transport):
+def skinny(transport):
     def msg(mid, data=b""):
         return struct.pack("<III", 4 + len(data), 0, mid) + data
     reg = msg(0x0001, b"SEP0011223344\x00\x00\x00" + struct.pack("<II4sII", 0, 1, bytes([127, 0, 0, 1]), 7, 0))
@@ -442,7 +442,7 @@ EXCHANGES = [
     ("nat-pmp", ("udp",), 5351, nat_pmp, "external address request/response, TCP mapping request/response"),
     ("ajp", ("tcp",), 8009, ajp, "Forward Request GET /index.jsp; Send Headers, Body Chunk, End Response"),
     ("usenet", ("tcp",), 119, usenet, "greeting, CAPABILITIES, GROUP, QUIT"),
-    ("cisco-skinny", ("tcp",), 2000, cisco_skinny, "Register / RegisterAck, KeepAlive / KeepAliveAck"),
+    ("skinny", ("tcp",), 2000, skinny, "Register / RegisterAck, KeepAlive / KeepAliveAck"),
     ("wsd", ("udp",), 3702, wsd, "Probe and ProbeMatches"),
     ("afp", ("tcp",), 548, afp, "DSIGetStatus request and reply"),
     ("checkmk", ("tcp",), 6556, checkmk, "the agent's report (check_mk and uptime sections)"),

@@ -1,4 +1,4 @@
-"""Detector tests: make the helpers beside this file importable (fixtures, dpkt_flows)."""
+"""Detector tests: make the helpers beside this file importable (fixtures, probe_answers)."""
 import os
 import sys
 

@@ -2,7 +2,8 @@
 
 Run: PYTHONPATH=. python3 tests/detectors/corpus_eval.py [-v]
 Each manifest line names a capture, a flow tuple and the protocol the generator started
-there.  Flows without payload are not counted (nothing to detect).
+there.  Flows without payload are not counted (nothing to detect).  The captures are
+read and labelled by the product (tests/analyzed.py: FlowReader + Analyzer, --ml off).
 """
 from __future__ import annotations
 
@@ -11,12 +12,10 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import dpkt_flows  # noqa: E402
-
-from classifier.detectors.engine import classify_many  # noqa: E402
-
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from analyzed import analyzed, detected  # noqa: E402
+
 CORPUS = os.path.join(ROOT, "pcaps", "corpus")
 MANIFEST = os.path.join(CORPUS, "manifest.jsonl")
 
@@ -56,27 +55,26 @@ def evaluate():
         path = os.path.join(CORPUS, cap)
         if not os.path.exists(path):
             continue
-        flows = dpkt_flows.flows_with_tuples(path)
-        labels = classify_many([f[0] for f in flows], [f[1] for f in flows])
         index = {}
-        for (view, tup, fl), lab in zip(flows, labels):
-            index[(fl.transport, frozenset([fl.client, fl.server]))] = (view, lab)
+        for rec, flow in analyzed(path):
+            index[(rec["transport"], frozenset([(rec["client"], rec["client_port"]),
+                                                (rec["server"], rec["server_port"])]))] = (flow, rec)
         for r in rows:
             key = (r["transport"], frozenset([(r["client"], r["client_port"]),
                                               (r["server"], r["server_port"])]))
             if key not in index:
                 continue
-            view, lab = index[key]
+            view, rec = index[key]
             if not (view.payload_c2s or view.payload_s2c):
                 continue
             per[r["protocol"]][1] += 1
             # "unknown" marks payload the generator knows is no protocol (e.g. a TURN
             # relay's test pattern): the right answer is no label.
             want = None if r["protocol"] == "unknown" or undetectable(r, view) else r["protocol"]
-            if lab.protocol == want:
+            if detected(rec) == want:
                 per[r["protocol"]][0] += 1
             else:
-                wrong.append((cap, r["protocol"], r.get("variant"), lab.protocol, lab.pending))
+                wrong.append((cap, r["protocol"], r.get("variant"), rec["protocol"], rec["source"]))
     return per, wrong
 
 

@@ -2,15 +2,17 @@
 
 usage: PYTHONPATH=. python3 tests/detectors/extract_fixture.py CAPTURE PORT [MAXBYTES]
 CAPTURE is a path, or a name under ../shared/ndpi-dev/pcaps.  Prints each direction
-(TCP) or datagram (UDP) of every flow with an endpoint on PORT, as hex in 32-byte lines.
+(TCP) or datagram (UDP) of the first flow with an endpoint on PORT, as hex in 32-byte
+lines, as the product's reader (classifier.flows.FlowReader) gives the flow.
 """
 from __future__ import annotations
 
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import dpkt_flows  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from refdata import NDPI_PCAPS  # noqa: E402
 
 
 def hexlines(b: bytes, indent: str = "    ") -> str:
@@ -19,12 +21,14 @@ def hexlines(b: bytes, indent: str = "    ") -> str:
 
 def main(argv):
     path = argv[1]
-    if not os.path.exists(path) and dpkt_flows.NDPI_DIR:
-        path = os.path.join(dpkt_flows.NDPI_DIR, "pcaps", path)
+    if not os.path.exists(path):
+        path = os.path.join(NDPI_PCAPS, path)
     port = int(argv[2])
     limit = int(argv[3]) if len(argv) > 3 else 256
-    for view, tup, _fl in dpkt_flows.flows_with_tuples(path):
-        if port not in (tup[1], tup[3]):
+    from classifier.flows import FlowReader
+    for view in FlowReader(path):
+        tup = (view.client, view.client_port, view.server, view.server_port)
+        if view.transport not in ("tcp", "udp") or port not in (tup[1], tup[3]):
             continue
         print(f"# {os.path.basename(path)} {tup} {view.transport}")
         if view.transport == "udp":

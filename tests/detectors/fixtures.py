@@ -672,6 +672,136 @@ add("bittorrent-mse-plaintext", "bittorrent",
     meta={"transport_kind": "tcp-mse"}, trunc=tcp(bytes(range(96))))
 
 
+# ----------------------------------------- real, messy traffic (issue 14): DNS family
+def _qname(name: str) -> bytes:
+    return b"".join(bytes([len(x)]) + x for x in name.encode().split(b".")) + b"\x00"
+
+
+def _dns(txid: int, flags: int, name: str, qtype: int = 1, qclass: int = 1, an=b"", ar=b"",
+         counts=None) -> bytes:
+    qd, nan, nar = counts or (1, 1 if an else 0, 1 if ar else 0)
+    return (struct.pack(">HHHHHH", txid, flags, qd, nan, 0, nar) + _qname(name)
+            + struct.pack(">HH", qtype, qclass) + an + ar)
+
+
+_A_RR = hx("c00c" "0001" "0001" "00000258" "0004" "0a000a05")   # name -> 10.0.10.5, TTL 600
+# A Windows client asks its Active Directory resolver for the domain controller of a
+# ".local" domain: random id, RD set (flags 0x0100); the DC answers with AA, RD, RA
+# (0x8580).  Unicast DNS, whatever the name ends in.
+add("dns-ad-dot-local", "dns",
+    udp([_dns(0x3a7c, 0x0100, "dc01.corp.local")],
+        [_dns(0x3a7c, 0x8580, "dc01.corp.local", an=_A_RR)]),
+    meta={"qname": "dc01.corp.local", "qtype": "A"})
+# An LLMNR query for a ".local" name (RFC 4795 2.1.1): random id, every flag bit clear
+# (no RD, the C/T/Z bits zero), one A question; the responder answers with the flags
+# still clear (0x8000: C and T clear, no RA) and the question echoed.
+add("llmnr-dot-local", "llmnr",
+    udp([_dns(0x91e2, 0x0000, "fileserver.local")],
+        [_dns(0x91e2, 0x8000, "fileserver.local", an=_A_RR)]),
+    meta={"qname": "fileserver.local", "qtype": "A"})
+# A Chromium-style mDNS browse (viber.pcap shape): a non-zero id (RFC 6762 18.1 only
+# says SHOULD be zero) but two questions in one message (7.2; unicast DNS asks one,
+# RFC 9619), PTR for a DNS-SD subtype under .local, RD clear.
+add("mdns-two-questions-nonzero-id", "mdns",
+    udp([_dns(0x0004, 0x0000, "_8057._sub._googlecast._tcp.local", 12, counts=(2, 0, 0))
+         + hx("c017" "000c" "0001")]),                 # 2nd question: _googlecast._tcp.local
+    meta={"qname": "_8057._sub._googlecast._tcp.local", "qtype": "PTR"})
+# Leniency where resolvers are lenient: a query with the Z bit set (0x0140) and an
+# unassigned opcode (3) still parse exactly to their end (resolvers answer FORMERR or
+# NOTIMP); a response whose question name is a compression pointer FORWARD to the
+# answer's owner name (dnsmasq and Unbound follow it); and a stray non-DNS datagram on
+# a flow whose query and response pair up does not lose the flow.
+_FWD = (struct.pack(">HHHHHH", 0x51c3, 0x8180, 1, 1, 0, 0) + hx("c012" "0001" "0001")
+        + _qname("www.example.com") + hx("0001" "0001" "0000003c" "0004" "5db8d822"))
+add("dns-lenient-z-opcode-forward-pointer", "dns",
+    udp([_dns(0x51c3, 0x0140, "www.example.com"), _dns(0x51c4, 0x1900, "www.example.com")],
+        [_FWD, b"\x17\x03\x03\x00\x10" + bytes(16)]),
+    meta={"qname": "www.example.com", "qtype": "A"})
+
+# --------------------------------------------------------- HTTP as attack tools write it
+# HTTP/0.9's Simple-Request (RFC 1945 4.1), still sent by scanners: no version, and the
+# server answers with the bare document.
+add("http-09-simple-request", "http", tcp(b"GET /\r\n", b"<html>hello</html>\n"),
+    meta={"method": "GET", "uri": "/"}, conf_min=0.85)
+# Runs of spaces between the parts, LF-only line ends, a space inside the target (RFC
+# 9112 3: recipients MAY split on whitespace; nginx keeps such a target) and a trailing
+# blank after the version.
+add("http-messy-request-line", "http",
+    tcp(b"GET  /cgi-bin/test cgi.php?x=1   HTTP/1.0 \nHost: 10.0.0.1\nUser-Agent: sqlmap/1.7\n\n"),
+    meta={"method": "GET", "uri": "/cgi-bin/test cgi.php?x=1", "host": "10.0.0.1",
+          "user_agent": "sqlmap/1.7"})
+# RFC 6455 4.1 opening handshake: the upgrade is reported (nDPI names such flows WebSocket).
+add("http-websocket-upgrade", "http",
+    tcp(b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n",
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"),
+    meta={"upgrade": "websocket", "status": 101})
+# A SOAP 1.1 call (SOAPAction header, W3C SOAP 1.1 6.1.1), as Windows' device metadata
+# client sends it.
+add("http-soap-call", "http",
+    tcp(b"POST /fwlink/?LinkID=252669 HTTP/1.1\r\nContent-Type: text/xml; charset=utf-8\r\n"
+        b'SOAPAction: "http://schemas.microsoft.com/windowsmetadata/services/2007/09/18/dms/'
+        b'DeviceMetadataService/GetDeviceMetadata"\r\nHost: go.microsoft.com\r\n\r\n'
+        b'<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'),
+    meta={"method": "POST", "soap_action": '"http://schemas.microsoft.com/windowsmetadata/'
+          'services/2007/09/18/dms/DeviceMetadataService/GetDeviceMetadata"'})
+
+# ------------------------------------------------------------- SSLv2-format ClientHello
+# RFC 5246 E.2 / RFC 6101 E: what OpenSSL 0.9.8-era clients and scanners open with.
+# 2-byte header (high bit set, length 103), CLIENT-HELLO (1), version 3.1, 78 bytes of
+# cipher specs (26 x 3), no session id, 16-byte challenge.  The server answers with a
+# TLS 1.0 ServerHello (record 0x16 0x0301).
+_SSL2_SPECS = hx("000039" "000038" "000035" "000016" "000013" "00000a" "0700c0" "000033"
+                 "000032" "00002f" "030080" "000005" "000004" "010080" "000015" "000012"
+                 "000009" "060040" "000014" "000011" "000008" "000006" "040080" "000003"
+                 "020080" "0000ff")
+SSL2_CH = hx("8067" "01" "0301" "004e" "0000" "0010") + _SSL2_SPECS + bytes(range(16))
+SSL2_SH = hx("16" "0301" "002a" "02" "000026" "0301") + bytes(range(32, 64)) + hx("00" "0035" "00")
+add("tls-sslv2-client-hello", "tls", tcp(SSL2_CH, SSL2_SH),
+    meta={"sslv2_hello": True, "client_version": "TLSv1.0", "version": "TLSv1.0"})
+
+# ------------------------------------------------------------ SMB after a NetBIOS setup
+# Port 139 (smbclient -p 139 shape): SESSION REQUEST "*SMBSERVER" / "WORKSTATION", then
+# an SMB1 NEGOTIATE in a session message; the server's POSITIVE SESSION RESPONSE, then
+# its NEGOTIATE reply.  The more specific smb names the flow (netbios-ssn matches too).
+_NBSS_REQ = hx("81" "00" "0044"
+               "20" "434b4644454e4543464445464643464745464643434143414341434143414341" "00"
+               "20" "464845504643454c4644464545424645454a4550454f43414341434143414141" "00")
+_SMB1_NEG = hx("00" "00002f" "ff534d42" "72" "00000000" "18" "01c8" "0000" "0000000000000000"
+               "0000" "ffff" "fffe" "0000" "0000" "00" "0c00" "02" "4e54204c4d20302e313200")
+_SMB1_NEG_RESP = hx("00" "000025" "ff534d42" "72" "00000000" "98" "01c8" "0000"
+                    "0000000000000000" "0000" "ffff" "fffe" "0000" "0000" "01" "0000" "0000")
+add("smb-after-netbios-session", "smb",
+    tcp(_NBSS_REQ + _SMB1_NEG, hx("82000000") + _SMB1_NEG_RESP),
+    meta={"dialect_family": "smb1", "command": 0x72})
+
+# ------------------------------------------------------- RTP muxed with STUN and RTCP
+# A WebRTC-style call leg (WhatsApp's shape): ICE STUN binding requests/answers with
+# the magic cookie, media with a dynamic payload type (120), and RTCP sender reports on
+# the same 5-tuple (RFC 5761: second byte 200-204 sits where RTP's marker + PT 72-76
+# would).  The flow is named by its media.
+_STUN_REQ = hx("0001" "0000" "2112a442" "5b1e22c0a3f19d0e4c8a6b21")
+_STUN_OK = hx("0101" "0000" "2112a442" "5b1e22c0a3f19d0e4c8a6b21")
+add("rtp-muxed-stun-rtcp", "rtp",
+    udp([_STUN_REQ, hx("80" "78" "412e" "00003c00" "54592824") + bytes(120),
+         hx("80" "78" "412f" "00004600" "54592824") + bytes(120)],
+        [_STUN_OK, hx("80" "78" "254f" "00005000" "4c289e6d") + bytes(100),
+         hx("81" "c8" "0006" "4c289e6d") + bytes(24),
+         hx("80" "78" "2550" "00005a00" "4c289e6d") + bytes(100)]),
+    meta={"payload_type": 120, "ssrc": "54592824"})
+
+# --------------------------------------------------------- MongoDB, legacy OP_QUERY
+# A legacy driver's OP_QUERY (getnonce) with responseTo -1 instead of 0.
+_MQ = (hx("00000000" "87910000" "ffffffff" "d4070000" "00000000")
+       + b"InactiveUserIdentity.$cmd\x00" + hx("00000000" "01000000" "13000000" "10")
+       + b"getnonce\x00" + hx("01000000" "00"))
+MONGO_LEGACY = struct.pack("<I", len(_MQ)) + _MQ[4:]          # messageLength fixed up
+add("mongodb-legacy-query", "mongodb", tcp(MONGO_LEGACY), meta={"op": "OP_QUERY"},
+    trunc=tcp(MONGO_LEGACY[:12]))
+
+
 BY_ID = {f.id: f for f in FIXTURES}
 
 

@@ -11,7 +11,7 @@ import pytest
 from classifier.detectors import engine as E
 from classifier.detectors import detector_list
 from classifier.detectors.base import ANY, MORE, NO, DetectorSpec, Prefilter, match
-from classifier.detectors.engine import Engine, FlowSession, classify_many
+from classifier.detectors.engine import Engine, Expectations, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES
 
@@ -81,7 +81,13 @@ def test_prefilter_keeps_probes_per_flow_few():
     eng = Engine()
     tried = [len(eng.classify(fx.view).tried) for fx in FIXTURES]
     assert sum(tried) / len(tried) <= 8
-    assert max(tried) <= 24
+    # The worst case is a UDP flow matched below 1.0 (stun-binding, 0.9, first bytes 0x00
+    # and 0x01): every later UDP detector its first bytes admit is still probed (the
+    # engine stops only when a match reaches the remaining candidates' ceiling), among
+    # them the issue-14 protocols opening with 0x00/0x01 (raknet, netcode, discord,
+    # genshin) and the three with no first-byte hint at all (sd-rtn, photon, kcp:
+    # session, peer and conversation ids).
+    assert max(tried) <= 28
 
 
 def test_prefilter_skips_detectors_whose_first_bytes_cannot_match():
@@ -231,33 +237,32 @@ FTP_CTRL = FlowView.tcp(b"USER a\r\nPASS b\r\nPASV\r\nRETR f\r\n",
                         b"227 Entering Passive Mode (10,0,0,1,19,137).\r\n")
 
 
+def expected(control, tup, lookups):
+    """What classify_batch and the pipeline's FtpLinker do with a control flow: its
+    label's announcements go into Expectations, then each later flow's tuple is looked
+    up (the product's path through a capture: test_pipeline, test_goldens)."""
+    label = Engine().classify(control)
+    exp = Expectations()
+    exp.learn(label, tup)
+    return label, [exp.lookup(t) for t in lookups]
+
+
 def test_ftp_data_is_labelled_through_the_announced_endpoint():
-    data = FlowView.tcp(b"", b"GET / HTTP/1.1\r\n\r\n")          # file content looks like HTTP
-    other = FlowView.tcp(b"", b"hello")
-    labels = classify_many([FTP_CTRL, data, other],
-                           [("10.0.0.2", 40000, "10.0.0.1", 21),
-                            ("10.0.0.2", 40001, "10.0.0.1", 5001),     # 19*256+137
-                            ("10.0.0.2", 40002, "10.0.0.1", 5002)])
-    assert labels[0].protocol == "ftp"
-    assert labels[0].metadata["expect"] == [{"via": "PASV", "host": "10.0.0.1", "port": 5001}]
-    assert (labels[1].protocol, labels[1].source) == ("ftp-data", "expectation")
-    assert labels[1].conflicts == [{"protocol": "http", "confidence": 1.0}]
-    assert labels[2].protocol is None
+    label, found = expected(FTP_CTRL, ("10.0.0.2", 40000, "10.0.0.1", 21),
+                            [("10.0.0.2", 40001, "10.0.0.1", 5001),     # 19*256+137
+                             ("10.0.0.2", 40002, "10.0.0.1", 5002)])
+    assert label.protocol == "ftp"
+    assert label.metadata["expect"] == [{"via": "PASV", "host": "10.0.0.1", "port": 5001}]
+    assert found == ["ftp-data", None]
 
 
 def test_active_mode_port_command_and_nat_host():
     ctrl = FlowView.tcp(b"USER a\r\nPORT 192,168,0,9,4,1\r\n", b"220 FTP ready\r\n200 ok\r\n")
-    data = FlowView.tcp(b"", b"x")
     # The server connects to the client's announced port; the announced private host
     # differs from the observed (NATed) one, so the control flow's addresses count too.
-    labels = classify_many([ctrl, data], [("203.0.113.5", 50000, "198.51.100.7", 21),
-                                          ("198.51.100.7", 20, "203.0.113.5", 1025)])
-    assert labels[1].protocol == "ftp-data"
-
-
-def test_without_tuples_there_are_no_expectations():
-    labels = classify_many([FTP_CTRL, FlowView.tcp(b"", b"x")])
-    assert labels[1].protocol is None
+    _label, found = expected(ctrl, ("203.0.113.5", 50000, "198.51.100.7", 21),
+                             [("198.51.100.7", 20, "203.0.113.5", 1025), ("198.51.100.7", 20, "203.0.113.5", 1026)])
+    assert found == ["ftp-data", None]
 
 
 def test_label_as_dict_is_json_ready():
@@ -271,22 +276,6 @@ def test_budget_view_without_cut_is_the_flow_itself():
     eng = E.default_engine()
     mb, mp = max((s.max_bytes, s.max_packets) for s in eng.specs)
     assert eng._core.budget(v, mb, mp, E._shape(v)) is v
-
-
-def test_classify_flows_reads_endpoints_for_expectations_only():
-    from classifier.detectors import classify_flows
-
-    class FastPathFlow:
-        """Stands in for classifier.flows.Flow: contract attributes plus endpoints."""
-        def __init__(self, view, client, cport, server, sport):
-            for a in StrictView.ALLOWED:
-                setattr(self, a, getattr(view, a))
-            self.client, self.client_port, self.server, self.server_port = client, cport, server, sport
-
-    flows = [FastPathFlow(FTP_CTRL, "10.0.0.2", 40000, "10.0.0.1", 21),
-             FastPathFlow(FlowView.tcp(b"", b"data"), "10.0.0.2", 40001, "10.0.0.1", 5001)]
-    labels = classify_flows(flows)
-    assert [lab.protocol for lab in labels] == ["ftp", "ftp-data"]
 
 
 def test_a_raising_detector_is_counted_for_the_summary(monkeypatch):

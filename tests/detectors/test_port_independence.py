@@ -1,5 +1,6 @@
 """Port independence: rewrite every TCP/UDP port of the captures through one random
-permutation and check that every flow keeps exactly its label.
+permutation and check that every flow keeps exactly its detectors' label (the captures
+read and labelled by the product: tests/analyzed.py, FlowReader + Analyzer, --ml off).
 
 Expectation-labelled flows (ftp-data) are the one documented exception: the control
 channel announces the data port INSIDE its payload, which a header-only rewrite does not
@@ -12,11 +13,12 @@ import glob
 import os
 import random
 import struct
+from collections import Counter
 
 import pytest
 
-import dpkt_flows
-from classifier.detectors.engine import classify_many
+from analyzed import analyzed
+from refdata import NDPI_PCAPS, needs_ndpi
 
 dpkt = pytest.importorskip("dpkt")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,9 +59,38 @@ def rewrite(src: str, dst: str, fwd) -> None:
 
 
 def labels_of(path):
-    rows = dpkt_flows.flows_with_tuples(path)
-    return [(lab.protocol, lab.source)
-            for lab in classify_many([r[0] for r in rows], [r[1] for r in rows])]
+    """{(transport, the two endpoints, tunnel): Counter of (protocol, source)} of the
+    TCP/UDP flows (endpoints unordered: without a SYN the reader may take the side with
+    the lower port for the server, and the permutation reorders ports)."""
+    out = {}
+    for rec, _flow in analyzed(path):
+        if rec["transport"] in ("tcp", "udp"):
+            key = (rec["transport"], frozenset([(rec["client"], rec["client_port"]), (rec["server"], rec["server_port"])]),
+                   rec["tunnel"])
+            out.setdefault(key, Counter())[(rec["protocol"], rec["source"])] += 1
+    return out
+
+
+def moved(key, fwd):
+    """The key with its ports rewritten (flows inside a tunnel keep theirs: the rewrite
+    touches the outer headers only)."""
+    t, ends, tun = key
+    return key if tun else (t, frozenset((a, fwd[p] if p else 0) for a, p in ends), tun)
+
+
+def compare(before: dict, after: dict, fwd, cap) -> int:
+    """Flows compared; fails on a label that changed.  ftp-data (linked through the
+    announced port, which the rewrite does not touch) must not appear by a port."""
+    assert {moved(k, fwd) for k in before} == set(after), cap
+    n = 0
+    for key, want in before.items():
+        got = after[moved(key, fwd)]
+        if any(p == "ftp-data" for p, _s in want):
+            continue
+        assert not any(p == "ftp-data" for p, _s in got), (cap, key)
+        assert got == want, (cap, key)
+        n += sum(want.values())
+    return n
 
 
 @pytest.mark.skipif(not CORPUS, reason="no captures under pcaps/")
@@ -69,22 +100,15 @@ def test_port_permutation_keeps_every_label(tmp_path):
     for cap in CORPUS:
         out = str(tmp_path / "shuffled.pcap")
         rewrite(cap, out, fwd)
-        before, after = labels_of(cap), labels_of(out)
-        assert len(before) == len(after), cap
-        for (p0, s0), (p1, s1) in zip(before, after):
-            if s0 == "expectation":
-                assert p1 != "ftp-data" or s1 == "expectation"
-                continue
-            assert (p0, s0) == (p1, s1), cap
-            checked += 1
-    assert checked > 0
+        checked += compare(labels_of(cap), labels_of(out), fwd, cap)
+    assert checked > 300
 
 
-@pytest.mark.skipif(dpkt_flows.NDPI_DIR is None, reason="../shared/ndpi-dev not present")
+@needs_ndpi
 def test_port_permutation_on_reference_captures(tmp_path):
-    caps = sorted(glob.glob(os.path.join(dpkt_flows.NDPI_DIR, "pcaps", "*.pcap*")))
+    caps = sorted(glob.glob(os.path.join(NDPI_PCAPS, "*.pcap*")))
     fwd = permutation(7605)
-    flows = 0
+    flows, skipped = 0, []
     for cap in caps:
         out = str(tmp_path / "shuffled.pcap")
         try:
@@ -92,10 +116,10 @@ def test_port_permutation_on_reference_captures(tmp_path):
         except Exception:
             continue                       # damaged capture files: the reader tests own them
         before, after = labels_of(cap), labels_of(out)
-        if len(before) != len(after):
-            continue                       # non-Ethernet link types were copied unchanged
-        for (p0, s0), (p1, s1) in zip(before, after):
-            if s0 != "expectation":
-                assert p0 == p1, cap
-                flows += 1
-    assert flows > 1000
+        if set(before) == set(after) or any(tun for _t, _e, tun in before):
+            # Non-Ethernet link types are copied unchanged; tunnels the reader finds by
+            # their outer port (VXLAN, GTP-U, CAPWAP) are not opened once it moved.
+            skipped.append(os.path.basename(cap))
+            continue
+        flows += compare(before, after, fwd, cap)
+    assert flows > 1000 and len(skipped) < len(caps) // 4, skipped

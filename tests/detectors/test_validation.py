@@ -10,12 +10,10 @@ import os
 
 import pytest
 
-import dpkt_flows
-
-pytest.importorskip("dpkt")
+from refdata import needs_ndpi
 
 
-@pytest.mark.skipif(dpkt_flows.NDPI_DIR is None, reason="../shared/ndpi-dev not present")
+@needs_ndpi
 def test_ndpi_dpi_agreement_at_least_97_percent():
     import ndpi_eval
     ok, total, per, disagree, _ = ndpi_eval.evaluate()

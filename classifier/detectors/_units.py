@@ -1,0 +1,22 @@
+"""The units a length-checking detector parses: each datagram of a UDP flow, or each
+direction's byte stream of a TCP flow, with a flag saying whether the unit is known to
+be whole.  The engine cuts a flow to the detector's byte budget, so the last datagram
+kept in a direction may be a prefix of the real one; a detector must not reject it for
+a length field that runs past its end.
+"""
+from __future__ import annotations
+
+
+def units(view, max_bytes: int):
+    """[(bytes, whole)]: datagrams (whole unless possibly cut by `max_bytes`), or the two
+    streams (never whole: more may follow), client's first; empty units skipped."""
+    if view.transport == "udp" and (view.datagrams_c2s or view.datagrams_s2c):
+        out = []
+        for dgs in (view.datagrams_c2s, view.datagrams_s2c):
+            total = 0
+            for i, d in enumerate(dgs):
+                total += len(d)
+                if d:
+                    out.append((d, not (i == len(dgs) - 1 and total >= max_bytes)))
+        return out
+    return [(d, False) for d in (view.payload_c2s, view.payload_s2c) if d]

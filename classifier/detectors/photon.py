@@ -1,0 +1,82 @@
+"""Photon (Exit Games' realtime networking, used by Toca Boca and many Unity games;
+doc.photonengine.com, "Binary Protocol"): each UDP datagram is a 12-byte header then
+commands.
+
+    header   peer id (u16; 0xffff before the server assigned one), CRC/encryption flag
+             (u8), command count (u8), sent time (u32), challenge (u32)
+    command  type (u8: 1 ack, 2 connect, 3 verify connect, 4 disconnect, 5 ping,
+             6 send reliable, 7 send unreliable, 8 send fragment, 9-12 the unsequenced
+             and server-time variants), channel (u8), flags (u8), reserved (u8),
+             length (u32, the command's header included), reliable sequence (u32),
+             then the command's body
+
+All integers big endian.  This detector parses datagrams whose flag is 0 (plain, no
+CRC trailer): the commands must number exactly the header's count and their lengths
+must fill the datagram exactly; an ack is exactly 20 bytes.  One such datagram is
+confidence 0.8 (a count and a length chain that agree); two, or a connect command
+(channel 0xff, the client's first), 0.9.  nDPI names this traffic TocaBoca.
+Metadata: commands (the command types seen, by name).
+"""
+from __future__ import annotations
+
+from .base import MORE, NO, DetectorSpec, Prefilter, match
+
+COMMANDS = {1: "ack", 2: "connect", 3: "verify-connect", 4: "disconnect", 5: "ping",
+            6: "send-reliable", 7: "send-unreliable", 8: "send-fragment",
+            9: "send-unsequenced", 10: "eg-server-time", 11: "send-reliable-unsequenced",
+            12: "send-unreliable-unsequenced"}
+MAX_COMMANDS = 64
+
+
+def _datagram(d: bytes):
+    """The command names of a plain Photon datagram, MORE for a header prefix, or None."""
+    n = len(d)
+    if n < 12:
+        # a prefix of the header: only the flag and the count are known early
+        if n > 2 and d[2] != 0:
+            return None
+        if n > 3 and not 1 <= d[3] <= MAX_COMMANDS:
+            return None
+        return MORE
+    if d[2] != 0 or not 1 <= d[3] <= MAX_COMMANDS:
+        return None
+    names, i = [], 12
+    for _ in range(d[3]):
+        if i + 12 > n:
+            return None
+        kind, size = d[i], int.from_bytes(d[i + 4:i + 8], "big")
+        name = COMMANDS.get(kind)
+        if name is None or size < 12 or i + size > n:
+            return None
+        if kind == 1 and size != 20:
+            return None                  # an ack carries the acked sequence and sent time
+        if kind == 2 and d[i + 1] != 0xff:
+            return None                  # connect is on the "no channel" channel 0xff
+        names.append(name)
+        i += size
+    return names if i == n else None
+
+
+def probe(view, state):
+    """Every datagram of the flow's first ones must be a plain Photon datagram."""
+    dgs = [d for d in view.datagrams_c2s if d] + [d for d in view.datagrams_s2c if d]
+    if not dgs:
+        return MORE
+    names, whole = [], 0
+    for d in dgs:
+        r = _datagram(d)
+        if r is None:
+            return NO
+        if r is MORE:
+            return MORE if len(dgs) == 1 else NO
+        names.extend(r)
+        whole += 1
+    conf = 0.9 if whole >= 2 or "connect" in names else 0.8
+    return match("photon", conf, commands=list(dict.fromkeys(names)))
+
+
+# No first-byte hint: the peer id opens every datagram, and after the connect a client
+# uses the id the server assigned (any value); the server's is 0x0000 but a capture may
+# hold only the client's side.
+SPEC = DetectorSpec(name="photon", transports=("udp",), probe=probe, max_bytes=4096,
+                    max_packets=2, prefilter=Prefilter(any=True), max_confidence=0.9)

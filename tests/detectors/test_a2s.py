@@ -1,0 +1,86 @@
+"""Steam / Source engine A2S queries: the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/a2s-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "a2s")
+
+INFO_REQUEST = hx("ffffffff") + b"T" + b"Source Engine Query\x00"    # simple header, A2S_INFO, payload
+CHALLENGE = hx("ffffffff") + b"A" + hx("5be1c0de")                   # S2C_CHALLENGE
+INFO = (hx("ffffffff") + b"I" + hx("11")                             # A2S_INFO answer, protocol 17
+        + b"portlens spec-built\x00" + b"de_dust2\x00" + b"csgo\x00" + b"Counter-Strike\x00"
+        + struct.pack("<H", 730) + bytes([3, 16, 0]) + b"dl\x00\x01" + b"1.0.0.0\x00")
+
+FX = Fx("a2s-info", "a2s", FlowView.udp([INFO_REQUEST, INFO_REQUEST + hx("5be1c0de")], [CHALLENGE, INFO]),
+        first="c", meta={"query": "info", "answer": "challenge"})
+
+
+def test_player_query():
+    r = SPEC.probe(FlowView.udp([hx("ffffffff") + b"U" + hx("ffffffff")], [CHALLENGE]), {})
+    assert r.verdict == Verdict.MATCH and r.confidence == 0.9 and r.metadata == {"query": "player", "answer": "challenge"}
+
+
+NEAR_MISSES = [
+    FlowView.udp([hx("ffffffff") + b"TSource Engine Query!"]),           # no NUL
+    FlowView.udp([INFO_REQUEST + bytes(8)]),                             # more than a challenge after it
+    FlowView.udp([INFO_REQUEST], [hx("ffffffff") + b"Z" + bytes(8)]),    # an unknown answer
+    FlowView.udp([hx("ffffffff") + b"U" + hx("ffffffff")], [INFO]),      # a player query answered by info
+    FlowView.udp([], [CHALLENGE]),                                       # the answer alone
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "a2s", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "a2s"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "a2s" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

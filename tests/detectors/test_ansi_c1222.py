@@ -1,0 +1,83 @@
+"""ANSI C12.22: the detector on its fixture (bytes of pcaps/corpus/ansi-c1222-2.pcap, a spec-built
+exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
+fragments -> the same verdict, near misses, and no other detector claims it (nor it
+another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "ansi-c1222")
+
+# ansi-c1222-2.pcap: a full read of table 1 and its response, over TCP (ansi-c1222-1.pcap:
+# the same over UDP, test_udp).
+REQ = hx("60 26",                               # ACSE PDU, 38 bytes
+         "a2 0b 06 09 607c86f754011600 04",     # called AP title 2.16.124.113620.1.22.0.4
+         "a6 06 0d 04 01160001",                # calling AP title, relative .1.22.0.1
+         "a8 04 02 02 0f89",                    # calling AP invocation id
+         "be 09 28 07 81 05 80 03 300001")      # user information: EXTERNAL, EPSEM: read table 1
+RSP = hx("60 3b", "a2 0b 06 09 607c86f75401160001", "a6 06 0d 04 01160004", "a8 04 02 02 0f89",
+         "be 1e 28 1c 81 1a 80 18 00 0014") + b"PORTLENSMETER-0001" + hx("0102 1b")
+FX = Fx("ansi-c1222-read", "ansi-c1222", FlowView.tcp(REQ, RSP), first="c",
+        meta={"called_ap_title": "2.16.124.113620.1.22.0.4", "calling_ap_title": ".1.22.0.1"})
+# DLMS/COSEM's AARQ is also an ACSE 0x60 PDU, but its user information is an OCTET STRING.
+DLMS_AARQ = hx("601d a109 0607 60857405080101 be10 040e 01000000065f1f0400007e1fffff")
+
+def test_udp():
+    r = SPEC.probe(FlowView.udp([REQ], [RSP]), {})
+    assert r.verdict == Verdict.MATCH
+
+
+NEAR_MISSES = [
+    FlowView.udp([DLMS_AARQ]),
+    FlowView.udp([REQ[:1] + b"\x27" + REQ[2:]]),              # outer length too long
+    FlowView.udp([REQ[:2] + REQ[15:] + REQ[2:15]]),           # elements out of order
+    FlowView.udp([hx("6008 a206 0604 2b060104")]),            # no user information
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "ansi-c1222", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "ansi-c1222"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "ansi-c1222" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,82 @@
+"""Automatic tank gauge (Veeder-Root TLS): the detector on its fixture (bytes of pcaps/corpus/atg-1.pcap, a spec-built
+exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
+fragments -> the same verdict, near misses, and no other detector claims it (nor it
+another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "atg")
+
+# atg-1.pcap: in-tank inventory in display format, all tanks.
+CMD = hx("01") + b"I20100" + b"\r\n"           # SOH, I (inquiry, display format) 201 00, CR LF
+REPORT = (hx("01") + b"\r\nI20100\r\nDEC  6, 2026  2:30 PM\r\n\r\nPORTLENS FUEL\r\n\r\n"
+          b"IN-TANK INVENTORY\r\n\r\n" + hx("03"))           # echoed code, report, ETX
+FX = Fx("atg-inventory", "atg", FlowView.tcp(CMD, REPORT), first="c", meta={"function": "I20100"})
+
+
+def test_command_alone_is_weaker():
+    r = SPEC.probe(FlowView.tcp(CMD), {})
+    assert r.verdict == Verdict.MATCH and r.confidence < 0.9
+
+
+def test_computer_format_without_line_end():
+    # atg-2.pcap: "i20100" (computer format) without CR LF, answered with the same code.
+    r = SPEC.probe(FlowView.tcp(hx("01") + b"i20100", hx("01") + b"i201002612061430" + b"&&EF95" + hx("03")), {})
+    assert r.verdict == Verdict.MATCH and r.metadata["function"] == "i20100"
+
+
+NEAR_MISSES = [
+    FlowView.tcp(hx("01") + b"X20100\r\n"),                   # no function letter X
+    FlowView.tcp(hx("01") + b"I2O100\r\n"),                   # a letter among the digits
+    FlowView.tcp(CMD, hx("01") + b"\r\nI20200\r\n"),          # answers another function
+    FlowView.tcp(hx("01") + b"I20100" + hx("00ff") + b"\r\n"),   # binary after the code
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "atg", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "atg"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "atg" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

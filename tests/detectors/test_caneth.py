@@ -1,0 +1,71 @@
+"""CAN-ETH: the detector on its fixture (bytes of pcaps/corpus/caneth-1.pcap, a spec-built
+exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
+fragments -> the same verdict, near misses, and no other detector claims it (nor it
+another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "caneth")
+
+FRAMES = (hx("23010000", "04", "1122334400000000", "00", "00")        # id 0x123, 4 bytes, std, data
+          + hx("24010000", "08", "0102030405060708", "00", "00"))     # id 0x124, 8 bytes
+# caneth-1.pcap: three datagrams of two CAN frames each.
+DG = b"ISO11898" + hx("01",   # version 1
+                      "02")   # two frames of 15 bytes follow
+FX = Fx("caneth-frames", "caneth", FlowView.udp([DG + FRAMES] * 3), first="c", meta={"frames": 2})
+
+NEAR_MISSES = [
+    FlowView.udp([b"ISO11898" + hx("02", "02") + FRAMES]),     # version 2
+    FlowView.udp([b"ISO11898" + hx("01", "03") + FRAMES]),     # announces more frames than sent
+    FlowView.udp([b"ISO11898" + hx("01", "11") + bytes(300)]),   # more than 16 frames
+    FlowView.udp([b"ISO11899" + hx("01", "02") + FRAMES]),
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "caneth", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "caneth"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "caneth" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

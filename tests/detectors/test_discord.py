@@ -1,0 +1,90 @@
+"""Discord voice IP discovery: the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/discord-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "discord")
+
+SSRC = hx("0001e240")
+REQUEST = (hx("0001")            # type 1: request
+           + hx("0046")          # length 70
+           + SSRC                # the client's SSRC
+           + bytes(64)           # address: empty in the request
+           + hx("0000"))         # port: empty
+RESPONSE = (hx("0002") + hx("0046") + SSRC     # type 2, length 70, the SSRC echoed
+            + b"203.0.113.77".ljust(64, b"\x00")   # the address the server saw, NUL-padded
+            + struct.pack(">H", 50004))            # and its port
+
+FX = Fx("discord-ip-discovery", "discord", FlowView.udp([REQUEST], [RESPONSE]), first="c",
+        meta={"ssrc": "0001e240", "address": "203.0.113.77"})
+
+
+def test_request_alone_is_weaker():
+    r = SPEC.probe(FlowView.udp([REQUEST]), {})
+    assert r.verdict == Verdict.MATCH and r.confidence == 0.8
+
+
+NEAR_MISSES = [
+    FlowView.udp([REQUEST + b"\x00"]),                                    # 75 bytes
+    FlowView.udp([REQUEST[:2] + hx("0045") + REQUEST[4:]]),               # length 69
+    FlowView.udp([REQUEST], [RESPONSE[:4] + hx("0001e241") + RESPONSE[8:]]),   # another SSRC
+    FlowView.udp([REQUEST], [RESPONSE[:8] + b"not an address".ljust(64, b"\x00") + RESPONSE[72:]]),
+    FlowView.udp([REQUEST[:8] + b"x" + REQUEST[9:]]),                     # text after the NUL padding
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "discord", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "discord"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "discord" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,95 @@
+"""eDonkey / eMule TCP: the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/edonkey-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "edonkey")
+
+def frame(op, body, proto=0xE3):
+    # protocol, size (opcode + body, little endian), opcode, body
+    return bytes([proto]) + struct.pack("<I", 1 + len(body)) + bytes([op]) + body
+
+
+TAGS = (hx("02" "0100" "01") + struct.pack("<H", 8) + b"portlens"    # string tag 0x01: name
+        + hx("03" "0100" "11") + struct.pack("<I", 0x3c))           # integer tag 0x11: version
+HELLO = frame(0x01, hx("10")                        # user hash size 16
+              + bytes(range(16))                    # user hash
+              + hx("7f000001" "3612")               # client id, TCP port 4662
+              + struct.pack("<I", 2) + TAGS         # tag count, tags
+              + hx("00000000" "0000"))              # server address, port
+ANSWER = frame(0x4c, bytes(range(16, 32)) + hx("7f000001" "4012") + struct.pack("<I", 2) + TAGS
+               + hx("00000000" "0000"))             # Hello Answer: no hash size byte
+
+FX = Fx("edonkey-hello", "edonkey", FlowView.tcp(HELLO, ANSWER), first="c", meta={"opcodes": ["01", "4c"]})
+
+
+def test_client_hello_alone_is_weaker():
+    r = SPEC.probe(FlowView.tcp(HELLO), {})
+    assert r.verdict == Verdict.MATCH and r.confidence == 0.8
+    assert SPEC.probe(FlowView.tcp(HELLO[:40]), {}).verdict == Verdict.NEED_MORE
+
+
+NEAR_MISSES = [
+    FlowView.tcp(b"\xe4" + HELLO[1:], ANSWER),             # protocol byte 0xe4 (KAD is UDP)
+    FlowView.tcp(frame(0x4c, bytes(40)), ANSWER),          # the client opens with another opcode
+    FlowView.tcp(frame(0x01, bytes(8)), ANSWER),           # a Hello too short for hash, id, port
+    FlowView.tcp(HELLO, b"HTTP/1.1 400 Bad Request\r\n"),  # the peer is no eDonkey peer
+    FlowView.tcp(HELLO + b"\x00\x01", ANSWER),             # bytes after the Hello that are no frame
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "edonkey", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "edonkey"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "edonkey" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,76 @@
+"""Ether-S-I/O: the detector on its fixture (bytes of pcaps/corpus/ethersio-1.pcap, a spec-built
+exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
+fragments -> the same verdict, near misses, and no other detector claims it (nor it
+another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "ethersio")
+
+# ethersio-1.pcap: data-transfer telegrams with two transfers each.
+TLG = (b"ESIO" + hx("0001",      # telegram type: data transfer
+                    "0000",      # version 0
+                    "0032",      # length 50, the whole telegram
+                    "0064",      # transaction id
+                    "00000018",  # telegram id
+                    "0000000d",  # source station
+                    "02",        # two transfers
+                    "00")        # flags
+       + hx("0000005c 00000001 0006") + bytes(6)          # transfer 0x5c to 1, 6 bytes
+       + hx("0000005d 00000002 0002 0001"))               # transfer 0x5d to 2, 2 bytes
+FX = Fx("ethersio-transfer", "ethersio", FlowView.udp([TLG] * 3), first="c", meta={"telegram": "transfer"})
+
+NEAR_MISSES = [
+    FlowView.udp([TLG[:9] + b"\x33" + TLG[10:]]),     # length disagrees
+    FlowView.udp([TLG[:20] + b"\x03" + TLG[21:]]),    # three transfers announced, two sent
+    FlowView.udp([TLG[:5] + b"\x03" + TLG[6:]]),      # no telegram type 3
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "ethersio", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "ethersio"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "ethersio" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

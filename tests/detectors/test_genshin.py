@@ -1,0 +1,91 @@
+"""Genshin Impact (KCP connect handshake): the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/genshin-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "genshin")
+
+CONNECT = hx("000000ff"      # connect magic
+             "00000000"      # conv: none yet
+             "5be1c0de"      # token
+             "499602d2"      # 1234567890
+             "ffffffff")     # connect tail
+ACCEPT = hx("00000145"       # accept magic
+            "20263cd4"       # conv given by the server
+            "5be1c0de"       # token, echoed
+            "499602d2"       # 1234567890
+            "14514545")      # accept tail
+
+FX = Fx("genshin-handshake", "genshin", FlowView.udp([CONNECT], [ACCEPT]), first="c",
+        meta={"conv": "20263cd4"})
+
+
+def test_client_alone_is_weaker():
+    r = SPEC.probe(FlowView.udp([CONNECT]), {})
+    assert r.verdict == Verdict.MATCH and r.confidence == 0.9
+
+
+NEAR_MISSES = [
+    FlowView.udp([CONNECT + b"\x00"]),                        # 21 bytes
+    FlowView.udp([CONNECT[:12] + hx("499602d3") + CONNECT[16:]]),   # another constant
+    FlowView.udp([CONNECT[:4] + hx("00000001") + CONNECT[8:]]),     # a conv in the connect
+    FlowView.udp([CONNECT], [ACCEPT[:16] + hx("ffffffff")]),         # accept with the connect's tail
+    FlowView.udp([hx("00000194") + ACCEPT[4:16] + hx("19419494")]),  # a disconnect opening the flow
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "genshin", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "genshin"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "genshin" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,87 @@
+"""Gnutella: the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/gnutella-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "gnutella")
+
+REQUEST = (b"GNUTELLA CONNECT/0.6\r\n"                 # the connect line
+           b"User-Agent: portlens-spec-built/0.1\r\n"
+           b"X-Ultrapeer: False\r\n"
+           b"\r\n")                                     # end of headers
+ANSWER = (b"GNUTELLA/0.6 200 OK\r\n"                   # status line
+          b"User-Agent: gtk-gnutella/1.2.2\r\n"
+          b"X-Ultrapeer: True\r\n\r\n")
+
+FX = Fx("gnutella-0.6", "gnutella", FlowView.tcp(REQUEST, ANSWER), first="c",
+        meta={"version": "0.6", "status": 200, "user_agent": "portlens-spec-built/0.1"})
+
+
+def test_gnutella_04():
+    r = SPEC.probe(FlowView.tcp(b"GNUTELLA CONNECT/0.4\n\n", b"GNUTELLA OK\n\n"), {})
+    assert r.verdict == Verdict.MATCH and r.metadata["version"] == "0.4" and r.metadata["status"] == 200
+
+
+NEAR_MISSES = [
+    FlowView.tcp(b"GNUTELLA CONNECT/x.y\r\n\r\n"),                 # no version number
+    FlowView.tcp(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"),             # HTTP
+    FlowView.tcp(REQUEST, b"HTTP/1.1 400 Bad Request\r\n\r\n"),     # the peer is no servent
+    FlowView.tcp(b"", ANSWER),                                      # the answer alone
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "gnutella", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "gnutella"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "gnutella" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,77 @@
+"""HART-IP: the detector on its fixture (bytes of pcaps/corpus/hart-ip-2.pcap, a spec-built
+exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
+fragments -> the same verdict, near misses, and no other detector claims it (nor it
+another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "hart-ip")
+
+# hart-ip-2.pcap: session initiate and a token-passing PDU (command 0) over TCP.
+INIT = hx("01",          # version 1
+          "00",          # message type: request
+          "00",          # message id: session initiate
+          "00",          # status
+          "0001",        # sequence number
+          "000d",        # byte count: 13, header included
+          "01 00007530")  # primary master, inactivity close timer 30000 ms
+INIT_OK = hx("01 01 00 00 0001 000d 01 00007530")
+PDU = hx("01 00 03 00 0002 0011", "82 264e0000d2 00 00 38")   # pass-through: long frame, cmd 0
+FX = Fx("hart-ip-session", "hart-ip", FlowView.tcp(INIT + PDU, INIT_OK), first="c",
+        meta={"message_id": "session-initiate"})
+
+NEAR_MISSES = [
+    FlowView.tcp(hx("03") + INIT[1:]),                        # version 3
+    FlowView.tcp(INIT[:1] + b"\x07" + INIT[2:]),              # no message type 7
+    FlowView.tcp(INIT[:7] + b"\x0e" + INIT[8:] + b"\x00"),    # initiate is 13 bytes
+    FlowView.udp([INIT + b"\x00"]),                           # byte count != datagram
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "hart-ip", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "hart-ip"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "hart-ip" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

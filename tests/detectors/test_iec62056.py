@@ -1,0 +1,87 @@
+"""DLMS/COSEM (IEC 62056): the detector on its fixture (bytes of pcaps/corpus/iec62056-1.pcap, a spec-built
+exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
+fragments -> the same verdict, near misses, and no other detector claims it (nor it
+another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "iec62056")
+
+# iec62056-1.pcap: HDLC SNRM answered by UA with the negotiated parameters.
+SNRM = hx("7e",         # flag
+          "a007",       # frame format type 3, length 7
+          "03",         # destination address (low bit set: 1 byte)
+          "21",         # source address
+          "93",         # control: SNRM
+          "0f01",       # FCS, CRC-16/X.25, LSB first
+          "7e")
+UA = hx("7e a01e 21 03 73 c37a",                       # UA, header check sequence
+        "818012050180060180070400000001080400000001",  # HDLC parameter negotiation
+        "533b 7e")                                     # FCS, flag
+FX = Fx("iec62056-hdlc", "iec62056", FlowView.tcp(SNRM, UA), first="c",
+        meta={"framing": "hdlc", "control": 0x93})
+
+AARQ = hx("601d a109 0607 60857405080101 be10 040e 01000000065f1f0400007e1fffff")
+WRAPPED = hx("0001 0010 0001 001f") + AARQ     # version 1, wPorts 0x10 -> 0x01, length 31
+
+
+def test_wrapper():
+    r = SPEC.probe(FlowView.tcp(WRAPPED), {})
+    assert r.verdict == Verdict.MATCH and r.metadata == {"framing": "wrapper", "apdu": "AARQ"}
+
+
+NEAR_MISSES = [
+    FlowView.tcp(SNRM[:6] + b"\x0f\x02" + SNRM[8:]),     # FCS does not check out
+    FlowView.tcp(hx("7e b007") + SNRM[3:]),              # frame format type 0xB
+    FlowView.tcp(hx("0002") + WRAPPED[2:]),              # wrapper version 2
+    FlowView.tcp(WRAPPED[:8] + b"\x99" + WRAPPED[9:]),   # no APDU tag 0x99
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "iec62056", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "iec62056"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "iec62056" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,78 @@
+"""IEEE C37.118 synchrophasor: the detector on its fixture (bytes of pcaps/corpus/ieee-c37118-1.pcap, a spec-built
+exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
+fragments -> the same verdict, near misses, and no other detector claims it (nor it
+another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "ieee-c37118")
+
+# ieee-c37118-1.pcap: the PDC asks for configuration 2 (command 5), the PMU answers.
+CMD = hx("aa",          # SYNC
+         "41",          # frame type 4 (command), version 1
+         "0012",        # FRAMESIZE 18
+         "1e36",        # IDCODE 7734
+         "6b155098",    # SOC
+         "00000000",    # FRACSEC
+         "0005",        # command: send CFG-2
+         "443e")        # CHK: CRC-CCITT
+CFG = hx("aa31004a1e366b15509800000000000f42400001") + b"PORTLENS PMU 1  " + hx(
+    "1e360000000100000000") + b"VA              " + hx("00000001 0000 0001 001e c2e3")
+FX = Fx("ieee-c37118-config", "ieee-c37118", FlowView.tcp(CMD, CFG), first="c",
+        meta={"frame_type": "command", "idcode": 7734})
+
+NEAR_MISSES = [
+    FlowView.tcp(CMD[:-1] + b"\x3f"),                  # CHK wrong
+    FlowView.tcp(CMD[:1] + b"\x71" + CMD[2:]),         # frame type 7
+    FlowView.tcp(CMD[:1] + b"\x44" + CMD[2:]),         # version 4
+    FlowView.udp([CMD + b"\x00"]),                     # FRAMESIZE != datagram
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "ieee-c37118", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "ieee-c37118"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "ieee-c37118" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

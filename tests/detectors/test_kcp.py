@@ -1,0 +1,87 @@
+"""KCP: the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/kcp-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "kcp")
+
+def seg(conv, cmd, sn, una, data=b"", frg=0, wnd=128):
+    # conv, cmd, frg, wnd, ts, sn, una, len (little endian), then the data
+    return struct.pack("<IBBHIIII", conv, cmd, frg, wnd, 1000 + sn, sn, una, len(data)) + data
+
+
+CONV = 0x657ad146
+FX = Fx("kcp-push-ack", "kcp",
+        FlowView.udp([seg(CONV, 81, 0, 0, bytes(range(200)))],                  # PUSH, 200 bytes
+                     [seg(CONV, 82, 0, 1) + seg(CONV, 81, 0, 1, b"pong")]),      # ACK + PUSH, one datagram
+        first="c", meta={"conv": "657ad146", "commands": ["push", "ack"]})
+
+
+def test_one_segment_alone_is_weaker():
+    r = SPEC.probe(FlowView.udp([seg(CONV, 81, 0, 0, b"x" * 30)]), {})
+    assert r.verdict == Verdict.MATCH and r.confidence == 0.6
+
+
+NEAR_MISSES = [
+    FlowView.udp([seg(CONV, 81, 0, 0, b"abc") + b"\x00"]),                     # a byte past the segment
+    FlowView.udp([seg(CONV, 80, 0, 0, b"abc")]),                               # cmd 80 is no KCP command
+    FlowView.udp([seg(CONV, 82, 0, 0, b"abc")]),                               # an ACK with data
+    FlowView.udp([seg(CONV, 81, 0, 0, b"abc")], [seg(CONV + 1, 82, 0, 1)]),   # two conversations
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "kcp", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "kcp"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "kcp" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,81 @@
+"""MGCP (RFC 3435): the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/mgcp-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "mgcp")
+
+CRCX = (b"CRCX 1204 aaln/1@gw1.example.net MGCP 1.0\r\n"   # verb, transaction id, endpoint, version
+        b"C: A3C47F21456789F0\r\n"                          # call id
+        b"L: p:10, a:PCMU\r\n"                              # local connection options
+        b"M: sendrecv\r\n")                                 # mode
+OK = (b"200 1204 OK\r\n"                                    # code, the same transaction id
+      b"I: FDE234C8\r\n\r\nv=0\r\n")
+
+FX = Fx("mgcp-crcx", "mgcp", FlowView.udp([CRCX], [OK]), first="c",
+        meta={"verb": "CRCX", "endpoint": "aaln/1@gw1.example.net", "code": 200})
+
+NEAR_MISSES = [
+    FlowView.udp([CRCX.replace(b"MGCP 1.0", b"HTTP 1.0")]),            # another protocol token
+    FlowView.udp([CRCX.replace(b"CRCX", b"ABCD")]),                    # not a verb
+    FlowView.udp([CRCX.replace(b"aaln/1@gw1.example.net", b"aaln/1")]),   # endpoint without a domain
+    FlowView.udp([CRCX], [b"200 9999 OK\r\n"]),                        # another transaction id
+    FlowView.udp([b"INVITE sip:bob@example.com SIP/2.0\r\n\r\n"]),     # SIP
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "mgcp", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "mgcp"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "mgcp" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

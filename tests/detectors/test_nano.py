@@ -1,0 +1,89 @@
+"""Nano node protocol: the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/nano-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "nano")
+
+def header(net, kind, ext):
+    # magic 'R', network id, version max / using / min, message type, extensions (LE)
+    return b"R" + net + bytes([20, 20, 18, kind]) + struct.pack("<H", ext)
+
+
+QUERY = header(b"C", 0x0a, 0x1 | 0x4) + bytes(range(32))                  # node_id_handshake: cookie
+ANSWER = header(b"C", 0x0a, 0x1 | 0x2 | 0x4) + bytes(range(32)) + bytes(32 + 32 + 32 + 64)   # cookie; id, salt, genesis, signature
+
+FX = Fx("nano-handshake", "nano", FlowView.tcp(QUERY, ANSWER), first="c",
+        meta={"network": "live", "version_using": 20})
+
+
+def test_one_side_is_weaker():
+    r = SPEC.probe(FlowView.tcp(QUERY), {})
+    assert r.verdict == Verdict.MATCH and r.confidence == 0.8
+
+
+NEAR_MISSES = [
+    FlowView.tcp(header(b"Z", 0x0a, 0x5) + bytes(32)),                    # unknown network
+    FlowView.tcp(QUERY, header(b"B", 0x0a, 0x7) + bytes(192)),            # the peer on another network
+    FlowView.tcp(b"R" + b"C" + bytes([18, 20, 20, 0x0a]) + hx("0500") + bytes(32)),   # min above max
+    FlowView.tcp(header(b"C", 0x0a, 0x5) + bytes(32) + b"X"),             # no header after the message
+    FlowView.tcp(header(b"C", 0x0a, 0x8) + bytes(32)),                    # undefined extension bit
+    FlowView.tcp(header(b"C", 0x02, 0x0) + bytes(144)),                   # a keepalive first
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "nano", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "nano"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "nano" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

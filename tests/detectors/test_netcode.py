@@ -1,0 +1,82 @@
+"""netcode.io (Yojimbo): the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/netcode-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "netcode")
+
+REQUEST = (hx("00")                                   # prefix: packet type 0, connection request
+           + b"NETCODE 1.02\x00"                      # version info
+           + struct.pack("<Q", 0x1122334455667788)    # protocol id
+           + struct.pack("<Q", 1765000000)            # connect token expire timestamp
+           + bytes(range(24))                         # connect token nonce
+           + bytes(1024))                             # encrypted private connect token
+CHALLENGE = hx("12") + hx("01") + bytes(324)           # type 2 | 1 sequence byte << 4, then ciphertext
+
+FX = Fx("netcode-request", "netcode", FlowView.udp([REQUEST], [CHALLENGE]), first="c",
+        meta={"version": "1.02", "protocol_id": "1122334455667788"})
+
+NEAR_MISSES = [
+    FlowView.udp([REQUEST[:-1]]),                             # 1077 bytes
+    FlowView.udp([REQUEST + b"\x00"]),                        # 1079 bytes
+    FlowView.udp([REQUEST[:1] + b"NETCODE 1x02" + REQUEST[13:]]),   # no version number
+    FlowView.udp([REQUEST], [hx("0f") + bytes(40)]),          # packet type 15 from the server
+    FlowView.udp([], [CHALLENGE]),                            # the server alone
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "netcode", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "netcode"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "netcode" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,74 @@
+"""Ookla Speedtest: the detector on its fixture (bytes of pcaps/corpus/ookla-N.pcap,
+spec-built by pcaps/gen/peers/apps_peer.py, commented field by field): positive with
+metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "ookla")
+
+# pcaps/corpus/ookla-1.pcap: greeting with the client's GUID, one PING, QUIT.
+FX = Fx("ookla-hi-ping", "ookla", FlowView.tcp(
+    b"HI 8e17cb65-0000-4b39-adcc-97006a1e4537\n"      # greeting and the client's GUID
+    b"PING 1700000000000\n"                           # latency probe (client clock, ms)
+    b"QUIT\n",
+    b"HELLO 2.9 (2.9.2) 2021-11-30.2159.0a1b2c3\n"    # server version, then build details
+    b"PONG 1700000000012\n",
+), first="c", meta={"server_version": "2.9", "client_id": "8e17cb65-0000-4b39-adcc-97006a1e4537"})
+TRUNC = FlowView.tcp(b"HI ")
+NEAR_MISSES = [
+    FlowView.tcp(b"HIT me\n"),                                     # another word
+    FlowView.tcp(b"HI\n", b"HELLO world\n"),                       # no version after HELLO
+    FlowView.tcp(b"HI\n", b"220 smtp.example ESMTP\n"),            # a mail server answering
+    FlowView.tcp(b"HI\nGET / HTTP/1.1\n"),                         # not a speedtest command
+    FlowView.tcp(b"", b"HELLO 2.9\n"),                             # the server spoke first
+]
+
+
+def test_client_commands_wait_for_the_server():
+    assert SPEC.probe(FlowView.tcp(b"HI\nGETIP\n"), {}).verdict == Verdict.NEED_MORE
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "ookla", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    assert SPEC.probe(TRUNC, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "ookla"
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES, ids=range(len(NEAR_MISSES)))
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "ookla" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

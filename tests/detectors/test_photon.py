@@ -1,0 +1,97 @@
+"""Photon (Exit Games): the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/photon-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "photon")
+
+def header(peer, count):
+    # peer id, CRC flag 0, command count, sent time, challenge
+    return struct.pack(">HBBII", peer, 0, count, 0x0000a4f1, 0x22b6e6ba)
+
+
+def command(kind, channel, flags, body, seq):
+    # type, channel, flags, reserved, length (header included), reliable sequence
+    return struct.pack(">BBBBII", kind, channel, flags, 0, 12 + len(body), seq) + body
+
+
+CONNECT = command(2, 0xff, 1, struct.pack(">HH", 0, 1200) + bytes(28), 1)    # 44 bytes, channel 0xff
+VERIFY = command(3, 0xff, 1, struct.pack(">HH", 0, 0x47eb) + bytes(28), 1)   # the server's peer id
+ACK = command(1, 0xff, 0, struct.pack(">II", 1, 1000), 0)                     # acked seq, sent time: 20 bytes
+
+FX = Fx("photon-connect", "photon",
+        FlowView.udp([header(0xffff, 1) + CONNECT, header(0x47eb, 1) + ACK],   # no peer id yet: 0xffff
+                     [header(0x0000, 2) + ACK + VERIFY]),
+        first="c", meta={"commands": ["connect", "ack", "verify-connect"]})
+
+
+def test_one_datagram_without_connect_is_weaker():
+    r = SPEC.probe(FlowView.udp([header(0x47eb, 1) + ACK]), {})
+    assert r.verdict == Verdict.MATCH and r.confidence == 0.8
+
+
+NEAR_MISSES = [
+    FlowView.udp([header(0xffff, 2) + CONNECT]),                       # count says 2, one command
+    FlowView.udp([header(0xffff, 1) + CONNECT + b"\x00"]),             # a byte past the commands
+    FlowView.udp([header(0xffff, 1) + CONNECT[:1] + b"\x00" + CONNECT[2:]]),   # connect off channel 0xff
+    FlowView.udp([header(0x47eb, 1) + command(1, 0, 0, bytes(12), 0)]),  # an ack of 24 bytes
+    FlowView.udp([header(0x47eb, 1) + command(0x20, 0, 0, b"", 0)]),   # unknown command type
+    FlowView.udp([struct.pack(">HBBII", 1, 0xcc, 1, 0, 0) + ACK]),     # CRC flag: not parsed
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "photon", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "photon"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "photon" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

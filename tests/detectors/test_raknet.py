@@ -1,0 +1,110 @@
+"""RakNet: the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/raknet-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "raknet")
+
+MAGIC = hx("00ffff00fefefefefdfdfdfd12345678")      # OFFLINE_MESSAGE_DATA_ID
+MOTD = b"MCPE;portlens spec-built;594;1.20.10;0;10;1;world;Survival;1;19132;19133;"
+PING = (hx("01")                                  # Unconnected Ping
+        + hx("00000000000003e8")                  # time (ms)
+        + MAGIC
+        + hx("8a1f3c5d7e9b0a2c"))                 # client GUID
+PONG = (hx("1c")                                  # Unconnected Pong
+        + hx("00000000000003e8")                  # time, echoed
+        + hx("680a4f2b9c1d3e57")                  # server GUID
+        + MAGIC
+        + struct.pack(">H", len(MOTD)) + MOTD)    # the server string, ending the datagram
+
+FX = Fx("raknet-ping-pong", "raknet", FlowView.udp([PING], [PONG]), first="c",
+        meta={"messages": ["unconnected-ping", "unconnected-pong"], "server_name": MOTD.decode()})
+
+# Open Connection Request 1: id, magic, protocol version 11, padding up to the MTU probed.
+OCR1 = hx("05") + MAGIC + hx("0b") + bytes(100)
+# A Connection Request inside a reliable frame (flags 0x40: reliability 2), then an ACK
+# of record 0 (0x01 single + 24-bit number).
+BODY = hx("09" "8a1f3c5d7e9b0a2c" "0000000000001388" "00")
+FRAME_SET = hx("84" "000000") + hx("40") + struct.pack(">H", len(BODY) * 8) + hx("000000") + BODY
+ACK = hx("c0" "0001" "01" "000000")
+
+
+def test_open_connection_and_connected_datagrams():
+    r = SPEC.probe(FlowView.udp([OCR1]), {})
+    assert r.verdict == Verdict.MATCH and r.confidence == 1.0
+    # a capture that starts after the handshake: two well-formed connected datagrams
+    r = SPEC.probe(FlowView.udp([FRAME_SET], [ACK]), {})
+    assert r.verdict == Verdict.MATCH and r.confidence == 0.7 and r.metadata["messages"] == ["frame-set", "ack"]
+    assert SPEC.probe(FlowView.udp([FRAME_SET]), {}).verdict == Verdict.NEED_MORE
+
+
+def test_wrapped_magic_is_weaker():
+    # a vendor prefix (32 bytes) before a custom-id offline message: the magic alone
+    r = SPEC.probe(FlowView.udp([bytes(range(32)) + hx("7b") + MAGIC + bytes(40)]), {})
+    assert r.verdict == Verdict.MATCH and r.confidence == 0.9
+
+
+NEAR_MISSES = [
+    FlowView.udp([PING[:9] + MAGIC[:15] + b"\x00" + PING[25:]]),        # one magic byte off
+    FlowView.udp([], [PONG[:33] + struct.pack(">H", len(MOTD) + 1) + MOTD]),   # string length disagrees
+    FlowView.udp([FRAME_SET + b"\x00"], [ACK]),                          # frames do not fill the datagram
+    FlowView.udp([FRAME_SET], [hx("c0" "0002" "01" "000000")]),          # ACK record count disagrees
+    FlowView.udp([hx("84" "000000" "4f") + bytes(20)], [ACK]),           # frame flags' low bits set
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "raknet", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "raknet"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "raknet" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

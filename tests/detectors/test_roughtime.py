@@ -1,0 +1,96 @@
+"""Roughtime: the detector on its fixture (bytes of pcaps/corpus/roughtime-N.pcap,
+spec-built by pcaps/gen/peers/apps_peer.py, commented field by field): positive with
+metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "roughtime")
+
+def message(fields):
+    """A Roughtime message: u32 LE tag count, N-1 u32 LE offsets, N tags, values."""
+    offsets, off = [], 0
+    for _tag, value in fields[:-1]:
+        off += len(value)
+        offsets.append(off.to_bytes(4, "little"))
+    return (len(fields).to_bytes(4, "little") + b"".join(offsets)
+            + b"".join(t for t, _ in fields) + b"".join(v for _, v in fields))
+
+
+# pcaps/corpus/roughtime-1.pcap: Google-style request (unframed, padded to 1024) and
+# the signed response (SIG, PATH, SREP, CERT, INDX; nested messages inside).
+REQ = message([(b"NONC", b"\x44" * 64), (b"PAD\xff", bytes(1024 - 16 - 64))])
+SREP = message([(b"RADI", (1000000).to_bytes(4, "little")), (b"MIDP", bytes(8)), (b"ROOT", b"\x55" * 64)])
+RESP = message([(b"SIG\x00", b"\x66" * 64), (b"PATH", b""), (b"SREP", SREP),
+                (b"CERT", message([(b"SIG\x00", b"\x77" * 64), (b"DELE", b"\x88" * 64)])),
+                (b"INDX", bytes(4))])
+FX = Fx("roughtime-google", "roughtime", FlowView.udp([REQ], [RESP]), first="c",
+        meta={"tags": "NONC,PAD", "framed": False})
+TRUNC = FlowView.udp([REQ[:3]])
+
+
+def framed(m):
+    return b"ROUGHTIM" + len(m).to_bytes(4, "little") + m
+
+
+# pcaps/corpus/roughtime-3.pcap: IETF framing over TCP.
+IETF_REQ = message([(b"VER\x00", (0x8000000B).to_bytes(4, "little")), (b"NONC", b"\x44" * 32),
+                    (b"ZZZZ", bytes(952))])
+NEAR_MISSES = [
+    FlowView.udp([message([(b"PAD\xff", bytes(16)), (b"NONC", bytes(64))])]),   # tags out of order
+    FlowView.udp([message([(b"NONC", bytes(64)), (b"XXXX", bytes(16))])]),      # an unknown tag
+    FlowView.udp([REQ[:4] + (3).to_bytes(4, "little") + REQ[8:]]),              # offset not a multiple of 4
+    FlowView.udp([(200).to_bytes(4, "little") + bytes(60)]),                    # an absurd tag count
+    FlowView.tcp(IETF_REQ),                                                      # TCP needs the frame
+    FlowView.tcp(framed(IETF_REQ)[:8] + (10).to_bytes(4, "little") + IETF_REQ),  # frame length disagrees
+]
+
+
+def test_ietf_framed_tcp():
+    r = SPEC.probe(FlowView.tcp(framed(IETF_REQ)), {})
+    assert r.verdict == Verdict.MATCH and r.metadata == {"tags": "VER,NONC,ZZZZ", "framed": True}
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "roughtime", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    assert SPEC.probe(TRUNC, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "roughtime"
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES, ids=range(len(NEAR_MISSES)))
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "roughtime" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,78 @@
+"""S7comm: the detector on its fixture (bytes of pcaps/corpus/s7comm-1.pcap, a spec-built
+exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
+fragments -> the same verdict, near misses, and no other detector claims it (nor it
+another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "s7comm")
+
+CR = hx("03 00 0016",   # TPKT version 3, length 22
+        "11 e0",        # COTP LI 17, connection request
+        "0000 0001 00",  # dst-ref, src-ref, class 0
+        "c0 01 0a",     # TPDU size 1024
+        "c1 02 0100",   # calling TSAP
+        "c2 02 0102")   # called TSAP (rack 0, slot 2)
+CC = hx("0300 0016 11 d0 0001 0007 00 c0010a c1020100 c2020102")
+SETUP = hx("0300 0019 02 f0 80",        # TPKT, COTP DT, EOT
+           "32 01 0000 0001",           # S7: protocol id, job, reserved, PDU ref 1
+           "0008 0000",                 # parameter length 8, data length 0
+           "f0 00 0001 0001 01e0")      # setup communication: 1/1 AMQ, PDU 480
+SETUP_ACK = hx("0300 001b 02f080 32 03 0000 0001 0008 0000 0000 f0 00 0001 0001 01e0")
+FX = Fx("s7comm-setup", "s7comm", FlowView.tcp(CR + SETUP, CC + SETUP_ACK), first="c",
+        meta={"rosctr": "job", "function": 0xF0, "calling_tsap": "0100", "called_tsap": "0102"})
+
+NEAR_MISSES = [
+    FlowView.tcp(CR, CC),                                     # a connect alone: also MMS, RDP
+    FlowView.tcp(CR + SETUP[:13] + b"\x00\x09" + SETUP[15:]),   # parameter length disagrees
+    FlowView.tcp(CR + SETUP[:7] + b"\x72" + SETUP[8:]),       # protocol id 0x72 (S7comm-plus)
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "s7comm", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "s7comm"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "s7comm" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

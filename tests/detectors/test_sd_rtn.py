@@ -1,0 +1,85 @@
+"""Agora SD-RTN: the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/sd-rtn-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "sd-rtn")
+
+HOST = b"198-51-100-17.edge.sd-rtn.example"
+REQUEST = (hx("00" "3a9c51f2" "00")              # header: sequence, session id (free)
+           + hx("21")                            # message type 0x21: edge session request
+           + hx("0000000000")                    # (free)
+           + b"\x04SNI"                          # first attribute's key
+           + struct.pack(">H", len(HOST))        # its value length
+           + hx("00")                            # 0x00
+           + HOST                                # the edge host name
+           + b"\x00\x04PEID" + bytes(16))        # a further attribute
+ANSWER = hx("00" "51c2a7e0" "00" "23" "00" "3a9c51f2") + b"\x00\x04PEID" + bytes(16)   # 0x23 echoes the id
+
+FX = Fx("sd-rtn-edge-request", "sd-rtn", FlowView.udp([REQUEST], [ANSWER]), first="c",
+        meta={"sni": "198-51-100-17.edge.sd-rtn.example"})
+
+NEAR_MISSES = [
+    FlowView.udp([REQUEST[:6] + b"\x22" + REQUEST[7:]]),                 # another message type
+    FlowView.udp([REQUEST[:12] + b"\x04SNJ" + REQUEST[16:]]),            # another key
+    FlowView.udp([REQUEST[:16] + struct.pack(">H", 400) + REQUEST[18:]]),   # length past the datagram
+    FlowView.udp([REQUEST[:19] + b"bad host!" + REQUEST[28:]]),          # not a host name
+    FlowView.udp([], [ANSWER]),                                          # the answer alone
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "sd-rtn", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "sd-rtn"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "sd-rtn" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

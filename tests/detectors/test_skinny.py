@@ -1,0 +1,80 @@
+"""Cisco Skinny Client Control Protocol (SCCP): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "skinny")
+
+def msg(mid, data=b""):
+    """SCCP: length (LE, from the message id on), header version 0, message id (LE), data."""
+    return struct.pack("<III", 4 + len(data), 0, mid) + data
+
+
+# pcaps/corpus/skinny-1.pcap (spec-built): Register / RegisterAck, KeepAlive / Ack.
+REG = msg(0x0001, b"SEP0011223344\0\0\0" + struct.pack("<II4sII", 0, 1, bytes([127, 0, 0, 1]), 7, 0))
+ACK = msg(0x0081, struct.pack("<I", 30) + b"D/M/Y\0\0\0" + struct.pack("<I", 60))
+FX = Fx("skinny-register", "skinny", FlowView.tcp(REG + msg(0x0000), ACK + msg(0x0100)), first="c",
+        meta={"message": "0x0001", "header_version": 0})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(REG[:4] + struct.pack("<I", 0x99) + REG[8:] + msg(0)),   # header version 0x99
+    FlowView.tcp(REG[:8] + struct.pack("<I", 0x4000) + REG[12:] + msg(0)),   # message id 0x4000
+    FlowView.tcp(struct.pack("<I", 9999) + REG[4:]),   # a length above 4 KiB
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "skinny", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "skinny"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "skinny" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_one_header_is_not_enough():
+    assert SPEC.probe(FlowView.tcp(msg(0x0000)), {}).verdict == Verdict.NEED_MORE

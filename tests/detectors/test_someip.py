@@ -1,0 +1,93 @@
+"""SOME/IP and SOME/IP-SD: the detector on its fixture (bytes of pcaps/corpus/someip-1.pcap, a spec-built
+exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
+fragments -> the same verdict, near misses, and no other detector claims it (nor it
+another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "someip")
+
+# someip-1.pcap: SD FindService, answered by OfferService with an IPv4 endpoint option.
+FIND = hx("ffff 8100",  # message id: SOME/IP-SD
+          "00000024",   # length 36 (from the request id on)
+          "0000 0001",  # client id, session id
+          "01 01 02 00",  # protocol version 1, interface version 1, notification, E_OK
+          "c0 000000",  # SD flags (reboot, unicast), reserved
+          "00000010",   # entries array: 16 bytes
+          "00 00 00 00 1234 ffff 01 000003 00000000",   # FindService 0x1234, any instance
+          "00000000")   # options array: empty
+OFFER = hx("ffff8100 00000030 00000001 01010200 c0000000 00000010",
+           "01 00 00 10 1234 0001 01 000003 00000000",   # OfferService, one option
+           "0000000c", "0009 04 00 7f000001 00 11 772d")   # IPv4 endpoint 127.0.0.1 UDP 30509
+FX = Fx("someip-sd", "someip", FlowView.udp([FIND], [OFFER]), first="c",
+        meta={"service_id": "ffff", "message_type": "notification", "sd": True})
+CALL = hx("1234 0421 00000011 0001 0001 01 01 00 00", "00000005 ababababab")   # a request
+
+
+def test_method_call():
+    r = SPEC.probe(FlowView.udp([CALL]), {})
+    assert r.verdict == Verdict.MATCH and r.confidence < 1 and r.metadata["sd"] is False
+
+
+def test_sd_beats_dns():
+    from classifier.detectors.engine import Engine
+    assert Engine().classify(FX.view).protocol == "someip"
+
+
+NEAR_MISSES = [
+    FlowView.udp([CALL[:12] + b"\x02" + CALL[13:]]),          # protocol version 2
+    FlowView.udp([CALL[:14] + b"\x03" + CALL[15:]]),          # no message type 3
+    FlowView.udp([CALL + b"\x00"]),                           # length disagrees
+    FlowView.udp([FIND[:20] + hx("0000000f") + FIND[24:]]),   # entries not a multiple of 16
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "someip", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "someip"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        # dns included: an answer-only standard response must have AA set, so this
+        # datagram (FF FF 81 00 ... reads as a DNS header) is no longer DNS.
+        if spec.probe and spec.name != "someip" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,78 @@
+"""Stratum mining: the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/stratum-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "stratum")
+
+SUBSCRIBE = b'{"id": 1, "method": "mining.subscribe", "params": ["cgminer/4.10.0"]}\n'
+RESULT = (b'{"id": 1, "result": [[["mining.set_difficulty", "1"], ["mining.notify", "1"]], "08000002", 4], '
+          b'"error": null}\n')
+
+FX = Fx("stratum-subscribe", "stratum", FlowView.tcp(SUBSCRIBE, RESULT), first="c",
+        meta={"method": "mining.subscribe", "agent": "cgminer/4.10.0"})
+
+NEAR_MISSES = [
+    FlowView.tcp(b'{"id": 1, "method": "eth_getWork", "params": []}\n'),          # another JSON-RPC
+    FlowView.tcp(b'{"id": 1, "method": "mining.subscribe"}\n'),                    # no params
+    FlowView.tcp(b'{"id": 1, "method": "mining.subscribe", "params": [}\n'),       # not JSON
+    FlowView.tcp(SUBSCRIBE, b'{"id": 7, "result": true, "error": null}\n'),      # a result for another id
+    FlowView.tcp(SUBSCRIBE, b"HTTP/1.1 400 Bad Request\r\n\r\n"),                 # the peer is no pool
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "stratum", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "stratum"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "stratum" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,88 @@
+"""TeamSpeak 3 (TS3INIT1): the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/teamspeak-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "teamspeak")
+
+C0 = (b"TS3INIT1"            # MAC: the init magic
+      + hx("0065")           # packet id 101
+      + hx("0000")           # client id 0
+      + hx("88")             # type Init1 (8) | unencrypted (0x80)
+      + hx("5f5916e0")       # client version
+      + hx("00")             # step 0
+      + hx("6543a1b2")       # timestamp
+      + hx("1a2b3c4d")       # random
+      + bytes(8))            # reserved
+S1 = (b"TS3INIT1" + hx("0065")
+      + hx("88")             # the server's header has no client id
+      + hx("01")             # step 1
+      + bytes(range(16))     # server stuff
+      + hx("4d3c2b1a"))      # the client's random, reversed
+
+FX = Fx("teamspeak-init1", "teamspeak", FlowView.udp([C0], [S1]), first="c", meta={"steps": [0, 1]})
+
+NEAR_MISSES = [
+    FlowView.udp([b"TS3INIT2" + C0[8:]]),                     # another magic
+    FlowView.udp([C0[:8] + hx("0066") + C0[10:]]),            # another packet id
+    FlowView.udp([C0[:17] + hx("01") + C0[18:]]),             # a server step from the client
+    FlowView.udp([C0], [S1[:11] + hx("02") + S1[12:]]),       # a client step from the server
+    FlowView.udp([C0[:12] + hx("08") + C0[13:]]),             # encrypted flag missing
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "teamspeak", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "teamspeak"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "teamspeak" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,101 @@
+"""Zoom UDP encapsulations: the detector on its fixture (spec-built bytes, the shape of
+pcaps/corpus/zoom-1.pcap, commented field by field): positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct  # noqa: F401
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "zoom")
+
+UUID = b"3F2A9C1E-7B4D-4E8A-9C61-0D5E7A2B8F14"
+
+
+def p2p(ip):
+    return (hx("1f" "0201")                              # media type 0x1f, 0x02 0x01
+            + hx("000800010004" "00a1b2c3d4" "000000070000ab12" "0000")[:21]   # rest of the 24-byte header
+            + struct.pack(">I", len(ip)) + ip            # the sender's address as text
+            + struct.pack(">I", len(UUID)) + UUID        # a textual UUID
+            + hx("00000000"))                            # four zero bytes end the datagram
+
+
+FX = Fx("zoom-p2p", "zoom", FlowView.udp([p2p(b"192.0.2.10")], [p2p(b"198.51.100.20")]), first="c",
+        meta={"kind": "p2p"})
+
+RTP = hx("80" "70" "01f4" "00000000" "5ea1f00d") + bytes(60)    # RTP v2, PT 112, seq, ts, SSRC
+AUDIO = (hx("05" "0007" "a1b2c3d4" "00")                          # SFU type 5, seq, 4 bytes, to Zoom
+         + hx("0f") + bytes(8) + hx("0064" "00003e80") + bytes(4)   # media type 15 (audio), 19 bytes
+         + RTP)
+
+
+def test_sfu_media():
+    r = SPEC.probe(FlowView.udp([AUDIO]), {})
+    assert r.verdict == Verdict.MATCH and r.confidence == 0.8 and r.metadata == {"kind": "sfu-media", "media": "audio"}
+
+
+def test_header_is_24_bytes():
+    assert len(p2p(b"x")[:24]) == 24 and p2p(b"192.0.2.10")[24:28] == hx("0000000a")
+
+
+NEAR_MISSES = [
+    FlowView.udp([p2p(b"192.0.2.10")[:-4] + hx("00000001")]),          # the end is not zeros
+    FlowView.udp([p2p(b"192.0.2.10") + hx("00")]),                     # a byte past the attributes
+    FlowView.udp([p2p(b"192.0.2.10").replace(UUID, UUID.lower().replace(b"-", b"g"))]),   # no UUID
+    FlowView.udp([p2p(b"not an ip!")]),                                # no address
+    FlowView.udp([AUDIO[:7] + hx("02") + AUDIO[8:]]),                  # unknown direction
+    FlowView.udp([AUDIO[:27] + hx("00") + AUDIO[28:]]),                # no RTP version 2 inside
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "zoom", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3] if v.transport == "udp" else \
+        (v.payload_c2s if FX.first == "c" else v.payload_s2c)[:3]
+    assert first, "fill in the fixture"
+    if v.transport == "udp":
+        view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
+    else:
+        view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "zoom"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "zoom" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
