@@ -177,8 +177,9 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="qname, qtype, response"),
     P("netbios-ns", UDP, ndpi=("NetBIOS",), iana=("netbios-ns",),
       metadata="qname (decoded NetBIOS name), qtype"),
-    # nDPI's DNScrypt also names DNSCrypt's certificate fetch, a plain DNS TXT query.
-    P("dns", BOTH, ndpi=("DNS", "DNScrypt"), ndpi_note="DNScrypt: its certificate fetch",
+    # nDPI's DNScrypt also names DNSCrypt's certificate fetch, a plain DNS TXT query: it
+    # agrees (ndpi_by_port: agreement only), but labels no training flow dns.
+    P("dns", BOTH, ndpi=("DNS",), ndpi_by_port=("DNScrypt",), ndpi_note="DNScrypt: its certificate fetch",
       suricata="dns", iana=("domain",), compatible=("mdns", "llmnr"),
       metadata="qname, qtype, response, rcode"),
     # Banner / command protocols (ftp and smtp share one decision function).
@@ -389,7 +390,9 @@ TABLE: Tuple[Protocol, ...] = (
     P("diameter", TCP, ndpi=("Diameter",), iana=("diameter/tcp",), metadata="command, request"),
     P("x11", TCP, ndpi=("X11",), iana=("x11/tcp",), metadata="byte_order, auth, result"),
     P("nfs", BOTH, ndpi=("NFS",), suricata="nfs", iana=("nfs",), metadata="program, program_name, version, procedure"),
-    P("onc-rpc", BOTH, ndpi=("NFS",), iana=("sunrpc",), metadata="program, program_name, version, procedure"),
+    # nDPI calls every ONC RPC flow it sees NFS (portmapper calls too): it agrees with
+    # onc-rpc (ndpi_by_port: agreement only) while NFS stays nfs's one name.
+    P("onc-rpc", BOTH, ndpi_by_port=("NFS",), ndpi_note="NFS: any ONC RPC program", iana=("sunrpc",), metadata="program, program_name, version, procedure"),
     P("rx", UDP, ndpi=("RX",), iana=("afs3-fileserver", "afs3-callback", "afs3-prserver", "afs3-vlserver",), metadata="service_id, types"),
     P("skinny", TCP, ndpi=("CiscoSkinny",), iana=("cisco-sccp",), metadata="message, header_version"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
