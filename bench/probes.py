@@ -8,8 +8,8 @@ the probes per flow about constant").
 
 For every capture it runs the product's reader and analyzer (`FlowReader` + `Analyzer`,
 `--ml off`) with each detector's probe wrapped in a counter, and prints per input set:
-flows with payload, probe calls per flow (mean), distinct detectors probed per flow
-(mean), and the detectors called most.  Deterministic: counts, not times; the time cost
+flows, flows with payload, probe calls per flow with payload (mean; a probe may be
+called again as more packets of the flow arrive), and the detectors called most.  Deterministic: counts, not times; the time cost
 is bench/analyze.py's business.
 """
 from __future__ import annotations
@@ -23,15 +23,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 
-def counting_engine(calls, per_flow):
-    """A detector engine whose probes count their calls (total, and per flow object)."""
+def counting_engine(calls):
+    """A detector engine whose probes count their calls."""
     from classifier.detectors.detector_list import SPECS
     from classifier.detectors.engine import Engine
 
     def wrap(name, probe):
         def counted(view, state):
             calls[name] += 1
-            per_flow[id(view)].add(name)
             return probe(view, state)
         return counted
 
@@ -42,24 +41,20 @@ def measure(paths):
     from classifier.flows import FlowReader
     from classifier.pipeline import Analyzer
     calls = collections.Counter()
-    per_flow = collections.defaultdict(set)
-    engine = counting_engine(calls, per_flow)
+    engine = counting_engine(calls)
     an = Analyzer(ml=None, engine=engine)
     flows = with_payload = 0
-    distinct = 0
     for p in paths:
         try:
             reader = FlowReader(p)
             for batch in reader.batches():
-                per_flow.clear()
                 for rec in an.label(batch):
                     flows += 1
                     pl = rec.get("payload") or {}
                     with_payload += bool(pl.get("c2s") or pl.get("s2c"))
-                distinct += sum(len(v) for v in per_flow.values())
         except Exception as e:          # a damaged capture of the reference set: skip it
             print(f"  ({os.path.basename(p)}: {type(e).__name__}: {e})", file=sys.stderr)
-    return flows, with_payload, calls, distinct
+    return flows, with_payload, calls
 
 
 def captures(d):
@@ -90,12 +85,12 @@ def main(argv):
         return 2
     from classifier.detectors.detector_list import NAMES
     print(f"{len(NAMES)} detectors")
-    print(f"{'input':<12} {'flows':>8} {'w/ payload':>10} {'probe calls/flow':>17} {'detectors/flow':>15}  most called")
+    print(f"{'input':<12} {'flows':>8} {'w/ payload':>10} {'probe calls/flow':>17}  most called")
     for name, paths in sets:
-        flows, wp, calls, distinct = measure(paths)
+        flows, wp, calls = measure(paths)
         total = sum(calls.values())
         top = ", ".join(f"{k} {v}" for k, v in calls.most_common(5))
-        print(f"{name:<12} {flows:>8} {wp:>10} {total / max(wp, 1):>17.2f} {distinct / max(wp, 1):>15.2f}  {top}")
+        print(f"{name:<12} {flows:>8} {wp:>10} {total / max(wp, 1):>17.2f}  {top}")
     return 0
 
 

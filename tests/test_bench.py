@@ -119,4 +119,4 @@ def test_probes_bench_counts_probe_calls():
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     row = p.stdout.splitlines()[2].split()
-    assert row[0] == "given" and int(row[1]) >= 1 and float(row[3]) >= 1.0 and "dns" in row[5:]
+    assert row[0] == "given" and int(row[1]) >= 1 and float(row[3]) >= 1.0 and "dns" in row[4:]

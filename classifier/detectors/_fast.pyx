@@ -304,6 +304,7 @@ cdef class ProbeLoop:
     cdef Py_ssize_t* bid     # registry position -> budget id
     cdef Py_ssize_t* bmax    # budget id -> max_bytes
     cdef Py_ssize_t* bpk     # budget id -> max_packets
+    cdef double* mconf       # registry position -> max_confidence
     cdef Py_ssize_t nspec, nbudget
     cdef dict maxconf        # name -> max_confidence (incremental "done" rule)
     cdef object engine
@@ -316,12 +317,14 @@ cdef class ProbeLoop:
 
     def __cinit__(self):
         self.bid = self.bmax = self.bpk = NULL
+        self.mconf = NULL
         self.errors = {}
 
     def __dealloc__(self):
         PyMem_Free(self.bid)
         PyMem_Free(self.bmax)
         PyMem_Free(self.bpk)
+        PyMem_Free(self.mconf)
 
     def __init__(self, engine, plan, maxconf, label_cls):
         cdef Py_ssize_t i
@@ -339,10 +342,12 @@ cdef class ProbeLoop:
         self.bid = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nspec + 1))
         self.bmax = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nbudget + 1))
         self.bpk = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nbudget + 1))
-        if self.bid == NULL or self.bmax == NULL or self.bpk == NULL:
+        self.mconf = <double*>PyMem_Malloc(sizeof(double) * (self.nspec + 1))
+        if self.bid == NULL or self.bmax == NULL or self.bpk == NULL or self.mconf == NULL:
             raise MemoryError()
         for i in range(self.nspec):
             self.bid[i] = ids[i]
+            self.mconf[i] = maxconf[self.names[i]]
         for key, i in budgets.items():
             self.bmax[i] = key[0]
             self.bpk[i] = key[1]
@@ -442,6 +447,10 @@ cdef class ProbeLoop:
                 # return: none of them can win (a tie loses the tie-break).
                 break
             i = cs.idx[j]
+            if bestconf >= self.mconf[i]:
+                # This candidate cannot return more than the best match so far, and
+                # a tie loses the tie-break: no need to ask it.
+                continue
             name = self.names[i]
             if excluded is not None and name in excluded:
                 continue

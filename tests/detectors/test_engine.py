@@ -80,14 +80,17 @@ def test_classification_needs_only_the_contract_attributes(fx):
 def test_prefilter_keeps_probes_per_flow_few():
     eng = Engine()
     tried = [len(eng.classify(fx.view).tried) for fx in FIXTURES]
-    assert sum(tried) / len(tried) <= 8
-    # The worst case is a UDP flow matched below 1.0 (stun-binding, 0.9, first bytes 0x00
-    # and 0x01): every later UDP detector its first bytes admit is still probed (the
-    # engine stops only when a match reaches the remaining candidates' ceiling), among
-    # them the issue-14 protocols opening with 0x00/0x01 (raknet, netcode, discord,
-    # genshin) and the three with no first-byte hint at all (sd-rtn, photon, kcp:
-    # session, peer and conversation ids).
-    assert max(tried) <= 28
+    # 7.29 probes per fixture with 64 detectors; 8.05 with 152 (issue 14), once a
+    # candidate that cannot beat the best match so far is skipped (ProbeLoop: its
+    # max_confidence is not above the best confidence).  bench/probes.py measures the
+    # same on whole captures.
+    assert sum(tried) / len(tried) <= 8.5
+    # The worst case is a UDP flow that mixes STUN (first bytes 0x00/0x01) with RTP and
+    # RTCP (0x80/0x81) and is matched below 1.0 (rtp-muxed-stun-rtcp: rtp, 0.8, the
+    # table's last rows): every UDP detector those first bytes admit is still probed,
+    # among them the issue-14 protocols opening with 0x00/0x01 and the ones with no
+    # first-byte hint at all (sd-rtn, photon, kcp: session, peer and conversation ids).
+    assert max(tried) <= 48
 
 
 def test_prefilter_skips_detectors_whose_first_bytes_cannot_match():
