@@ -262,14 +262,19 @@ cdef Py_ssize_t _packet_byte_cap(FlowView v, int direction, Py_ssize_t mp) excep
     return -1
 
 
-# Hot parsers of single detectors, compiled here; each detector module re-exports its
-# own, and tests/detectors/test_compiled.py checks each against the pure-Python
-# original kept in tests/detectors/reference_parsers.py.
-include "_fast_dns.pxi"
+# The compiled probes and parsers, one extension: the shared wire readers (_wire_*.pxi),
+# then the detectors' compiled code (each detector module re-exports its own;
+# tests/detectors/test_compiled.py checks their recorded answers).
+include "_wire_bytes.pxi"
+include "_wire_dns.pxi"
+include "_wire_tls.pxi"
+include "_wire_tls_fingerprints.pxi"
+include "_wire_http.pxi"
+include "_wire_ber.pxi"
+include "_wire_banner.pxi"
+include "_dnsfamily.pxi"
 include "_fast_tls.pxi"
-include "_fast_fp.pxi"
 include "_fast_udp.pxi"
-include "_fast_http.pxi"
 include "_fast_probes.pxi"
 
 

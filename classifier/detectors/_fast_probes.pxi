@@ -215,22 +215,7 @@ def radius_probe(view, state):
     return _match("radius", 0.8 if "malformed" in meta else 0.95, meta)
 
 
-# -------------------------------------------------- HTTP-syntax probes (the parser is
 # _fast_http.pxi's): http, http-proxy, rtsp, sip.
-cdef object _http_methods = None, _sip_methods = None    # http.METHODS, sip.METHODS
-
-
-cdef inline void _httpp_init():
-    global _http_methods, _sip_methods
-    _verdicts()
-    if _sip_methods is None:
-        from . import http, sip
-        _http_methods, _sip_methods = http.METHODS, sip.METHODS
-
-
-cdef inline dict _no_none(dict meta):
-    """base.match's rule: metadata values that are None are dropped."""
-    return {k: v for k, v in meta.items() if v is not None}
 
 
 def http_probe(view, state):
@@ -927,31 +912,6 @@ def coap_probe(view, state):
 cdef object _krb_apps = None            # kerberos.APPS
 
 
-cdef int _ber_tlv(const uint8_t* d, Py_ssize_t n, Py_ssize_t pos, Py_ssize_t* t) noexcept:
-    """_ber.tlv: 1 with (tag, value_start, value_end) in t, 0 (invalid) or 2 (MORE)."""
-    cdef Py_ssize_t ln, k, j
-    if pos + 2 > n:
-        return 2
-    t[0] = d[pos]
-    if d[pos] & 0x1F == 0x1F:
-        return 0                         # high tag numbers are not used by these protocols
-    ln = d[pos + 1]
-    pos += 2
-    if ln & 0x80:
-        k = ln & 0x7F
-        if k == 0 or k > 4:
-            return 0                     # indefinite length is forbidden in DER/LDAP
-        if pos + k > n:
-            return 2
-        ln = 0
-        for j in range(k):
-            ln = (ln << 8) | d[pos + j]
-        pos += k
-    t[1] = pos
-    t[2] = pos + ln
-    return 1
-
-
 cdef int _krb_parse(const uint8_t* d, Py_ssize_t n) noexcept:
     """kerberos.parse: the [APPLICATION n] tag (a message), 0 (not Kerberos) or -1
     (MORE): a SEQUENCE whose first field, [0] or [1], is pvno INTEGER 5."""
@@ -1159,96 +1119,6 @@ def tftp_probe(view, state):
     if len(first) == 1:
         return _MORE
     return _NO
-
-
-# ------------------------------------- line helpers of ftp, smtp, pop3, imap (_banner)
-cdef object _banner_py_commands = None, _banner_py_reply_lines = None
-
-
-cdef inline bint _ws(uint8_t c) noexcept:        # bytes.strip()'s whitespace
-    return c == 0x20 or 0x09 <= c <= 0x0D
-
-
-def banner_commands(data, Py_ssize_t limit=16):
-    """_banner.commands: upper-cased first words of the complete lines of a client
-    stream (a bytes stream; other buffers go to the pure-Python original)."""
-    cdef Py_ssize_t n, pos = 0, nl, s, e, k, i
-    cdef const uint8_t* p
-    cdef const uint8_t* q
-    cdef list out = []
-    cdef bytes w
-    cdef char* o
-    cdef uint8_t c
-    if type(data) is not bytes:
-        return _banner_fallback_commands(data, limit)
-    p = _buf(data, &n)
-    for i in range(limit):
-        q = <const uint8_t*>memchr(p + pos, 0x0A, n - pos) if pos < n else NULL
-        if q == NULL:
-            break
-        nl = q - p
-        # The first word: up to the first space, then stripped of whitespace.
-        e = pos
-        while e < nl and p[e] != 0x20:
-            e += 1
-        s = pos
-        while s < e and _ws(p[s]):
-            s += 1
-        while e > s and _ws(p[e - 1]):
-            e -= 1
-        w = PyBytes_FromStringAndSize(NULL, e - s)
-        o = PyBytes_AS_STRING(w)
-        for k in range(e - s):
-            c = p[s + k]
-            o[k] = <char>(c - 0x20 if 0x61 <= c <= 0x7A else c)
-        out.append(w)
-        pos = nl + 1
-    return out
-
-
-def banner_reply_lines(data, Py_ssize_t limit=8):
-    """_banner.reply_lines: the complete lines 'NNN text' / 'NNN-text' (FTP/SMTP
-    replies, NNN 100-599) up to the first that is not one: (code, sep, text)."""
-    cdef Py_ssize_t n, pos = 0, nl, e, i
-    cdef const uint8_t* p
-    cdef const uint8_t* q
-    cdef list out = []
-    if type(data) is not bytes:
-        return _banner_fallback_reply_lines(data, limit)
-    p = _buf(data, &n)
-    for i in range(limit):
-        q = <const uint8_t*>memchr(p + pos, 0x0A, n - pos) if pos < n else NULL
-        if q == NULL:
-            break
-        nl = q - p
-        e = nl
-        while e > pos and p[e - 1] == 0x0D:
-            e -= 1                           # rstrip(b"\r")
-        # rb"([1-5]\d\d)([ -])(.*)$"
-        if e - pos < 4 or not (0x31 <= p[pos] <= 0x35 and _digit(p[pos + 1]) and _digit(p[pos + 2])
-                               and (p[pos + 3] == 0x20 or p[pos + 3] == 0x2D)):
-            break
-        out.append(((p[pos] - 0x30) * 100 + (p[pos + 1] - 0x30) * 10 + (p[pos + 2] - 0x30),
-                    b" " if p[pos + 3] == 0x20 else b"-",
-                    PyBytes_FromStringAndSize(<const char*>p + pos + 4, e - pos - 4)))
-        pos = nl + 1
-    return out
-
-
-cdef object _banner_fallback_commands(data, Py_ssize_t limit):
-    global _banner_py_commands
-    if _banner_py_commands is None:
-        from . import _banner
-        _banner_py_commands = _banner._commands_py
-    return _banner_py_commands(data, limit)
-
-
-cdef object _banner_fallback_reply_lines(data, Py_ssize_t limit):
-    global _banner_py_reply_lines
-    if _banner_py_reply_lines is None:
-        from . import _banner
-        _banner_py_reply_lines = _banner._reply_lines_py
-    return _banner_py_reply_lines(data, limit)
 
 
 # ---------------------------------------------------------------- QUIC version names

@@ -2,16 +2,6 @@
 # header) and stun (STUN/TURN message walk).  slp.py and stun.py export them; their
 # pure-Python originals are the test oracles in tests/detectors/reference_parsers.py.
 
-cdef inline object _dec(const uint8_t* p, Py_ssize_t n):
-    """base.dec: bytes to a metadata string, latin-1, at most 256 characters."""
-    return PyUnicode_DecodeLatin1(<const char*>p, n if n < 256 else 256, NULL)
-
-
-cdef inline const uint8_t* _buf(object b, Py_ssize_t* n) except NULL:
-    """Pointer and length of a bytes object (what every view holds)."""
-    n[0] = len(b)
-    return <const uint8_t*>PyBytes_AS_STRING(b)
-
 
 # ------------------------------------------------------------------------------- SLP
 cdef object _slp_funcs = None          # slp.FUNCS
