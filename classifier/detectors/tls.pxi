@@ -1,6 +1,8 @@
-# TLS record layer and Client/ServerHello, compiled: _hello.py re-exports
-# ``hello_parse`` as parse_hello (tls, dtls, quic), tls.py uses ``tls_parse_direction``.
-# tests/detectors/reference_parsers.py keeps the pure-Python originals as test oracles.
+# TLS probe, compiled: tls_probe, its mid-stream resync (tls_probe_resync) and the
+# SSLv2-hello case.
+# Included by _fast.pyx (one extension); tls.py exports it.
+# Uses _wire_tls.pxi and _wire_tls_fingerprints.pxi.
+# Answers recorded in tests/detectors/data/probe_answers/ (test_compiled.py).
 
 
 def tls_probe(view, state):
