@@ -3,7 +3,8 @@
 probe loop (one implementation of engine.py's rules -- budgets, exclusion, conflicts,
 early stop -- used by ``Engine.classify`` for one flow and by ``ProbeLoop.classify_batch``
 for a whole batch of the fast path's records), and the hot parsers of a few
-detectors (the _fast_*.pxi files).
+detectors (one <protocol>.pxi beside each such detector's module, sharing the _wire_*.pxi
+readers; all included below, one extension).
 
 The batch entry point reads only the contract's fields of each record (transport,
 payload lengths, datagram lengths, packet sizes and directions) and the payload arena,

@@ -18,7 +18,7 @@ cdef void _coap_init() except *:
     for k in range(2053):
         _coap_opts[k] = k in coap.OPTIONS
     if max(coap.OPTIONS) >= 2053 or tuple(coap.TYPES) != _COAP_TYPES:
-        raise ValueError("coap tables changed: update _fast_probes.pxi")
+        raise ValueError("coap tables changed: update coap.pxi")
     _coap_ready = True
 
 

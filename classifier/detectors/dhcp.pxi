@@ -21,7 +21,7 @@ def dhcp_probe(view, state):
         from . import dhcp
         _dhcp_types = dhcp.TYPES
         if dhcp.COOKIE != b"\x63\x82\x53\x63":
-            raise ValueError("dhcp.COOKIE changed: update _fast_probes.pxi")
+            raise ValueError("dhcp.COOKIE changed: update dhcp.pxi")
     for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
         if not dg:
             continue

@@ -187,7 +187,7 @@ def quic_client_hello_meta(dgrams):
     meta = _tls_hello(1, <const uint8_t*>PyBytes_AS_STRING(b), len(b), False) or {}
     out = {k: meta[k] for k in ("sni", "alpn", "supported_versions") if k in meta}
     if meta and len(b) == hlen:
-        # JA4's "q" variant, from the whole ClientHello only (_fast_fp.pxi).
+        # JA4's "q" variant, from the whole ClientHello only (_wire_tls_fingerprints.pxi).
         fp = _tls_fp(<const uint8_t*>PyBytes_AS_STRING(b), len(b), 1, "q")
         if "ja4" in fp:
             out["ja4"] = fp["ja4"]

@@ -39,9 +39,9 @@ def tls_probe(view, state):
             out.update(meta)
             return _match("tls", 0.8, out)
         complete = (c_m and c_m.get("_complete")) or (s_m and s_m.get("_complete"))
-        # Fingerprints (_fast_fp.pxi) of each hello that is all there: ja4 and ja3 of
-        # the client's, then ja3s of the server's.  Metadata only: the verdict above
-        # never depends on them.
+        # Fingerprints (_wire_tls_fingerprints.pxi) of each hello that is all there:
+        # ja4 and ja3 of the client's, then ja3s of the server's.  Metadata only: the
+        # verdict above never depends on them.
         fc = _tls_stream_fp(c) if c_m is not None and c_m.get("_complete") else None
         fs = _tls_stream_fp(s) if s_m is not None and s_m.get("_complete") else None
         # The client's hello first (ja4, ja3), then the server's (ja3s), whichever
