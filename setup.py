@@ -33,7 +33,8 @@ extensions = [
         extra_compile_args=["-O3", "-fno-semantic-interposition", "-Wno-unused-function"],
     ),
     # The payload detectors' compiled engine loop and hot parsers (_fast.pyx and the
-    # _fast_*.pxi it includes); the output records of classifier/schema.py.
+    # .pxi files it includes: one per protocol, the shared _wire_*.pxi readers); the output
+    # records of classifier/schema.py.
     Extension(
         "classifier.detectors._fast",
         sources=["classifier/detectors/_fast.pyx"],

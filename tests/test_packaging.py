@@ -35,7 +35,8 @@ ML_CAPTURE = "openvpn-1.pcap"
 DPI_CAPTURE = "mismatch-ssh-on-443.pcap"
 
 CYTHON_SOURCES = ["_fastpath/_fastpath.pyx", "_fastpath/flowtypes.pxd", "_fastpath/core.pxi",
-                  "classifier/detectors/_fast.pyx", "classifier/detectors/_fast_tls.pxi",
+                  "classifier/detectors/_fast.pyx", "classifier/detectors/_wire_tls.pxi",
+                  "classifier/detectors/tls.pxi",
                   "classifier/_records.pyx", "classifier/ml/_forest.pyx"]
 EXTENSIONS = ["classifier/_fastpath", "classifier/detectors/_fast", "classifier/_records",
               "classifier/ml/_forest"]

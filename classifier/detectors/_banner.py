@@ -68,6 +68,6 @@ def _commands_py(data: bytes, limit: int = 16):
 
 # reply_lines(data, limit=8) -> [(code, sep, text)]: the complete lines "NNN text" /
 # "NNN-text" (NNN 100-599) up to the first that is not one.  commands(data, limit=16)
-# -> the upper-cased first words of the complete lines.  Compiled: _fast_probes.pxi.
+# -> the upper-cased first words of the complete lines.  Compiled: _wire_banner.pxi.
 reply_lines = _fast.banner_reply_lines
 commands = _fast.banner_commands

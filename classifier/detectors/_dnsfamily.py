@@ -5,12 +5,12 @@ from . import _fast
 
 
 # (flavour, chosen message, all messages, more) for the flow, or None (not DNS): one
-# parse per flow, compiled (_fast_dns.pxi).
+# parse per flow, compiled (_dnsfamily.pxi).
 _parse_all = _fast.dns_parse_all
 
 
 def make_probe(name: str, conf: float):
-    """The probe of one DNS-format detector, compiled (_fast_dns.pxi DnsProbe).  The
+    """The probe of one DNS-format detector, compiled (_dnsfamily.pxi DnsProbe).  The
     four share one parse per flow (and budget view).  A flow is ``name`` when every
     message parses, all are of one flavour and that flavour is ``name``; certain (1.0)
     when a query and a response with the same id are both well formed, or when every

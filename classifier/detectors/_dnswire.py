@@ -19,11 +19,11 @@ QTYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO", 15: "MX
 # Message(txid, response, opcode, rcode, qd, an, ns, ar, qname, qtype, qclass,
 # raw_labels, exact=False): one parsed message (qname/qtype/qclass None without a
 # question; exact: every section parsed and the last record ends the message).
-# Compiled (_fast_dns.pxi) with the slotted dataclass's constructor, equality and repr.
+# Compiled (_wire_dns.pxi) with the slotted dataclass's constructor, equality and repr.
 Message = _fast.DnsMessage
 
 
-# The parser itself is compiled (_fast_dns.pxi): parse(msg) -> Message, None (not DNS)
+# The parser itself is compiled (_wire_dns.pxi): parse(msg) -> Message, None (not DNS)
 # or MORE_NEEDED (valid prefix).  Its answers are recorded in
 # tests/detectors/data/probe_answers/dns.jsonl (tests/detectors/probe_answers.py).
 parse = _fast.dns_parse
@@ -47,9 +47,9 @@ def decode_netbios(label: bytes) -> str:
 # name with AA/C, RD/T, RA and the Z field all clear (no authority records; a query
 # without answers) is llmnr (RFC 4795 2.1.1); a question under .local without RD is
 # mdns; else dns -- a resolver asked for an Active Directory ".local" name sets RD.
-# A flow's flavour is its first response's, else its first query's (_fast_dns.pxi
+# A flow's flavour is its first response's, else its first query's (_dnsfamily.pxi
 # dns_parse_all); TCP carries dns (or netbios-ns) only.
 # describe(m) -> metadata: qname, response, qtype (its name), rcode of a response.
-# Compiled: _fast_dns.pxi; answers recorded in tests/detectors/data/probe_answers/.
+# Compiled: _wire_dns.pxi; answers recorded in tests/detectors/data/probe_answers/.
 flavour = _fast.dns_flavour
 describe = _fast.dns_describe

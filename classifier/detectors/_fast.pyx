@@ -3,7 +3,8 @@
 probe loop (one implementation of engine.py's rules -- budgets, exclusion, conflicts,
 early stop -- used by ``Engine.classify`` for one flow and by ``ProbeLoop.classify_batch``
 for a whole batch of the fast path's records), and the hot parsers of a few
-detectors (the _fast_*.pxi files).
+detectors (one <protocol>.pxi beside each such detector's module, sharing the _wire_*.pxi
+readers; all included below, one extension).
 
 The batch entry point reads only the contract's fields of each record (transport,
 payload lengths, datagram lengths, packet sizes and directions) and the payload arena,
@@ -262,15 +263,41 @@ cdef Py_ssize_t _packet_byte_cap(FlowView v, int direction, Py_ssize_t mp) excep
     return -1
 
 
-# Hot parsers of single detectors, compiled here; each detector module re-exports its
-# own, and tests/detectors/test_compiled.py checks each against the pure-Python
-# original kept in tests/detectors/reference_parsers.py.
-include "_fast_dns.pxi"
-include "_fast_tls.pxi"
-include "_fast_fp.pxi"
-include "_fast_udp.pxi"
-include "_fast_http.pxi"
-include "_fast_probes.pxi"
+# The compiled probes and parsers, one extension: the shared wire readers (_wire_*.pxi),
+# then the detectors' compiled code (each detector module re-exports its own;
+# tests/detectors/test_compiled.py checks their recorded answers).
+include "_wire_bytes.pxi"
+include "_wire_dns.pxi"
+include "_wire_tls.pxi"
+include "_wire_tls_fingerprints.pxi"
+include "_wire_http.pxi"
+include "_wire_ber.pxi"
+include "_wire_banner.pxi"
+include "_dnsfamily.pxi"     # dns, mdns, llmnr, netbios-ns
+include "bittorrent.pxi"
+include "coap.pxi"
+include "dhcp.pxi"
+include "dhcpv6.pxi"
+include "dtls.pxi"
+include "http.pxi"
+include "http_proxy.pxi"
+include "ike.pxi"
+include "kerberos.pxi"
+include "memcached.pxi"
+include "mongodb.pxi"
+include "ntp.pxi"
+include "openvpn.pxi"
+include "quic.pxi"
+include "radius.pxi"
+include "rtp.pxi"
+include "rtsp.pxi"
+include "sip.pxi"
+include "slp.pxi"
+include "smallchat.pxi"
+include "stun.pxi"
+include "tftp.pxi"
+include "tls.pxi"
+include "wireguard.pxi"
 
 
 cdef class CandSet:

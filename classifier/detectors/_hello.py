@@ -22,5 +22,5 @@ def version_name(v: int) -> str:
 # header.  legacy_version must be SSLv3..TLS1.2 or DTLS, the session id at most 32
 # bytes, a client's cipher_suites a non-empty even-length list; extensions fully
 # present are read (SNI, ALPN, supported_versions without GREASE), the rest ignored.
-# Compiled: _fast_tls.pxi.
+# Compiled: _wire_tls.pxi.
 parse_hello = _fast.hello_parse

@@ -11,7 +11,7 @@ MORE_NEEDED = _fast.HTTP_MORE     # "more"
 
 # Message(kind, method, target, proto, version, status, headers): a parsed start line
 # ("request": method, target; "response": status) and its wanted headers.  Compiled
-# (_fast_http.pxi) so the parser builds one cheaply.
+# (_wire_http.pxi) so the parser builds one cheaply.
 Message = _fast.HttpMessage
 
 
@@ -23,7 +23,7 @@ Message = _fast.HttpMessage
 # [SP reason]; without a line end yet, MORE_NEEDED while
 # the bytes still look like the start of one (upper-case token, text).  Headers: the
 # complete lines up to the blank line; only the WANTED names are decoded, first
-# occurrence kept, values stripped and cut to 256 characters.  Compiled: _fast_http.pxi.
+# occurrence kept, values stripped and cut to 256 characters.  Compiled: _wire_http.pxi.
 parse = _fast.http_parse
 
 

@@ -27,7 +27,7 @@ CODES = frozenset([0] + [(0 << 5) | d for d in range(1, 8)]
 # Proxy-*) of 3 bytes or more, or carry two printable options, one of 3 bytes or more,
 # and no more unknown options than printable ones (else MORE); a Uri-Path (requests
 # only) or two messages 0.95, else 0.7.  Metadata: type, code (c.dd), uri_path.  Compiled:
-# _fast_probes.pxi.
+# coap.pxi.
 probe = _fast.coap_probe
 
 

@@ -14,7 +14,7 @@ TYPES = {1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 4: "DECLINE", 5: "ACK", 6: "NA
 # probe(view, state): the first datagram decides (DHCP flows carry only DHCP): op 1/2,
 # at least 240 bytes, hlen <= 16 and the magic COOKIE at 236; then options up to END.
 # 1.0; metadata: message_type (53), hostname (12), vendor_class (60).  Compiled:
-# _fast_probes.pxi.
+# dhcp.pxi.
 probe = _fast.dhcp_probe
 
 

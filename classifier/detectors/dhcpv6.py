@@ -15,7 +15,7 @@ TYPES = {1: "SOLICIT", 2: "ADVERTISE", 3: "REQUEST", 4: "CONFIRM", 5: "RENEW",
 # probe(view, state): the first non-empty datagram decides: a TYPES message type, then
 # options (code 1-300, 2-byte length) tiling the rest exactly from offset 4 (34 for
 # relay messages), among them a client/server identifier (1/2) or a relay message (9).
-# 0.95; metadata: message_type.  Compiled: _fast_probes.pxi.
+# 0.95; metadata: message_type.  Compiled: dhcpv6.pxi.
 probe = _fast.dhcpv6_probe
 
 

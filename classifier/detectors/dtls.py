@@ -18,7 +18,7 @@ _VERSIONS = (0xFEFF, 0xFEFD, 0x0100)                  # 0x0100: OpenSSL pre-RFC 
 # at the datagram's end (a record cut by the byte budget is excused in the last kept
 # datagram of a side); one odd datagram is tolerated.  Epoch-0 Client/ServerHello
 # handshakes give the metadata (1.0, 0.9 with an odd datagram); records alone 0.8 (two
-# datagrams) or 0.75.  Compiled: _fast_probes.pxi.
+# datagrams) or 0.75.  Compiled: dtls.pxi.
 probe = _fast.dtls_probe
 
 

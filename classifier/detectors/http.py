@@ -20,13 +20,13 @@ METHODS = frozenset("GET POST HEAD PUT DELETE OPTIONS PATCH TRACE CONNECT PROPFI
 # HTTP/0.9 request alone, 0.85 a proxy request (CONNECT or absolute-form: http-proxy
 # wins).  Metadata: method, uri, host, user_agent, upgrade (RFC 9110 7.8; "websocket"
 # for RFC 6455), soap_action (SOAP 1.1's SOAPAction), status, server.  Compiled:
-# _fast_probes.pxi.
+# http.pxi.
 probe = _fast.http_probe_resync
 
 # The same on a view with a mid-stream direction (FlowView.midstream) that http_probe
 # does not match, every direction seen from its start being empty: from the first
 # line start that opens an HTTP/1.x request or status line, probed again; a match
-# there is HTTP joined mid-stream at 0.7.  Compiled: _fast_probes.pxi
+# there is HTTP joined mid-stream at 0.7.  Compiled: http.pxi
 # (http_probe_resync).
 
 

@@ -10,7 +10,7 @@ from .base import DetectorSpec, Prefilter
 
 # probe(view, state): the first direction's message must be an HTTP request; CONNECT
 # or an absolute-form target (http://, ftp://) is a proxy's (0.95).  Metadata: method,
-# host (the target), user_agent.  Compiled: _fast_probes.pxi.
+# host (the target), user_agent.  Compiled: http_proxy.pxi.
 probe = _fast.http_proxy_probe
 
 

@@ -18,7 +18,7 @@ EXCH_V2 = {34: "IKE_SA_INIT", 35: "IKE_AUTH", 36: "CREATE_CHILD_SA", 37: "INFORM
 # header with a non-zero initiator SPI, the length equal to the message, version 1
 # (exchange types 0-5, 32, 33) or 2 (34-37) with a plausible next payload; probe(view,
 # state): every datagram but NAT-T keepalives parsed, one IKE header makes the match,
-# two datagrams without any a NO.  Compiled: _fast_udp.pxi.
+# two datagrams without any a NO.  Compiled: ike.pxi.
 parse = _fast.ike_parse
 probe = _fast.ike_probe
 

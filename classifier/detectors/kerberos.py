@@ -15,7 +15,7 @@ APPS = {0x6A: "AS-REQ", 0x6B: "AS-REP", 0x6C: "TGS-REQ", 0x6D: "TGS-REP",
 # probe(view, state): every message (a UDP datagram, or a TCP record behind its 4-byte
 # record mark, 1 byte to 1 MiB) is an [APPLICATION n] of APPS wrapping a SEQUENCE whose
 # first field, [0] or [1], is pvno INTEGER 5 (BER as _ber.py reads it).  1.0;
-# metadata: msg_type of the first.  Compiled: _fast_probes.pxi.
+# metadata: msg_type of the first.  Compiled: kerberos.pxi.
 probe = _fast.kerberos_probe
 
 

@@ -56,7 +56,7 @@ def _binary(c: bytes, s: bytes):
 # probe(view, state): UDP -- the 8-byte frame header (request id, sequence 0, datagram
 # count >= 1, reserved 0), then the first datagram of each side; TCP -- each
 # direction's bytes; binary protocol (0x80) by _binary, text by _text.  The dispatch
-# and the frame header are compiled (_fast_udp.pxi).
+# and the frame header are compiled (memcached.pxi).
 probe = _fast.memcached_probe
 
 

@@ -17,7 +17,7 @@ OPS = {1: "OP_REPLY", 2001: "OP_UPDATE", 2002: "OP_INSERT", 2004: "OP_QUERY",
 # opCode; little-endian) has a known opCode other than OP_REPLY, a length of 16 bytes
 # to 48 MiB and responseTo 0 or -1; the server's header answers it (responseTo =
 # requestID: 1.0).  A request alone: OP_MSG/OP_QUERY whose length is the stream's (0.8).
-# Metadata: op.  Compiled: _fast_probes.pxi.
+# Metadata: op.  Compiled: mongodb.pxi.
 probe = _fast.mongodb_probe
 
 

@@ -17,7 +17,7 @@ MODES = {1: "symmetric-active", 2: "symmetric-passive", 3: "client", 4: "server"
 # key id below 65536) and count, private (7) ones by their item counts; the others 48
 # bytes (+ a MAC, v4 extension fields; a multiple of 4, at most 1024), stratum <= 16,
 # a small poll, root delay and dispersion under 256 s.  0.9, control/private 0.5; metadata of
-# the first: version, mode, stratum.  Compiled: _fast_probes.pxi.
+# the first: version, mode, stratum.  Compiled: ntp.pxi.
 probe = _fast.ntp_probe
 
 

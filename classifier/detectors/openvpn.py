@@ -20,7 +20,7 @@ HMAC_LAYOUTS = (0, 28, 40, 72)   # none, SHA1+replay, SHA256+replay, SHA512+repl
 # ack array parses at one of the HMAC_LAYOUTS, and the server's reset (2/8) must
 # acknowledge the client's session id at the same layout (1.0); with tls-crypt, both
 # resets carrying a plausible and nearly equal timestamp at offset 13 (0.8).
-# Metadata: opcode, hmac_size (or tls_crypt).  Compiled: _fast_udp.pxi.
+# Metadata: opcode, hmac_size (or tls_crypt).  Compiled: openvpn.pxi.
 probe = _fast.openvpn_probe
 
 

@@ -23,7 +23,7 @@ _SALT_D23 = bytes.fromhex("c3eef712c72ebb5a11a7d2432bb46365bef9f502")
 
 
 # version_name(v) -> "v1", "v2", "draft-N", Google's "Q050"/"T051", "grease"
-# (0x?a?a?a?a), "mvfst-N", else "0x%08x".  Compiled: _fast_probes.pxi.
+# (0x?a?a?a?a), "mvfst-N", else "0x%08x".  Compiled: quic.pxi.
 version_name = _fast.quic_version_name
 
 
@@ -129,7 +129,7 @@ def _crypto():
 # protection removed (AES-ECB over the 16-byte sample), the payload opened with
 # AES-GCM, CRYPTO frames collected by offset (PADDING, PING and ACK skipped) and
 # reassembled from offset 0.  The AES work is done by ``cryptography``; the rest is
-# compiled (_fast_probes.pxi).  {} without ``cryptography``.
+# compiled (quic.pxi).  {} without ``cryptography``.
 client_hello_meta = _fast.quic_client_hello_meta
 
 
@@ -137,8 +137,8 @@ client_hello_meta = _fast.quic_client_hello_meta
 # handshake tags, or an IETF long header (CIDs inside the datagram) with a known
 # version; a malformed long header is not QUIC.  The client's first three Initials of
 # >= 1200 bytes are decrypted (client_hello_meta) for SNI, ALPN and versions.  1.0 with
-# an Initial or headers in both directions, else 0.8.  Compiled: _fast_udp.pxi (the
-# header walk; decryption stays here).
+# an Initial or headers in both directions, else 0.8.  Compiled: quic.pxi (the
+# header walk, and the decryption of client_hello_meta above).
 probe = _fast.quic_probe
 
 

@@ -19,7 +19,7 @@ CODES = {1: "Access-Request", 2: "Access-Accept", 3: "Access-Reject",
 # attribute, attributes tiling the rest (a damaged list after 3 good attributes:
 # "malformed"); user_name from attribute 1.
 # probe(view, state): every datagram must parse; the first one's metadata (0.95, 0.8
-# when malformed).  Compiled: _fast_probes.pxi.
+# when malformed).  Compiled: radius.pxi.
 parse = _fast.radius_parse
 probe = _fast.radius_probe
 

@@ -15,7 +15,7 @@ from .base import DetectorSpec, Prefilter
 # and payload type and a sequence step of 1-16 make the match (0.8); a single header
 # after a STUN exchange is media by RFC 7983 (0.75); STUN/DTLS datagrams and RTCP
 # multiplexed on the same 5-tuple (RFC 5761: second byte 192-223) are skipped,
-# anything else is not RTP.  Metadata: payload_type, ssrc.  Compiled: _fast_udp.pxi.
+# anything else is not RTP.  Metadata: payload_type, ssrc.  Compiled: rtp.pxi.
 probe = _fast.rtp_probe
 
 

@@ -9,7 +9,7 @@ from .base import DetectorSpec, Prefilter
 
 # probe(view, state): an RTSP/x.y request or status line in either direction (1.0);
 # other lines are ignored (interleaved RTP).  Metadata: method, uri, user_agent, status,
-# server.  Compiled: _fast_probes.pxi.
+# server.  Compiled: rtsp.pxi.
 probe = _fast.rtsp_probe
 
 

@@ -13,7 +13,7 @@ METHODS = frozenset("INVITE ACK BYE CANCEL REGISTER OPTIONS PRACK SUBSCRIBE NOTI
 # probe(view, state): the first unit that is not a keep-alive (CRLF, CRLFCRLF, four
 # zero bytes, a UDP datagram of at most 16 bytes) must be a SIP/2.0 status line or a
 # request with a METHODS verb (1.0).  Metadata: method, status, user_agent, from_, to,
-# call_id (compact header forms too).  Compiled: _fast_probes.pxi.
+# call_id (compact header forms too).  Compiled: sip.pxi.
 probe = _fast.sipmsg_probe     # not "sip_probe": a name starting "sip_" reads as an address
 
 

@@ -16,7 +16,7 @@ FUNCS = {1: "SrvRqst", 2: "SrvRply", 3: "SrvReg", 4: "SrvDeReg", 5: "SrvAck",
 
 # parse(message) -> metadata dict, None (not SLP) or MORE; probe(view, state): the first
 # two datagrams of each side (UDP) or each direction's bytes (TCP) must all be SLP
-# messages, metadata from the first.  Compiled: _fast_udp.pxi.
+# messages, metadata from the first.  Compiled: slp.pxi.
 parse = _fast.slp_parse
 probe = _fast.slp_probe
 

@@ -18,7 +18,7 @@ MAX_OFFSET = 24
 
 
 # _offsets(datagram) -> the offsets (at most MAX_OFFSET) where a type token stands
-# alone, not inside a longer upper-case word.  Compiled: _fast_udp.pxi.
+# alone, not inside a longer upper-case word.  Compiled: smallchat.pxi.
 def _offsets(dg: bytes) -> set:
     return _fast.smallchat_offsets(dg, MAX_OFFSET)
 
@@ -27,7 +27,7 @@ def _offsets(dg: bytes) -> set:
 # common offset (the smallest is the type field); before it, the chat id, the same in
 # every datagram (0.9 with two datagrams or more); a single datagram is never enough
 # (a token turns up in random bytes a few times per million datagrams): MORE.
-# Metadata: types, chat_id (hex).  Compiled: _fast_probes.pxi.
+# Metadata: types, chat_id (hex).  Compiled: smallchat.pxi.
 probe = _fast.smallchat_probe
 
 

@@ -21,7 +21,7 @@ METHODS = {1: "binding", 3: "allocate", 4: "refresh", 6: "send", 7: "data",
 # probe(view, state): every datagram (UDP: the first four of each side) or direction
 # (TCP, RFC 4571 framing unwrapped) parsed, one STUN message makes the match (0.9, or
 # 0.7 when other datagrams are not STUN: DTLS or media after ICE, RFC 7983).
-# Compiled: _fast_udp.pxi.
+# Compiled: stun.pxi.
 parse = _fast.stun_parse
 probe = _fast.stun_probe
 

@@ -14,7 +14,7 @@ MODES = (b"netascii", b"octet", b"mail")
 # one of MODES, NUL-terminated; DATA at most 65468 bytes; ACK exactly 4; ERROR code
 # <= 8, NUL-terminated; OACK NUL-terminated).  A request 1.0 (metadata: opcode,
 # filename, mode); a transfer (DATA or OACK, and ACK, block numbers <= 2) 0.9; an OACK
-# alone with registered option names 0.8.  Compiled: _fast_probes.pxi.
+# alone with registered option names 0.8.  Compiled: tftp.pxi.
 probe = _fast.tftp_probe
 
 

@@ -14,7 +14,7 @@ SIZES = {1: (148,), 2: (92,), 3: (64,)}
 # 1-4, three zero bytes, and the type's size (SIZES; transport data >= 32 bytes, a
 # multiple of 16).  Padded handshakes count when the response's receiver index echoes
 # the initiation's sender index.  An initiation or response 1.0; transport data alone
-# in 3 datagrams 0.7.  Metadata: messages.  Compiled: _fast_probes.pxi.
+# in 3 datagrams 0.7.  Metadata: messages.  Compiled: wireguard.pxi.
 probe = _fast.wireguard_probe
 
 

@@ -1,6 +1,6 @@
 """What the compiled probes and parsers answer, recorded once as test data.
 
-The detectors' compiled code (classifier/detectors/_fast*.pxi, _records.pyx) has one
+The detectors' compiled code (classifier/detectors/*.pxi, _records.pyx) has one
 source of truth: itself.  Its answers on a fixed, deterministic set of inputs are kept in
 tests/detectors/data/probe_answers/<subject>.jsonl; test_compiled.py recomputes them and
 fails on any difference.  A deliberate change of a probe is a regeneration and a diff

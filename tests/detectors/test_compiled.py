@@ -1,4 +1,4 @@
-"""The compiled parts of the detectors (classifier/detectors/_fast*.pxi, _records.pyx):
+"""The compiled parts of the detectors (classifier/detectors/*.pxi, _records.pyx):
 
 * what they answer on a fixed set of inputs (fixtures, their prefixes, the views the
   engine may hand a probe, QUIC Initials and damaged copies, a seeded random corpus,
@@ -152,7 +152,7 @@ shaped_dgs = st.builds(lambda head, size, fill: (head + bytes([fill]) * size)[:s
 
 
 # A known crash, kept bug for bug from the deleted oracle ("as the original"): the DHCP
-# probe (_fast_probes.pxi) raises IndexError on option 53 (message type) of length 1
+# probe (dhcp.pxi) raises IndexError on option 53 (message type) of length 1
 # whose value byte is past the datagram's end.  The recorded answers show it too ("!"
 # in data/probe_answers/probes.jsonl).  Fix it there, then empty this.
 KNOWN_RAISES = {("dhcp", IndexError)}

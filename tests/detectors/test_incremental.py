@@ -69,7 +69,7 @@ def reader_flows(cap):
 # the product's reader (which splits this fuzz capture's flows differently): a RADIUS
 # request alone matches, the responses that follow do not pair with it, so the whole
 # flow is NO while a FlowSession keeps its first match.  The probe is compiled code
-# (_fast_udp.pxi); fix it there, then empty this list.
+# (radius.pxi); fix it there, then empty this list.
 KNOWN = {("fuzz-2020-02-16-11740.pcap", ("10.12.64.30", 29200, "198.226.25.53", 1812), None, "radius"),
          ("fuzz-2020-02-16-11740.pcap", ("10.12.64.30", 29200, "198.226.25.62", 1812), None, "radius"),
          ("fuzz-2020-02-16-11740.pcap", ("10.12.64.30", 29200, "198.226.25.53", 1813), None, "radius")}

@@ -1,11 +1,9 @@
 # HTTP-syntax start line and headers, compiled: the one parser of http, http-proxy,
 # rtsp, sip and ssdp (_httpmsg.py re-exports ``http_parse`` as parse and
-# ``http_cached_parse`` as cached_parse).  The pure-Python original, with the regular
-# expressions this code follows character for character, is the test oracle in
-# tests/detectors/reference_parsers.py.
+# ``http_cached_parse`` as cached_parse), and the state the HTTP-syntax probes share
+# (http.pxi, http_proxy.pxi, rtsp.pxi, sip.pxi).
+# Answers recorded in tests/detectors/data/probe_answers/ (test_compiled.py).
 
-cdef extern from "string.h":
-    void* memmem(const void* haystack, size_t hlen, const void* needle, size_t nlen)
 
 HTTP_MORE = "more"                     # _httpmsg.MORE_NEEDED
 cdef object _http_wanted = None        # _httpmsg.WANTED: imported on first use
@@ -30,10 +28,6 @@ cdef inline bint _upper(uint8_t c) noexcept:
 
 cdef inline bint _token(uint8_t c) noexcept:        # [A-Z_-]
     return 0x41 <= c <= 0x5A or c == 0x5F or c == 0x2D
-
-
-cdef inline bint _digit(uint8_t c) noexcept:
-    return 0x30 <= c <= 0x39
 
 
 cdef inline bint _space(uint8_t c) noexcept:        # \s of a bytes pattern
@@ -219,3 +213,21 @@ def http_cached_parse(dict state, data):
     if hit is None:
         hit = cache[k] = (data, http_parse(data))
     return (<tuple>hit)[1]
+
+# -------------------------------------------- shared by the HTTP-syntax probes
+
+
+cdef object _http_methods = None, _sip_methods = None    # http.METHODS, sip.METHODS
+
+
+cdef inline void _httpp_init():
+    global _http_methods, _sip_methods
+    _verdicts()
+    if _sip_methods is None:
+        from . import http, sip
+        _http_methods, _sip_methods = http.METHODS, sip.METHODS
+
+
+cdef inline dict _no_none(dict meta):
+    """base.match's rule: metadata values that are None are dropped."""
+    return {k: v for k, v in meta.items() if v is not None}

@@ -1,4 +1,5 @@
-# TLS client/server fingerprints, compiled (included by _fast.pyx after _fast_tls.pxi):
+# TLS client/server fingerprints, compiled (read with _wire_tls.pxi's helpers; used by
+# tls.pxi and quic.pxi):
 #
 #   ja3   MD5 of "version,ciphers,extensions,groups,point_formats" (decimal, "-"-joined,
 #         GREASE removed) of a ClientHello -- the original Salesforce JA3 specification;
@@ -8,9 +9,10 @@
 #
 # JA4S (the ServerHello counterpart) is deliberately absent: it is published under
 # the FoxIO License 1.1, which restricts use in products, unlike JA4's BSD licence.
-# The pure-Python reference is tests/detectors/reference_parsers.py (tls_fingerprints);
-# test_compiled.py checks both agree, test_fingerprints.py checks the specifications'
-# published examples and tshark's ja3/ja3s on real captures.
+# test_compiled.py records the answers (tls_fingerprints), test_fingerprints.py checks
+# the specifications' published examples and tshark's ja3/ja3s on real captures.
+
+
 from libc.stdlib cimport qsort
 
 cdef object _md5 = None, _sha256 = None
