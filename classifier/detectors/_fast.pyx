@@ -385,8 +385,8 @@ cdef class ProbeLoop:
 
     # ------------------------------------------------------------------ one flow
     cdef FlowView _budget(self, FlowView view, Py_ssize_t b, Shape* sh, list cuts):
-        """The budget cut (its pure-Python original, the test oracle, is budget_view in
-        tests/detectors/reference_parsers.py; test_compiled checks that both agree): the flow
+        """The budget cut (its answers are recorded in tests/detectors/data/probe_answers/
+        budget.jsonl; test_compiled checks them): the flow
         itself when the budget cuts nothing, else a FlowView of what it keeps.  Cuts
         that keep the same bytes are made once per flow (``cuts`` remembers them)."""
         cdef Py_ssize_t mb = self.bmax[b], mp = self.bpk[b], room, k, n, pc, c0, c1, t0, t1
