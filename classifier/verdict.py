@@ -111,18 +111,25 @@ def annotate(recs: List[Dict[str, Any]], registry: Optional[Registry] = None, mi
     model gave alone (source "ml") its confidence against `min_confidence`."""
     reg = registry or default_registry()
     cache: Dict[tuple, _Result] = reg.verdict_cache
+    get = cache.get
     for rec in recs:
-        guess = rec.get("source") == "ml"
-        conf = rec.get("confidence") if guess else None
-        key = (rec["server_port"], rec["transport"], rec["protocol"], conf, min_confidence if guess else None)
-        res = cache.get(key)
-        if res is None:
-            transport = rec["transport"]
-            info = reg.lookup(rec["server_port"], transport) if transport in PORT_TRANSPORTS else None
-            if guess:
-                res = judge_guess(info, rec["protocol"], conf, transport, min_confidence)
-            else:
-                res = judge(info, rec["protocol"], transport)
-            cache[key] = res
+        # A label from the detectors (or none) is judged by port, transport and protocol
+        # alone: a short key, the common case in a flood; a model guess also by its
+        # probability against min_confidence.
+        if rec.get("source") != "ml":
+            key = (rec["server_port"], rec["transport"], rec["protocol"])
+            res = get(key)
+            if res is None:
+                transport = rec["transport"]
+                info = reg.lookup(rec["server_port"], transport) if transport in PORT_TRANSPORTS else None
+                res = cache[key] = judge(info, rec["protocol"], transport)
+        else:
+            conf = rec.get("confidence")
+            key = (rec["server_port"], rec["transport"], rec["protocol"], conf, min_confidence)
+            res = get(key)
+            if res is None:
+                transport = rec["transport"]
+                info = reg.lookup(rec["server_port"], transport) if transport in PORT_TRANSPORTS else None
+                res = cache[key] = judge_guess(info, rec["protocol"], conf, transport, min_confidence)
         rec["port_protocol"], rec["port_service"], rec["port_class"], rec["verdict"], \
             rec["verdict_reason"] = res
