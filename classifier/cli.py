@@ -1004,6 +1004,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     # threshold (700 allocations) the cyclic collector walks them again and again,
     # though they form no cycles. Collect less often, not never.
     gc.set_threshold(100_000, 50, 100)
+    # Likewise the freed heap of a batch is kept for the next one (classifier/_heap.py).
+    from ._heap import keep_heap
+    keep_heap()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

@@ -207,6 +207,8 @@ def _worker_main(wid: int, tasks, options: Optional[Dict[str, Any]], config, lab
     message) when it cannot be opened; ("crash", None, message) if it fails."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent decides what a Ctrl-C does
     signal.signal(signal.SIGTERM, signal.SIG_DFL)   # (a forked worker had the parent's Stop)
+    from ._heap import keep_heap
+    keep_heap()                                     # (classifier/_heap.py; a fork has it already)
     from .options import analyzer_from_args, registry_from_args
     if options is None:
         # Forked: the parent's options and its Analyzer, fresh (nothing pushed yet), are

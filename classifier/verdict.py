@@ -29,8 +29,8 @@ from resemblance, not a parse, and the verdict says so:
   label stays in `protocol` with `source` ml. 0 (the default) judges every guess.
 
 Labels from the detectors (`dpi`, `dpi+ml`) are judged the same whatever the model says.
-Results are cached per (port, transport, protocol, guess), so a capture costs one dict
-lookup per flow.
+Results are cached per (transport, protocol) and port (and for a model guess its
+probability), so a capture costs two dict lookups per flow.
 """
 from __future__ import annotations
 
@@ -110,19 +110,28 @@ def annotate(recs: List[Dict[str, Any]], registry: Optional[Registry] = None, mi
     each record, from its server_port, transport and protocol, and for a label the
     model gave alone (source "ml") its confidence against `min_confidence`."""
     reg = registry or default_registry()
-    cache: Dict[tuple, _Result] = reg.verdict_cache
+    cache: Dict[tuple, Any] = reg.verdict_cache     # {(transport, protocol): {port: result}}, guesses by 5-tuple
+    get = cache.get
     for rec in recs:
-        guess = rec.get("source") == "ml"
-        conf = rec.get("confidence") if guess else None
-        key = (rec["server_port"], rec["transport"], rec["protocol"], conf, min_confidence if guess else None)
-        res = cache.get(key)
-        if res is None:
-            transport = rec["transport"]
-            info = reg.lookup(rec["server_port"], transport) if transport in PORT_TRANSPORTS else None
-            if guess:
-                res = judge_guess(info, rec["protocol"], conf, transport, min_confidence)
-            else:
-                res = judge(info, rec["protocol"], transport)
-            cache[key] = res
+        # A label from the detectors (or none) is judged by transport, protocol and port
+        # alone: one table of ports per (transport, protocol), the common case in a
+        # flood; a model guess also by its probability against min_confidence.
+        if rec.get("source") != "ml":
+            transport, protocol, port = rec["transport"], rec["protocol"], rec["server_port"]
+            ports = get((transport, protocol))
+            if ports is None:
+                ports = cache[(transport, protocol)] = {}
+            res = ports.get(port)
+            if res is None:
+                info = reg.lookup(port, transport) if transport in PORT_TRANSPORTS else None
+                res = ports[port] = judge(info, protocol, transport)
+        else:
+            conf = rec.get("confidence")
+            key = (rec["server_port"], rec["transport"], rec["protocol"], conf, min_confidence)
+            res = get(key)
+            if res is None:
+                transport = rec["transport"]
+                info = reg.lookup(rec["server_port"], transport) if transport in PORT_TRANSPORTS else None
+                res = cache[key] = judge_guess(info, rec["protocol"], conf, transport, min_confidence)
         rec["port_protocol"], rec["port_service"], rec["port_class"], rec["verdict"], \
             rec["verdict_reason"] = res

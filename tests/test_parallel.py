@@ -313,8 +313,10 @@ def _interrupt(tmp_path, big, signals):
     deadline = time.monotonic() + 120            # a bound on the wait, not a timing assertion
     while time.monotonic() < deadline and p.poll() is None:
         temps = [f for f in os.listdir(tmp_path) if f.startswith(".portlens-")]
-        workers = workers or _children(p.pid)
-        if temps and os.path.getsize(tmp_path / temps[0]) > 100_000 and workers:
+        # Both workers, not the first one seen: the second may start a moment later.
+        if len(workers) < 2:
+            workers = _children(p.pid)
+        if temps and os.path.getsize(tmp_path / temps[0]) > 100_000 and len(workers) >= 2:
             for sig in signals:
                 p.send_signal(sig)
             sent = True

@@ -50,7 +50,10 @@ def _opener(d: bytes):
 
 
 def probe(view, state):
-    c = [d for d in view.datagrams_c2s if d]
+    c = view.datagrams_c2s
+    if c and len(c[0]) > 2 and c[0][2] != 0:
+        return NO                        # _opener refuses it (the common case, cheaply)
+    c = [d for d in c if d]
     s = [d for d in view.datagrams_s2c if d]
     if not c:
         return NO if s else MORE

@@ -36,8 +36,10 @@ def _segments(d: bytes):
         if i + HEADER > n:
             return None
         cmd = d[i + 4]
+        if cmd not in CMDS:
+            return None
         size = int.from_bytes(d[i + 20:i + 24], "little")
-        if cmd not in CMDS or size > MAX_DATA or (cmd != 81 and size):
+        if size > MAX_DATA or (cmd != 81 and size):
             return None
         out.append((d[i:i + 4], cmd))
         i += HEADER + size
@@ -45,7 +47,12 @@ def _segments(d: bytes):
 
 
 def probe(view, state):
-    dgs = [d for d in view.datagrams_c2s if d] + [d for d in view.datagrams_s2c if d]
+    # Any datagram that cannot start a segment makes the answer NO (see the loop below):
+    # the client's first one decides most flows without building the lists.
+    c = view.datagrams_c2s
+    if c and len(c[0]) > 4 and c[0][4] not in CMDS:
+        return NO
+    dgs = [d for d in c if d] + [d for d in view.datagrams_s2c if d]
     if not dgs:
         return MORE
     convs, cmds, segs = set(), [], 0

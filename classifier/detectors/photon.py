@@ -59,7 +59,12 @@ def _datagram(d: bytes):
 
 def probe(view, state):
     """Every datagram of the flow's first ones must be a plain Photon datagram."""
-    dgs = [d for d in view.datagrams_c2s if d] + [d for d in view.datagrams_s2c if d]
+    # Any datagram _datagram refuses makes the answer NO (see the loop below): the
+    # client's first one decides most flows without building the lists.
+    c = view.datagrams_c2s
+    if c and len(c[0]) > 2 and c[0][2] != 0:
+        return NO
+    dgs = [d for d in c if d] + [d for d in view.datagrams_s2c if d]
     if not dgs:
         return MORE
     names, whole = [], 0

@@ -28,6 +28,11 @@ def parse(dg: bytes):
 
 
 def probe(view, state):
+    c = view.datagrams_c2s
+    if c:
+        d = c[0]
+        if len(d) >= 8 and (d[0] >> 6 != 2 or d[1] not in PT):
+            return NO            # no parse below can start at its header: cheaply refused
     types = []
     for dg in list(view.datagrams_c2s[:3]) + list(view.datagrams_s2c[:3]):
         if not dg:

@@ -46,7 +46,10 @@ def _request(d: bytes):
 def probe(view, state):
     """MATCH on the first client datagram that is an edge session request; the
     request must be the client's first datagram (it opens the session)."""
-    c = [d for d in view.datagrams_c2s if d]
+    c = view.datagrams_c2s
+    if c and len(c[0]) > 6 and c[0][6] != 0x21:
+        return NO                       # _request refuses it (the common case, cheaply)
+    c = [d for d in c if d]
     if not c:
         s = [d for d in view.datagrams_s2c if d]
         # the client always speaks first; a capture that starts later is left alone
