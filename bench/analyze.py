@@ -214,9 +214,13 @@ def main():
     if has_ml:
         jobs.append(("portlens analyze --ml off", pl + ["analyze", cap, "--format", "jsonl", "--ml", "off",
                                                         "--jobs", "1"], None))
+    # Another tree: the same two commands (one process, then two), so each row has its
+    # before/after twin in this run.
     for tree in trees:
         jobs.append((f"analyze @{os.path.basename(tree)}",
-                     [sys.executable, "-m", "classifier", "analyze", cap, "--format", "jsonl"], tree))
+                     [sys.executable, "-m", "classifier", "analyze", cap, "--format", "jsonl", "--jobs", "1"], tree))
+        jobs.append((f"analyze --jobs 2 @{os.path.basename(tree)}",
+                     [sys.executable, "-m", "classifier", "analyze", cap, "--format", "jsonl", "--jobs", "2"], tree))
 
     runs = {name: [] for name, _, _ in jobs}
     try:
@@ -260,9 +264,16 @@ def main():
                 ratios[f"analyze_ml_off_wall_vs_{key}"] = round(
                     rows["portlens analyze --ml off"]["wall_s"] / rows[ref]["wall_s"], 3)
             for tree in trees:
-                name = f"analyze @{os.path.basename(tree)}"
-                ratios[f"{name.replace(' ', '_')}_wall_vs_{key}"] = round(
-                    rows[name]["wall_s"] / rows[ref]["wall_s"], 3)
+                for name in (f"analyze @{os.path.basename(tree)}", f"analyze --jobs 2 @{os.path.basename(tree)}"):
+                    ratios[f"{name.replace(' ', '_')}_wall_vs_{key}"] = round(
+                        rows[name]["wall_s"] / rows[ref]["wall_s"], 3)
+    for tree in trees:
+        # this tree against the other, command for command: wall and CPU
+        for here, there in (("portlens analyze", f"analyze @{os.path.basename(tree)}"),
+                            ("portlens analyze --jobs 2", f"analyze --jobs 2 @{os.path.basename(tree)}")):
+            tag = here.replace("portlens ", "").replace(" ", "_")
+            ratios[f"{tag}_wall_vs_@{os.path.basename(tree)}"] = round(rows[here]["wall_s"] / rows[there]["wall_s"], 3)
+            ratios[f"{tag}_cpu_vs_@{os.path.basename(tree)}"] = round(rows[here]["cpu_s"] / rows[there]["cpu_s"], 3)
 
     print(f"\ncapture {cap}: {os.path.getsize(cap) / 2**20:.0f} MiB; "
           f"median of {args.repeat} runs each; CPU = user + system of all threads")
