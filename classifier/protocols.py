@@ -71,7 +71,10 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   ports), collectd (25826 is unassigned), ajp (8009 is registered to "nvme-disc"),
   fastcgi (9000 is "cslistener"), openwire (61616 is in the dynamic range), stomp
   (61613 is in the dynamic range), lustre (988 is unassigned), nats (4222
-  is in vrml-multi-use's 4200-4299).
+  is in vrml-multi-use's 4200-4299);
+  of the queue, database and gateway ones: kafka (its 9092 is registered to XmlIpcRegSvc),
+  cassandra (9042 is unassigned), zeromq (the application picks the port; 5555, the
+  guide's, is personal-agent), beanstalkd (11300 is unassigned).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -395,6 +398,14 @@ TABLE: Tuple[Protocol, ...] = (
     P("onc-rpc", BOTH, ndpi_by_port=("NFS",), ndpi_note="NFS: any ONC RPC program", iana=("sunrpc",), metadata="program, program_name, version, procedure"),
     P("rx", UDP, ndpi=("RX",), iana=("afs3-fileserver", "afs3-callback", "afs3-prserver", "afs3-vlserver",), metadata="service_id, types"),
     P("skinny", TCP, ndpi=("CiscoSkinny",), iana=("cisco-sccp",), metadata="message, header_version"),
+    P("kafka", TCP, metadata="api_key, api_version, client_id"),
+    P("cassandra", TCP, ndpi=("Cassandra",), metadata="version, opcode, cql_version"),
+    P("oracle", TCP, ndpi=("Oracle",), iana=("ttc/tcp",), metadata="version, answer"),
+    P("zeromq", TCP, ndpi=("ZeroMQ",), metadata="version, mechanism"),
+    P("beanstalkd", TCP, metadata="command, tube"),
+    P("gearman", TCP, ndpi=("Gearman",), iana=("gearman/tcp",), metadata="packet, function"),
+    P("smpp", TCP, ndpi=("SMPP",), iana=("smpp/tcp",), metadata="command, system_id, interface_version"),
+    P("lpd", TCP, iana=("printer/tcp",), metadata="command, queue"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

@@ -152,6 +152,9 @@ NOT_ON_THEIR_IANA_PORT = {
     ("dnscrypt", 443, "udp"): "mismatch",       # DNSCrypt resolvers answer on the https port
     ("dnscrypt", 443, "tcp"): "mismatch",
     ("nats", 4222, "tcp"): "mismatch",          # the NATS default; IANA 4200-4299 is vrml-multi-use
+    ("kafka", 9092, "tcp"): "mismatch",         # Kafka's default; IANA 9092 is XmlIpcRegSvc
+    ("oracle", 1521, "tcp"): "mismatch",        # the listener's default; IANA 1521 is ncube-lm (TNS's is ttc, 2483)
+    ("zeromq", 5555, "tcp"): "mismatch",        # the ZeroMQ guide's; IANA 5555 is personal-agent
 }
 
 

@@ -6,7 +6,7 @@ The registry is explicit: adding a protocol is one module and one line here.
 """
 
 from . import (amqp, apps, bittorrent, coap, collectd, dns, fastcgi, ftp, games, git, gopher, http, http2, industrial, infra, irc, ldap, mail,
-               memcached, mismatch, modbus, mqtt, munin, mysql, ntp, openvpn, postgresql, quic, rdp, redis, rpcbind, rsync, rtp, rtsp, sip, smb,
+               memcached, mismatch, modbus, mqtt, munin, mysql, ntp, openvpn, postgresql, queues, quic, rdp, redis, rpcbind, rsync, rtp, rtsp, sip, smb,
                snmp, ssh, stun, syslog, telnet, tftp, tinc, tls, vnc, wireguard, xmpp, zookeeper)
 
 MODULES = [
@@ -57,5 +57,6 @@ MODULES = [
     munin,
     fastcgi,
     rpcbind,
+    queues,
     mismatch,
 ]

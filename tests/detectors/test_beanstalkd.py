@@ -1,0 +1,79 @@
+"""Beanstalkd: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "beanstalkd")
+
+# pcaps/corpus/beanstalkd-1.pcap (spec-built): "use <tube>" echoed by "USING <tube>".
+FX = Fx("beanstalkd-use", "beanstalkd", FlowView.tcp(b"use thumbnails\r\n", b"USING thumbnails\r\n"),
+        first="c", meta={"command": "use", "tube": "thumbnails"})
+
+
+def test_put_inserted():
+    put = b"put 1024 0 60 5\r\nhello\r\n"        # priority, delay, ttr, bytes; the job
+    r = SPEC.probe(FlowView.tcp(put, b"INSERTED 7\r\n"), {})
+    assert r.verdict == Verdict.MATCH and r.metadata["command"] == "put"
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(b"use thumbnails\r\n", b"USING other\r\n"),          # not the tube it named
+    FlowView.tcp(b"delete 7\r\n", b"DELETED\r\n"),                    # memcached says the same
+    FlowView.tcp(b"touch 7\r\n", b"TOUCHED\r\n"),                     # likewise
+    FlowView.tcp(b"put 1024 0 60\r\n", b"INSERTED 7\r\n"),            # put takes four numbers
+    FlowView.tcp(b"put 1 0 60 5\r\nhello\r\n", b"USING default\r\n"),  # not an answer to put
+    FlowView.tcp(b"stats\r\n", b"STAT pid 1\r\n"),                    # memcached's stats
+    FlowView.tcp(b"use -bad\r\n", b"USING -bad\r\n"),                 # a name cannot start with "-"
+    FlowView.tcp(b"use tube\n", b"USING tube\n"),                     # bare LF
+    FlowView.tcp(b"POST / HTTP/1.1\r\n"),                             # HTTP
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "beanstalkd", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "beanstalkd"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "beanstalkd" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,87 @@
+"""Gearman: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "gearman")
+
+def packet(magic, ptype, *args):
+    """magic, int32 type, int32 size, arguments separated by NUL."""
+    data = b"\x00".join(args)
+    return magic + struct.pack(">II", ptype, len(data)) + data
+
+
+# pcaps/corpus/gearman-1.pcap (spec-built): SUBMIT_JOB (function, unique id, workload)
+# and JOB_CREATED (the job handle).
+SUBMIT = packet(b"\x00REQ", 7, b"reverse", b"", b"hello gearman")
+CREATED = packet(b"\x00RES", 8, b"H:lap:1")
+FX = Fx("gearman-submit", "gearman", FlowView.tcp(SUBMIT, CREATED), first="c",
+        meta={"packet": "SUBMIT_JOB", "function": "reverse"})
+
+
+def test_worker_can_do_alone_is_claimed_lower():
+    r = SPEC.probe(FlowView.tcp(packet(b"\x00REQ", 1, b"reverse")), {})
+    assert r.verdict == Verdict.MATCH and r.confidence < 0.9
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(packet(b"\x00RES", 8, b"H:lap:1")),              # a response from the client
+    FlowView.tcp(packet(b"\x00REQ", 8, b"H:lap:1")),              # JOB_CREATED is not a request
+    FlowView.tcp(packet(b"\x00REQ", 99)),                         # no type 99
+    FlowView.tcp(packet(b"\x00REQ", 9, b"x")),                    # GRAB_JOB has no arguments
+    FlowView.tcp(SUBMIT, packet(b"\x00REQ", 8, b"H:lap:1")),      # the server sends REQ
+    FlowView.tcp(packet(b"\x00REQ", 7, b"rev\x01erse", b"", b"x")),  # a control byte in the function name
+    FlowView.tcp(b"\x00REQX" + SUBMIT[5:]),                       # not the magic
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "gearman", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "gearman"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "gearman" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,78 @@
+"""LPD (RFC 1179): the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "lpd")
+
+# pcaps/corpus/lpd-1.pcap (spec-built): 02 "receive a printer job" for queue lp, the
+# server's 0x00 acknowledgement, then subcommand 02 "receive control file": byte count,
+# SP, cfA + job number 042 + host name.
+FX = Fx("lpd-receive-job", "lpd", FlowView.tcp(b"\x02lp\n" + b"\x0262 cfA042client\n", b"\x00\x00"),
+        first="c", meta={"command": "receive-job", "queue": "lp"},
+        trunc=FlowView.tcp(b"\x02lp"))
+
+
+def test_queue_state():
+    r = SPEC.probe(FlowView.tcp(b"\x03lp\n", b"lp is ready and printing\nno entries\n"), {})
+    assert r.verdict == Verdict.MATCH and r.confidence < 0.9 and r.metadata["command"] == "queue-state-short"
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(b"\x02lp\n", b"\x01"),                         # not the acknowledgement
+    FlowView.tcp(b"\x02lp\n\x0262 xfA042client\n", b"\x00"),    # not a control file name
+    FlowView.tcp(b"\x02l p\n", b"\x00"),                        # a space in the queue name
+    FlowView.tcp(b"\x06lp\n", b"\x00"),                         # no command 06
+    FlowView.tcp(b"\x02\n", b"\x00"),                           # no queue
+    FlowView.tcp(b"\x03lp\n", b"\x00\x01\x02binary"),           # the queue state is text
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "lpd", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "lpd"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "lpd" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,84 @@
+"""SMPP: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "smpp")
+
+def pdu(cid, status, seq, body=b""):
+    """command_length, command_id, command_status, sequence_number, body."""
+    return struct.pack(">IIII", 16 + len(body), cid, status, seq) + body
+
+
+# bind_transceiver: system_id, password, system_type, interface_version 0x34, addr_ton 1,
+# addr_npi 1, address_range ""
+BIND = pdu(9, 0, 1, b"portlens\x00secret\x00SMPP\x00" + bytes([0x34, 1, 1]) + b"\x00")
+# bind_transceiver_resp: system_id, TLV sc_interface_version 0x34
+RESP = pdu(0x80000009, 0, 1, b"SMSC\x00" + struct.pack(">HHB", 0x0210, 1, 0x34))
+
+# pcaps/corpus/smpp-1.pcap (spec-built): the bind and its response.
+FX = Fx("smpp-bind", "smpp", FlowView.tcp(BIND, RESP), first="c",
+        meta={"command": "bind_transceiver", "system_id": "portlens", "interface_version": "3.4"})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(BIND, pdu(0x80000002, 0, 1, b"SMSC\x00")),       # answers another bind
+    FlowView.tcp(BIND, pdu(0x80000009, 0, 2, b"SMSC\x00")),       # another sequence number
+    FlowView.tcp(pdu(9, 0, 1, b"portlens\x00secret\x00SMPP\x00" + bytes([0x99, 1, 1]) + b"\x00")),  # version
+    FlowView.tcp(pdu(9, 0, 1, b"portlens-toolongname\x00secret\x00SMPP\x00" + bytes([0x34, 1, 1]) + b"\x00")),
+    FlowView.tcp(BIND[:4] + struct.pack(">I", 4) + BIND[8:]),      # submit_sm before a bind
+    FlowView.tcp(BIND[:8] + struct.pack(">I", 5) + BIND[12:]),     # a status in a request
+    FlowView.tcp(struct.pack(">I", len(BIND) + 1) + BIND[4:] + b"\x00"),  # the body overruns its fields
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "smpp", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "smpp"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "smpp" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

@@ -1,0 +1,80 @@
+"""ZeroMQ ZMTP 3: the detector on its fixture (spec-built bytes, commented field by field):
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+and no other detector claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "zeromq")
+
+def greeting(mech=b"NULL", as_server=0, minor=1, major=3):
+    """signature FF, 8 padding bytes (libzmq: 00...01), 7F; version; mechanism padded to 20
+    bytes; as-server; 31 zero bytes of filler."""
+    return (b"\xff" + bytes(7) + b"\x01" + b"\x7f" + bytes([major, minor]) + mech.ljust(20, b"\x00")
+            + bytes([as_server]) + bytes(31))
+
+
+# pcaps/corpus/zeromq-1.pcap (spec-built): both greetings.
+FX = Fx("zeromq-greetings", "zeromq", FlowView.tcp(greeting(), greeting(as_server=1)), first="c",
+        meta={"version": "3.1", "mechanism": "NULL"})
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(greeting(), greeting(b"PLAIN", 1)),           # mechanisms disagree
+    FlowView.tcp(greeting(major=2), greeting(major=2)),        # not ZMTP 3
+    FlowView.tcp(greeting(b"NULX"), greeting(b"NULX")),        # not a mechanism
+    FlowView.tcp(greeting()[:40] + b"\x01" + greeting()[41:]),  # filler not zero
+    FlowView.tcp(b"\xff" + bytes(8) + b"\x7e" + greeting()[10:]),   # signature's last byte
+])
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+
+
+def test_one_greeting_waits():
+    assert SPEC.probe(FlowView.tcp(greeting()), {}).verdict == Verdict.NEED_MORE
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "zeromq", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    if FX.trunc is not None:
+        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        return
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "zeromq"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "zeromq" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
