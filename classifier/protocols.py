@@ -395,6 +395,14 @@ TABLE: Tuple[Protocol, ...] = (
     P("onc-rpc", BOTH, ndpi_by_port=("NFS",), ndpi_note="NFS: any ONC RPC program", iana=("sunrpc",), metadata="program, program_name, version, procedure"),
     P("rx", UDP, ndpi=("RX",), iana=("afs3-fileserver", "afs3-callback", "afs3-prserver", "afs3-vlserver",), metadata="service_id, types"),
     P("skinny", TCP, ndpi=("CiscoSkinny",), iana=("cisco-sccp",), metadata="message, header_version"),
+    P("opc-ua", TCP, ndpi=("OPC-UA",), iana=("opcua-tcp",), metadata="endpoint_url, message_types"),
+    P("knxnet-ip", UDP, ndpi=("KNXnet_IP",), metadata="service"),
+    P("fins", UDP, ndpi=("FINS",), metadata="command, sid"),
+    P("mqtt-sn", UDP, metadata="message, client_id"),
+    P("miio", UDP, metadata="hello, device_id"),
+    P("ptpv2", UDP, ndpi=("PTPv2",), iana=("ptp-event", "ptp-general",), metadata="message, domain"),
+    P("rmcp", UDP, ndpi=("RMCP",), iana=("asf-rmcp",), metadata="message_class, message"),
+    P("l2tp", UDP, ndpi=("L2TP",), iana=("l2tp",), metadata="message, tunnel_id"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
