@@ -43,7 +43,7 @@ def frame(d: bytes, whole: bool):
     response = bool(icf & 0x40)
     need = 14 if response else 12
     if len(d) < need:
-        return MORE if not whole else None
+        return MORE                  # a valid prefix
     cmd = int.from_bytes(d[10:12], "big")
     if cmd not in COMMANDS:
         return None

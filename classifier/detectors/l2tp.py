@@ -33,7 +33,7 @@ def message(d: bytes, whole: bool):
     if d[0] != 0xC8 or d[1] != 0x02:
         return None                      # control: T, L and S set, O and P clear (3.1)
     if len(d) < 12:
-        return MORE if not whole else None
+        return MORE                  # a valid prefix
     n = int.from_bytes(d[2:4], "big")
     if n < 12 or (n != len(d) if whole else n < len(d)):
         return None
@@ -41,7 +41,7 @@ def message(d: bytes, whole: bool):
     if n == 12:
         return "ZLB", tunnel
     if len(d) < 20:
-        return MORE if not whole else None
+        return MORE                  # a valid prefix
     avp = d[12:20]
     if avp[0] & 0xFC != 0x80 or avp[0] & 0x03 or avp[1] != 8 or avp[2:6] != b"\x00\x00\x00\x00":
         return None                      # the first AVP is Message Type, M set, H clear, length 8

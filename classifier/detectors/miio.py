@@ -21,9 +21,7 @@ HELLO = b"\x21\x31\x00\x20" + b"\xff" * 28
 def packet(d: bytes, whole: bool):
     """(is_hello, device_id) / MORE / None."""
     if len(d) < 32:
-        if not HELLO.startswith(d[:2]):
-            return None
-        return MORE if not whole else None
+        return MORE if HELLO.startswith(d[:2]) else None
     if d[:2] != b"\x21\x31":
         return None
     n = int.from_bytes(d[2:4], "big")

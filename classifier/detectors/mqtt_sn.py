@@ -27,7 +27,7 @@ ANSWERS = {0x01: 0x02, 0x04: 0x05}
 def message(d: bytes, whole: bool):
     """(type, client id or None) / MORE / None."""
     if len(d) < 2:
-        return MORE if not whole else None
+        return MORE                  # a valid prefix
     n, t = d[0], d[1]
     if n < 2 or (n != len(d) if whole else n < len(d)) or t not in NAMES:
         return None                      # the length is the datagram's (long form not claimed)

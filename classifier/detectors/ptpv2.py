@@ -33,7 +33,7 @@ def message(d: bytes, whole: bool):
     if len(d) >= 2 and (d[1] & 0x0F != 2 or d[1] >> 4 > 1):
         return None                      # versionPTP 2, minorVersionPTP 0 or 1
     if len(d) < 34:
-        return MORE if not whole else None
+        return MORE                  # a valid prefix
     name, low, exact, control = TYPES[d[0] & 0x0F]
     n = int.from_bytes(d[2:4], "big")
     if n < low or (exact is not None and n != exact) or (n != len(d) if whole else n < len(d)):

@@ -32,7 +32,7 @@ def datagram(d: bytes, whole: bool):
     if not b"\x06\x00"[:len(d)] == d[:2]:
         return None                      # version 6, reserved 0
     if len(d) < 4:
-        return MORE if not whole else None
+        return MORE                  # a valid prefix
     cls = d[3]
     if cls & 0x80:
         return ("ack", None, False) if len(d) == 4 or not whole else None
@@ -41,7 +41,7 @@ def datagram(d: bytes, whole: bool):
     body = d[4:]
     if cls == 6:
         if len(body) < 8:
-            return MORE if not whole else None
+            return MORE                  # a valid prefix
         if body[:4] != b"\x00\x00\x11\xbe" or body[4] not in ASF or body[6] != 0:
             return None                  # IANA 4542, ping/pong, reserved
         if (8 + body[7] != len(body) if whole else 8 + body[7] < len(body)):
@@ -52,11 +52,11 @@ def datagram(d: bytes, whole: bool):
     if cls == 8:
         return None                      # OEM: nothing to check
     if not body:
-        return MORE if not whole else None
+        return MORE                  # a valid prefix
     auth = body[0]
     if auth == 6:
         if len(body) < 12:
-            return MORE if not whole else None
+            return MORE                  # a valid prefix
         n = int.from_bytes(body[10:12], "little")
         if body[1] & 0x3F not in (0, 1, 2, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15) or \
                 (12 + n != len(body) if whole else 12 + n < len(body)):
@@ -66,7 +66,7 @@ def datagram(d: bytes, whole: bool):
         return None
     at = 10 + (16 if auth else 0)
     if len(body) < at:
-        return MORE if not whole else None
+        return MORE                  # a valid prefix
     n = body[at - 1]
     msg = body[at:at + n]
     if n < 7 or (at + n != len(body) if whole else at + n < len(body)):
