@@ -71,7 +71,9 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   ports), collectd (25826 is unassigned), ajp (8009 is registered to "nvme-disc"),
   fastcgi (9000 is "cslistener"), openwire (61616 is in the dynamic range), stomp
   (61613 is in the dynamic range), lustre (988 is unassigned), nats (4222
-  is in vrml-multi-use's 4200-4299).
+  is in vrml-multi-use's 4200-4299); of the automation ones: knxnet-ip (its 3671 is
+  registered to efcp), fins (its 9600 is micromuse-ncpw's), mqtt-sn (gateways listen
+  on mqtt's 1883 or a port of their choosing), miio (54321 is in the dynamic range).
 
 This module imports nothing from the package, so anything may import it.
 """
