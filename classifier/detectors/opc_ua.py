@@ -9,7 +9,8 @@ The server answers Acknowledge (28 bytes: version, buffer sizes, limits) or Erro
 
 The detector relies on the header, the sizes agreeing with the stream and the Hello's
 fields; a Hello answered by an Acknowledge lifts the confidence.  A capture that starts
-after the Hello is not claimed (OPN/MSG alone are few bits).
+after the Hello is not claimed (OPN/MSG alone are few bits); a Hello longer than the
+byte budget (a URL near 4096 bytes) is judged on its fixed fields (0.85).
 Metadata: endpoint_url, message_types (the first messages' types, in order).
 """
 from __future__ import annotations
@@ -20,18 +21,22 @@ TYPES = (b"HEL", b"ACK", b"ERR", b"RHE", b"OPN", b"MSG", b"CLO")
 FINAL_ONLY = (b"HEL", b"ACK", b"ERR", b"RHE")
 
 
-def _hello(m: bytes):
-    """The endpoint URL of a whole Hello message, or None when a field is off."""
+def _hello_ok(m: bytes, size: int) -> bool:
+    """Whether a Hello's fixed fields (its first 32 bytes, `m`) hold for a message of `size` bytes."""
     if len(m) < 32:
-        return None
+        return False
     version = int.from_bytes(m[8:12], "little")
     recv, send = int.from_bytes(m[12:16], "little"), int.from_bytes(m[16:20], "little")
     url_len = int.from_bytes(m[28:32], "little", signed=True)
     if version != 0 or recv < 8192 or send < 8192:
-        return None                      # 7.1.2.3: version 0, buffers of 8192 bytes or more
-    if url_len < 0 or url_len > 4096 or len(m) != 32 + url_len:
-        return None                      # the URL is the rest of the message, at most 4096
-    return m[32:]
+        return False                     # 7.1.2.3: version 0, buffers of 8192 bytes or more
+    # The URL is the rest of the message, at most 4096 bytes.
+    return 0 <= url_len <= 4096 and size == 32 + url_len
+
+
+def _hello(m: bytes):
+    """The endpoint URL of a whole Hello message, or None when a field is off."""
+    return m[32:] if _hello_ok(m, len(m)) else None
 
 
 def _ack(m: bytes) -> bool:
@@ -72,7 +77,13 @@ def probe(view, state):
     if first != b"HEL":
         return NO                        # a client opens with Hello (mid-stream captures are not claimed)
     if whole is None:
-        return MORE if len(view.payload_c2s) < 40 + 4096 else NO
+        if len(view.payload_c2s) < SPEC.max_bytes:
+            return MORE
+        # The byte budget cut a Hello with a long URL: its fixed fields decide.
+        head = view.payload_c2s[:32 + 64]
+        if not _hello_ok(head, int.from_bytes(head[4:8], "little")):
+            return NO
+        return match("opc-ua", 0.85, endpoint_url=dec(head[32:]), message_types="HEL")
     url = _hello(whole)
     if url is None:
         return NO

@@ -90,3 +90,12 @@ def test_no_other_detector_claims_it():
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
     assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_hello_cut_by_the_byte_budget():
+    # A 4000-character endpoint URL: the Hello runs past the budget, its fixed fields decide.
+    url = b"opc.tcp://h/" + b"x" * 3988
+    hel = HEL[:4] + (32 + len(url)).to_bytes(4, "little") + HEL[8:28] + len(url).to_bytes(4, "little") + url
+    cut = hel[:SPEC.max_bytes]
+    assert SPEC.probe(FlowView.tcp(cut), {}).verdict == Verdict.MATCH
+    assert SPEC.probe(FlowView.tcp(cut[:8] + hx("01000000") + cut[12:]), {}).verdict == Verdict.NO_MATCH
