@@ -74,7 +74,9 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   is in vrml-multi-use's 4200-4299);
   of the queue, database and gateway ones: kafka (its 9092 is registered to XmlIpcRegSvc),
   cassandra (9042 is unassigned), zeromq (the application picks the port; 5555, the
-  guide's, is personal-agent), beanstalkd (11300 is unassigned).
+  guide's, is personal-agent), beanstalkd (11300 is unassigned); of the automation ones: knxnet-ip (its 3671 is
+  registered to efcp), fins (its 9600 is micromuse-ncpw's), mqtt-sn (gateways listen
+  on mqtt's 1883 or a port of their choosing), miio (54321 is in the dynamic range).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -406,6 +408,14 @@ TABLE: Tuple[Protocol, ...] = (
     P("gearman", TCP, ndpi=("Gearman",), iana=("gearman/tcp",), metadata="packet, function"),
     P("smpp", TCP, ndpi=("SMPP",), iana=("smpp/tcp",), metadata="command, system_id, interface_version"),
     P("lpd", TCP, iana=("printer/tcp",), metadata="command, queue"),
+    P("opc-ua", TCP, ndpi=("OPC-UA",), iana=("opcua-tcp",), metadata="endpoint_url, message_types"),
+    P("knxnet-ip", UDP, ndpi=("KNXnet_IP",), metadata="service"),
+    P("fins", UDP, ndpi=("FINS",), metadata="command, sid"),
+    P("mqtt-sn", UDP, metadata="message, client_id"),
+    P("miio", UDP, metadata="hello, device_id"),
+    P("ptpv2", UDP, ndpi=("PTPv2",), iana=("ptp-event", "ptp-general",), metadata="message, domain"),
+    P("rmcp", UDP, ndpi=("RMCP",), iana=("asf-rmcp",), metadata="message_class, message"),
+    P("l2tp", UDP, ndpi=("L2TP",), iana=("l2tp",), metadata="message, tunnel_id"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

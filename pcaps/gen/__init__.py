@@ -5,7 +5,7 @@ module replaces exactly those captures), MODES (port modes it runs in) and run(c
 The registry is explicit: adding a protocol is one module and one line here.
 """
 
-from . import (amqp, apps, bittorrent, coap, collectd, dns, fastcgi, ftp, games, git, gopher, http, http2, industrial, infra, irc, ldap, mail,
+from . import (amqp, apps, automation, bittorrent, coap, collectd, dns, fastcgi, ftp, games, git, gopher, http, http2, industrial, infra, irc, ldap, mail,
                memcached, mismatch, modbus, mqtt, munin, mysql, ntp, openvpn, postgresql, queues, quic, rdp, redis, rpcbind, rsync, rtp, rtsp, sip, smb,
                snmp, ssh, stun, syslog, telnet, tftp, tinc, tls, vnc, wireguard, xmpp, zookeeper)
 
@@ -58,5 +58,6 @@ MODULES = [
     fastcgi,
     rpcbind,
     queues,
+    automation,
     mismatch,
 ]

@@ -1,0 +1,106 @@
+"""OPC UA binary, UA Connection Protocol over TCP (OPC 10000-6, 7.1): every message
+starts with an 8-byte header, message type (3 ASCII: HEL, ACK, ERR, RHE, OPN, MSG,
+CLO), chunk type ('F' final; 'C' and 'A' only for OPN/MSG/CLO chunks) and the message
+size (uint32 little-endian, header included); the messages tile the stream.  The client
+speaks first with Hello: protocol version (4, 0), receive and send buffer sizes (4
+each, at least 8192), max message size (4), max chunk count (4) and the endpoint URL
+(a UA String: int32 length, then UTF-8), so the size is exactly 32 + the URL's length.
+The server answers Acknowledge (28 bytes: version, buffer sizes, limits) or Error.
+
+The detector relies on the header, the sizes agreeing with the stream and the Hello's
+fields; a Hello answered by an Acknowledge lifts the confidence.  A capture that starts
+after the Hello is not claimed (OPN/MSG alone are few bits); a Hello longer than the
+byte budget (a URL near 4096 bytes) is judged on its fixed fields (0.85).
+Metadata: endpoint_url, message_types (the first messages' types, in order).
+"""
+from __future__ import annotations
+
+from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+
+TYPES = (b"HEL", b"ACK", b"ERR", b"RHE", b"OPN", b"MSG", b"CLO")
+FINAL_ONLY = (b"HEL", b"ACK", b"ERR", b"RHE")
+
+
+def _hello_ok(m: bytes, size: int) -> bool:
+    """Whether a Hello's fixed fields (its first 32 bytes, `m`) hold for a message of `size` bytes."""
+    if len(m) < 32:
+        return False
+    version = int.from_bytes(m[8:12], "little")
+    recv, send = int.from_bytes(m[12:16], "little"), int.from_bytes(m[16:20], "little")
+    url_len = int.from_bytes(m[28:32], "little", signed=True)
+    if version != 0 or recv < 8192 or send < 8192:
+        return False                     # 7.1.2.3: version 0, buffers of 8192 bytes or more
+    # The URL is the rest of the message, at most 4096 bytes.
+    return 0 <= url_len <= 4096 and size == 32 + url_len
+
+
+def _hello(m: bytes):
+    """The endpoint URL of a whole Hello message, or None when a field is off."""
+    return m[32:] if _hello_ok(m, len(m)) else None
+
+
+def _ack(m: bytes) -> bool:
+    return len(m) == 28 and int.from_bytes(m[12:16], "little") >= 8192 and \
+        int.from_bytes(m[16:20], "little") >= 8192
+
+
+def messages(data: bytes):
+    """[(type, whole message or None when cut)] / MORE / None."""
+    out, pos = [], 0
+    while pos < len(data) and len(out) < 3:
+        head = data[pos:pos + 8]
+        if not any(t.startswith(head[:3]) for t in TYPES):
+            return None
+        if len(head) < 8:
+            return out or MORE
+        if head[3:4] not in (b"F", b"C", b"A") or (head[:3] in FINAL_ONLY and head[3:4] != b"F"):
+            return None
+        n = int.from_bytes(head[4:8], "little")
+        if n < 8 or n > 1 << 24:
+            return None
+        m = data[pos:pos + n]
+        out.append((head[:3], m if len(m) == n else None))
+        if len(m) < n:
+            break
+        pos += n
+    return out
+
+
+def probe(view, state):
+    c = messages(view.payload_c2s) if view.payload_c2s else MORE
+    s = messages(view.payload_s2c) if view.payload_s2c else MORE
+    if c is None or s is None:
+        return NO
+    if c is MORE or not c:
+        return MORE
+    first, whole = c[0]
+    if first != b"HEL":
+        return NO                        # a client opens with Hello (mid-stream captures are not claimed)
+    if whole is None:
+        if len(view.payload_c2s) < SPEC.max_bytes:
+            return MORE
+        # The byte budget cut a Hello with a long URL: its fixed fields decide.
+        head = view.payload_c2s[:32 + 64]
+        if not _hello_ok(head, int.from_bytes(head[4:8], "little")):
+            return NO
+        return match("opc-ua", 0.85, endpoint_url=dec(head[32:]), message_types="HEL")
+    url = _hello(whole)
+    if url is None:
+        return NO
+    acked = False
+    if s is not MORE and s:
+        st, sw = s[0]
+        if st not in (b"ACK", b"ERR"):
+            return NO                    # Hello is answered by Acknowledge or Error (7.1.3)
+        if st == b"ACK" and sw is not None and not _ack(sw):
+            return NO
+        acked = sw is not None
+    types = [t.decode() for t, _ in c] + [t.decode() for t, _ in (s if s is not MORE else [])]
+    # A Hello alone: header, version, buffer sizes and the URL's length agree (0.9);
+    # answered by a well-formed Acknowledge or Error: 0.95.
+    return match("opc-ua", 0.95 if acked else 0.9, endpoint_url=dec(url), message_types=",".join(types))
+
+
+SPEC = DetectorSpec(name="opc-ua", transports=("tcp",), probe=probe, max_bytes=4096,
+                    max_packets=4, prefilter=Prefilter(c2s=frozenset(b"H"), s2c=frozenset(b"A")),
+                    max_confidence=0.95)

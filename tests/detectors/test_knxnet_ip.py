@@ -1,0 +1,87 @@
+"""KNXnet/IP: the detector on its fixture (the bytes of pcaps/corpus/knxnet-ip-1.pcap, a
+spec-built exchange, commented field by field): positive with metadata, truncated ->
+NEED_MORE, fed in fragments -> the same verdict, near misses, and no other detector
+claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "knxnet-ip")
+
+HPAI = hx("08",                          # structure length 8
+          "01",                          # host protocol IPv4 UDP
+          "7f000001",                    # 127.0.0.1
+          "9c40")                        # port 40000
+SEARCH = hx("06",                        # header length
+            "10",                        # protocol version 1.0
+            "0201",                      # SEARCH_REQUEST
+            "000e") + HPAI               # total length 14 = the datagram
+RESPONSE = (hx("06", "10", "0202",       # SEARCH_RESPONSE
+               "004c")                   # total length 76
+            + hx("08017f0000010e57")     # control endpoint HPAI, port 3671
+            + hx("36", "01", "20", "00", "1101", "0000")   # device DIB: length 54, KNX TP1, status, address, project
+            + hx("000102030405", "e000170c", "00246d010203")  # serial, multicast 224.0.23.12, MAC
+            + b"portlens KNX router".ljust(30, b"\x00")   # friendly name
+            + hx("08", "02", "0201", "0301", "0401"))   # supported service families DIB
+
+# knxnet-ip-1.pcap: a search and its response.
+FX = Fx("knxnet-ip-search", "knxnet-ip", FlowView.udp([SEARCH], [RESPONSE]), first="c",
+        meta={"service": "search-request"})
+TRUNC = FlowView.udp([SEARCH[:3]])
+
+
+def test_one_frame_is_weaker():
+    assert SPEC.probe(FlowView.udp([SEARCH]), {}).confidence < SPEC.probe(FX.view, {}).confidence
+
+
+NEAR_MISSES = [
+    FlowView.udp([SEARCH + b"\x00"]),                        # total length one short of the datagram
+    FlowView.udp([hx("0611") + SEARCH[2:]]),                 # protocol version 1.1
+    FlowView.udp([SEARCH[:4] + hx("000e") + hx("07") + HPAI[1:]]),   # HPAI structure length 7
+    FlowView.udp([hx("06100777000e") + HPAI]),               # unknown service type 0x0777
+    FlowView.udp([SEARCH[:6] + hx("0803") + HPAI[2:]]),      # host protocol 3
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "knxnet-ip", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    assert SPEC.probe(TRUNC, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "knxnet-ip"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "knxnet-ip" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

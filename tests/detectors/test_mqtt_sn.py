@@ -1,0 +1,83 @@
+"""MQTT-SN 1.2: the detector on its fixture (the bytes of pcaps/corpus/mqtt-sn-1.pcap, a
+spec-built exchange, commented field by field): positive with metadata, truncated ->
+NEED_MORE, fed in fragments -> the same verdict, near misses, and no other detector
+claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "mqtt-sn")
+
+SEARCHGW = hx("03",                      # length 3
+              "01",                      # SEARCHGW
+              "01")                      # radius 1
+GWINFO = hx("03", "02", "07")            # GWINFO, gateway id 7
+CONNECT = (hx("17",                      # length 23
+              "04",                      # CONNECT
+              "04",                      # flags: CleanSession
+              "01",                      # protocol id 0x01
+              "003c")                    # duration 60 s
+           + b"portlens-sensor-1")       # client id
+CONNACK = hx("03", "05", "00")           # CONNACK, accepted
+
+# mqtt-sn-1.pcap: gateway search, then connect.
+FX = Fx("mqtt-sn-connect", "mqtt-sn", FlowView.udp([SEARCHGW, CONNECT], [GWINFO, CONNACK]), first="c",
+        meta={"message": "searchgw", "client_id": "portlens-sensor-1"})
+TRUNC = FlowView.udp([SEARCHGW])         # a lone SEARCHGW: 3 bytes say too little
+
+
+def test_connect_alone_is_weaker():
+    assert SPEC.probe(FlowView.udp([CONNECT]), {}).confidence < SPEC.probe(FX.view, {}).confidence
+
+
+NEAR_MISSES = [
+    FlowView.udp([CONNECT + b"x"]),                          # length one short of the datagram
+    FlowView.udp([CONNECT[:3] + hx("02") + CONNECT[4:]]),    # protocol id 2
+    FlowView.udp([CONNECT[:6] + b"portlens sensor-1"]),      # a space in the client id
+    FlowView.udp([hx("03", "0c", "00")]),                    # a lone 3-byte "PUBLISH"
+    FlowView.udp([SEARCHGW], [hx("03", "05", "09")]),        # CONNACK return code 9
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "mqtt-sn", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    assert SPEC.probe(TRUNC, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "mqtt-sn"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "mqtt-sn" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

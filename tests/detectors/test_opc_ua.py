@@ -1,0 +1,101 @@
+"""OPC UA binary, UA Connection Protocol over TCP: the detector on its fixture (the bytes of pcaps/corpus/opc-ua-1.pcap, a
+spec-built exchange, commented field by field): positive with metadata, truncated ->
+NEED_MORE, fed in fragments -> the same verdict, near misses, and no other detector
+claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "opc-ua")
+
+URL = b"opc.tcp://127.0.0.1:4840/portlens"
+HEL = (hx("48454c",                      # "HEL"
+          "46")                          # chunk type 'F' (final)
+       + (32 + len(URL)).to_bytes(4, "little")   # message size, header included
+       + hx("00000000",                  # protocol version 0
+            "00000100",                  # receive buffer size 65536
+            "00000100",                  # send buffer size 65536
+            "00000000",                  # max message size: no limit
+            "00000000")                  # max chunk count: no limit
+       + len(URL).to_bytes(4, "little") + URL)   # endpoint URL (UA String)
+ACK = hx("41434b", "46", "1c000000",     # "ACK", 'F', size 28
+         "00000000",                     # protocol version 0
+         "00000100", "00000100",         # receive / send buffer sizes 65536
+         "00000001",                     # max message size 16 MiB
+         "88130000")                     # max chunk count 5000
+
+# opc-ua-1.pcap: Hello and its Acknowledge.
+FX = Fx("opc-ua-hello", "opc-ua", FlowView.tcp(HEL, ACK), first="c",
+        meta={"endpoint_url": "opc.tcp://127.0.0.1:4840/portlens", "message_types": "HEL,ACK"})
+TRUNC = FlowView.tcp(HEL[:20])           # a Hello cut inside its fields
+
+
+def hello_with(at: int, value: bytes) -> bytes:
+    return HEL[:at] + value + HEL[at + len(value):]
+
+
+def test_hello_alone_is_weaker():
+    assert SPEC.probe(FlowView.tcp(HEL), {}).confidence < SPEC.probe(FX.view, {}).confidence
+
+
+NEAR_MISSES = [
+    FlowView.tcp(hello_with(8, hx("01000000")), ACK),          # protocol version 1
+    FlowView.tcp(hello_with(12, hx("00100000")), ACK),         # receive buffer 4096 < 8192
+    FlowView.tcp(hello_with(4, hx("ff000000")), ACK),          # size runs past the URL
+    FlowView.tcp(hello_with(3, b"C"), ACK),                    # HEL with an intermediate chunk
+    FlowView.tcp(HEL, b"HTTP/1.1 400 Bad Request\r\n\r\n"),   # answered by something else
+    FlowView.tcp(b"HELO mail.example.org\r\n"),               # SMTP's HELO
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "opc-ua", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    assert SPEC.probe(TRUNC, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "opc-ua"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "opc-ua" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+
+
+def test_hello_cut_by_the_byte_budget():
+    # A 4000-character endpoint URL: the Hello runs past the budget, its fixed fields decide.
+    url = b"opc.tcp://h/" + b"x" * 3988
+    hel = HEL[:4] + (32 + len(url)).to_bytes(4, "little") + HEL[8:28] + len(url).to_bytes(4, "little") + url
+    cut = hel[:SPEC.max_bytes]
+    assert SPEC.probe(FlowView.tcp(cut), {}).verdict == Verdict.MATCH
+    assert SPEC.probe(FlowView.tcp(cut[:8] + hx("01000000") + cut[12:]), {}).verdict == Verdict.NO_MATCH

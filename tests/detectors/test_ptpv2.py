@@ -1,0 +1,90 @@
+"""Precision Time Protocol version 2: the detector on its fixture (the bytes of pcaps/corpus/ptpv2-1.pcap, a
+spec-built exchange, commented field by field): positive with metadata, truncated ->
+NEED_MORE, fed in fragments -> the same verdict, near misses, and no other detector
+claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "ptpv2")
+
+CLOCK = hx("00246dfffe010203", "0001")   # sourcePortIdentity: clock identity, port 1
+
+
+def ptp(mtype, control, seq, body, flags="0000", log="00"):
+    return (bytes([mtype])               # transportSpecific 0, messageType
+            + hx("02")                   # versionPTP 2
+            + (34 + len(body)).to_bytes(2, "big")   # messageLength
+            + hx("00", "00", flags,      # domain 0, reserved, flagField
+                 "0000000000000000",     # correctionField
+                 "00000000")             # reserved
+            + CLOCK + seq.to_bytes(2, "big")   # sourcePortIdentity, sequenceId
+            + bytes([control]) + hx(log)  # controlField, logMessageInterval
+            + body)
+
+
+TS = hx("0000", "6955b90b", "00001388")  # originTimestamp: seconds (6), nanoseconds
+REQ = ptp(0x1, 1, 10, bytes(10), log="7f")             # Delay_Req, 44 bytes
+RESP = ptp(0x9, 3, 10, TS + hx("00246dfffe0a0b0c0001"))   # Delay_Resp, 54 bytes, requestingPortIdentity
+
+# ptpv2-1.pcap: a Delay_Req and its Delay_Resp.
+FX = Fx("ptpv2-delay", "ptpv2", FlowView.udp([REQ], [RESP]), first="c",
+        meta={"message": "delay-req", "domain": 0})
+TRUNC = FlowView.udp([REQ[:3]])
+
+
+def test_one_message_is_weaker():
+    assert SPEC.probe(FlowView.udp([REQ]), {}).confidence < SPEC.probe(FX.view, {}).confidence
+
+
+NEAR_MISSES = [
+    FlowView.udp([REQ + b"\x00"]),                           # messageLength one short
+    FlowView.udp([REQ[:1] + hx("01") + REQ[2:]]),            # versionPTP 1
+    FlowView.udp([REQ[:32] + hx("03") + REQ[33:]]),          # controlField of a Delay_Resp
+    FlowView.udp([REQ], [RESP[:4] + hx("05") + RESP[5:]]),   # two domains in one flow
+    FlowView.udp([ptp(0x0, 0, 1, bytes(20))]),               # a 54-byte "Sync"
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "ptpv2", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    assert SPEC.probe(TRUNC, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "ptpv2"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "ptpv2" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH

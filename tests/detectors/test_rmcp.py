@@ -1,0 +1,100 @@
+"""RMCP: the detector on its fixture (the bytes of pcaps/corpus/rmcp-1.pcap, a
+spec-built exchange, commented field by field): positive with metadata, truncated ->
+NEED_MORE, fed in fragments -> the same verdict, near misses, and no other detector
+claims it (nor it another protocol's fixture)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Verdict
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "rmcp")
+
+PING = hx("06",                          # RMCP version 1.0
+          "00",                          # reserved
+          "ff",                          # sequence: no RMCP ACK
+          "06",                          # class ASF
+          "000011be",                    # IANA enterprise 4542 (ASF)
+          "80",                          # Presence Ping
+          "21",                          # message tag
+          "00",                          # reserved
+          "00")                          # data length 0
+PONG = hx("06", "00", "ff", "06", "000011be",
+          "40",                          # Presence Pong
+          "21", "00",
+          "10",                          # data length 16
+          "000011be",                    # IANA enterprise 4542
+          "00000000",                    # OEM defined
+          "81",                          # supported entities: IPMI, ASF 1.0
+          "00",                          # supported interactions
+          "000000000000")                # reserved
+
+# rmcp-1.pcap: a presence ping and its pong.
+FX = Fx("rmcp-ping", "rmcp", FlowView.udp([PING], [PONG]), first="c",
+        meta={"message_class": "asf", "message": "presence-ping"})
+TRUNC = FlowView.udp([PING[:3]])
+# An IPMI 1.5 Get Channel Authentication Capabilities request (rmcp-2.pcap).
+IPMI = hx("06", "00", "ff", "07",         # RMCP header: version, reserved, no ACK, class IPMI
+          "00",                          # auth type none
+          "00000000", "00000000",        # session sequence, session id
+          "09",                          # message length 9
+          "20", "18", "c8",              # rsAddr BMC, netFn App request, checksum
+          "81", "00", "38",              # rqAddr, rqSeq, Get Channel Auth Capabilities
+          "0e", "04",                    # this channel, privilege Administrator
+          "35")                          # checksum
+
+
+def test_ipmi_request():
+    r = SPEC.probe(FlowView.udp([IPMI]), {})
+    assert r.verdict == Verdict.MATCH and r.metadata["message_class"] == "ipmi"
+
+
+NEAR_MISSES = [
+    FlowView.udp([PING[:4] + hx("000011bf") + PING[8:]]),    # another enterprise number
+    FlowView.udp([PING + b"\x00"]),                          # data length says 0, one more byte
+    FlowView.udp([PING[:1] + hx("01") + PING[2:]]),          # reserved byte set
+    FlowView.udp([IPMI[:-1] + hx("36")]),                    # second IPMI checksum wrong
+    FlowView.udp([hx("06000000")]),                          # class 0
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "rmcp", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    assert SPEC.probe(TRUNC, {}).verdict == Verdict.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_verdict():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "rmcp"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "rmcp" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
