@@ -79,3 +79,16 @@ def test_protocols_command_rejects_an_unknown_name():
     assert r.stdout.splitlines()[1].split()[0] == "dns"   # the known one is still printed
     assert r.stderr.strip() == ("portlens: error: protocols: 'no-such-protocol' is not a protocol "
                                 "portlens detects (`portlens protocols` lists them)")
+
+
+def test_names_fit_the_table_column():
+    """The table format's PROTOCOL column is 12 wide and never cut (a model-only label
+    adds '?'): every canonical name has at most 11 characters, as the scaffold enforces."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import new_protocol
+    from classifier.output.table import Column  # noqa: F401  (the column lives there)
+    assert new_protocol.MAX_NAME == 11
+    assert [n for n in protocols.NAMES if len(n) > new_protocol.MAX_NAME] == []
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "new_protocol.py"), "abcdefghijkl",
+                        "--transport", "udp"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "at most 11 characters" in r.stderr

@@ -115,6 +115,11 @@ def test_it_claims_no_other_protocol(fx):
 '''
 
 
+# classifier/output/table.py: PROTOCOL is 12 columns and never cut; a model-only label
+# adds '?'.  tests/test_protocols.py checks every row against the same bound.
+MAX_NAME = 11
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("name", help="canonical name: lower case, '-' between words (e.g. gopher, mssql-tds)")
@@ -132,6 +137,9 @@ def main(argv=None) -> int:
     name = args.name
     if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name):
         ap.error(f"{name!r}: use lower case letters and digits, words joined by '-'")
+    if len(name) > MAX_NAME:
+        ap.error(f"{name!r}: at most {MAX_NAME} characters (the table format's PROTOCOL column "
+                 f"is {MAX_NAME + 1} wide, one kept for the model's '?')")
     module = name.replace("-", "_")
     sys.path.insert(0, ROOT)
     from classifier import protocols
