@@ -210,7 +210,8 @@ def _seconds_to_ns(timestamp: Any) -> int:
     return ns
 
 
-def _analyzer(ml: str, model: Optional[str], site_ports: Union[PathLike, Sequence[PathLike]]) -> "Analyzer":
+def _analyzer(ml: str, model: Optional[str], site_ports: Union[PathLike, Sequence[PathLike]],
+              min_confidence: float = 0.0) -> "Analyzer":
     """An Analyzer of its own: its own detector engine (the shared default one has a
     memo and error counts), model loaded afresh, its own FTP linker."""
     from .detectors.engine import Engine as DetectorEngine
@@ -218,9 +219,13 @@ def _analyzer(ml: str, model: Optional[str], site_ports: Union[PathLike, Sequenc
     from . import schema
     if ml not in ML_MODES:
         raise InputError(f"ml must be one of {', '.join(ML_MODES)}, not {ml!r}")
+    if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)) \
+            or not 0.0 <= min_confidence <= 1.0:
+        raise InputError(f"min_confidence must be a probability between 0 and 1, not {min_confidence!r:.40}")
     if isinstance(site_ports, (str, os.PathLike)):
         site_ports = [site_ports]
-    analyzer = Analyzer.from_options(ml=ml, model=model, site_ports=[os.fspath(p) for p in site_ports])
+    analyzer = Analyzer.from_options(ml=ml, model=model, site_ports=[os.fspath(p) for p in site_ports],
+                                     min_confidence=float(min_confidence))
     if analyzer.engine is None:                 # (an engine with site rules is already its own)
         analyzer.engine = DetectorEngine()
     # The registry is loaded once per process and memoises its lookups and verdicts:
@@ -284,12 +289,15 @@ class Classifier:
             falls with the batch; the wait for a flow rises).
         max_delay: seconds of packet time a finished flow may wait for its batch to
             fill before it is labelled anyway.
+        min_confidence: as `--min-confidence`: a label the model gave alone with a
+            probability below it makes no verdict (judged as unidentified, its reason
+            says why); the label itself stays, with source "ml".
     """
 
     def __init__(self, config: Optional[FlowConfig] = None, *, ml: str = "fallback",
                  model: Optional[str] = None, site_ports: Union[PathLike, Sequence[PathLike]] = (),
                  capture: str = "feed", hold_unlabelled: bool = True, batch_flows: int = 1024,
-                 max_delay: float = 1.0) -> None:
+                 max_delay: float = 1.0, min_confidence: float = 0.0) -> None:
         if config is not None and not isinstance(config, FlowConfig):
             raise InputError(f"config must be a FlowConfig, not {type(config).__name__}")
         self.config = config or FlowConfig()
@@ -301,7 +309,7 @@ class Classifier:
             raise InputError("batch_flows must be a positive integer")
         if not isinstance(max_delay, (int, float)) or not max_delay >= 0:
             raise InputError("max_delay must be zero or more seconds")
-        self._analyzer = _analyzer(ml, model, site_ports)
+        self._analyzer = _analyzer(ml, model, site_ports, min_confidence)
         self.capture = str(capture)
         self.hold_unlabelled = bool(hold_unlabelled)
         self._batch = batch_flows
@@ -863,7 +871,8 @@ class LiveSession:
 def live(interface: str, filter: Optional[str] = None, config: Optional[FlowConfig] = None, *,
          promisc: bool = False, duration: Optional[float] = None, count: Optional[int] = None,
          ml: str = "fallback", model: Optional[str] = None,
-         site_ports: Union[PathLike, Sequence[PathLike]] = (), **options: Any) -> Iterator[LiveSession]:
+         site_ports: Union[PathLike, Sequence[PathLike]] = (), min_confidence: float = 0.0,
+         **options: Any) -> Iterator[LiveSession]:
     """Capture on an interface and deliver each flow, labelled, as it ends.
 
         with live("eth0", "tcp port 443 or udp port 443", duration=60) as session:
@@ -882,14 +891,14 @@ def live(interface: str, filter: Optional[str] = None, config: Optional[FlowConf
         promisc: put the interface in promiscuous mode.
         duration: stop after this many seconds; None: until stopped.
         count: stop after this many packets; None: no limit.
-        ml, model, site_ports: as for `Classifier`.
+        ml, model, site_ports, min_confidence: as for `Classifier`.
         options: passed on to `classifier.live.LiveCapture` (snaplen, buffer size, ...).
 
     Raises PortlensError when the interface cannot be captured on or the filter
     does not compile, and MissingDependencyError without pcapy-ng.
     """
     from .live import LiveCapture
-    analyzer = _analyzer(ml, model, site_ports)
+    analyzer = _analyzer(ml, model, site_ports, min_confidence)
     try:
         import pcapy  # type: ignore[import-untyped, import-not-found, unused-ignore]  # noqa: F401
     except ImportError:

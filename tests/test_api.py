@@ -558,3 +558,15 @@ def test_mypy_strict_passes_on_the_public_module(tmp_path):
                           os.path.join(ROOT, "classifier", "api.py"), str(user)],
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_min_confidence_reaches_the_verdicts_and_is_checked():
+    """Classifier(min_confidence=P) is the library's --min-confidence: the analyzer judges
+    model guesses against it (the rule itself: test_verdict); a value that is not a
+    probability is an InputError, as on the command line."""
+    from classifier.verdict import judge_guess  # noqa: F401  (the rule it feeds)
+    with Classifier(min_confidence=0.75) as clf:
+        assert clf._analyzer.min_confidence == 0.75
+    for bad in (1.5, -0.1, "0.5", True, float("nan")):
+        with pytest.raises(InputError, match="min_confidence must be a probability"):
+            Classifier(min_confidence=bad)

@@ -37,9 +37,11 @@ class DataError(PortlensError):
 NDPI_NAMES = ndpi_to_canonical()
 # nDPI names that are not one protocol of ours, so no label either way.
 NDPI_AMBIGUOUS = ndpi_ambiguous()
-# nDPI names (of protocols we have no row for) whose flows, some or all, are another
-# protocol's wire format: a model name of that protocol is not wrong. Used to score
-# names, never to label training flows. DNSCrypt's certificate request is a plain DNS
+# nDPI names whose flows, some or all, are another protocol's wire format: a model name
+# of that protocol is not wrong. Used to score names, never to label training flows
+# (DNScrypt has a row of its own since issue 14, `dnscrypt`, with dns agreeing through
+# its ndpi_by_port; the scoring rule is kept as the model was calibrated with it, and
+# tests/test_ml_train.py retrains byte for byte). DNSCrypt's certificate request is a plain DNS
 # TXT query (DNSCrypt v2 specification, section 10); SOAP travels in HTTP requests (nDPI's
 # soap.c matches HTTP header lines).
 NDPI_CARRIED_BY = {"DNScrypt": {"dns"}, "SOAP": {"http"}}
