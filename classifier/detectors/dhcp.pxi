@@ -48,7 +48,7 @@ def dhcp_probe(view, state):
             vl = min(ln, n - pos - 2)     # the option's value, cut at the datagram's end
             if t == 53 and ln == 1:
                 if vl < 1:
-                    raise IndexError("index out of range")    # v[0], as the original
+                    break                 # the value is past the datagram's end: no type
                 name = _dhcp_types.get(d[pos + 2])
                 meta["message_type"] = str(d[pos + 2]) if name is None else name
             elif t == 12:
