@@ -6,6 +6,8 @@ a length field that runs past its end.
 """
 from __future__ import annotations
 
+from .base import MORE, NO
+
 
 def units(view, max_bytes: int):
     """[(bytes, whole)]: datagrams (whole unless possibly cut by `max_bytes`), or the two
@@ -20,3 +22,24 @@ def units(view, max_bytes: int):
                     out.append((d, not (i == len(dgs) - 1 and total >= max_bytes)))
         return out
     return [(d, False) for d in (view.payload_c2s, view.payload_s2c) if d]
+
+
+def scan(view, max_bytes: int, parse):
+    """Every unit through `parse` (bytes -> metadata dict, MORE, or None for "not this
+    protocol"): NO when a whole unit is not the protocol's (every datagram of such a
+    flow is one), a possibly cut one being skipped; else the first unit's metadata, or
+    MORE when a unit is still incomplete and none parsed, NO when there is none."""
+    meta, more = None, False
+    for d, whole in units(view, max_bytes):
+        r = parse(d)
+        if r is None:
+            if whole:
+                return NO
+            continue                       # the byte budget may have cut this one
+        if r is MORE:
+            more = True
+        else:
+            meta = meta or r
+    if meta is None:
+        return MORE if more else NO
+    return meta

@@ -12,7 +12,7 @@ APDU its apdu_type (confirmed request, unconfirmed request, ...).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, DetectorSpec, Prefilter, match
 
 FUNCTIONS = ("BVLC-Result", "Write-BDT", "Read-BDT", "Read-BDT-Ack", "Forwarded-NPDU",
              "Register-Foreign-Device", "Read-FDT", "Read-FDT-Ack", "Delete-FDT-Entry",
@@ -68,19 +68,9 @@ def _bvll(d: bytes):
 
 
 def probe(view, state):
-    meta, more = None, False
-    for d, whole in _units.units(view, SPEC.max_bytes):
-        r = _bvll(d)
-        if r is None:
-            if whole:
-                return NO                  # every datagram of the flow is one
-            continue                       # the byte budget may have cut this one
-        if r is MORE:
-            more = True
-        else:
-            meta = meta or r
-    if meta is None:
-        return MORE if more else NO
+    meta = _units.scan(view, SPEC.max_bytes, _bvll)
+    if not isinstance(meta, dict):
+        return meta                        # NO, or MORE while a unit is incomplete
     # Type, function and an exact 16-bit length, plus the NPDU's version and reserved
     # bits (or a fixed size): strong, but still only a few bytes.
     return match("bacnet", 0.95 if "apdu_type" in meta else 0.85, **meta)

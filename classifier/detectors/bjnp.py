@@ -10,7 +10,7 @@ Metadata: magic, command (code as a number), reply (bool).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, DetectorSpec, Prefilter, match
 
 MAGICS = (b"BJNP", b"BJNB", b"MFNP")
 DEVICE_TYPES = frozenset((0x01, 0x02, 0x03, 0x81, 0x82, 0x83))
@@ -27,19 +27,9 @@ def _header(d: bytes):
 
 
 def probe(view, state):
-    meta, more = None, False
-    for d, whole in _units.units(view, SPEC.max_bytes):
-        r = _header(d)
-        if r is None:
-            if whole:
-                return NO                  # every datagram of the flow is one
-            continue                       # the byte budget may have cut this one
-        if r is MORE:
-            more = True
-        else:
-            meta = meta or r
-    if meta is None:
-        return MORE if more else NO
+    meta = _units.scan(view, SPEC.max_bytes, _header)
+    if not isinstance(meta, dict):
+        return meta                        # NO, or MORE while a unit is incomplete
     return match("bjnp", 0.95, **meta)
 
 

@@ -10,7 +10,7 @@ the first datagram).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, DetectorSpec, Prefilter, match
 
 MAGIC = b"ISO11898"
 FRAME = 15
@@ -25,19 +25,9 @@ def _datagram(d: bytes):
 
 
 def probe(view, state):
-    meta, more = None, False
-    for d, whole in _units.units(view, SPEC.max_bytes):
-        r = _datagram(d)
-        if r is None:
-            if whole:
-                return NO                  # every datagram of the flow is one
-            continue                       # the byte budget may have cut this one
-        if r is MORE:
-            more = True
-        else:
-            meta = meta or r
-    if meta is None:
-        return MORE if more else NO
+    meta = _units.scan(view, SPEC.max_bytes, _datagram)
+    if not isinstance(meta, dict):
+        return meta                        # NO, or MORE while a unit is incomplete
     # An 8-byte ASCII magic, a version and a count the datagram's size agrees with.
     return match("caneth", 0.95, **meta)
 

@@ -13,7 +13,7 @@ vendor_id (hex), version.
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, DetectorSpec, Prefilter, match
 
 SUBMESSAGES = frozenset((0x01, 0x06, 0x07, 0x08, 0x09, 0x0C, 0x0D, 0x0E, 0x0F, 0x11, 0x12,
                          0x13, 0x14, 0x15, 0x16)) | frozenset(range(0x30, 0x40)) | frozenset(range(0x80, 0x100))
@@ -45,19 +45,9 @@ def _message(d: bytes):
 
 
 def probe(view, state):
-    meta, more = None, False
-    for d, whole in _units.units(view, SPEC.max_bytes):
-        r = _message(d)
-        if r is None:
-            if whole:
-                return NO                  # every datagram of the flow is one
-            continue                       # the byte budget may have cut this one
-        if r is MORE:
-            more = True
-        else:
-            meta = meta or r
-    if meta is None:
-        return MORE if more else NO
+    meta = _units.scan(view, SPEC.max_bytes, _message)
+    if not isinstance(meta, dict):
+        return meta                        # NO, or MORE while a unit is incomplete
     return match("rtps", 0.95, **meta)
 
 
