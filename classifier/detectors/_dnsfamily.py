@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import _fast
+from .base import Gate
 
 
 # (flavour, chosen message, all messages, more) for the flow, or None (not DNS): one
@@ -17,3 +18,11 @@ def make_probe(name: str, conf: float):
     message parses exactly to its end, else ``conf``.  Metadata: qname (decoded NetBIOS
     name for netbios-ns), response, qtype, rcode."""
     return _fast.DnsProbe(name, conf)
+
+
+# A lone datagram is a DNS-format message only if it parses (dns_parse_all: a stray
+# datagram is forgiven only beside a query and its response), and the parser refuses
+# a header announcing more than 64 questions or 200 records of a section.
+LONE_GATE = Gate(lone=True, min_len=12,
+                 bytes=((4, 0xff, 0, 0), (5, 0xff, 0, 64), (6, 0xff, 0, 0), (7, 0xff, 0, 200),
+                        (8, 0xff, 0, 0), (9, 0xff, 0, 200), (10, 0xff, 0, 0), (11, 0xff, 0, 200)))

@@ -36,6 +36,7 @@ cdef tuple EMPTY = ()
 
 cdef enum:
     MAX_BUDGETS = 64         # distinct (max_bytes, max_packets) budgets in a registry
+    MAX_CHECKS = 8           # byte checks of one detector's gate (base.Gate.bytes)
 cdef str TCP = "tcp"
 cdef str UDP = "udp"
 
@@ -236,6 +237,14 @@ cdef inline FlowView _view(object transport, object c, object s, object dgc, obj
 cdef struct Shape:
     Py_ssize_t lc, ls       # payload bytes per direction
     Py_ssize_t nc, ns       # data packets (UDP: datagrams) per direction
+    # The batch path's datagram flows (gated true): per direction, the first non-empty
+    # datagram (its bytes, length, position among the direction's datagrams; position -1:
+    # none) and the position of the second -- what the detectors' gates read.
+    bint gated
+    const uint8_t* d0[2]
+    Py_ssize_t l0[2]
+    Py_ssize_t k0[2]
+    Py_ssize_t k1[2]
 
 
 cdef Py_ssize_t _packet_byte_cap(FlowView v, int direction, Py_ssize_t mp) except -2:
@@ -333,6 +342,18 @@ cdef class ProbeLoop:
     cdef Py_ssize_t* bpk     # budget id -> max_packets
     cdef double* mconf       # registry position -> max_confidence
     cdef Py_ssize_t nspec, nbudget
+    # Per registry position, its Gate (base.Gate) in C form: units, min_len, and
+    # gn checks (offset, mask, lo, hi) at [i * MAX_CHECKS + c]; gon false: no gate.
+    cdef bint* gon
+    cdef bint* gc2s
+    cdef bint* glone
+    cdef Py_ssize_t* gunits
+    cdef Py_ssize_t* gminlen
+    cdef Py_ssize_t* gn
+    cdef Py_ssize_t* goff
+    cdef uint8_t* gmask
+    cdef uint8_t* glo
+    cdef uint8_t* ghi
     cdef dict maxconf        # name -> max_confidence (incremental "done" rule)
     cdef object engine
     cdef dict memo           # candidate-set key (bytes) -> CandSet
@@ -345,6 +366,9 @@ cdef class ProbeLoop:
     def __cinit__(self):
         self.bid = self.bmax = self.bpk = NULL
         self.mconf = NULL
+        self.gon = self.gc2s = self.glone = NULL
+        self.gunits = self.gminlen = self.gn = self.goff = NULL
+        self.gmask = self.glo = self.ghi = NULL
         self.errors = {}
 
     def __dealloc__(self):
@@ -352,9 +376,20 @@ cdef class ProbeLoop:
         PyMem_Free(self.bmax)
         PyMem_Free(self.bpk)
         PyMem_Free(self.mconf)
+        PyMem_Free(self.gon)
+        PyMem_Free(self.gc2s)
+        PyMem_Free(self.glone)
+        PyMem_Free(self.gunits)
+        PyMem_Free(self.gminlen)
+        PyMem_Free(self.gn)
+        PyMem_Free(self.goff)
+        PyMem_Free(self.gmask)
+        PyMem_Free(self.glo)
+        PyMem_Free(self.ghi)
 
-    def __init__(self, engine, plan, maxconf, label_cls):
-        cdef Py_ssize_t i
+    def __init__(self, engine, plan, maxconf, label_cls, gates=None):
+        """``gates``: per registry position a base.Gate or None (None: no gates)."""
+        cdef Py_ssize_t i, c, m
         budgets = {}
         self.names, self.probes = [], []
         ids = []
@@ -378,6 +413,36 @@ cdef class ProbeLoop:
         for key, i in budgets.items():
             self.bmax[i] = key[0]
             self.bpk[i] = key[1]
+        m = (self.nspec + 1) * MAX_CHECKS
+        self.gon = <bint*>PyMem_Malloc(sizeof(bint) * (self.nspec + 1))
+        self.gc2s = <bint*>PyMem_Malloc(sizeof(bint) * (self.nspec + 1))
+        self.glone = <bint*>PyMem_Malloc(sizeof(bint) * (self.nspec + 1))
+        self.gunits = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nspec + 1))
+        self.gminlen = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nspec + 1))
+        self.gn = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nspec + 1))
+        self.goff = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * m)
+        self.gmask = <uint8_t*>PyMem_Malloc(m)
+        self.glo = <uint8_t*>PyMem_Malloc(m)
+        self.ghi = <uint8_t*>PyMem_Malloc(m)
+        if self.gon == NULL or self.gc2s == NULL or self.glone == NULL or self.gunits == NULL or self.gminlen == NULL or self.gn == NULL \
+                or self.goff == NULL or self.gmask == NULL or self.glo == NULL or self.ghi == NULL:
+            raise MemoryError()
+        for i in range(self.nspec):
+            g = gates[i] if gates is not None else None
+            self.gon[i] = g is not None
+            self.gc2s[i] = g is not None and g.c2s_only
+            self.glone[i] = g is not None and g.lone
+            self.gunits[i] = g.units if g is not None else 0
+            self.gminlen[i] = g.min_len if g is not None else 0
+            checks = tuple(g.bytes) if g is not None else ()
+            if len(checks) > MAX_CHECKS:
+                raise ValueError(f"{self.names[i]}: more than {MAX_CHECKS} gate checks")
+            self.gn[i] = len(checks)
+            for c in range(len(checks)):
+                self.goff[i * MAX_CHECKS + c] = checks[c][0]
+                self.gmask[i * MAX_CHECKS + c] = checks[c][1]
+                self.glo[i * MAX_CHECKS + c] = checks[c][2]
+                self.ghi[i * MAX_CHECKS + c] = checks[c][3]
         self.maxconf = dict(maxconf)
         self.engine = engine
         self.memo = {}
@@ -442,6 +507,43 @@ cdef class ProbeLoop:
         cuts.append(v)
         return v
 
+    cdef bint _refuses(self, Py_ssize_t i, Py_ssize_t b, Shape* sh) noexcept:
+        """Detector i's gate (base.Gate) refuses this datagram flow: the probe, given
+        the view its budget b cuts, cannot match.  Reads what the budget keeps: the
+        first max_packets datagrams of each direction, a datagram cut at max_bytes."""
+        cdef Py_ssize_t mp = self.bpk[b], mb = self.bmax[b], d, c, seen, ln, q
+        cdef const uint8_t* p
+        cdef uint8_t v
+        if self.gunits[i] or self.glone[i]:
+            # Non-empty datagrams among the first mp of each direction (two at most per
+            # direction are noted): as many as the probe sees, or more when the byte
+            # budget ends before the second -- never fewer, so a refusal is sound.
+            seen = 0
+            for d in range(2):
+                if 0 <= sh.k0[d] < mp:
+                    seen += 1
+                if 0 <= sh.k1[d] < mp:
+                    seen += 1
+            if seen < self.gunits[i]:
+                return True
+            if self.glone[i] and seen != 1:
+                return False        # the checks bind a lone datagram only
+        for d in range(1 if self.gc2s[i] else 2):
+            if not (0 <= sh.k0[d] < mp):
+                if self.gc2s[i]:
+                    return True     # the probe needs the client's datagram
+                continue            # no datagram of this direction in the probe's view
+            ln = sh.l0[d] if sh.l0[d] < mb else mb
+            if ln < self.gminlen[i]:
+                return True
+            p = sh.d0[d]
+            for c in range(self.gn[i]):
+                q = i * MAX_CHECKS + c
+                v = p[self.goff[q]] & self.gmask[q]
+                if v < self.glo[q] or v > self.ghi[q]:
+                    return True
+        return False
+
     cdef object _run(self, FlowView view, Shape* sh, CandSet cs, object session, bint full):
         """The probe loop of one flow.  ``full`` false and no session (the pipeline's
         batch path): a flow without a match gives None, and a Label carries no probe
@@ -482,6 +584,8 @@ cdef class ProbeLoop:
             if excluded is not None and name in excluded:
                 continue
             b = self.bid[i]
+            if sh.gated and self.gon[i] and not trail and self._refuses(i, b, sh):
+                continue            # its gate: this probe cannot match these datagrams
             if vb[b] == NULL:
                 if sh.lc <= self.bmax[b] and sh.ls <= self.bmax[b] and sh.nc <= self.bpk[b] \
                         and sh.ns <= self.bpk[b]:
@@ -567,7 +671,33 @@ cdef class ProbeLoop:
         false a flow without a match returns None instead of a Label."""
         cdef Shape sh
         sh.lc, sh.ls, sh.nc, sh.ns = shape
+        sh.gated = False
         return self._run(view, &sh, CandSet(cands, ceiling), session, full)
+
+    def gate_refuses(self, Py_ssize_t i, list dgc, list dgs):
+        """Whether detector i's gate refuses a UDP flow of these datagrams (bytes), as
+        the batch path decides it, for tests (test_gates.py)."""
+        cdef Shape sh
+        cdef Py_ssize_t k, d
+        cdef bytes x
+        if not self.gon[i]:
+            return False
+        sh.lc = sum(len(x) for x in dgc)
+        sh.ls = sum(len(x) for x in dgs)
+        sh.nc, sh.ns = len(dgc), len(dgs)
+        sh.gated = True
+        for d in range(2):
+            sh.k0[d] = sh.k1[d] = -1
+            for k, x in enumerate(dgs if d else dgc):
+                if not x:
+                    continue
+                if sh.k0[d] < 0:
+                    sh.k0[d] = k
+                    sh.d0[d] = <const uint8_t*>PyBytes_AS_STRING(x)
+                    sh.l0[d] = len(x)
+                elif sh.k1[d] < 0:
+                    sh.k1[d] = k
+        return self._refuses(i, self.bid[i], &sh)
 
     def budget(self, FlowView view, max_bytes, max_packets, tuple shape):
         """The view a (max_bytes, max_packets) budget gives, for tests."""
@@ -664,6 +794,7 @@ cdef class ProbeLoop:
             view._npk = npk
             sh.lc = lc
             sh.ls = ls
+            sh.gated = False
             # The candidate key: transport, then a 256-bit set of first bytes.
             for k in range(33):
                 key[k] = 0
@@ -674,6 +805,9 @@ cdef class ProbeLoop:
             if dg:
                 # Datagrams as classifier.flows.Flow cuts them out of each direction's
                 # bytes; the first byte of each of the first three counts.
+                # Each direction's first two non-empty datagrams are noted for the gates.
+                sh.gated = True
+                sh.k0[0] = sh.k1[0] = sh.k0[1] = sh.k1[1] = -1
                 dgc = []
                 pos = 0
                 for k in range(nd0):
@@ -681,9 +815,16 @@ cdef class ProbeLoop:
                     start = pos if pos < lc else lc
                     stop = pos + ln if pos + ln < lc else lc
                     dgc.append(PyBytes_FromStringAndSize(<char*>base + off + start, stop - start))
-                    if k < 3 and stop > start:
-                        b0 = base[off + start]
-                        key[1 + (b0 >> 3)] |= 1 << (b0 & 7)
+                    if stop > start:
+                        if k < 3:
+                            b0 = base[off + start]
+                            key[1 + (b0 >> 3)] |= 1 << (b0 & 7)
+                        if sh.k0[0] < 0:
+                            sh.k0[0] = k
+                            sh.d0[0] = base + off + start
+                            sh.l0[0] = stop - start
+                        elif sh.k1[0] < 0:
+                            sh.k1[0] = k
                     pos += ln
                 dgs = []
                 pos = 0
@@ -692,9 +833,16 @@ cdef class ProbeLoop:
                     start = pos if pos < ls else ls
                     stop = pos + ln if pos + ln < ls else ls
                     dgs.append(PyBytes_FromStringAndSize(<char*>base + off + lc + start, stop - start))
-                    if k < 3 and stop > start:
-                        b0 = base[off + lc + start]
-                        key[1 + (b0 >> 3)] |= 1 << (b0 & 7)
+                    if stop > start:
+                        if k < 3:
+                            b0 = base[off + lc + start]
+                            key[1 + (b0 >> 3)] |= 1 << (b0 & 7)
+                        if sh.k0[1] < 0:
+                            sh.k0[1] = k
+                            sh.d0[1] = base + off + lc + start
+                            sh.l0[1] = stop - start
+                        elif sh.k1[1] < 0:
+                            sh.k1[1] = k
                     pos += ln
                 view.transport = UDP
                 view.datagrams_c2s = dgc

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import struct
 
+from .base import Gate
+
 MORE_NEEDED = object()
 
 # RFC 5531 8.2 and the flavors IANA lists as on-the-wire (AUTH_NONE, AUTH_SYS,
@@ -30,6 +32,10 @@ PROGRAMS = {100000: "portmapper", 100001: "rstatd", 100002: "rusersd", 100003: "
 # The NFS protocol suite: NFS itself, and the programs RFC 1813 defines beside it
 # (MOUNT, Appendix I; NLM, Appendix II) plus NFS_ACL which only NFS servers offer.
 NFS_PROGRAMS = frozenset({100003, 100005, 100021, 100227})
+
+# Over UDP every datagram is a whole message (classify): msg_type 0 or 1 as a 32-bit
+# word, and at least a denied reply's 16 bytes (xid, msg_type, reply_stat, reject_stat).
+UDP_GATE = Gate(min_len=16, bytes=((4, 0xff, 0, 0), (5, 0xff, 0, 0), (6, 0xff, 0, 0), (7, 0xff, 0, 1)))
 
 
 def _auth(b: bytes, off: int):

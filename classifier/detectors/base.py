@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 from . import _fast
 
 __all__ = [
-    "Verdict", "Result", "Prefilter", "DetectorSpec", "NO", "MORE", "match",
+    "Verdict", "Result", "Prefilter", "Gate", "DetectorSpec", "NO", "MORE", "match",
     "ANY", "streams", "datagrams", "C2S", "S2C",
 ]
 
@@ -101,6 +101,48 @@ ANY = Prefilter(any=True)
 
 
 @dataclass(frozen=True, slots=True)
+class Gate:
+    """What a flow of UDP datagrams must show for the probe to be able to MATCH: a
+    refusal the engine checks in compiled code before it calls the probe, so that a
+    datagram that cannot be the protocol (a flood of random ones) costs no Python call.
+    Only a necessary condition of the probe's own rules may be declared here, never a
+    new rule: with or without the gate the labels are the same (tests/detectors/
+    test_gates.py checks every gate against its probe, on every capture and on fuzzed
+    datagrams).  The engine applies it on the pipeline's batch path (no probe trail).
+
+    units:   the probe never matches on fewer non-empty datagrams than this (0, 1 or 2;
+             counted among the first max_packets datagrams of each direction)
+    min_len: each direction's first non-empty datagram, as the probe sees it (cut at
+             max_bytes), is at least this long when the probe matches
+    bytes:   ((offset, mask, lo, hi), ...): in each direction's first non-empty
+             datagram, lo <= datagram[offset] & mask <= hi; every offset < min_len
+    c2s_only: min_len and bytes apply to the client's (first sender's) first non-empty
+             datagram alone, which the probe needs to match; the server's is free
+    lone:    min_len and bytes apply only when the probe sees a single non-empty
+             datagram in all (a protocol that tolerates a stray datagram among others,
+             but not a lone one that is not its own: the usual flood)
+    """
+    units: int = 0
+    min_len: int = 0
+    bytes: tuple = ()
+    c2s_only: bool = False
+    lone: bool = False
+
+    def __post_init__(self) -> None:
+        if self.units not in (0, 1, 2):
+            raise ValueError(f"Gate.units={self.units}: 0, 1 or 2")
+        if self.c2s_only and self.lone:
+            raise ValueError("Gate: c2s_only and lone exclude each other")
+        if len(self.bytes) > 8:
+            raise ValueError("Gate.bytes: at most 8 checks")
+        for off, mask, lo, hi in self.bytes:
+            if not 0 <= off < self.min_len:
+                raise ValueError(f"Gate.bytes: offset {off} is not below min_len {self.min_len}")
+            if not (0 <= mask <= 255 and 0 <= lo <= hi <= 255):
+                raise ValueError(f"Gate.bytes: ({off}, {mask}, {lo}, {hi}) is not a byte range")
+
+
+@dataclass(frozen=True, slots=True)
 class DetectorSpec:
     """What each protocol module exports as ``SPEC``.
 
@@ -119,6 +161,8 @@ class DetectorSpec:
                  FlowView.midstream), so the engine offers it such flows whatever their
                  first bytes; it must then claim only what it can re-anchor on, below
                  the confidence of a match from the start
+    gate:        a Gate (UDP datagrams): what the probe needs to be able to match,
+                 checked before the call
     """
     name: str
     transports: tuple[str, ...]
@@ -128,6 +172,7 @@ class DetectorSpec:
     prefilter: Prefilter = ANY
     max_confidence: float = 1.0
     resync: bool = False
+    gate: "Gate | None" = None
 
 
 # --- helpers shared by detectors -------------------------------------------------------

@@ -80,7 +80,10 @@ cdef object _bt_udp(view):
     # data packets use X+1 one way, X the other.
     if p[0] == 0x41 and n == 20 and (p[1] == 0 or p[1] == 2) and not s:
         return _MORE
-    other = s or c[1:]
+    # The datagrams besides the first: the server's, or the client's later ones (a
+    # flow that holds the server's side alone compares its later datagrams; comparing
+    # the first with itself once made a lone uTP-looking datagram a match).
+    other = (s or c[1:]) if c else s[1:]
     for dg in other:
         od = dg if type(dg) is bytes else bytes(dg)
         op = _buf(od, &on)

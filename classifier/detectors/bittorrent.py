@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from . import _fast
-from .base import DetectorSpec, Prefilter
+from .base import DetectorSpec, Gate, Prefilter
 
 HANDSHAKE = b"\x13BitTorrent protocol"
 _KRPC = re.compile(rb"d1:([aqr])d|d2:ip|d1:e")
@@ -23,4 +23,7 @@ probe = _fast.bittorrent_probe
 # any: an MSE-wrapped TCP session starts with a random Diffie-Hellman key, so the first
 # byte says nothing; the probe itself is a cheap substring search.
 SPEC = DetectorSpec(name="bittorrent", transports=("tcp", "udp"), probe=probe, max_bytes=2048,
-                    max_packets=4, prefilter=Prefilter(any=True))
+                    max_packets=4, prefilter=Prefilter(any=True),
+                    # UDP: alone, a datagram matches only as a DHT dictionary ("d"); uTP
+                    # needs a second header with the same connection id
+                    gate=Gate(lone=True, min_len=1, bytes=((0, 0xff, 0x64, 0x64),)))

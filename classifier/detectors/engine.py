@@ -134,7 +134,10 @@ def snapshot(flow) -> FlowView | None:
 
 
 class Engine:
-    def __init__(self, specs: Sequence[DetectorSpec] | None = None) -> None:
+    def __init__(self, specs: Sequence[DetectorSpec] | None = None, gates: bool = True) -> None:
+        """``specs``: the detectors (default: the registry's); ``gates`` false: the
+        detectors' gates (base.Gate) are not checked -- the same labels, more probe
+        calls (tests compare the two)."""
         if specs is None:
             from .detector_list import SPECS
             specs = SPECS
@@ -168,7 +171,8 @@ class Engine:
         self._plan = [(s.name, s.probe, (s.max_bytes, s.max_packets)) for s in self.specs]
         self._maxconf = {s.name: s.max_confidence for s in self.specs}
         self._memo: dict = {}
-        self._core = ProbeLoop(self, self._plan, self._maxconf, Label)
+        self._core = ProbeLoop(self, self._plan, self._maxconf, Label,
+                               [s.gate for s in self.specs] if gates else None)
 
     def candidates(self, flow) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """Registry positions of the detectors the prefilter lets through, and for each

@@ -17,7 +17,7 @@ Metadata: conv (hex), commands (names seen).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, match
 
 CMDS = {81: "push", 82: "ack", 83: "wask", 84: "wins"}
 HEADER = 24
@@ -74,4 +74,6 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="kcp", transports=("udp",), probe=probe, max_bytes=8192,
-                    max_packets=2, prefilter=Prefilter(any=True), max_confidence=0.8)
+                    max_packets=2, prefilter=Prefilter(any=True), max_confidence=0.8,
+                    # every datagram is whole segments: a 24-byte header, cmd 81..84
+                    gate=Gate(min_len=HEADER, bytes=((4, 0xff, 81, 84),)))

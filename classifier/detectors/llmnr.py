@@ -6,9 +6,9 @@ Shares the DNS wire parser and the flavour rule with dns/mdns/llmnr/netbios-ns
 Metadata: qname, qtype, response (and rcode).
 """
 from .base import ANY, DetectorSpec
-from ._dnsfamily import make_probe
+from ._dnsfamily import LONE_GATE, make_probe
 
 probe = make_probe("llmnr", 0.9)
 
 SPEC = DetectorSpec(name="llmnr", transports=("udp",), probe=probe, max_bytes=1024,
-                    max_packets=4, prefilter=ANY)
+                    max_packets=4, prefilter=ANY, gate=LONE_GATE)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from . import _fast
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, match
 
 _CMD = re.compile(rb"(get|gets|gat|gats|set|add|replace|append|prepend|cas|delete|incr|decr|"
                   rb"touch|stats|version|flush_all|verbosity|quit|mg|ms|md|ma|mn|me|lru_crawler|"
@@ -61,6 +61,10 @@ probe = _fast.memcached_probe
 
 
 SPEC = DetectorSpec(name="memcached", transports=("tcp", "udp"), probe=probe, max_bytes=1024,
-                    max_packets=2, prefilter=Prefilter(any=True))
+                    max_packets=2, prefilter=Prefilter(any=True),
+                    # UDP: the client's first datagram opens with the frame header
+                    # (sequence 0, reserved 0) and carries a command after it
+                    gate=Gate(c2s_only=True, min_len=9,
+                              bytes=((2, 0xff, 0, 0), (3, 0xff, 0, 0), (6, 0xff, 0, 0), (7, 0xff, 0, 0))))
 # any: over UDP the first bytes are a random request id, and the engine cannot tell
 # the transports' hints apart within one spec.

@@ -28,4 +28,4 @@ def probe(view, state):
 # length below 16 MiB (0x80), or 0x00 for a first fragment; on UDP it is a random xid.
 SPEC = DetectorSpec(name="nfs", transports=("tcp", "udp"), probe=probe, max_bytes=1024,
                     max_packets=4, prefilter=Prefilter(c2s=_oncrpc.MARKS, s2c=_oncrpc.MARKS, udp=ANY),
-                    max_confidence=0.9)
+                    max_confidence=0.9, gate=_oncrpc.UDP_GATE)

@@ -8,7 +8,7 @@ not detectable from payload.  Metadata: opcode, hmac_size.
 from __future__ import annotations
 
 from . import _fast
-from .base import DetectorSpec, Prefilter
+from .base import DetectorSpec, Gate, Prefilter
 
 RESET_CLIENT = (1, 7, 10)   # V1, V2, V3
 RESET_SERVER = (2, 8)
@@ -28,4 +28,7 @@ _PLAUSIBLE_TIME = (1104537600, 2208988800)      # 2005-01-01 .. 2040-01-01 UTC
 
 
 SPEC = DetectorSpec(name="openvpn", transports=("udp", "tcp"), probe=probe, max_bytes=2048,
-                    max_packets=2, prefilter=Prefilter(any=True))
+                    max_packets=2, prefilter=Prefilter(any=True),
+                    # UDP: a client's hard reset (opcode 1, 7 or 10 in the top 5 bits; 14
+                    # bytes at least) answered by the server: two datagrams
+                    gate=Gate(units=2, c2s_only=True, min_len=14, bytes=((0, 0xff, 8, 87),)))

@@ -19,7 +19,7 @@ Metadata: commands (the command types seen, by name).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, match
 
 COMMANDS = {1: "ack", 2: "connect", 3: "verify-connect", 4: "disconnect", 5: "ping",
             6: "send-reliable", 7: "send-unreliable", 8: "send-fragment",
@@ -84,4 +84,8 @@ def probe(view, state):
 # uses the id the server assigned (any value); the server's is 0x0000 but a capture may
 # hold only the client's side.
 SPEC = DetectorSpec(name="photon", transports=("udp",), probe=probe, max_bytes=4096,
-                    max_packets=2, prefilter=Prefilter(any=True), max_confidence=0.9)
+                    max_packets=2, prefilter=Prefilter(any=True), max_confidence=0.9,
+                    # every datagram plain (flag 0), 1..64 commands, the first a known
+                    # type: a 12-byte header and one 12-byte command at least
+                    gate=Gate(min_len=24, bytes=((2, 0xff, 0, 0), (3, 0xff, 1, MAX_COMMANDS),
+                                                 (12, 0xff, 1, 12))))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, match
 
 TYPES = {1: "data", 2: "ack", 3: "busy", 4: "abort", 5: "ackall", 6: "challenge",
          7: "response", 8: "debug", 9: "params", 13: "version"}
@@ -71,4 +71,8 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="rx", transports=("udp",), probe=probe, max_bytes=2048,
-                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=0.8)
+                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=0.8,
+                    # two datagrams at least, each a whole header: packet type 1..13,
+                    # flags' top bits clear, security index <= 3 (_header)
+                    gate=Gate(units=2, min_len=28,
+                              bytes=((20, 0xff, 1, 13), (21, 0xc0, 0, 0), (23, 0xff, 0, 3))))

@@ -16,7 +16,7 @@ Metadata: sni (the edge host name).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, dec, match
 
 _KEY = b"\x04SNI"
 _HOST = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
@@ -63,4 +63,8 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="sd-rtn", transports=("udp",), probe=probe, max_bytes=2048,
-                    max_packets=1, prefilter=Prefilter(any=True), max_confidence=0.9)
+                    max_packets=1, prefilter=Prefilter(any=True), max_confidence=0.9,
+                    # the client's first datagram is the request: type 0x21, b"\x04SNI", 0
+                    gate=Gate(c2s_only=True, min_len=19,
+                              bytes=((6, 0xff, 0x21, 0x21), (12, 0xff, 4, 4), (13, 0xff, 0x53, 0x53),
+                                     (14, 0xff, 0x4e, 0x4e), (15, 0xff, 0x49, 0x49), (18, 0xff, 0, 0))))

@@ -11,7 +11,7 @@ Metadata: types seen, chat_id (hex).
 from __future__ import annotations
 
 from . import _fast
-from .base import DetectorSpec, Prefilter
+from .base import DetectorSpec, Gate, Prefilter
 
 TYPES = (b"HLO", b"ACK", b"LEV", b"MSG", b"BAD", b"CNF")
 MAX_OFFSET = 24
@@ -32,4 +32,5 @@ probe = _fast.smallchat_probe
 
 
 SPEC = DetectorSpec(name="smallchat", transports=("udp",), probe=probe, max_bytes=1024,
-                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=0.9)
+                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=0.9,
+                    gate=Gate(units=2))          # a single datagram is never enough

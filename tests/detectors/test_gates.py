@@ -1,0 +1,167 @@
+"""Every detector's gate (base.Gate) is only a necessary condition of its own probe.
+
+A gate lets the engine's batch path skip a probe on datagrams that cannot be its
+protocol, without a Python call (a flood of random datagrams asks ~20 probes per
+flow otherwise).  It must never change a label.  Checked three ways:
+
+- each gated probe alone, on every UDP flow of the captures under pcaps/ (and
+  ../shared/ndpi-dev when present) and on mutations of them: where the gate refuses,
+  the probe, given the view its budget cuts, does not match;
+- the same on random datagrams (hypothesis), aimed at the gates' own bytes;
+- the whole engine, with and without gates, labels every capture's flows the same.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from classifier.detectors import base
+from classifier.detectors._fast import FlowView
+from classifier.detectors.engine import Engine, classify_batch, default_engine
+from classifier.flows import FlowReader
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from refdata import CORPUS_DIR, NDPI_PCAPS, capture_files  # noqa: E402
+
+ENGINE = default_engine()
+GATED = [(i, s) for i, s in enumerate(ENGINE.specs) if s.gate is not None and "udp" in s.transports]
+
+
+def _view(dgc, dgs):
+    dirs, sizes = [], []
+    for d, dg in ((0, dgc), (1, dgs)):
+        for x in dg:
+            dirs.append(d)
+            sizes.append(len(x))
+    return FlowView("udp", b"".join(dgc), b"".join(dgs), list(dgc), list(dgs), dirs, sizes)
+
+
+def _probe_matches(spec, dgc, dgs) -> bool:
+    view = _view(dgc, dgs)
+    shape = (len(view.payload_c2s), len(view.payload_s2c), len(dgc), len(dgs))
+    cut = ENGINE._core.budget(view, spec.max_bytes, spec.max_packets, shape)
+    return spec.probe(cut, {}).verdict == base.Verdict.MATCH
+
+
+def _check(i, spec, dgc, dgs):
+    if ENGINE._core.gate_refuses(i, list(dgc), list(dgs)):
+        assert not _probe_matches(spec, dgc, dgs), \
+            f"{spec.name}: the gate refuses a flow its probe matches: {dgc!r} {dgs!r}"
+        return True
+    return False
+
+
+def _udp_flows(paths):
+    for path in paths:
+        try:
+            reader = FlowReader(path)
+            for f in reader:
+                if f.transport == "udp" and (f.datagrams_c2s or f.datagrams_s2c):
+                    yield path, [bytes(d) for d in f.datagrams_c2s], [bytes(d) for d in f.datagrams_s2c]
+        except Exception:           # a damaged capture: the flows read before it count
+            continue
+
+
+_CORPUS = None
+
+
+def corpus_flows():
+    global _CORPUS
+    if _CORPUS is None:
+        _CORPUS = list(_udp_flows(capture_files(CORPUS_DIR)))
+    return _CORPUS
+
+
+def test_gates_are_declared_on_probes_that_have_udp():
+    assert GATED, "no detector declares a gate"
+    for _i, spec in GATED:
+        g = spec.gate
+        assert g.units or g.min_len or g.bytes, f"{spec.name}: an empty gate"
+
+
+def test_gate_validation():
+    with pytest.raises(ValueError):
+        base.Gate(min_len=4, bytes=((4, 0xff, 0, 0),))       # offset past min_len
+    with pytest.raises(ValueError):
+        base.Gate(units=3)
+    with pytest.raises(ValueError):
+        base.Gate(min_len=2, bytes=((0, 0x1ff, 0, 0),))
+    with pytest.raises(ValueError):
+        base.Gate(c2s_only=True, lone=True)
+
+
+@pytest.mark.parametrize("i,spec", GATED, ids=[s.name for _, s in GATED])
+def test_gate_never_refuses_a_corpus_match(i, spec):
+    """On every UDP flow of the committed captures, and on each flow cut to its first
+    datagram of either side (the lone-datagram rule), a refusal means no match."""
+    refused = 0
+    for _path, dgc, dgs in corpus_flows():
+        for c, s in ((dgc, dgs), (dgc[:1], []), ([], dgs[:1]), (dgc[:1], dgs[:1])):
+            if c or s:
+                refused += _check(i, spec, c, s)
+    assert refused, f"{spec.name}: the gate refused nothing on the corpus"
+
+
+@pytest.mark.parametrize("i,spec", GATED, ids=[s.name for _, s in GATED])
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_gate_on_mutated_matches(i, spec, data):
+    """A matching corpus flow with one of the gate's bytes changed, cut short, or with
+    datagrams dropped: a refusal still means no match."""
+    flows = [(c, s) for _p, c, s in corpus_flows() if _probe_matches(spec, c, s)]
+    if not flows:
+        pytest.skip(f"no corpus flow of {spec.name}")
+    c, s = data.draw(st.sampled_from(flows))
+    c, s = [bytearray(x) for x in c], [bytearray(x) for x in s]
+    for _ in range(data.draw(st.integers(1, 3))):
+        side = data.draw(st.sampled_from([x for x in (c, s) if x] or [c]))
+        if not side:
+            break
+        k = data.draw(st.integers(0, len(side) - 1))
+        what = data.draw(st.sampled_from(["byte", "cut", "drop"]))
+        if what == "byte" and side[k]:
+            offs = [o for o, *_ in spec.gate.bytes if o < len(side[k])] or [0]
+            o = data.draw(st.sampled_from(offs + [data.draw(st.integers(0, len(side[k]) - 1))]))
+            side[k][o] = data.draw(st.integers(0, 255))
+        elif what == "cut":
+            side[k] = side[k][:data.draw(st.integers(0, len(side[k])))]
+        else:
+            del side[k]
+    _check(i, spec, [bytes(x) for x in c], [bytes(x) for x in s])
+
+
+@pytest.mark.parametrize("i,spec", GATED, ids=[s.name for _, s in GATED])
+@settings(max_examples=200, deadline=None)
+@given(c=st.lists(st.binary(max_size=64), max_size=3), s=st.lists(st.binary(max_size=64), max_size=3))
+def test_gate_on_random_datagrams(i, spec, c, s):
+    _check(i, spec, c, s)
+
+
+def _same_labels(paths):
+    on, off = Engine(), Engine(gates=False)
+    n = 0
+    for path in paths:
+        try:
+            batches = list(FlowReader(path).batches())
+        except Exception:
+            continue
+        for b in batches:
+            la, lb = classify_batch(b, on), classify_batch(b, off)
+            for x, y in zip(la, lb):
+                ka = None if x is None else (x.protocol, x.confidence, x.source, x.metadata, x.conflicts)
+                kb = None if y is None else (y.protocol, y.confidence, y.source, y.metadata, y.conflicts)
+                assert ka == kb, f"{path}: gates change a label: {ka} / {kb}"
+                n += 1
+    return n
+
+
+def test_engine_labels_the_same_with_and_without_gates():
+    assert _same_labels(capture_files(CORPUS_DIR)) > 500
+
+
+@pytest.mark.skipif(not os.path.isdir(NDPI_PCAPS), reason="../shared/ndpi-dev is absent (a user's clone has none)")
+def test_engine_labels_the_same_with_and_without_gates_ndpi():
+    assert _same_labels(capture_files(NDPI_PCAPS)) > 1000
