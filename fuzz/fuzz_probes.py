@@ -32,7 +32,7 @@ import _harness
 
 with atheris.instrument_imports(include=["classifier"]):
     _harness.import_all()
-    from classifier.detectors.base import ProbeResult, Outcome
+    from classifier.detectors.base import Outcome, ProbeResult
     from classifier.detectors.engine import Engine, FlowSession
     from classifier.detectors.flowview import FlowView
     from classifier.detectors.detector_list import SPECS

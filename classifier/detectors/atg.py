@@ -14,7 +14,7 @@ code (some gauges omit the SOH of display-format answers).  Metadata: function (
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 LETTERS = b"IiSs"
 MAX_COMMAND = 64

@@ -13,7 +13,7 @@ Metadata: command (the client's first), tube (of "use"/"watch").
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAX_LINE = 224          # the longest command line: "put" with four numbers, a 200-byte tube name
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 NETWORKS = {b"\xf9\xbe\xb4\xd9": "mainnet", b"\x0b\x11\x09\x07": "testnet3",
             b"\x1c\x16\x3f\x28": "testnet4", b"\x0a\x03\xcf\x40": "signet",

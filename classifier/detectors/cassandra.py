@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 OPCODES = {0x01: "STARTUP", 0x05: "OPTIONS"}
 ANSWERS = {0x00, 0x02, 0x03, 0x06}        # ERROR, READY, AUTHENTICATE, SUPPORTED

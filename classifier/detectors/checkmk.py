@@ -6,7 +6,7 @@ Metadata: version (the agent's), agent_os when the report says.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 HEADER = b"<<<check_mk>>>"
 

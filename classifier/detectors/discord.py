@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 SIZE = 74
 _ADDR = re.compile(rb"\A(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]{2,39})\Z")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 KEYS = (("host_int", int), ("version", list), ("namespaces", list), ("port", int))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 from ._banner import commands, greeting
 
 FTP_CMDS = frozenset(b"USER PASS ACCT CWD CDUP QUIT PORT PASV EPSV EPRT TYPE STRU MODE RETR "

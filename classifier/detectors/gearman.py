@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 REQ, RES = b"\x00REQ", b"\x00RES"
 TYPES = {1: "CAN_DO", 2: "CANT_DO", 3: "RESET_ABILITIES", 4: "PRE_SLEEP", 6: "NOOP", 7: "SUBMIT_JOB",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 _HEX = re.compile(rb"[0-9a-f]{4}")
 _REQ = re.compile(rb"(git-upload-pack|git-receive-pack|git-upload-archive) ([^\x00]{1,1024})\x00(?:host=([^\x00]{1,255})\x00)?")

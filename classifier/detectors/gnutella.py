@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 CONNECT = b"GNUTELLA CONNECT/"
 _REQ = re.compile(rb"\AGNUTELLA CONNECT/(\d\.\d)\r?\n")

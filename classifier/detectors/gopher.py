@@ -11,7 +11,7 @@ Metadata: selector, item_types (the item types of the menu lines seen, in order)
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAX_SELECTOR = 255 + 1 + 255      # selector, TAB, search string (both RFC 1436 limits)
 MAX_MENU_LINE = 1024              # a display string is short (RFC 1436 3.8: 70 characters or less)

@@ -8,7 +8,7 @@ Metadata: message_type (MSH-9), version (MSH-12).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 
 def _msg(d: bytes):

@@ -14,7 +14,7 @@ call number).  Metadata: subclass (the opener's), called_number (IE 0x01, when s
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 IAX = 6
 OPENERS = {0x01: "new", 0x1e: "poke", 0x0d: "regreq", 0x11: "regrel"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, claim, dec
 
 _CLIENT = re.compile(rb"[A-Za-z0-9.]{1,16} (CAPABILITY|LOGIN|AUTHENTICATE|STARTTLS|SELECT|"
                      rb"EXAMINE|LIST|LSUB|NOOP|LOGOUT|ID|ENABLE|STATUS|FETCH|UID)\b", re.I)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 _CLIENT = re.compile(rb"(?:(?:PASS [^\r\n]+|CAP LS(?: \d+)?|CAP END)\r?\n)*NICK ([^\s]{1,64})\r?\n|"
                      rb"(?:(?:PASS [^\r\n]+|CAP LS(?: \d+)?)\r?\n)*USER \S+ \S+ \S+ :[^\r\n]*\r?\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 PROTOCOLS = {0x4B: "stream", 0x4C: "single-op", 0x4D: "multiplex"}
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAX_API_KEY = 90            # 0 Produce ... 74 and the newer ones; nothing near 256
 MAX_API_VERSION = 20        # versions in use are below 20 (Fetch is at 17)

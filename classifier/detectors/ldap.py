@@ -3,7 +3,7 @@ INTEGER, protocolOp [APPLICATION n] }.  Metadata: operation, bind_dn / base_dn.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim, parse_units
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec, parse_units
 from ._ber import MORE_NEEDED, integer, tlv
 
 OPS = {0x60: "bindRequest", 0x61: "bindResponse", 0x42: "unbindRequest",

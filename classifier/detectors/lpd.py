@@ -15,7 +15,7 @@ Metadata: command (receive-job, queue-state, ...), queue.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 COMMANDS = {1: "print-waiting", 2: "receive-job", 3: "queue-state-short", 4: "queue-state-long",
             5: "remove-jobs"}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 VERBS = (b"EPCF", b"CRCX", b"MDCX", b"DLCX", b"RQNT", b"NTFY", b"AUEP", b"AUCX", b"RSIP")
 _CMD = re.compile(rb"\A([A-Z]{4}) (\d{1,9}) ([!-~]+@[!-~]+) MGCP (\d\.\d)(?: [!-~]+)?\r?\n")

@@ -14,7 +14,7 @@ Metadata: message (the first message's type), client_id.
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 NAMES = {0x00: "advertise", 0x01: "searchgw", 0x02: "gwinfo", 0x04: "connect", 0x05: "connack",
          0x06: "willtopicreq", 0x07: "willtopic", 0x08: "willmsgreq", 0x09: "willmsg", 0x0A: "register",

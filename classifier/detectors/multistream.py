@@ -10,7 +10,7 @@ Metadata: protocols (the ids proposed or accepted after the header, each side's 
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 HEADER = b"\x13/multistream/1.0.0\n"
 

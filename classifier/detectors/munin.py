@@ -5,7 +5,7 @@ Metadata: node (the host name the node announces), command (the master's first).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, claim, dec
 
 BANNER = b"# munin node at "
 COMMANDS = (b"cap", b"list", b"nodes", b"config", b"fetch", b"version", b"quit", b"spoolfetch", b"starttls")

@@ -5,7 +5,7 @@ Metadata: server_version.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 
 def greeting(s: bytes):

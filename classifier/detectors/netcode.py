@@ -14,7 +14,7 @@ nDPI names this Yojimbo.  Metadata: version, protocol_id (hex).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 HEAD = b"\x00NETCODE 1."
 SIZE = 1078

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 _HI = re.compile(rb"HI(?: ([0-9A-Za-z][0-9A-Za-z-]{0,63}))?\r?\Z")
 _HELLO = re.compile(rb"HELLO (\d{1,3}\.\d{1,3})(?: [\x20-\x7e]{0,200})?\r?\Z")

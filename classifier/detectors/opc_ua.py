@@ -15,7 +15,7 @@ Metadata: endpoint_url, message_types (the first messages' types, in order).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 TYPES = (b"HEL", b"ACK", b"ERR", b"RHE", b"OPN", b"MSG", b"CLO")
 FINAL_ONLY = (b"HEL", b"ACK", b"ERR", b"RHE")

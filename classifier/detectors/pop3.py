@@ -3,7 +3,7 @@ Metadata: banner.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, claim, dec
 from ._banner import commands
 
 CMDS = frozenset(b"USER PASS APOP CAPA STLS AUTH STAT LIST RETR DELE UIDL TOP QUIT NOOP RSET".split())

@@ -6,7 +6,7 @@ database.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 CODES = {196608: "startup", 80877103: "ssl", 80877104: "gssenc", 80877102: "cancel"}
 LENGTHS = {"ssl": 8, "gssenc": 8, "cancel": 16}

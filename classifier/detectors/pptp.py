@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 COOKIE = 0x1A2B3C4D
 # RFC 2637 2.1-2.16: control message type -> (name, length)

@@ -25,7 +25,7 @@ Metadata: messages (the offline message names seen, or "frame-set"/"ack"), serve
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAGIC = bytes.fromhex("00ffff00fefefefefdfdfdfd12345678")
 

@@ -6,7 +6,7 @@ S7comm and MMS use the same framing.  Metadata: cookie, requested_protocols.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 
 def _tpdu(data: bytes, code: int):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAGIC = b"@RSYNCD: "
 _LINE = re.compile(rb"@RSYNCD: (\d{1,3}(?:\.\d{1,3})?)[ \w.-]{0,100}\n")

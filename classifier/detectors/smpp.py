@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 BINDS = {1: "bind_receiver", 2: "bind_transmitter", 9: "bind_transceiver"}
 VERSIONS = {0x33: "3.3", 0x34: "3.4", 0x50: "5.0"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 from .ftp import decide
 
 _HELO = re.compile(rb"(?im)^(?:EHLO|HELO) ([^\r\n]{1,255})")

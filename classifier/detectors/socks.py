@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import socket
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 METHODS = frozenset((0, 1, 2, 3, 5, 6, 7, 8, 9)) | frozenset(range(0x80, 0xFF))
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 PROBE = b"A"
 _ANSWER = re.compile(rb"IP=([0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:]{2,39}),PORT=([0-9]{1,5})\Z")

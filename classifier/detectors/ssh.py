@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, claim, dec
 
 MAGIC = b"SSH-"
 

@@ -7,7 +7,7 @@ Metadata: version (accept-version or version), host, server.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 CLIENT = (b"CONNECT", b"STOMP")
 SERVER = (b"CONNECTED", b"ERROR")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAX_LINE = 4096
 

@@ -13,7 +13,7 @@ Metadata: addresses (the announced ones, comma-separated).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAGIC = b"\x2e\xa7\xd9\x0b"
 

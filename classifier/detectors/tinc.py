@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 _ID = re.compile(rb"0 ([A-Za-z0-9_]{1,64}) (\d{1,3}(?:\.\d{1,3})?)\r?\Z")
 _METAKEY = re.compile(rb"1 \d{1,5} \d{1,5} \d{1,3} \d{1,2} [0-9A-Fa-f]{32,2048}\r?\Z")

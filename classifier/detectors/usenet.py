@@ -8,7 +8,7 @@ Metadata: greeting, command.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, claim, dec
 
 # command -> the first digits of the answers it may get (plus the generic 4xx/5xx)
 COMMANDS = {b"CAPABILITIES": b"1", b"MODE": b"2", b"GROUP": b"2", b"LISTGROUP": b"2",

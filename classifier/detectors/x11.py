@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 RESULTS = {0: "failed", 1: "success", 2: "authenticate"}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 _OPEN = re.compile(rb"\s*(<\?xml[^>]{0,200}\?>\s*)?<stream:stream\b([^>]{0,1024})>", re.S)
 _TO = re.compile(rb"""\bto=['"]([^'"]{1,255})['"]""")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAGIC = b"ZBXD"
 REQUEST = re.compile(rb'^\s*\{\s*"request"\s*:\s*"([^"]{1,64})"')

@@ -10,7 +10,7 @@ Metadata: version ("3.0"/"3.1", the lower), mechanism.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 GREETING = 64
 MECHANISMS = (b"NULL", b"PLAIN", b"CURVE", b"GSSAPI")
