@@ -12,8 +12,8 @@ For each input:
   * every spec of classifier.detectors.detector_list.SPECS for that transport is probed
     directly, `spec.probe(view, state)`, first with a prefix of the flow (half of each
     direction's chunks) and then with the whole flow and the same `state` dict, as
-    incremental classification (FlowSession) calls it; the answer must be a Result whose
-    verdict is NO_MATCH, NEED_MORE or MATCH, and a MATCH must name a protocol and carry
+    incremental classification (FlowSession) calls it; the answer must be a ProbeResult whose
+    outcome is NO_MATCH, NEED_MORE or MATCH, and a MATCH must name a protocol and carry
     a confidence in (0, spec.max_confidence] (the engine's early stop relies on it);
   * the engine classifies the view (`Engine().classify(view)`, under
     PORTLENS_STRICT_PROBES=1 so a probe's exception propagates instead of being
@@ -32,7 +32,7 @@ import _harness
 
 with atheris.instrument_imports(include=["classifier"]):
     _harness.import_all()
-    from classifier.detectors.base import Result, Verdict
+    from classifier.detectors.base import Outcome, ProbeResult
     from classifier.detectors.engine import Engine, FlowSession
     from classifier.detectors.flowview import FlowView
     from classifier.detectors.detector_list import SPECS
@@ -41,7 +41,7 @@ PACKETS_KEPT = 32           # classifier.flows.PACKETS_KEPT (not imported: no fa
 DATAGRAMS_KEPT = 8          # FlowConfig.udp_datagrams
 PAYLOAD_KEPT = 4096         # FlowConfig.payload_bytes
 ENGINE = Engine()
-VERDICTS = {int(v) for v in Verdict}
+OUTCOMES = {int(v) for v in Outcome}
 
 
 def chunks_of(data):
@@ -73,11 +73,11 @@ def view_of(udp, chunks):
 
 
 def check(spec, r):
-    if not isinstance(r, Result):
-        raise AssertionError(f"{spec.name}: probe returned {type(r).__name__}, not a Result")
-    if int(r.verdict) not in VERDICTS:
-        raise AssertionError(f"{spec.name}: verdict {r.verdict!r}")
-    if r.verdict == Verdict.MATCH:
+    if not isinstance(r, ProbeResult):
+        raise AssertionError(f"{spec.name}: probe returned {type(r).__name__}, not a ProbeResult")
+    if int(r.outcome) not in OUTCOMES:
+        raise AssertionError(f"{spec.name}: outcome {r.outcome!r}")
+    if r.outcome == Outcome.MATCH:
         if not r.protocol or not isinstance(r.protocol, str):
             raise AssertionError(f"{spec.name}: MATCH without a protocol name: {r!r}")
         c = r.confidence

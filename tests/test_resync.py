@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 from dpkt_reference import reference_flows  # noqa: E402
 from pcapgen import eth_wrap, ipv4, tcp, write_pcap  # noqa: E402
 
-from classifier.detectors.base import Verdict  # noqa: E402
+from classifier.detectors.base import Outcome  # noqa: E402
 from classifier.detectors.engine import Engine  # noqa: E402
 from classifier.detectors.flowview import FlowView  # noqa: E402
 from classifier.detectors import http, tls  # noqa: E402
@@ -92,23 +92,23 @@ def test_tls_resyncs_after_the_tail_of_a_record():
     # The last 37 bytes of a record in flight, then two whole records and a third cut.
     data = b"\x9a" * 37 + TLS_APP + TLS_APP + TLS_APP[:9]
     r = tls.probe(_ms(s=data, bits=2), {})
-    assert r.verdict == Verdict.MATCH and r.confidence == 0.7 and r.metadata["midstream"] is True
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.7 and r.metadata["midstream"] is True
     # The same bytes on a direction seen from its start are not TLS.
-    assert tls.probe(_ms(s=data, bits=0), {}).verdict == Verdict.NO_MATCH
+    assert tls.probe(_ms(s=data, bits=0), {}).outcome == Outcome.NO_MATCH
 
 
 def test_tls_resync_needs_two_chained_headers_of_one_version():
     one = b"\x00" * 20 + TLS_APP[:5] + b"\x11" * 200           # a header alone: not enough
     mixed = b"\x00" * 20 + TLS_APP + bytes.fromhex("1703010010") + bytes(16)
     for data in (one, mixed):
-        assert tls.probe(_ms(c=data, bits=1), {}).verdict != Verdict.MATCH
+        assert tls.probe(_ms(c=data, bits=1), {}).outcome != Outcome.MATCH
 
 
 def test_tls_resync_does_not_override_a_direction_seen_from_its_start():
     # SMTP's greeting from the start, TLS records mid-stream the other way (STARTTLS
     # joined late): not tls.
     r = tls.probe(_ms(c=b"\x00" * 7 + TLS_APP + TLS_CCS + TLS_APP, s=b"220 mail ESMTP\r\n", bits=1), {})
-    assert r.verdict == Verdict.NO_MATCH
+    assert r.outcome == Outcome.NO_MATCH
 
 
 # A ClientHello record header and the start of its handshake message (type 1).
@@ -118,10 +118,10 @@ HELLO_HEAD = bytes.fromhex("1603010030") + b"\x01\x00\x00\x2c" + bytes(44)
 def test_tls_that_starts_after_lost_bytes_is_an_upgrade_not_tls():
     # SMTP joined after EHLO was lost: "STARTTLS" then the ClientHello and more records.
     c = b"STARTTLS\r\n" + HELLO_HEAD + bytes.fromhex("1603010010") + bytes(16)
-    assert tls.probe(_ms(c=c, bits=1), {}).verdict != Verdict.MATCH
+    assert tls.probe(_ms(c=c, bits=1), {}).outcome != Outcome.MATCH
     # A resynced direction (bits 4/8: bytes before it known lost) that starts with a
     # hello: TLS began after other bytes (PostgreSQL's SSLRequest, a CONNECT, ...).
-    assert tls.probe(_ms(c=HELLO_HEAD, bits=1 | 4), {}).verdict == Verdict.NO_MATCH
+    assert tls.probe(_ms(c=HELLO_HEAD, bits=1 | 4), {}).outcome == Outcome.NO_MATCH
     # Joined without a SYN (bit 1 only), a hello at the start is plain TLS as before.
     assert tls.probe(_ms(c=HELLO_HEAD, bits=1), {}) == tls.probe(FlowView.tcp(HELLO_HEAD), {})
 
@@ -130,14 +130,14 @@ def test_http_resyncs_at_a_status_line_after_body_bytes():
     body_tail = b'x":1}\r\n0\r\n\r\n'
     resp = b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n"
     r = http.probe(_ms(s=body_tail + resp, bits=2), {})
-    assert r.verdict == Verdict.MATCH and r.confidence == 0.7
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.7
     assert r.metadata["status"] == 200 and r.metadata["midstream"] is True
 
 
 def test_http_resyncs_at_a_request_line():
     req = b"GET /a.png HTTP/1.1\r\nHost: x\r\n\r\n"
     r = http.probe(_ms(c=b"\x89PNG\r\n\x1a\nIHDR....\r\n" + req, bits=1), {})
-    assert r.verdict == Verdict.MATCH and r.confidence == 0.7 and r.metadata["method"] == "GET"
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.7 and r.metadata["method"] == "GET"
 
 
 def test_http_resync_refuses_what_is_not_a_message_start():
@@ -145,10 +145,10 @@ def test_http_resync_refuses_what_is_not_a_message_start():
                  b"xx\r\nHTTP/1.1 2000 OK\r\n\r\n",                        # not a status code
                  b"xx\r\nFETCH / HTTP/1.1\r\n\r\n",                         # not a registered method
                  b"xx\r\nGET a b HTTP/1.1\r\n\r\n"):                        # spaces in the target
-        assert http.probe(_ms(s=data, bits=2), {}).verdict != Verdict.MATCH
+        assert http.probe(_ms(s=data, bits=2), {}).outcome != Outcome.MATCH
     # A direction seen from its start that is not HTTP vetoes the other one's resync.
     r = http.probe(_ms(c=b"\x00\x01binary", s=b"..\r\nHTTP/1.1 200 OK\r\n\r\n", bits=2), {})
-    assert r.verdict != Verdict.MATCH
+    assert r.outcome != Outcome.MATCH
 
 
 def test_engine_offers_mid_stream_flows_to_the_resync_detectors():
@@ -162,7 +162,7 @@ def test_engine_offers_mid_stream_flows_to_the_resync_detectors():
 def test_random_mid_stream_bytes_are_not_claimed(a, b):
     for probe in (tls.probe, http.probe):
         r = probe(_ms(c=a, s=b, bits=3), {})
-        assert r.verdict != Verdict.MATCH
+        assert r.outcome != Outcome.MATCH
 
 
 def test_a_flow_whose_every_direction_resynced_goes_to_the_resync_detectors_alone():

@@ -5,7 +5,7 @@
 
 creates
   classifier/detectors/<module>.py     a pure-Python detector with the uniform probe
-                                       interface (probe(view, state) -> MATCH/NEED_MORE/NO_MATCH)
+                                       interface (probe(view, state) -> a ProbeResult: MATCH/NEED_MORE/NO_MATCH)
   tests/detectors/test_<module>.py     its fixture test (fails until the fixture is filled in)
 and adds
   its row to classifier/protocols.py   at the end of the table (lowest tie-break priority),
@@ -33,7 +33,7 @@ Metadata: TODO.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 
 def probe(view, state):
@@ -44,7 +44,7 @@ def probe(view, state):
     if not c and not s:
         return MORE
     # TODO: parse the first message of each side; return
-    #   match("{name}", 1.0, key=dec(value))   when it is {name},
+    #   claim("{name}", 1.0, key=dec(value))   when it is {name} (outcome MATCH),
     #   MORE                                   when it is a valid but incomplete prefix,
     #   NO                                     when a rule of the specification is broken.
     return NO
@@ -55,14 +55,14 @@ SPEC = DetectorSpec(name="{name}", transports={transports!r}, probe=probe, max_b
 '''
 
 TEST = '''"""{title}: the detector on its fixture (real bytes, commented field by field):
-positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same outcome,
 and no other detector claims it (nor it another protocol's fixture)."""
 from __future__ import annotations
 
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
@@ -89,15 +89,15 @@ def test_truncated_needs_more():
     first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
     assert first, "fill in the fixture"
     view = FlowView.{transport}(first) if FX.first == "c" else FlowView.{transport}(b"", first)
-    assert SPEC.probe(view, {{}}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(view, {{}}).outcome == Outcome.NEED_MORE
 
 
-def test_fragmented_delivery_gives_the_whole_verdict():
+def test_fragmented_delivery_gives_the_whole_outcome():
     from test_detectors import growing_views
     session, label = FlowSession(), None
     engine = Engine()
     for view in growing_views(FX):
-        assert SPEC.probe(view, {{}}).verdict != Verdict.NO_MATCH, view
+        assert SPEC.probe(view, {{}}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == "{name}"
 
@@ -105,13 +105,13 @@ def test_fragmented_delivery_gives_the_whole_verdict():
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
         if spec.probe and spec.name != "{name}" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {{}}).verdict != Verdict.MATCH, spec.name
+            assert spec.probe(FX.view, {{}}).outcome != Outcome.MATCH, spec.name
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
-    assert SPEC.probe(fx.view, {{}}).verdict != Verdict.MATCH
+    assert SPEC.probe(fx.view, {{}}).outcome != Outcome.MATCH
 '''
 
 

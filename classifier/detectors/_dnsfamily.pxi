@@ -93,7 +93,7 @@ cdef class DnsProbe:
         global _dns_decode_netbios
         cdef tuple hit = state.get("_dnswire")
         cdef bint paired
-        _verdicts()
+        _outcomes()
         if hit is None or hit[0] is not view:
             hit = (view, dns_parse_all(view))
             state["_dnswire"] = hit
@@ -120,7 +120,7 @@ cdef class DnsProbe:
         meta = _dns_describe_c(found)
         if self.name == "netbios-ns" and found.raw_labels:
             meta["qname"] = _dns_decode_netbios(found.raw_labels[0])
-        return _match(self.name, 1.0 if paired else self.conf,
+        return _claim(self.name, 1.0 if paired else self.conf,
                       {k: v for k, v in meta.items() if v is not None})
 
     def __repr__(self):

@@ -24,7 +24,7 @@ import os as _os
 
 import numpy as np
 
-# base.Verdict's values as C constants (engine.py asserts that they agree).
+# base.Outcome's values as C constants (engine.py asserts that they agree).
 cdef enum:
     V_NO_MATCH = 0
     V_MORE = 1
@@ -41,41 +41,41 @@ cdef str TCP = "tcp"
 cdef str UDP = "udp"
 
 
-cdef object _NO = None, _MORE = None, _MATCH = None     # base.NO, base.MORE, Verdict.MATCH
+cdef object _NO = None, _MORE = None, _MATCH = None     # base.NO, base.MORE, Outcome.MATCH
 
 
-cdef inline void _verdicts():
+cdef inline void _outcomes():
     global _NO, _MORE, _MATCH
     if _MATCH is None:
-        from . import base      # imported on first use: base.py imports Result from here
-        _NO, _MORE, _MATCH = base.NO, base.MORE, base.Verdict.MATCH
+        from . import base      # imported on first use: base.py imports ProbeResult from here
+        _NO, _MORE, _MATCH = base.NO, base.MORE, base.Outcome.MATCH
 
 
 @cython.no_gc     # never in a reference cycle: saves the collector's passes over them
-cdef class Result:
-    """A probe's answer (see base.py, which exports it): verdict, and for a MATCH the
-    protocol, confidence and metadata.  Immutable, as the frozen dataclass it replaced;
-    compiled so probes (and base.match) build one cheaply."""
-    cdef readonly object verdict, protocol, confidence, metadata
+cdef class ProbeResult:
+    """A probe's answer (see base.py, which exports it): its outcome (base.Outcome), and
+    for a MATCH the protocol, confidence and metadata.  Immutable, as the frozen
+    dataclass it replaced; compiled so probes (and base.claim) build one cheaply."""
+    cdef readonly object outcome, protocol, confidence, metadata
 
-    __match_args__ = ("verdict", "protocol", "confidence", "metadata")
+    __match_args__ = ("outcome", "protocol", "confidence", "metadata")
 
-    def __init__(self, verdict, protocol=None, confidence=0.0, metadata=None):
-        self.verdict = verdict
+    def __init__(self, outcome, protocol=None, confidence=0.0, metadata=None):
+        self.outcome = outcome
         self.protocol = protocol
         self.confidence = confidence
         self.metadata = {} if metadata is None else metadata
 
     def _fields(self):
-        return (self.verdict, self.protocol, self.confidence, self.metadata)
+        return (self.outcome, self.protocol, self.confidence, self.metadata)
 
     def __eq__(self, other):
-        if type(other) is not Result:
+        if type(other) is not ProbeResult:
             return NotImplemented
         return self._fields() == other._fields()
 
     def __ne__(self, other):
-        if type(other) is not Result:
+        if type(other) is not ProbeResult:
             return NotImplemented
         return self._fields() != other._fields()
 
@@ -83,32 +83,44 @@ cdef class Result:
         return hash(self._fields())
 
     def __repr__(self):
-        return "Result(verdict={!r}, protocol={!r}, confidence={!r}, metadata={!r})".format(*self._fields())
+        return "ProbeResult(outcome={!r}, protocol={!r}, confidence={!r}, metadata={!r})".format(*self._fields())
 
     def __reduce__(self):
-        return Result, self._fields()
+        return ProbeResult, self._fields()
+
+    @property
+    def verdict(self):
+        """Deprecated: the old name of ``outcome``; goes in the next release."""
+        return self.outcome
 
 
-cdef inline Result _result(object verdict, object protocol, object confidence, dict metadata):
-    cdef Result r = Result.__new__(Result)
-    r.verdict = verdict
+cdef inline ProbeResult _result(object outcome, object protocol, object confidence, dict metadata):
+    cdef ProbeResult r = ProbeResult.__new__(ProbeResult)
+    r.outcome = outcome
     r.protocol = protocol
     r.confidence = confidence
     r.metadata = metadata
     return r
 
 
-def match(protocol, confidence, /, **metadata):
-    """A MATCH result; metadata values that are None are dropped (base.match)."""
-    _verdicts()
+def claim(protocol, confidence, /, **metadata):
+    """The probe claims the flow for ``protocol``: a ProbeResult with outcome MATCH;
+    metadata values that are None are dropped (base.claim)."""
+    _outcomes()
     return _result(_MATCH, protocol, confidence,
                    {k: v for k, v in metadata.items() if v is not None})
 
 
-cdef Result _match(object protocol, object confidence, dict metadata):
-    """match() for compiled probes: ``metadata`` holds no None value already."""
-    _verdicts()
+cdef ProbeResult _claim(object protocol, object confidence, dict metadata):
+    """claim() for compiled probes: ``metadata`` holds no None value already."""
+    _outcomes()
     return _result(_MATCH, protocol, confidence, metadata)
+
+
+# Deprecated aliases (the names before ProbeResult / claim), exported for code that
+# imported them from here; they go in the next release, with base.py's.
+Result = ProbeResult
+match = claim
 
 
 @cython.no_gc     # bytes, lists of bytes and ints: never in a reference cycle
@@ -548,7 +560,7 @@ cdef class ProbeLoop:
         """The probe loop of one flow.  ``full`` false and no session (the pipeline's
         batch path): a flow without a match gives None, and a Label carries no probe
         trail (tried, pending and errors are empty tuples) and shares its metadata dict
-        with the winning Result -- fewer objects per flow for the allocator and the
+        with the winning ProbeResult -- fewer objects per flow for the allocator and the
         cyclic collector."""
         cdef Py_ssize_t j, i, b, n = cs.n
         cdef PyObject* vb[MAX_BUDGETS]       # borrowed: ``view``, or a cut owned by ``cuts``
@@ -559,7 +571,7 @@ cdef class ProbeLoop:
         cdef list errors = None, losers = None
         cdef object best = None, r, v, name
         cdef double bestconf = -1.0, conf
-        cdef int verdict
+        cdef int outcome
         cdef set excluded
         cdef dict state
         for b in range(self.nbudget):
@@ -615,11 +627,11 @@ cdef class ProbeLoop:
                 if excluded is not None:
                     excluded.add(name)
                 continue
-            if type(r) is Result:
-                verdict = (<Result>r).verdict
+            if type(r) is ProbeResult:
+                outcome = (<ProbeResult>r).outcome
             else:
-                verdict = r.verdict
-            if verdict == V_MATCH:
+                outcome = r.outcome
+            if outcome == V_MATCH:
                 conf = r.confidence
                 # Strictly greater: on a tie the earlier (more specific) detector stays.
                 if best is None or conf > bestconf:
@@ -636,7 +648,7 @@ cdef class ProbeLoop:
                 if bestconf >= cs.ceiling[j + 1]:
                     # No later candidate can return more; a tie loses the tie-break.
                     break
-            elif verdict == V_MORE:
+            elif outcome == V_MORE:
                 if trail:
                     pending.append(name)
             elif excluded is not None:

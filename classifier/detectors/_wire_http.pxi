@@ -222,12 +222,12 @@ cdef object _http_methods = None, _sip_methods = None    # http.METHODS, sip.MET
 
 cdef inline void _httpp_init():
     global _http_methods, _sip_methods
-    _verdicts()
+    _outcomes()
     if _sip_methods is None:
         from . import http, sip
         _http_methods, _sip_methods = http.METHODS, sip.METHODS
 
 
 cdef inline dict _no_none(dict meta):
-    """base.match's rule: metadata values that are None are dropped."""
+    """base.claim's rule: metadata values that are None are dropped."""
     return {k: v for k, v in meta.items() if v is not None}

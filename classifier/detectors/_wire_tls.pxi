@@ -141,7 +141,7 @@ cdef inline bint _tls_type(uint8_t t) noexcept:
 
 
 def tls_parse_direction(data):
-    """(verdict, meta) for one direction of a TCP flow: 'match', 'more', 'no', 'chain'
+    """(outcome, meta) for one direction of a TCP flow: 'match', 'more', 'no', 'chain'
     (record headers chaining through the bytes, mid-stream) or 'weak' (one valid
     non-handshake record)."""
     cdef bytes b = data if type(data) is bytes else bytes(data)

@@ -13,7 +13,7 @@ Metadata: query (info, player, rules), answer (info, challenge, player, rules, s
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 SIMPLE = b"\xff\xff\xff\xff"
 INFO = SIMPLE + b"TSource Engine Query\x00"
@@ -59,12 +59,12 @@ def probe(view, state):
             answer = _answer(s[0])
             if answer not in ("challenge", QUERIES[d[4]], "split"):
                 return NO
-            return match("a2s", 0.9, query=QUERIES[d[4]], answer=answer)
+            return claim("a2s", 0.9, query=QUERIES[d[4]], answer=answer)
         return NO
     answer = _answer(s[0]) if s else None
     if s and answer is None:
         return NO
-    return match("a2s", 1.0, query=query, answer=answer)
+    return claim("a2s", 1.0, query=query, answer=answer)
 
 
 SPEC = DetectorSpec(name="a2s", transports=("udp",), probe=probe, max_bytes=2048, max_packets=1,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 COMMANDS = {1: "CloseSession", 2: "Command", 3: "GetStatus", 4: "OpenSession", 5: "Tickle",
             6: "Write", 8: "Attention"}
@@ -49,7 +49,7 @@ def probe(view, state):
         return MORE
     if rs != rc and rs[0] != 8:       # a reply echoes the command and the request id
         return NO
-    return match("afp", 0.95, command=COMMANDS[rc[0]])
+    return claim("afp", 0.95, command=COMMANDS[rc[0]])
 
 
 SPEC = DetectorSpec(name="afp", transports=("tcp",), probe=probe, max_bytes=1024,

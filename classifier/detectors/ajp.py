@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 METHODS = {1: "OPTIONS", 2: "GET", 3: "HEAD", 4: "POST", 5: "PUT", 6: "DELETE", 7: "TRACE",
            8: "PROPFIND", 9: "PROPPATCH", 10: "MKCOL", 11: "COPY", 12: "MOVE", 13: "LOCK",
@@ -93,7 +93,7 @@ def probe(view, state):
             meta["status"] = struct.unpack_from(">H", body, 0)[0]
     elif "method" not in meta:
         return MORE                   # a bare CPing: wait for the CPong
-    return match("ajp", 0.95, **meta)
+    return claim("ajp", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="ajp", transports=("tcp",), probe=probe, max_bytes=1024,

@@ -14,7 +14,7 @@ Metadata: frames (whole frames seen, both sides).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MAGIC = b"\xce\xfa\xbe\xba"
 MAX_BODY = 1 << 20                    # far above what the agent sends; bounds a random length
@@ -55,7 +55,7 @@ def probe(view, state):
             whole.append(r)
     if not whole:
         return MORE
-    return match("alicloud", 0.95 if len(whole) == 2 else 0.85, frames=sum(whole))
+    return claim("alicloud", 0.95 if len(whole) == 2 else 0.85, frames=sum(whole))
 
 
 SPEC = DetectorSpec(name="alicloud", transports=("tcp",), probe=probe, max_bytes=2048,

@@ -4,7 +4,7 @@ version (0-9-1: ``AMQP\\x00\\x00\\x09\\x01``; 1.0: ``AMQP\\x00\\x01\\x00\\x00``,
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 VERSIONS = {b"\x00\x00\x09\x01": "0-9-1", b"\x01\x01\x00\x09": "0-9", b"\x01\x01\x08\x00": "0-8",
             b"\x00\x01\x00\x00": "1.0", b"\x03\x01\x00\x00": "1.0-sasl",
@@ -20,7 +20,7 @@ def probe(view, state):
     v = VERSIONS.get(c[4:8])
     if v is None:
         return NO                           # only published protocol ids/versions
-    return match("amqp", 1.0, version=v)
+    return claim("amqp", 1.0, version=v)
 
 
 SPEC = DetectorSpec(name="amqp", transports=("tcp",), probe=probe, max_bytes=64,

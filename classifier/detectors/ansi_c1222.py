@@ -14,7 +14,7 @@ calling_ap_title (dotted OIDs; relative ones start with ".").
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 ORDER = (0xA1, 0xA2, 0xA4, 0xA6, 0xA7, 0xA8, 0x8B, 0xAC, 0xBE)
 
@@ -100,7 +100,7 @@ def probe(view, state):
             meta = r
     if meta is None:
         return MORE if more else NO
-    return match("ansi-c1222", 0.95, **meta)
+    return claim("ansi-c1222", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="ansi-c1222", transports=("tcp", "udp"), probe=probe, max_bytes=2048,

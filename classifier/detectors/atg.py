@@ -14,7 +14,7 @@ code (some gauges omit the SOH of display-format answers).  Metadata: function (
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 LETTERS = b"IiSs"
 MAX_COMMAND = 64
@@ -60,11 +60,11 @@ def _decide(c: bytes, s: bytes):
         code = c[1:7]                    # computer-format commands may lack CR LF
     if not s:
         # SOH, a code letter, five digits, CR LF: a precise but short command.
-        return match("atg", 0.8, function=dec(code))
+        return claim("atg", 0.8, function=dec(code))
     ok = _answer(s, code)
     if ok is None:
         return MORE
-    return match("atg", 0.95, function=dec(code)) if ok else NO
+    return claim("atg", 0.95, function=dec(code)) if ok else NO
 
 
 def probe(view, state):

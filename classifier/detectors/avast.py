@@ -11,7 +11,7 @@ Metadata: messages (whole messages seen, both sides).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MAGIC = b"NOSA"
 HEADER = 8                            # magic, length, message type
@@ -50,7 +50,7 @@ def probe(view, state):
             whole.append(r)
     if not whole:
         return MORE
-    return match("avast", 0.95 if len(whole) == 2 else 0.85, messages=sum(whole))
+    return claim("avast", 0.95 if len(whole) == 2 else 0.85, messages=sum(whole))
 
 
 SPEC = DetectorSpec(name="avast", transports=("tcp",), probe=probe, max_bytes=2048,

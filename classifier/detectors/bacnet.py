@@ -12,7 +12,7 @@ APDU its apdu_type (confirmed request, unconfirmed request, ...).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, DetectorSpec, Prefilter, match
+from .base import MORE, DetectorSpec, Prefilter, claim
 
 FUNCTIONS = ("BVLC-Result", "Write-BDT", "Read-BDT", "Read-BDT-Ack", "Forwarded-NPDU",
              "Register-Foreign-Device", "Read-FDT", "Read-FDT-Ack", "Delete-FDT-Entry",
@@ -73,7 +73,7 @@ def probe(view, state):
         return meta                        # NO, or MORE while a unit is incomplete
     # Type, function and an exact 16-bit length, plus the NPDU's version and reserved
     # bits (or a fixed size): strong, but still only a few bytes.
-    return match("bacnet", 0.95 if "apdu_type" in meta else 0.85, **meta)
+    return claim("bacnet", 0.95 if "apdu_type" in meta else 0.85, **meta)
 
 
 SPEC = DetectorSpec(name="bacnet", transports=("udp",), probe=probe, max_bytes=2048,

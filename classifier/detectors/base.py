@@ -1,14 +1,22 @@
-"""The detector contract: verdicts, results, the spec each protocol module exports.
+"""The detector contract: probe outcomes, probe results, the spec each protocol module exports.
 
 A detector is one module per protocol (see ``detector_list.py``).  Its ``probe(view, state)``
 sees only payload bytes of a flow (both directions, already cut to the detector's byte
 and packet budget by the engine) and a per-flow, per-detector ``state`` dict it may use
 as scratch space.  It never sees ports, addresses, TTLs or MACs: the view object does
-not carry them.  It answers, Suricata style, one of three verdicts:
+not carry them.  It answers with a ``ProbeResult`` whose ``outcome`` is, Suricata style,
+one of three:
 
 * ``MATCH``     -- this is my protocol (with a confidence and extracted metadata);
-* ``NEED_MORE`` -- the bytes seen so far are a valid prefix, ask me again with more;
-* ``NO_MATCH``  -- not my protocol; the engine never calls me again for this flow.
+                   a probe builds it with ``claim(protocol, confidence, **metadata)``;
+* ``NEED_MORE`` -- the bytes seen so far are a valid prefix, ask me again with more
+                   (the shared answer ``MORE``);
+* ``NO_MATCH``  -- not my protocol; the engine never calls me again for this flow
+                   (the shared answer ``NO``).
+
+"Verdict" is the product's word for something else: how the protocol a flow's payload
+shows compares with the one its server port implies (``classifier/verdict.py``).  A
+probe's answer is its outcome, never its verdict (CONTRIBUTING.md, "Words").
 
 Modules keep ONE parser per protocol and use it both to decide and to extract metadata,
 so a probe cannot accept bytes that its metadata extraction would reject.
@@ -22,29 +30,31 @@ from typing import Any, Callable, Iterator
 from . import _fast
 
 __all__ = [
-    "Verdict", "Result", "Prefilter", "Gate", "DetectorSpec", "NO", "MORE", "match",
+    "Outcome", "ProbeResult", "Prefilter", "Gate", "DetectorSpec", "NO", "MORE", "claim",
     "ANY", "streams", "datagrams", "C2S", "S2C",
+    "Verdict", "Result", "match",       # deprecated aliases, see the end of this module
 ]
 
 C2S = 0  # client -> server (sender of the SYN, or of the first datagram)
 S2C = 1  # server -> client
 
 
-class Verdict(enum.IntEnum):
+class Outcome(enum.IntEnum):
+    """What a probe says about a flow (a ProbeResult's ``outcome``)."""
     NO_MATCH = 0
     NEED_MORE = 1
     MATCH = 2
 
 
-# Result(verdict, protocol=None, confidence=0.0, metadata={}): a probe's answer.
+# ProbeResult(outcome, protocol=None, confidence=0.0, metadata={}): a probe's answer.
 # Immutable (attributes are read-only), compared field by field; compiled in _fast.pyx
-# so that a probe (and match() below) builds one cheaply.
-Result = _fast.Result
+# so that a probe (and claim() below) builds one cheaply.
+ProbeResult = _fast.ProbeResult
 
 
-# Shared singletons: the two non-match answers carry no data, so no allocation per probe.
-NO = Result(Verdict.NO_MATCH)
-MORE = Result(Verdict.NEED_MORE)
+# Shared singletons: the two non-MATCH answers carry no data, so no allocation per probe.
+NO = ProbeResult(Outcome.NO_MATCH)
+MORE = ProbeResult(Outcome.NEED_MORE)
 
 
 def parse_units(units, parse, more=MORE):
@@ -65,9 +75,10 @@ def parse_units(units, parse, more=MORE):
     return meta
 
 
-# match(protocol, confidence, /, **metadata) -> Result: a MATCH result; metadata
-# values that are None are dropped.  Compiled (_fast.pyx).
-match = _fast.match
+# claim(protocol, confidence, /, **metadata) -> ProbeResult: the probe claims the flow
+# for ``protocol`` (outcome MATCH); metadata values that are None are dropped.
+# Compiled (_fast.pyx).
+claim = _fast.claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +159,7 @@ class DetectorSpec:
 
     name:        canonical lowercase protocol name (docs/protocols.md)
     transports:  subset of ("tcp", "udp")
-    probe:       probe(view, state) -> Result; None for protocols only reachable
+    probe:       probe(view, state) -> ProbeResult; None for protocols only reachable
                  through an engine expectation (ftp-data)
     max_bytes:   bytes per direction the engine lets this detector see
     max_packets: packets (TCP) or datagrams (UDP) per direction it may see
@@ -166,7 +177,7 @@ class DetectorSpec:
     """
     name: str
     transports: tuple[str, ...]
-    probe: Callable[[Any, dict], Result] | None
+    probe: Callable[[Any, dict], ProbeResult] | None
     max_bytes: int = 2048
     max_packets: int = 8
     prefilter: Prefilter = ANY
@@ -211,3 +222,11 @@ def ascii_line(data: bytes, limit: int = 512) -> bytes | None:
 def dec(b: bytes, limit: int = 256) -> str:
     """Bytes to a metadata string: latin-1 never fails, cut so output stays small."""
     return b[:limit].decode("latin-1")
+
+
+# --- deprecated aliases: the names before Outcome / ProbeResult / claim ---------------
+# Third-party detectors and code embedding portlens may still use them; they go in the
+# next release.  (ProbeResult keeps a read-only ``.verdict`` property for as long.)
+Verdict = Outcome
+Result = ProbeResult
+match = claim

@@ -13,7 +13,7 @@ Metadata: command (the client's first), tube (of "use"/"watch").
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAX_LINE = 224          # the longest command line: "put" with four numbers, a 200-byte tube name
 
@@ -105,7 +105,7 @@ def probe(view, state):
     if awords[0] == b"USING" and words[0] == b"use" and awords[1] != words[1]:
         return NO                         # "use" is answered with the tube it names
     tube = dec(words[1]) if words[0] in (b"use", b"watch") else None
-    return match("beanstalkd", 0.9, command=dec(words[0]), tube=tube)
+    return claim("beanstalkd", 0.9, command=dec(words[0]), tube=tube)
 
 
 _FIRST_C = frozenset(k[0] for k in COMMANDS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 STATES = ("AdminDown", "Down", "Init", "Up")
 AUTH_LEN = {1: range(4, 20), 2: (24,), 3: (24,), 4: (28,), 5: (28,)}   # RFC 5880 4.2-4.4
@@ -54,7 +54,7 @@ def probe(view, state):
             if mine.setdefault(direction, r[0]) != r[0]:
                 return NO             # a session keeps its discriminator
             meta = meta or r[1]
-    return match("bfd", 0.9 if len(units) > 1 else 0.8, **meta)
+    return claim("bfd", 0.9 if len(units) > 1 else 0.8, **meta)
 
 
 SPEC = DetectorSpec(name="bfd", transports=("udp",), probe=probe, max_bytes=512,

@@ -4,7 +4,7 @@ carries version 4.  Metadata: message, asn and hold time from OPEN.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MARKER = b"\xff" * 16
 TYPES = {1: "OPEN", 2: "UPDATE", 3: "NOTIFICATION", 4: "KEEPALIVE", 5: "ROUTE-REFRESH"}
@@ -33,7 +33,7 @@ def probe(view, state):
                 return NO                  # only BGP version 4 exists in practice
             meta.update(asn=int.from_bytes(data[20:22], "big"),
                         hold_time=int.from_bytes(data[22:24], "big"))
-        return match("bgp", 1.0, **meta)
+        return claim("bgp", 1.0, **meta)
     return MORE if more else NO
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 NETWORKS = {b"\xf9\xbe\xb4\xd9": "mainnet", b"\x0b\x11\x09\x07": "testnet3",
             b"\x1c\x16\x3f\x28": "testnet4", b"\x0a\x03\xcf\x40": "signet",
@@ -81,7 +81,7 @@ def probe(view, state):
     if len({net for net, _, _ in got}) != 1:
         return NO                        # both peers are on one network
     ua = next((_user_agent(p) for _, cmd, p in got if cmd == "version"), None)
-    return match("bitcoin", 1.0, network=got[0][0], commands=[cmd for _, cmd, _ in got], user_agent=ua)
+    return claim("bitcoin", 1.0, network=got[0][0], commands=[cmd for _, cmd, _ in got], user_agent=ua)
 
 
 SPEC = DetectorSpec(name="bitcoin", transports=("tcp",), probe=probe, max_bytes=2048, max_packets=4,

@@ -26,7 +26,7 @@ cdef object _bt_tcp(view):
         q = <const uint8_t*>memmem(p + 1, n - 1, <const char*>_BT_HANDSHAKE, 20) if n > 1 else NULL
         if q != NULL:
             i = q - p
-            return _match("bittorrent", 0.95, {"transport_kind": "tcp-mse", "info_hash": _bt_hex(p + i + 28)}
+            return _claim("bittorrent", 0.95, {"transport_kind": "tcp-mse", "info_hash": _bt_hex(p + i + 28)}
                           if n >= i + 48 else {"transport_kind": "tcp-mse"})
     for data in (view.payload_c2s, view.payload_s2c):
         if not data:
@@ -34,7 +34,7 @@ cdef object _bt_tcp(view):
         d = data if type(data) is bytes else bytes(data)
         p = _buf(d, &n)
         if n >= 20 and memcmp(p, <const char*>_BT_HANDSHAKE, 20) == 0:
-            return _match("bittorrent", 1.0, {"transport_kind": "tcp", "info_hash": _bt_hex(p + 28)}
+            return _claim("bittorrent", 1.0, {"transport_kind": "tcp", "info_hash": _bt_hex(p + 28)}
                           if n >= 48 else {"transport_kind": "tcp"})
         more = True                        # maybe MSE: keys and padding come first
     if more and min(len(view.payload_c2s), len(view.payload_s2c)) >= 1024:
@@ -67,7 +67,7 @@ cdef object _bt_udp(view):
     if n and p[0] == 0x64:                 # "d": a bencoded dictionary
         # KRPC messages are dictionaries with a 't' transaction and 'y' type key.
         if p[n - 1] == 0x65 and (memmem(p, n, b"1:y1:", 5) != NULL or _bt_krpc.match(first) is not None):
-            return _match("bittorrent", 0.95, {"transport_kind": "dht"})
+            return _claim("bittorrent", 0.95, {"transport_kind": "dht"})
         return _NO if p[n - 1] == 0x65 or n > 64 else _MORE
     cid = _bt_utp(p, n)
     if cid < 0:
@@ -89,13 +89,13 @@ cdef object _bt_udp(view):
         op = _buf(od, &on)
         oc = _bt_utp(op, on)
         if oc >= 0 and abs(oc - cid) <= 1:
-            return _match("bittorrent", 0.9, {"transport_kind": "utp"})
+            return _claim("bittorrent", 0.9, {"transport_kind": "utp"})
     return _NO if other else _MORE
 
 
 def bittorrent_probe(view, state):
     global _bt_krpc
-    _verdicts()
+    _outcomes()
     if _bt_krpc is None:
         from . import bittorrent
         _bt_krpc = bittorrent._KRPC

@@ -10,7 +10,7 @@ Metadata: magic, command (code as a number), reply (bool).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, DetectorSpec, Prefilter, match
+from .base import MORE, DetectorSpec, Prefilter, claim
 
 MAGICS = (b"BJNP", b"BJNB", b"MFNP")
 DEVICE_TYPES = frozenset((0x01, 0x02, 0x03, 0x81, 0x82, 0x83))
@@ -30,7 +30,7 @@ def probe(view, state):
     meta = _units.scan(view, SPEC.max_bytes, _header)
     if not isinstance(meta, dict):
         return meta                        # NO, or MORE while a unit is incomplete
-    return match("bjnp", 0.95, **meta)
+    return claim("bjnp", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="bjnp", transports=("udp",), probe=probe, max_bytes=2048,

@@ -10,7 +10,7 @@ the first datagram).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, DetectorSpec, Prefilter, match
+from .base import MORE, DetectorSpec, Prefilter, claim
 
 MAGIC = b"ISO11898"
 FRAME = 15
@@ -29,7 +29,7 @@ def probe(view, state):
     if not isinstance(meta, dict):
         return meta                        # NO, or MORE while a unit is incomplete
     # An 8-byte ASCII magic, a version and a count the datagram's size agrees with.
-    return match("caneth", 0.95, **meta)
+    return claim("caneth", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="caneth", transports=("udp",), probe=probe, max_bytes=1024,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MESSAGES = {1: "Discovery Request", 2: "Discovery Response", 3: "Join Request",
             4: "Join Response", 5: "Configuration Status Request",
@@ -80,7 +80,7 @@ def probe(view, state):
     if meta["kind"] != "control" and len(units) < 2:
         return MORE
     conf = 0.9 if meta["kind"] == "control" else 0.75
-    return match("capwap", conf, **meta)
+    return claim("capwap", conf, **meta)
 
 
 SPEC = DetectorSpec(name="capwap", transports=("udp",), probe=probe, max_bytes=2048,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 OPCODES = {0x01: "STARTUP", 0x05: "OPTIONS"}
 ANSWERS = {0x00, 0x02, 0x03, 0x06}        # ERROR, READY, AUTHENTICATE, SUPPORTED
@@ -95,7 +95,7 @@ def probe(view, state):
     # a server refusing the client's version answers ERROR in its own (lower) version
     if r[3] not in ANSWERS or r[2] != stream or r[4] > 1 << 20:
         return NO
-    return match("cassandra", 0.95, version=ver, opcode=OPCODES[op], cql_version=cql)
+    return claim("cassandra", 0.95, version=ver, opcode=OPCODES[op], cql_version=cql)
 
 
 SPEC = DetectorSpec(name="cassandra", transports=("tcp",), probe=probe, max_bytes=1024,

@@ -6,7 +6,7 @@ Metadata: version (the agent's), agent_os when the report says.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 HEADER = b"<<<check_mk>>>"
 
@@ -35,7 +35,7 @@ def probe(view, state):
             meta["agent_os"] = dec(value)
     if "version" not in meta and len(lines) < 3 and len(data) < 256:
         return MORE
-    return match("checkmk", 0.95 if "version" in meta else 0.85, **meta)
+    return claim("checkmk", 0.95 if "version" in meta else 0.85, **meta)
 
 
 SPEC = DetectorSpec(name="checkmk", transports=("tcp",), probe=probe, max_bytes=1024,

@@ -126,7 +126,7 @@ def coap_probe(view, state):
     cdef const uint8_t* p
     cdef list path = None
     cdef dict meta
-    _verdicts()
+    _outcomes()
     if not _coap_ready:
         _coap_init()
     for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
@@ -164,4 +164,4 @@ def coap_probe(view, state):
                               and first.unknown <= first.texts)):
         return _MORE
     # (An empty Uri-Path is reported, but is no evidence.)
-    return _match("coap", 0.95 if meta.get("uri_path") or count >= 2 else 0.7, meta)
+    return _claim("coap", 0.95 if meta.get("uri_path") or count >= 2 else 0.7, meta)

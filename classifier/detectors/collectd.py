@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 STRINGS = {0x0000: "host", 0x0002: "plugin", 0x0003: None, 0x0004: None, 0x0005: None, 0x0100: None}
 NUMBERS = frozenset({0x0001, 0x0007, 0x0008, 0x0009, 0x0101})
@@ -77,7 +77,7 @@ def probe(view, state):
         if m is None:
             return NO
         meta = meta if meta is not None else m
-    return match("collectd", 0.9 if not meta.get("encrypted") else 0.6, **meta)
+    return claim("collectd", 0.9 if not meta.get("encrypted") else 0.6, **meta)
 
 
 # The first part is a host name, a signature or an encrypted part: type 0x00.. or 0x02..

@@ -22,7 +22,7 @@ import struct
 import uuid
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 CO_TYPES = {0: "request", 2: "response", 3: "fault", 11: "bind", 12: "bind_ack",
             13: "bind_nak", 14: "alter_context", 15: "alter_context_resp", 16: "auth3",
@@ -166,7 +166,7 @@ def probe(view, state):
         conf = 0.95 if "interface" in meta else 0.85
     if "interface" in meta:
         meta["interface_name"] = INTERFACES.get(meta["interface"])
-    return match("dcerpc", conf, **meta)
+    return claim("dcerpc", conf, **meta)
 
 
 SPEC = DetectorSpec(name="dcerpc", transports=("tcp", "udp"), probe=probe, max_bytes=1024,

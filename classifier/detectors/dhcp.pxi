@@ -16,7 +16,7 @@ def dhcp_probe(view, state):
     cdef bytes b
     cdef const uint8_t* d
     cdef dict meta
-    _verdicts()
+    _outcomes()
     if _dhcp_types is None:
         from . import dhcp
         _dhcp_types = dhcp.TYPES
@@ -56,5 +56,5 @@ def dhcp_probe(view, state):
             elif t == 60:
                 meta["vendor_class"] = _dec(d + pos + 2, vl)
             pos += 2 + ln
-        return _match("dhcp", 1.0, meta)
+        return _claim("dhcp", 1.0, meta)
     return _MORE

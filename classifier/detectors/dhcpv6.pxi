@@ -16,7 +16,7 @@ def dhcpv6_probe(view, state):
     cdef bint ident = False
     cdef bytes b
     cdef const uint8_t* d
-    _verdicts()
+    _outcomes()
     if _dhcp6_types is None:
         from . import dhcpv6
         _dhcp6_types = dhcpv6.TYPES
@@ -46,5 +46,5 @@ def dhcpv6_probe(view, state):
         # for relays, a relay message (9): an option list without one is a chance tiling.
         if not ident:
             return _NO
-        return _match("dhcpv6", 0.95, {"message_type": name})
+        return _claim("dhcpv6", 0.95, {"message_type": name})
     return _MORE

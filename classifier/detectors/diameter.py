@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 COMMANDS = {257: "Capabilities-Exchange", 258: "Re-Auth", 271: "Accounting", 272: "Credit-Control",
             274: "Abort-Session", 275: "Session-Termination", 280: "Device-Watchdog",
@@ -53,7 +53,7 @@ def probe(view, state):
         meta = meta or m
     if meta is None:
         return MORE
-    return match("diameter", 0.95, **meta)
+    return claim("diameter", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="diameter", transports=("tcp",), probe=probe, max_bytes=2048,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 SIZE = 74
 _ADDR = re.compile(rb"\A(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]{2,39})\Z")
@@ -48,11 +48,11 @@ def probe(view, state):
     if req is MORE:
         return MORE if len(c) == 1 and not s else NO
     if not s:
-        return match("discord", 0.8, ssrc=req[0].hex())
+        return claim("discord", 0.8, ssrc=req[0].hex())
     resp = _packet(s[0], 2)
     if resp is None or resp is MORE or resp[0] != req[0]:
         return NO                        # the response echoes the SSRC
-    return match("discord", 1.0, ssrc=req[0].hex(), address=dec(resp[1]))
+    return claim("discord", 1.0, ssrc=req[0].hex(), address=dec(resp[1]))
 
 
 SPEC = DetectorSpec(name="discord", transports=("udp",), probe=probe, max_bytes=512, max_packets=1,

@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 
 def _crc(data: bytes) -> int:
@@ -42,7 +42,7 @@ def probe(view, state):
         elif r is MORE:
             more = True
         else:
-            return match("dnp3", 1.0, **r)
+            return claim("dnp3", 1.0, **r)
     return MORE if more or not units else NO
 
 

@@ -15,7 +15,7 @@ Metadata: client_magic (hex).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 RESOLVER_MAGIC = b"r6fnvWj8"
 Q_OVERHEAD = 8 + 32 + 12 + 16         # magic, client public key, half nonce, MAC
@@ -59,8 +59,8 @@ def probe(view, state):
     if q:
         if r[8:20] != q[40:52]:
             return NO                 # the nonce's first half is the client's nonce
-        return match("dnscrypt", 0.95, client_magic=q[:8].hex())
-    return match("dnscrypt", 0.85)
+        return claim("dnscrypt", 0.95, client_magic=q[:8].hex())
+    return claim("dnscrypt", 0.85)
 
 
 # The client's first byte is its resolver's magic (anything: no hint); the resolver's is

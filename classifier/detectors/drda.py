@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 CODEPOINTS = {0x1041: "EXCSAT", 0x106D: "ACCSEC", 0x106E: "SECCHK", 0x2001: "ACCRDB",
               0x1443: "EXCSATRD", 0x14AC: "ACCSECRD", 0x1219: "SECCHKRM", 0x2201: "ACCRDBRM"}
@@ -44,7 +44,7 @@ def probe(view, state):
         return MORE
     cp = cps[0]
     conf = 0.95 if len(cps) == 2 else 0.85
-    return match("drda", conf, codepoint=CODEPOINTS.get(cp, "0x%04X" % cp))
+    return claim("drda", conf, codepoint=CODEPOINTS.get(cp, "0x%04X" % cp))
 
 
 # The opening DSSs (EXCSAT, ACCSEC and their replies) are far below 4 KiB: the length's

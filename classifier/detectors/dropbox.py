@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 KEYS = (("host_int", int), ("version", list), ("namespaces", list), ("port", int))
 
@@ -61,7 +61,7 @@ def probe(view, state):
         return MORE
     version = ".".join(str(v) for v in found["version"][:4] if isinstance(v, int)) or None
     name = found.get("displayname")
-    return match("dropbox", 0.95, version=version, port=found["port"],
+    return claim("dropbox", 0.95, version=version, port=found["port"],
                  displayname=dec(name.encode("utf-8", "replace"), 64) if isinstance(name, str) and name else None)
 
 

@@ -24,7 +24,7 @@ cdef enum:
 
 
 cdef int _dtls_chain(const uint8_t* d, Py_ssize_t n) noexcept:
-    """dtls.records' verdict without building the records: the datagram is a chain of
+    """dtls.records' outcome without building the records: the datagram is a chain of
     records (DTLS_RECORDS), not DTLS, a too-short prefix, or cut inside a record."""
     cdef Py_ssize_t pos = 0, ln
     while pos < n:
@@ -88,7 +88,7 @@ def dtls_probe(view, state):
     cdef const uint8_t* p
     cdef bytes b
     cdef dict meta = {}
-    _verdicts()
+    _outcomes()
     dgc, dgs = view.datagrams_c2s, view.datagrams_s2c
     last_c = dgc[len(dgc) - 1] if dgc else None
     last_s = dgs[len(dgs) - 1] if dgs else None
@@ -118,7 +118,7 @@ def dtls_probe(view, state):
         seen += 1
         bad += _dtls_records(p, n, meta)
     if meta.get("handshake"):
-        return _match("dtls", 0.9 if bad else 1.0, {k: v for k, v in meta.items() if v is not None})
+        return _claim("dtls", 0.9 if bad else 1.0, {k: v for k, v in meta.items() if v is not None})
     if bad:
         # Odd datagrams and no handshake: not DTLS -- unless that is all we have seen
         # so far (one vendor datagram may precede the ClientHello).
@@ -126,5 +126,5 @@ def dtls_probe(view, state):
     if seen:
         # Only encrypted records (capture started mid-session): a 13-byte header whose
         # version and length chain exactly to the datagram's end is still convincing.
-        return _match("dtls", 0.8 if seen >= 2 else 0.75, {k: v for k, v in meta.items() if v is not None})
+        return _claim("dtls", 0.8 if seen >= 2 else 0.75, {k: v for k, v in meta.items() if v is not None})
     return _MORE

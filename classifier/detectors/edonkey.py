@@ -17,7 +17,7 @@ Metadata: opcodes (client's first, server's first, hex).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 PROTOCOLS = (0xE3, 0xC5, 0xD4)
 MAX_FRAME = 2 * 1024 * 1024
@@ -57,13 +57,13 @@ def probe(view, state):
     if len(c) >= 5 and int.from_bytes(c[1:5], "little") < HELLO_MIN:
         return NO
     if not s:
-        return match("edonkey", 0.8, opcodes=["01"]) if whole else MORE
+        return claim("edonkey", 0.8, opcodes=["01"]) if whole else MORE
     fs = _frames(s)
     if fs is None:
         return NO
     if not fs[0]:
         return MORE
-    return match("edonkey", 0.9, opcodes=["01", f"{fs[0][0]:02x}"])
+    return claim("edonkey", 0.9, opcodes=["01", f"{fs[0][0]:02x}"])
 
 
 SPEC = DetectorSpec(name="edonkey", transports=("tcp",), probe=probe, max_bytes=4096,

@@ -11,7 +11,7 @@ by one 0.95.  Metadata: producer_id (dotted, as the producer's address), exchang
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 
 def _header(d: bytes):
@@ -41,7 +41,7 @@ def probe(view, state):
     req, producer, exchange = found[0]
     counting = len(found) >= 2 and all(
         b[0] == (a[0] + 1) & 0xFFFF and b[1:] == a[1:] for a, b in zip(found, found[1:]))
-    return match("egd", 0.95 if counting else 0.8,
+    return claim("egd", 0.95 if counting else 0.8,
                  producer_id=".".join(str(x) for x in producer), exchange_id=exchange)
 
 

@@ -35,13 +35,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .base import DetectorSpec, Verdict
+from .base import DetectorSpec, Outcome
 from . import _fast
 from .flowview import FlowView
 from ._fast import ProbeLoop
 
-# The compiled loop compares verdicts as C constants.
-assert (int(Verdict.NO_MATCH), int(Verdict.NEED_MORE), int(Verdict.MATCH)) == \
+# The compiled loop compares outcomes as C constants.
+assert (int(Outcome.NO_MATCH), int(Outcome.NEED_MORE), int(Outcome.MATCH)) == \
     (_fast.V_NO_MATCH_, _fast.V_MORE_, _fast.V_MATCH_)
 
 __all__ = ["Label", "Engine", "FlowSession", "Expectations", "classify_batch", "default_engine"]

@@ -15,7 +15,7 @@ item list.  Metadata: command (name of the first message's command).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 COMMANDS = {0x00: "NOP", 0x04: "ListServices", 0x63: "ListIdentity", 0x64: "ListInterfaces",
             0x65: "RegisterSession", 0x66: "UnRegisterSession", 0x6F: "SendRRData",
@@ -94,7 +94,7 @@ def probe(view, state):
     if not any(strong for _, strong in found):
         # A ListIdentity request or a NOP is 24 bytes, mostly zero: wait for more.
         return MORE
-    return match("ethernetip", 0.95, command=COMMANDS[found[0][0]])
+    return claim("ethernetip", 0.95, command=COMMANDS[found[0][0]])
 
 
 # Sessions open with RegisterSession, ListIdentity or ListServices and carry SendRRData/

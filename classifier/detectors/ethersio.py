@@ -12,7 +12,7 @@ and, for transfers, the transfer list filling it.  Metadata: telegram ("transfer
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 
 def _telegram(d: bytes):
@@ -50,7 +50,7 @@ def probe(view, state):
             found = found or r
     if found is None:
         return MORE if more else NO
-    return match("ethersio", 0.95, telegram=found)
+    return claim("ethersio", 0.95, telegram=found)
 
 
 SPEC = DetectorSpec(name="ethersio", transports=("udp",), probe=probe, max_bytes=1024,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 TYPES = {1: "BEGIN_REQUEST", 2: "ABORT_REQUEST", 3: "END_REQUEST", 4: "PARAMS", 5: "STDIN",
          6: "STDOUT", 7: "STDERR", 8: "DATA", 9: "GET_VALUES", 10: "GET_VALUES_RESULT",
@@ -67,7 +67,7 @@ def probe(view, state):
             return NO
     elif len(types) < 2:
         return MORE
-    return match("fastcgi", 0.95, role=role, records=",".join(dict.fromkeys(types)))
+    return claim("fastcgi", 0.95, role=role, records=",".join(dict.fromkeys(types)))
 
 
 SPEC = DetectorSpec(name="fastcgi", transports=("tcp",), probe=probe, max_bytes=2048,

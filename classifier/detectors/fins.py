@@ -14,7 +14,7 @@ fixed bits) stays below 0.8.  Metadata: command (the first command's name), sid.
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 COMMANDS = {0x0101: "memory-area-read", 0x0102: "memory-area-write", 0x0103: "memory-area-fill",
             0x0104: "multiple-memory-area-read", 0x0105: "memory-area-transfer",
@@ -69,7 +69,7 @@ def probe(view, state):
     else:
         conf = 0.75
     first = (commands or responses)[0]
-    return match("fins", conf, command=COMMANDS[first[2]], sid=first[1])
+    return claim("fins", conf, command=COMMANDS[first[2]], sid=first[1])
 
 
 SPEC = DetectorSpec(name="fins", transports=("udp",), probe=probe, max_bytes=1024,

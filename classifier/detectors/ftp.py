@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 from ._banner import commands, greeting
 
 FTP_CMDS = frozenset(b"USER PASS ACCT CWD CDUP QUIT PORT PASV EPSV EPRT TYPE STRU MODE RETR "
@@ -44,7 +44,7 @@ def announced(c2s: bytes, s2c: bytes) -> list:
 
 
 def decide(proto: str, view):
-    """Shared FTP/SMTP decision: returns (verdict, banner) for ``proto``."""
+    """Shared FTP/SMTP decision: returns (outcome, banner) for ``proto``."""
     g = greeting(view.payload_s2c) if view.payload_s2c else "more"
     cmds = set(commands(view.payload_c2s))
     smtp_cmds = bool(cmds & SMTP_ONLY)
@@ -87,7 +87,7 @@ def probe(view, state):
         return MORE
     exp = announced(view.payload_c2s, view.payload_s2c)
     conf = {"yes": 1.0, "weak": 0.8, "ambiguous": 0.6}[v]
-    return match("ftp", conf, banner=dec(banner) if banner else None, expect=exp or None)
+    return claim("ftp", conf, banner=dec(banner) if banner else None, expect=exp or None)
 
 
 SPEC = DetectorSpec(name="ftp", transports=("tcp",), probe=probe, max_bytes=4096,

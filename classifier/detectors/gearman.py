@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 REQ, RES = b"\x00REQ", b"\x00RES"
 TYPES = {1: "CAN_DO", 2: "CANT_DO", 3: "RESET_ABILITIES", 4: "PRE_SLEEP", 6: "NOOP", 7: "SUBMIT_JOB",
@@ -69,13 +69,13 @@ def probe(view, state):
             return NO                     # function names are printable
         fn = dec(fn)
     if not s:
-        return match("gearman", 0.8, packet=TYPES[ptype], function=fn)
+        return claim("gearman", 0.8, packet=TYPES[ptype], function=fn)
     res = _packet(s, RES, RESPONSES)
     if res is None:
         return NO
     if res is MORE:
-        return match("gearman", 0.8, packet=TYPES[ptype], function=fn)
-    return match("gearman", 0.95, packet=TYPES[ptype], function=fn)
+        return claim("gearman", 0.8, packet=TYPES[ptype], function=fn)
+    return claim("gearman", 0.95, packet=TYPES[ptype], function=fn)
 
 
 SPEC = DetectorSpec(name="gearman", transports=("tcp",), probe=probe, max_bytes=512,

@@ -11,7 +11,7 @@ the server's answer follows the client's.  Metadata: conv (hex, from the server)
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 CONST = (1234567890).to_bytes(4, "big")
 CONNECT = (b"\x00\x00\x00\xff", b"\xff\xff\xff\xff")
@@ -50,7 +50,7 @@ def probe(view, state):
         return MORE
     conv = s[0][4:8].hex() if s and kinds[-1] == "accept" else None
     conf = 1.0 if kinds == ["connect", "accept"] else 0.9
-    return match("genshin", conf, conv=conv)
+    return claim("genshin", conf, conv=conv)
 
 
 SPEC = DetectorSpec(name="genshin", transports=("udp",), probe=probe, max_bytes=1024,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 _HEX = re.compile(rb"[0-9a-f]{4}")
 _REQ = re.compile(rb"(git-upload-pack|git-receive-pack|git-upload-archive) ([^\x00]{1,1024})\x00(?:host=([^\x00]{1,255})\x00)?")
@@ -40,7 +40,7 @@ def probe(view, state):
             return MORE
         m = _REQ.match(p)
         if m:
-            return match("git", 1.0, service=m.group(1).decode(), path=dec(m.group(2)),
+            return claim("git", 1.0, service=m.group(1).decode(), path=dec(m.group(2)),
                          host=dec(m.group(3)) if m.group(3) else None)
         if not s:
             return NO                     # a client pkt-line that is not a service request
@@ -51,7 +51,7 @@ def probe(view, state):
         if p is MORE:
             return MORE
         if _REF.match(p) or p.startswith(b"version 2"):
-            return match("git", 0.9)
+            return claim("git", 0.9)
         return NO                         # servers open with a ref or a capability list
     return MORE
 

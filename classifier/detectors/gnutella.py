@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 CONNECT = b"GNUTELLA CONNECT/"
 _REQ = re.compile(rb"\AGNUTELLA CONNECT/(\d\.\d)\r?\n")
@@ -43,7 +43,7 @@ def probe(view, state):
             return NO
         status = int(r.group(2)) if r.group(2) else 200
     ua = _UA.search(c)
-    return match("gnutella", 1.0, version=dec(m.group(1)), status=status,
+    return claim("gnutella", 1.0, version=dec(m.group(1)), status=status,
                  user_agent=dec(ua.group(1)) if ua else None)
 
 

@@ -11,7 +11,7 @@ Metadata: selector, item_types (the item types of the menu lines seen, in order)
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAX_SELECTOR = 255 + 1 + 255      # selector, TAB, search string (both RFC 1436 limits)
 MAX_MENU_LINE = 1024              # a display string is short (RFC 1436 3.8: 70 characters or less)
@@ -76,7 +76,7 @@ def probe(view, state):
         types.append(chr(item[0]))
     if not types:
         return NO                        # "." alone: an empty answer proves nothing
-    return match("gopher", 0.9, selector=dec(line), item_types="".join(dict.fromkeys(types)))
+    return claim("gopher", 0.9, selector=dec(line), item_types="".join(dict.fromkeys(types)))
 
 
 _PRINTABLE = frozenset(range(0x20, 0x7f))

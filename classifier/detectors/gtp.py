@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 V1_TYPES = frozenset(list(range(1, 8)) + list(range(16, 28)) + list(range(29, 32)) +
                      list(range(48, 56)) + list(range(96, 102)) + [26, 240, 241, 254, 255])
@@ -82,7 +82,7 @@ def probe(view, state):
         if m is None:
             return NO
         meta = meta or m
-    return match("gtp", 0.85, **meta)
+    return claim("gtp", 0.85, **meta)
 
 
 SPEC = DetectorSpec(name="gtp", transports=("udp",), probe=probe, max_bytes=2048,

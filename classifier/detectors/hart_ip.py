@@ -11,7 +11,7 @@ The detector relies on version, type, id and the byte count agreeing with the da
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 TYPES = frozenset((0, 1, 2, 3, 15))
 IDS = ("session-initiate", "session-close", "keep-alive", "pass-through", "direct-pdu", "read-audit-log")
@@ -54,7 +54,7 @@ def probe(view, state):
     if not found:
         return MORE if more else NO
     # One 8-byte header is few bits; two messages (a request and its answer) are more.
-    return match("hart-ip", 0.85 if len(found) >= 2 else 0.8, message_id=IDS[found[0]])
+    return claim("hart-ip", 0.85 if len(found) >= 2 else 0.8, message_id=IDS[found[0]])
 
 
 SPEC = DetectorSpec(name="hart-ip", transports=("tcp", "udp"), probe=probe, max_bytes=1024,

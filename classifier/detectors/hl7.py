@@ -8,7 +8,7 @@ Metadata: message_type (MSH-9), version (MSH-12).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 
 def _msg(d: bytes):
@@ -49,7 +49,7 @@ def probe(view, state):
         meta = meta if meta is not None else m
     if meta is None:
         return MORE
-    return match("hl7", 0.95, **meta)
+    return claim("hl7", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="hl7", transports=("tcp",), probe=probe, max_bytes=2048,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 OPS = {0: "hello", 1: "coup", 2: "resign", 3: "advertise"}
 STATES = {0: "initial", 1: "learn", 2: "listen", 4: "speak", 8: "standby", 16: "active"}
@@ -70,7 +70,7 @@ def probe(view, state):
         meta = meta or m
     if not meta:
         return MORE                   # v2 advertisements alone (6 bytes each) say too little
-    return match("hsrp", 0.85, **meta)
+    return claim("hsrp", 0.85, **meta)
 
 
 SPEC = DetectorSpec(name="hsrp", transports=("udp",), probe=probe, max_bytes=512,

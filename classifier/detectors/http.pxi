@@ -49,7 +49,7 @@ def http_probe(view, state):
         # A request line with a registered method and an HTTP/1.x version is certain;
         # a status line alone (capture started late) a little less.
         conf = 1.0 if nmatch == 2 or ("method" in meta and not simple) else 0.9
-        return _match("http", 0.85 if proxied else conf, _no_none(meta))
+        return _claim("http", 0.85 if proxied else conf, _no_none(meta))
     if nmore:
         return _MORE
     return _NO
@@ -103,15 +103,15 @@ def http_probe_resync(view, state):
     HTTP joined mid-stream at 0.7, below any match from the start; none yet is
     NEED_MORE.  A direction seen from its beginning must itself be HTTP or empty: its
     first bytes decide it."""
-    cdef Result r
-    _verdicts()
+    cdef ProbeResult r
+    _outcomes()
     r = http_probe(view, state)
     cdef int ms = view.midstream
     cdef Py_ssize_t k
     cdef bytes b
     cdef list parts
     cdef dict meta
-    if not ms or r.verdict == _MATCH:
+    if not ms or r.outcome == _MATCH:
         return r
     parts = []
     for bit, data in ((1, view.payload_c2s), (2, view.payload_s2c)):
@@ -128,8 +128,8 @@ def http_probe_resync(view, state):
     r2 = http_probe(FlowView("tcp", parts[0], parts[1]), state)
     if r2 is _MORE:
         return r2                               # a message start whose line is not all here yet
-    if r2.verdict != _MATCH:
+    if r2.outcome != _MATCH:
         return r
     meta = dict(r2.metadata)
     meta["midstream"] = True
-    return _match("http", min(0.7, r2.confidence), meta)
+    return _claim("http", min(0.7, r2.confidence), meta)

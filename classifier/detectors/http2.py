@@ -4,7 +4,7 @@ frame is SETTINGS (type 4, stream 0).  HTTP/2 inside TLS is labelled tls (ALPN h
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
@@ -25,7 +25,7 @@ def probe(view, state):
             return MORE if PREFACE.startswith(c) else NO
         if not c.startswith(PREFACE):
             return NO
-        return match("http2", 1.0, preface=True)
+        return claim("http2", 1.0, preface=True)
     s = view.payload_s2c
     ok = _settings_frame(s)
     if ok is None:

@@ -14,10 +14,10 @@ def http_proxy_probe(view, state):
     if m is None or m.kind != "request" or m.proto != "HTTP":
         return _NO                        # a proxy conversation starts with an HTTP request
     if m.method == "CONNECT":
-        return _match("http-proxy", 0.95, _no_none({"method": "CONNECT", "host": m.target[:256],
+        return _claim("http-proxy", 0.95, _no_none({"method": "CONNECT", "host": m.target[:256],
                                                    "user_agent": m.headers.get("user-agent")}))
     if m.target.startswith(("http://", "ftp://")):
-        return _match("http-proxy", 0.95, _no_none({"method": m.method, "host": m.target[:256],
+        return _claim("http-proxy", 0.95, _no_none({"method": m.method, "host": m.target[:256],
                                                    "user_agent": m.headers.get("user-agent")}))
     # Origin-form requests ("GET /x") go to the origin server: plain http.
     return _NO

@@ -14,7 +14,7 @@ call number).  Metadata: subclass (the opener's), called_number (IE 0x01, when s
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 IAX = 6
 OPENERS = {0x01: "new", 0x1e: "poke", 0x0d: "regreq", 0x11: "regrel"}
@@ -74,7 +74,7 @@ def probe(view, state):
             return NO
         conf = 1.0
     called = ies.get(0x01)
-    return match("iax2", conf, subclass=sub, called_number=dec(called) if called else None)
+    return claim("iax2", conf, subclass=sub, called_number=dec(called) if called else None)
 
 
 SPEC = DetectorSpec(name="iax2", transports=("udp",), probe=probe, max_bytes=1024, max_packets=1,

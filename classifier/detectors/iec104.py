@@ -4,7 +4,7 @@ or I-format followed by an ASDU.  APDUs must tile the stream.  Metadata: first f
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 U_CODES = {0x07: "STARTDT act", 0x0B: "STARTDT con", 0x13: "STOPDT act",
            0x23: "STOPDT con", 0x43: "TESTFR act", 0x83: "TESTFR con"}
@@ -56,7 +56,7 @@ def probe(view, state):
         return MORE if more else NO
     # One I-frame alone is 12+ bytes of weak structure; a U-frame or two frames is solid.
     if any(f != "I" for f in frames) or len(frames) >= 2:
-        return match("iec104", 1.0, first_frame=frames[0])
+        return claim("iec104", 1.0, first_frame=frames[0])
     return MORE
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from . import _units
 from ._crc import crc16_x25
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 APDUS = {0x60: "AARQ", 0x61: "AARE", 0x62: "RLRQ", 0x63: "RLRE", 0xC0: "get-request",
          0xC1: "set-request", 0xC2: "event-notification", 0xC3: "action-request",
@@ -107,9 +107,9 @@ def probe(view, state):
         return MORE if more else NO
     if framing == "hdlc":
         # Flags, format type, length and a CRC-16 (two with an information field).
-        return match("iec62056", 1.0 if len(found) >= 2 else 0.95, framing="hdlc", control=found[0])
+        return claim("iec62056", 1.0 if len(found) >= 2 else 0.95, framing="hdlc", control=found[0])
     # The wrapper is 8 bytes with two fixed and a length; the APDU tag must be known.
-    return match("iec62056", 0.9 if len(found) >= 2 else 0.8, framing="wrapper", apdu=found[0])
+    return claim("iec62056", 0.9 if len(found) >= 2 else 0.8, framing="wrapper", apdu=found[0])
 
 
 SPEC = DetectorSpec(name="iec62056", transports=("tcp", "udp"), probe=probe, max_bytes=1024,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ._crc import crc16_ccitt
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 TYPES = ("data", "header", "config-1", "config-2", "command", "config-3")
 
@@ -53,7 +53,7 @@ def probe(view, state):
     if not found:
         return MORE if more else NO
     kind, idcode = found[0]
-    return match("ieee-c37118", 1.0, frame_type=kind, idcode=idcode)
+    return claim("ieee-c37118", 1.0, frame_type=kind, idcode=idcode)
 
 
 SPEC = DetectorSpec(name="ieee-c37118", transports=("tcp", "udp"), probe=probe, max_bytes=1024,

@@ -41,7 +41,7 @@ cdef inline void _ike_init():
     if _ike_v1 is None:
         from . import ike
         _ike_v1, _ike_v2 = ike.EXCH_V1, ike.EXCH_V2
-    _verdicts()
+    _outcomes()
 
 
 def ike_parse(dg):
@@ -76,6 +76,6 @@ def ike_probe(view, state):
         if meta is None:
             meta = r
     if meta is not None:
-        return _match("ike", 1.0, meta)
+        return _claim("ike", 1.0, meta)
     # One odd datagram may be an unparsed extension; two without any IKE header is not IKE.
     return _NO if others >= 2 else _MORE

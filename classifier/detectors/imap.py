@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, claim, dec
 
 _CLIENT = re.compile(rb"[A-Za-z0-9.]{1,16} (CAPABILITY|LOGIN|AUTHENTICATE|STARTTLS|SELECT|"
                      rb"EXAMINE|LIST|LSUB|NOOP|LOGOUT|ID|ENABLE|STATUS|FETCH|UID)\b", re.I)
@@ -23,13 +23,13 @@ def probe(view, state):
             return MORE if len(s) < 1024 else NO
         if not line.startswith((b"* OK", b"* PREAUTH", b"* BYE")):
             return NO                     # (the prefix test above accepted partial words)
-        return match("imap", 1.0, banner=dec(line[2:]))
+        return claim("imap", 1.0, banner=dec(line[2:]))
     c = view.payload_c2s
     line = ascii_line(c, 256)
     if line is None:
         return MORE if len(c) < 256 else NO
     # Client-only view: a tagged IMAP command is distinctive enough.
-    return match("imap", 0.8) if _CLIENT.match(line) else NO
+    return claim("imap", 0.8) if _CLIENT.match(line) else NO
 
 
 SPEC = DetectorSpec(name="imap", transports=("tcp",), probe=probe, max_bytes=2048,

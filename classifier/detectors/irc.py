@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 _CLIENT = re.compile(rb"(?:(?:PASS [^\r\n]+|CAP LS(?: \d+)?|CAP END)\r?\n)*NICK ([^\s]{1,64})\r?\n|"
                      rb"(?:(?:PASS [^\r\n]+|CAP LS(?: \d+)?)\r?\n)*USER \S+ \S+ \S+ :[^\r\n]*\r?\n")
@@ -35,7 +35,7 @@ def probe(view, state):
         elif any(s.startswith(p) for p in _START) and len(s) < 512 and b"\n" not in s:
             more = True
     if meta:
-        return match("irc", 1.0 if len(meta) == 2 else 0.9, **meta)
+        return claim("irc", 1.0 if len(meta) == 2 else 0.9, **meta)
     return MORE if more else NO
 
 

@@ -20,7 +20,7 @@ encoded PDV list with an MMS PDU tag (0.85, mid-stream captures).  Metadata: spd
 from __future__ import annotations
 
 from . import _tpkt
-from .base import NO, MORE, DetectorSpec, Prefilter, match, streams
+from .base import NO, MORE, DetectorSpec, Prefilter, claim, streams
 
 MMS_OID = b"\x28\xca\x22\x02"             # 1.0.9506.2 (iso(1) standard(0) 9506 part(2))
 MMS_TAGS = frozenset((0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8, 0xA9, 0xAA,
@@ -87,7 +87,7 @@ def probe(view, state):
     if not kinds:
         return MORE
     strong = [k for k in kinds if k != "data"]
-    return match("iso9506-mms", 0.95 if strong else 0.85, spdu=(strong or kinds)[0])
+    return claim("iso9506-mms", 0.95 if strong else 0.85, spdu=(strong or kinds)[0])
 
 
 SPEC = DetectorSpec(name="iso9506-mms", transports=("tcp",), probe=probe, max_bytes=2048,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 PROTOCOLS = {0x4B: "stream", 0x4C: "single-op", 0x4D: "multiplex"}
 
@@ -36,7 +36,7 @@ def probe(view, state):
                 return NO
             if len(s) >= 3 + n:
                 meta["client_host"] = dec(s[3:3 + n])
-    return match("jrmi", 0.95, **meta)
+    return claim("jrmi", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="jrmi", transports=("tcp",), probe=probe, max_bytes=512,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAX_API_KEY = 90            # 0 Produce ... 74 and the newer ones; nothing near 256
 MAX_API_VERSION = 20        # versions in use are below 20 (Fetch is at 17)
@@ -67,7 +67,7 @@ def probe(view, state):
     key, ver, corr, cid = req
     # the echo of a zero correlation id (the first request of many clients) ties less
     conf = 0.9 if corr else 0.8
-    return match("kafka", conf, api_key=key, api_version=ver, client_id=cid or None)
+    return claim("kafka", conf, api_key=key, api_version=ver, client_id=cid or None)
 
 
 SPEC = DetectorSpec(name="kafka", transports=("tcp",), probe=probe, max_bytes=512,

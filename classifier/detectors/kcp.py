@@ -17,7 +17,7 @@ Metadata: conv (hex), commands (names seen).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Gate, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 CMDS = {81: "push", 82: "ack", 83: "wask", 84: "wins"}
 HEADER = 24
@@ -69,7 +69,7 @@ def probe(view, state):
     if len(convs) != 1:
         return NO                          # one session, one conversation id
     conf = 0.8 if len(dgs) >= 2 or segs >= 2 else 0.6
-    return match("kcp", conf, conv=int.from_bytes(next(iter(convs)), "little").to_bytes(4, "big").hex(),
+    return claim("kcp", conf, conv=int.from_bytes(next(iter(convs)), "little").to_bytes(4, "big").hex(),
                  commands=list(dict.fromkeys(cmds)))
 
 

@@ -55,7 +55,7 @@ def kerberos_probe(view, state):
     cdef int r, first = 0
     cdef bytes b
     cdef list units
-    _verdicts()
+    _outcomes()
     if _krb_apps is None:
         from . import kerberos
         _krb_apps = kerberos.APPS
@@ -83,4 +83,4 @@ def kerberos_probe(view, state):
             first = r
     if not first:
         return _MORE
-    return _match("kerberos", 1.0, {"msg_type": _krb_apps[first]})
+    return _claim("kerberos", 1.0, {"msg_type": _krb_apps[first]})

@@ -15,7 +15,7 @@ lifts the confidence.  Metadata: service (the first frame's service type name).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 SERVICES = {0x0201: "search-request", 0x0202: "search-response", 0x0203: "description-request",
             0x0204: "description-response", 0x0205: "connect-request", 0x0206: "connect-response",
@@ -66,7 +66,7 @@ def probe(view, state):
     if not found:
         return MORE if more else NO
     conf = 0.95 if len(found) >= 2 else 0.9 if found[0][1] else 0.8
-    return match("knxnet-ip", conf, service=SERVICES[found[0][0]])
+    return claim("knxnet-ip", conf, service=SERVICES[found[0][0]])
 
 
 SPEC = DetectorSpec(name="knxnet-ip", transports=("udp",), probe=probe, max_bytes=1024,

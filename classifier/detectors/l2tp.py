@@ -14,7 +14,7 @@ Metadata: message (the first control message's type name), tunnel_id.
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 TYPES = {1: "SCCRQ", 2: "SCCRP", 3: "SCCCN", 4: "StopCCN", 6: "HELLO", 7: "OCRQ", 8: "OCRP",
          9: "OCCN", 10: "ICRQ", 11: "ICRP", 12: "ICCN", 14: "CDN", 15: "WEN", 16: "SLI"}
@@ -65,7 +65,7 @@ def probe(view, state):
     if not named:
         return MORE if more or found else NO
     conf = 0.95 if len(found) >= 2 else 0.9
-    return match("l2tp", conf, message=named[0][0], tunnel_id=named[0][1])
+    return claim("l2tp", conf, message=named[0][0], tunnel_id=named[0][1])
 
 
 SPEC = DetectorSpec(name="l2tp", transports=("udp",), probe=probe, max_bytes=1024,

@@ -3,7 +3,7 @@ INTEGER, protocolOp [APPLICATION n] }.  Metadata: operation, bind_dn / base_dn.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match, parse_units
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec, parse_units
 from ._ber import MORE_NEEDED, integer, tlv
 
 OPS = {0x60: "bindRequest", 0x61: "bindResponse", 0x42: "unbindRequest",
@@ -55,7 +55,7 @@ def probe(view, state):
     meta = parse_units(units, parse, more=MORE_NEEDED)   # both directions carry LDAPMessages
     if meta is NO or meta is MORE:
         return meta
-    return match("ldap", 1.0, **meta) if meta else MORE
+    return claim("ldap", 1.0, **meta) if meta else MORE
 
 
 SPEC = DetectorSpec(name="ldap", transports=("tcp", "udp"), probe=probe, max_bytes=1024,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MESSAGES = {1: "Map-Request", 2: "Map-Reply", 3: "Map-Register", 4: "Map-Notify", 5: "Map-Notify-Ack"}
 AFI_LEN = {0: 0, 1: 4, 2: 16}
@@ -113,7 +113,7 @@ def probe(view, state):
         if r is None:
             return NO
         first = first or r
-    return match("lisp", 0.85, message=first[0], records=first[1])
+    return claim("lisp", 0.85, message=first[0], records=first[1])
 
 
 FIRST = frozenset(b for b in range(0x10, 0x60))

@@ -15,7 +15,7 @@ Metadata: command (receive-job, queue-state, ...), queue.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 COMMANDS = {1: "print-waiting", 2: "receive-job", 3: "queue-state-short", 4: "queue-state-long",
             5: "remove-jobs"}
@@ -71,7 +71,7 @@ def probe(view, state):
             return NO
         if sub is MORE:
             return MORE
-        return match("lpd", 0.95, **meta)
+        return claim("lpd", 0.95, **meta)
     if code in (1, 5):
         # no answer is specified for these: nothing but the line ties them to LPD
         return NO if rest else MORE
@@ -82,7 +82,7 @@ def probe(view, state):
     # the queue state: text lines
     if not all(0x20 <= x <= 0x7e or x in (0x09, 0x0a, 0x0d) for x in s[:256]):
         return NO
-    return match("lpd", 0.7, **meta)
+    return claim("lpd", 0.7, **meta)
 
 
 SPEC = DetectorSpec(name="lpd", transports=("tcp",), probe=probe, max_bytes=512,

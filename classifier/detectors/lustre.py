@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 ACCEPTOR = 0xACCE7100
 HELLO = 0x45726963
@@ -96,7 +96,7 @@ def probe(view, state):
     if meta is None:
         return MORE
     conf = {"acceptor": 0.95, "hello": 0.9, "lnet": 0.8}[meta["kind"]]
-    return match("lustre", conf, **meta)
+    return claim("lustre", conf, **meta)
 
 
 _FIRST = frozenset({0x00, 0xAC, 0x63, 0x45, 0xC0, 0xC1})   # each magic's first byte, either order

@@ -14,7 +14,7 @@ def memcached_probe(view, state):
     cdef Py_ssize_t n
     cdef const uint8_t* p
     cdef bytes dg
-    _verdicts()
+    _outcomes()
     if _mc_text is None:
         from . import memcached
         _mc_text, _mc_binary = memcached._text, memcached._binary

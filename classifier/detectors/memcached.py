@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from . import _fast
-from .base import MORE, NO, DetectorSpec, Gate, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 _CMD = re.compile(rb"(get|gets|gat|gats|set|add|replace|append|prepend|cas|delete|incr|decr|"
                   rb"touch|stats|version|flush_all|verbosity|quit|mg|ms|md|ma|mn|me|lru_crawler|"
@@ -32,10 +32,10 @@ def _text(c: bytes, s: bytes):
     if s:
         if not _REPLY.match(s):
             return NO
-        return match("memcached", 1.0, command=cmd, protocol="text")
+        return claim("memcached", 1.0, command=cmd, protocol="text")
     # Storage syntax alone is distinctive; "get x" / "stats" could be many things.
     if cmd in ("set", "add", "replace", "append", "prepend", "cas"):
-        return match("memcached", 0.85, command=cmd, protocol="text")
+        return claim("memcached", 0.85, command=cmd, protocol="text")
     return MORE
 
 
@@ -50,7 +50,7 @@ def _binary(c: bytes, s: bytes):
         return NO
     if s and s[:1] != b"\x81":
         return NO
-    return match("memcached", 1.0 if s else 0.8, protocol="binary", opcode=c[1])
+    return claim("memcached", 1.0 if s else 0.8, protocol="binary", opcode=c[1])
 
 
 # probe(view, state): UDP -- the 8-byte frame header (request id, sequence 0, datagram

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 VERBS = (b"EPCF", b"CRCX", b"MDCX", b"DLCX", b"RQNT", b"NTFY", b"AUEP", b"AUCX", b"RSIP")
 _CMD = re.compile(rb"\A([A-Z]{4}) (\d{1,9}) ([!-~]+@[!-~]+) MGCP (\d\.\d)(?: [!-~]+)?\r?\n")
@@ -53,7 +53,7 @@ def probe(view, state):
             code = int(r.group(1))
         elif _command(other[0]) is None:
             return NO
-    return match("mgcp", 1.0, verb=dec(m.group(1)), endpoint=dec(m.group(3)), code=code)
+    return claim("mgcp", 1.0, verb=dec(m.group(1)), endpoint=dec(m.group(3)), code=code)
 
 
 SPEC = DetectorSpec(name="mgcp", transports=("udp",), probe=probe, max_bytes=2048, max_packets=1,

@@ -13,7 +13,7 @@ confidence.  Metadata: hello (true when the flow opens with the hello), device_i
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 HELLO = b"\x21\x31\x00\x20" + b"\xff" * 28
 
@@ -51,7 +51,7 @@ def probe(view, state):
     # A 2-byte magic and a length are few bits; the 32-byte hello, or a request and its
     # answer, are many more.
     conf = 0.9 if hello or len(found) >= 2 else 0.75
-    return match("miio", conf, hello=hello, device_id=device)
+    return claim("miio", conf, hello=hello, device_id=device)
 
 
 SPEC = DetectorSpec(name="miio", transports=("udp",), probe=probe, max_bytes=1024,

@@ -4,7 +4,7 @@ protocol id 0, length (unit id + PDU, at most 254), unit id -- then a function c
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 FUNCS = {1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 15, 16, 17, 20, 21, 22, 23, 24, 43, 90}
 
@@ -46,9 +46,9 @@ def probe(view, state):
             return MORE
         # The response echoes the request's transaction id and function code.
         if s[:2] == c[:2] and rs[0] & 0x7F == rc[0]:
-            return match("modbus", 1.0, function=rc[0])
+            return claim("modbus", 1.0, function=rc[0])
         return NO                         # a response must echo transaction and function
-    return match("modbus", 0.7, function=rc[0]) if len(rc) >= 2 else MORE
+    return claim("modbus", 0.7, function=rc[0]) if len(rc) >= 2 else MORE
 
 
 SPEC = DetectorSpec(name="modbus", transports=("tcp",), probe=probe, max_bytes=512,

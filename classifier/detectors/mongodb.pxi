@@ -35,7 +35,7 @@ def mongodb_probe(view, state):
     cdef uint32_t hc[4]
     cdef uint32_t hs[4]
     cdef int r
-    _verdicts()
+    _outcomes()
     if _mongo_ops is None:
         from . import mongodb
         _mongo_ops = mongodb.OPS
@@ -59,8 +59,8 @@ def mongodb_probe(view, state):
             return _MORE
         if r == 0 or hs[2] != hc[1]:
             return _NO
-        return _match("mongodb", 1.0, {"op": _mongo_ops[hc[3]]})
+        return _claim("mongodb", 1.0, {"op": _mongo_ops[hc[3]]})
     # Request alone: only OP_MSG/OP_QUERY with a fitting length are convincing.
     if (hc[3] == 2004 or hc[3] == 2013) and hc[0] == len(c):
-        return _match("mongodb", 0.8, {"op": _mongo_ops[hc[3]]})
+        return _claim("mongodb", 0.8, {"op": _mongo_ops[hc[3]]})
     return _MORE

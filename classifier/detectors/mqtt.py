@@ -4,7 +4,7 @@ variable-length remaining length, then the protocol name "MQTT" (level 4/5) or
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 NAMES = {b"\x00\x04MQTT": (4, 5), b"\x00\x06MQIsdp": (3,)}
 
@@ -54,7 +54,7 @@ def probe(view, state):
         # directions, several of them -- a single 2-byte header proves nothing.
         cc, sc = chain(view.payload_c2s), chain(view.payload_s2c)
         if cc + sc >= 4 and cc and sc:
-            return match("mqtt", 0.75, midstream=True)
+            return claim("mqtt", 0.75, midstream=True)
         if c and not cc or view.payload_s2c and not sc:
             return NO
         return MORE
@@ -79,7 +79,7 @@ def probe(view, state):
             if c[p] in (3, 4) and len(c) >= p + 6:
                 ln = int.from_bytes(c[p + 4:p + 6], "big")
                 cid = dec(c[p + 6:p + 6 + ln])
-            return match("mqtt", 1.0, version=ver, client_id=cid)
+            return claim("mqtt", 1.0, version=ver, client_id=cid)
     return NO                               # CONNECT names the protocol "MQTT"/"MQIsdp"
 
 

@@ -14,7 +14,7 @@ Metadata: message (the first message's type), client_id.
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 NAMES = {0x00: "advertise", 0x01: "searchgw", 0x02: "gwinfo", 0x04: "connect", 0x05: "connack",
          0x06: "willtopicreq", 0x07: "willtopic", 0x08: "willmsgreq", 0x09: "willmsg", 0x0A: "register",
@@ -69,7 +69,7 @@ def probe(view, state):
         return MORE                      # 3-5 bytes, a length and a type: wait for more
     conf = 0.9 if answered else 0.8 if first == 0x04 else 0.7   # repeated discovery only
     cid = next((f[1] for f in found if f[1] is not None), None)
-    return match("mqtt-sn", conf, message=NAMES[first], client_id=cid)
+    return claim("mqtt-sn", conf, message=NAMES[first], client_id=cid)
 
 
 SPEC = DetectorSpec(name="mqtt-sn", transports=("udp",), probe=probe, max_bytes=1024,

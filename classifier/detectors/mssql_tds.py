@@ -7,7 +7,7 @@ PRELOGIN's VERSION option.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 TYPES = {0x01: "sql-batch", 0x02: "pre-tds7-login", 0x03: "rpc", 0x04: "response",
          0x06: "attention", 0x07: "bulk-load", 0x0E: "transaction-manager",
@@ -63,11 +63,11 @@ def probe(view, state):
             return MORE
         if not ok:
             return NO
-        return match("mssql-tds", 1.0, packet_type=TYPES[t])
+        return claim("mssql-tds", 1.0, packet_type=TYPES[t])
     if not s and n == len(c) and t in (0x01, 0x03, 0x10) and c[6] == 1 and c[1] & 1:
         # One complete end-of-message packet (packet id 1) exactly filling what the
         # client sent: the 16-bit length agreeing with the bytes is decent evidence.
-        return match("mssql-tds", 0.75, packet_type=TYPES[t])
+        return claim("mssql-tds", 0.75, packet_type=TYPES[t])
     if s:
         # Other first packets (LOGIN7, SQL batch mid-session) need the server's response
         # header to agree before we believe an 8-byte header.
@@ -76,7 +76,7 @@ def probe(view, state):
             return MORE
         if rs is None or s[0] != 0x04:
             return NO
-        return match("mssql-tds", 0.9, packet_type=TYPES[t])
+        return claim("mssql-tds", 0.9, packet_type=TYPES[t])
     return MORE
 
 

@@ -10,7 +10,7 @@ Metadata: protocols (the ids proposed or accepted after the header, each side's 
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 HEADER = b"\x13/multistream/1.0.0\n"
 
@@ -42,7 +42,7 @@ def probe(view, state):
             return NO
         seen.append(b)
     protos = [dec(p) for p in (_next(b) for b in seen) if p]
-    return match("multistream", 1.0, protocols=protos or None)
+    return claim("multistream", 1.0, protocols=protos or None)
 
 
 SPEC = DetectorSpec(name="multistream", transports=("tcp",), probe=probe, max_bytes=512, max_packets=3,

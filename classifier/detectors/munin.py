@@ -5,7 +5,7 @@ Metadata: node (the host name the node announces), command (the master's first).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, claim, dec
 
 BANNER = b"# munin node at "
 COMMANDS = (b"cap", b"list", b"nodes", b"config", b"fetch", b"version", b"quit", b"spoolfetch", b"starttls")
@@ -31,7 +31,7 @@ def probe(view, state):
             if word not in COMMANDS:
                 return NO
             meta["command"] = dec(word)
-    return match("munin", 0.95, **meta)
+    return claim("munin", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="munin", transports=("tcp",), probe=probe, max_bytes=512,

@@ -5,7 +5,7 @@ Metadata: server_version.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 
 def greeting(s: bytes):
@@ -42,7 +42,7 @@ def probe(view, state):
         return NO
     if r is MORE:
         return MORE
-    return match("mysql", 1.0, **r)
+    return claim("mysql", 1.0, **r)
 
 
 SPEC = DetectorSpec(name="mysql", transports=("tcp",), probe=probe, max_bytes=512,

@@ -16,7 +16,7 @@ One side: 0.8; both: 0.95.  Metadata: network (live, beta, dev, test), version_u
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 NETWORKS = {0x41: "dev", 0x42: "beta", 0x43: "live", 0x58: "test"}
 HANDSHAKE = 0x0A
@@ -61,7 +61,7 @@ def probe(view, state):
     if len({net for net, _ in got}) != 1:
         return NO                        # peers of one network
     conf = 0.95 if len(got) == 2 else 0.8
-    return match("nano", conf, network=NETWORKS[got[0][0]], version_using=got[0][1])
+    return claim("nano", conf, network=NETWORKS[got[0][0]], version_using=got[0][1])
 
 
 SPEC = DetectorSpec(name="nano", transports=("tcp",), probe=probe, max_bytes=1024, max_packets=3,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 PMP_OPS = {0: "external-address", 1: "map-udp", 2: "map-tcp"}
 PCP_OPS = {0: "announce", 1: "map", 2: "peer"}
@@ -71,7 +71,7 @@ def probe(view, state):
         return MORE
     version, op = first
     proto = "nat-pmp" if version == 0 else "pcp"
-    return match("nat-pmp", 0.85 if len(kinds) == 2 else 0.7, protocol=proto,
+    return claim("nat-pmp", 0.85 if len(kinds) == 2 else 0.7, protocol=proto,
                  opcode=(PMP_OPS if version == 0 else PCP_OPS)[op])
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MAX_LINE = 4096
 
@@ -52,8 +52,8 @@ def probe(view, state):
             return NO
         if conn is not MORE:
             meta["client_lang"] = _text(conn.get("lang"))
-            return match("nats", 0.95, **meta)
-    return match("nats", 0.85, **meta)
+            return claim("nats", 0.95, **meta)
+    return claim("nats", 0.85, **meta)
 
 
 SPEC = DetectorSpec(name="nats", transports=("tcp",), probe=probe, max_bytes=4096,

@@ -4,7 +4,7 @@ encoded names.  Metadata: source_name, destination_name.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 from ._nbname import decode, encoded_name
 
 TYPES = {0x10: "direct-unique", 0x11: "direct-group", 0x12: "broadcast",
@@ -45,7 +45,7 @@ def probe(view, state):
                 return NO
             if r is MORE:
                 return MORE
-            return match("netbios-dgm", 0.95 if "source_name" in r else 0.7, **r)
+            return claim("netbios-dgm", 0.95 if "source_name" in r else 0.7, **r)
     return MORE
 
 

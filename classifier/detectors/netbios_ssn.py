@@ -6,7 +6,7 @@ Metadata: called_name, calling_name.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 from ._nbname import decode, encoded_name
 
 
@@ -27,11 +27,11 @@ def probe(view, state):
         # 0.95, not certain: on port 139 SMB follows the session setup and names the flow
         # (smb, 1.0); a certain match here would end an incremental classification
         # before the SMB bytes arrive.
-        return match("netbios-ssn", 0.95, called_name=decode(data, 4),
+        return claim("netbios-ssn", 0.95, called_name=decode(data, 4),
                      calling_name=decode(data, 38))
     if data[0] in (0x82, 0x83) and data is s and not c:
         # Response without the request (capture started late): weak evidence.
-        return match("netbios-ssn", 0.6) if data[2:4] in (b"\x00\x00", b"\x00\x01") else NO
+        return claim("netbios-ssn", 0.6) if data[2:4] in (b"\x00\x00", b"\x00\x01") else NO
     return NO                             # session messages (type 0) are smb's, others unknown
 
 

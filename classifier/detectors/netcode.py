@@ -14,7 +14,7 @@ nDPI names this Yojimbo.  Metadata: version, protocol_id (hex).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 HEAD = b"\x00NETCODE 1."
 SIZE = 1078
@@ -40,7 +40,7 @@ def probe(view, state):
         return NO                        # "NETCODE 1.02": major.minor digits
     if s and not _encrypted_prefix(s[0][0]):
         return NO
-    return match("netcode", 1.0, version=dec(version[8:]),
+    return claim("netcode", 1.0, version=dec(version[8:]),
                  protocol_id=int.from_bytes(req[14:22], "little").to_bytes(8, "big").hex())
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 FIXED = {1: (16, 48, 24), 5: (24, 48, 30), 7: (24, 52, 28)}     # header, record, max count
 
@@ -58,7 +58,7 @@ def probe(view, state):
         if v is None:
             return NO
         version = version or v
-    return match("netflow", 0.9, version=version)
+    return claim("netflow", 0.9, version=version)
 
 
 SPEC = DetectorSpec(name="netflow", transports=("udp",), probe=probe, max_bytes=4096,

@@ -8,7 +8,7 @@ Metadata: program, program_name, version, procedure.
 from __future__ import annotations
 
 from . import _oncrpc
-from .base import ANY, MORE, NO, DetectorSpec, Prefilter, match
+from .base import ANY, MORE, NO, DetectorSpec, Prefilter, claim
 
 
 def probe(view, state):
@@ -21,7 +21,7 @@ def probe(view, state):
     if call["program"] not in _oncrpc.NFS_PROGRAMS:
         return NO
     meta, conf = _oncrpc.metadata(call, reply)
-    return match("nfs", conf, **meta)
+    return claim("nfs", conf, **meta)
 
 
 # On TCP the first byte is a record mark's: the last-fragment bit and the top of a

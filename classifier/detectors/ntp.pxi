@@ -70,7 +70,7 @@ def ntp_probe(view, state):
     cdef Py_ssize_t n
     cdef bytes b
     cdef object meta = None, r
-    _verdicts()
+    _outcomes()
     for dgs in (view.datagrams_c2s, view.datagrams_s2c):
         for u in dgs:
             if not u:
@@ -86,4 +86,4 @@ def ntp_probe(view, state):
     if meta is None:
         return _MORE
     mode = meta["mode"]
-    return _match("ntp", 0.5 if mode == "control" or mode == "private" else 0.9, meta)
+    return _claim("ntp", 0.5 if mode == "control" or mode == "private" else 0.9, meta)

@@ -14,7 +14,7 @@ Metadata: version (hex, the client build), command (decimal).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 HEAD, TAIL = 0x02, 0x03
 MIN_CLIENT = 7 + 4 + 1            # header, QQ number, tail
@@ -58,7 +58,7 @@ def probe(view, state):
     if first is None:
         return MORE
     version, command = first
-    return match("oicq", 0.8, version=f"0x{version:04x}", command=command)
+    return claim("oicq", 0.8, version=f"0x{version:04x}", command=command)
 
 
 SPEC = DetectorSpec(name="oicq", transports=("udp",), probe=probe, max_bytes=2048,

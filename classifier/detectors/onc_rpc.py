@@ -9,7 +9,7 @@ Metadata: program, program_name, version, procedure.
 from __future__ import annotations
 
 from . import _oncrpc
-from .base import ANY, MORE, NO, DetectorSpec, Prefilter, match
+from .base import ANY, MORE, NO, DetectorSpec, Prefilter, claim
 
 
 def probe(view, state):
@@ -22,7 +22,7 @@ def probe(view, state):
     if call["program"] in _oncrpc.NFS_PROGRAMS:
         return NO                     # the nfs detector's
     meta, conf = _oncrpc.metadata(call, reply)
-    return match("onc-rpc", conf, **meta)
+    return claim("onc-rpc", conf, **meta)
 
 
 # On TCP the first byte is a record mark's: the last-fragment bit and the top of a

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 _HI = re.compile(rb"HI(?: ([0-9A-Za-z][0-9A-Za-z-]{0,63}))?\r?\Z")
 _HELLO = re.compile(rb"HELLO (\d{1,3}\.\d{1,3})(?: [\x20-\x7e]{0,200})?\r?\Z")
@@ -59,7 +59,7 @@ def probe(view, state):
     h = _HELLO.match(reply)
     if not h:
         return NO
-    return match("ookla", 0.9, server_version=dec(h.group(1)),
+    return claim("ookla", 0.9, server_version=dec(h.group(1)),
                  client_id=dec(m.group(1)) if m.group(1) else None)
 
 

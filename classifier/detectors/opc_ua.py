@@ -15,7 +15,7 @@ Metadata: endpoint_url, message_types (the first messages' types, in order).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 TYPES = (b"HEL", b"ACK", b"ERR", b"RHE", b"OPN", b"MSG", b"CLO")
 FINAL_ONLY = (b"HEL", b"ACK", b"ERR", b"RHE")
@@ -83,7 +83,7 @@ def probe(view, state):
         head = view.payload_c2s[:32 + 64]
         if not _hello_ok(head, int.from_bytes(head[4:8], "little")):
             return NO
-        return match("opc-ua", 0.85, endpoint_url=dec(head[32:]), message_types="HEL")
+        return claim("opc-ua", 0.85, endpoint_url=dec(head[32:]), message_types="HEL")
     url = _hello(whole)
     if url is None:
         return NO
@@ -98,7 +98,7 @@ def probe(view, state):
     types = [t.decode() for t, _ in c] + [t.decode() for t, _ in (s if s is not MORE else [])]
     # A Hello alone: header, version, buffer sizes and the URL's length agree (0.9);
     # answered by a well-formed Acknowledge or Error: 0.95.
-    return match("opc-ua", 0.95 if acked else 0.9, endpoint_url=dec(url), message_types=",".join(types))
+    return claim("opc-ua", 0.95 if acked else 0.9, endpoint_url=dec(url), message_types=",".join(types))
 
 
 SPEC = DetectorSpec(name="opc-ua", transports=("tcp",), probe=probe, max_bytes=4096,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 VERSIONS = {1: "1.0", 2: "1.1", 3: "1.2", 4: "1.3", 5: "1.4", 6: "1.5"}
 
@@ -55,9 +55,9 @@ def probe(view, state):
     if not vs:
         return MORE
     if len(vs) < 2:
-        return MORE if len(view.payload_c2s or view.payload_s2c) <= 16 else match(
+        return MORE if len(view.payload_c2s or view.payload_s2c) <= 16 else claim(
             "openflow", 0.7, version=VERSIONS[vs[0]])
-    return match("openflow", 0.9, version=VERSIONS[min(vs)])
+    return claim("openflow", 0.9, version=VERSIONS[min(vs)])
 
 
 SPEC = DetectorSpec(name="openflow", transports=("tcp",), probe=probe, max_bytes=512,

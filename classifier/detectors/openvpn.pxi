@@ -41,7 +41,7 @@ def openvpn_probe(view, state):
     cdef const uint8_t* sp
     cdef unsigned int tc, ts
     cdef bytes fc, fs
-    _verdicts()
+    _outcomes()
     if view.transport == UDP:
         # An empty datagram carries no header: skipped, so that one sent first cannot
         # hide the resets behind it (it used to raise IndexError: an evasion).
@@ -86,7 +86,7 @@ def openvpn_probe(view, state):
             # The server acknowledges the client's own 8-byte session id: certain.
             if _ovpn_reset(sp, sn, layout, False) and \
                     memcmp(sp + 9 + layout + 5, cp + 1, 8) == 0:
-                return _match("openvpn", 1.0, {"opcode": cp[0] >> 3, "hmac_size": layout})
+                return _claim("openvpn", 1.0, {"opcode": cp[0] >> 3, "hmac_size": layout})
     if first_s is None:
         return _MORE
     # tls-crypt encrypts the ack array; what stays clear is opcode, session id, packet
@@ -99,5 +99,5 @@ def openvpn_probe(view, state):
         tc = (<unsigned int>cp[13] << 24) | (cp[14] << 16) | (cp[15] << 8) | cp[16]
         ts = (<unsigned int>sp[13] << 24) | (sp[14] << 16) | (sp[15] << 8) | sp[16]
         if 1104537600 <= tc <= 2208988800 and abs(<long long>tc - <long long>ts) <= 2 * 86400:
-            return _match("openvpn", 0.8, {"opcode": cp[0] >> 3, "tls_crypt": True})
+            return _claim("openvpn", 0.8, {"opcode": cp[0] >> 3, "tls_crypt": True})
     return _NO

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MAGIC = b"ActiveMQ"
 
@@ -43,7 +43,7 @@ def probe(view, state):
         versions.append(v)
     if not versions:
         return MORE
-    return match("openwire", 0.95, version=min(versions))
+    return claim("openwire", 0.95, version=min(versions))
 
 
 SPEC = DetectorSpec(name="openwire", transports=("tcp",), probe=probe, max_bytes=512,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 CONNECT_HEAD = 8 + 26           # header, then the fields up to the connect data's offset
 ANSWERS = {2: "ACCEPT", 4: "REFUSE", 5: "REDIRECT", 11: "RESEND"}
@@ -66,7 +66,7 @@ def probe(view, state):
     length, csum, ptype = struct.unpack_from(">HHB", s, 0)
     if ptype not in ANSWERS or length < 8 or csum != 0:
         return NO
-    return match("oracle", 0.95, version=ver, answer=ANSWERS[ptype])
+    return claim("oracle", 0.95, version=ver, answer=ANSWERS[ptype])
 
 
 SPEC = DetectorSpec(name="oracle", transports=("tcp",), probe=probe, max_bytes=1024,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MESSAGES = {1: "Heartbeat Request", 2: "Heartbeat Response", 3: "PFD Management Request",
             4: "PFD Management Response", 5: "Association Setup Request",
@@ -65,7 +65,7 @@ def probe(view, state):
         if m is None:
             return NO
         first = first or m
-    return match("pfcp", 0.9, message=first)
+    return claim("pfcp", 0.9, message=first)
 
 
 SPEC = DetectorSpec(name="pfcp", transports=("udp",), probe=probe, max_bytes=2048,

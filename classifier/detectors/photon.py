@@ -19,7 +19,7 @@ Metadata: commands (the command types seen, by name).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Gate, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 COMMANDS = {1: "ack", 2: "connect", 3: "verify-connect", 4: "disconnect", 5: "ping",
             6: "send-reliable", 7: "send-unreliable", 8: "send-fragment",
@@ -77,7 +77,7 @@ def probe(view, state):
         names.extend(r)
         whole += 1
     conf = 0.9 if whole >= 2 or "connect" in names else 0.8
-    return match("photon", conf, commands=list(dict.fromkeys(names)))
+    return claim("photon", conf, commands=list(dict.fromkeys(names)))
 
 
 # No first-byte hint: the peer id opens every datagram, and after the connect a client

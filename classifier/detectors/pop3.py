@@ -3,7 +3,7 @@ Metadata: banner.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, claim, dec
 from ._banner import commands
 
 CMDS = frozenset(b"USER PASS APOP CAPA STLS AUTH STAT LIST RETR DELE UIDL TOP QUIT NOOP RSET".split())
@@ -24,13 +24,13 @@ def probe(view, state):
         line = ascii_line(s, 512)
         if line is None:
             return MORE if len(s) < 512 else NO
-        return match("pop3", 1.0, banner=dec(line[3:].strip()))
+        return claim("pop3", 1.0, banner=dec(line[3:].strip()))
     if not cmds:
         return MORE
     # Client-only view (server side missing): CAPA/STLS/APOP are POP3-specific verbs;
     # USER alone is shared with FTP and stays inconclusive.
     if cmds[0] in (b"CAPA", b"STLS", b"APOP") and all(c in CMDS for c in cmds):
-        return match("pop3", 0.8)
+        return claim("pop3", 0.8)
     return NO if cmds[0] not in CMDS else MORE
 
 

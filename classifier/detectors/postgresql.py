@@ -6,7 +6,7 @@ database.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 CODES = {196608: "startup", 80877103: "ssl", 80877104: "gssenc", 80877102: "cancel"}
 LENGTHS = {"ssl": 8, "gssenc": 8, "cancel": 16}
@@ -26,7 +26,7 @@ def probe(view, state):
         s = view.payload_s2c
         if code == "ssl" and s and s[:1] not in (b"S", b"N", b"E"):
             return NO
-        return match("postgresql", 1.0, request=code)
+        return claim("postgresql", 1.0, request=code)
     if n < 9 or n > 10000:
         return NO
     body = c[8:n]
@@ -38,7 +38,7 @@ def probe(view, state):
     kv = dict(zip(parts[0:-2:2], parts[1:-1:2]))
     if b"user" not in kv:
         return NO                          # "user" is the one required parameter
-    return match("postgresql", 1.0, request=code, user=dec(kv[b"user"]),
+    return claim("postgresql", 1.0, request=code, user=dec(kv[b"user"]),
                  database=dec(kv[b"database"]) if b"database" in kv else None)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 COOKIE = 0x1A2B3C4D
 # RFC 2637 2.1-2.16: control message type -> (name, length)
@@ -57,7 +57,7 @@ def probe(view, state):
         meta = meta or m
     if meta is None:
         return MORE
-    return match("pptp", 0.95 if view.payload_c2s and view.payload_s2c else 0.9, **meta)
+    return claim("pptp", 0.95 if view.payload_c2s and view.payload_s2c else 0.9, **meta)
 
 
 SPEC = DetectorSpec(name="pptp", transports=("tcp",), probe=probe, max_bytes=512,

@@ -16,7 +16,7 @@ confidence.  Metadata: message (the first message's type), domain.
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 # messageType -> (name, minimum length, exact length or None, controlField)
 TYPES = {0x0: ("sync", 44, 44, 0), 0x1: ("delay-req", 44, 44, 1), 0x2: ("pdelay-req", 54, 54, 5),
@@ -57,7 +57,7 @@ def probe(view, state):
         return MORE if more else NO
     if any(f[1] != found[0][1] for f in found):
         return NO                        # one flow, one PTP domain
-    return match("ptpv2", 0.95 if len(found) >= 2 else 0.85, message=TYPES[found[0][0]][0],
+    return claim("ptpv2", 0.95 if len(found) >= 2 else 0.85, message=TYPES[found[0][0]][0],
                  domain=found[0][1])
 
 

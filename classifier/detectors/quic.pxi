@@ -270,7 +270,7 @@ def quic_probe(view, state):
     cdef bint seen0 = False, seen1 = False
     cdef bytes b
     cdef list versions = [], initials = []
-    _verdicts()
+    _outcomes()
     if _quic_version_name is None:
         from . import quic
         _quic_version_name, _quic_client_hello_meta = quic.version_name, quic.client_hello_meta
@@ -329,4 +329,4 @@ def quic_probe(view, state):
                 meta[k] = val
     # A client Initial is padded to >= 1200 bytes (RFC 9000 14.1); that, or headers in
     # both directions, is strong evidence.  A single small long-header packet is weaker.
-    return _match("quic", 1.0 if initials or (seen0 and seen1) else 0.8, meta)
+    return _claim("quic", 1.0 if initials or (seen0 and seen1) else 0.8, meta)

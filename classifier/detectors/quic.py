@@ -4,7 +4,7 @@ A long-header packet carries the version in clear.  For v1/v2/draft Initial pack
 the client's Initial is decrypted with keys derived from public salts (RFC 9001 5.2) to
 read the ClientHello (SNI, ALPN, and its JA4 fingerprint's "q" variant) from its CRYPTO
 frames.  Decryption is metadata only:
-the verdict never depends on it, so a missing ``cryptography`` package costs the SNI,
+the outcome never depends on it, so a missing ``cryptography`` package costs the SNI,
 not the label.
 """
 from __future__ import annotations

@@ -48,7 +48,7 @@ def radius_parse(dg):
     global _radius_codes
     cdef Py_ssize_t n
     cdef bytes b = dg if type(dg) is bytes else bytes(dg)
-    _verdicts()
+    _outcomes()
     if _radius_codes is None:
         from . import radius
         _radius_codes = radius.CODES
@@ -64,7 +64,7 @@ def radius_probe(view, state):
     cdef Py_ssize_t n
     cdef bytes b
     cdef object meta = None, r
-    _verdicts()
+    _outcomes()
     if _radius_codes is None:
         from . import radius
         _radius_codes = radius.CODES
@@ -82,4 +82,4 @@ def radius_probe(view, state):
                 meta = r
     if meta is None:
         return _MORE
-    return _match("radius", 0.8 if "malformed" in meta else 0.95, meta)
+    return _claim("radius", 0.8 if "malformed" in meta else 0.95, meta)

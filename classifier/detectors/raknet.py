@@ -25,7 +25,7 @@ Metadata: messages (the offline message names seen, or "frame-set"/"ack"), serve
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAGIC = bytes.fromhex("00ffff00fefefefefdfdfdfd12345678")
 
@@ -160,7 +160,7 @@ def probe(view, state):
         if connected < 2:
             return MORE
         best = 0.7
-    return match("raknet", best, messages=list(dict.fromkeys(names)),
+    return claim("raknet", best, messages=list(dict.fromkeys(names)),
                  server_name=dec(server) if server else None)
 
 

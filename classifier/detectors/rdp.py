@@ -6,7 +6,7 @@ S7comm and MMS use the same framing.  Metadata: cookie, requested_protocols.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 
 def _tpdu(data: bytes, code: int):
@@ -46,13 +46,13 @@ def probe(view, state):
     if s:
         ud = _tpdu(s, 0xD0)
         if ud is MORE:
-            return MORE if not evidence else match("rdp", 0.9, **meta)
+            return MORE if not evidence else claim("rdp", 0.9, **meta)
         if ud is not None and len(ud) >= 8 and ud[0] in (2, 3) and ud[2:4] == b"\x08\x00":
             evidence += 1
         elif ud is None and not evidence:
             return NO                     # no RDP negotiation on either side
     if evidence:
-        return match("rdp", 1.0 if evidence >= 2 else 0.9, **meta)
+        return claim("rdp", 1.0 if evidence >= 2 else 0.9, **meta)
     # A CR without cookie or negotiation request (old clients) looks like S7/MMS.
     return NO if c and s else MORE
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 _ARRAY = re.compile(rb"\*(\d{1,6})\r\n\$(\d{1,9})\r\n")
 _PARTIAL = re.compile(rb"\*(\d{0,6}(\r(\n(\$(\d{0,9}(\r)?)?)?)?)?)?$")
@@ -28,12 +28,12 @@ def probe(view, state):
                 return MORE
             if not cmd.isalpha():
                 return NO              # command names are letters (GET, CLIENT, ...)
-            return match("redis", 1.0, command=cmd.decode().upper())
+            return claim("redis", 1.0, command=cmd.decode().upper())
         if _PARTIAL.match(c[:24]):
             return MORE
         word = c.split(b"\r\n", 1)[0].split(b" ", 1)[0].upper()
         if word in INLINE and s:
-            return match("redis", 0.85, command=word.decode()) if _REPLY.match(s) else NO
+            return claim("redis", 0.85, command=word.decode()) if _REPLY.match(s) else NO
         if word in INLINE and b"\r\n" in c:
             return MORE
         if not s and c.rstrip(b"\r\n") and INLINE[0].startswith(c.upper()):

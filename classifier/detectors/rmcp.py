@@ -18,7 +18,7 @@ Metadata: message_class (asf / ipmi / ipmi2), message (ASF ping or pong).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 ASF = {0x80: "presence-ping", 0x40: "presence-pong"}
 
@@ -93,7 +93,7 @@ def probe(view, state):
         return MORE if more or found else NO
     strong = sum(1 for f in named if f[2])
     conf = 0.95 if strong >= 2 else 0.9 if strong else 0.8 if len(named) >= 2 else 0.7
-    return match("rmcp", conf, message_class=named[0][0], message=named[0][1])
+    return claim("rmcp", conf, message_class=named[0][0], message=named[0][1])
 
 
 SPEC = DetectorSpec(name="rmcp", transports=("udp",), probe=probe, max_bytes=1024,

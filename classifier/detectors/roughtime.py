@@ -14,7 +14,7 @@ Metadata: tags (comma-separated, in order), framed (true when "ROUGHTIM" framed)
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 FRAME = b"ROUGHTIM"
 TAGS = frozenset((b"PAD\x00", b"PAD\xff", b"SIG\x00", b"VER\x00", b"SRV\x00", b"NONC", b"DELE",
@@ -103,7 +103,7 @@ def probe(view, state):
     if found is None:
         return MORE
     tags, framed = found
-    return match("roughtime", 0.9, tags=",".join(tags), framed=framed)
+    return claim("roughtime", 0.9, tags=",".join(tags), framed=framed)
 
 
 # the tag count's low byte, or the frame's "R": requests carry 2-3 tags (NONC and

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAGIC = b"@RSYNCD: "
 _LINE = re.compile(rb"@RSYNCD: (\d{1,3}(?:\.\d{1,3})?)[ \w.-]{0,100}\n")
@@ -23,7 +23,7 @@ def probe(view, state):
             return NO                     # both daemon sides open with the magic
         m = _LINE.match(data)
         if m:
-            return match("rsync", 1.0, version=dec(m.group(1)))
+            return claim("rsync", 1.0, version=dec(m.group(1)))
         if data.startswith(MAGIC) and b"\n" not in data and len(data) < 128:
             more = True
             continue

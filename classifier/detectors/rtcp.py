@@ -4,7 +4,7 @@ datagram.  Metadata: packet_types.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 PT = {200: "SR", 201: "RR", 202: "SDES", 203: "BYE", 204: "APP", 205: "RTPFB",
       206: "PSFB", 207: "XR"}
@@ -48,7 +48,7 @@ def probe(view, state):
         types.extend(t)
     if not types:
         return MORE
-    return match("rtcp", 0.95, packet_types=sorted(set(types)))
+    return claim("rtcp", 0.95, packet_types=sorted(set(types)))
 
 
 SPEC = DetectorSpec(name="rtcp", transports=("udp",), probe=probe, max_bytes=2048,

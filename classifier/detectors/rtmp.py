@@ -6,7 +6,7 @@ Metadata: version.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 HS = 1 + 1536
 
@@ -26,12 +26,12 @@ def probe(view, state):
             return NO                      # S0 repeats the chosen version
         if len(s) < HS:
             return MORE
-        return match("rtmp", 0.9, version=c[0])
+        return claim("rtmp", 0.9, version=c[0])
     # Client alone: only a first segment of exactly C0+C1 (1537 bytes) is telling; a
     # long stream that merely starts with 0x03 is far more often something else.
     first = next((sz for d, sz in zip(view.pkt_dirs, view.pkt_sizes) if d == 0 and sz), None)
     if first == HS:
-        return match("rtmp", 0.7, version=c[0])
+        return claim("rtmp", 0.7, version=c[0])
     return MORE if first is None else NO
 
 

@@ -36,7 +36,7 @@ def rtp_probe(view, state):
     cdef const uint8_t* p
     cdef bytes d
     best.pt = best.seq = best.ssrc = single.pt = single.seq = single.ssrc = 0
-    _verdicts()
+    _outcomes()
     c2s, s2c = view.datagrams_c2s, view.datagrams_s2c
     for u in list(c2s) + list(s2c):
         if u:
@@ -81,10 +81,10 @@ def rtp_probe(view, state):
             elif step == 0:
                 pending = True            # a duplicated packet (capture artefact): wait
     if has_best:
-        return _match("rtp", 0.8, {"payload_type": best.pt, "ssrc": f"{best.ssrc:08x}"})
+        return _claim("rtp", 0.8, {"payload_type": best.pt, "ssrc": f"{best.ssrc:08x}"})
     if has_single and stun_seen:
         # After an ICE STUN exchange, a version-2 header with a non-RTCP payload type
         # is media by RFC 7983's demultiplexing rule.
-        return _match("rtp", 0.75, {"payload_type": single.pt, "ssrc": f"{single.ssrc:08x}"})
+        return _claim("rtp", 0.75, {"payload_type": single.pt, "ssrc": f"{single.ssrc:08x}"})
     # Only STUN/DTLS so far (an ICE exchange): media may follow.
     return _MORE if pending or skipped or not (c2s or s2c) else _NO

@@ -13,7 +13,7 @@ vendor_id (hex), version.
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, DetectorSpec, Prefilter, match
+from .base import MORE, DetectorSpec, Prefilter, claim
 
 SUBMESSAGES = frozenset((0x01, 0x06, 0x07, 0x08, 0x09, 0x0C, 0x0D, 0x0E, 0x0F, 0x11, 0x12,
                          0x13, 0x14, 0x15, 0x16)) | frozenset(range(0x30, 0x40)) | frozenset(range(0x80, 0x100))
@@ -48,7 +48,7 @@ def probe(view, state):
     meta = _units.scan(view, SPEC.max_bytes, _message)
     if not isinstance(meta, dict):
         return meta                        # NO, or MORE while a unit is incomplete
-    return match("rtps", 0.95, **meta)
+    return claim("rtps", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="rtps", transports=("udp",), probe=probe, max_bytes=2048,

@@ -29,5 +29,5 @@ def rtsp_probe(view, state):
             meta["status"] = m.status
             meta["server"] = m.headers.get("server")
     if hits:
-        return _match("rtsp", 1.0, _no_none(meta))
+        return _claim("rtsp", 1.0, _no_none(meta))
     return _MORE if more else _NO

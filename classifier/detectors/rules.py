@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, List, Sequence
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match, ANY
+from .base import MORE, NO, DetectorSpec, Prefilter, dec, claim, ANY
 from ..ports.tomlfile import ConfigError, entry_where, load_toml
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}$")
@@ -140,7 +140,7 @@ class Rule:
                 return NO
         if more:
             return MORE
-        return match(self.name, self.confidence, **meta)
+        return claim(self.name, self.confidence, **meta)
 
     def spec(self) -> DetectorSpec:
         return DetectorSpec(name=self.name, transports=self.transports, probe=self.probe,

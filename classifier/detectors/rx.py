@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Gate, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 TYPES = {1: "data", 2: "ack", 3: "busy", 4: "abort", 5: "ackall", 6: "challenge",
          7: "response", 8: "debug", 9: "params", 13: "version"}
@@ -67,7 +67,7 @@ def probe(view, state):
         return MORE                   # no two datagrams of one connection yet
     types = ",".join(dict.fromkeys(TYPES[h[3]] for h in allh))
     service = next((h[4] for h in allh if h[3] == 1), allh[0][4])
-    return match("rx", 0.8 if paired else 0.6, service_id=service, types=types)
+    return claim("rx", 0.8 if paired else 0.6, service_id=service, types=types)
 
 
 SPEC = DetectorSpec(name="rx", transports=("udp",), probe=probe, max_bytes=2048,

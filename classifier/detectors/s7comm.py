@@ -13,7 +13,7 @@ connection request when seen.
 from __future__ import annotations
 
 from . import _tpkt
-from .base import MORE, NO, DetectorSpec, Prefilter, match, streams
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, streams
 
 ROSCTR = {1: "job", 2: "ack", 3: "ack-data", 7: "userdata"}
 
@@ -51,7 +51,7 @@ def probe(view, state):
                     meta.setdefault("function", r[1])
     if "rosctr" in meta:
         # Protocol id, ROSCTR, zero reserved bytes and three lengths that agree.
-        return match("s7comm", 1.0, **meta)
+        return claim("s7comm", 1.0, **meta)
     return MORE                          # a connect alone (or a partial TPKT) decides nothing
 
 

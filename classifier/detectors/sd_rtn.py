@@ -16,7 +16,7 @@ Metadata: sni (the edge host name).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Gate, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim, dec
 
 _KEY = b"\x04SNI"
 _HOST = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
@@ -59,7 +59,7 @@ def probe(view, state):
         return NO
     if r is MORE:
         return MORE
-    return match("sd-rtn", 0.9, sni=dec(r))
+    return claim("sd-rtn", 0.9, sni=dec(r))
 
 
 SPEC = DetectorSpec(name="sd-rtn", transports=("udp",), probe=probe, max_bytes=2048,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 
 def _parse(d: bytes):
@@ -51,7 +51,7 @@ def probe(view, state):
         if n is None:
             return NO
         samples = samples or n
-    return match("sflow", 0.9, version=5, samples=samples)
+    return claim("sflow", 0.9, version=5, samples=samples)
 
 
 SPEC = DetectorSpec(name="sflow", transports=("udp",), probe=probe, max_bytes=4096,

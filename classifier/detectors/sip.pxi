@@ -30,7 +30,7 @@ def sipmsg_probe(view, state):
         if m.kind == "request" and m.method not in _sip_methods:
             return _NO                   # registered methods only (RFC 3261 and extensions)
         h = m.headers
-        return _match("sip", 1.0, _no_none({
+        return _claim("sip", 1.0, _no_none({
             "method": m.method, "status": m.status,
             "user_agent": h.get("user-agent") or h.get("server"),
             "from_": h.get("from") or h.get("f"), "to": h.get("to") or h.get("t"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 VERSIONS = frozenset({0x00, 0x0A, 0x0B, 0x0F, 0x10, 0x11, 0x12, 0x14, 0x15, 0x16, 0x17})
 
@@ -54,7 +54,7 @@ def probe(view, state):
     if total < 2:
         return MORE                   # one 12-byte header is too little to go on
     mid, ver = sides[0][0], sides[0][1]
-    return match("skinny", 0.9 if len(sides) == 2 else 0.75,
+    return claim("skinny", 0.9 if len(sides) == 2 else 0.75,
                  message="0x%04X" % mid, header_version=ver)
 
 

@@ -51,7 +51,7 @@ def slp_parse(m):
     if _slp_funcs is None:
         from . import slp
         _slp_funcs = slp.FUNCS
-    _verdicts()
+    _outcomes()
     return _slp_parse(p, n)
 
 
@@ -77,4 +77,4 @@ def slp_probe(view, state):
             meta = r
     if meta is None:
         return _MORE
-    return _match("slp", 1.0, meta)
+    return _claim("slp", 1.0, meta)

@@ -53,7 +53,7 @@ def smallchat_probe(view, state):
     cdef Py_ssize_t n, k
     cdef uint32_t common = 0xFFFFFFFF, m
     cdef bytes b
-    _verdicts()
+    _outcomes()
     dgs = [d for d in list(view.datagrams_c2s[:4]) + list(view.datagrams_s2c[:4]) if d]
     if not dgs:
         return _MORE
@@ -75,7 +75,7 @@ def smallchat_probe(view, state):
     if len(dgs) >= 2:
         if k and len(ids) != 1:
             return _NO                     # one flow = one chat: the ID never changes
-        return _match("smallchat", 0.9, {"types": types, "chat_id": (d0[:k] or d0[3:11]).hex()})
+        return _claim("smallchat", 0.9, {"types": types, "chat_id": (d0[:k] or d0[3:11]).hex()})
     # One datagram is not enough: a three-letter token within the first 27 bytes turns
     # up in random datagrams a few times per million; a second one at the same offset
     # behind the same id does not.

@@ -6,7 +6,7 @@ Metadata: dialect_family (smb1/smb2), command.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MAGIC = {b"\xffSMB": "smb1", b"\xfeSMB": "smb2", b"\xfdSMB": "smb3-encrypted",
          b"\xfcSMB": "smb2-compressed"}
@@ -64,7 +64,7 @@ def probe(view, state):
         else:
             meta = meta or r
     if meta:
-        return match("smb", 1.0, **meta)
+        return claim("smb", 1.0, **meta)
     return MORE if more else NO
 
 

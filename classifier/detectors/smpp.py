@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 BINDS = {1: "bind_receiver", 2: "bind_transmitter", 9: "bind_transceiver"}
 VERSIONS = {0x33: "3.3", 0x34: "3.4", 0x50: "5.0"}
@@ -79,7 +79,7 @@ def probe(view, state):
     length, rid, status, rseq = struct.unpack_from(">IIII", s, 0)
     if rid not in (0x80000000 | cid, 0x80000000) or rseq != seq or length < 16 or length > 1024:
         return NO
-    return match("smpp", 0.95, command=BINDS[cid], system_id=dec(system_id), interface_version=ver)
+    return claim("smpp", 0.95, command=BINDS[cid], system_id=dec(system_id), interface_version=ver)
 
 
 SPEC = DetectorSpec(name="smpp", transports=("tcp",), probe=probe, max_bytes=512,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 from .ftp import decide
 
 _HELO = re.compile(rb"(?im)^(?:EHLO|HELO) ([^\r\n]{1,255})")
@@ -19,7 +19,7 @@ def probe(view, state):
         return MORE
     m = _HELO.search(view.payload_c2s)
     conf = {"yes": 1.0, "weak": 0.8, "ambiguous": 0.55}[v]
-    return match("smtp", conf, banner=dec(banner) if banner else None,
+    return claim("smtp", conf, banner=dec(banner) if banner else None,
                  helo=dec(m.group(1)) if m else None)
 
 

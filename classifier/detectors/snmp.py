@@ -4,7 +4,7 @@ INTEGER (0, 1 or 3), then a community OCTET STRING and a PDU with context tag
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 from ._ber import MORE_NEEDED, integer, tlv
 
 PDUS = {0xA0: "get", 0xA1: "get-next", 0xA2: "response", 0xA3: "set", 0xA4: "trap",
@@ -52,7 +52,7 @@ def probe(view, state):
             return NO                     # the first message decides: SNMP flows carry only SNMP
         if r == MORE_NEEDED:
             return MORE
-        return match("snmp", 1.0, **r)
+        return claim("snmp", 1.0, **r)
     return MORE
 
 

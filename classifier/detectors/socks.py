@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import socket
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 METHODS = frozenset((0, 1, 2, 3, 5, 6, 7, 8, 9)) | frozenset(range(0x80, 0xFF))
 
@@ -26,7 +26,7 @@ def _v5(c: bytes, s: bytes):
         # After the greeting the client may pipeline its request, which starts with 05.
         return NO
     if not s:
-        return MORE if len(c) == 2 + n else match("socks", 0.8, version=5)
+        return MORE if len(c) == 2 + n else claim("socks", 0.8, version=5)
     if len(s) < 2:
         return MORE
     if s[0] != 5 or (s[1] not in c[2:2 + n] and s[1] != 0xFF):
@@ -35,7 +35,7 @@ def _v5(c: bytes, s: bytes):
     req = c[2 + n:]
     if len(req) >= 5 and req[0] == 5 and req[2] == 0 and req[3] == 3:
         meta["target"] = dec(req[5:5 + req[4]])
-    return match("socks", 1.0, **meta)
+    return claim("socks", 1.0, **meta)
 
 
 def _v4(c: bytes, s: bytes):
@@ -58,8 +58,8 @@ def _v4(c: bytes, s: bytes):
             return MORE
         if s[0] != 0 or s[1] not in (0x5A, 0x5B, 0x5C, 0x5D):
             return NO                     # replies are 0x00 then a status 90-93
-        return match("socks", 1.0, version=4, target=target)
-    return match("socks", 0.8, version=4, target=target)
+        return claim("socks", 1.0, version=4, target=target)
+    return claim("socks", 0.8, version=4, target=target)
 
 
 def probe(view, state):

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 PROBE = b"A"
 _ANSWER = re.compile(rb"IP=([0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:]{2,39}),PORT=([0-9]{1,5})\Z")
@@ -102,7 +102,7 @@ def probe(view, state):
             elements = elements or names
     if reflected is None and elements is None:
         return MORE if probes else NO
-    return match("softether", 0.9, reflected=dec(reflected) if reflected else None,
+    return claim("softether", 0.9, reflected=dec(reflected) if reflected else None,
                  elements=dec(b",".join(elements)) if elements else None)
 
 

@@ -20,7 +20,7 @@ Metadata: service_id (hex), message_type, sd (bool).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 TYPES = {0x00: "request", 0x01: "request-no-return", 0x02: "notification", 0x80: "response",
          0x81: "error", 0x40: "request-ack", 0x41: "request-no-return-ack",
@@ -97,7 +97,7 @@ def probe(view, state):
         conf = 1.0
     else:
         conf = 0.85 if len(found) >= 2 else 0.8
-    return match("someip", conf, service_id=service, message_type=kind, sd=sd)
+    return claim("someip", conf, service_id=service, message_type=kind, sd=sd)
 
 
 # A plain SOME/IP message starts with its service id, any byte: hinting on every flow

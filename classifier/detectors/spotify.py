@@ -18,7 +18,7 @@ Metadata: kind ("lan-discovery" or "ap-handshake").
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MAGIC = b"SpotUdp"
 MAX_HELLO = 1 << 16                   # a handshake message is a few hundred bytes
@@ -45,7 +45,7 @@ def _udp(view):
             if r is MORE:
                 return MORE
             seen = True
-    return match("spotify", 0.9, kind="lan-discovery") if seen else MORE
+    return claim("spotify", 0.9, kind="lan-discovery") if seen else MORE
 
 
 def _tcp(view):
@@ -66,7 +66,7 @@ def _tcp(view):
     size = int.from_bytes(s[0:4], "big")
     if not 6 <= size <= MAX_HELLO or not any(s[4:].startswith(k) for k in SERVER_KEYS):
         return NO
-    return match("spotify", 0.85, kind="ap-handshake")
+    return claim("spotify", 0.85, kind="ap-handshake")
 
 
 def probe(view, state):

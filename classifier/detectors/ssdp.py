@@ -4,7 +4,7 @@ Metadata: method, st/nt, server, user_agent, location.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 from ._httpmsg import MORE_NEEDED, cached_parse, udp_messages
 
 
@@ -19,12 +19,12 @@ def probe(view, state):
             return NO                     # SSDP is HTTP/1.1 syntax, nothing else
         h = m.headers
         if m.kind == "request" and m.method in ("M-SEARCH", "NOTIFY") and m.target == "*":
-            return match("ssdp", 1.0, method=m.method, st=h.get("st") or h.get("nt"),
+            return claim("ssdp", 1.0, method=m.method, st=h.get("st") or h.get("nt"),
                          server=h.get("server"), user_agent=h.get("user-agent"),
                          location=h.get("location"))
         if m.kind == "response" and ("st" in h or "usn" in h):
             # A search response is a plain HTTP 200; only its ST/USN headers are SSDP.
-            return match("ssdp", 0.95, status=m.status, st=h.get("st"),
+            return claim("ssdp", 0.95, status=m.status, st=h.get("st"),
                          server=h.get("server"), location=h.get("location"))
         return NO                         # HTTP over UDP without SSDP's method or headers
     return MORE if more else NO

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, claim, dec
 
 MAGIC = b"SSH-"
 
@@ -90,7 +90,7 @@ def probe(view, state):
     if out:
         # Fingerprints are metadata only: the confidence never depends on them.
         out.update(fps)
-        return match("ssh", 1.0 if len(out) - len(fps) == 2 else 0.95, **out)
+        return claim("ssh", 1.0 if len(out) - len(fps) == 2 else 0.95, **out)
     return MORE if more else NO
 
 

@@ -7,7 +7,7 @@ Metadata: version (accept-version or version), host, server.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 CLIENT = (b"CONNECT", b"STOMP")
 SERVER = (b"CONNECTED", b"ERROR")
@@ -55,7 +55,7 @@ def probe(view, state):
             meta.update({KEYS[k]: dec(v) for k, v in hs.items() if k in KEYS})
     elif not (set(h) & {b"accept-version", b"host", b"login"}):
         return MORE                   # a bare CONNECT line says little: wait for the answer
-    return match("stomp", 0.95, **meta)
+    return claim("stomp", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="stomp", transports=("tcp",), probe=probe, max_bytes=1024,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAX_LINE = 4096
 
@@ -56,7 +56,7 @@ def probe(view, state):
         if not (reply or push):
             return NO
     agent = params[0] if method == "mining.subscribe" and params and isinstance(params[0], str) else None
-    return match("stratum", 1.0, method=dec(method.encode("utf-8", "replace")),
+    return claim("stratum", 1.0, method=dec(method.encode("utf-8", "replace")),
                  agent=dec(agent.encode("utf-8", "replace")) if agent else None)
 
 

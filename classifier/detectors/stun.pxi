@@ -67,7 +67,7 @@ cdef inline void _stun_init():
     if _stun_methods is None:
         from . import stun
         _stun_methods = stun.METHODS
-    _verdicts()
+    _outcomes()
 
 
 def stun_parse(msg, exact=True):
@@ -114,7 +114,7 @@ def stun_probe(view, state):
         elif found is None:
             found = r
     if found is not None:
-        return _match("stun", 0.9 if bad == 0 else 0.7, found)
+        return _claim("stun", 0.9 if bad == 0 else 0.7, found)
     if more:
         return _MORE
     return _NO

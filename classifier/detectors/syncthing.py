@@ -13,7 +13,7 @@ Metadata: addresses (the announced ones, comma-separated).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAGIC = b"\x2e\xa7\xd9\x0b"
 
@@ -73,7 +73,7 @@ def probe(view, state):
             found = r if found is None else found
     if found is None:
         return MORE
-    return match("syncthing", 0.95, addresses=dec(b",".join(found)) if found else None)
+    return claim("syncthing", 0.95, addresses=dec(b",".join(found)) if found else None)
 
 
 SPEC = DetectorSpec(name="syncthing", transports=("udp",), probe=probe, max_bytes=2048,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match, parse_units
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, parse_units
 
 _PRI = re.compile(rb"(?:\d{1,5} )?<(\d{1,3})>")
 _TS3164 = re.compile(rb"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d ")
@@ -43,7 +43,7 @@ def probe(view, state):
     if not meta:
         return MORE
     # A bare "<13>text" is weaker than a structured header.
-    return match("syslog", 0.9 if meta["format"] != "bsd" else 0.75, **meta)
+    return claim("syslog", 0.9 if meta["format"] != "bsd" else 0.75, **meta)
 
 
 SPEC = DetectorSpec(name="syslog", transports=("udp", "tcp"), probe=probe, max_bytes=512,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 TYPES = {1: "authentication", 2: "authorization", 3: "accounting"}
 
@@ -44,7 +44,7 @@ def probe(view, state):
         return MORE
     if hs[0] != hc[0] or hs[2] != hc[2]:
         return NO                            # one session, one type
-    return match("tacacs", 0.9, type=TYPES[hc[0]], obfuscated=not hc[1] & 0x01)
+    return claim("tacacs", 0.9, type=TYPES[hc[0]], obfuscated=not hc[1] & 0x01)
 
 
 SPEC = DetectorSpec(name="tacacs", transports=("tcp",), probe=probe, max_bytes=1024,

@@ -14,7 +14,7 @@ Metadata: disco (disco messages seen), wireguard (WireGuard-shaped datagrams see
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MAGIC = "TS\U0001F4AC".encode()     # b"TS\xf0\x9f\x92\xac"
 MIN_DISCO = len(MAGIC) + 32 + 24 + 16 + 2
@@ -44,7 +44,7 @@ def probe(view, state):
     if not counts["disco"]:
         # WireGuard alone is wireguard's; disco may come later only if nothing yet
         return NO if counts["wg"] else MORE
-    return match("tailscale", 0.95, disco=counts["disco"], wireguard=counts["wg"] or None)
+    return claim("tailscale", 0.95, disco=counts["disco"], wireguard=counts["wg"] or None)
 
 
 SPEC = DetectorSpec(name="tailscale", transports=("udp",), probe=probe, max_bytes=2048,

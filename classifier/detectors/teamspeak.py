@@ -12,7 +12,7 @@ Metadata: steps (the handshake steps seen).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MAGIC = b"TS3INIT1"
 CLIENT_STEPS = (0, 2, 4)
@@ -49,7 +49,7 @@ def probe(view, state):
         if r is MORE:
             return MORE
         steps.append(r)
-    return match("teamspeak", 1.0, steps=sorted(steps))
+    return claim("teamspeak", 1.0, steps=sorted(steps))
 
 
 SPEC = DetectorSpec(name="teamspeak", transports=("udp",), probe=probe, max_bytes=1024,

@@ -13,7 +13,7 @@ Metadata: version (1 or 2, from the client's magic), command (the client's first
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MAGICS = {b"\x17\x24": 2, b"\x11\x30": 1}
 COMMANDS = {
@@ -62,7 +62,7 @@ def _tcp(view):
     other = _command(s, 0)
     if other is None or other is MORE:
         return NO if other is None else MORE
-    return match("teamviewer", 0.8, version=first[0], command=first[1])
+    return claim("teamviewer", 0.8, version=first[0], command=first[1])
 
 
 def _udp(view):
@@ -88,7 +88,7 @@ def _udp(view):
         sides += seen
     if first is None or (sides < 2 and n < 2):
         return MORE
-    return match("teamviewer", 0.8, version=first[0], command=first[1])
+    return claim("teamviewer", 0.8, version=first[0], command=first[1])
 
 
 def probe(view, state):

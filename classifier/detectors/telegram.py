@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import zlib
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 TAGS = ((b"\xef", "abridged"), (b"\xee\xee\xee\xee", "intermediate"), (b"\xdd\xdd\xdd\xdd", "padded-intermediate"))
 REQUESTS = {0xbe7e8ef1: "req_pq_multi", 0x60469778: "req_pq"}
@@ -108,13 +108,13 @@ def probe(view, state):
     kind, constructor = r
     meta = {"transport": kind, "request": REQUESTS[constructor]}
     if not s:
-        return match("telegram", 0.9, **meta)
+        return claim("telegram", 0.9, **meta)
     a = _packet(s, kind)
     if a is MORE:
         return MORE
     if a is None or _unencrypted(a[0], a[1], 1) != RES_PQ:
         return NO
-    return match("telegram", 0.95, **meta)
+    return claim("telegram", 0.95, **meta)
 
 
 # the three tags' first bytes; the full transport starts with its length, 52 (0x34) for

@@ -4,7 +4,7 @@ without negotiation are plain text and not recognisable.  Metadata: options.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 IAC, SB, SE = 0xFF, 0xFA, 0xF0
 
@@ -54,7 +54,7 @@ def probe(view, state):
         else:
             found = (found or []) + r
     if found:
-        return match("telnet", 0.95 if len(found) >= 2 else 0.8,
+        return claim("telnet", 0.95 if len(found) >= 2 else 0.8,
                      options=sorted(set(o for o in found if o is not None))[:16])
     return MORE if more else NO
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 # next headers seen in Teredo: hop-by-hop, TCP, UDP, routing, fragment, ESP, ICMPv6,
 # no next header, destination options.
@@ -56,7 +56,7 @@ def probe(view, state):
         kinds.extend(r[0])
         if nh is None and r[1] != 59:
             nh = r[1]
-    return match("teredo", 0.9, kinds=",".join(dict.fromkeys(kinds)), next_header=nh)
+    return claim("teredo", 0.9, kinds=",".join(dict.fromkeys(kinds)), next_header=nh)
 
 
 SPEC = DetectorSpec(name="teredo", transports=("udp",), probe=probe, max_bytes=2048,

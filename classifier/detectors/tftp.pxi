@@ -49,7 +49,7 @@ def tftp_probe(view, state):
     block numbers (0.9), or an option acknowledgement with registered names (0.8)."""
     cdef dict first = {}
     cdef bytes b
-    _verdicts()
+    _outcomes()
     for d, dgs in ((0, view.datagrams_c2s), (1, view.datagrams_s2c)):
         for dg in dgs[:2]:
             if not dg:
@@ -66,18 +66,18 @@ def tftp_probe(view, state):
     ops = {r["opcode"] for r in first.values()}
     if "RRQ" in ops or "WRQ" in ops:
         m = first.get(0) or first[1]
-        return _match("tftp", 1.0, dict(m))
+        return _claim("tftp", 1.0, dict(m))
     # A transfer flow: DATA one way, ACK the other, block numbers small.
     if ops <= {"DATA", "ACK", "OACK", "ERROR"} and len(first) == 2 and \
             all(r.get("block", 0) <= 2 for r in first.values()) and ("DATA" in ops or "OACK" in ops):
-        return _match("tftp", 0.9, {"opcode": "transfer"})
+        return _claim("tftp", 0.9, {"opcode": "transfer"})
     if ops == {"OACK"}:
         # An option acknowledgement alone (the request went to another flow): its
         # name/value pairs use the registered option names (RFC 2347-2349, 7440).
         dg = (view.datagrams_c2s or view.datagrams_s2c)[0]
         names = dg[2:].split(b"\x00")[0:-1:2]
         if names and all(nm.lower() in _TFTP_OACK_NAMES for nm in names):
-            return _match("tftp", 0.8, {"opcode": "OACK"})
+            return _claim("tftp", 0.8, {"opcode": "OACK"})
         return _NO
     if len(first) == 1:
         return _MORE

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 _ID = re.compile(rb"0 ([A-Za-z0-9_]{1,64}) (\d{1,3}(?:\.\d{1,3})?)\r?\Z")
 _METAKEY = re.compile(rb"1 \d{1,5} \d{1,5} \d{1,3} \d{1,2} [0-9A-Fa-f]{32,2048}\r?\Z")
@@ -48,7 +48,7 @@ def probe(view, state):
     whole = [r for r in ids if r is not MORE]
     if len(whole) == 2:
         (cn, proto, _), (sn, _p, _r) = whole
-        return match("tinc", 0.9, client_name=dec(cn), server_name=dec(sn), protocol=dec(proto))
+        return claim("tinc", 0.9, client_name=dec(cn), server_name=dec(sn), protocol=dec(proto))
     if len(whole) == 1 and len(ids) == 1:
         name, proto, rest = whole[0]
         j = rest.find(b"\n", 0, 2200)
@@ -56,7 +56,7 @@ def probe(view, state):
             if not _METAKEY.match(rest[:j]):
                 return NO
             key = "client_name" if c else "server_name"
-            return match("tinc", 0.85, protocol=dec(proto), **{key: dec(name)})
+            return claim("tinc", 0.85, protocol=dec(proto), **{key: dec(name)})
     return MORE
 
 

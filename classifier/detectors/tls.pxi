@@ -10,7 +10,7 @@ def tls_probe(view, state):
     when both directions agree or a hello parsed to its end), record headers chaining
     through the bytes a weaker mid-stream match."""
     cdef dict meta
-    _verdicts()
+    _outcomes()
     c = view.payload_c2s
     s = view.payload_s2c
     if c and c[0] & 0x80:
@@ -37,11 +37,11 @@ def tls_probe(view, state):
         if (c_m and c_m.get("malformed")) or (s_m and s_m.get("malformed")):
             out = {"malformed": True}
             out.update(meta)
-            return _match("tls", 0.8, out)
+            return _claim("tls", 0.8, out)
         complete = (c_m and c_m.get("_complete")) or (s_m and s_m.get("_complete"))
         # Fingerprints (_wire_tls_fingerprints.pxi) of each hello that is all there:
         # ja4 and ja3 of the client's, then ja3s of the server's.  Metadata only: the
-        # verdict above never depends on them.
+        # outcome above never depends on them.
         fc = _tls_stream_fp(c) if c_m is not None and c_m.get("_complete") else None
         fs = _tls_stream_fp(s) if s_m is not None and s_m.get("_complete") else None
         # The client's hello first (ja4, ja3), then the server's (ja3s), whichever
@@ -54,13 +54,13 @@ def tls_probe(view, state):
             meta.update(fc)
         if fs and "ja3s" in fs:
             meta.update(fs)
-        return _match("tls", 1.0 if (c_v == "match" and s_v == "match") or complete else 0.95, meta)
+        return _claim("tls", 1.0 if (c_v == "match" and s_v == "match") or complete else 0.95, meta)
     if (c_v == "chain" or s_v == "chain") and c_v != "more" and s_v != "more":
-        return _match("tls", 0.75, {"midstream": True})
+        return _claim("tls", 0.75, {"midstream": True})
     if c_v == "more" or s_v == "more":
         return _MORE
     if (c_v == "weak" or c_v == "chain") and (s_v == "weak" or s_v == "chain"):
-        return _match("tls", 0.6, {"midstream": True})
+        return _claim("tls", 0.6, {"midstream": True})
     return _MORE                                # one weak direction: wait for the other
 
 
@@ -117,12 +117,12 @@ def tls_probe_resync(view, state):
     (later bytes may hold one).  A hello after lost or foreign bytes (at the start of a
     resynced direction, or inside the chain found) is an upgrade from another protocol:
     no match then."""
-    cdef Result r
+    cdef ProbeResult r
     cdef int ms = view.midstream
     cdef Py_ssize_t k
     cdef bytes b
     cdef bint found = False, pending = False
-    _verdicts()
+    _outcomes()
     r = tls_probe(view, state)
     if not ms:
         return r
@@ -134,7 +134,7 @@ def tls_probe_resync(view, state):
                 b = data if type(data) is bytes else bytes(data)
                 if _tls_hello_at(<const uint8_t*>PyBytes_AS_STRING(b), len(b), 0):
                     return _NO
-    if r.verdict == _MATCH:
+    if r.outcome == _MATCH:
         return r
     for bit, data in ((1, view.payload_c2s), (2, view.payload_s2c)):
         if not data:
@@ -152,7 +152,7 @@ def tls_probe_resync(view, state):
         else:
             pending = True
     if found:
-        return _match("tls", 0.7, {"midstream": True})
+        return _claim("tls", 0.7, {"midstream": True})
     if pending:
         return _MORE
     return r
@@ -178,4 +178,4 @@ cdef object _tls_sslv2_probe(c, s):
             if s_m and s_m.get("hello") == "server" and s_m.get("version") is not None:
                 meta["version"] = s_m.get("version")
                 conf = 1.0
-    return _match("tls", conf, meta)
+    return _claim("tls", conf, meta)

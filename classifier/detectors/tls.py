@@ -13,7 +13,7 @@ from . import _fast
 # Record content types: change_cipher_spec, alert, handshake, application_data.
 _TYPES = (0x14, 0x15, 0x16, 0x17)
 
-# parse_direction(data) -> (verdict, meta) for one direction: 'match', 'more', 'no',
+# parse_direction(data) -> (outcome, meta) for one direction: 'match', 'more', 'no',
 # 'chain' (several record headers chaining through the bytes: mid-stream TLS) or 'weak'
 # (one valid non-handshake record).  It checks the record header (content type, version
 # 3.x, 0 < length <= 2^14 + 2048), joins the leading handshake records up to the end

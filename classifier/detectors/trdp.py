@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ._crc import crc32
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 PD_TYPES = frozenset((b"Pd", b"Pp", b"Pr", b"Pe"))
 MD_TYPES = frozenset((b"Mn", b"Mr", b"Mp", b"Mq", b"Mc", b"Me"))
@@ -54,7 +54,7 @@ def probe(view, state):
             meta = meta or r
     if meta is None:
         return MORE if more else NO
-    return match("trdp", 1.0, **meta)
+    return claim("trdp", 1.0, **meta)
 
 
 # The first byte is the high byte of the 32-bit sequence counter, which starts at 0: it

@@ -15,7 +15,7 @@ Metadata: version ("3.1-3.4" or "3.5"), command.
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 # prefix, suffix, header size, name, bytes after the counted length (3.5: the suffix)
 V33 = (b"\x00\x00\x55\xaa", b"\x00\x00\xaa\x55", 16, "3.1-3.4", 0)
@@ -69,7 +69,7 @@ def probe(view, state):
         return MORE if more else NO
     version, command = seen[0]
     # Prefix, suffix and an exact length: 8 fixed bytes and a length that must agree.
-    return match("tuya-lp", 0.95, version=version, command=command)
+    return claim("tuya-lp", 0.95, version=version, command=command)
 
 
 SPEC = DetectorSpec(name="tuya-lp", transports=("udp",), probe=probe, max_bytes=2048,

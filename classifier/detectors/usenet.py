@@ -8,7 +8,7 @@ Metadata: greeting, command.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, ascii_line, claim, dec
 
 # command -> the first digits of the answers it may get (plus the generic 4xx/5xx)
 COMMANDS = {b"CAPABILITIES": b"1", b"MODE": b"2", b"GROUP": b"2", b"LISTGROUP": b"2",
@@ -45,7 +45,7 @@ def probe(view, state):
             if len(answer) < 3 or not answer[:3].isdigit() or \
                     not (answer[:1] in COMMANDS[word] or answer[:1] in b"45"):
                 return NO
-    return match("usenet", 0.9, greeting=dec(greet[4:], 120), command=dec(word))
+    return claim("usenet", 0.9, greeting=dec(greet[4:], 120), command=dec(word))
 
 
 SPEC = DetectorSpec(name="usenet", transports=("tcp",), probe=probe, max_bytes=1024,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 _VER = re.compile(rb"RFB (\d{3})\.(\d{3})\n")
 
@@ -33,7 +33,7 @@ def probe(view, state):
         else:
             meta[key] = v
     if meta:
-        return match("vnc", 1.0, **meta)
+        return claim("vnc", 1.0, **meta)
     return MORE if more else NO
 
 

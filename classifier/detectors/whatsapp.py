@@ -16,7 +16,7 @@ Metadata: version ("major.minor"), era ("funxmpp" or "noise").
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 EDGE = b"ED\x00\x01"
 FUNXMPP_LIST = 0xF8                   # the list token that opens a FunXMPP stanza
@@ -78,7 +78,7 @@ def probe(view, state):
         return NO if r is None else MORE
     major, minor, era = r
     if not s:
-        return match("whatsapp", 0.85, version=f"{major}.{minor}", era=era)
+        return claim("whatsapp", 0.85, version=f"{major}.{minor}", era=era)
     f = _frame(s, 0)
     if f is None:
         return NO
@@ -87,7 +87,7 @@ def probe(view, state):
     want = FUNXMPP_LIST if era == "funxmpp" else NOISE_SERVER_HELLO
     if s[f[0]] != want:
         return NO
-    return match("whatsapp", 0.95, version=f"{major}.{minor}", era=era)
+    return claim("whatsapp", 0.95, version=f"{major}.{minor}", era=era)
 
 
 SPEC = DetectorSpec(name="whatsapp", transports=("tcp",), probe=probe, max_bytes=2048,

@@ -46,7 +46,7 @@ def wireguard_probe(view, state):
     cdef bint linked = False
     cdef bytes b
     cdef const uint8_t* p
-    _verdicts()
+    _outcomes()
     # A response (type 2) whose receiver index echoes the initiation's sender index:
     # true of WireGuard variants that pad their handshakes (e.g. TunnelBear).
     c = s = None
@@ -80,9 +80,9 @@ def wireguard_probe(view, state):
         return _MORE
     messages = [k for k in range(1, 5) if kinds & ((<unsigned int>1) << k)]
     if kinds & 6:
-        return _match("wireguard", 1.0, {"messages": messages})
+        return _claim("wireguard", 1.0, {"messages": messages})
     # Transport data only (capture began after the handshake): the 3-zero-byte header
     # and 16-byte alignment in several packets is still distinctive.
     if count >= 3:
-        return _match("wireguard", 0.7, {"messages": messages})
+        return _claim("wireguard", 0.7, {"messages": messages})
     return _MORE

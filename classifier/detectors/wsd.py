@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 NAMESPACES = (b"schemas.xmlsoap.org/ws/2005/04/discovery", b"docs.oasis-open.org/ws-dd/ns/discovery/2009/01")
 ENVELOPE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?<(?:[A-Za-z0-9_.-]+:)?Envelope[\s>]")
@@ -38,7 +38,7 @@ def probe(view, state):
         if a is None:
             return NO
         action = action or a
-    return match("wsd", 0.95, action=action or None)
+    return claim("wsd", 0.95, action=action or None)
 
 
 SPEC = DetectorSpec(name="wsd", transports=("udp",), probe=probe, max_bytes=4096,

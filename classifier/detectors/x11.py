@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 RESULTS = {0: "failed", 1: "success", 2: "authenticate"}
 
@@ -41,7 +41,7 @@ def probe(view, state):
     meta = {"byte_order": "msb" if e == ">" else "lsb", "auth": dec(name) or None}
     if not s:
         # the server answers a complete setup; requests only follow a successful one
-        return match("x11", 0.85, **meta) if len(c) == size else NO
+        return claim("x11", 0.85, **meta) if len(c) == size else NO
     if len(s) < 8:
         return MORE if s[0] in RESULTS else NO
     r = s[0]
@@ -50,7 +50,7 @@ def probe(view, state):
     if r in (0, 1) and struct.unpack_from(e + "H", s, 2)[0] != 11:
         return NO
     meta["result"] = RESULTS[r]
-    return match("x11", 0.95, **meta)
+    return claim("x11", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="x11", transports=("tcp",), probe=probe, max_bytes=2048,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 OPCODES = {1: "BroadcastQuery", 2: "Query", 3: "IndirectQuery", 4: "ForwardQuery",
            5: "Willing", 6: "Unwilling", 7: "Request", 8: "Accept", 9: "Decline",
@@ -51,7 +51,7 @@ def probe(view, state):
         if op is None:
             return NO
         first = first or op
-    return match("xdmcp", 0.9, opcode=first)
+    return claim("xdmcp", 0.9, opcode=first)
 
 
 SPEC = DetectorSpec(name="xdmcp", transports=("udp",), probe=probe, max_bytes=1024,

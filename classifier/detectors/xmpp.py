@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 _OPEN = re.compile(rb"\s*(<\?xml[^>]{0,200}\?>\s*)?<stream:stream\b([^>]{0,1024})>", re.S)
 _TO = re.compile(rb"""\bto=['"]([^'"]{1,255})['"]""")
@@ -23,7 +23,7 @@ def probe(view, state):
             if b"etherx.jabber.org/streams" not in m.group(2):
                 return NO                  # another XML stream dialect
             to, ns = _TO.search(m.group(2)), _NS.search(m.group(2))
-            return match("xmpp", 1.0, to=dec(to.group(1)) if to else None,
+            return claim("xmpp", 1.0, to=dec(to.group(1)) if to else None,
                          namespace=dec(ns.group(1)) if ns else None)
         head = data.lstrip()[:14]
         if (b"<?xml".startswith(head[:5]) or b"<stream:stream".startswith(head)) and len(data) < 1024:

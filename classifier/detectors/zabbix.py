@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAGIC = b"ZBXD"
 REQUEST = re.compile(rb'^\s*\{\s*"request"\s*:\s*"([^"]{1,64})"')
@@ -55,7 +55,7 @@ def probe(view, state):
         meta = meta or m
     if meta is None:
         return MORE
-    return match("zabbix", 0.95, **meta)
+    return claim("zabbix", 0.95, **meta)
 
 
 SPEC = DetectorSpec(name="zabbix", transports=("tcp",), probe=probe, max_bytes=1024,

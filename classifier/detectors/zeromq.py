@@ -10,7 +10,7 @@ Metadata: version ("3.0"/"3.1", the lower), mechanism.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, dec, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 GREETING = 64
 MECHANISMS = (b"NULL", b"PLAIN", b"CURVE", b"GSSAPI")
@@ -58,7 +58,7 @@ def probe(view, state):
     (m1, mech1), (m2, mech2) = seen
     if mech1 != mech2:
         return NO                         # peers must use the same mechanism
-    return match("zeromq", 0.95, version=f"3.{min(m1, m2)}", mechanism=mech1)
+    return claim("zeromq", 0.95, version=f"3.{min(m1, m2)}", mechanism=mech1)
 
 
 SPEC = DetectorSpec(name="zeromq", transports=("tcp",), probe=probe, max_bytes=256,

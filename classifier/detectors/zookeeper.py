@@ -5,7 +5,7 @@ admin words (ruok, stat, srvr, mntr...) are recognised too.  Metadata: timeout_m
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 WORDS = {b"ruok", b"stat", b"srvr", b"mntr", b"conf", b"envi", b"cons", b"crst",
          b"dump", b"wchs", b"wchc", b"wchp", b"dirs", b"isro", b"gtmk", b"srst"}
@@ -17,7 +17,7 @@ def probe(view, state):
         return MORE if not c or c[:1] in (b"\x00",) or any(w.startswith(c) for w in WORDS) else NO
     if c[:4] in WORDS:
         # A four-letter word is the whole request; the reply is free text.
-        return match("zookeeper", 0.8 if len(c) == 4 else 0.6, command=c[:4].decode()) \
+        return claim("zookeeper", 0.8 if len(c) == 4 else 0.6, command=c[:4].decode()) \
             if len(c) == 4 else NO
     n = int.from_bytes(c[:4], "big")
     if n not in (44, 45):
@@ -28,7 +28,7 @@ def probe(view, state):
         return NO                          # protocol version 0, 16-byte password
     if n == 45 and c[48] not in (0, 1):
         return NO
-    return match("zookeeper", 1.0, timeout_ms=int.from_bytes(c[16:20], "big"))
+    return claim("zookeeper", 1.0, timeout_ms=int.from_bytes(c[16:20], "big"))
 
 
 SPEC = DetectorSpec(name="zookeeper", transports=("tcp",), probe=probe, max_bytes=256,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, match
+from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 # media type -> (name, offset of the RTP/RTCP header inside the media encapsulation)
 MEDIA = {13: ("screen-share", 27), 30: ("screen-share", 20), 15: ("audio", 19),
@@ -74,10 +74,10 @@ def probe(view, state):
         ok = P2P_HEAD.startswith(d[:3]) or d[0] == 5
         return MORE if ok and len(dgs) == 1 else NO
     if _p2p(d):
-        return match("zoom", 0.9, kind="p2p")
+        return claim("zoom", 0.9, kind="p2p")
     media = _sfu_media(d)
     if media:
-        return match("zoom", 0.8, kind="sfu-media", media=media)
+        return claim("zoom", 0.8, kind="sfu-media", media=media)
     return NO
 
 

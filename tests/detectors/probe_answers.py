@@ -46,7 +46,7 @@ if HERE not in sys.path:
 def enc(x):
     """A JSON value that tells apart what `==` plus type checks tell apart."""
     from classifier.detectors import _dnswire, _httpmsg
-    from classifier.detectors.base import Result
+    from classifier.detectors.base import ProbeResult
     from classifier.detectors.flowview import FlowView
     if x is None or isinstance(x, (bool, str)):
         return x
@@ -75,8 +75,8 @@ def enc(x):
         return {"~dict": [[enc(k), enc(v)] for k, v in x.items()]}
     if isinstance(x, type) and issubclass(x, BaseException):
         return {"~raises": x.__name__}
-    if isinstance(x, Result):
-        return {"~result": [x.verdict.name, x.protocol, x.confidence, enc(dict(x.metadata))]}
+    if isinstance(x, ProbeResult):
+        return {"~result": [x.outcome.name, x.protocol, x.confidence, enc(dict(x.metadata))]}
     if isinstance(x, _dnswire.Message):
         return {"~dns": [enc(getattr(x, f)) for f in ("txid", "response", "opcode", "rcode", "qd", "an", "ns",
                                                      "ar", "qname", "qtype", "qclass", "raw_labels", "exact")]}
@@ -400,21 +400,21 @@ def probes():
 def probes_answer(view):
     """One letter per probe in PROBE_ORDER (``.`` NO, ``m`` NEED_MORE, ``M`` MATCH, ``!``
     raised), then what each matching probe claimed and what each raising one raised."""
-    from classifier.detectors.base import Verdict
+    from classifier.detectors.base import Outcome
     letters, detail = [], {}
     for name, probe in probes():
         r = outcome(probe, view, {})
         if isinstance(r, type):
             letters.append("!")
             detail[name] = enc(r)
-        elif r.verdict == Verdict.NO_MATCH and r.protocol is None and not r.metadata:
+        elif r.outcome == Outcome.NO_MATCH and r.protocol is None and not r.metadata:
             letters.append(".")
-        elif r.verdict == Verdict.NEED_MORE and r.protocol is None and not r.metadata:
+        elif r.outcome == Outcome.NEED_MORE and r.protocol is None and not r.metadata:
             letters.append("m")
         else:
-            letters.append("M" if r.verdict == Verdict.MATCH else "?")
+            letters.append("M" if r.outcome == Outcome.MATCH else "?")
             claim = [r.confidence, enc(dict(r.metadata))]
-            detail[name] = claim if r.protocol == name and r.verdict == Verdict.MATCH else [r.verdict.name, r.protocol] + claim
+            detail[name] = claim if r.protocol == name and r.outcome == Outcome.MATCH else [r.outcome.name, r.protocol] + claim
     return ["".join(letters), detail] if detail else "".join(letters)
 
 

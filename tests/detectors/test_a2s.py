@@ -1,6 +1,6 @@
 """Steam / Source engine A2S queries: the detector on its fixture (spec-built bytes, the shape of
 pcaps/corpus/a2s-1.pcap, commented field by field): positive with metadata,
-truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+truncated -> NEED_MORE, fed in fragments -> the same outcome, near misses, and no other
 detector claims it (nor it another protocol's fixture)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import struct  # noqa: F401
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401
@@ -28,7 +28,7 @@ FX = Fx("a2s-info", "a2s", FlowView.udp([INFO_REQUEST, INFO_REQUEST + hx("5be1c0
 
 def test_player_query():
     r = SPEC.probe(FlowView.udp([hx("ffffffff") + b"U" + hx("ffffffff")], [CHALLENGE]), {})
-    assert r.verdict == Verdict.MATCH and r.confidence == 0.9 and r.metadata == {"query": "player", "answer": "challenge"}
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.9 and r.metadata == {"query": "player", "answer": "challenge"}
 
 
 NEAR_MISSES = [
@@ -42,7 +42,7 @@ NEAR_MISSES = [
 
 @pytest.mark.parametrize("view", NEAR_MISSES)
 def test_near_misses(view):
-    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
 
 
 def test_positive():
@@ -61,15 +61,15 @@ def test_truncated_needs_more():
         view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
     else:
         view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
-    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(view, {}).outcome == Outcome.NEED_MORE
 
 
-def test_fragmented_delivery_gives_the_whole_verdict():
+def test_fragmented_delivery_gives_the_whole_outcome():
     from test_detectors import growing_views
     session, label = FlowSession(), None
     engine = Engine()
     for view in growing_views(FX):
-        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == "a2s"
 
@@ -77,10 +77,10 @@ def test_fragmented_delivery_gives_the_whole_verdict():
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
         if spec.probe and spec.name != "a2s" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
-    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+    assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH

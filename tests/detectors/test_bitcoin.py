@@ -1,6 +1,6 @@
 """Bitcoin P2P: the detector on its fixture (spec-built bytes, the shape of
 pcaps/corpus/bitcoin-1.pcap, commented field by field): positive with metadata,
-truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+truncated -> NEED_MORE, fed in fragments -> the same outcome, near misses, and no other
 detector claims it (nor it another protocol's fixture)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import struct  # noqa: F401
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401
@@ -40,7 +40,7 @@ FX = Fx("bitcoin-version", "bitcoin", FlowView.tcp(message(b"version", VERSION),
 
 
 def test_incomplete_payload_needs_more():
-    assert SPEC.probe(FlowView.tcp(message(b"version", VERSION)[:60]), {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(FlowView.tcp(message(b"version", VERSION)[:60]), {}).outcome == Outcome.NEED_MORE
 
 
 NEAR_MISSES = [
@@ -54,7 +54,7 @@ NEAR_MISSES = [
 
 @pytest.mark.parametrize("view", NEAR_MISSES)
 def test_near_misses(view):
-    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
 
 
 def test_positive():
@@ -73,15 +73,15 @@ def test_truncated_needs_more():
         view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
     else:
         view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
-    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(view, {}).outcome == Outcome.NEED_MORE
 
 
-def test_fragmented_delivery_gives_the_whole_verdict():
+def test_fragmented_delivery_gives_the_whole_outcome():
     from test_detectors import growing_views
     session, label = FlowSession(), None
     engine = Engine()
     for view in growing_views(FX):
-        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == "bitcoin"
 
@@ -89,10 +89,10 @@ def test_fragmented_delivery_gives_the_whole_verdict():
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
         if spec.probe and spec.name != "bitcoin" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
-    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+    assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH

@@ -1,5 +1,5 @@
 """Cassandra CQL native protocol: the detector on its fixture (spec-built bytes, commented field by field):
-positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same outcome,
 and no other detector claims it (nor it another protocol's fixture)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import struct
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
@@ -38,7 +38,7 @@ FX = Fx("cassandra-startup", "cassandra", FlowView.tcp(STARTUP, READY), first="c
 
 def test_options_supported():
     r = SPEC.probe(FlowView.tcp(OPTIONS, SUPPORTED), {})
-    assert r.verdict == Verdict.MATCH and r.metadata["opcode"] == "OPTIONS"
+    assert r.outcome == Outcome.MATCH and r.metadata["opcode"] == "OPTIONS"
 
 
 @pytest.mark.parametrize("view", [
@@ -52,7 +52,7 @@ def test_options_supported():
     FlowView.tcp(frame(4, 0, 0x01, b"\x00\x01" + string(b"COMPRESSION") + string(b"lz4"))),  # no CQL_VERSION
 ])
 def test_near_misses(view):
-    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
 
 
 def test_positive():
@@ -64,21 +64,21 @@ def test_positive():
 
 def test_truncated_needs_more():
     if FX.trunc is not None:
-        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        assert SPEC.probe(FX.trunc, {}).outcome == Outcome.NEED_MORE
         return
     v = FX.view
     first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
     assert first, "fill in the fixture"
     view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
-    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(view, {}).outcome == Outcome.NEED_MORE
 
 
-def test_fragmented_delivery_gives_the_whole_verdict():
+def test_fragmented_delivery_gives_the_whole_outcome():
     from test_detectors import growing_views
     session, label = FlowSession(), None
     engine = Engine()
     for view in growing_views(FX):
-        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == "cassandra"
 
@@ -86,10 +86,10 @@ def test_fragmented_delivery_gives_the_whole_verdict():
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
         if spec.probe and spec.name != "cassandra" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
-    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+    assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH

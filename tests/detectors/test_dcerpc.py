@@ -1,5 +1,5 @@
 """DCE/RPC (C706; MS-RPCE) connection-oriented and connectionless: the detector on its fixture (spec-built bytes, commented field by field):
-positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same outcome,
 and no other detector claims it (nor it another protocol's fixture)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
@@ -53,7 +53,7 @@ def cl(ptype, body):
     FlowView.udp([cl(0, bytes(24))[:-1]]),   # CL body shorter than its length field
 ])
 def test_near_misses(view):
-    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
 
 
 def test_positive():
@@ -65,21 +65,21 @@ def test_positive():
 
 def test_truncated_needs_more():
     if FX.trunc is not None:
-        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        assert SPEC.probe(FX.trunc, {}).outcome == Outcome.NEED_MORE
         return
     v = FX.view
     first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
     assert first, "fill in the fixture"
     view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
-    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(view, {}).outcome == Outcome.NEED_MORE
 
 
-def test_fragmented_delivery_gives_the_whole_verdict():
+def test_fragmented_delivery_gives_the_whole_outcome():
     from test_detectors import growing_views
     session, label = FlowSession(), None
     engine = Engine()
     for view in growing_views(FX):
-        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == "dcerpc"
 
@@ -87,21 +87,21 @@ def test_fragmented_delivery_gives_the_whole_verdict():
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
         if spec.probe and spec.name != "dcerpc" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
-    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+    assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH
 
 
 def test_connectionless():
     r = SPEC.probe(FlowView.udp([cl(0, bytes(24))], [cl(2, bytes(20))]), {})
-    assert r.verdict == Verdict.MATCH
+    assert r.outcome == Outcome.MATCH
     assert (r.metadata["version"], r.metadata["opnum"], r.metadata["interface_name"]) == ("4", 3, "epmapper")
 
 
 def test_request_carries_the_opnum():
     r = SPEC.probe(FlowView.tcp(REQ), {})
-    assert r.verdict == Verdict.MATCH and r.metadata["opnum"] == 3
+    assert r.outcome == Outcome.MATCH and r.metadata["opnum"] == 3

@@ -1,11 +1,11 @@
 """Per-detector behaviour on real fixtures (fixtures.py): positive, truncated ->
-NEED_MORE, fragmented delivery -> same verdict as whole delivery."""
+NEED_MORE, fragmented delivery -> same outcome as whole delivery."""
 from __future__ import annotations
 
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES
@@ -40,7 +40,7 @@ def test_positive_through_engine(fx):
 @pytest.mark.parametrize("fx", FIXTURES, ids=IDS)
 def test_positive_probe_alone(fx):
     r = SPECS[fx.proto].probe(fx.view, {})
-    assert r.verdict == Verdict.MATCH
+    assert r.outcome == Outcome.MATCH
     assert r.protocol == fx.proto
     assert 0.0 < r.confidence <= SPECS[fx.proto].max_confidence
 
@@ -61,7 +61,7 @@ def truncated(fx) -> FlowView:
 @pytest.mark.parametrize("fx", FIXTURES, ids=IDS)
 def test_truncated_needs_more(fx):
     r = SPECS[fx.proto].probe(truncated(fx), {})
-    assert r.verdict == Verdict.NEED_MORE
+    assert r.outcome == Outcome.NEED_MORE
 
 
 def _steps(n: int):
@@ -94,14 +94,14 @@ def growing_views(fx):
 
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=IDS)
-def test_fragmented_delivery_gives_the_whole_verdict(fx):
+def test_fragmented_delivery_gives_the_whole_outcome(fx):
     whole = ENGINE.classify(fx.view)
     session = FlowSession()
     label = None
     probe = SPECS[fx.proto].probe
     for view in growing_views(fx):
         # A valid prefix must never make the detector give up on its own protocol.
-        assert probe(view, {}).verdict != Verdict.NO_MATCH, view
+        assert probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = ENGINE.classify(view, session)
     assert label is not None and label.protocol == whole.protocol == fx.proto
 

@@ -10,7 +10,7 @@ import pytest
 
 from classifier.detectors import engine as E
 from classifier.detectors import detector_list
-from classifier.detectors.base import ANY, MORE, NO, DetectorSpec, Prefilter, match
+from classifier.detectors.base import ANY, MORE, NO, DetectorSpec, Prefilter, claim
 from classifier.detectors.engine import Engine, Expectations, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES
@@ -140,7 +140,7 @@ def test_udp_budget_keeps_the_first_datagrams():
 def test_no_match_excludes_the_detector_for_the_rest_of_the_flow():
     calls = []
     eng = Engine([spec("never", lambda v, s: calls.append(1) or NO),
-                  spec("later", lambda v, s: MORE if len(v.payload_c2s) < 4 else match("later", 1.0))])
+                  spec("later", lambda v, s: MORE if len(v.payload_c2s) < 4 else claim("later", 1.0))])
     session = FlowSession()
     assert eng.classify(FlowView.tcp(b"ab"), session).protocol is None
     assert eng.classify(FlowView.tcp(b"abcd"), session).protocol == "later"
@@ -154,15 +154,15 @@ def test_need_more_is_reported_as_pending():
 
 # ---------------------------------------------------------------------- conflicts
 def test_higher_confidence_wins_and_loser_is_recorded():
-    eng = Engine([spec("a", lambda v, s: match("a", 0.6)), spec("b", lambda v, s: match("b", 0.9))])
+    eng = Engine([spec("a", lambda v, s: claim("a", 0.6)), spec("b", lambda v, s: claim("b", 0.9))])
     label = eng.classify(FlowView.tcp(b"x"))
     assert label.protocol == "b"
     assert label.conflicts == [{"protocol": "a", "confidence": 0.6}]
 
 
 def test_tie_goes_to_the_earlier_more_specific_detector():
-    eng = Engine([spec("specific", lambda v, s: match("specific", 0.8)),
-                  spec("generic", lambda v, s: match("generic", 0.8))])
+    eng = Engine([spec("specific", lambda v, s: claim("specific", 0.8)),
+                  spec("generic", lambda v, s: claim("generic", 0.8))])
     label = eng.classify(FlowView.tcp(b"x"))
     assert label.protocol == "specific"
     assert label.conflicts == [{"protocol": "generic", "confidence": 0.8}]
@@ -170,21 +170,21 @@ def test_tie_goes_to_the_earlier_more_specific_detector():
 
 def test_a_certain_match_stops_the_probing():
     calls = []
-    eng = Engine([spec("sure", lambda v, s: match("sure", 1.0)),
-                  spec("after", lambda v, s: calls.append(1) or match("after", 1.0))])
+    eng = Engine([spec("sure", lambda v, s: claim("sure", 1.0)),
+                  spec("after", lambda v, s: calls.append(1) or claim("after", 1.0))])
     assert eng.classify(FlowView.tcp(b"x")).protocol == "sure"
     assert calls == []
 
 
 def test_stop_when_no_remaining_candidate_can_do_better():
     calls = []
-    eng = Engine([spec("fair", lambda v, s: match("fair", 0.8)),
-                  spec("weak", lambda v, s: calls.append(1) or match("weak", 0.7), max_confidence=0.7),
-                  spec("weaker", lambda v, s: calls.append(2) or match("weaker", 0.5), max_confidence=0.8)])
+    eng = Engine([spec("fair", lambda v, s: claim("fair", 0.8)),
+                  spec("weak", lambda v, s: calls.append(1) or claim("weak", 0.7), max_confidence=0.7),
+                  spec("weaker", lambda v, s: calls.append(2) or claim("weaker", 0.5), max_confidence=0.8)])
     assert eng.classify(FlowView.tcp(b"x")).protocol == "fair"
     assert calls == []
-    eng = Engine([spec("fair", lambda v, s: match("fair", 0.8)),
-                  spec("strong", lambda v, s: calls.append(3) or match("strong", 0.9))])
+    eng = Engine([spec("fair", lambda v, s: claim("fair", 0.8)),
+                  spec("strong", lambda v, s: calls.append(3) or claim("strong", 0.9))])
     assert eng.classify(FlowView.tcp(b"x")).protocol == "strong"
     assert calls == [3]
 
@@ -193,9 +193,9 @@ def test_stop_once_the_remaining_candidates_cannot_do_better_even_after_a_miss()
     """The stop is checked before every probe, not only after a match: a strong
     candidate that answered NO leaves weaker ones that cannot beat the match."""
     calls = []
-    eng = Engine([spec("fair", lambda v, s: match("fair", 0.9)),
+    eng = Engine([spec("fair", lambda v, s: claim("fair", 0.9)),
                   spec("strong", lambda v, s: calls.append(1) or NO),
-                  spec("weak", lambda v, s: calls.append(2) or match("weak", 0.8), max_confidence=0.9)])
+                  spec("weak", lambda v, s: calls.append(2) or claim("weak", 0.8), max_confidence=0.9)])
     label = eng.classify(FlowView.tcp(b"x"))
     assert label.protocol == "fair" and label.conflicts == []
     assert calls == [1] and label.tried == ["fair", "strong"]
@@ -211,15 +211,15 @@ def test_a_raising_detector_is_isolated_and_reported(monkeypatch):
 
     def boom(v, s):
         raise IndexError("bug")
-    eng = Engine([spec("boom", boom), spec("ok", lambda v, s: match("ok", 0.7))])
+    eng = Engine([spec("boom", boom), spec("ok", lambda v, s: claim("ok", 0.7))])
     label = eng.classify(FlowView.tcp(b"x"))
     assert label.protocol == "ok"
     assert label.errors and label.errors[0].startswith("boom: IndexError")
 
 
 def test_prefilter_table_routes_by_first_byte():
-    eng = Engine([spec("s", lambda v, s: match("s", 0.9), prefilter=Prefilter(c2s=frozenset(b"S"))),
-                  spec("x", lambda v, s: match("x", 0.9), prefilter=Prefilter(s2c=frozenset(b"X")))])
+    eng = Engine([spec("s", lambda v, s: claim("s", 0.9), prefilter=Prefilter(c2s=frozenset(b"S"))),
+                  spec("x", lambda v, s: claim("x", 0.9), prefilter=Prefilter(s2c=frozenset(b"X")))])
     assert eng.classify(FlowView.tcp(b"S...")).tried == ["s"]
     # Hints apply to either direction's first byte (mid-stream captures swap sides).
     assert eng.classify(FlowView.tcp(b"X...")).tried == ["x"]
@@ -286,7 +286,7 @@ def test_a_raising_detector_is_counted_for_the_summary(monkeypatch):
 
     def boom(v, s):
         raise IndexError("bug")
-    eng = Engine([spec("boom", boom), spec("ok", lambda v, s: match("ok", 0.7))])
+    eng = Engine([spec("boom", boom), spec("ok", lambda v, s: claim("ok", 0.7))])
     for _ in range(3):
         eng.classify(FlowView.tcp(b"x"))
     errors = eng.take_errors()
@@ -302,6 +302,6 @@ def test_a_raising_detector_fails_under_strict_mode(monkeypatch):
 
     def boom(v, s):
         raise IndexError("bug")
-    eng = Engine([spec("boom", boom), spec("ok", lambda v, s: match("ok", 0.7))])
+    eng = Engine([spec("boom", boom), spec("ok", lambda v, s: claim("ok", 0.7))])
     with pytest.raises(IndexError, match="bug"):
         eng.classify(FlowView.tcp(b"x"))

@@ -1,4 +1,4 @@
-"""Fuzz every probe and the engine with arbitrary bytes: no exception, a valid verdict."""
+"""Fuzz every probe and the engine with arbitrary bytes: no exception, a valid outcome."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +7,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from classifier.detectors import detector_list  # noqa: E402
-from classifier.detectors.base import Verdict  # noqa: E402
+from classifier.detectors.base import Outcome  # noqa: E402
 from classifier.detectors.engine import Engine  # noqa: E402
 from classifier.detectors.flowview import FlowView  # noqa: E402
 from fixtures import FIXTURES, mutate  # noqa: E402
@@ -29,8 +29,8 @@ def check(view):
     for spec in SPECS:
         if view.transport in spec.transports:
             r = spec.probe(view, {})
-            assert r.verdict in (Verdict.MATCH, Verdict.NEED_MORE, Verdict.NO_MATCH)
-            if r.verdict == Verdict.MATCH:
+            assert r.outcome in (Outcome.MATCH, Outcome.NEED_MORE, Outcome.NO_MATCH)
+            if r.outcome == Outcome.MATCH:
                 assert 0 < r.confidence <= spec.max_confidence and r.protocol == spec.name
     label = ENGINE.classify(view)
     assert label.errors == []

@@ -43,7 +43,7 @@ def _probe_matches(spec, dgc, dgs) -> bool:
     view = _view(dgc, dgs)
     shape = (len(view.payload_c2s), len(view.payload_s2c), len(dgc), len(dgs))
     cut = ENGINE._core.budget(view, spec.max_bytes, spec.max_packets, shape)
-    return spec.probe(cut, {}).verdict == base.Verdict.MATCH
+    return spec.probe(cut, {}).outcome == base.Outcome.MATCH
 
 
 def _check(i, spec, dgc, dgs):

@@ -1,12 +1,12 @@
 """Gopher (RFC 1436): the detector on its fixture (real bytes, commented field by field):
-positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same outcome,
 and no other detector claims it (nor it another protocol's fixture)."""
 from __future__ import annotations
 
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx
@@ -31,7 +31,7 @@ SEARCH = FlowView.tcp(b"/search\tportlens\r\n",
 
 def test_search():
     r = SPEC.probe(SEARCH, {})
-    assert r.verdict == Verdict.MATCH and r.metadata == {"selector": "/search\tportlens", "item_types": "0"}
+    assert r.outcome == Outcome.MATCH and r.metadata == {"selector": "/search\tportlens", "item_types": "0"}
 
 
 @pytest.mark.parametrize("c,s", [
@@ -44,7 +44,7 @@ def test_search():
     (b"", b"1Docs\t/docs\th\t70\r\n"),                     # the server spoke first
 ])
 def test_near_misses(c, s):
-    assert SPEC.probe(FlowView.tcp(c, s), {}).verdict == Verdict.NO_MATCH
+    assert SPEC.probe(FlowView.tcp(c, s), {}).outcome == Outcome.NO_MATCH
 
 
 def test_positive():
@@ -59,15 +59,15 @@ def test_truncated_needs_more():
     first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
     assert first, "fill in the fixture"
     view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
-    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(view, {}).outcome == Outcome.NEED_MORE
 
 
-def test_fragmented_delivery_gives_the_whole_verdict():
+def test_fragmented_delivery_gives_the_whole_outcome():
     from test_detectors import growing_views
     session, label = FlowSession(), None
     engine = Engine()
     for view in growing_views(FX):
-        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == "gopher"
 
@@ -75,10 +75,10 @@ def test_fragmented_delivery_gives_the_whole_verdict():
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
         if spec.probe and spec.name != "gopher" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
-    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+    assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH

@@ -1,5 +1,5 @@
 """HSRP v1 (RFC 2281) and v2: the detector on its fixture (spec-built bytes, commented field by field):
-positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same outcome,
 and no other detector claims it (nor it another protocol's fixture)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import struct
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
@@ -36,7 +36,7 @@ V2 = (struct.pack(">BB", 1, 40) + struct.pack(">BBBBH6sIII", 2, 0, 16, 4, 10, by
     FlowView.udp([V2[:-1]]),   # a v2 TLV overrunning the datagram
 ])
 def test_near_misses(view):
-    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
 
 
 def test_positive():
@@ -48,21 +48,21 @@ def test_positive():
 
 def test_truncated_needs_more():
     if FX.trunc is not None:
-        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        assert SPEC.probe(FX.trunc, {}).outcome == Outcome.NEED_MORE
         return
     v = FX.view
     first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
     assert first, "fill in the fixture"
     view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
-    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(view, {}).outcome == Outcome.NEED_MORE
 
 
-def test_fragmented_delivery_gives_the_whole_verdict():
+def test_fragmented_delivery_gives_the_whole_outcome():
     from test_detectors import growing_views
     session, label = FlowSession(), None
     engine = Engine()
     for view in growing_views(FX):
-        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == "hsrp"
 
@@ -70,21 +70,21 @@ def test_fragmented_delivery_gives_the_whole_verdict():
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
         if spec.probe and spec.name != "hsrp" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
-    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+    assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH
 
 
 def test_version_2():
     r = SPEC.probe(FlowView.udp([V2]), {})
-    assert r.verdict == Verdict.MATCH and r.metadata == {"version": 2, "op": "hello", "state": "active", "group": 10}
+    assert r.outcome == Outcome.MATCH and r.metadata == {"version": 2, "op": "hello", "state": "active", "group": 10}
 
 
 def test_version_2_advertisements_wait_for_a_group_state():
     adv = struct.pack(">BBHH", 2, 4, 0, 1)                          # Interface State TLV: 0 active, 1 passive
-    assert SPEC.probe(FlowView.udp([adv, adv]), {}).verdict == Verdict.NEED_MORE
-    assert SPEC.probe(FlowView.udp([adv, V2]), {}).verdict == Verdict.MATCH
+    assert SPEC.probe(FlowView.udp([adv, adv]), {}).outcome == Outcome.NEED_MORE
+    assert SPEC.probe(FlowView.udp([adv, V2]), {}).outcome == Outcome.MATCH

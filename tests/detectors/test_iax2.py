@@ -1,6 +1,6 @@
 """IAX2 (RFC 5456): the detector on its fixture (spec-built bytes, the shape of
 pcaps/corpus/iax2-1.pcap, commented field by field): positive with metadata,
-truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses, and no other
+truncated -> NEED_MORE, fed in fragments -> the same outcome, near misses, and no other
 detector claims it (nor it another protocol's fixture)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import struct  # noqa: F401
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401
@@ -38,7 +38,7 @@ FX = Fx("iax2-new", "iax2", FlowView.udp([NEW], [ACCEPT]), first="c",
 
 def test_poke():
     r = SPEC.probe(FlowView.udp([frame(0x2001, 0, 1, 0, 0, 0x1e)]), {})
-    assert r.verdict == Verdict.MATCH and r.confidence == 0.9 and r.metadata == {"subclass": "poke"}
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.9 and r.metadata == {"subclass": "poke"}
 
 
 NEAR_MISSES = [
@@ -52,7 +52,7 @@ NEAR_MISSES = [
 
 @pytest.mark.parametrize("view", NEAR_MISSES)
 def test_near_misses(view):
-    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
 
 
 def test_positive():
@@ -71,15 +71,15 @@ def test_truncated_needs_more():
         view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
     else:
         view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
-    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(view, {}).outcome == Outcome.NEED_MORE
 
 
-def test_fragmented_delivery_gives_the_whole_verdict():
+def test_fragmented_delivery_gives_the_whole_outcome():
     from test_detectors import growing_views
     session, label = FlowSession(), None
     engine = Engine()
     for view in growing_views(FX):
-        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == "iax2"
 
@@ -87,10 +87,10 @@ def test_fragmented_delivery_gives_the_whole_verdict():
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
         if spec.probe and spec.name != "iax2" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
-    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+    assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH

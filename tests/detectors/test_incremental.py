@@ -1,4 +1,4 @@
-"""Delivery in fragments gives the verdict of delivery whole -- on real flows.
+"""Delivery in fragments gives the label of delivery whole -- on real flows.
 
 Each flow of pcaps/ (and of the reference captures when present), as the product's
 reader gives it (classifier.flows.FlowReader), is replayed packet by packet, in capture

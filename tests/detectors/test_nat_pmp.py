@@ -1,5 +1,5 @@
 """NAT-PMP (RFC 6886) and PCP (RFC 6887): the detector on its fixture (spec-built bytes, commented field by field):
-positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict,
+positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same outcome,
 and no other detector claims it (nor it another protocol's fixture)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import struct
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
@@ -35,7 +35,7 @@ PCP_RESP = (struct.pack(">BBBBI", 2, 0x81, 0, 0, 3600) + struct.pack(">I", 1234)
     FlowView.udp([struct.pack(">BBHHHI", 0, 2, 1, 80, 80, 60)], [struct.pack(">BBHIHHI", 0, 130, 0, 1, 80, 80, 60)]),   # reserved word set
 ])
 def test_near_misses(view):
-    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
 
 
 def test_positive():
@@ -47,21 +47,21 @@ def test_positive():
 
 def test_truncated_needs_more():
     if FX.trunc is not None:
-        assert SPEC.probe(FX.trunc, {}).verdict == Verdict.NEED_MORE
+        assert SPEC.probe(FX.trunc, {}).outcome == Outcome.NEED_MORE
         return
     v = FX.view
     first = (v.datagrams_c2s if FX.first == "c" else v.datagrams_s2c)[0][:3]
     assert first, "fill in the fixture"
     view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
-    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(view, {}).outcome == Outcome.NEED_MORE
 
 
-def test_fragmented_delivery_gives_the_whole_verdict():
+def test_fragmented_delivery_gives_the_whole_outcome():
     from test_detectors import growing_views
     session, label = FlowSession(), None
     engine = Engine()
     for view in growing_views(FX):
-        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == "nat-pmp"
 
@@ -69,19 +69,19 @@ def test_fragmented_delivery_gives_the_whole_verdict():
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
         if spec.probe and spec.name != "nat-pmp" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
-    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+    assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH
 
 
 def test_requests_alone_wait():
-    assert SPEC.probe(FlowView.udp([b"\0\0", b"\0\0"]), {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(FlowView.udp([b"\0\0", b"\0\0"]), {}).outcome == Outcome.NEED_MORE
 
 
 def test_pcp():
     r = SPEC.probe(FlowView.udp([PCP_MAP], [PCP_RESP]), {})
-    assert r.verdict == Verdict.MATCH and r.metadata == {"protocol": "pcp", "opcode": "map"}
+    assert r.outcome == Outcome.MATCH and r.metadata == {"protocol": "pcp", "opcode": "map"}

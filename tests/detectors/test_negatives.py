@@ -7,7 +7,7 @@ import random
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, hx
@@ -35,7 +35,7 @@ def test_other_probes_reject_this_protocol(fx):
         if (fx.id, spec.name) in BY_DESIGN:
             continue
         r = spec.probe(fx.view, {})
-        if r.verdict == Verdict.MATCH:
+        if r.outcome == Outcome.MATCH:
             claimed.append(spec.name)
     assert claimed == []
 
@@ -211,7 +211,7 @@ NEAR_MISSES = [
 @pytest.mark.parametrize("proto,view,why", NEAR_MISSES, ids=[f"{p}:{w[:40]}" for p, _, w in NEAR_MISSES])
 def test_near_miss(proto, view, why):
     spec = next(s for s in SPECS if s.name == proto)
-    assert spec.probe(view, {}).verdict != Verdict.MATCH, why
+    assert spec.probe(view, {}).outcome != Outcome.MATCH, why
 
 
 @pytest.mark.parametrize("transport", ["tcp", "udp"])
@@ -240,7 +240,7 @@ def test_weak_udp_probes_claim_no_random_datagram(name):
         d = rng.randbytes(rng.choice([4, 8, 12, 20, 32, 48, 64, 100, 200, 600]))
         if first is not None and d[0] not in first:
             continue
-        if spec.probe(FlowView.udp([d]), {}).verdict == Verdict.MATCH:
+        if spec.probe(FlowView.udp([d]), {}).outcome == Outcome.MATCH:
             claimed.append(d[:16].hex())
     assert claimed == []
 

@@ -1,13 +1,13 @@
 """Ookla Speedtest: the detector on its fixture (bytes of pcaps/corpus/ookla-N.pcap,
 spec-built by pcaps/gen/peers/apps_peer.py, commented field by field): positive with
-metadata, truncated -> NEED_MORE, fed in fragments -> the same verdict, near misses,
+metadata, truncated -> NEED_MORE, fed in fragments -> the same outcome, near misses,
 and no other detector claims it (nor it another protocol's fixture)."""
 from __future__ import annotations
 
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
@@ -33,7 +33,7 @@ NEAR_MISSES = [
 
 
 def test_client_commands_wait_for_the_server():
-    assert SPEC.probe(FlowView.tcp(b"HI\nGETIP\n"), {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(FlowView.tcp(b"HI\nGETIP\n"), {}).outcome == Outcome.NEED_MORE
 
 
 def test_positive():
@@ -44,31 +44,31 @@ def test_positive():
 
 
 def test_truncated_needs_more():
-    assert SPEC.probe(TRUNC, {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(TRUNC, {}).outcome == Outcome.NEED_MORE
 
 
-def test_fragmented_delivery_gives_the_whole_verdict():
+def test_fragmented_delivery_gives_the_whole_outcome():
     from test_detectors import growing_views
     session, label = FlowSession(), None
     engine = Engine()
     for view in growing_views(FX):
-        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == "ookla"
 
 
 @pytest.mark.parametrize("view", NEAR_MISSES, ids=range(len(NEAR_MISSES)))
 def test_near_misses(view):
-    assert SPEC.probe(view, {}).verdict == Verdict.NO_MATCH
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
 
 
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
         if spec.probe and spec.name != "ookla" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
-    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+    assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH

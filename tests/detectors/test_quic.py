@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from classifier.detectors import quic
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine
 from classifier.detectors.flowview import FlowView
 
@@ -99,4 +99,4 @@ def test_corrupted_initial_keeps_the_label_but_not_the_sni():
     dg = bytearray(protect_initial(quic.V1, RFC_DCID, b"\x06\x00" + struct.pack(">H", 0x4000 | len(ch)) + ch))
     dg[100] ^= 0xFF                                   # AEAD tag check fails
     r = quic.probe(FlowView.udp([bytes(dg)]), {})
-    assert r.verdict == Verdict.MATCH and "sni" not in r.metadata
+    assert r.outcome == Outcome.MATCH and "sni" not in r.metadata

@@ -1,13 +1,13 @@
 """RTPS (DDS): the detector on its fixture (bytes of pcaps/corpus/rtps-2.pcap, a spec-built
 exchange, commented field by field): positive with metadata, truncated -> NEED_MORE, fed in
-fragments -> the same verdict, near misses, and no other detector claims it (nor it
+fragments -> the same outcome, near misses, and no other detector claims it (nor it
 another protocol's fixture)."""
 from __future__ import annotations
 
 import pytest
 
 from classifier.detectors import detector_list
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx
@@ -34,7 +34,7 @@ FX = Fx("rtps-heartbeat", "rtps", FlowView.udp([HB], [ACK]), first="c",
 def test_ping():
     # RTI Connext's liveliness ping: header then "NDDSPING", 16 bytes.
     r = SPEC.probe(FlowView.udp([b"RTPS" + hx("0201 0101") + b"NDDSPING"]), {})
-    assert r.verdict == Verdict.MATCH
+    assert r.outcome == Outcome.MATCH
 
 
 NEAR_MISSES = [
@@ -47,7 +47,7 @@ NEAR_MISSES = [
 
 @pytest.mark.parametrize("view", NEAR_MISSES)
 def test_near_misses(view):
-    assert SPEC.probe(view, {}).verdict != Verdict.MATCH
+    assert SPEC.probe(view, {}).outcome != Outcome.MATCH
 
 
 def test_positive():
@@ -62,15 +62,15 @@ def test_truncated_needs_more():
     first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
     assert first, "fill in the fixture"
     view = FlowView.udp([first]) if FX.first == "c" else FlowView.udp([], [first])
-    assert SPEC.probe(view, {}).verdict == Verdict.NEED_MORE
+    assert SPEC.probe(view, {}).outcome == Outcome.NEED_MORE
 
 
-def test_fragmented_delivery_gives_the_whole_verdict():
+def test_fragmented_delivery_gives_the_whole_outcome():
     from test_detectors import growing_views
     session, label = FlowSession(), None
     engine = Engine()
     for view in growing_views(FX):
-        assert SPEC.probe(view, {}).verdict != Verdict.NO_MATCH, view
+        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == "rtps"
 
@@ -78,10 +78,10 @@ def test_fragmented_delivery_gives_the_whole_verdict():
 def test_no_other_detector_claims_it():
     for spec in detector_list.SPECS:
         if spec.probe and spec.name != "rtps" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {}).verdict != Verdict.MATCH, spec.name
+            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
-    assert SPEC.probe(fx.view, {}).verdict != Verdict.MATCH
+    assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH

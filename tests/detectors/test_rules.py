@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from classifier.detectors.base import Verdict
+from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine
 from classifier.detectors.flowview import FlowView
 from classifier.detectors.detector_list import SPECS
@@ -58,7 +58,7 @@ def test_rules_never_read_ports():
     assert lab.protocol == "ledger-sync" and lab.metadata == {"version": "2", "node": "edge-07"}
 
 
-def test_rule_verdicts_need_more_and_no_match(tmp_path):
+def test_rule_outcomes_need_more_and_no_match(tmp_path):
     [rule] = load_rules(rules_file(tmp_path, """
 [[rule]]
 name = "acme-rpc"
@@ -71,12 +71,12 @@ min_bytes = 10
   literal = "RPC"
 """))
     probe = rule.probe
-    assert probe(FlowView.tcp(b"\xac"), {}).verdict == Verdict.NEED_MORE       # a valid prefix
-    assert probe(FlowView.tcp(b"\xac\x3eRP"), {}).verdict == Verdict.NEED_MORE
-    assert probe(FlowView.tcp(b"\xac\x3eRPC1"), {}).verdict == Verdict.NEED_MORE  # below min_bytes
+    assert probe(FlowView.tcp(b"\xac"), {}).outcome == Outcome.NEED_MORE       # a valid prefix
+    assert probe(FlowView.tcp(b"\xac\x3eRP"), {}).outcome == Outcome.NEED_MORE
+    assert probe(FlowView.tcp(b"\xac\x3eRPC1"), {}).outcome == Outcome.NEED_MORE  # below min_bytes
     assert probe(FlowView.tcp(b"\xac\x3eRPC1234567"), {}).protocol == "acme-rpc"
-    assert probe(FlowView.tcp(b"\xac\x3fRPC1234567"), {}).verdict == Verdict.NO_MATCH
-    assert probe(FlowView.tcp(b"", b"\xac\x3eRPC1234567"), {}).verdict == Verdict.NEED_MORE   # c2s silent yet
+    assert probe(FlowView.tcp(b"\xac\x3fRPC1234567"), {}).outcome == Outcome.NO_MATCH
+    assert probe(FlowView.tcp(b"", b"\xac\x3eRPC1234567"), {}).outcome == Outcome.NEED_MORE   # c2s silent yet
     assert rule.spec().prefilter.c2s == frozenset({0xAC})
 
 
@@ -90,7 +90,7 @@ transport = ["tcp", "udp"]
 """))
     assert rule.probe(FlowView.tcp(b"xxxx", b"BCN1 hello"), {}).protocol == "beacon"
     assert rule.probe(FlowView.udp([b"BCN1"], []), {}).protocol == "beacon"
-    assert rule.probe(FlowView.tcp(b"xxxx", b"yyyy"), {}).verdict == Verdict.NO_MATCH
+    assert rule.probe(FlowView.tcp(b"xxxx", b"yyyy"), {}).outcome == Outcome.NO_MATCH
 
 
 def test_priority_built_ins_win_a_tie_and_rules_cannot_rename_them(tmp_path):
