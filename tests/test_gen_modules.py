@@ -94,9 +94,23 @@ def test_the_scaffold_s_generator_templates_are_discovered(tmp_path, kind):
     (pkg / "__init__.py").write_text(open(os.path.join(PCAPS, "gen", "__init__.py")).read())
     (pkg / "core.py").write_text("def cmd(argv): return ''\ndef deb_version(p): return '0'\n")
     text = getattr(new_protocol, kind).format(name="new-proto", module="new_proto", title="NEW",
-                                               transport="tcp", port=4242, modes=("random", "iana"))
+                                               transport="tcp", port=4242, modes='("random", "iana")')
     (pkg / "new_proto.py").write_text(text)
     code = "import genx; print([(m.NAME, m.PREFIXES, m.MODES, m.IANA_PORT) for m in genx.MODULES])"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[('new_proto', ('new-proto',), ('random', 'iana'), 4242)]"
+
+
+def test_install_lists_include_the_modules_own_packages():
+    """A module's DEBIAN_PACKAGES / PYPI_PACKAGES join pcaps/generate --install's lists
+    (read without importing the modules), so a new package edits no shared list."""
+    import importlib.util
+    from importlib.machinery import SourceFileLoader
+    loader = SourceFileLoader("pcaps_generate", os.path.join(PCAPS, "generate"))
+    script = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(script)
+    for m in gen.MODULES:
+        assert set(getattr(m, "DEBIAN_PACKAGES", ())) <= set(script.DEBIAN_PACKAGES), m.NAME
+        assert set(getattr(m, "PYPI_PACKAGES", ())) <= set(script.PYPI_PACKAGES), m.NAME
+    assert len(set(script.DEBIAN_PACKAGES)) == len(script.DEBIAN_PACKAGES)

@@ -123,18 +123,20 @@ def test_it_claims_no_other_protocol(fx):
 
 
 # pcaps/gen/<module>.py, real software: a Debian (or PyPI) server and client on loopback.
-GEN_REAL = '''\"\"\"{title}: TODO which server and client (Debian package or PyPI distribution;
-add a new package to the header lists of pcaps/generate) and what each exchange shows.\"\"\"
+GEN_REAL = '''\"\"\"{title}: TODO which server and client (Debian package or PyPI distribution)
+and what each exchange shows.\"\"\"
 
 from .core import cmd, deb_version
 
 NAME = "{module}"
 PREFIXES = ("{name}",)            # its captures: pcaps/corpus/{name}-<n>.pcap
-MODES = {modes!r}
+MODES = {modes}
 IANA_PORT = {port!r}
 
 SERVER = "TODO-server-package"    # deb_version() reads its installed Debian version
 CLIENT = "TODO-client-package"
+DEBIAN_PACKAGES = ("TODO-server-package", "TODO-client-package")   # a literal: pcaps/generate
+                                  # --install reads it without importing (PYPI_PACKAGES for pip)
 
 
 def run(ctx):
@@ -168,7 +170,7 @@ from .core import cmd
 
 NAME = "{module}"
 PREFIXES = ("{name}",)            # its captures: pcaps/corpus/{name}-<n>.pcap
-MODES = {modes!r}
+MODES = {modes}
 IANA_PORT = {port!r}
 PEER = os.path.join(os.path.dirname(__file__), "peers", "spec_peer.py")
 SOFTWARE = ("spec-built-python", "1")
@@ -284,7 +286,7 @@ def main(argv=None) -> int:
         with open(generator, "w", encoding="utf-8") as fh:
             fh.write((GEN_REAL if args.capture == "real" else GEN_SPEC).format(
                 name=name, module=module, title=title, transport=transports[0], port=port,
-                modes=("random", "iana") if port else ("random",)))
+                modes='("random", "iana")' if port else '("random",)'))
     with open(TABLE, "w", encoding="utf-8") as fh:
         fh.write(table)
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "protocol_docs.py")], check=True)
@@ -318,10 +320,10 @@ def steps(name: str) -> str:
     lines = [f"Remaining steps for {name} (CONTRIBUTING.md, 'Adding a protocol'); run from {ROOT}:", ""]
     n = 1
     if has_gen:
-        lines += [f"{n}. Fill in {gen} (its TODOs); a new Debian/PyPI package goes in the header lists",
-                  "   of pcaps/generate. Then, as root (writes pcaps/corpus/" + name + "-<n>.pcap and their",
+        lines += [f"{n}. Fill in {gen} (its TODOs; the packages it needs in its DEBIAN_PACKAGES or",
+                  "   PYPI_PACKAGES). Then, as root (writes pcaps/corpus/" + name + "-<n>.pcap and their",
                   "   manifest.jsonl lines, keeps every other capture and line):",
-                  f"     sudo PYTHONPATH=$PWD pcaps/generate --install      # only if you added a package",
+                  f"     sudo PYTHONPATH=$PWD pcaps/generate --install      # installs every module's packages",
                   f"     sudo PYTHONPATH=$PWD pcaps/generate --only {module}",
                   f"     python3 pcaps/gen/summary.py | grep '^| {name} '",
                   f"     python tests/detectors/extract_fixture.py pcaps/corpus/{name}-1.pcap PORT   # PORT: see the manifest",
