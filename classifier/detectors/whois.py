@@ -17,7 +17,9 @@ text protocols do not:
 Comment lines ("% ...", "# ...") are skipped while looking (they open most answers).
 It cannot see the server close the connection (the view carries payload only), so it
 claims below 1: the markers are strong but still text.  Wireshark's packet-whois.c and
-nDPI's whoisdas.c both recognise WHOIS by port 43 only; this is the payload path.
+nDPI's whoisdas.c find WHOIS by port (43; nDPI also 4343) and Wireshark flags a query
+without CR LF; l7-filter's pattern, the query line alone, is marked "overmatch" by its
+own authors, which is why the answer must show a WHOIS line here.
 Metadata: query (the client's line without CR LF), referral (the server named in a
 "refer:" / "whois:" / "Registrar WHOIS Server:" field, when the answer has one).
 """
