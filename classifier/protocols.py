@@ -416,6 +416,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("ptpv2", UDP, ndpi=("PTPv2",), iana=("ptp-event", "ptp-general",), metadata="message, domain"),
     P("rmcp", UDP, ndpi=("RMCP",), iana=("asf-rmcp",), metadata="message_class, message"),
     P("l2tp", UDP, ndpi=("L2TP",), iana=("l2tp",), metadata="message, tunnel_id"),
+    P("whois", TCP, ndpi=("Whois-DAS",), iana=("nicname/tcp",), metadata="query, referral"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

@@ -15,6 +15,7 @@ from .core import cmd, deb_version, pip_version
 NAME = "mismatch"
 PREFIXES = ("mismatch",)
 MODES = ("mismatch-demo",)
+ORDER = 1                     # after every protocol module (pcaps/gen/__init__.py)
 
 
 def _http_on_53(ctx):

@@ -1,5 +1,6 @@
-"""Print the corpus table of pcaps/README.md from the manifest:
-``python3 pcaps/gen/summary.py [pcaps/corpus/manifest.jsonl]``."""
+"""Print the corpus coverage from the manifest, per protocol, then the totals:
+``python3 pcaps/gen/summary.py [pcaps/corpus/manifest.jsonl]``.  pcaps/README.md points
+here instead of pasting the table (which every new protocol would have to edit)."""
 
 import json
 import os
