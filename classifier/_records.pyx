@@ -226,3 +226,36 @@ def record_dicts(records, capture, list transports, list tunnels, list end_reaso
         }
         out[i] = rec
     return out
+
+
+def annotate_known(list recs, dict cache, judge_port, guess):
+    """classifier.verdict.annotate's loop, compiled: for each record whose label is not
+    a model guess (source != "ml"), the verdict of (transport, protocol, server port)
+    from ``cache`` ({(transport, protocol): {port: result}}), ``judge_port(transport,
+    protocol, port)`` filling it on a miss; a model guess goes to ``guess(rec)``, which
+    returns its result.  The result tuple sets port_protocol, port_service, port_class,
+    verdict and verdict_reason, in that order."""
+    cdef dict rec, ports
+    cdef tuple res
+    for r in recs:
+        rec = <dict>r
+        if rec.get("source") != "ml":
+            transport = rec["transport"]
+            protocol = rec["protocol"]
+            port = rec["server_port"]
+            key = (transport, protocol)
+            p = cache.get(key)
+            if p is None:
+                p = cache[key] = {}
+            ports = <dict>p
+            x = ports.get(port)
+            if x is None:
+                x = ports[port] = judge_port(transport, protocol, port)
+            res = <tuple>x
+        else:
+            res = <tuple>guess(rec)
+        rec["port_protocol"] = res[0]
+        rec["port_service"] = res[1]
+        rec["port_class"] = res[2]
+        rec["verdict"] = res[3]
+        rec["verdict_reason"] = res[4]

@@ -777,7 +777,7 @@ def cmd_flows(args, labelled: bool) -> int:
             # --jobs N, jsonl: a worker wrote the batch as emit would have (parallel.Rendered).
             for v, n in done.verdicts.items():
                 counts[v] = counts.get(v, 0) + n
-            out.stream.write(done.text.decode())
+            out.stream.write_bytes(done.text)
             written[0] += done.written
 
         def on_capture(path, reader, error):

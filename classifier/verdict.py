@@ -112,26 +112,24 @@ def annotate(recs: List[Dict[str, Any]], registry: Optional[Registry] = None, mi
     reg = registry or default_registry()
     cache: Dict[tuple, Any] = reg.verdict_cache     # {(transport, protocol): {port: result}}, guesses by 5-tuple
     get = cache.get
-    for rec in recs:
-        # A label from the detectors (or none) is judged by transport, protocol and port
-        # alone: one table of ports per (transport, protocol), the common case in a
-        # flood; a model guess also by its probability against min_confidence.
-        if rec.get("source") != "ml":
-            transport, protocol, port = rec["transport"], rec["protocol"], rec["server_port"]
-            ports = get((transport, protocol))
-            if ports is None:
-                ports = cache[(transport, protocol)] = {}
-            res = ports.get(port)
-            if res is None:
-                info = reg.lookup(port, transport) if transport in PORT_TRANSPORTS else None
-                res = ports[port] = judge(info, protocol, transport)
-        else:
-            conf = rec.get("confidence")
-            key = (rec["server_port"], rec["transport"], rec["protocol"], conf, min_confidence)
-            res = get(key)
-            if res is None:
-                transport = rec["transport"]
-                info = reg.lookup(rec["server_port"], transport) if transport in PORT_TRANSPORTS else None
-                res = cache[key] = judge_guess(info, rec["protocol"], conf, transport, min_confidence)
-        rec["port_protocol"], rec["port_service"], rec["port_class"], rec["verdict"], \
-            rec["verdict_reason"] = res
+
+    # A label from the detectors (or none) is judged by transport, protocol and port
+    # alone: one table of ports per (transport, protocol), the common case in a flood;
+    # a model guess also by its probability against min_confidence.  The loop is
+    # compiled (classifier/_records.pyx annotate_known); these two fill its misses.
+    def judge_port(transport, protocol, port):
+        info = reg.lookup(port, transport) if transport in PORT_TRANSPORTS else None
+        return judge(info, protocol, transport)
+
+    def guess(rec):
+        conf = rec.get("confidence")
+        key = (rec["server_port"], rec["transport"], rec["protocol"], conf, min_confidence)
+        res = get(key)
+        if res is None:
+            transport = rec["transport"]
+            info = reg.lookup(rec["server_port"], transport) if transport in PORT_TRANSPORTS else None
+            res = cache[key] = judge_guess(info, rec["protocol"], conf, transport, min_confidence)
+        return res
+
+    from ._records import annotate_known
+    annotate_known(recs, cache, judge_port, guess)

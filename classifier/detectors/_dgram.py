@@ -5,10 +5,12 @@ direction), so a direction's last datagram may be a prefix: it is left out when 
 direction's bytes reach the budget."""
 from __future__ import annotations
 
+from . import _fast
+
 FLOW_PAYLOAD_CAP = 4096        # classifier/flows.py keeps this much payload per direction
 
 
-def whole(view, budget: int) -> list[bytes]:
+def whole_py(view, budget: int) -> list[bytes]:
     """Every datagram of both directions (client's first) known to be complete."""
     cap = min(budget, FLOW_PAYLOAD_CAP)
     out = []
@@ -20,7 +22,7 @@ def whole(view, budget: int) -> list[bytes]:
     return out
 
 
-def too_short(units: list[bytes], minimum: int, head: bytes | None = None, first=None):
+def too_short_py(units: list[bytes], minimum: int, head: bytes | None = None, first=None):
     """MORE-worthy: some datagram is shorter than the protocol's fixed header and what
     it holds is a valid start (a prefix of ``head``, or a first byte in ``first``).
     Returns True (wait), False (not this protocol) or None (no short datagram)."""
@@ -35,3 +37,9 @@ def too_short(units: list[bytes], minimum: int, head: bytes | None = None, first
 def seen(view) -> bool:
     """Whether any datagram arrived at all."""
     return any(view.datagrams_c2s) or any(view.datagrams_s2c)
+
+
+# The probes call the compiled twins (_wire_dgram.pxi), the same answers; the
+# definitions above are their reference (tests/detectors/test_gates.py).
+whole = _fast.dgram_whole
+too_short = _fast.dgram_too_short

@@ -294,6 +294,7 @@ include "_wire_tls_fingerprints.pxi"
 include "_wire_http.pxi"
 include "_wire_ber.pxi"
 include "_wire_banner.pxi"
+include "_wire_dgram.pxi"
 include "_dnsfamily.pxi"     # dns, mdns, llmnr, netbios-ns
 include "bittorrent.pxi"
 include "coap.pxi"

@@ -35,7 +35,12 @@ class JsonlWriter:
             for rec in recs:            # a subclass (eve) shapes each record itself
                 self.write(rec)
         elif recs:
-            self.stream.write(b"".join(map(self._line, recs)).decode())
+            data = b"".join(map(self._line, recs))
+            write_bytes = getattr(self.stream, "write_bytes", None)
+            if write_bytes is not None:
+                write_bytes(data)           # UTF-8 already: no decode and re-encode
+            else:
+                self.stream.write(data.decode())
 
     def close(self):
         pass

@@ -165,3 +165,21 @@ def test_engine_labels_the_same_with_and_without_gates():
 @pytest.mark.skipif(not os.path.isdir(NDPI_PCAPS), reason="../shared/ndpi-dev is absent (a user's clone has none)")
 def test_engine_labels_the_same_with_and_without_gates_ndpi():
     assert _same_labels(capture_files(NDPI_PCAPS)) > 1000
+
+
+# -- the compiled _dgram helpers give the answers of their Python reference ------------
+
+from classifier.detectors import _dgram  # noqa: E402
+
+
+@settings(max_examples=400, deadline=None)
+@given(c=st.lists(st.binary(max_size=40), max_size=4), s=st.lists(st.binary(max_size=40), max_size=4),
+       budget=st.sampled_from([0, 1, 16, 40, 64, 2048, 8192]),
+       minimum=st.integers(0, 24), head=st.one_of(st.none(), st.binary(max_size=4)),
+       first=st.one_of(st.none(), st.frozensets(st.integers(0, 255), max_size=8)))
+def test_compiled_dgram_helpers_equal_their_reference(c, s, budget, minimum, head, first):
+    view = _view(c, s)
+    units = _dgram.whole(view, budget)
+    assert units == _dgram.whole_py(view, budget)
+    assert _dgram.too_short(units, minimum, head, first) == _dgram.too_short_py(units, minimum, head, first)
+    assert _dgram.too_short(units, minimum, first=first) == _dgram.too_short_py(units, minimum, first=first)
