@@ -409,7 +409,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("smpp", TCP, ndpi=("SMPP",), iana=("smpp/tcp",), metadata="command, system_id, interface_version"),
     P("lpd", TCP, iana=("printer/tcp",), metadata="command, queue"),
     P("opc-ua", TCP, ndpi=("OPC-UA",), iana=("opcua-tcp",), metadata="endpoint_url, message_types"),
-    P("knxnet-ip", UDP, ndpi=("KNXnet_IP",), metadata="service"),
+    P("knxnet-ip", BOTH, ndpi=("KNXnet_IP",), metadata="service"),
     P("fins", UDP, ndpi=("FINS",), metadata="command, sid"),
     P("mqtt-sn", UDP, metadata="message, client_id"),
     P("miio", UDP, metadata="hello, device_id"),
