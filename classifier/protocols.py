@@ -410,7 +410,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("lpd", TCP, iana=("printer/tcp",), metadata="command, queue"),
     P("opc-ua", TCP, ndpi=("OPC-UA",), iana=("opcua-tcp",), metadata="endpoint_url, message_types"),
     P("knxnet-ip", BOTH, ndpi=("KNXnet_IP",), metadata="service"),
-    P("fins", UDP, ndpi=("FINS",), metadata="command, sid"),
+    P("fins", BOTH, ndpi=("FINS",), metadata="command, sid"),
     P("mqtt-sn", UDP, metadata="message, client_id"),
     P("miio", UDP, metadata="hello, device_id"),
     P("ptpv2", UDP, ndpi=("PTPv2",), iana=("ptp-event", "ptp-general",), metadata="message, domain"),
