@@ -415,7 +415,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("miio", UDP, metadata="hello, device_id"),
     P("ptpv2", UDP, ndpi=("PTPv2",), iana=("ptp-event", "ptp-general",), metadata="message, domain"),
     P("rmcp", UDP, ndpi=("RMCP",), iana=("asf-rmcp",), metadata="message_class, message"),
-    P("l2tp", UDP, ndpi=("L2TP",), iana=("l2tp",), metadata="message, tunnel_id"),
+    P("l2tp", UDP, iana=("l2tp",), metadata="message, tunnel_id"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
