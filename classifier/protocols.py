@@ -211,7 +211,11 @@ TABLE: Tuple[Protocol, ...] = (
     # slp before radius: SLPv1's 2-byte length sits where RADIUS keeps its own.
     # SMB runs inside NetBIOS session framing on 139, and SMB's "direct TCP" framing on
     # 445 is the same 4-byte header, so either label fits either port.
+    # nDPI names SMB whose NetBIOS session framing its netbios dissector saw first
+    # "NetBIOS.SMBv1" (master NetBIOS, application SMBv1: smb_frags.pcap): the same flow,
+    # named by its carrier, so NetBIOS agrees with smb without meaning it.
     P("smb", TCP, ndpi=("SMBv1", "SMBv23"), suricata="smb",
+      ndpi_inside=("NetBIOS",),
       iana=("microsoft-ds",),           # 445
       compatible=("netbios-ssn",), metadata="dialect_family, command"),
     P("netbios-ssn", TCP, ndpi=("NetBIOS",), iana=("netbios-ssn",), compatible=("smb",),
