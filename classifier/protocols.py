@@ -391,7 +391,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("sflow", UDP, ndpi=("sFlow",), iana=("sflow",), metadata="version, samples"),
     P("stomp", TCP, ndpi=("STOMP",), metadata="version, host, server"),
     P("xdmcp", UDP, ndpi=("XDMCP",), iana=("xdmcp",), metadata="opcode"),
-    P("lisp", UDP, ndpi=("LISP",), iana=("lisp-control",), metadata="message, records"),
+    P("lisp", BOTH, ndpi=("LISP",), iana=("lisp-control",), metadata="message, records"),
     P("lustre", TCP, ndpi=("Lustre",), metadata="kind, version"),
     P("zabbix", TCP, ndpi=("Zabbix",), iana=("zabbix-agent", "zabbix-trapper",), metadata="flags, request"),
     P("nats", TCP, ndpi=("Nats",), metadata="server_version, client_lang"),
