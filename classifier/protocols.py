@@ -211,7 +211,11 @@ TABLE: Tuple[Protocol, ...] = (
     # slp before radius: SLPv1's 2-byte length sits where RADIUS keeps its own.
     # SMB runs inside NetBIOS session framing on 139, and SMB's "direct TCP" framing on
     # 445 is the same 4-byte header, so either label fits either port.
+    # nDPI names SMB whose NetBIOS session framing its netbios dissector saw first
+    # "NetBIOS.SMBv1" (master NetBIOS, application SMBv1: smb_frags.pcap): the same flow,
+    # named by its carrier, so NetBIOS agrees with smb without meaning it.
     P("smb", TCP, ndpi=("SMBv1", "SMBv23"), suricata="smb",
+      ndpi_inside=("NetBIOS",),
       iana=("microsoft-ds",),           # 445
       compatible=("netbios-ssn",), metadata="dialect_family, command"),
     P("netbios-ssn", TCP, ndpi=("NetBIOS",), iana=("netbios-ssn",), compatible=("smb",),
@@ -387,7 +391,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("sflow", UDP, ndpi=("sFlow",), iana=("sflow",), metadata="version, samples"),
     P("stomp", TCP, ndpi=("STOMP",), metadata="version, host, server"),
     P("xdmcp", UDP, ndpi=("XDMCP",), iana=("xdmcp",), metadata="opcode"),
-    P("lisp", UDP, ndpi=("LISP",), iana=("lisp-control",), metadata="message, records"),
+    P("lisp", BOTH, ndpi=("LISP",), iana=("lisp-control",), metadata="message, records"),
     P("lustre", TCP, ndpi=("Lustre",), metadata="kind, version"),
     P("zabbix", TCP, ndpi=("Zabbix",), iana=("zabbix-agent", "zabbix-trapper",), metadata="flags, request"),
     P("nats", TCP, ndpi=("Nats",), metadata="server_version, client_lang"),
@@ -409,13 +413,13 @@ TABLE: Tuple[Protocol, ...] = (
     P("smpp", TCP, ndpi=("SMPP",), iana=("smpp/tcp",), metadata="command, system_id, interface_version"),
     P("lpd", TCP, iana=("printer/tcp",), metadata="command, queue"),
     P("opc-ua", TCP, ndpi=("OPC-UA",), iana=("opcua-tcp",), metadata="endpoint_url, message_types"),
-    P("knxnet-ip", UDP, ndpi=("KNXnet_IP",), metadata="service"),
-    P("fins", UDP, ndpi=("FINS",), metadata="command, sid"),
+    P("knxnet-ip", BOTH, ndpi=("KNXnet_IP",), metadata="service"),
+    P("fins", BOTH, ndpi=("FINS",), metadata="command, sid"),
     P("mqtt-sn", UDP, metadata="message, client_id"),
     P("miio", UDP, metadata="hello, device_id"),
     P("ptpv2", UDP, ndpi=("PTPv2",), iana=("ptp-event", "ptp-general",), metadata="message, domain"),
     P("rmcp", UDP, ndpi=("RMCP",), iana=("asf-rmcp",), metadata="message_class, message"),
-    P("l2tp", UDP, ndpi=("L2TP",), iana=("l2tp",), metadata="message, tunnel_id"),
+    P("l2tp", UDP, iana=("l2tp",), metadata="message, tunnel_id"),
     P("whois", TCP, ndpi=("Whois-DAS",), iana=("nicname/tcp",), metadata="query, referral"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )

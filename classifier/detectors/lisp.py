@@ -10,7 +10,15 @@ site-ID).  A
 Map-Request lists its source EID, ITR-RLOCs and EID records, which must fit.  AFIs: 0
 none, 1 IPv4, 2 IPv6, 16387 LCAF (its own length).  An ECM carries another control
 message behind an IP and UDP header; it is not unwrapped here.
-Metadata: message (the first datagram's), records.
+
+Over TCP (port 4342), the Map-Server reliable transport (draft-kouvelas-lisp-map-server-
+reliable-transport, now draft-ietf-lisp-map-server-reliable-transport; RLOC membership
+messages from draft-kouvelas-lisp-rloc-membership): messages tile the stream, each a
+type (2: 16 Error Notification, 17 Registration, 18 Registration ACK, 19 Registration
+NACK, 20 Registration Refresh, 21 Mapping Notification, 22-30 RLOC membership), a length
+(2, the whole message), a message id (4), the data and the end marker 0x9FACADE9 in its
+last four bytes.  Checked against Wireshark epan/dissectors/packet-lisp-tcp.c.
+Metadata: message (the first datagram's or TCP message's), records (UDP).
 """
 from __future__ import annotations
 
@@ -100,7 +108,55 @@ def _parse(d: bytes):
     return None
 
 
+TCP_MESSAGES = {16: "Error-Notification", 17: "Registration", 18: "Registration-ACK",
+                19: "Registration-NACK", 20: "Registration-Refresh", 21: "Mapping-Notification",
+                22: "Membership-Subscribe", 23: "Membership-Subscribe-ACK",
+                24: "Membership-Subscribe-NACK", 25: "Membership-Unsubscribe",
+                26: "Membership-Element-Add", 27: "Membership-Element-Remove",
+                28: "Membership-Refresh-Request", 29: "Membership-Refresh-Begin",
+                30: "Membership-Refresh-End"}
+END_MARKER = b"\x9f\xac\xad\xe9"
+
+
+def _tcp_stream(d: bytes):
+    """The reliable-transport messages tiling a direction: [type] of the whole ones / MORE / None."""
+    out, pos = [], 0
+    while pos < len(d) and len(out) < 4:
+        head = d[pos:pos + 4]
+        if len(head) < 4:
+            return None if head[:1] != b"\x00" else out or MORE
+        t, n = struct.unpack(">HH", head)
+        if t not in TCP_MESSAGES or n < 12:
+            return None                  # a known type; header, message id and end marker
+        if pos + n > len(d):
+            return out or MORE           # the last message is still arriving
+        if d[pos + n - 4:pos + n] != END_MARKER:
+            return None
+        out.append(t)
+        pos += n
+    return out
+
+
+def _tcp_probe(view):
+    found, more = [], False
+    for d in (view.payload_c2s, view.payload_s2c):
+        if d:
+            r = _tcp_stream(d)
+            if r is None:
+                return NO
+            if r is MORE:
+                more = True
+            else:
+                found += r
+    if not found:
+        return MORE if more else NO
+    # Each whole message ends with the 32-bit end marker where its length says.
+    return claim("lisp", 0.85, message=TCP_MESSAGES[found[0]], records=None)
+
+
 def probe(view, state):
+    if view.transport == "tcp":
+        return _tcp_probe(view)
     units = _dgram.whole(view, SPEC.max_bytes)
     if not units:
         return MORE
@@ -117,5 +173,7 @@ def probe(view, state):
 
 
 FIRST = frozenset(b for b in range(0x10, 0x60))
-SPEC = DetectorSpec(name="lisp", transports=("udp",), probe=probe, max_bytes=2048,
-                    max_packets=2, prefilter=Prefilter(c2s=FIRST, s2c=FIRST), max_confidence=0.85)
+SPEC = DetectorSpec(name="lisp", transports=("udp", "tcp"), probe=probe, max_bytes=2048,
+                    max_packets=2, prefilter=Prefilter(c2s=FIRST, s2c=FIRST,
+                                                       tcp=Prefilter(c2s=frozenset((0,)), s2c=frozenset((0,)))),
+                    max_confidence=0.85)

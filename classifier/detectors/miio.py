@@ -9,6 +9,15 @@ with a 32-byte header carrying its id and stamp.
 The detector relies on the magic, the length agreeing with the datagram and the body
 being whole cipher blocks; the exact hello (or an answer of the same shape) lifts the
 confidence.  Metadata: hello (true when the flow opens with the hello), device_id.
+
+Checked against: python-miio miio/protocol.py (the Message struct: magic 0x2131, length,
+unknown, device id, stamp, checksum; the 32-byte hello; AES-128-CBC with PKCS#7
+padding, so whole 16-byte blocks) and the OpenMiHome "Mi Home Binary Protocol" notes
+(Unknown1 is 0 except 0xFFFFFFFF in the hello; the hello's answer carries the token in
+the checksum field).  Nothing was wrong.  nDPI has no miIO dissector: its "Xiaomi"
+(src/lib/protocols/xiaomi.c) is another protocol, Xiaomi's push service over TCP (a
+12-byte header, 0xC2FE0005 then a length and 0x00020016), so the row names no nDPI
+protocol.
 """
 from __future__ import annotations
 

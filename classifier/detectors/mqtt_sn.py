@@ -10,6 +10,14 @@ and, for CONNECT, the protocol id and a printable client id; only these opening
 messages are claimed (a lone PUBLISH is a length and a type, too few bits).  A CONNECT
 answered by a CONNACK, or a SEARCHGW by a GWINFO, lifts the confidence.
 Metadata: message (the first message's type), client_id.
+
+Checked against: the MQTT-SN 1.2 specification (5.2.1 the 1- or 3-octet Length, 5.2.2
+Table 3 the message types, 5.3.4 Flags, 5.4.4 CONNECT, 5.4.5 CONNACK return codes),
+Wireshark epan/dissectors/packet-mqtt-sn.c, Eclipse Paho's MQTTSNPacket message type
+enum.  Our first list lacked PUBCOMP, PUBREC, PUBREL, UNSUBSCRIBE, UNSUBACK, the
+will-update messages and the encapsulated message (0xFE), and refused the 3-octet
+length: a QoS 2 publish or a long PUBLISH among the first datagrams made the flow NO.
+nDPI has no MQTT-SN dissector (its mqtt.c is MQTT over TCP): no nDPI name.
 """
 from __future__ import annotations
 
@@ -18,8 +26,12 @@ from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 NAMES = {0x00: "advertise", 0x01: "searchgw", 0x02: "gwinfo", 0x04: "connect", 0x05: "connack",
          0x06: "willtopicreq", 0x07: "willtopic", 0x08: "willmsgreq", 0x09: "willmsg", 0x0A: "register",
-         0x0B: "regack", 0x0C: "publish", 0x0D: "puback", 0x12: "subscribe", 0x13: "suback",
-         0x16: "pingreq", 0x17: "pingresp", 0x18: "disconnect"}
+         0x0B: "regack", 0x0C: "publish", 0x0D: "puback", 0x0E: "pubcomp", 0x0F: "pubrec",
+         0x10: "pubrel", 0x12: "subscribe", 0x13: "suback", 0x14: "unsubscribe", 0x15: "unsuback",
+         0x16: "pingreq", 0x17: "pingresp", 0x18: "disconnect", 0x1A: "willtopicupd",
+         0x1B: "willtopicresp", 0x1C: "willmsgupd", 0x1D: "willmsgresp", 0xFE: "encapsulated"}
+# The opening messages (claimed first) are all short.
+OPENING = (0x00, 0x01, 0x02, 0x04, 0x05)
 # Answers that complete an opening exchange.
 ANSWERS = {0x01: 0x02, 0x04: 0x05}
 
@@ -28,9 +40,18 @@ def message(d: bytes, whole: bool):
     """(type, client id or None) / MORE / None."""
     if len(d) < 2:
         return MORE                  # a valid prefix
+    if d[0] == 0x01:
+        # 3-octet Length (5.2.1): 0x01, then the length on two octets, for messages
+        # of 256 bytes or more; only the later messages of a flow are that long.
+        if len(d) < 4:
+            return MORE
+        n, t = int.from_bytes(d[1:3], "big"), d[3]
+        if n < 4 or (n != len(d) if whole else n < len(d)) or t not in NAMES or t in OPENING:
+            return None
+        return t, None
     n, t = d[0], d[1]
     if n < 2 or (n != len(d) if whole else n < len(d)) or t not in NAMES:
-        return None                      # the length is the datagram's (long form not claimed)
+        return None                      # the length is the datagram's
     if t == 0x00 and n != 5 or t in (0x01, 0x05) and n != 3 or t == 0x02 and n < 3:
         return None                      # fixed sizes of the opening messages
     if t == 0x05 and len(d) >= 3 and d[2] > 3:

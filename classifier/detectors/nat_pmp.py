@@ -7,7 +7,11 @@ the R bit and an opcode (0 ANNOUNCE, 1 MAP, 2 PEER), a 24-byte header (requests:
 zero reserved word, lifetime, the client's 16-byte address; responses: a result code
 0-13, lifetime, epoch time, 12 zero bytes) and the opcode's payload (MAP 36 bytes,
 PEER 56, ANNOUNCE none) before options.  Every datagram must be one of these with
-its exact length; a request alone is tiny, so a flow needs a response.
+its exact length; a request alone is tiny, so a flow needs a response, or else the
+client's retransmissions: a client that hears nothing sends the very same request
+again (RFC 6886 3.1 and 3.3, every 250 ms doubling; RFC 6887 8.1.1), so two or more
+byte-identical map requests (NAT-PMP opcode 1/2 with a nonzero internal port, or a
+PCP MAP/PEER request with its 12-byte nonce) make a weaker match (0.6).
 Metadata: protocol ("nat-pmp" or "pcp"), opcode.
 """
 from __future__ import annotations
@@ -51,6 +55,17 @@ def _pcp(d: bytes):
     return ("response" if r else "request"), op
 
 
+def _retransmitted(units) -> bool:
+    """Unanswered: every datagram is one and the same map request, sent at least twice
+    (NAT-PMP: opcode 1/2, internal port nonzero; PCP: MAP or PEER, not ANNOUNCE)."""
+    if len(units) < 2 or any(d != units[0] for d in units):
+        return False
+    d = units[0]
+    if d[0] == 0:
+        return len(d) == 12 and d[1] in (1, 2) and d[4:6] != b"\x00\x00"
+    return d[0] == 2 and not d[1] & 0x80 and d[1] & 0x7f in (1, 2)
+
+
 def probe(view, state):
     units = _dgram.whole(view, SPEC.max_bytes)
     if not units:
@@ -68,6 +83,10 @@ def probe(view, state):
         kinds.add(r[0])
         first = first or (d[0], r[1])
     if "response" not in kinds:
+        if _retransmitted(units):
+            version, op = first
+            return claim("nat-pmp", 0.6, protocol="nat-pmp" if version == 0 else "pcp",
+                         opcode=(PMP_OPS if version == 0 else PCP_OPS)[op])
         return MORE
     version, op = first
     proto = "nat-pmp" if version == 0 else "pcp"

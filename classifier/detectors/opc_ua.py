@@ -1,24 +1,35 @@
 """OPC UA binary, UA Connection Protocol over TCP (OPC 10000-6, 7.1): every message
 starts with an 8-byte header, message type (3 ASCII: HEL, ACK, ERR, RHE, OPN, MSG,
-CLO), chunk type ('F' final; 'C' and 'A' only for OPN/MSG/CLO chunks) and the message
-size (uint32 little-endian, header included); the messages tile the stream.  The client
-speaks first with Hello: protocol version (4, 0), receive and send buffer sizes (4
-each, at least 8192), max message size (4), max chunk count (4) and the endpoint URL
-(a UA String: int32 length, then UTF-8), so the size is exactly 32 + the URL's length.
-The server answers Acknowledge (28 bytes: version, buffer sizes, limits) or Error.
+CLO), chunk type ('F' final; 'C' intermediate and 'A' aborted only for MSG chunks) and
+the message size (uint32 little-endian, header included); the messages tile the stream.
+The client speaks first with Hello: protocol version (4, 0), receive and send buffer
+sizes (4 each, at least 8192), max message size (4), max chunk count (4) and the
+endpoint URL (a UA String: int32 length, then UTF-8), so the size is exactly 32 + the
+URL's length.  The server answers Acknowledge (28 bytes: version, buffer sizes, limits)
+or Error.  In a reverse connection (7.1.2.6) the UA server opens the TCP connection and
+sends ReverseHello (ServerUri and EndpointUrl, two UA Strings of at most 4096 bytes that
+fill the message), and the UA client answers with the Hello.
 
 The detector relies on the header, the sizes agreeing with the stream and the Hello's
-fields; a Hello answered by an Acknowledge lifts the confidence.  A capture that starts
-after the Hello is not claimed (OPN/MSG alone are few bits); a Hello longer than the
-byte budget (a URL near 4096 bytes) is judged on its fixed fields (0.85).
+(or ReverseHello's) fields; a Hello answered by an Acknowledge, or a ReverseHello
+answered by a Hello, lifts the confidence.  A capture that starts after the Hello is
+not claimed (OPN/MSG alone are few bits); a Hello longer than the byte budget (a URL
+near 4096 bytes) is judged on its fixed fields (0.85).
 Metadata: endpoint_url, message_types (the first messages' types, in order).
+
+Checked against: OPC 10000-6 (Part 6, v1.05) 7.1.2.2 Table 73 (Connection Protocol
+header: 'F' for HEL/ACK/ERR/RHE), 6.7.2.2 Table 57 (IsFinal 'C'/'A' "only meaningful for
+MessageType of 'MSG'", always 'F' for OPN and CLO), 7.1.2.3-7.1.2.6 (Hello, Acknowledge,
+Error, ReverseHello); nDPI src/lib/protocols/opc-ua.c (name "OPC-UA"; it accepts the
+seven types with 'F' at any payload of 16 bytes or more).
 """
 from __future__ import annotations
 
 from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 TYPES = (b"HEL", b"ACK", b"ERR", b"RHE", b"OPN", b"MSG", b"CLO")
-FINAL_ONLY = (b"HEL", b"ACK", b"ERR", b"RHE")
+# Every type but MSG is a single final chunk (6.7.2.2; 7.1.2.2 for the connection layer's).
+FINAL_ONLY = (b"HEL", b"ACK", b"ERR", b"RHE", b"OPN", b"CLO")
 
 
 def _hello_ok(m: bytes, size: int) -> bool:
@@ -37,6 +48,21 @@ def _hello_ok(m: bytes, size: int) -> bool:
 def _hello(m: bytes):
     """The endpoint URL of a whole Hello message, or None when a field is off."""
     return m[32:] if _hello_ok(m, len(m)) else None
+
+
+def _reverse_hello(m: bytes):
+    """The EndpointUrl of a whole ReverseHello, or None: ServerUri and EndpointUrl, two
+    UA Strings of 0-4096 bytes, exactly filling the message (7.1.2.6)."""
+    pos, out = 8, None
+    for _ in range(2):
+        if pos + 4 > len(m):
+            return None
+        n = int.from_bytes(m[pos:pos + 4], "little", signed=True)
+        if n < 0 or n > 4096 or pos + 4 + n > len(m):
+            return None
+        out = m[pos + 4:pos + 4 + n]
+        pos += 4 + n
+    return out if pos == len(m) else None
 
 
 def _ack(m: bytes) -> bool:
@@ -74,6 +100,8 @@ def probe(view, state):
     if c is MORE or not c:
         return MORE
     first, whole = c[0]
+    if first == b"RHE":
+        return _reverse(c, s)
     if first != b"HEL":
         return NO                        # a client opens with Hello (mid-stream captures are not claimed)
     if whole is None:
@@ -101,6 +129,24 @@ def probe(view, state):
     return claim("opc-ua", 0.95 if acked else 0.9, endpoint_url=dec(url), message_types=",".join(types))
 
 
+def _reverse(c, s):
+    """A flow opened by the UA server's ReverseHello: its UA client answers Hello."""
+    whole = c[0][1]
+    if whole is None:
+        return MORE                      # ReverseHello is small (two URIs); wait for it whole
+    url = _reverse_hello(whole)
+    if url is None:
+        return NO
+    answered = False
+    if s is not MORE and s:
+        st, sw = s[0]
+        if st != b"HEL" or sw is not None and _hello(sw) is None:
+            return NO                    # the answer to ReverseHello is a Hello (7.1.2.6)
+        answered = sw is not None
+    types = [t.decode() for t, _ in c] + [t.decode() for t, _ in (s if s is not MORE else [])]
+    return claim("opc-ua", 0.95 if answered else 0.85, endpoint_url=dec(url), message_types=",".join(types))
+
+
 SPEC = DetectorSpec(name="opc-ua", transports=("tcp",), probe=probe, max_bytes=4096,
-                    max_packets=4, prefilter=Prefilter(c2s=frozenset(b"H"), s2c=frozenset(b"A")),
+                    max_packets=4, prefilter=Prefilter(c2s=frozenset(b"HR"), s2c=frozenset(b"A")),
                     max_confidence=0.95)

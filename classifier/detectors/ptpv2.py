@@ -7,22 +7,45 @@ Announce, 0xC Signaling, 0xD Management), minorVersionPTP (high nibble, 0 or 1 i
 domainNumber, reserved, flagField (2), correctionField (8), reserved (4),
 sourcePortIdentity (10), sequenceId (2), controlField (0 Sync, 1 Delay_Req, 2 Follow_Up,
 3 Delay_Resp, 4 Management, 5 the others) and logMessageInterval.  Each message type
-has a fixed body (Sync 44 bytes, Delay_Resp 54, Announce at least 64).
+has a fixed body (Sync, Delay_Req and Follow_Up 44 bytes with the header, the Pdelay
+messages and Delay_Resp 54, Announce 64, Signaling 44, Management 48), and any message
+may end with a suffix of TLVs (13.4; tlvType (2), lengthField (2, even), value): an
+802.1AS Follow_Up carries its 32-byte Follow_Up information TLV (76 bytes), an Announce
+a path trace TLV, Signaling and Management their TLVs.
 
-The detector relies on the type, version, length (exactly the datagram and the type's
-size) and the controlField agreeing with the type; two messages of one domain lift the
-confidence.  Metadata: message (the first message's type), domain.
+The detector relies on the type, version, length (exactly the datagram: the type's body
+followed by whole TLVs) and the controlField agreeing with the type; two messages of one
+domain lift the confidence.  Metadata: message (the first message's type), domain.
+
+Checked against: IEEE 1588-2008 13.3 (common header, Table 18 messageLength, Table 23
+controlField), 13.4 (the TLV suffix), 14.1 (TLV layout); IEEE 802.1AS-2011 11.4.4.3
+(Follow_Up information TLV); Wireshark epan/dissectors/packet-ptp.c; nDPI
+src/lib/protocols/ptpv2.c (name "PTPv2"; it requires ports 319/320 on both sides, a
+message type below 0xF and byte 1 equal to 2).  Our first version wanted the exact
+body size for the fixed types, so a Follow_Up or Sync with a TLV suffix (802.1AS, the
+2019 edition's optional TLVs) made the flow NO.
 """
 from __future__ import annotations
 
 from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
-# messageType -> (name, minimum length, exact length or None, controlField)
-TYPES = {0x0: ("sync", 44, 44, 0), 0x1: ("delay-req", 44, 44, 1), 0x2: ("pdelay-req", 54, 54, 5),
-         0x3: ("pdelay-resp", 54, 54, 5), 0x8: ("follow-up", 44, 44, 2), 0x9: ("delay-resp", 54, 54, 3),
-         0xA: ("pdelay-resp-follow-up", 54, 54, 5), 0xB: ("announce", 64, None, 5),
-         0xC: ("signaling", 44, None, 5), 0xD: ("management", 48, None, 4)}
+# messageType -> (name, length of the header and body, controlField)
+TYPES = {0x0: ("sync", 44, 0), 0x1: ("delay-req", 44, 1), 0x2: ("pdelay-req", 54, 5),
+         0x3: ("pdelay-resp", 54, 5), 0x8: ("follow-up", 44, 2), 0x9: ("delay-resp", 54, 3),
+         0xA: ("pdelay-resp-follow-up", 54, 5), 0xB: ("announce", 64, 5),
+         0xC: ("signaling", 44, 5), 0xD: ("management", 48, 4)}
+
+
+def _tlvs(d: bytes, pos: int, end: int, whole: bool) -> bool:
+    """Whether TLVs (type 2, even length 2, value) fill d[pos:end] exactly (or, for a cut
+    datagram, up to where it was cut)."""
+    while pos + 4 <= min(end, len(d)):
+        n = int.from_bytes(d[pos + 2:pos + 4], "big")
+        if n % 2 or d[pos:pos + 2] == b"\x00\x00":
+            return False                 # lengthField is even, tlvType 0 is reserved (14.1)
+        pos += 4 + n
+    return pos == end or not whole and pos >= len(d)
 FIRST = frozenset(t << 4 | m for t in (0, 1) for m in TYPES)
 
 
@@ -34,10 +57,10 @@ def message(d: bytes, whole: bool):
         return None                      # versionPTP 2, minorVersionPTP 0 or 1
     if len(d) < 34:
         return MORE                  # a valid prefix
-    name, low, exact, control = TYPES[d[0] & 0x0F]
+    name, low, control = TYPES[d[0] & 0x0F]
     n = int.from_bytes(d[2:4], "big")
-    if n < low or (exact is not None and n != exact) or (n != len(d) if whole else n < len(d)):
-        return None                      # the type's size, and the datagram's length
+    if n < low or (n != len(d) if whole else n < len(d)) or not _tlvs(d, low, n, whole):
+        return None                      # the type's body then whole TLVs, the datagram's length
     if d[32] != control and d[32] != 5:
         return None                      # controlField follows the type (or says "other")
     return d[0] & 0x0F, d[4]

@@ -18,14 +18,14 @@ from .core import cmd
 NAME = "automation"
 # protocol -> (variants, IANA port or None); the first variant also runs on the IANA port.
 PROTOCOLS = {
-    "opc-ua": (("hello-open-close", "hello-error"), 4840),
-    "knxnet-ip": (("search", "connect-tunnel"), None),
-    "fins": (("memory-area-read", "controller-data-read"), None),
+    "opc-ua": (("hello-open-close", "hello-error", "reverse-hello"), 4840),
+    "knxnet-ip": (("search", "connect-tunnel", "tcp-connect-feature"), None),
+    "fins": (("memory-area-read", "controller-data-read", "tcp-node-address-read"), None),
     "mqtt-sn": (("searchgw-connect", "connect-publish"), None),
     "miio": (("hello-command", "hello-only"), None),
     "ptpv2": (("delay-req-resp", "sync-followup"), 319),
     "rmcp": (("presence-ping", "ipmi-get-auth-caps"), 623),
-    "l2tp": (("sccrq-sccrp", "hello"), 1701),
+    "l2tp": (("sccrq-sccrp", "hello", "v3-sccrq-sccrp"), 1701),
 }
 PREFIXES = tuple(PROTOCOLS)
 MODES = ("random", "iana")

@@ -40,7 +40,51 @@ def test_lone_command_is_weaker():
     assert SPEC.probe(FlowView.udp([READ]), {}).confidence < SPEC.probe(FX.view, {}).confidence
 
 
+# FINS/TCP (Omron W421 7.4): the client sends its node address, the server answers with
+# both, then FINS frames ride in "FINS frame send" messages.
+NODE_REQ = hx("46494e53",                # "FINS"
+              "0000000c",                # length of what follows: 12
+              "00000000",                # command 0: client node address data send
+              "00000000",                # error code 0
+              "00000000")                # client node address 0: let the server assign
+NODE_RES = hx("46494e53", "00000010",    # "FINS", length 16
+              "00000001",                # command 1: server node address data send
+              "00000000",                # error code 0
+              "000000ef",                # client node 239
+              "00000001")                # server node 1
+FRAME_SEND = hx("46494e53") + (8 + len(READ)).to_bytes(4, "big") + hx(
+    "00000002",                          # command 2: FINS frame send
+    "00000000") + READ                   # error code 0, then the FINS frame
+# A controller status read (0x0601), one of the codes the first list lacked.
+STATUS = READ[:10] + hx("0601")
+
+
+def test_tcp_handshake():
+    r = SPEC.probe(FlowView.tcp(NODE_REQ, NODE_RES), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.9
+    assert r.metadata["command"] == "node-address-data-send-client"
+
+
+def test_tcp_frame_send_after_the_handshake():
+    r = SPEC.probe(FlowView.tcp(NODE_REQ + FRAME_SEND, NODE_RES), {})
+    assert r.outcome == Outcome.MATCH and r.metadata == {"command": "memory-area-read", "sid": 1}
+
+
+def test_tcp_prefix_needs_more():
+    assert SPEC.probe(FlowView.tcp(NODE_REQ[:6]), {}).outcome == Outcome.NEED_MORE
+
+
+def test_more_command_codes():
+    r = SPEC.probe(FlowView.udp([STATUS]), {})
+    assert r.outcome == Outcome.MATCH and r.metadata["command"] == "controller-status-read"
+
+
 NEAR_MISSES = [
+    FlowView.tcp(NODE_REQ[:4] + hx("0000000d") + NODE_REQ[8:] + b"\x00"),   # command 0 with length 13
+    FlowView.tcp(NODE_REQ[:8] + hx("00000005") + NODE_REQ[12:]),          # FINS/TCP command 5
+    FlowView.tcp(NODE_REQ[:12] + hx("00000026") + NODE_REQ[16:]),         # error code 0x26
+    FlowView.tcp(NODE_REQ + FRAME_SEND[:16] + hx("82") + READ[1:]),       # the carried frame's ICF
+    FlowView.tcp(b"FINAL REPORT\r\n"),                                   # text starting "FIN"
     FlowView.udp([READ], [REPLY[:9] + hx("02") + REPLY[10:]]),   # the response's SID differs
     FlowView.udp([READ[:1] + hx("01") + READ[2:]]),              # RSV not zero
     FlowView.udp([hx("82") + READ[1:]]),                         # a reserved ICF bit

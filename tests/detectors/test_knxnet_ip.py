@@ -40,7 +40,44 @@ def test_one_frame_is_weaker():
     assert SPEC.probe(FlowView.udp([SEARCH]), {}).confidence < SPEC.probe(FX.view, {}).confidence
 
 
+TCP_HPAI = hx("08", "02",              # structure length 8, host protocol IPv4 TCP
+              "00000000", "0000")        # "route back": address and port 0 over TCP
+CONNECT_TCP = (hx("06", "10", "0205", "001a")   # CONNECT_REQUEST, total length 26
+               + TCP_HPAI + TCP_HPAI     # control and data endpoints
+               + hx("04", "04", "02", "00"))    # CRI: length 4, tunnel connection, link layer
+CONNECT_RES_TCP = (hx("06", "10", "0206", "0014")   # CONNECT_RESPONSE, total length 20
+                   + hx("01", "00")      # channel 1, status E_NO_ERROR
+                   + TCP_HPAI
+                   + hx("04", "04", "1101"))   # CRD: tunnel connection, address 1.1.1
+# A tunnelling v2 feature get (service 0x0422): connection header (length 4, channel 1,
+# sequence 0, reserved), feature BusStatus (3), reserved.
+FEATURE_GET = hx("06", "10", "0422", "000c", "04", "01", "00", "00", "03", "00")
+
+
+def test_tcp_connect_and_response():
+    r = SPEC.probe(FlowView.tcp(CONNECT_TCP, CONNECT_RES_TCP), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.95
+    assert r.metadata["service"] == "connect-request"
+
+
+def test_tcp_frames_tile_the_stream():
+    # two frames in one segment, the second still arriving
+    r = SPEC.probe(FlowView.tcp(CONNECT_TCP + FEATURE_GET[:7]), {})
+    assert r.outcome == Outcome.MATCH
+
+
+def test_tcp_prefix_needs_more():
+    assert SPEC.probe(FlowView.tcp(CONNECT_TCP[:10]), {}).outcome == Outcome.NEED_MORE
+
+
+def test_tunnelling_v2_feature_service():
+    r = SPEC.probe(FlowView.udp([FEATURE_GET]), {})
+    assert r.outcome == Outcome.MATCH and r.metadata["service"] == "tunnelling-feature-get"
+
+
 NEAR_MISSES = [
+    FlowView.tcp(CONNECT_TCP + hx("0610077700060000")),     # a second frame with an unknown service
+    FlowView.tcp(CONNECT_TCP[:4] + hx("0005") + CONNECT_TCP[6:]),   # total length 5 < header
     FlowView.udp([SEARCH + b"\x00"]),                        # total length one short of the datagram
     FlowView.udp([hx("0611") + SEARCH[2:]]),                 # protocol version 1.1
     FlowView.udp([SEARCH[:4] + hx("000e") + hx("07") + HPAI[1:]]),   # HPAI structure length 7

@@ -47,9 +47,29 @@ def test_zlb_alone_is_not_enough():
     assert SPEC.probe(FlowView.udp([ctl(5, 1, 1)]), {}).outcome != Outcome.MATCH
 
 
+def ctl3(conn, ns, nr, avps=b""):
+    """An L2TPv3 control message over UDP (RFC 3931 4.1.2.1)."""
+    return (hx("c803")                   # T, L, S set; version 3
+            + (12 + len(avps)).to_bytes(2, "big")   # length
+            + conn.to_bytes(4, "big")    # control connection id
+            + ns.to_bytes(2, "big") + nr.to_bytes(2, "big")
+            + avps)
+
+
+SCCRQ3 = ctl3(0, 0, 0, avp(0, hx("0001")) + avp(7, b"portlens-lcce"))
+ACK3 = ctl3(0x01020304, 1, 1, avp(0, hx("0014")))   # the version 3 explicit ACK (20)
+
+
+def test_version_3():
+    r = SPEC.probe(FlowView.udp([SCCRQ3], [ACK3]), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.95
+    assert r.metadata == {"message": "SCCRQ", "tunnel_id": 0}
+
+
 NEAR_MISSES = [
+    FlowView.udp([ctl(0, 0, 0, avp(0, hx("0014")))]),       # ACK (20) in a version 2 message
+    FlowView.udp([hx("c804") + SCCRQ3[2:]]),                # version 4
     FlowView.udp([SCCRQ + b"\x00"]),                         # length one short of the datagram
-    FlowView.udp([hx("c803") + SCCRQ[2:]]),                  # version 3
     FlowView.udp([hx("ca02") + SCCRQ[2:]]),                  # O bit set on a control message
     FlowView.udp([SCCRQ[:12] + hx("0008") + SCCRQ[14:]]),    # Message Type AVP without M
     FlowView.udp([SCCRQ[:18] + hx("0005") + SCCRQ[20:]]),    # message type 5 (reserved)

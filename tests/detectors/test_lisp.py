@@ -91,3 +91,33 @@ def test_xtr_and_site_id_with_the_i_bit():
     with_ids = register(0x32) + bytes(24)           # I bit: xTR-ID (16) and site-ID (8) follow
     assert SPEC.probe(FlowView.udp([with_ids]), {}).outcome == Outcome.MATCH
     assert SPEC.probe(FlowView.udp([register() + bytes(24)]), {}).outcome == Outcome.NO_MATCH
+
+
+# The Map-Server reliable transport over TCP (draft-kouvelas-lisp-map-server-reliable-
+# transport; Wireshark's packet-lisp-tcp.c): type, length of the whole message, message
+# id, data, end marker 0x9FACADE9.
+def rt(mtype: int, mid: int, data: bytes) -> bytes:
+    return (mtype.to_bytes(2, "big") + (12 + len(data)).to_bytes(2, "big")   # type, length
+            + mid.to_bytes(4, "big") + data + bytes.fromhex("9facade9"))     # id, data, end marker
+
+
+REG_ACK = rt(18, 0, bytes.fromhex("20" "0001" "0a000000"))   # Registration ACK: EID 10.0.0.0/32
+REFRESH = rt(20, 1, bytes.fromhex("00" "0000"))              # Registration Refresh, scope 0
+
+
+def test_reliable_transport_over_tcp():
+    r = SPEC.probe(FlowView.tcp(REFRESH, REG_ACK + REFRESH[:6]), {})
+    assert r.outcome == Outcome.MATCH and r.metadata["message"] == "Registration-Refresh"
+
+
+def test_reliable_transport_prefix_needs_more():
+    assert SPEC.probe(FlowView.tcp(REFRESH[:9]), {}).outcome == Outcome.NEED_MORE
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(REFRESH[:-1] + b"\x00"),                    # the end marker's last byte
+    FlowView.tcp(rt(31, 0, b"")),                            # type 31: not a transport message
+    FlowView.tcp(REFRESH[:2] + (len(REFRESH) - 1).to_bytes(2, "big") + REFRESH[4:]),   # length one short
+])
+def test_reliable_transport_near_misses(view):
+    assert SPEC.probe(view, {}).outcome != Outcome.MATCH

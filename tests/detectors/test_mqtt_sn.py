@@ -36,7 +36,31 @@ def test_connect_alone_is_weaker():
     assert SPEC.probe(FlowView.udp([CONNECT]), {}).confidence < SPEC.probe(FX.view, {}).confidence
 
 
+# A QoS 2 publish (MQTT-SN 1.2 5.4.12-5.4.14): PUBLISH, then PUBREC from the gateway.
+PUBLISH_QOS2 = hx("0b",                  # length 11
+                  "0c",                  # PUBLISH
+                  "40",                  # flags: QoS 2, normal topic id
+                  "0001",                # topic id 1
+                  "0002") + b"21.5"      # message id 2, data
+PUBREC = hx("04", "0f", "0002")          # PUBREC for message id 2
+# A PUBLISH of 300 bytes in the 3-octet length form (5.2.1).
+LONG_PUBLISH = hx("01", "012c", "0c", "00", "0001", "0003") + bytes(300 - 9)
+
+
+def test_qos2_publish_after_connect():
+    r = SPEC.probe(FlowView.udp([CONNECT, PUBLISH_QOS2], [CONNACK, PUBREC]), {})
+    assert r.outcome == Outcome.MATCH and r.metadata["message"] == "connect"
+
+
+def test_long_length_form_after_connect():
+    r = SPEC.probe(FlowView.udp([CONNECT, LONG_PUBLISH], [CONNACK]), {})
+    assert r.outcome == Outcome.MATCH
+
+
 NEAR_MISSES = [
+    FlowView.udp([LONG_PUBLISH]),                           # a lone long PUBLISH opens nothing
+    FlowView.udp([CONNECT, LONG_PUBLISH + b"x"], [CONNACK]),  # 3-octet length one short
+    FlowView.udp([CONNECT, hx("03", "11", "00")], [CONNACK]),  # reserved type 0x11
     FlowView.udp([CONNECT + b"x"]),                          # length one short of the datagram
     FlowView.udp([CONNECT[:3] + hx("02") + CONNECT[4:]]),    # protocol id 2
     FlowView.udp([CONNECT[:6] + b"portlens sensor-1"]),      # a space in the client id

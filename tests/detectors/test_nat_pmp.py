@@ -85,3 +85,26 @@ def test_requests_alone_wait():
 def test_pcp():
     r = SPEC.probe(FlowView.udp([PCP_MAP], [PCP_RESP]), {})
     assert r.outcome == Outcome.MATCH and r.metadata == {"protocol": "pcp", "opcode": "map"}
+
+
+# An unanswered client retransmits the very same request (RFC 6886 3.1, 3.3).
+MAP_TCP = struct.pack(">BBHHHI", 0, 2, 0, 22000, 22000, 3600)   # version 0, map TCP, reserved 0, ports, lifetime
+
+
+def test_retransmitted_map_request_is_a_weak_match():
+    r = SPEC.probe(FlowView.udp([MAP_TCP, MAP_TCP, MAP_TCP]), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.6
+    assert r.metadata == {"protocol": "nat-pmp", "opcode": "map-tcp"}
+
+
+def test_retransmitted_pcp_map_request():
+    assert SPEC.probe(FlowView.udp([PCP_MAP, PCP_MAP]), {}).confidence == 0.6
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([MAP_TCP]),                                        # sent once: too few bits
+    FlowView.udp([MAP_TCP, MAP_TCP[:-1] + b"\x11"]),                # two different requests
+    FlowView.udp([struct.pack(">BBHHHI", 0, 2, 0, 0, 0, 0)] * 2),   # internal port 0
+])
+def test_unanswered_requests_not_claimed(view):
+    assert SPEC.probe(view, {}).outcome != Outcome.MATCH

@@ -44,7 +44,34 @@ def test_hello_alone_is_weaker():
     assert SPEC.probe(FlowView.tcp(HEL), {}).confidence < SPEC.probe(FX.view, {}).confidence
 
 
+SERVER_URI = b"urn:portlens:server"
+# A reverse connection (OPC 10000-6 7.1.2.6): the UA server dials out and sends
+# ReverseHello; the UA client answers with its Hello.
+RHE = (hx("524845", "46")                # "RHE", 'F'
+       + (8 + 4 + len(SERVER_URI) + 4 + len(URL)).to_bytes(4, "little")   # message size
+       + len(SERVER_URI).to_bytes(4, "little") + SERVER_URI              # ServerUri
+       + len(URL).to_bytes(4, "little") + URL)                           # EndpointUrl
+# An OpenSecureChannel request head: "OPN", 'F', size, secure channel id 0.
+OPN = hx("4f504e", "46", "84000000", "00000000") + bytes(0x84 - 12)
+
+
+def test_reverse_hello_answered_by_hello():
+    r = SPEC.probe(FlowView.tcp(RHE, HEL), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.95
+    assert r.metadata["endpoint_url"] == URL.decode() and r.metadata["message_types"] == "RHE,HEL"
+
+
+def test_hello_then_open_secure_channel():
+    r = SPEC.probe(FlowView.tcp(HEL + OPN, ACK), {})
+    assert r.outcome == Outcome.MATCH and r.metadata["message_types"] == "HEL,OPN,ACK"
+
+
 NEAR_MISSES = [
+    FlowView.tcp(HEL + OPN[:3] + b"C" + OPN[4:], ACK),      # OPN is never an intermediate chunk
+    FlowView.tcp(HEL + OPN[:3] + b"A" + OPN[4:], ACK),      # nor an aborted one (only MSG is)
+    FlowView.tcp(RHE[:-1], HEL),                            # ReverseHello one byte short of its URL
+    FlowView.tcp(RHE, ACK),                                 # ReverseHello answered by Acknowledge
+    FlowView.tcp(RHE[:3] + b"C" + RHE[4:], HEL),            # RHE with an intermediate chunk
     FlowView.tcp(hello_with(8, hx("01000000")), ACK),          # protocol version 1
     FlowView.tcp(hello_with(12, hx("00100000")), ACK),         # receive buffer 4096 < 8192
     FlowView.tcp(hello_with(4, hx("ff000000")), ACK),          # size runs past the URL

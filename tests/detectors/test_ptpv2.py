@@ -43,7 +43,28 @@ def test_one_message_is_weaker():
     assert SPEC.probe(FlowView.udp([REQ]), {}).confidence < SPEC.probe(FX.view, {}).confidence
 
 
+# An 802.1AS Follow_Up (802.1AS-2011 11.4.4): preciseOriginTimestamp, then the Follow_Up
+# information TLV, 76 bytes in all.
+FU_TLV = hx("0003",                      # tlvType ORGANIZATION_EXTENSION
+            "001c",                      # lengthField 28
+            "0080c2", "000001",          # organizationId IEEE 802.1, subtype 1
+            "00000000",                  # cumulativeScaledRateOffset
+            "0000",                      # gmTimeBaseIndicator
+            "000000000000000000000000",  # lastGmPhaseChange
+            "00000000")                  # scaledLastGmFreqChange
+FOLLOW_UP = ptp(0x8, 2, 11, TS + FU_TLV)
+SYNC = ptp(0x0, 0, 11, bytes(10), flags="0200")   # two-step Sync, 44 bytes
+
+
+def test_follow_up_with_its_tlv():
+    r = SPEC.probe(FlowView.udp([SYNC, FOLLOW_UP]), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.95 and len(FOLLOW_UP) == 76
+
+
 NEAR_MISSES = [
+    FlowView.udp([SYNC, FOLLOW_UP[:-1]]),                    # the TLV one byte short of its length
+    FlowView.udp([SYNC, ptp(0x8, 2, 11, TS + FU_TLV[:2] + hx("001b") + FU_TLV[4:-1])]),   # odd lengthField
+    FlowView.udp([ptp(0x0, 0, 1, bytes(14))]),               # a 48-byte "Sync": a reserved type-0 TLV
     FlowView.udp([REQ + b"\x00"]),                           # messageLength one short
     FlowView.udp([REQ[:1] + hx("01") + REQ[2:]]),            # versionPTP 1
     FlowView.udp([REQ[:32] + hx("03") + REQ[33:]]),          # controlField of a Delay_Resp

@@ -48,6 +48,49 @@ IPMI = hx("06", "00", "ff", "07",         # RMCP header: version, reserved, no A
           "35")                          # checksum
 
 
+# RMCP+ (IPMI 2.0 13.6): an authenticated IPMI message and its integrity trailer.
+RMCPP_AUTH = hx("06", "00", "ff", "07",   # RMCP header, class IPMI
+                "06",                    # auth type RMCP+
+                "40",                    # payload type: authenticated, IPMI message
+                "a0a2a3a4",              # session id
+                "03000000",              # session sequence 3
+                "0800",                  # payload length 8 (little-endian)
+                "2018c881", "04013b00",  # the (here opaque) payload
+                "ffff",                  # integrity pad: 12 + 8 + 2 + 2 = 24, a multiple of 4
+                "02",                    # pad length 2
+                "07",                    # next header
+                "000102030405060708090a0b")   # AuthCode, HMAC-SHA1-96
+# The OEM explicit payload (type 2) carries OEM IANA and payload id before the session id.
+RMCPP_OEM = hx("06", "00", "ff", "07", "06", "02",
+               "00000157",               # OEM IANA
+               "0001",                   # OEM payload id
+               "00000000", "00000000",   # session id, sequence
+               "0400",                   # payload length 4
+               "deadbeef")
+ACK = hx("06", "00", "01", "86")         # RMCP ACK of an ASF message of sequence 1
+CAPS = hx("06", "00", "02", "06", "000011be",
+          "81",                          # Capabilities Request
+          "22", "00", "00")              # tag, reserved, no data
+
+
+def test_rmcpp_authenticated_with_trailer():
+    r = SPEC.probe(FlowView.udp([RMCPP_AUTH]), {})
+    assert r.outcome == Outcome.MATCH and r.metadata["message_class"] == "ipmi2"
+
+
+def test_rmcpp_oem_explicit_payload():
+    assert SPEC.probe(FlowView.udp([RMCPP_OEM]), {}).outcome == Outcome.MATCH
+
+
+def test_ipmi15_legacy_pad():
+    assert SPEC.probe(FlowView.udp([IPMI + hx("00")]), {}).outcome == Outcome.MATCH
+
+
+def test_asf_request_and_ack():
+    r = SPEC.probe(FlowView.udp([CAPS], [ACK]), {})
+    assert r.outcome == Outcome.MATCH and r.metadata["message"] == "capabilities-request"
+
+
 def test_ipmi_request():
     r = SPEC.probe(FlowView.udp([IPMI]), {})
     assert r.outcome == Outcome.MATCH and r.metadata["message_class"] == "ipmi"
@@ -59,6 +102,12 @@ NEAR_MISSES = [
     FlowView.udp([PING[:1] + hx("01") + PING[2:]]),          # reserved byte set
     FlowView.udp([IPMI[:-1] + hx("36")]),                    # second IPMI checksum wrong
     FlowView.udp([hx("06000000")]),                          # class 0
+    FlowView.udp([CAPS], [hx("0600ff86")]),                  # an ACK of sequence 0xFF
+    FlowView.udp([CAPS], [hx("06000180")]),                  # an ACK of class 0
+    FlowView.udp([RMCPP_AUTH[:-1]]),                         # an AuthCode of 11 bytes
+    FlowView.udp([RMCPP_AUTH[:24] + hx("fe") + RMCPP_AUTH[25:]]),   # integrity pad byte not 0xFF
+    FlowView.udp([RMCPP_AUTH[:5] + hx("00") + RMCPP_AUTH[6:]]),     # unauthenticated, yet a trailer
+    FlowView.udp([IPMI + hx("01")]),                         # a pad byte that is not 0x00
 ]
 
 

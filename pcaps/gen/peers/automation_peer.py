@@ -35,6 +35,12 @@ def ua_msg(mtype: bytes, body: bytes, chunk: bytes = b"F") -> bytes:
 def opc_ua(variant):
     url = b"opc.tcp://127.0.0.1:4840/portlens"
     hel = ua_msg(b"HEL", struct.pack("<5I", 0, 65536, 65536, 0, 0) + ua_string(url))
+    if variant == "reverse-hello":
+        # 7.1.2.6: the UA server dials the UA client and sends ReverseHello (ServerUri,
+        # EndpointUrl); the UA client answers Hello, the UA server Acknowledge.
+        rhe = ua_msg(b"RHE", ua_string(b"urn:portlens:server") + ua_string(url))
+        ack = ua_msg(b"ACK", struct.pack("<5I", 0, 65536, 65536, 16777216, 5000))
+        return "tcp", [(rhe, hel), (ack, None)]
     if variant == "hello-error":
         err = ua_msg(b"ERR", struct.pack("<I", 0x80830000) + ua_string(b"BadTcpEndpointUrlInvalid"))
         return "tcp", [(hel, err)]
@@ -69,6 +75,15 @@ def knxnet_ip(variant):
             bytes([224, 0, 23, 12]) + b"\x00\x24\x6d\x01\x02\x03" + name
         families = bytes([8, 2, 2, 1, 3, 1, 4, 1])
         return "udp", [(knx(0x0201, hpai(40000)), knx(0x0202, hpai(3671) + device + families))]
+    if variant == "tcp-connect-feature":
+        # KNXnet/IP tunnelling v2 over TCP (03.08.04 v2): HPAIs with host protocol 0x02 and
+        # address/port 0 ("route back"), then a feature get (0x0422) and its response.
+        tcp_hpai = struct.pack(">BB4sH", 8, 2, bytes(4), 0)
+        conn_req = knx(0x0205, tcp_hpai + tcp_hpai + bytes([4, 4, 2, 0]))
+        conn_resp = knx(0x0206, bytes([7, 0]) + tcp_hpai + bytes([4, 4, 0x11, 0x0A]))
+        get = knx(0x0422, bytes([4, 7, 0, 0]) + bytes([3, 0]))              # BusStatus
+        resp = knx(0x0423, bytes([4, 7, 0, 0]) + bytes([3, 0, 1]))          # return code 0, value 1
+        return "tcp", [(conn_req, conn_resp), (get, resp)]
     conn_req = knx(0x0205, hpai(40001) + hpai(40001) + bytes([4, 4, 2, 0]))
     conn_resp = knx(0x0206, bytes([21, 0]) + hpai(3671) + bytes([4, 4, 0x11, 0x0A]))
     state_req = knx(0x0207, bytes([21, 0]) + hpai(40001))
@@ -94,6 +109,15 @@ def fins(variant):
                 b"".join(struct.pack(">H", addr + k) for k in range(10))
             script.append((req, resp))
         return "udp", script
+    if variant == "tcp-node-address-read":
+        # FINS/TCP (Omron W421 7.4): node address exchange, then a frame in a FINS frame send.
+        def fins_tcp(cmd, data):
+            return b"FINS" + struct.pack(">III", 8 + len(data), cmd, 0) + data
+        req = fins_hdr(0x80, 3) + b"\x01\x01" + b"\x82" + struct.pack(">HB", 300, 0) + struct.pack(">H", 4)
+        resp = fins_hdr(0xC0, 3, (0, 0x64, 0), (0, 0x0A, 0)) + b"\x01\x01\x00\x00" + \
+            b"".join(struct.pack(">H", 300 + k) for k in range(4))
+        return "tcp", [(fins_tcp(0, struct.pack(">I", 0)), fins_tcp(1, struct.pack(">II", 0x64, 0x0A))),
+                       (fins_tcp(2, req), fins_tcp(2, resp))]
     req = fins_hdr(0x80, 7) + b"\x05\x01"
     model = b"CJ2M-CPU31".ljust(20, b" ") + b"02.01".ljust(20, b" ") + bytes(40)
     resp = fins_hdr(0xC0, 7, (0, 0x64, 0), (0, 0x0A, 0)) + b"\x05\x01\x00\x00" + model
@@ -213,7 +237,19 @@ def l2tp_ctl(tunnel, ns, nr, avps=b""):
     return struct.pack(">BBHHHHH", 0xC8, 0x02, 12 + len(avps), tunnel, 0, ns, nr) + avps
 
 
+def l2tp3_ctl(conn, ns, nr, avps=b""):
+    return struct.pack(">BBHIHH", 0xC8, 0x03, 12 + len(avps), conn, ns, nr) + avps
+
+
 def l2tp(variant):
+    if variant == "v3-sccrq-sccrp":
+        # RFC 3931 4.1.2.1 (UDP), 3.3 (SCCRQ/SCCRP/SCCCN), 5.4.1 (ACK 20); Assigned Control
+        # Connection ID AVP 61, Host Name 7.
+        sccrq = l2tp3_ctl(0, 0, 0, avp(0, b"\x00\x01") + avp(7, b"portlens-lcce1") + avp(61, b"\x0a\x0b\x0c\x0d"))
+        sccrp = l2tp3_ctl(0x0A0B0C0D, 0, 1, avp(0, b"\x00\x02") + avp(7, b"portlens-lcce2") + avp(61, b"\x01\x02\x03\x04"))
+        scccn = l2tp3_ctl(0x01020304, 1, 1, avp(0, b"\x00\x03"))
+        ack = l2tp3_ctl(0x0A0B0C0D, 1, 2, avp(0, b"\x00\x14"))
+        return "udp", [(sccrq, sccrp), (scccn, ack)]
     if variant == "sccrq-sccrp":
         sccrq = l2tp_ctl(0, 0, 0, avp(0, b"\x00\x01") + avp(2, b"\x01\x00") + avp(3, b"\x00\x00\x00\x03") +
                          avp(7, b"portlens-lac") + avp(8, b"portlens", False) + avp(9, b"\x1a\x2b") + avp(10, b"\x00\x04"))
