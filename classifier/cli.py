@@ -777,7 +777,12 @@ def cmd_flows(args, labelled: bool) -> int:
             # --jobs N, jsonl: a worker wrote the batch as emit would have (parallel.Rendered).
             for v, n in done.verdicts.items():
                 counts[v] = counts.get(v, 0) + n
-            out.stream.write_bytes(done.text)
+            if done.spool is not None:
+                from .parallel import Spool
+                out.stream.copy_from(*done.spool)
+                Spool.release(*done.spool)
+            else:
+                out.stream.write_bytes(done.text)
             written[0] += done.written
 
         def on_capture(path, reader, error):

@@ -167,21 +167,77 @@ class Rendered:
     """A batch already written out by a worker (jsonl): the text (UTF-8), the verdicts of
     every flow in it before --only ({verdict: count}), the records written and the
     flows read. Encoding is a third of analyze's time; done in the workers, it is
-    spread over them instead of holding up the parent."""
-    __slots__ = ("text", "verdicts", "written", "flows")
+    spread over them instead of holding up the parent.
 
-    def __init__(self, text: bytes, verdicts: Dict[str, int], written: int, flows: int):
+    With a spool (`Spool`, forked workers), the text is not in the message: it is
+    `spool` = (fd, offset, length) in the worker's spool file, which the parent copies
+    to the output inside the kernel (`Spool.copy`), without the pickling and pipe
+    copies of ~600 bytes per flow through the queue."""
+    __slots__ = ("text", "verdicts", "written", "flows", "spool")
+
+    def __init__(self, text: Optional[bytes], verdicts: Dict[str, int], written: int, flows: int,
+                 spool: Optional[Tuple[int, int, int]] = None):
         self.text, self.verdicts, self.written, self.flows = text, verdicts, written, flows
+        self.spool = spool
 
     def __len__(self) -> int:
         return self.flows
 
     def __reduce__(self):
-        return (Rendered, (self.text, self.verdicts, self.written, self.flows))
+        return (Rendered, (self.text, self.verdicts, self.written, self.flows, self.spool))
 
 
-def _renderer(args, labelled: bool):
-    """recs -> Rendered, as cli.cmd_flows' emit would write them with JsonlWriter."""
+class Spool:
+    """A forked worker's rendered text on its way to the parent: an anonymous temporary
+    file (unlinked at once, so nothing is left behind whatever ends the run), opened
+    by the parent before the fork. The worker appends each batch and sends only where
+    it is; the parent copies that range to the output with sendfile and punches it out
+    of the spool, so the spool holds only the batches in flight (QUEUE_MESSAGES)."""
+
+    def __init__(self):
+        import tempfile
+        self.file = tempfile.TemporaryFile(prefix="portlens-jobs-")
+        self.fd = self.file.fileno()
+        self.end = 0                        # the worker's next offset
+
+    def append(self, data: bytes) -> Tuple[int, int, int]:
+        """(worker) Write `data` at the end; where it is."""
+        off = self.end
+        view = memoryview(data)
+        done = 0
+        while done < len(data):
+            done += os.pwrite(self.fd, view[done:], off + done)
+        self.end = off + len(data)
+        return (self.fd, off, len(data))
+
+    @staticmethod
+    def release(fd: int, offset: int, length: int) -> None:
+        """(parent) Give the range's disk and page cache back (Linux fallocate
+        PUNCH_HOLE); where that cannot be done the spool keeps its size until the end."""
+        global _fallocate
+        if _fallocate is None:
+            try:
+                import ctypes
+                import ctypes.util
+                libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+                f = libc.fallocate
+                f.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
+                _fallocate = f
+            except (OSError, AttributeError):
+                _fallocate = False
+        if _fallocate:
+            _fallocate(fd, 0x01 | 0x02, offset, length)     # FALLOC_FL_KEEP_SIZE | PUNCH_HOLE
+
+    def close(self) -> None:
+        self.file.close()
+
+
+_fallocate = None
+
+
+def _renderer(args, labelled: bool, spool: Optional[Spool] = None):
+    """recs -> Rendered, as cli.cmd_flows' emit would write them with JsonlWriter; with
+    a `spool`, the text goes there and the Rendered says where."""
     from collections import Counter
     from .options import only_verdicts
     from .output.jsonl import JsonlWriter
@@ -195,12 +251,15 @@ def _renderer(args, labelled: bool):
             recs = [rec for rec in recs if rec["verdict"] in only]
         # Bytes, as orjson makes them (JsonlWriter._line): the same text as write_many,
         # without its decode here and an encode in the pickle.
-        return Rendered(b"".join(map(writer._line, recs)), verdicts, len(recs), n)
+        text = b"".join(map(writer._line, recs))
+        if spool is not None and text:
+            return Rendered(None, verdicts, len(recs), n, spool.append(text))
+        return Rendered(text, verdicts, len(recs), n)
     return render
 
 
 def _worker_main(wid: int, tasks, options: Optional[Dict[str, Any]], config, labelled: bool, batch, out,
-                 render: bool = False) -> None:
+                 render: bool = False, spool: Optional[Spool] = None) -> None:
     """A worker process: for each (task id, path, shard) read the capture's shard and
     put ("recs", tid, records, stats, position) per batch (records as a Rendered with
     `render`), then ("end", tid, stats, error, probe_errors), or ("error", tid,
@@ -218,7 +277,7 @@ def _worker_main(wid: int, tasks, options: Optional[Dict[str, Any]], config, lab
         args = argparse.Namespace(**options)
         analyzer = analyzer_from_args(args, registry_from_args(args)) if labelled else None
     size, payload = batch
-    pack = _renderer(args, labelled) if render else (lambda recs: recs)
+    pack = _renderer(args, labelled, spool) if render else (lambda recs: recs)
     try:
         _run_tasks(tasks, config, labelled, analyzer, size, payload, pack, out)
     except BaseException as e:                      # a bug, or out of memory: say it, then go
@@ -337,6 +396,10 @@ class Pool:
         else:
             options = _plain_options(args)
         self.queues = [self.ctx.Queue(QUEUE_MESSAGES) for _ in range(jobs)]
+        # Forked workers inherit an open spool each (Spool); others send the text itself.
+        self.spools: List[Optional[Spool]] = [None] * jobs
+        if render and self.ctx.get_start_method() == "fork" and os.environ.get("PORTLENS_NO_SPOOL") is None:
+            self.spools = [Spool() for _ in range(jobs)]
         tasks: List[list] = [[] for _ in range(jobs)]
         for gi, g in enumerate(groups):
             n = len(g.workers)
@@ -348,7 +411,8 @@ class Pool:
                 self.procs.append(None)
                 continue
             p = self.ctx.Process(target=_worker_main, name=f"portlens-worker-{w}",
-                                 args=(w, tasks[w], options, config, labelled, batch, self.queues[w], render),
+                                 args=(w, tasks[w], options, config, labelled, batch, self.queues[w], render,
+                                       self.spools[w]),
                                  daemon=True)
             p.start()
             self.procs.append(p)
@@ -380,6 +444,9 @@ class Pool:
         for q in self.queues:
             q.close()
             q.cancel_join_thread()
+        for sp in self.spools:
+            if sp is not None:
+                sp.close()
         _FORKED.clear()
 
     def __enter__(self):

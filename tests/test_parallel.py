@@ -347,3 +347,28 @@ def test_a_second_signal_stops_the_workers_at_once(tmp_path, big):
     assert not [w for w in workers if _running(w)]
     assert out.read_text() == "previous run\n"
     assert not [f for f in os.listdir(tmp_path) if f.startswith(".portlens-")]
+
+
+def test_spooled_text_is_the_text_sent_through_the_queue(tmp_path, capsys, every_capture_sharded, mixed,
+                                                        monkeypatch):
+    """Forked workers put their jsonl text in a spool file (parallel.Spool) and the
+    parent copies it to the output: into a file (sendfile) and into a pipe (read and
+    written: sendfile would hand the pipe pages that the spool then punches out), the
+    same bytes as the text sent in the queue's messages (PORTLENS_NO_SPOOL)."""
+    argv = ["analyze", PCAPS, mixed, DEMO, "-f", "jsonl", "-j", "2"]
+    monkeypatch.setenv("PORTLENS_NO_SPOOL", "1")
+    code, _ = _run(argv + ["-o", str(tmp_path / "queued.jsonl")], capsys)
+    assert code == 0
+    monkeypatch.delenv("PORTLENS_NO_SPOOL")
+    code, _ = _run(argv + ["-o", str(tmp_path / "spooled.jsonl")], capsys)
+    assert code == 0
+    queued = (tmp_path / "queued.jsonl").read_bytes()
+    assert len(queued) > 100_000 and (tmp_path / "spooled.jsonl").read_bytes() == queued
+    # to a pipe, as `portlens analyze ... | consumer` (a subprocess: stdout is a pipe)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    p = subprocess.run([sys.executable, "-c", "import classifier.parallel as P; P.SHARD_MIN_BYTES = 0; "
+                        "from classifier.cli import main; import sys; sys.argv = ['portlens'] + sys.argv[1:]; "
+                        "main()"] + argv + ["-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                       cwd=str(tmp_path))
+    assert p.returncode == 0, p.stderr.decode()
+    assert p.stdout == queued

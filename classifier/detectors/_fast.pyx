@@ -259,6 +259,18 @@ cdef struct Shape:
     Py_ssize_t k1[2]
 
 
+cdef struct GateC:
+    # One base.Gate in C form (ProbeLoop.gates); a detector's alternatives are
+    # consecutive (gstart), and it is refused only when every alternative refuses.
+    bint c2s_only, lone
+    Py_ssize_t units, min_len, n
+    Py_ssize_t off[MAX_CHECKS]
+    uint8_t mask[MAX_CHECKS]
+    uint8_t lo[MAX_CHECKS]
+    uint8_t hi[MAX_CHECKS]
+    Py_ssize_t len_off, len_size, len_adjust      # len_size 0: no length field
+
+
 cdef Py_ssize_t _packet_byte_cap(FlowView v, int direction, Py_ssize_t mp) except -2:
     """Bytes carried by the first ``mp`` data packets of a direction, or -1 when the
     packet list does not reach that many."""
@@ -322,6 +334,49 @@ include "tls.pxi"
 include "wireguard.pxi"
 
 
+cdef bint _gate_refuses(GateC* g, Py_ssize_t mp, Py_ssize_t mb, Shape* sh) noexcept:
+    """One gate against a datagram flow as a budget (mp datagrams per direction, mb
+    bytes) shows it to a probe: the first mp datagrams of each direction, a datagram
+    cut at mb bytes."""
+    cdef Py_ssize_t d, c, seen, ln, k, v
+    cdef const uint8_t* p
+    cdef uint8_t x
+    if g.units or g.lone:
+        # Non-empty datagrams among the first mp of each direction (two at most per
+        # direction are noted): as many as the probe sees, or more when the byte
+        # budget ends before the second -- never fewer, so a refusal is sound.
+        seen = 0
+        for d in range(2):
+            if 0 <= sh.k0[d] < mp:
+                seen += 1
+            if 0 <= sh.k1[d] < mp:
+                seen += 1
+        if seen < g.units:
+            return True
+        if g.lone and seen != 1:
+            return False            # the checks bind a lone datagram only
+    for d in range(1 if g.c2s_only else 2):
+        if not (0 <= sh.k0[d] < mp):
+            if g.c2s_only:
+                return True         # the probe needs the client's datagram
+            continue                # no datagram of this direction in the probe's view
+        ln = sh.l0[d] if sh.l0[d] < mb else mb
+        if ln < g.min_len:
+            return True
+        p = sh.d0[d]
+        for c in range(g.n):
+            x = p[g.off[c]] & g.mask[c]
+            if x < g.lo[c] or x > g.hi[c]:
+                return True
+        if g.len_size:
+            v = 0
+            for k in range(g.len_size):
+                v = (v << 8) | p[g.len_off + k]
+            if v != ln - g.len_adjust:
+                return True
+    return False
+
+
 cdef class CandSet:
     """A flow's candidates in C form: registry positions, and for each the highest
     confidence the candidates from there on could return (engine.candidates)."""
@@ -355,18 +410,10 @@ cdef class ProbeLoop:
     cdef Py_ssize_t* bpk     # budget id -> max_packets
     cdef double* mconf       # registry position -> max_confidence
     cdef Py_ssize_t nspec, nbudget
-    # Per registry position, its Gate (base.Gate) in C form: units, min_len, and
-    # gn checks (offset, mask, lo, hi) at [i * MAX_CHECKS + c]; gon false: no gate.
-    cdef bint* gon
-    cdef bint* gc2s
-    cdef bint* glone
-    cdef Py_ssize_t* gunits
-    cdef Py_ssize_t* gminlen
-    cdef Py_ssize_t* gn
-    cdef Py_ssize_t* goff
-    cdef uint8_t* gmask
-    cdef uint8_t* glo
-    cdef uint8_t* ghi
+    # The detectors' gates (base.Gate) in C form: detector i's alternatives are
+    # gates[gstart[i]:gstart[i + 1]] (none: no gate).
+    cdef GateC* gates
+    cdef Py_ssize_t* gstart
     cdef dict maxconf        # name -> max_confidence (incremental "done" rule)
     cdef object engine
     cdef dict memo           # candidate-set key (bytes) -> CandSet
@@ -379,9 +426,8 @@ cdef class ProbeLoop:
     def __cinit__(self):
         self.bid = self.bmax = self.bpk = NULL
         self.mconf = NULL
-        self.gon = self.gc2s = self.glone = NULL
-        self.gunits = self.gminlen = self.gn = self.goff = NULL
-        self.gmask = self.glo = self.ghi = NULL
+        self.gates = NULL
+        self.gstart = NULL
         self.errors = {}
 
     def __dealloc__(self):
@@ -389,16 +435,8 @@ cdef class ProbeLoop:
         PyMem_Free(self.bmax)
         PyMem_Free(self.bpk)
         PyMem_Free(self.mconf)
-        PyMem_Free(self.gon)
-        PyMem_Free(self.gc2s)
-        PyMem_Free(self.glone)
-        PyMem_Free(self.gunits)
-        PyMem_Free(self.gminlen)
-        PyMem_Free(self.gn)
-        PyMem_Free(self.goff)
-        PyMem_Free(self.gmask)
-        PyMem_Free(self.glo)
-        PyMem_Free(self.ghi)
+        PyMem_Free(self.gates)
+        PyMem_Free(self.gstart)
 
     def __init__(self, engine, plan, maxconf, label_cls, gates=None):
         """``gates``: per registry position a base.Gate or None (None: no gates)."""
@@ -426,36 +464,38 @@ cdef class ProbeLoop:
         for key, i in budgets.items():
             self.bmax[i] = key[0]
             self.bpk[i] = key[1]
-        m = (self.nspec + 1) * MAX_CHECKS
-        self.gon = <bint*>PyMem_Malloc(sizeof(bint) * (self.nspec + 1))
-        self.gc2s = <bint*>PyMem_Malloc(sizeof(bint) * (self.nspec + 1))
-        self.glone = <bint*>PyMem_Malloc(sizeof(bint) * (self.nspec + 1))
-        self.gunits = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nspec + 1))
-        self.gminlen = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nspec + 1))
-        self.gn = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nspec + 1))
-        self.goff = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * m)
-        self.gmask = <uint8_t*>PyMem_Malloc(m)
-        self.glo = <uint8_t*>PyMem_Malloc(m)
-        self.ghi = <uint8_t*>PyMem_Malloc(m)
-        if self.gon == NULL or self.gc2s == NULL or self.glone == NULL or self.gunits == NULL or self.gminlen == NULL or self.gn == NULL \
-                or self.goff == NULL or self.gmask == NULL or self.glo == NULL or self.ghi == NULL:
-            raise MemoryError()
+        alts = []
         for i in range(self.nspec):
             g = gates[i] if gates is not None else None
-            self.gon[i] = g is not None
-            self.gc2s[i] = g is not None and g.c2s_only
-            self.glone[i] = g is not None and g.lone
-            self.gunits[i] = g.units if g is not None else 0
-            self.gminlen[i] = g.min_len if g is not None else 0
-            checks = tuple(g.bytes) if g is not None else ()
-            if len(checks) > MAX_CHECKS:
-                raise ValueError(f"{self.names[i]}: more than {MAX_CHECKS} gate checks")
-            self.gn[i] = len(checks)
-            for c in range(len(checks)):
-                self.goff[i * MAX_CHECKS + c] = checks[c][0]
-                self.gmask[i * MAX_CHECKS + c] = checks[c][1]
-                self.glo[i * MAX_CHECKS + c] = checks[c][2]
-                self.ghi[i * MAX_CHECKS + c] = checks[c][3]
+            alts.append(() if g is None else tuple(g) if isinstance(g, tuple) else (g,))
+        total = sum(len(a) for a in alts)
+        self.gates = <GateC*>PyMem_Malloc(sizeof(GateC) * (total + 1))
+        self.gstart = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nspec + 1))
+        if self.gates == NULL or self.gstart == NULL:
+            raise MemoryError()
+        m = 0
+        for i in range(self.nspec):
+            self.gstart[i] = m
+            for g in alts[i]:
+                checks = tuple(g.bytes)
+                if len(checks) > MAX_CHECKS:
+                    raise ValueError(f"{self.names[i]}: more than {MAX_CHECKS} gate checks")
+                self.gates[m].c2s_only = g.c2s_only
+                self.gates[m].lone = g.lone
+                self.gates[m].units = g.units
+                self.gates[m].min_len = g.min_len
+                self.gates[m].n = len(checks)
+                for c in range(len(checks)):
+                    self.gates[m].off[c] = checks[c][0]
+                    self.gates[m].mask[c] = checks[c][1]
+                    self.gates[m].lo[c] = checks[c][2]
+                    self.gates[m].hi[c] = checks[c][3]
+                if g.length is not None:
+                    self.gates[m].len_off, self.gates[m].len_size, self.gates[m].len_adjust = g.length
+                else:
+                    self.gates[m].len_off = self.gates[m].len_size = self.gates[m].len_adjust = 0
+                m += 1
+        self.gstart[self.nspec] = m
         self.maxconf = dict(maxconf)
         self.engine = engine
         self.memo = {}
@@ -521,41 +561,15 @@ cdef class ProbeLoop:
         return v
 
     cdef bint _refuses(self, Py_ssize_t i, Py_ssize_t b, Shape* sh) noexcept:
-        """Detector i's gate (base.Gate) refuses this datagram flow: the probe, given
-        the view its budget b cuts, cannot match.  Reads what the budget keeps: the
-        first max_packets datagrams of each direction, a datagram cut at max_bytes."""
-        cdef Py_ssize_t mp = self.bpk[b], mb = self.bmax[b], d, c, seen, ln, q
-        cdef const uint8_t* p
-        cdef uint8_t v
-        if self.gunits[i] or self.glone[i]:
-            # Non-empty datagrams among the first mp of each direction (two at most per
-            # direction are noted): as many as the probe sees, or more when the byte
-            # budget ends before the second -- never fewer, so a refusal is sound.
-            seen = 0
-            for d in range(2):
-                if 0 <= sh.k0[d] < mp:
-                    seen += 1
-                if 0 <= sh.k1[d] < mp:
-                    seen += 1
-            if seen < self.gunits[i]:
-                return True
-            if self.glone[i] and seen != 1:
-                return False        # the checks bind a lone datagram only
-        for d in range(1 if self.gc2s[i] else 2):
-            if not (0 <= sh.k0[d] < mp):
-                if self.gc2s[i]:
-                    return True     # the probe needs the client's datagram
-                continue            # no datagram of this direction in the probe's view
-            ln = sh.l0[d] if sh.l0[d] < mb else mb
-            if ln < self.gminlen[i]:
-                return True
-            p = sh.d0[d]
-            for c in range(self.gn[i]):
-                q = i * MAX_CHECKS + c
-                v = p[self.goff[q]] & self.gmask[q]
-                if v < self.glo[q] or v > self.ghi[q]:
-                    return True
-        return False
+        """Detector i's gate (base.Gate; with alternatives, every one of them) refuses
+        this datagram flow: the probe, given the view its budget b cuts, cannot match."""
+        cdef Py_ssize_t g
+        if self.gstart[i] == self.gstart[i + 1]:
+            return False
+        for g in range(self.gstart[i], self.gstart[i + 1]):
+            if not _gate_refuses(&self.gates[g], self.bpk[b], self.bmax[b], sh):
+                return False
+        return True
 
     cdef object _run(self, FlowView view, Shape* sh, CandSet cs, object session, bint full):
         """The probe loop of one flow.  ``full`` false and no session (the pipeline's
@@ -597,7 +611,7 @@ cdef class ProbeLoop:
             if excluded is not None and name in excluded:
                 continue
             b = self.bid[i]
-            if sh.gated and self.gon[i] and not trail and self._refuses(i, b, sh):
+            if sh.gated and not trail and self._refuses(i, b, sh):
                 continue            # its gate: this probe cannot match these datagrams
             if vb[b] == NULL:
                 if sh.lc <= self.bmax[b] and sh.ls <= self.bmax[b] and sh.nc <= self.bpk[b] \
@@ -693,7 +707,7 @@ cdef class ProbeLoop:
         cdef Shape sh
         cdef Py_ssize_t k, d
         cdef bytes x
-        if not self.gon[i]:
+        if self.gstart[i] == self.gstart[i + 1]:
             return False
         sh.lc = sum(len(x) for x in dgc)
         sh.ls = sum(len(x) for x in dgs)

@@ -132,12 +132,19 @@ class Gate:
     lone:    min_len and bytes apply only when the probe sees a single non-empty
              datagram in all (a protocol that tolerates a stray datagram among others,
              but not a lone one that is not its own: the usual flood)
+    length:  (offset, size, adjust): the big-endian field of size bytes (1, 2 or 4) at
+             offset holds the datagram's length (as the probe sees it) minus adjust;
+             offset + size <= min_len
+
+    A DetectorSpec's gate may be a tuple of Gates, alternatives (e.g. two versions of a
+    header): the probe is skipped only when every one of them refuses.
     """
     units: int = 0
     min_len: int = 0
     bytes: tuple = ()
     c2s_only: bool = False
     lone: bool = False
+    length: "tuple[int, int, int] | None" = None
 
     def __post_init__(self) -> None:
         if self.units not in (0, 1, 2):
@@ -146,6 +153,10 @@ class Gate:
             raise ValueError("Gate: c2s_only and lone exclude each other")
         if len(self.bytes) > 8:
             raise ValueError("Gate.bytes: at most 8 checks")
+        if self.length is not None:
+            off, size, _adjust = self.length
+            if size not in (1, 2, 4) or not 0 <= off or off + size > self.min_len:
+                raise ValueError(f"Gate.length={self.length}: a 1, 2 or 4-byte field within min_len")
         for off, mask, lo, hi in self.bytes:
             if not 0 <= off < self.min_len:
                 raise ValueError(f"Gate.bytes: offset {off} is not below min_len {self.min_len}")
@@ -172,8 +183,8 @@ class DetectorSpec:
                  FlowView.midstream), so the engine offers it such flows whatever their
                  first bytes; it must then claim only what it can re-anchor on, below
                  the confidence of a match from the start
-    gate:        a Gate (UDP datagrams): what the probe needs to be able to match,
-                 checked before the call
+    gate:        a Gate, or a tuple of alternative Gates (UDP datagrams): what the
+                 probe needs to be able to match, checked before the call
     """
     name: str
     transports: tuple[str, ...]
@@ -183,7 +194,7 @@ class DetectorSpec:
     prefilter: Prefilter = ANY
     max_confidence: float = 1.0
     resync: bool = False
-    gate: "Gate | None" = None
+    gate: "Gate | tuple[Gate, ...] | None" = None
 
 
 # --- helpers shared by detectors -------------------------------------------------------

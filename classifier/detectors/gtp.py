@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 V1_TYPES = frozenset(list(range(1, 8)) + list(range(16, 28)) + list(range(29, 32)) +
                      list(range(48, 56)) + list(range(96, 102)) + [26, 240, 241, 254, 255])
@@ -88,4 +88,9 @@ def probe(view, state):
 SPEC = DetectorSpec(name="gtp", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=2, prefilter=Prefilter(c2s=frozenset(range(0x30, 0x38)) | frozenset(range(0x40, 0x50)),
                                                        s2c=frozenset(range(0x30, 0x38)) | frozenset(range(0x40, 0x50))),
-                    max_confidence=0.85)
+                    max_confidence=0.85,
+                    # A lone datagram must parse: GTPv1 (version 1, PT 1, spare 0; the length
+                    # counts what follows 8 bytes) or GTPv2 (version 2, spare bits 0; the
+                    # length counts what follows 4 bytes).
+                    gate=(Gate(lone=True, min_len=8, length=(2, 2, 8), bytes=((0, 0xf8, 0x30, 0x30),)),
+                          Gate(lone=True, min_len=8, length=(2, 2, 4), bytes=((0, 0xe7, 0x40, 0x40),))))

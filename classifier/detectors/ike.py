@@ -7,7 +7,7 @@ Metadata: ike_version, exchange.
 from __future__ import annotations
 
 from . import _fast
-from .base import DetectorSpec, Prefilter
+from .base import DetectorSpec, Gate, Prefilter
 
 EXCH_V1 = {0: "none", 1: "base", 2: "identity-protection", 3: "auth-only",
            4: "aggressive", 5: "informational", 32: "quick-mode", 33: "new-group"}
@@ -24,4 +24,11 @@ probe = _fast.ike_probe
 
 
 SPEC = DetectorSpec(name="ike", transports=("udp",), probe=probe, max_bytes=4096,
-                    max_packets=4, prefilter=Prefilter(any=True))
+                    max_packets=4, prefilter=Prefilter(any=True),
+                    # A lone datagram matches only as an IKE header (version 1.0 or 2.0 at
+                    # byte 17) whose length field (bytes 24-27) is the datagram's length;
+                    # or the same behind NAT-T's four zero bytes (ike.pxi _ike_parse).
+                    gate=(Gate(lone=True, min_len=28, length=(24, 4, 0), bytes=((17, 0xff, 0x10, 0x20),)),
+                          Gate(lone=True, min_len=32, length=(28, 4, 4),
+                               bytes=((0, 0xff, 0, 0), (1, 0xff, 0, 0), (2, 0xff, 0, 0), (3, 0xff, 0, 0),
+                                      (21, 0xff, 0x10, 0x20)))))

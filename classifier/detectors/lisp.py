@@ -25,7 +25,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 MESSAGES = {1: "Map-Request", 2: "Map-Reply", 3: "Map-Register", 4: "Map-Notify", 5: "Map-Notify-Ack"}
 AFI_LEN = {0: 0, 1: 4, 2: 16}
@@ -176,4 +176,10 @@ FIRST = frozenset(b for b in range(0x10, 0x60))
 SPEC = DetectorSpec(name="lisp", transports=("udp", "tcp"), probe=probe, max_bytes=2048,
                     max_packets=2, prefilter=Prefilter(c2s=FIRST, s2c=FIRST,
                                                        tcp=Prefilter(c2s=frozenset((0,)), s2c=frozenset((0,)))),
-                    max_confidence=0.85)
+                    max_confidence=0.85,
+                    # UDP, a lone datagram must parse (_parse): a Map-Request or Map-Reply
+                    # (type 1, 2) has a record; a Map-Register, Notify or Notify-Ack (3-5)
+                    # an authentication length of at most 64 at bytes 14-15.
+                    gate=(Gate(lone=True, min_len=12, bytes=((0, 0xf0, 0x10, 0x20), (3, 0xff, 1, 255))),
+                          Gate(lone=True, min_len=16, bytes=((0, 0xf0, 0x30, 0x50), (14, 0xff, 0, 0),
+                                                             (15, 0xff, 0, 64)))))

@@ -25,6 +25,7 @@ a closed pipe stays a BrokenPipeError, which the CLI ends quietly.
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -81,6 +82,40 @@ class GuardedStream:
         try:
             self._stream.flush()
             return buf.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise OutputError(self.name, _problem(e)) from None
+
+    def copy_from(self, fd: int, offset: int, length: int):
+        """`length` bytes of UTF-8 text at `offset` of file `fd` (a worker's spool,
+        classifier.parallel.Spool), after what the text layer holds: copied inside the
+        kernel (sendfile) into a regular file, else read and written."""
+        try:
+            out = self._stream.fileno()
+            # Into a pipe or socket sendfile hands over page references that the reader
+            # takes later, after Spool.release has punched the range out: copy only
+            # into a regular file (a copy there is made before sendfile returns).
+            if not stat.S_ISREG(os.fstat(out).st_mode):
+                out = None
+        except (AttributeError, ValueError, OSError):
+            out = None
+        try:
+            if out is None:
+                return self.write_bytes(os.pread(fd, length, offset))
+            self._stream.flush()
+            done = 0
+            while done < length:
+                try:
+                    n = os.sendfile(out, fd, offset + done, length - done)
+                except OSError as e:
+                    if e.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP) or done:
+                        raise
+                    # an output sendfile cannot write to: read and write instead
+                    return self.write_bytes(os.pread(fd, length, offset))
+                if n == 0:
+                    raise OSError(errno.EIO, "the spool ended early")
+                done += n
         except BrokenPipeError:
             raise
         except OSError as e:

@@ -69,17 +69,27 @@ _CORPUS = None
 
 
 def corpus_flows():
+    """The UDP flows of pcaps/, and of ../shared/ndpi-dev when it is here (IKE, GTP and
+    others have captures only there)."""
     global _CORPUS
     if _CORPUS is None:
-        _CORPUS = list(_udp_flows(capture_files(CORPUS_DIR)))
+        paths = capture_files(CORPUS_DIR)
+        if os.path.isdir(NDPI_PCAPS):
+            paths += capture_files(NDPI_PCAPS)
+        _CORPUS = list(_udp_flows(paths))
     return _CORPUS
+
+
+def _alternatives(spec):
+    return spec.gate if isinstance(spec.gate, tuple) else (spec.gate,)
 
 
 def test_gates_are_declared_on_probes_that_have_udp():
     assert GATED, "no detector declares a gate"
     for _i, spec in GATED:
-        g = spec.gate
-        assert g.units or g.min_len or g.bytes, f"{spec.name}: an empty gate"
+        for g in _alternatives(spec):
+            assert isinstance(g, base.Gate), spec.name
+            assert g.units or g.min_len or g.bytes, f"{spec.name}: an empty gate"
 
 
 def test_gate_validation():
@@ -91,6 +101,23 @@ def test_gate_validation():
         base.Gate(min_len=2, bytes=((0, 0x1ff, 0, 0),))
     with pytest.raises(ValueError):
         base.Gate(c2s_only=True, lone=True)
+    with pytest.raises(ValueError):
+        base.Gate(min_len=4, length=(2, 4, 0))                # the field past min_len
+    with pytest.raises(ValueError):
+        base.Gate(min_len=8, length=(0, 3, 0))                # 1, 2 or 4 bytes
+
+
+def test_alternatives_refuse_only_together():
+    """A gate of two alternatives lets through what either one lets through; a length
+    field is compared with the datagram's length."""
+    i, spec = next((i, s) for i, s in GATED if s.name == "gtp")
+    v1 = bytes([0x32, 0xff, 0, 4]) + bytes(4) + bytes(4)          # GTPv1: length 4 after 8 bytes
+    v2 = bytes([0x48, 0x20, 0, 8]) + bytes(8)                     # GTPv2: length 8 after 4 bytes
+    refuses = ENGINE._core.gate_refuses
+    assert not refuses(i, [v1], []) and not refuses(i, [v2], [])
+    assert refuses(i, [v1 + b"x"], [])                            # the length no longer fits
+    assert refuses(i, [bytes([0x52]) + v1[1:]], [])               # version 2 flags, v1 length
+    assert not refuses(i, [v1 + b"x", v2], [])                    # not a lone datagram
 
 
 @pytest.mark.parametrize("i,spec", GATED, ids=[s.name for _, s in GATED])
@@ -123,7 +150,10 @@ def test_gate_on_mutated_matches(i, spec, data):
         k = data.draw(st.integers(0, len(side) - 1))
         what = data.draw(st.sampled_from(["byte", "cut", "drop"]))
         if what == "byte" and side[k]:
-            offs = [o for o, *_ in spec.gate.bytes if o < len(side[k])] or [0]
+            offs = [o for g in _alternatives(spec) for o, *_ in g.bytes if o < len(side[k])]
+            offs += [o for g in _alternatives(spec) if g.length for o in range(g.length[0], g.length[0] + g.length[1])
+                     if o < len(side[k])]
+            offs = offs or [0]
             o = data.draw(st.sampled_from(offs + [data.draw(st.integers(0, len(side[k]) - 1))]))
             side[k][o] = data.draw(st.integers(0, 255))
         elif what == "cut":
