@@ -8,7 +8,7 @@ accepted only after a STUN message was seen.  Metadata: method, software, userna
 from __future__ import annotations
 
 from . import _fast
-from .base import DetectorSpec, Prefilter
+from .base import DetectorSpec, Gate, Prefilter
 
 COOKIE = b"\x21\x12\xa4\x42"
 METHODS = {1: "binding", 3: "allocate", 4: "refresh", 6: "send", 7: "data",
@@ -29,4 +29,7 @@ probe = _fast.stun_probe
 SPEC = DetectorSpec(name="stun", transports=("udp", "tcp"), probe=probe, max_bytes=2048,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset(range(0, 0x40)),
                                                        s2c=frozenset(range(0, 0x40))),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # UDP: a lone datagram must be one whole STUN message (stun.pxi
+                    # _stun_parse, exact): type's top bits 0, length = the datagram's - 20
+                    gate=Gate(lone=True, min_len=20, length=(2, 2, 20), bytes=((0, 0xc0, 0, 0),)))
