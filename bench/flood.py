@@ -140,8 +140,12 @@ def main():
     if "udp" in results and "suricata autofp" in results["udp"]:
         u = results["udp"]
         best = min(u["suricata autofp"]["wall_s"], u["suricata single"]["wall_s"])
-        verdict.append(f"udp: portlens wall {u['portlens analyze']['wall_s']:.2f} s vs Suricata's best "
-                       f"{best:.2f} s: {'met' if u['portlens analyze']['wall_s'] <= best else 'NOT met'}")
+        auto = u["suricata autofp"]["wall_s"]
+        mine = u["portlens analyze"]["wall_s"]
+        verdict.append(f"udp: portlens wall {mine:.2f} s vs Suricata's default runmode (autofp) "
+                       f"{auto:.2f} s: {'met' if mine <= auto else 'NOT met'}")
+        verdict.append(f"udp: portlens wall {mine:.2f} s vs Suricata's best runmode "
+                       f"{best:.2f} s: {'met' if mine <= best else 'NOT met'}")
     print("\n".join(verdict))
     os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
     with open(os.path.join(HERE, "out", "flood.json"), "w") as fh:
