@@ -133,7 +133,7 @@ def test_gate_never_refuses_a_corpus_match(i, spec):
 
 
 @pytest.mark.parametrize("i,spec", GATED, ids=[s.name for _, s in GATED])
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(data=st.data())
 def test_gate_on_mutated_matches(i, spec, data):
     """A matching corpus flow with one of the gate's bytes changed, cut short, or with
