@@ -118,8 +118,11 @@ cdef class DnsProbe:
             from . import _dnswire
             _dns_decode_netbios = _dnswire.decode_netbios
         meta = _dns_describe_c(found)
-        if self.name == "netbios-ns" and found.raw_labels:
-            meta["qname"] = _dns_decode_netbios(found.raw_labels[0])
+        if self.name == "netbios-ns":
+            if found.raw_labels:
+                meta["qname"] = _dns_decode_netbios(found.raw_labels[0])
+            if found.qtype == 0x21:
+                meta["qtype"] = "NBSTAT"    # RFC 1002 4.2.1.2: type 0x21 is a node status query here, not DNS's SRV
         return _claim(self.name, 1.0 if paired else self.conf,
                       {k: v for k, v in meta.items() if v is not None})
 

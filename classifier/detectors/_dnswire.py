@@ -35,7 +35,9 @@ parse = _fast.dns_parse
 
 def decode_netbios(label: bytes) -> str:
     raw = bytes(((label[i] - 0x41) << 4) | (label[i + 1] - 0x41) for i in range(0, 32, 2))
-    return raw[:15].decode("latin-1").rstrip()
+    # The 15 name bytes, their padding dropped: spaces, or NULs after the wildcard "*"
+    # (RFC 1002 4.2.17 node status queries).
+    return raw[:15].decode("latin-1").rstrip("\x00").rstrip()
 
 
 # flavour(m) -> "dns", "mdns", "llmnr" or "netbios-ns", from the message alone (never

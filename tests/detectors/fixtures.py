@@ -229,6 +229,14 @@ add("netbios-ns-query", "netbios-ns",
             "20" "46444542454f454b454a434e454d454a45474546454345504550454c434e4341" "00"
             "0020" "0001")]),
     meta={"qname": "SANJI-LIFEBOOK-", "qtype": "NB"})
+# RFC 1002 4.2.17: NODE STATUS REQUEST for the wildcard name "*" (first-level encoded,
+# padded with NULs: "CK" then "AA" x 15); QUESTION_TYPE 0x0021 is NBSTAT here, not the
+# DNS SRV that number means in DNS (ndpi:netbios.pcap sends one to port 53).
+add("netbios-ns-nbstat", "netbios-ns",
+    udp([hx("80f0" "0000" "0001 0000 0000 0000"
+            "20" "434b4141414141414141414141414141414141414141414141414141414141" "41" "00"
+            "0021" "0001")]),
+    meta={"qname": "*", "qtype": "NBSTAT"})
 
 # --------------------------------------------------------------------- banner protocols
 # corpus:ssh-1.pcap (OpenSSH 9.2 both sides); binary KEXINIT follows each banner.
