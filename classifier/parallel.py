@@ -268,6 +268,9 @@ def _worker_main(wid: int, tasks, options: Optional[Dict[str, Any]], config, lab
     signal.signal(signal.SIGTERM, signal.SIG_DFL)   # (a forked worker had the parent's Stop)
     from ._heap import keep_heap
     keep_heap()                                     # (classifier/_heap.py; a fork has it already)
+    import gc
+    gc.freeze()     # what the fork inherited (detectors, model, registry) is never garbage:
+                    # the collector's full passes skip it
     from .options import analyzer_from_args, registry_from_args
     if options is None:
         # Forked: the parent's options and its Analyzer, fresh (nothing pushed yet), are

@@ -14,7 +14,7 @@ call number).  Metadata: subclass (the opener's), called_number (IE 0x01, when s
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim, dec
 
 IAX = 6
 OPENERS = {0x01: "new", 0x1e: "poke", 0x0d: "regreq", 0x11: "regrel"}
@@ -78,4 +78,10 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="iax2", transports=("udp",), probe=probe, max_bytes=1024, max_packets=1,
-                    prefilter=Prefilter(c2s=frozenset(range(0x80, 0x100))), max_confidence=1.0)
+                    prefilter=Prefilter(c2s=frozenset(range(0x80, 0x100))), max_confidence=1.0,
+                    # the client's first datagram is an opener (_opener): a full frame
+                    # (F bit), destination call 0, oseqno and iseqno 0, frame type IAX,
+                    # subclass NEW, POKE, REGREQ or REGREL (0x01..0x1e)
+                    gate=Gate(c2s_only=True, min_len=12,
+                              bytes=((0, 0x80, 0x80, 0x80), (2, 0xff, 0, 0), (3, 0xff, 0, 0), (8, 0xff, 0, 0),
+                                     (9, 0xff, 0, 0), (10, 0xff, IAX, IAX), (11, 0xff, 0x01, 0x1e))))
