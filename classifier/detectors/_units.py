@@ -43,3 +43,23 @@ def scan(view, max_bytes: int, parse):
     if meta is None:
         return MORE if more else NO
     return meta
+
+
+def streams(view, parse):
+    """Each direction's TCP byte stream through `parse` (bytes -> a list of what it
+    found, MORE while a message is incomplete, or None for "not this protocol"): NO when
+    a direction is not the protocol's; else the found items of both directions, client's
+    first, or MORE (a message still incomplete) / NO (nothing) when none was found."""
+    found, more = [], False
+    for d in (view.payload_c2s, view.payload_s2c):
+        if d:
+            r = parse(d)
+            if r is None:
+                return NO
+            if r is MORE:
+                more = True
+            else:
+                found += r
+    if not found:
+        return MORE if more else NO
+    return found

@@ -84,17 +84,9 @@ def stream(d: bytes):
 def probe(view, state):
     found, more = [], False
     if view.transport == "tcp":
-        for d in (view.payload_c2s, view.payload_s2c):
-            if d:
-                r = stream(d)
-                if r is None:
-                    return NO
-                if r is MORE:
-                    more = True
-                else:
-                    found += r
-        if not found:
-            return MORE if more else NO
+        found = _units.streams(view, stream)
+        if found is MORE or found is NO:
+            return found
         conf = 0.95 if len(found) >= 2 else 0.9 if found[0][1] else 0.8
         return claim("knxnet-ip", conf, service=SERVICES[found[0][0]])
     for d, whole in _units.units(view, SPEC.max_bytes):

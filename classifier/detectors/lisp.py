@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import struct
 
-from . import _dgram
+from . import _dgram, _units
 from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 MESSAGES = {1: "Map-Request", 2: "Map-Reply", 3: "Map-Register", 4: "Map-Notify", 5: "Map-Notify-Ack"}
@@ -138,18 +138,9 @@ def _tcp_stream(d: bytes):
 
 
 def _tcp_probe(view):
-    found, more = [], False
-    for d in (view.payload_c2s, view.payload_s2c):
-        if d:
-            r = _tcp_stream(d)
-            if r is None:
-                return NO
-            if r is MORE:
-                more = True
-            else:
-                found += r
-    if not found:
-        return MORE if more else NO
+    found = _units.streams(view, _tcp_stream)
+    if found is MORE or found is NO:
+        return found
     # Each whole message ends with the 32-bit end marker where its length says.
     return claim("lisp", 0.85, message=TCP_MESSAGES[found[0]], records=None)
 
