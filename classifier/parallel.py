@@ -252,9 +252,15 @@ def _renderer(args, labelled: bool, spool: Optional[Spool] = None):
         # Bytes, as orjson makes them (JsonlWriter._line): the same text as write_many,
         # without its decode here and an encode in the pickle.
         text = b"".join(map(writer._line, recs))
-        if spool is not None and text:
-            return Rendered(None, verdicts, len(recs), n, spool.append(text))
+        if spooling[0] and text:
+            try:
+                return Rendered(None, verdicts, len(recs), n, spool.append(text))
+            except OSError:
+                # The spool's file system is full (or refuses the write): the text goes
+                # through the queue from here on, as without a spool.
+                spooling[0] = False
         return Rendered(text, verdicts, len(recs), n)
+    spooling = [spool is not None]
     return render
 
 

@@ -372,3 +372,20 @@ def test_spooled_text_is_the_text_sent_through_the_queue(tmp_path, capsys, every
                        cwd=str(tmp_path))
     assert p.returncode == 0, p.stderr.decode()
     assert p.stdout == queued
+
+
+def test_a_spool_that_cannot_be_written_falls_back_to_the_queue(tmp_path):
+    """A full file system under the spool: the batch's text goes in the message."""
+    import argparse
+    spool = parallel.Spool()
+    try:
+        def full(data):
+            raise OSError(28, "No space left on device")
+        spool.append = full
+        render = parallel._renderer(argparse.Namespace(only=None), True, spool)
+        rec = {"verdict": "unidentified", "protocol": "unknown"}
+        first, second = render([rec]), render([rec])
+        for r in (first, second):
+            assert r.spool is None and r.text == b'{"verdict":"unidentified","protocol":"unknown"}\n'
+    finally:
+        spool.close()
