@@ -329,9 +329,9 @@ TABLE: Tuple[Protocol, ...] = (
     P("mgcp", UDP, iana=("mgcp-gateway", "mgcp-callagent"), metadata="verb, endpoint, code"),   # 2427, 2727
     P("discord", UDP, ndpi=("Discord",), ndpi_note="voice IP discovery", metadata="ssrc, address"),
     P("multistream", TCP, metadata="protocols"),
-    P("genshin", UDP, ndpi=("GenshinImpact",),
+    P("genshin", BOTH, ndpi=("GenshinImpact",),
       ndpi_note="named shorter than nDPI's: the table's PROTOCOL column holds 11 characters",
-      metadata="conv (from the server's accept)"),
+      metadata="conv (from the server's accept; UDP)"),
     P("nano", TCP, ndpi=("Nano",), metadata="network, version_using"),
     P("sd-rtn", UDP, ndpi=("SD-RTN",), metadata="sni (the edge host name)"),
     P("zoom", UDP, ndpi=("Zoom",), ndpi_note="peer-to-peer and SFU media only", metadata="kind, media"),

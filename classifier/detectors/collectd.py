@@ -5,8 +5,10 @@ instance 0x0003, type 0x0004, type instance 0x0005, message 0x0100) end with a N
 numbers (time 0x0001/0x0008, interval 0x0007/0x0009, severity 0x0101) are 12 bytes;
 values (0x0006) are 6 + 9 bytes per value (a count, the data-source types 0-3, the
 values); a signature (0x0200) holds a 32-byte HMAC and a user name; an encrypted part
-(0x0210) runs to the datagram's end.  The parts must tile the datagram.  Senders only
-send: one direction.
+(0x0210) runs to the datagram's end.  The parts must tile the datagram.  A part of a
+type the receiver does not know is skipped by its length (collectd's network.c,
+parse_packet: forward compatibility), so one is tolerated here too, as long as known,
+valid parts outnumber such parts three to one.  Senders only send: one direction.
 Metadata: host, plugin (the first of each), signed / encrypted when so.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ VALUES, SIGNATURE, ENCRYPTED = 0x0006, 0x0200, 0x0210
 
 def _parts(d: bytes):
     """Metadata when the datagram is a tiling of valid parts, else None."""
-    off, meta, kinds = 0, {}, 0
+    off, meta, kinds, unknown = 0, {}, 0, 0
     while off < len(d):
         if len(d) - off < 4:
             return None
@@ -58,9 +60,13 @@ def _parts(d: bytes):
                 return None           # the user name must leave room for the IV and the hash
             meta["encrypted"] = True
         else:
-            return None
+            unknown += 1              # skipped by its length, as collectd does
+            off += n
+            continue
         kinds += 1
         off += n
+    if unknown and kinds < 3 * unknown:
+        return None                   # mostly parts of no known type: not evidence
     return meta if kinds >= 2 or meta.get("encrypted") else None
 
 

@@ -8,6 +8,14 @@ e.g. Grasscutter's KCP handshake; nDPI's genshin_impact.c checks the client's):
 (big endian).  Either message, whole and exactly 20 bytes, is a match: eight fixed
 bytes at both ends and the 1234567890 constant between them.  Confidence 0.9; 1.0 when
 the server's answer follows the client's.  Metadata: conv (hex, from the server).
+
+Over TCP (nDPI's genshin_impact.c, its TCP branch) the client's stream is a chain of
+records, each opening with 0x01, a u32 (big endian) record length that counts the
+whole record, a message type (the client's first: 1 or 7), and the constant 0x4da6 at
+the record's offset 16.  The client's first record whole, every record that follows
+in the bytes seen chaining on (lead byte, a length of 18 or more, the constant), and
+the server's stream, when there is one, opening with such a record: a match,
+confidence 0.8; 0.9 when a second record or the server's first confirms the chain.
 """
 from __future__ import annotations
 
@@ -37,7 +45,53 @@ def _kind(d: bytes):
     return None
 
 
+TCP_LEAD, TCP_CONST, TCP_HEAD = 0x01, b"\x4d\xa6", 18
+TCP_OPENERS = (1, 7)                  # the client's first record's type (nDPI)
+
+
+def _records(data: bytes, limit: int = 8):
+    """(types of the whole records, True when the bytes end inside a record whose seen
+    prefix is consistent), or None when a record breaks the chain."""
+    types, i, n = [], 0, len(data)
+    while i < n and len(types) < limit:
+        if data[i] != TCP_LEAD:
+            return None
+        if n - i < TCP_HEAD:
+            if n - i >= 5 and int.from_bytes(data[i + 1:i + 5], "big") < TCP_HEAD:
+                return None
+            return types, True
+        size = int.from_bytes(data[i + 1:i + 5], "big")
+        if size < TCP_HEAD or data[i + 16:i + 18] != TCP_CONST:
+            return None
+        if i + size > n:
+            types.append(data[i + 5])
+            return types, True       # the record runs on past the bytes seen
+        types.append(data[i + 5])
+        i += size
+    return types, False
+
+
+def _tcp_probe(view):
+    c, s = bytes(view.payload_c2s[:1024]), bytes(view.payload_s2c[:1024])
+    if not c:
+        # the client's opener decides; the server's bytes alone can only refuse
+        return MORE if not s or _records(s) is not None else NO
+    rc = _records(c)
+    if rc is None or (rc[0] and rc[0][0] not in TCP_OPENERS):
+        return NO
+    rs = _records(s) if s else None
+    if s and rs is None:
+        return NO
+    first_whole = len(c) >= TCP_HEAD and int.from_bytes(c[1:5], "big") <= len(c)
+    if not first_whole:
+        return MORE
+    confirmed = (len(rc[0]) >= 2 and int.from_bytes(c[1:5], "big") < len(c)) or (s and rs[0])
+    return claim("genshin", 0.9 if confirmed else 0.8)
+
+
 def probe(view, state):
+    if view.transport == "tcp":
+        return _tcp_probe(view)
     c = [d for d in view.datagrams_c2s if d]
     s = [d for d in view.datagrams_s2c if d]
     first = c[:1] + s[:1]
@@ -53,6 +107,8 @@ def probe(view, state):
     return claim("genshin", conf, conv=conv)
 
 
-SPEC = DetectorSpec(name="genshin", transports=("udp",), probe=probe, max_bytes=1024,
-                    max_packets=1, prefilter=Prefilter(c2s=frozenset((0,)), s2c=frozenset((0,))),
+SPEC = DetectorSpec(name="genshin", transports=("udp", "tcp"), probe=probe, max_bytes=1024,
+                    max_packets=2, prefilter=Prefilter(c2s=frozenset((0,)), s2c=frozenset((0,)),
+                                                       tcp=Prefilter(c2s=frozenset((TCP_LEAD,)),
+                                                                     s2c=frozenset((TCP_LEAD,)))),
                     max_confidence=1.0)

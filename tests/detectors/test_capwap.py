@@ -81,7 +81,35 @@ def test_it_claims_no_other_protocol(fx):
     assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH
 
 
-def test_dtls_needs_a_second_datagram():
-    assert SPEC.probe(FlowView.udp([DTLS]), {}).outcome == Outcome.NEED_MORE
-    r = SPEC.probe(FlowView.udp([DTLS], [DTLS]), {})
+def test_dtls_alone_needs_records_filling_it():
+    # a DTLS record followed by bytes that are no record: a second datagram must agree
+    assert SPEC.probe(FlowView.udp([DTLS + b"\0"]), {}).outcome == Outcome.NEED_MORE
+    r = SPEC.probe(FlowView.udp([DTLS + b"\0"], [DTLS]), {})
     assert r.outcome == Outcome.MATCH and r.metadata == {"kind": "dtls"}
+
+
+# ../shared/ndpi-dev capwap.pcap, 192.168.10.9:5246 -> :12379, the flow's only datagram: a
+# DTLS-protected CAPWAP packet (an encrypted alert of an established session).
+DTLS_ALERT = hx(
+    "01 000000"                           # preamble: version 0, type 1 (DTLS header), 3 reserved bytes
+    "15 feff 0001 000000000001 0030"      # DTLS record: alert (21), DTLS 1.0, epoch 1, sequence 1, length 48
+    "91525de0381a81cffbbc5c495068756e8580383b27a1c2ff2011743e05500e53"  # the encrypted alert,
+    "52fa6f19e56428296f7985b4b0bf6612")                                  # 48 bytes, ending the datagram
+
+
+def test_a_lone_dtls_datagram_whose_records_fill_it():
+    r = SPEC.probe(FlowView.udp([DTLS_ALERT]), {})
+    assert r.outcome == Outcome.MATCH and r.metadata == {"kind": "dtls"} and r.confidence == 0.7
+    # two records chained to the end are as good
+    assert SPEC.probe(FlowView.udp([DTLS_ALERT + DTLS[4:]]), {}).outcome == Outcome.MATCH
+
+
+@pytest.mark.parametrize("dg", [
+    DTLS_ALERT[:-1],                                        # the record's length runs past the end
+    DTLS_ALERT + b"\x15\xfe\xff",                            # a second record header cut short
+    DTLS_ALERT + DTLS[4:5] + b"\xfe\xfc" + DTLS[7:],          # a second record of an unknown version
+    DTLS_ALERT[:1] + b"\x01" + DTLS_ALERT[2:],              # a reserved byte set
+    DTLS_ALERT[:4] + b"\x18" + DTLS_ALERT[5:],              # content type 24 (heartbeat, not in CAPWAP)
+])
+def test_lone_dtls_near_misses(dg):
+    assert SPEC.probe(FlowView.udp([dg]), {}).outcome != Outcome.MATCH

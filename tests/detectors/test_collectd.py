@@ -89,3 +89,38 @@ def test_encrypted_part():
     assert r.outcome == Outcome.MATCH and r.metadata == {"encrypted": True} and r.confidence < 0.9
     bad = enc[:4] + struct.pack(">H", 0xffff) + enc[6:]          # a user name longer than the part
     assert SPEC.probe(FlowView.udp([bad]), {}).outcome == Outcome.NO_MATCH
+
+
+# ../shared/ndpi-dev collectd.pcap, 127.0.0.1:36064 -> :25826, the datagram's first 11
+# parts (it is cut here at a part boundary): one part carries type 0xffff, which no
+# collectd version defines; collectd's receiver skips a part of unknown type by its
+# length (network.c, parse_packet), so the rest still reads as a value list.
+UNKNOWN_PART = hx(
+    "0000 0015 6465766c61702e667269747a2e626f7800"   # host (0x0000), length 21: "devlap.fritz.box\0"
+    "0008 000c 18aa874808818df4"                     # time, high resolution (0x0008), length 12
+    "0009 000c 0000000280000000"                     # interval, high resolution (0x0009), length 12: 10 s
+    "ffff 0008 63707500"                             # type 0xffff (unknown), length 8: skipped
+    "0003 0006 3100"                                 # plugin instance (0x0003), length 6: "1\0"
+    "0004 0008 63707500"                             # type (0x0004), length 8: "cpu\0"
+    "0005 000a 737465616c00"                         # type instance (0x0005), length 10: "steal\0"
+    "0006 000f 0001 02 0000000000000000")            # values (0x0006), length 15: 1 value, DERIVE (2), 0
+
+
+def test_a_part_of_unknown_type_is_skipped():
+    r = SPEC.probe(FlowView.udp([UNKNOWN_PART]), {})
+    assert r.outcome == Outcome.MATCH and r.metadata == {"host": "devlap.fritz.box"}
+
+
+@pytest.mark.parametrize("dg", [
+    # as many unknown parts as known ones: nothing says collectd
+    string(0x0000, b"host") + struct.pack(">HH", 0x0042, 4) + struct.pack(">HH", 0x0043, 4) + number(1, 0),
+    # three known parts and two unknown: fewer than three known per unknown
+    string(0x0000, b"host") + struct.pack(">HH", 0x0042, 4) + number(1, 0) + struct.pack(">HH", 0x0043, 4)
+    + VALUES,
+    # an unknown part whose length runs past the datagram
+    UNKNOWN_PART[:45] + struct.pack(">HH", 0xffff, 200) + UNKNOWN_PART[53:],
+    # an unknown part whose length is shorter than its own header
+    UNKNOWN_PART[:45] + struct.pack(">HH", 0xffff, 2) + UNKNOWN_PART[49:],
+])
+def test_unknown_parts_near_misses(dg):
+    assert SPEC.probe(FlowView.udp([dg]), {}).outcome == Outcome.NO_MATCH
