@@ -421,6 +421,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("rmcp", UDP, ndpi=("RMCP",), iana=("asf-rmcp",), metadata="message_class, message"),
     P("l2tp", UDP, iana=("l2tp",), metadata="message, tunnel_id"),
     P("whois", TCP, ndpi=("Whois-DAS",), iana=("nicname/tcp",), metadata="query, referral"),
+    P("ether-s-bus", UDP, ndpi=("Ether-S-Bus",), metadata="telegram, command"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
