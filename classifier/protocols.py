@@ -422,6 +422,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("l2tp", UDP, iana=("l2tp",), metadata="message, tunnel_id"),
     P("whois", TCP, ndpi=("Whois-DAS",), iana=("nicname/tcp",), metadata="query, referral"),
     P("ether-s-bus", UDP, ndpi=("Ether-S-Bus",), metadata="telegram, command"),
+    P("websocket", TCP, ndpi=("WebSocket",), metadata="client_side, frames, text (midstream frames; from the start it is http, upgrade)"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
