@@ -76,7 +76,9 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   cassandra (9042 is unassigned), zeromq (the application picks the port; 5555, the
   guide's, is personal-agent), beanstalkd (11300 is unassigned); of the automation ones: knxnet-ip (its 3671 is
   registered to efcp), fins (its 9600 is micromuse-ncpw's), mqtt-sn (gateways listen
-  on mqtt's 1883 or a port of their choosing), miio (54321 is in the dynamic range).
+  on mqtt's 1883 or a port of their choosing), miio (54321 is in the dynamic range),
+  ether-s-bus (its 5050 is registered to "mmcc"), websocket (rides on the http ports
+  after an Upgrade, see http's `upgrade`).
 
 This module imports nothing from the package, so anything may import it.
 """
