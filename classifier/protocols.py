@@ -76,7 +76,9 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   cassandra (9042 is unassigned), zeromq (the application picks the port; 5555, the
   guide's, is personal-agent), beanstalkd (11300 is unassigned); of the automation ones: knxnet-ip (its 3671 is
   registered to efcp), fins (its 9600 is micromuse-ncpw's), mqtt-sn (gateways listen
-  on mqtt's 1883 or a port of their choosing), miio (54321 is in the dynamic range).
+  on mqtt's 1883 or a port of their choosing), miio (54321 is in the dynamic range),
+  ether-s-bus (its 5050 is registered to "mmcc"), websocket (rides on the http ports
+  after an Upgrade, see http's `upgrade`).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -421,6 +423,8 @@ TABLE: Tuple[Protocol, ...] = (
     P("rmcp", UDP, ndpi=("RMCP",), iana=("asf-rmcp",), metadata="message_class, message"),
     P("l2tp", UDP, iana=("l2tp",), metadata="message, tunnel_id"),
     P("whois", TCP, ndpi=("Whois-DAS",), iana=("nicname/tcp",), metadata="query, referral"),
+    P("ether-s-bus", UDP, ndpi=("Ether-S-Bus",), metadata="telegram, command"),
+    P("websocket", TCP, ndpi=("WebSocket",), metadata="client_side, frames, text (midstream frames; from the start it is http, upgrade)"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

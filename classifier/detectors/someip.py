@@ -5,7 +5,8 @@ from the request id to the end of the message (so 8 + length is the message size
 request id (client id 2, session id 2), protocol version (1), interface version,
 message type (0x00 request, 0x01 request without return, 0x02 notification, 0x80
 response, 0x81 error; 0x20 set for SOME/IP-TP segments; 0x40/0x41/0x42/0xC0/0xC1 the
-acknowledgements) and return code (0x00-0x5E).  Messages tile the datagram or stream.
+acknowledgements) and return code (0x00-0x5E).  Messages tile the datagram or stream; a datagram shorter than a header may be
+awaited alone, never among others.
 
 SOME/IP-SD messages are message id 0xFFFF8100, interface version 1, type notification,
 return code 0, then flags (1), reserved (3), an entries array whose length (4) is a
@@ -20,7 +21,7 @@ Metadata: service_id (hex), message_type, sd (bool).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import ANY, MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 TYPES = {0x00: "request", 0x01: "request-no-return", 0x02: "notification", 0x80: "response",
          0x81: "error", 0x40: "request-ack", 0x41: "request-no-return-ack",
@@ -87,6 +88,8 @@ def probe(view, state):
         if r is None:
             return NO
         if r is MORE:
+            if whole and len(units) > 1:
+                return NO                # a datagram shorter than a header among others
             more = True
             continue
         found.extend(r)
@@ -100,10 +103,17 @@ def probe(view, state):
     return claim("someip", conf, service_id=service, message_type=kind, sd=sd)
 
 
-# A plain SOME/IP message starts with its service id, any byte: hinting on every flow
-# would put this probe on every UDP and TCP flow's list.  The hint is SOME/IP-SD's 0xFF
-# (service 0xFFFF), which every SOME/IP deployment sends to announce its services; plain
-# method traffic on its own socket (first byte a service id) is left unknown.
+# A plain SOME/IP message starts with its service id, any byte.  On TCP, hinting on every
+# flow would put this probe on every flow's list: the hint is SOME/IP-SD's 0xFF (service
+# 0xFFFF), which every SOME/IP deployment sends to announce its services, and plain method
+# traffic on its own TCP connection is left unknown.  On UDP every datagram is tried, and
+# the gate refuses in compiled code what no header allows: the length's top bytes (8 <=
+# length <= 0x100000: byte 4 zero, byte 5 at most 0x10), protocol version 1, a message
+# type whose bits 0x1C are clear (every type, TP flag 0x20 aside), a return code <= 0x5E.
+# The length field is not gated: a datagram may carry several messages.
 SPEC = DetectorSpec(name="someip", transports=("tcp", "udp"), probe=probe, max_bytes=2048,
-                    max_packets=4, prefilter=Prefilter(c2s=frozenset((0xFF,)), s2c=frozenset((0xFF,))),
-                    max_confidence=1.0)
+                    max_packets=4, prefilter=Prefilter(c2s=frozenset((0xFF,)), s2c=frozenset((0xFF,)),
+                                                       udp=ANY),
+                    max_confidence=1.0,
+                    gate=Gate(min_len=16, bytes=((4, 0xff, 0, 0), (5, 0xff, 0, 0x10), (12, 0xff, 1, 1),
+                                                 (14, 0x1c, 0, 0), (15, 0xff, 0, 0x5e))))

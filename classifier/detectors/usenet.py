@@ -2,8 +2,9 @@
 with 200 (posting allowed) or 201 (no posting) and a text line; the reader then sends
 commands (CAPABILITIES, MODE READER, GROUP, LIST, ARTICLE, AUTHINFO, ...) answered by
 three-digit codes.  A "200 " greeting alone is shared with other line protocols, so
-the client's first command must be an NNTP command and, when present, the answer to it
-a code that command can produce (RFC 3977 3.2 and each command's section).
+the client's first command must be an NNTP command (its keyword, ended by CRLF or by the
+SP before its arguments) and, when present, the answer to it a code that command can
+produce (RFC 3977 3.2 and each command's section).
 Metadata: greeting, command.
 """
 from __future__ import annotations
@@ -34,7 +35,13 @@ def probe(view, state):
         return MORE
     cmd = ascii_line(c, 512)
     if cmd is None:
-        return MORE if len(c) < 512 else NO
+        # A command line is a keyword, then SP and its arguments, then CRLF (RFC 3977
+        # 3.1): once a space follows the keyword the command is known, whether or not
+        # the line's end has arrived (a client cut off mid-line, a capture that ends).
+        sp = c.find(b" ", 0, 13)
+        if sp <= 0:
+            return MORE if len(c) < 512 else NO
+        cmd = c[:sp]
     word = cmd.split(b" ", 1)[0].upper()
     if word not in COMMANDS:
         return NO

@@ -36,6 +36,31 @@ def test_method_call():
     assert r.outcome == Outcome.MATCH and r.confidence < 1 and r.metadata["sd"] is False
 
 
+# The shape of ndpi-dev's someip-udp-method-call.pcapng (a method call and its answer
+# between two ephemeral ports, no SD in the flow): plain datagrams reach the probe on UDP
+# whatever their first byte (udp=ANY behind the gate), so the engine names the exchange.
+REQUEST = hx("1234 0008",   # message id: service 0x1234, method 0x0008
+             "00000011",    # length 17: 8 more header bytes + 9 of payload
+             "0000 0001",   # client id 0, session id 1
+             "01 01 00 00",  # protocol version 1, interface version 1, REQUEST, E_OK
+             "00000005 ababababab")   # the method's arguments
+RESPONSE = REQUEST[:14] + b"\x80" + REQUEST[15:]   # the same ids, type RESPONSE, E_OK
+
+
+def test_a_plain_exchange_is_named():
+    label = Engine().classify(FlowView.udp([REQUEST], [RESPONSE]))
+    assert label.protocol == "someip" and label.metadata["message_type"] == "request"
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([REQUEST[:10], REQUEST]),               # a datagram shorter than a header, then one
+    FlowView.udp([REQUEST], [RESPONSE[:4] + b"\x01" + RESPONSE[5:]]),   # a length's top byte set
+    FlowView.udp([REQUEST], [RESPONSE[:15] + b"\x5f" + RESPONSE[16:]]),  # return code 0x5F
+])
+def test_plain_near_misses(view):
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
+
+
 def test_sd_beats_dns():
     from classifier.detectors.engine import Engine
     assert Engine().classify(FX.view).protocol == "someip"

@@ -33,6 +33,29 @@ def test_near_misses(view):
     assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
 
 
+# The shape of ndpi-dev's ossfuzz_seed_fake_traces_2.pcapng (Leafnode): the client's
+# AUTHINFO line is cut before its CRLF; the keyword and the SP after it are there.
+CUT = FlowView.tcp(
+    b"AUTHINFO USER someone",                          # RFC 4643 2.3: AUTHINFO USER name (no CRLF yet)
+    b"200 Leafnode NNTP Daemon, version 1.11 running at news.example\r\n",   # greeting 200 + SP + text
+)
+
+
+def test_a_command_cut_before_its_line_end():
+    r = SPEC.probe(CUT, {})
+    assert r.outcome == Outcome.MATCH and r.metadata["command"] == "AUTHINFO"
+
+
+@pytest.mark.parametrize("client, outcome", [
+    (b"AUTHINFO", Outcome.NEED_MORE),          # the keyword may go on: no SP yet
+    (b"EHLO somewhere", Outcome.NO_MATCH),     # an SMTP keyword, delimited by its SP
+    (b" AUTHINFO USER x", Outcome.NEED_MORE),  # a leading space is no keyword (and no line yet)
+])
+def test_cut_command_near_misses(client, outcome):
+    view = FlowView.tcp(client, b"200 news.example ready\r\n")
+    assert SPEC.probe(view, {}).outcome == outcome
+
+
 def test_positive():
     label = Engine().classify(FX.view)
     assert label.protocol == "usenet", (label.protocol, label.pending, label.errors)

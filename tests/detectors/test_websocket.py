@@ -1,0 +1,107 @@
+"""WebSocket framing (RFC 6455 5) seen midstream: the detector on its fixture (commented
+field by field): positive with metadata, truncated -> NEED_MORE, fed in fragments -> the
+same outcome, near misses, and no other detector claims it (nor it another protocol's
+fixture).
+
+No capture is generated: a capture of WebSocket from its start is `http` (the Upgrade),
+and a midstream one is the same bytes without the handshake, which the fixture is (shaped
+like ndpi-dev's websocket.pcap, a chat server's text frames and a browser's masked ones,
+text of our own)."""
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import detector_list
+from classifier.detectors.base import Outcome
+from classifier.detectors.engine import Engine, FlowSession
+from classifier.detectors.flowview import FlowView
+from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+
+SPEC = next(s for s in detector_list.SPECS if s.name == "websocket")
+
+
+
+def masked(op: int, text: bytes, key: bytes = bytes.fromhex("e17e8eb9")) -> bytes:
+    """A client's frame: FIN + opcode, MASK + length, the key, the masked payload."""
+    assert len(text) < 126
+    return bytes((0x80 | op, 0x80 | len(text))) + key + bytes(c ^ key[i & 3] for i, c in enumerate(text))
+
+
+def plain(op: int, text: bytes) -> bytes:
+    """A server's frame: FIN + opcode, length (no MASK bit), the payload."""
+    assert len(text) < 126
+    return bytes((0x80 | op, len(text))) + text
+
+
+SERVER = (hx("81 17") + b"Welcome, 192.168.43.1 !"    # FIN text frame, 23 bytes, unmasked
+          + plain(1, b"21:33:52 someone say: test message")
+          + plain(1, b"21:34:53 someone say: hello websocket"))
+CLIENT = (hx("81 8c", "e17e8eb9")                     # FIN text, MASK + 12 bytes, masking key
+          + bytes(c ^ b"\xe1\x7e\x8e\xb9"[i & 3] for i, c in enumerate(b"test message"))
+          + masked(1, b"hello websocket"))
+# midstream the first sender is the WebSocket server here, as in websocket.pcap
+FX = Fx("websocket-midstream", "websocket", FlowView.tcp(SERVER, CLIENT), first="c",
+        meta={"client_side": "s2c", "frames": 5, "text": True})
+
+
+def test_client_first():
+    r = SPEC.probe(FlowView.tcp(CLIENT, SERVER), {})
+    assert r.outcome == Outcome.MATCH and r.metadata["client_side"] == "c2s"
+
+
+def test_one_direction_waits():
+    assert SPEC.probe(FlowView.tcp(SERVER), {}).outcome == Outcome.NEED_MORE
+
+
+NEAR_MISSES = [
+    FlowView.tcp(SERVER, SERVER),                           # neither side masks
+    FlowView.tcp(CLIENT, CLIENT),                           # both sides mask
+    FlowView.tcp(SERVER, CLIENT + plain(1, b"x")),          # one side masks some frames only
+    FlowView.tcp(SERVER[:-1] + b"\xff", CLIENT),            # a text frame that is not UTF-8
+    FlowView.tcp(SERVER, hx("89 fe 0080 00000000") + bytes(128)),  # a ping longer than 125
+    FlowView.tcp(hx("80 03") + b"abc" + SERVER, CLIENT),    # opens with a continuation frame
+    FlowView.tcp(hx("b1 03") + b"abc" + SERVER, CLIENT),    # RSV2 and RSV3 set
+    FlowView.tcp(hx("82 7e 0003") + b"abc", CLIENT),        # a 16-bit length for 3 bytes
+]
+
+
+@pytest.mark.parametrize("view", NEAR_MISSES)
+def test_near_misses(view):
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
+
+
+def test_positive():
+    label = Engine().classify(FX.view)
+    assert label.protocol == "websocket", (label.protocol, label.pending, label.errors)
+    for key, value in FX.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def test_truncated_needs_more():
+    v = FX.view
+    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
+    assert first, "fill in the fixture"
+    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
+    assert SPEC.probe(view, {}).outcome == Outcome.NEED_MORE
+
+
+def test_fragmented_delivery_gives_the_whole_outcome():
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(FX):
+        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == "websocket"
+
+
+def test_no_other_detector_claims_it():
+    for spec in detector_list.SPECS:
+        if spec.probe and spec.name != "websocket" and FX.view.transport in spec.transports:
+            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
+
+
+@pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
+                         ids=lambda f: f.id)
+def test_it_claims_no_other_protocol(fx):
+    assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH
