@@ -9,9 +9,9 @@ import pytest
 
 from classifier.detectors import detector_list
 from classifier.detectors.base import Outcome
-from classifier.detectors.engine import Engine, FlowSession
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
+from protocol_checks import check_fragmented, check_positive
 
 SPEC = next(s for s in detector_list.SPECS if s.name == "pfcp")
 
@@ -38,10 +38,7 @@ def test_near_misses(view):
 
 
 def test_positive():
-    label = Engine().classify(FX.view)
-    assert label.protocol == "pfcp", (label.protocol, label.pending, label.errors)
-    for key, value in FX.meta.items():
-        assert label.metadata.get(key) == value, key
+    check_positive(FX, "pfcp")
 
 
 def test_truncated_needs_more():
@@ -56,13 +53,7 @@ def test_truncated_needs_more():
 
 
 def test_fragmented_delivery_gives_the_whole_outcome():
-    from test_detectors import growing_views
-    session, label = FlowSession(), None
-    engine = Engine()
-    for view in growing_views(FX):
-        assert SPEC.probe(view, {}).outcome != Outcome.NO_MATCH, view
-        label = engine.classify(view, session)
-    assert label is not None and label.protocol == "pfcp"
+    check_fragmented(FX, SPEC)
 
 
 def test_no_other_detector_claims_it():

@@ -1,0 +1,28 @@
+"""The checks every protocol's fixture test makes on its own fixture (its module's FX),
+written once: the fixture is named through the whole engine with its metadata, and fed
+in growing fragments it is never refused and ends named (tests/detectors/test_*.py call
+these; tools/new_protocol.py's template does)."""
+from __future__ import annotations
+
+from classifier.detectors.base import Outcome
+from classifier.detectors.engine import Engine, FlowSession
+
+
+def check_positive(fx, name: str) -> None:
+    """The engine names the fixture `name`, with the fixture's metadata."""
+    label = Engine().classify(fx.view)
+    assert label.protocol == name, (label.protocol, label.pending, label.errors)
+    for key, value in fx.meta.items():
+        assert label.metadata.get(key) == value, key
+
+
+def check_fragmented(fx, spec) -> None:
+    """Fed in growing fragments (test_detectors.growing_views), the probe never says NO
+    and the engine's session ends with the whole fixture's protocol."""
+    from test_detectors import growing_views
+    session, label = FlowSession(), None
+    engine = Engine()
+    for view in growing_views(fx):
+        assert spec.probe(view, {}).outcome != Outcome.NO_MATCH, view
+        label = engine.classify(view, session)
+    assert label is not None and label.protocol == spec.name
