@@ -26,3 +26,11 @@ def check_fragmented(fx, spec) -> None:
         assert spec.probe(view, {}).outcome != Outcome.NO_MATCH, view
         label = engine.classify(view, session)
     assert label is not None and label.protocol == spec.name
+
+
+def check_claimed_alone(fx, spec) -> None:
+    """No other detector claims the fixture."""
+    from classifier.detectors import detector_list
+    for other in detector_list.SPECS:
+        if other.probe and other.name != spec.name and fx.view.transport in other.transports:
+            assert other.probe(fx.view, {}).outcome != Outcome.MATCH, other.name

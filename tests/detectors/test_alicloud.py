@@ -10,7 +10,7 @@ from classifier.detectors import detector_list
 from classifier.detectors.base import Outcome
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
-from protocol_checks import check_fragmented, check_positive
+from protocol_checks import check_claimed_alone, check_fragmented, check_positive
 
 SPEC = next(s for s in detector_list.SPECS if s.name == "alicloud")
 
@@ -58,9 +58,7 @@ def test_near_misses(view):
 
 
 def test_no_other_detector_claims_it():
-    for spec in detector_list.SPECS:
-        if spec.probe and spec.name != "alicloud" and FX.view.transport in spec.transports:
-            assert spec.probe(FX.view, {}).outcome != Outcome.MATCH, spec.name
+    check_claimed_alone(FX, SPEC)
 
 
 @pytest.mark.parametrize("fx", [f for f in FIXTURES if f.view.transport in SPEC.transports],
