@@ -14,7 +14,7 @@ Library use (an IDS embedding portlens):
         records = analyzer.label(batch)
 
 Detectors and the model see only payload bytes and packet sizes, directions and gaps;
-the port registry is a separate stage whose only output is the port's claim.
+the port registry is a separate stage whose only output is the port-implied protocol.
 """
 
 __version__ = "0.1.0"

@@ -89,7 +89,7 @@ class FlowResult:
     Addresses and ports are oriented: the client opened the flow (sent the SYN, or
     the first packet seen). `protocol` is what the payload shows ("unknown" when
     nothing does) and `source` who said so ("dpi", "ml", "dpi+ml" or "none");
-    `port_protocol` and `verdict` are the port registry's claim beside it.
+    `port_protocol` (what the port registry implies) and `verdict` are set beside it.
     """
     capture: str                        #: capture file, "live:<iface>", or the Classifier's capture name
     ts_start: float                     #: first packet, seconds since the epoch (microseconds kept)
@@ -673,7 +673,7 @@ def _classify_stream(clf: Classifier, client_bytes: bytes, server_bytes: bytes, 
                               memoryview(streams[0] + streams[1]))
     out = clf._analyzer.label(batch)[0]
     if server_port is None:
-        # no port, no claim: the registry's stage has nothing to judge
+        # no port, nothing implied: the registry's stage has nothing to judge
         for k in ("port_protocol", "verdict", "port_service", "port_class", "verdict_reason"):
             if k in out:
                 out[k] = None

@@ -1,6 +1,6 @@
 """The `portlens` command.
 
-    portlens analyze FILE|DIR|GLOB...   the main job: each flow's protocol beside its port's claim
+    portlens analyze FILE|DIR|GLOB...   the main job: each flow's protocol beside its port-implied protocol
     portlens audit --policy approved.toml FILE...
                                 flows that break an approved ports/protocols list
     portlens ports 443/tcp | 443 | smallchat

@@ -42,8 +42,8 @@ def apply_dpi(recs: List[Dict[str, Any]], batch, engine=None) -> None:
 
 
 class Analyzer:
-    """Labels batches of flows: detectors, then the model (when given), then the port's
-    claim and the verdict (when `verdicts`).
+    """Labels batches of flows: detectors, then the model (when given), then the
+    port-implied protocol and the verdict (when `verdicts`).
 
         analyzer = Analyzer(ml=MLStage(load(), "fallback"), registry=load_registry())
         for batch in FlowReader(path).batches():

@@ -46,7 +46,7 @@ UNIDENTIFIED = "unidentified"
 VERDICTS = (MATCH, MISMATCH, UNREGISTERED, UNIDENTIFIED)
 
 # The fast path reads ports of these transports only; other flows (ICMP, ESP, SCTP, ...)
-# carry no port claim and get a null verdict.
+# carry no port-implied protocol and get a null verdict.
 PORT_TRANSPORTS = ("tcp", "udp")
 
 # Keys this stage adds after the contract's fields (port_protocol and verdict are in it).

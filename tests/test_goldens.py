@@ -1,6 +1,6 @@
 """Goldens from the product: each capture under pcaps/ against its expected output
 (pcaps/expected/, rendered by FlowReader + Analyzer: see tests/goldens.py).  A change of
-label, source, confidence, port claim, verdict or metadata shows up as a diff;
+label, source, confidence, port-implied protocol, verdict or metadata shows up as a diff;
 `pytest tests/test_goldens.py --regen-goldens` rewrites the files."""
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ def test_live_bad_interface_is_one_line_error():
 
 def test_live_cli_labels_flows_like_analyze():
     """A DNS exchange on a random port: live labels it from the payload and sets the
-    port's claim beside it, as analyze does for a file."""
+    port-implied protocol beside it, as analyze does for a file."""
     import dpkt
     srv, port = _free_udp_port()
     query = dpkt.dns.DNS(id=0x1234, qd=[dpkt.dns.DNS.Q(name="example.com", type=dpkt.dns.DNS_A)])

@@ -27,7 +27,7 @@ from .canonical import PROTOCOLS, canonical_for
 
 TABLE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "iana-ports.json.gz")
 
-# Transports the registry has ports for; flows on any other carry no port claim.
+# Transports the registry has ports for; flows on any other carry no port-implied protocol.
 PORT_TRANSPORTS = ("tcp", "udp", "sctp", "dccp")
 
 SYSTEM, USER, DYNAMIC = "system", "user", "dynamic"
