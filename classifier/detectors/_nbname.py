@@ -16,4 +16,4 @@ def encoded_name(data: bytes, pos: int) -> bool | None:
 def decode(data: bytes, pos: int) -> str:
     b = data[pos + 1:pos + 33]
     raw = bytes(((b[i] - 0x41) << 4) | (b[i + 1] - 0x41) for i in range(0, 32, 2))
-    return raw[:15].decode("latin-1").rstrip()
+    return raw[:15].decode("latin-1").rstrip("\x00").rstrip()     # space or NUL padding (RFC 1002)
