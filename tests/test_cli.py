@@ -229,3 +229,15 @@ def test_an_internal_error_is_one_line_and_exit_70(monkeypatch, capsys):
     monkeypatch.setenv("PORTLENS_DEBUG", "1")
     with pytest.raises(RuntimeError):
         cli.main(["analyze", demo, "-q"])
+
+
+def test_csv_prints_no_header_when_no_capture_could_be_read(tmp_path):
+    """Nothing was read, so nothing is written to stdout (the header used to be), and
+    a capture without flows still gives the header alone."""
+    r = run("analyze", str(tmp_path / "absent.pcap"), "-f", "csv")
+    assert r.returncode == 3 and r.stdout == b"" and b"no such file" in r.stderr
+    empty = tmp_path / "empty.pcap"
+    write_pcap(empty, [])
+    r = run("analyze", str(empty), "-f", "csv")
+    lines = r.stdout.decode().splitlines()
+    assert r.returncode == 0 and len(lines) == 1 and lines[0].startswith("capture,ts_start,")

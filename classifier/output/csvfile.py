@@ -56,13 +56,23 @@ def flatten(rec: dict) -> list:
 
 
 class CsvWriter:
+    """The header row goes out with the first row, or at close() when there is none (a
+    capture without flows is a header alone); a run that could open no capture closes
+    no writer, so it prints no header for nothing."""
+
     def __init__(self, stream, color=False, meta=None):
         self.stream = stream
         self._csv = csv.writer(stream, lineterminator="\n")
-        self._csv.writerow(COLUMNS)
+        self._header = False
+
+    def _start(self):
+        if not self._header:
+            self._header = True
+            self._csv.writerow(COLUMNS)
 
     def write(self, rec):
+        self._start()
         self._csv.writerow(flatten(rec))
 
     def close(self):
-        pass
+        self._start()
