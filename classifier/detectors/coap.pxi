@@ -119,8 +119,10 @@ def coap_probe(view, state):
     the payload marker or the end); a lone header needs to be a request with registered
     options and a text URI part, or two text options; a Uri-Path or two messages make it
     certain (0.95)."""
-    cdef Py_ssize_t n, count = 0
+    cdef Py_ssize_t n, count = 0, k, nc
     cdef int r, p0_class = 0
+    cdef int code0[2]
+    cdef bint echo
     cdef CoapInfo info, first
     cdef bytes b
     cdef const uint8_t* p
@@ -129,11 +131,19 @@ def coap_probe(view, state):
     _outcomes()
     if not _coap_ready:
         _coap_init()
-    for dg in list(view.datagrams_c2s) + list(view.datagrams_s2c):
+    # code0[d]: the code byte of direction d's first message when it is more than a
+    # header (-1: none), to tell a request and its answer from one header repeated.
+    code0[0] = code0[1] = -1
+    units = list(view.datagrams_c2s) + list(view.datagrams_s2c)
+    nc = len(view.datagrams_c2s)
+    for k in range(len(units)):
+        dg = units[k]
         if not dg:
             continue
         b = dg if type(dg) is bytes else bytes(dg)
         p = _buf(b, &n)
+        if n > 4 and code0[0 if k < nc else 1] == -1:
+            code0[0 if k < nc else 1] = p[1]
         if count == 0:
             path = []
             r = _coap_parse(p, n, &info, path)
@@ -159,9 +169,14 @@ def coap_probe(view, state):
     # proxy), or carry two text options, one of 3 bytes or more, with no more unknown
     # options than text ones: random datagrams, which met the looser "registered
     # options, or two texts" about 60 times per 500k, essentially never do.
-    if count < 2 and not ((p0_class == 0 and not first.unknown and first.uri_text)
+    # Two messages are a request and its answer only if they can be: each side's first
+    # non-empty message with the same code byte (a request's class is 0, an answer's
+    # 2-5) is one header seen twice -- e.g. another protocol's constant first bytes
+    # (an AFS Rx epoch) -- and counts as one.
+    echo = code0[0] >= 0 and code0[0] == code0[1]
+    if (count < 2 or echo) and not ((p0_class == 0 and not first.unknown and first.uri_text)
                           or (first.texts >= 2 and first.longest >= 3
                               and first.unknown <= first.texts)):
         return _MORE
     # (An empty Uri-Path is reported, but is no evidence.)
-    return _claim("coap", 0.95 if meta.get("uri_path") or count >= 2 else 0.7, meta)
+    return _claim("coap", 0.95 if meta.get("uri_path") or (count >= 2 and not echo) else 0.7, meta)

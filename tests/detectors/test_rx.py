@@ -73,3 +73,13 @@ def test_it_claims_no_other_protocol(fx):
 
 def test_one_datagram_is_not_enough():
     assert SPEC.probe(FlowView.udp([rx(1, 1, 1, 1, 0x05)]), {}).outcome == Outcome.NEED_MORE
+
+
+def test_an_epoch_that_reads_as_a_coap_header_stays_rx():
+    """An epoch whose top byte is 0x40 makes every datagram open like a CoAP header
+    (version 1, confirmable, no token) with the same code byte both ways: one header
+    seen twice, not a request and its answer, so CoAP does not call it certain."""
+    from classifier.detectors.engine import Engine
+    c = [b"\x40" + d[1:] for d in FX.view.datagrams_c2s]
+    s = [b"\x40" + d[1:] for d in FX.view.datagrams_s2c]
+    assert Engine().classify(FlowView.udp(c, s)).protocol == "rx"
