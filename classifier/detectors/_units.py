@@ -63,3 +63,21 @@ def streams(view, parse):
     if not found:
         return MORE if more else NO
     return found
+
+
+def each_stream(view, parse):
+    """Each direction's TCP bytes through `parse` (bytes -> metadata dict, MORE while
+    its first message is incomplete, or None for "not this protocol"): NO as soon as a
+    direction is not the protocol's, MORE as soon as one is incomplete (or when there
+    are no bytes yet), else the first direction's metadata."""
+    meta = None
+    for d in (view.payload_c2s, view.payload_s2c):
+        if not d:
+            continue
+        m = parse(d)
+        if m is None:
+            return NO
+        if m is MORE:
+            return MORE
+        meta = meta or m
+    return MORE if meta is None else meta

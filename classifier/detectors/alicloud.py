@@ -14,6 +14,7 @@ Metadata: frames (whole frames seen, both sides).
 """
 from __future__ import annotations
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 MAGIC = b"\xce\xfa\xbe\xba"
@@ -40,21 +41,19 @@ def _frames(data: bytes):
     return n if n else MORE
 
 
+def _counted(data: bytes):
+    """_frames's count as the one-item list _units.streams collects."""
+    r = _frames(data)
+    return r if r is None or r is MORE else [r]
+
+
 def probe(view, state):
     c, s = view.payload_c2s, view.payload_s2c
     if not c and not s:
         return MORE
-    whole = []
-    for data in (c, s):
-        if not data:
-            continue
-        r = _frames(data)
-        if r is None:
-            return NO
-        if r is not MORE:
-            whole.append(r)
-    if not whole:
-        return MORE
+    whole = _units.streams(view, _counted)
+    if whole is MORE or whole is NO:
+        return whole
     return claim("alicloud", 0.95 if len(whole) == 2 else 0.85, frames=sum(whole))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 COMMANDS = {257: "Capabilities-Exchange", 258: "Re-Auth", 271: "Accounting", 272: "Credit-Control",
@@ -41,18 +42,9 @@ def _message(d: bytes):
 
 
 def probe(view, state):
-    meta = None
-    for d in (view.payload_c2s, view.payload_s2c):
-        if not d:
-            continue
-        m = _message(d)
-        if m is None:
-            return NO
-        if m is MORE:
-            return MORE
-        meta = meta or m
-    if meta is None:
-        return MORE
+    meta = _units.each_stream(view, _message)
+    if meta is MORE or meta is NO:
+        return meta
     return claim("diameter", 0.95, **meta)
 
 

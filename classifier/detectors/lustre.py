@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import struct
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 ACCEPTOR = 0xACCE7100
@@ -83,18 +84,9 @@ def _side(d: bytes):
 
 
 def probe(view, state):
-    meta = None
-    for d in (view.payload_c2s, view.payload_s2c):
-        if not d:
-            continue
-        m = _side(d)
-        if m is None:
-            return NO
-        if m is MORE:
-            return MORE
-        meta = meta or m
-    if meta is None:
-        return MORE
+    meta = _units.each_stream(view, _side)
+    if meta is MORE or meta is NO:
+        return meta
     conf = {"acceptor": 0.95, "hello": 0.9, "lnet": 0.8}[meta["kind"]]
     return claim("lustre", conf, **meta)
 

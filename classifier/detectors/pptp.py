@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 COOKIE = 0x1A2B3C4D
@@ -45,18 +46,9 @@ def _messages(d: bytes):
 
 
 def probe(view, state):
-    meta = None
-    for d in (view.payload_c2s, view.payload_s2c):
-        if not d:
-            continue
-        m = _messages(d)
-        if m is None:
-            return NO
-        if m is MORE:
-            return MORE
-        meta = meta or m
-    if meta is None:
-        return MORE
+    meta = _units.each_stream(view, _messages)
+    if meta is MORE or meta is NO:
+        return meta
     return claim("pptp", 0.95 if view.payload_c2s and view.payload_s2c else 0.9, **meta)
 
 

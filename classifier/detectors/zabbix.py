@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import struct
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 MAGIC = b"ZBXD"
@@ -43,18 +44,9 @@ def _message(d: bytes):
 
 
 def probe(view, state):
-    meta = None
-    for d in (view.payload_c2s, view.payload_s2c):
-        if not d:
-            continue
-        m = _message(d)
-        if m is None:
-            return NO
-        if m is MORE:
-            return MORE
-        meta = meta or m
-    if meta is None:
-        return MORE
+    meta = _units.each_stream(view, _message)
+    if meta is MORE or meta is NO:
+        return meta
     return claim("zabbix", 0.95, **meta)
 
 
