@@ -12,28 +12,9 @@ from classifier.detectors.base import Outcome
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
 from protocol_checks import check_claimed_alone, check_fragmented, check_positive
+from rpc_bytes import mark, rpc_call, rpc_reply
 
 SPEC = next(s for s in detector_list.SPECS if s.name == "nfs")
-
-def rpc_call(xid, prog, vers, proc, body=b""):
-    """An ONC RPC call (RFC 5531 9): xid, CALL, rpcvers 2, program, version, procedure,
-    an AUTH_SYS credential (stamp, machine name "client", uid 0, gid 0, no gids) and an
-    AUTH_NONE verifier."""
-    cred = struct.pack(">I", 0x5eed) + struct.pack(">I", 6) + b"client\0\0" + struct.pack(">III", 0, 0, 0)
-    return (struct.pack(">IIIIII", xid, 0, 2, prog, vers, proc)
-            + struct.pack(">II", 1, len(cred)) + cred      # credential: AUTH_SYS, length, body
-            + struct.pack(">II", 0, 0) + body)              # verifier: AUTH_NONE, empty
-
-
-def rpc_reply(xid, body=b""):
-    """Accepted reply: xid, REPLY, MSG_ACCEPTED, AUTH_NONE verifier, SUCCESS."""
-    return struct.pack(">IIIIII", xid, 1, 0, 0, 0, 0) + body
-
-
-def mark(msg):
-    """TCP record mark (RFC 5531 11): last fragment, length."""
-    return struct.pack(">I", 0x80000000 | len(msg)) + msg
-
 
 # pcaps/corpus/nfs-1.pcap (spec-built): an NFSv3 GETATTR call and its reply over UDP.
 FH = bytes.fromhex("01000701000000000a000000a1b2c3d4")              # an opaque file handle
