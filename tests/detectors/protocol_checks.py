@@ -34,3 +34,22 @@ def check_claimed_alone(fx, spec) -> None:
     for other in detector_list.SPECS:
         if other.probe and other.name != spec.name and fx.view.transport in other.transports:
             assert other.probe(fx.view, {}).outcome != Outcome.MATCH, other.name
+
+
+def check_truncated(fx, spec) -> None:
+    """The fixture's own cut view (fx.trunc), or else its first 3 bytes (of the first
+    datagram for UDP) on the side that speaks first, is NEED_MORE."""
+    from classifier.detectors.flowview import FlowView
+    if fx.trunc is not None:
+        assert spec.probe(fx.trunc, {}).outcome == Outcome.NEED_MORE
+        return
+    v = fx.view
+    if v.transport == "udp":
+        first = (v.datagrams_c2s if fx.first == "c" else v.datagrams_s2c)[0][:3]
+        assert first, "fill in the fixture"
+        view = FlowView.udp([first]) if fx.first == "c" else FlowView.udp([], [first])
+    else:
+        first = (v.payload_c2s if fx.first == "c" else v.payload_s2c)[:3]
+        assert first, "fill in the fixture"
+        view = FlowView.tcp(first) if fx.first == "c" else FlowView.tcp(b"", first)
+    assert spec.probe(view, {}).outcome == Outcome.NEED_MORE

@@ -11,7 +11,7 @@ from classifier.detectors import detector_list
 from classifier.detectors.base import Outcome
 from classifier.detectors.flowview import FlowView
 from fixtures import FIXTURES, Fx, hx  # noqa: F401  (hx: hex fixtures)
-from protocol_checks import check_claimed_alone, check_fragmented, check_positive
+from protocol_checks import check_claimed_alone, check_fragmented, check_positive, check_truncated
 
 SPEC = next(s for s in detector_list.SPECS if s.name == "hl7")
 
@@ -37,14 +37,7 @@ def test_positive():
 
 
 def test_truncated_needs_more():
-    if FX.trunc is not None:
-        assert SPEC.probe(FX.trunc, {}).outcome == Outcome.NEED_MORE
-        return
-    v = FX.view
-    first = v.payload_c2s[:3] if FX.first == "c" else v.payload_s2c[:3]
-    assert first, "fill in the fixture"
-    view = FlowView.tcp(first) if FX.first == "c" else FlowView.tcp(b"", first)
-    assert SPEC.probe(view, {}).outcome == Outcome.NEED_MORE
+    check_truncated(FX, SPEC)
 
 
 def test_fragmented_delivery_gives_the_whole_outcome():
