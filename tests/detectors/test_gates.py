@@ -12,6 +12,7 @@ flow otherwise).  It must never change a label.  Checked three ways:
 """
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -140,8 +141,16 @@ def test_gate_on_mutated_matches(i, spec, data):
     """A matching corpus flow with one of the gate's bytes changed, cut short, or with
     datagrams dropped: a refusal still means no match."""
     flows = [(c, s) for _p, c, s in corpus_flows() if _probe_matches(spec, c, s)]
-    # and the protocol's fixtures (smallchat has no capture: its fixture is the flow)
-    flows += [(list(fx.view.datagrams_c2s), list(fx.view.datagrams_s2c)) for fx in FIXTURES
+    # and the protocol's fixtures, shared ones and its own test's FX (smallchat and
+    # ether-s-bus have no capture here: their fixtures are the flows)
+    fxs = list(FIXTURES)
+    try:
+        own = importlib.import_module("test_" + spec.name.replace("-", "_"))
+        if hasattr(own, "FX"):
+            fxs.append(own.FX)
+    except ImportError:
+        pass
+    flows += [(list(fx.view.datagrams_c2s), list(fx.view.datagrams_s2c)) for fx in fxs
               if fx.view.transport == "udp" and fx.view.datagrams_c2s is not None
               and _probe_matches(spec, list(fx.view.datagrams_c2s), list(fx.view.datagrams_s2c))]
     assert flows, f"no capture or fixture flow of {spec.name} matches its probe"
