@@ -90,6 +90,8 @@ def main(argv=None):
     ap.add_argument("--protocols", default="", help="comma-separated names: list every flow they claim")
     ap.add_argument("--cache", help="directory for each capture's jsonl")
     ap.add_argument("--reuse", action="store_true", help="read --cache instead of running portlens")
+    ap.add_argument("--misses", action="store_true",
+                    help="list every flow nDPI's payload dissection names and portlens does not")
     ap.add_argument("extra", nargs="*", help="extra arguments for portlens analyze")
     o = ap.parse_args(argv)
     labels = os.path.join(o.ndpi, "labels.jsonl")
@@ -106,6 +108,7 @@ def main(argv=None):
         os.makedirs(o.cache, exist_ok=True)
     n = n_ndpi = n_pl = both = agree = 0
     missing, disagree, claims = collections.Counter(), collections.Counter(), []
+    missed = []
     example = {}
     for name in sorted(truth):
         path = os.path.join(o.ndpi, "pcaps", name)
@@ -157,10 +160,15 @@ def main(argv=None):
                     example.setdefault((t["master"], ours, r.get("source")), where)
             elif nd:
                 missing[t["master"]] += 1
+                missed.append((t["master"], t["app"], where))
     print("nDPI names, portlens does not:", ", ".join(f"{k} {v}" for k, v in missing.most_common()))
     print("disagreements (nDPI, ours, our source): count, example")
     for k, v in disagree.most_common():
         print(f"  {k[0]:<20} {k[1]:<16} {str(k[2]):<9} {v:>4}  {example[k]}")
+    if o.misses:
+        print("missed (nDPI master, nDPI app, flow):")
+        for m in sorted(missed):
+            print(f"  {m[0]:<20} {str(m[1]):<18} {m[2]}")
     if watch:
         print("claims of", ", ".join(sorted(watch)), "(ours, nDPI master, nDPI confidence, our source, flow):")
         for c in sorted(claims):
