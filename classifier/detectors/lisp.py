@@ -168,9 +168,16 @@ SPEC = DetectorSpec(name="lisp", transports=("udp", "tcp"), probe=probe, max_byt
                     max_packets=2, prefilter=Prefilter(c2s=FIRST, s2c=FIRST,
                                                        tcp=Prefilter(c2s=frozenset((0,)), s2c=frozenset((0,)))),
                     max_confidence=0.85,
-                    # UDP, a lone datagram must parse (_parse): a Map-Request or Map-Reply
-                    # (type 1, 2) has a record; a Map-Register, Notify or Notify-Ack (3-5)
-                    # an authentication length of at most 64 at bytes 14-15.
-                    gate=(Gate(lone=True, min_len=12, bytes=((0, 0xf0, 0x10, 0x20), (3, 0xff, 1, 255))),
+                    # UDP, a lone datagram must parse (_parse): a Map-Request (type 1) has
+                    # a record and its source EID's AFI (0, 1, 2 or LCAF 0x4003) at 12-13,
+                    # then at least an ITR-RLOC's AFI and a record's two bytes and AFI; a
+                    # Map-Reply (2) a record: TTL, locator count, a mask <= 128 at 17 and
+                    # its AFI at 22-23; a Map-Register, Notify or Notify-Ack (3-5) an
+                    # authentication length of at most 64 at bytes 14-15.
+                    gate=(Gate(lone=True, min_len=20, bytes=((0, 0xf0, 0x10, 0x10), (3, 0xff, 1, 255),
+                                                             (12, 0xbf, 0, 0), (13, 0xfc, 0, 0))),
+                          Gate(lone=True, min_len=24, bytes=((0, 0xf0, 0x20, 0x20), (3, 0xff, 1, 255),
+                                                             (17, 0xff, 0, 128), (22, 0xbf, 0, 0),
+                                                             (23, 0xfc, 0, 0))),
                           Gate(lone=True, min_len=16, bytes=((0, 0xf0, 0x30, 0x50), (14, 0xff, 0, 0),
                                                              (15, 0xff, 0, 64)))))

@@ -22,7 +22,7 @@ nDPI has no MQTT-SN dissector (its mqtt.c is MQTT over TCP): no nDPI name.
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim, dec
 
 NAMES = {0x00: "advertise", 0x01: "searchgw", 0x02: "gwinfo", 0x04: "connect", 0x05: "connack",
          0x06: "willtopicreq", 0x07: "willtopic", 0x08: "willmsgreq", 0x09: "willmsg", 0x0A: "register",
@@ -98,4 +98,8 @@ SPEC = DetectorSpec(name="mqtt-sn", transports=("udp",), probe=probe, max_bytes=
                     # The first byte is the length: 3 (SEARCHGW, GWINFO), 5 (ADVERTISE) or a
                     # CONNECT's 7-29; the answers 3 (CONNACK, GWINFO).
                     prefilter=Prefilter(c2s=frozenset((3, 5, *range(7, 30))), s2c=frozenset((3,))),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # A lone datagram is claimed only as a CONNECT: its length byte is the
+                    # datagram's, type 0x04, flags without bits 0x63, protocol id 0x01.
+                    gate=Gate(lone=True, min_len=7, length=(0, 1, 0),
+                              bytes=((1, 0xFF, 0x04, 0x04), (2, 0x63, 0, 0), (3, 0xFF, 0x01, 0x01))))

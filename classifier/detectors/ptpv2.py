@@ -28,7 +28,7 @@ body size for the fixed types, so a Follow_Up or Sync with a TLV suffix (802.1AS
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 # messageType -> (name, length of the header and body, controlField)
 TYPES = {0x0: ("sync", 44, 0), 0x1: ("delay-req", 44, 1), 0x2: ("pdelay-req", 54, 5),
@@ -86,4 +86,8 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="ptpv2", transports=("udp",), probe=probe, max_bytes=1024,
                     max_packets=4, prefilter=Prefilter(c2s=FIRST, s2c=FIRST),
-                    max_confidence=0.95)
+                    max_confidence=0.95,
+                    # A lone datagram is one message: transportSpecific 0/1, a known type
+                    # (<= 0xD), version 2.0/2.1, the 34-byte header and a controlField <= 5.
+                    gate=Gate(lone=True, min_len=34, bytes=((0, 0xE0, 0, 0), (0, 0x0F, 0, 0x0D),
+                                                            (1, 0xEF, 0x02, 0x02), (32, 0xFF, 0, 5))))

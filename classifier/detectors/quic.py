@@ -13,7 +13,7 @@ import hmac
 import struct
 
 from . import _fast
-from .base import DetectorSpec, Prefilter
+from .base import DetectorSpec, Gate, Prefilter
 
 V1, V2 = 0x00000001, 0x6B3343CF
 _SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
@@ -141,8 +141,32 @@ client_hello_meta = _fast.quic_client_hello_meta
 # header walk, and the decryption of client_hello_meta above).
 probe = _fast.quic_probe
 
+_DIGITS = (0xFF, 0x30, 0x39)
+# A lone datagram (a flood's) is claimed only as one of quic.pxi's shapes: Google QUIC's
+# legacy public header (flags 0x09, "Q" and three digits at 9-12) or a handshake packet
+# (version bit clear, 0x08 set, over 32 bytes); or a long header (7 bytes at least)
+# with a known version: 1 or 0 (version negotiation), 2 (0x6b3343cf), a draft
+# (0xff0000xx), Facebook's mvfst (0xfaceb0xx), Google's Q/T and three digits, or a
+# reserved grease version (0x?a?a?a?a).  Anything else in a lone datagram is NO or MORE.
+_LONE = (Gate(lone=True, min_len=13, bytes=((0, 0x09, 0x09, 0x09), (9, 0xFF, 0x51, 0x51),
+                                            (10, *_DIGITS), (11, *_DIGITS), (12, *_DIGITS))),
+         Gate(lone=True, min_len=33, bytes=((0, 0x88, 0x08, 0x08),)),
+         Gate(lone=True, min_len=7, bytes=((0, 0x80, 0x80, 0x80), (1, 0xFF, 0, 0), (2, 0xFF, 0, 0),
+                                           (3, 0xFF, 0, 0), (4, 0xFF, 0, 1))),
+         Gate(lone=True, min_len=7, bytes=((0, 0x80, 0x80, 0x80), (1, 0xFF, 0x6B, 0x6B),
+                                           (2, 0xFF, 0x33, 0x33), (3, 0xFF, 0x43, 0x43), (4, 0xFF, 0xCF, 0xCF))),
+         Gate(lone=True, min_len=7, bytes=((0, 0x80, 0x80, 0x80), (1, 0xFF, 0xFF, 0xFF), (2, 0xFF, 0, 0),
+                                           (3, 0xFF, 0, 0))),
+         Gate(lone=True, min_len=7, bytes=((0, 0x80, 0x80, 0x80), (1, 0xFF, 0xFA, 0xFA),
+                                           (2, 0xFF, 0xCE, 0xCE), (3, 0xFF, 0xB0, 0xB0))),
+         Gate(lone=True, min_len=7, bytes=((0, 0x80, 0x80, 0x80), (1, 0xFF, 0x51, 0x54),
+                                           (2, *_DIGITS), (3, *_DIGITS), (4, *_DIGITS))),
+         Gate(lone=True, min_len=7, bytes=((0, 0x80, 0x80, 0x80), (1, 0x0F, 0x0A, 0x0A), (2, 0x0F, 0x0A, 0x0A),
+                                           (3, 0x0F, 0x0A, 0x0A), (4, 0x0F, 0x0A, 0x0A))))
+
 
 SPEC = DetectorSpec(name="quic", transports=("udp",), probe=probe, max_bytes=4096,
                     max_packets=4,
                     prefilter=Prefilter(c2s=frozenset(range(0x80, 0x100)) | {0x08, 0x09, 0x0C, 0x0D},
-                                        s2c=frozenset(range(0x80, 0x100)) | {0x08, 0x09, 0x0C, 0x0D}))
+                                        s2c=frozenset(range(0x80, 0x100)) | {0x08, 0x09, 0x0C, 0x0D}),
+                    gate=_LONE)

@@ -14,7 +14,7 @@ Metadata: tags (comma-separated, in order), framed (true when "ROUGHTIM" framed)
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 FRAME = b"ROUGHTIM"
 TAGS = frozenset((b"PAD\x00", b"PAD\xff", b"SIG\x00", b"VER\x00", b"SRV\x00", b"NONC", b"DELE",
@@ -111,4 +111,9 @@ def probe(view, state):
 # SREP, CERT, INDX), so 2..8 covers both and keeps the probe off 0x00/0x01-led flows
 _FIRST = frozenset(range(2, 9)) | frozenset(b"R")
 SPEC = DetectorSpec(name="roughtime", transports=("tcp", "udp"), probe=probe, max_bytes=2048,
-                    max_packets=4, prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=0.9)
+                    max_packets=4, prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=0.9,
+                    # A lone datagram (UDP) is a message, its tag count 1-23 as a u32 LE
+                    # and at least one offset-less tag (8 bytes), or "ROUGHTIM" framed.
+                    gate=(Gate(lone=True, min_len=8, bytes=((0, 0xFF, 1, MAX_TAGS), (1, 0xFF, 0, 0),
+                                                            (2, 0xFF, 0, 0), (3, 0xFF, 0, 0))),
+                          Gate(lone=True, min_len=8, bytes=tuple((k, 0xFF, c, c) for k, c in enumerate(FRAME)))))

@@ -4,7 +4,7 @@ datagram.  Metadata: packet_types.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 PT = {200: "SR", 201: "RR", 202: "SDES", 203: "BYE", 204: "APP", 205: "RTPFB",
       206: "PSFB", 207: "XR"}
@@ -53,4 +53,7 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="rtcp", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=3, prefilter=Prefilter(c2s=frozenset(range(0x80, 0xC0)),
-                                                       s2c=frozenset(range(0x80, 0xC0))), max_confidence=0.95)
+                                                       s2c=frozenset(range(0x80, 0xC0))), max_confidence=0.95,
+                    # every datagram is >= 8 bytes and starts with a header: version 2
+                    # and a packet type 200-207 (parse, and its SRTCP retry, start at 0)
+                    gate=Gate(min_len=8, bytes=((0, 0xC0, 0x80, 0x80), (1, 0xFF, 200, 207))))

@@ -7,7 +7,7 @@ Metadata: payload_type, ssrc.
 from __future__ import annotations
 
 from . import _fast
-from .base import DetectorSpec, Prefilter
+from .base import DetectorSpec, Gate, Prefilter
 
 
 # probe(view, state): per direction, the headers of the first six datagrams (version 2,
@@ -21,4 +21,7 @@ probe = _fast.rtp_probe
 
 SPEC = DetectorSpec(name="rtp", transports=("udp",), probe=probe, max_bytes=4096,
                     max_packets=6, prefilter=Prefilter(c2s=frozenset(range(0x80, 0xC0)) | {0, 1},
-                                                       s2c=frozenset(range(0x80, 0xC0)) | {0, 1}), max_confidence=0.8)
+                                                       s2c=frozenset(range(0x80, 0xC0)) | {0, 1}), max_confidence=0.8,
+                    # never one datagram: two headers of one stream, or a STUN exchange
+                    # and then a header
+                    gate=Gate(units=2))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim, parse_units
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim, parse_units
 
 _PRI = re.compile(rb"(?:\d{1,5} )?<(\d{1,3})>")
 _TS3164 = re.compile(rb"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d ")
@@ -48,4 +48,8 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="syslog", transports=("udp", "tcp"), probe=probe, max_bytes=512,
                     max_packets=2, prefilter=Prefilter(c2s=frozenset(b"<0123456789"),
-                                                       s2c=frozenset(b"<0123456789")), max_confidence=0.9)
+                                                       s2c=frozenset(b"<0123456789")), max_confidence=0.9,
+                    # A lone datagram is at least "<P>" and a character (5 bytes): "<" then
+                    # a digit, or an octet count's digit then a digit or the space.
+                    gate=(Gate(lone=True, min_len=5, bytes=((0, 0xFF, 0x3C, 0x3C), (1, 0xFF, 0x30, 0x39))),
+                          Gate(lone=True, min_len=5, bytes=((0, 0xFF, 0x30, 0x39), (1, 0xFF, 0x20, 0x39)))))

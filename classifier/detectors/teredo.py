@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 # next headers seen in Teredo: hop-by-hop, TCP, UDP, routing, fragment, ESP, ICMPv6,
 # no next header, destination options.
@@ -62,4 +62,11 @@ def probe(view, state):
 SPEC = DetectorSpec(name="teredo", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=3, prefilter=Prefilter(c2s=frozenset(range(0x60, 0x70)) | {0},
                                                        s2c=frozenset(range(0x60, 0x70)) | {0}),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # A lone whole datagram (a cut one is never judged) is an IPv6 header
+                    # whose payload length is the rest and whose next header is <= 60, or
+                    # starts with an authentication indicator (0x0001) or an origin
+                    # indication (0x0000); every datagram is >= 40 bytes.
+                    gate=(Gate(lone=True, min_len=40, length=(4, 2, 40),
+                               bytes=((0, 0xF0, 0x60, 0x60), (6, 0xFF, 0, 60))),
+                          Gate(lone=True, min_len=40, bytes=((0, 0xFF, 0, 0), (1, 0xFF, 0, 1)))))

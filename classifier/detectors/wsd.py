@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim, dec
 
 NAMESPACES = (b"schemas.xmlsoap.org/ws/2005/04/discovery", b"docs.oasis-open.org/ws-dd/ns/discovery/2009/01")
 ENVELOPE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?<(?:[A-Za-z0-9_.-]+:)?Envelope[\s>]")
@@ -43,4 +43,8 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="wsd", transports=("udp",), probe=probe, max_bytes=4096,
                     max_packets=2, prefilter=Prefilter(c2s=frozenset(b"<\xef \r\n\t"), s2c=frozenset(b"<\xef \r\n\t")),
-                    max_confidence=0.95)
+                    max_confidence=0.95,
+                    # every datagram holds "<Envelope" and a space or ">" (10 bytes) and a
+                    # namespace of 40 bytes or more (a shorter one that starts like XML is
+                    # MORE)
+                    gate=Gate(min_len=50))
