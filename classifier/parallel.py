@@ -299,6 +299,7 @@ def _worker_main(wid: int, tasks, options: Optional[Dict[str, Any]], config, lab
 def _run_tasks(tasks, config, labelled, analyzer, size, payload, pack, out) -> None:
     from .errors import CaptureError
     from .flows import FlowReader
+    from .detectors.engine import gc_paused
     from .schema import batch_records
     for tid, path, shard in tasks:
         try:
@@ -309,8 +310,10 @@ def _run_tasks(tasks, config, labelled, analyzer, size, payload, pack, out) -> N
         batches = reader.batches()
         try:
             for b in batches:
-                recs = analyzer.push(b) if labelled else batch_records(b)
-                out.put(("recs", tid, pack(recs), reader._engine.stats(), reader.position))
+                with gc_paused():       # the batch's records die with it: no cycles to find
+                    recs = analyzer.push(b) if labelled else batch_records(b)
+                    out.put(("recs", tid, pack(recs), reader._engine.stats(), reader.position))
+                    del recs
         finally:
             batches.close()
         if labelled:
