@@ -251,7 +251,7 @@ def _renderer(args, labelled: bool, spool: Optional[Spool] = None):
             recs = [rec for rec in recs if rec["verdict"] in only]
         # Bytes, as orjson makes them (JsonlWriter._line): the same text as write_many,
         # without its decode here and an encode in the pickle.
-        text = b"".join(map(writer._line, recs))
+        text = writer.lines(recs)
         if spooling[0] and text:
             try:
                 return Rendered(None, verdicts, len(recs), n, spool.append(text))
