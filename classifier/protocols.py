@@ -427,6 +427,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("websocket", TCP, ndpi=("WebSocket",), metadata="client_side, frames, text (midstream frames; from the start it is http, upgrade)"),
     P("zug", UDP, ndpi=("ZUG",), metadata="datagrams"),
     P("lolwildrift", UDP, ndpi=("LoLWildRift",), metadata="message (match-start, keepalive)"),
+    P("activision", UDP, ndpi=("Activision",), metadata="client_opening"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
