@@ -428,6 +428,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("zug", UDP, ndpi=("ZUG",), metadata="datagrams"),
     P("lolwildrift", UDP, ndpi=("LoLWildRift",), metadata="message (match-start, keepalive)"),
     P("activision", UDP, ndpi=("Activision",), metadata="client_opening"),
+    P("codmobile", UDP, ndpi=("CoD_Mobile",), metadata="sent_by"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
