@@ -3,9 +3,10 @@ detector on its fixture (commented field by field): positive, truncated -> NEED_
 fed in fragments -> the same outcome, near misses, and no other detector claims it (nor
 it another protocol's fixture).
 
-No capture is generated: the games talk to Activision's servers only and nothing
-public describes the payload beyond activision.c's openings, so the fixture carries
-those openings with arbitrary bytes after them."""
+The games talk to Activision's servers only and nothing public describes the payload
+beyond activision.c's openings, so the fixture carries those openings with arbitrary
+bytes after them; pcaps/corpus/activision-{1,2}.pcap are spec-built the same way
+(pcaps/gen/gamesigs.py)."""
 from __future__ import annotations
 
 import pytest

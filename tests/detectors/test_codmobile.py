@@ -3,9 +3,10 @@ detector on its fixture (commented field by field): positive with metadata, trun
 -> NEED_MORE, fed in fragments -> the same outcome, near misses, and no other detector
 claims it (nor it another protocol's fixture).
 
-No capture is generated: the game runs on phones against its publisher's servers only
-and nothing public describes its payload beyond cod_mobile.c's rule, so the fixture
-carries that rule's bytes (0xce, the loadout key) among arbitrary ones."""
+The game runs on phones against its publisher's servers only and nothing public
+describes its payload beyond cod_mobile.c's rule, so the fixture carries that rule's
+bytes (0xce, the loadout key) among arbitrary ones; pcaps/corpus/codmobile-{1,2}.pcap
+are spec-built the same way (pcaps/gen/gamesigs.py)."""
 from __future__ import annotations
 
 import pytest

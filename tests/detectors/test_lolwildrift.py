@@ -4,9 +4,10 @@ fixture (commented field by field): positive with metadata, truncated -> NEED_MO
 in fragments -> the same outcome, near misses, and no other detector claims it (nor it
 another protocol's fixture).
 
-No capture is generated: the game runs on phones against Riot's servers only, and
-nothing public describes its payload beyond those constants, so the fixtures carry the
-documented constants and sizes with arbitrary bytes in between."""
+The game runs on phones against Riot's servers only, and nothing public describes its
+payload beyond those constants, so the fixtures carry the documented constants and
+sizes with arbitrary bytes in between; pcaps/corpus/lolwildrift-{1,2}.pcap are
+spec-built the same way (pcaps/gen/gamesigs.py)."""
 from __future__ import annotations
 
 import pytest

@@ -3,9 +3,10 @@ detector on its fixture (commented field by field): positive with metadata, trun
 NEED_MORE, fed in fragments -> the same outcome, near misses, and no other detector
 claims it (nor it another protocol's fixture).
 
-No capture is generated: no software that sends these datagrams is public (Casper's
-node, whose consensus nDPI names, talks TCP and TLS), so the fixture is built from the
-header nDPI's check reads, with a body of arbitrary bytes."""
+No software that sends these datagrams is public (Casper's node, whose consensus nDPI
+names, talks TCP and TLS), so the fixture is built from the header nDPI's check reads,
+with a body of arbitrary bytes; pcaps/corpus/zug-{1,2}.pcap are spec-built the same way
+(pcaps/gen/gamesigs.py)."""
 from __future__ import annotations
 
 import pytest
