@@ -177,11 +177,15 @@ def probe(view, state):
 
 
 # No first-byte hint: a wrapped offline message opens with a vendor's byte.  The gates
-# check the client's first datagram in compiled code: an offline id (0x01-0x1c, the
-# range holding them), a frame set (0x80-0x8f), an ACK/NACK (0xa0-0xc0, the range
-# holding both), or the magic's first eight bytes at a wrapped message's offset.
+# check the client's first datagram in compiled code: an offline id, a frame set
+# (0x80-0x8f) or an ACK/NACK (0xa0, 0xc0) first, or the magic's first eight bytes at a
+# wrapped message's offset.
+_FIRST_RANGES = ((0x01, 0x02), (0x05, 0x08), (0x14, 0x14), (0x17, 0x17), (0x19, 0x1a),
+                 (0x1c, 0x1c), (0x80, 0x8f), (0xa0, 0xa0), (0xc0, 0xc0))
+assert {b for lo, hi in _FIRST_RANGES for b in range(lo, hi + 1)} \
+    == set(OFFLINE) | set(range(0x80, 0x90)) | {0xa0, 0xc0}
 _ID_GATES = tuple(Gate(c2s_only=True, min_len=7, bytes=((0, 0xff, lo, hi),))
-                  for lo, hi in ((0x01, 0x1c), (0x80, 0x8f), (0xa0, 0xc0)))
+                  for lo, hi in _FIRST_RANGES)
 _WRAPPED_GATES = tuple(Gate(c2s_only=True, min_len=at + 16,
                             bytes=tuple((at + k, 0xff, MAGIC[k], MAGIC[k]) for k in range(8)))
                        for at in WRAPPED_AT)
