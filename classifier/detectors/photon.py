@@ -86,7 +86,7 @@ def probe(view, state):
     """Every datagram of the flow's first ones must be a plain Photon datagram, or
     every one a region ping."""
     c = view.datagrams_c2s
-    first = c[0] if c and c[0] else next((d for d in view.datagrams_s2c if d), b"")
+    first = next((d for d in c if d), None) or next((d for d in view.datagrams_s2c if d), b"")
     if first[:1] == b"\x7d" and len(first) <= PING_LEN and first[:12] == PING_FILL[:len(first)]:
         # a region ping (a Photon datagram is 24 bytes at least, whatever its peer id)
         return _pings([d for d in c if d], [d for d in view.datagrams_s2c if d])

@@ -56,6 +56,7 @@ def test_region_ping():
     check_claimed_alone(PING_FX, SPEC)
     # either side alone (a capture may hold only the request or only the echo)
     assert SPEC.probe(FlowView.udp([PING]), {}).outcome == Outcome.MATCH
+    assert SPEC.probe(FlowView.udp([b"", PING]), {}).outcome == Outcome.MATCH   # after an empty one
 
 
 @pytest.mark.parametrize("view", [
