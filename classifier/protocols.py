@@ -78,7 +78,11 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   registered to efcp), fins (its 9600 is micromuse-ncpw's), mqtt-sn (gateways listen
   on mqtt's 1883 or a port of their choosing), miio (54321 is in the dynamic range),
   ether-s-bus (its 5050 is registered to "mmcc"), websocket (rides on the http ports
-  after an Upgrade, see http's `upgrade`).
+  after an Upgrade, see http's `upgrade`);
+  of the games known from nDPI's signatures: zug (nDPI's capture uses 19000,
+  registered to igrid), lolwildrift (Riot's servers pick the port), activision (the
+  players' 3074 is registered to xbox, the game port many titles share), codmobile (the
+  game's servers pick them).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -425,6 +429,10 @@ TABLE: Tuple[Protocol, ...] = (
     P("whois", TCP, ndpi=("Whois-DAS",), iana=("nicname/tcp",), metadata="query, referral"),
     P("ether-s-bus", UDP, ndpi=("Ether-S-Bus",), metadata="telegram, command"),
     P("websocket", TCP, ndpi=("WebSocket",), metadata="client_side, frames, text (midstream frames; from the start it is http, upgrade)"),
+    P("zug", UDP, ndpi=("ZUG",), metadata="datagrams"),
+    P("lolwildrift", UDP, ndpi=("LoLWildRift",), metadata="message (match-start, keepalive)"),
+    P("activision", UDP, ndpi=("Activision",), metadata="client_opening"),
+    P("codmobile", UDP, ndpi=("CoD_Mobile",), metadata="sent_by"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

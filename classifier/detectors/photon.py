@@ -15,7 +15,16 @@ CRC trailer): the commands must number exactly the header's count and their leng
 must fill the datagram exactly; an ack is exactly 20 bytes.  One such datagram is
 confidence 0.8 (a count and a length chain that agree); two, or a connect command
 (channel 0xff, the client's first), 0.9.  nDPI names this traffic TocaBoca.
-Metadata: commands (the command types seen, by name).
+
+A client also pings each region's server on the same UDP port before it connects, to
+pick the closest ("Best Region"): Photon Realtime's PhotonPing.cs (class PhotonPing,
+PingMono) sends 13 bytes, twelve 0x7d and a random ping id, and the server sends them
+back; the client takes a reply of 13 bytes ending with its id.  nDPI's tocaboca.c
+claims a datagram of at least 13 bytes opening with eight 0x7d.  This detector claims a
+flow whose datagrams are all such pings, exactly 13 bytes (0.9: twelve constant
+bytes and the exact size); when both sides are seen the reply must end with a
+request's id.
+Metadata: commands (the command types seen, by name; "region-ping" for a ping).
 """
 from __future__ import annotations
 
@@ -26,6 +35,8 @@ COMMANDS = {1: "ack", 2: "connect", 3: "verify-connect", 4: "disconnect", 5: "pi
             9: "send-unsequenced", 10: "eg-server-time", 11: "send-reliable-unsequenced",
             12: "send-unreliable-unsequenced"}
 MAX_COMMANDS = 64
+PING_FILL = b"\x7d" * 12      # PhotonPing's PingBytes, before the ping id
+PING_LEN = 13
 
 
 def _datagram(d: bytes):
@@ -57,11 +68,30 @@ def _datagram(d: bytes):
     return names if i == n else None
 
 
+def _pings(c, s):
+    """The answer for a flow opening with a region ping (a 0x7d first byte): every
+    datagram a whole 13-byte ping, a reply echoing a request's id."""
+    dgs = c + s
+    for d in dgs:
+        if len(d) > PING_LEN or PING_FILL[:len(d)] != d[:12]:
+            return NO
+        if len(d) < PING_LEN:
+            return MORE if len(dgs) == 1 else NO
+    if c and s and not {d[12] for d in s} & {d[12] for d in c}:
+        return NO                        # the server echoes the client's id
+    return claim("photon", 0.9, commands=["region-ping"])
+
+
 def probe(view, state):
-    """Every datagram of the flow's first ones must be a plain Photon datagram."""
+    """Every datagram of the flow's first ones must be a plain Photon datagram, or
+    every one a region ping."""
+    c = view.datagrams_c2s
+    first = next((d for d in c if d), None) or next((d for d in view.datagrams_s2c if d), b"")
+    if first[:1] == b"\x7d" and len(first) <= PING_LEN and first[:12] == PING_FILL[:len(first)]:
+        # a region ping (a Photon datagram is 24 bytes at least, whatever its peer id)
+        return _pings([d for d in c if d], [d for d in view.datagrams_s2c if d])
     # Any datagram _datagram refuses makes the answer NO (see the loop below): the
     # client's first one decides most flows without building the lists.
-    c = view.datagrams_c2s
     if c and len(c[0]) > 2 and c[0][2] != 0:
         return NO
     dgs = [d for d in c if d] + [d for d in view.datagrams_s2c if d]
@@ -86,6 +116,9 @@ def probe(view, state):
 SPEC = DetectorSpec(name="photon", transports=("udp",), probe=probe, max_bytes=4096,
                     max_packets=2, prefilter=Prefilter(any=True), max_confidence=0.9,
                     # every datagram plain (flag 0), 1..64 commands, the first a known
-                    # type: a 12-byte header and one 12-byte command at least
-                    gate=Gate(min_len=24, bytes=((2, 0xff, 0, 0), (3, 0xff, 1, MAX_COMMANDS),
-                                                 (12, 0xff, 1, 12))))
+                    # type: a 12-byte header and one 12-byte command at least; or a
+                    # region ping, its 0x7d fill
+                    gate=(Gate(min_len=24, bytes=((2, 0xff, 0, 0), (3, 0xff, 1, MAX_COMMANDS),
+                                                  (12, 0xff, 1, 12))),
+                          Gate(min_len=PING_LEN, bytes=tuple((i, 0xff, 0x7d, 0x7d)
+                                                             for i in (0, 1, 2, 3, 8, 9, 10, 11)))))

@@ -11,21 +11,30 @@ Two kinds of datagram:
   Unconnected Pong (0x1c, whose u16-prefixed server string ends the datagram), after
   the protocol version for Incompatible Protocol Version (0x19).  A message with a
   non-standard id, or one wrapped in a vendor prefix (Roblox), still carries the magic
-  near the start: found within the first 64 bytes it is RakNet at confidence 0.9.
+  at one of the offsets nDPI's raknet.c looks at for its "custom version" (1, 9 and 17,
+  which its comment says Wireshark's RakNet heuristic uses too, and 32, seen in
+  Roblox traces): found there it is RakNet at confidence 0.9.  A pong-shaped datagram
+  without the magic is not a RakNet message (nDPI's raknet.c names one after three
+  datagrams; the specification puts the magic in every offline message).
 * connected datagrams: a frame set (first byte 0x80-0x8f, a 24-bit little-endian
   sequence number, then frames: flags (reliability << 5, 0x10 split, low 4 bits zero),
   a 16-bit length in bits, the reliability's 24-bit indexes, the split header, the
   body), or an ACK/NACK (0xc0/0xa0, a 16-bit record count, records: 0x01 + 24-bit
   number or 0x00 + 24-bit range).  Frames and records must fill the datagram exactly.
   Two such datagrams in a flow (nothing else among them) give confidence 0.7, since a
-  capture that starts after the handshake has nothing stronger to show.
+  capture that starts after the handshake has nothing stronger to show; a flow of a
+  single such datagram 0.6 (nDPI's raknet.c claims a frame set or an ACK/NACK that
+  fills its datagram on its own).
+
+The client's first datagram must be one of these (the probe needs it: a flow whose
+client sent nothing is not claimed), which is what the gates check before the call.
 
 Metadata: messages (the offline message names seen, or "frame-set"/"ack"), server_name
 (the Unconnected Pong's string, e.g. Minecraft's MOTD record).
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim, dec
 
 MAGIC = bytes.fromhex("00ffff00fefefefefdfdfdfd12345678")
 
@@ -38,7 +47,7 @@ OFFLINE = {
     0x19: ("incompatible-protocol-version", 2, 26), 0x1a: ("already-connected", 1, 25),
     0x1c: ("unconnected-pong", 17, 35),
 }
-_SEARCH = 64          # a wrapped offline message shows its magic this early
+WRAPPED_AT = (1, 9, 17, 32)   # raknet.c's is_custom_version: where a wrapped magic sits
 
 
 def _offline(d: bytes):
@@ -53,9 +62,9 @@ def _offline(d: bytes):
                     return None          # the pong's string ends the datagram
                 return name, 1.0, d[35:]
             return name, 1.0, None
-    i = d.find(MAGIC, 0, _SEARCH + 16)
-    if i >= 0:
-        return "offline-custom", 0.9, None
+    for at in WRAPPED_AT:
+        if d[at:at + 16] == MAGIC:
+            return "offline-custom", 0.9, None
     return None
 
 
@@ -131,9 +140,12 @@ def _connected(d: bytes):
 def probe(view, state):
     """Each direction's first datagrams: an offline message is a match; otherwise
     every datagram must be a well-formed connected datagram, two of them at least."""
-    dgs = [d for d in view.datagrams_c2s if d] + [d for d in view.datagrams_s2c if d]
+    dgs = [d for d in view.datagrams_c2s if d]
     if not dgs:
-        return MORE
+        # the client's first datagram decides (the gates check it): none yet, or only
+        # the server's, is not enough
+        return NO if any(view.datagrams_s2c) else MORE
+    dgs += [d for d in view.datagrams_s2c if d]
     names, server, best, connected = [], None, 0.0, 0
     for d in dgs:
         if len(d) < 7:
@@ -157,15 +169,29 @@ def probe(view, state):
         connected += 1
         names.append(kind)
     if not best:
-        if connected < 2:
+        if connected < 2 and len(dgs) > 1:
             return MORE
-        best = 0.7
+        best = 0.7 if connected >= 2 else 0.6
     return claim("raknet", best, messages=list(dict.fromkeys(names)),
                  server_name=dec(server) if server else None)
 
 
-# The documented first bytes: offline ids, frame sets, ACK/NACK.  A wrapped or custom-id
-# offline message is still found when the other side's first datagram starts with one.
-_FIRST = frozenset(OFFLINE) | frozenset(range(0x80, 0x90)) | {0xa0, 0xc0}
+# The documented first bytes: offline ids, frame sets, ACK/NACK, on either side's first
+# datagram.  A wrapped offline message whose first byte is a vendor's (Roblox's 0x7b /
+# 0x7e) is therefore not offered to the probe: letting every UDP flow reach it costs
+# more probes per flow than tests/detectors/test_engine.py allows.  On the batch path
+# the gates then check the client's first datagram in compiled code: an offline id, a
+# frame set (0x80-0x8f) or an ACK/NACK (0xa0, 0xc0) first, or the magic's first eight
+# bytes at a wrapped message's offset.
+_FIRST_RANGES = ((0x01, 0x02), (0x05, 0x08), (0x14, 0x14), (0x17, 0x17), (0x19, 0x1a),
+                 (0x1c, 0x1c), (0x80, 0x8f), (0xa0, 0xa0), (0xc0, 0xc0))
+_FIRST = frozenset(b for lo, hi in _FIRST_RANGES for b in range(lo, hi + 1))
+assert _FIRST == set(OFFLINE) | set(range(0x80, 0x90)) | {0xa0, 0xc0}
+_ID_GATES = tuple(Gate(c2s_only=True, min_len=7, bytes=((0, 0xff, lo, hi),))
+                  for lo, hi in _FIRST_RANGES)
+_WRAPPED_GATES = tuple(Gate(c2s_only=True, min_len=at + 16,
+                            bytes=tuple((at + k, 0xff, MAGIC[k], MAGIC[k]) for k in range(8)))
+                       for at in WRAPPED_AT)
 SPEC = DetectorSpec(name="raknet", transports=("udp",), probe=probe, max_bytes=8192,
-                    max_packets=4, prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=1.0)
+                    max_packets=4, prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=1.0,
+                    gate=_ID_GATES + _WRAPPED_GATES)

@@ -41,6 +41,40 @@ def test_one_datagram_without_connect_is_weaker():
     assert r.outcome == Outcome.MATCH and r.confidence == 0.8
 
 
+# Photon Realtime's region ping (PhotonPing.cs): twelve 0x7d, then the ping id; the
+# server sends the 13 bytes back
+PING = hx("7d7d7d7d 7d7d7d7d 7d7d7d7d",   # PingBytes' fill
+          "a5")                           # PingId, random
+PING_FX = Fx("photon-region-ping", "photon", FlowView.udp([PING], [PING]), first="c",
+             meta={"commands": ["region-ping"]})
+
+
+def test_region_ping():
+    check_positive(PING_FX, "photon")
+    check_truncated(PING_FX, SPEC)
+    check_fragmented(PING_FX, SPEC)
+    check_claimed_alone(PING_FX, SPEC)
+    # either side alone (a capture may hold only the request or only the echo)
+    assert SPEC.probe(FlowView.udp([PING]), {}).outcome == Outcome.MATCH
+    assert SPEC.probe(FlowView.udp([b"", PING]), {}).outcome == Outcome.MATCH   # after an empty one
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.udp([PING], [PING[:12] + b"\xa6"]),          # the echo carries another id
+    FlowView.udp([PING + b"\x00"]),                       # 14 bytes: longer than a ping
+    FlowView.udp([PING[:11] + b"\x7c" + PING[12:]]),      # the fill broken
+    FlowView.udp([PING, header(0x47eb, 1) + ACK]),        # a ping, then a Photon datagram
+    FlowView.udp([PING, PING[:5]]),                       # a short one among pings
+], ids=["other-id", "too-long", "fill", "mixed", "short"])
+def test_region_ping_near_misses(view):
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
+
+
+def test_a_peer_id_opening_with_0x7d_is_still_photon():
+    r = SPEC.probe(FlowView.udp([header(0x7d7d, 1) + ACK]), {})
+    assert r.outcome == Outcome.MATCH and r.metadata["commands"] == ["ack"]
+
+
 NEAR_MISSES = [
     FlowView.udp([header(0xffff, 2) + CONNECT]),                       # count says 2, one command
     FlowView.udp([header(0xffff, 1) + CONNECT + b"\x00"]),             # a byte past the commands

@@ -46,13 +46,38 @@ def test_open_connection_and_connected_datagrams():
     # a capture that starts after the handshake: two well-formed connected datagrams
     r = SPEC.probe(FlowView.udp([FRAME_SET], [ACK]), {})
     assert r.outcome == Outcome.MATCH and r.confidence == 0.7 and r.metadata["messages"] == ["frame-set", "ack"]
-    assert SPEC.probe(FlowView.udp([FRAME_SET]), {}).outcome == Outcome.NEED_MORE
+    # a flow of one connected datagram that its frames fill exactly: weaker still
+    r = SPEC.probe(FlowView.udp([FRAME_SET]), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.6
+    r = SPEC.probe(FlowView.udp([hx("c0" "0002" "01" "000000" "00" "000001" "000003")]), {})
+    assert r.outcome == Outcome.MATCH and r.metadata["messages"] == ["ack"]
+    # one of two datagrams: the second may still spoil it
+    assert SPEC.probe(FlowView.udp([FRAME_SET, b"\x84\x01"]), {}).outcome == Outcome.NO_MATCH
 
 
 def test_wrapped_magic_is_weaker():
-    # a vendor prefix (32 bytes) before a custom-id offline message: the magic alone
-    r = SPEC.probe(FlowView.udp([bytes(range(32)) + hx("7b") + MAGIC + bytes(40)]), {})
+    # a vendor prefix (32 bytes) before the magic: the magic alone
+    r = SPEC.probe(FlowView.udp([bytes(range(31)) + hx("7b") + MAGIC + bytes(40)]), {})
     assert r.outcome == Outcome.MATCH and r.confidence == 0.9
+    # a custom id in place of the standard one (Roblox: 0x7b), the magic right after it
+    r = SPEC.probe(FlowView.udp([hx("7b") + MAGIC + bytes(1200)], [hx("7e") + MAGIC + bytes(11)]), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.9
+    assert r.metadata["messages"] == ["offline-custom"]
+    # the magic elsewhere than where raknet.c looks for it (1, 9, 17, 32) is not enough
+    assert SPEC.probe(FlowView.udp([hx("7b0000") + MAGIC + bytes(40)]), {}).outcome == Outcome.NO_MATCH
+
+
+def test_the_client_datagram_decides():
+    # the server's pong alone (a capture holding one side): the client sent nothing
+    assert SPEC.probe(FlowView.udp([], [PONG]), {}).outcome == Outcome.NO_MATCH
+    assert SPEC.probe(FlowView.udp([b""], [PONG]), {}).outcome == Outcome.NO_MATCH
+
+
+def test_a_pong_without_the_magic_is_not_raknet():
+    # the pong's shape (id, time, GUID, 16 bytes, u16-prefixed string) with filler where
+    # the magic goes
+    fake = hx("1c") + bytes(8) + bytes(8) + b"\x33" * 16 + hx("0002") + b"AA"
+    assert SPEC.probe(FlowView.udp([fake, fake, fake]), {}).outcome == Outcome.NO_MATCH
 
 
 NEAR_MISSES = [
