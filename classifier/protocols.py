@@ -319,7 +319,7 @@ TABLE: Tuple[Protocol, ...] = (
     # ceiling (sd-rtn, zoom, photon, edonkey 0.9; kcp 0.8, no magic at all), so that a
     # flow another detector already matched at 0.9 is not probed by the weak ones.
     P("raknet", UDP, ndpi=("RakNet",), metadata="messages, server_name (Unconnected Pong string)"),
-    P("teamspeak", UDP, ndpi=("TeamSpeak",), metadata="steps (TS3INIT1 handshake steps)"),
+    P("teamspeak", UDP, ndpi=("TeamSpeak",), metadata="steps (TS3INIT1 handshake steps), announced_port, slots (a server's weblist announcement)"),
     P("netcode", UDP, ndpi=("Yojimbo",), ndpi_note="nDPI names netcode.io after the Yojimbo library",
       metadata="version, protocol_id"),
     P("bitcoin", TCP, ndpi=("Bitcoin",), metadata="network, commands, user_agent"),
