@@ -78,7 +78,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   registered to efcp), fins (its 9600 is micromuse-ncpw's), mqtt-sn (gateways listen
   on mqtt's 1883 or a port of their choosing), miio (54321 is in the dynamic range),
   ether-s-bus (its 5050 is registered to "mmcc"), websocket (rides on the http ports
-  after an Upgrade, see http's `upgrade`).
+  after an Upgrade, see http's `upgrade`); protobuf (a message encoding, not a
+  service: each application picks its port).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -425,6 +426,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("whois", TCP, ndpi=("Whois-DAS",), iana=("nicname/tcp",), metadata="query, referral"),
     P("ether-s-bus", UDP, ndpi=("Ether-S-Bus",), metadata="telegram, command"),
     P("websocket", TCP, ndpi=("WebSocket",), metadata="client_side, frames, text (midstream frames; from the start it is http, upgrade)"),
+    P("protobuf", TCP, ndpi=("Protobuf",), metadata="messages, fields (parsed)"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
