@@ -79,7 +79,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   on mqtt's 1883 or a port of their choosing), miio (54321 is in the dynamic range),
   ether-s-bus (its 5050 is registered to "mmcc"), websocket (rides on the http ports
   after an Upgrade, see http's `upgrade`); protobuf (a message encoding, not a
-  service: each application picks its port).
+  service: each application picks its port), tencentgame (TConnd's port is the game's
+  choice).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -427,6 +428,9 @@ TABLE: Tuple[Protocol, ...] = (
     P("ether-s-bus", UDP, ndpi=("Ether-S-Bus",), metadata="telegram, command"),
     P("websocket", TCP, ndpi=("WebSocket",), metadata="client_side, frames, text (midstream frames; from the start it is http, upgrade)"),
     P("protobuf", TCP, ndpi=("Protobuf",), metadata="messages, fields (parsed)"),
+    P("tencentgame", TCP, ndpi=("TencentGames",),
+      ndpi_note="named shorter than nDPI's: the table's PROTOCOL column holds 11 characters",
+      metadata="shape, commands (each side's first TGCP command)"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
