@@ -80,7 +80,7 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   ether-s-bus (its 5050 is registered to "mmcc"), websocket (rides on the http ports
   after an Upgrade, see http's `upgrade`); protobuf (a message encoding, not a
   service: each application picks its port), tencentgame (TConnd's port is the game's
-  choice).
+  choice), pathofexile (its game servers' 6112 is registered to dtspcd).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -431,6 +431,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("tencentgame", TCP, ndpi=("TencentGames",),
       ndpi_note="named shorter than nDPI's: the table's PROTOCOL column holds 11 characters",
       metadata="shape, commands (each side's first TGCP command)"),
+    P("pathofexile", TCP, ndpi=("PathofExile",), metadata="character (the nickname in the login)"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
