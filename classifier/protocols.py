@@ -80,7 +80,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   ether-s-bus (its 5050 is registered to "mmcc"), websocket (rides on the http ports
   after an Upgrade, see http's `upgrade`); protobuf (a message encoding, not a
   service: each application picks its port), tencentgame (TConnd's port is the game's
-  choice), pathofexile (its game servers' 6112 is registered to dtspcd).
+  choice), pathofexile (its game servers' 6112 is registered to dtspcd), starcraft
+  (1119, bnetgame, is every Battle.net game's).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -432,6 +433,8 @@ TABLE: Tuple[Protocol, ...] = (
       ndpi_note="named shorter than nDPI's: the table's PROTOCOL column holds 11 characters",
       metadata="shape, commands (each side's first TGCP command)"),
     P("pathofexile", TCP, ndpi=("PathofExile",), metadata="character (the nickname in the login)"),
+    P("starcraft", TCP, ndpi=("Starcraft",), ndpi_note="the Battle.net login connection only",
+      metadata="— (nothing public describes the bytes after the opening)"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
