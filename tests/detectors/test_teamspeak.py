@@ -2,7 +2,9 @@
 fixtures (spec-built bytes, the shape of pcaps/corpus/teamspeak-1.pcap, and the weblist
 exchange as TS3SRV_SLE describes it, commented field by field): positive with metadata,
 truncated -> NEED_MORE, fed in fragments -> the same outcome, near misses, and no other
-detector claims it (nor it another protocol's fixture)."""
+detector claims it (nor it another protocol's fixture).  The weblist exchange has no
+capture of its own (pcaps/gen/games.py's spec-built TeamSpeak peer speaks Init1);
+tools/ndpi_claims.py checks it on nDPI's teamspeak3.pcap."""
 from __future__ import annotations
 
 import struct  # noqa: F401
