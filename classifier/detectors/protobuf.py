@@ -22,9 +22,10 @@ over every message it sees:
   consecutively;
 * a message ends where a TCP segment ends on a field boundary (the sender writes one
   message per write; pkt_sizes gives the segment sizes); a message may run over
-  several segments.  A newline (0x0a) after a complete message, ending the segment
-  or the data, is a delimiter, not a field: senders that delimit messages by lines
-  write it.  (0x0a is also the key of field 1 with wire type LEN; nDPI's protobuf.c
+  several segments.  A newline (0x0a) after a complete message is a delimiter, not
+  a field, where it ends the segment or the data, or where field 1 could not follow
+  the message's last field: senders that delimit messages by lines write it, and a
+  stream replayed without its segment sizes still shows where such messages end.  (0x0a is also the key of field 1 with wire type LEN; nDPI's protobuf.c
   accepts a LEN key whose length lies beyond the packet, so it names such messages
   too.)
 
@@ -91,8 +92,9 @@ def _parse(data: bytes, bounds: set):
         wire, number = key & 7, key >> 3
         if wire not in (VARINT, I64, LEN, I32) or not 1 <= number <= MAX_FIELD:
             return None
-        if key == NEWLINE and in_msg and (j in bounds or j == n):
-            # a newline after a message, ending a segment (see the docstring)
+        if key == NEWLINE and in_msg and (j in bounds or j == n or number < last):
+            # a newline after a message: it ends a segment, or the data, or it cannot
+            # be a field of this message (field 1 after a higher one; see the docstring)
             messages += 1
             widest = max(widest, in_msg)
             i, in_msg, last = j, 0, 0

@@ -119,3 +119,9 @@ def test_the_server_side_must_parse_too():
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
     assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH
+
+
+def test_newline_delimited_messages_without_segment_sizes():
+    # a 0x0a that cannot be field 1 of the message (after field 2) ends it
+    r = SPEC.probe(FlowView.tcp((SHORT + b"\n") * 4), {})
+    assert r.outcome == Outcome.MATCH and r.metadata == {"messages": 4, "fields": 8}
