@@ -82,7 +82,11 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   of the games known from nDPI's signatures: zug (nDPI's capture uses 19000,
   registered to igrid), lolwildrift (Riot's servers pick the port), activision (the
   players' 3074 is registered to xbox, the game port many titles share), codmobile (the
-  game's servers pick them).
+  game's servers pick them);
+  protobuf (a message encoding, not a
+  service: each application picks its port), tencentgame (TConnd's port is the game's
+  choice), pathofexile (its game servers' 6112 is registered to dtspcd), starcraft
+  (1119, bnetgame, is every Battle.net game's).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -323,7 +327,7 @@ TABLE: Tuple[Protocol, ...] = (
     # ceiling (sd-rtn, zoom, photon, edonkey 0.9; kcp 0.8, no magic at all), so that a
     # flow another detector already matched at 0.9 is not probed by the weak ones.
     P("raknet", UDP, ndpi=("RakNet",), metadata="messages, server_name (Unconnected Pong string)"),
-    P("teamspeak", UDP, ndpi=("TeamSpeak",), metadata="steps (TS3INIT1 handshake steps)"),
+    P("teamspeak", UDP, ndpi=("TeamSpeak",), metadata="steps (TS3INIT1 handshake steps), announced_port, slots (a server's weblist announcement)"),
     P("netcode", UDP, ndpi=("Yojimbo",), ndpi_note="nDPI names netcode.io after the Yojimbo library",
       metadata="version, protocol_id"),
     P("bitcoin", TCP, ndpi=("Bitcoin",), metadata="network, commands, user_agent"),
@@ -433,6 +437,13 @@ TABLE: Tuple[Protocol, ...] = (
     P("lolwildrift", UDP, ndpi=("LoLWildRift",), metadata="message (match-start, keepalive)"),
     P("activision", UDP, ndpi=("Activision",), metadata="client_opening"),
     P("codmobile", UDP, ndpi=("CoD_Mobile",), metadata="sent_by"),
+    P("protobuf", TCP, ndpi=("Protobuf",), metadata="messages, fields (parsed)"),
+    P("tencentgame", TCP, ndpi=("TencentGames",),
+      ndpi_note="named shorter than nDPI's: the table's PROTOCOL column holds 11 characters",
+      metadata="shape, commands (each side's first TGCP command)"),
+    P("pathofexile", TCP, ndpi=("PathofExile",), metadata="character (the nickname in the login)"),
+    P("starcraft", TCP, ndpi=("Starcraft",), ndpi_note="the Battle.net login connection only",
+      metadata="— (nothing public describes the bytes after the opening)"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
