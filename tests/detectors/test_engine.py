@@ -90,9 +90,10 @@ def test_prefilter_keeps_probes_per_flow_few():
     # table's last rows): every UDP detector those first bytes admit is still probed,
     # among them the issue-14 protocols opening with 0x00/0x01 and the ones with no
     # first-byte hint at all (sd-rtn, photon, kcp: session, peer and conversation ids;
-    # someip's plain datagrams: a service id).  ether-s-bus (0x00) and someip (any byte on
-    # UDP) are gated: the batch path refuses most such flows before a Python call.
-    assert max(tried) <= 50
+    # someip's plain datagrams: a service id; mikrotik: MNDP's header is a sequence
+    # number).  ether-s-bus (0x00), someip and mikrotik (any byte on UDP) are gated: the
+    # batch path refuses most such flows before a Python call.
+    assert max(tried) <= 51
 
 
 def test_prefilter_skips_detectors_whose_first_bytes_cannot_match():
