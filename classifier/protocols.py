@@ -78,7 +78,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   registered to efcp), fins (its 9600 is micromuse-ncpw's), mqtt-sn (gateways listen
   on mqtt's 1883 or a port of their choosing), miio (54321 is in the dynamic range),
   ether-s-bus (its 5050 is registered to "mmcc"), websocket (rides on the http ports
-  after an Upgrade, see http's `upgrade`).
+  after an Upgrade, see http's `upgrade`), mikrotik (MNDP's 5678 is registered to
+  rrac).
 
 This module imports nothing from the package, so anything may import it.
 """
