@@ -86,7 +86,8 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   protobuf (a message encoding, not a
   service: each application picks its port), tencentgame (TConnd's port is the game's
   choice), pathofexile (its game servers' 6112 is registered to dtspcd), starcraft
-  (1119, bnetgame, is every Battle.net game's).
+  (1119, bnetgame, is every Battle.net game's); mikrotik (MNDP's 5678 is registered to
+  rrac).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -444,6 +445,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("pathofexile", TCP, ndpi=("PathofExile",), metadata="character (the nickname in the login)"),
     P("starcraft", TCP, ndpi=("Starcraft",), ndpi_note="the Battle.net login connection only",
       metadata="— (nothing public describes the bytes after the opening)"),
+    P("mikrotik", UDP, ndpi=("MikroTik",), metadata="identity, version, platform, board"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

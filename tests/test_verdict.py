@@ -155,6 +155,7 @@ NOT_ON_THEIR_IANA_PORT = {
     ("kafka", 9092, "tcp"): "mismatch",         # Kafka's default; IANA 9092 is XmlIpcRegSvc
     ("oracle", 1521, "tcp"): "mismatch",        # the listener's default; IANA 1521 is ncube-lm (TNS's is ttc, 2483)
     ("zeromq", 5555, "tcp"): "mismatch",        # the ZeroMQ guide's; IANA 5555 is personal-agent
+    ("mikrotik", 5678, "udp"): "mismatch",      # MNDP's port; IANA 5678 is rrac
 }
 
 

@@ -6,6 +6,22 @@
 cdef object _radius_codes = None        # radius.CODES, imported on first use
 
 
+cdef Py_ssize_t _radius_vsa_subs(const uint8_t* d, Py_ssize_t pos, Py_ssize_t end) noexcept:
+    """The sub-attributes of a Vendor-Specific attribute's string d[pos:end] in RFC 2865
+    5.26's recommended format (vendor type 1, vendor length 1 counting both, value),
+    when they tile it exactly; else 0."""
+    cdef Py_ssize_t count = 0, sl
+    while pos < end:
+        if pos + 2 > end:
+            return 0
+        sl = d[pos + 1]
+        if sl < 2 or pos + sl > end:
+            return 0
+        count += 1
+        pos += sl
+    return count
+
+
 cdef object _radius_parse(const uint8_t* d, Py_ssize_t n):
     """radius.parse: metadata dict, None (not RADIUS) or _MORE (too short to tell)."""
     cdef Py_ssize_t ln, pos = 20, alen, walked = 0
@@ -32,11 +48,19 @@ cdef object _radius_parse(const uint8_t* d, Py_ssize_t n):
         if alen < 2 or pos + alen > ln:
             # A damaged attribute list after a valid length and several good attributes
             # (seen in fuzzed and truncated captures): still RADIUS, less confident.
+            # ("walked" counts the attributes and the sub-attributes of well-formed
+            # Vendor-Specific ones, e.g. two VSAs of one sub-attribute each make 4.)
             if walked < 3:
                 return None
             meta["malformed"] = True
             break
         walked += 1
+        # A Vendor-Specific attribute (RFC 2865 5.26) whose Vendor-Id has the zero high
+        # octet and whose vendor sub-attributes tile its string exactly is a walk of
+        # its own: each sub-attribute counts as a good attribute (only the damaged-list
+        # threshold below reads the count).
+        if t == 26 and alen >= 8 and d[pos + 2] == 0:
+            walked += _radius_vsa_subs(d, pos + 6, pos + alen)
         if t == 1:
             meta["user_name"] = _dec(d + pos + 2, alen - 2)
         pos += alen

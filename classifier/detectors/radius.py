@@ -17,7 +17,9 @@ CODES = {1: "Access-Request", 2: "Access-Accept", 3: "Access-Reject",
 # parse(dg) -> metadata dict, None (not RADIUS) or MORE (too short to tell): a known
 # code, the length field equal to the datagram's size (20..4096), a well-formed first
 # attribute, attributes tiling the rest (a damaged list after 3 good attributes:
-# "malformed"); user_name from attribute 1.
+# "malformed"; a Vendor-Specific attribute whose Vendor-Id starts with the zero octet
+# and whose vendor sub-attributes tile it, RFC 2865 5.26, adds its sub-attributes to
+# the count); user_name from attribute 1.
 # probe(view, state): every datagram must parse; the first one's metadata (0.95, 0.55
 # when malformed).  Compiled: radius.pxi.
 parse = _fast.radius_parse

@@ -27,3 +27,32 @@ def test_malformed_radius_is_weaker_than_a_whole_collectd_part():
     r = SPEC.probe(view, {})
     assert r.outcome == Outcome.MATCH and r.metadata.get("malformed") and r.confidence < 0.6
     assert Engine().classify(view).protocol == "collectd"
+
+
+def _request(attributes: bytes) -> bytes:
+    """An Access-Request (code 1, identifier 7) with a zero authenticator."""
+    return struct.pack(">BBH", 1, 7, 20 + len(attributes)) + bytes(16) + attributes
+
+
+def _vsa(vendor: int, subs: bytes, length: int | None = None) -> bytes:
+    """Vendor-Specific (26, RFC 2865 5.26): length, Vendor-Id, the vendor's string."""
+    return struct.pack(">BBI", 26, length or 6 + len(subs), vendor) + subs
+
+
+# Two VSAs (vendor 9, Cisco's enterprise number), one sub-attribute each (vendor type 1,
+# vendor length 6, 4 bytes), then an attribute whose length 0 breaks the list (fuzzed).
+SUB = bytes([1, 6]) + b"ab=c"
+DAMAGED_AFTER_VSAS = _request(_vsa(9, SUB) + _vsa(9, SUB) + bytes([37, 0]) + bytes(6))
+
+
+def test_a_damaged_list_after_well_formed_vendor_attributes_is_malformed_radius():
+    r = SPEC.probe(FlowView.udp([DAMAGED_AFTER_VSAS]), {})
+    assert r.outcome == Outcome.MATCH and r.metadata.get("malformed") and r.confidence == 0.55
+
+
+def test_vendor_attributes_count_only_when_their_sub_attributes_tile_them():
+    for vsa in (_vsa(9, bytes([1, 7]) + b"ab=c", 12),        # a sub-attribute past the VSA's end
+                _vsa(9, bytes([1, 5]) + b"ab=c", 12),        # one byte left over
+                _vsa(0x01000009, SUB)):                      # the Vendor-Id's high octet is not 0
+        view = FlowView.udp([_request(vsa + vsa + bytes([37, 0]) + bytes(6))])
+        assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
