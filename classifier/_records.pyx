@@ -54,8 +54,8 @@ cdef inline object _addr_text(const uint8_t* raw, bint v6):
 # times the hash of these 45 bytes.  classifier/communityid.py is the Python original
 # (eve), tests/test_output.py checks both on the specification's vector.
 
-# SHA-1 (FIPS 180-4) of at most 119 bytes, in C: five rounds unrolled per step, the
-# message schedule in a 16-word ring (2.5x the speed of the plain 80-word loop).
+# SHA-1 (FIPS 180-4) of at most 119 bytes, in C: the 80 rounds written out, each with
+# its own round function and constant, the message schedule in a 16-word ring.
 cdef extern from *:
     """
     #include <stdint.h>
@@ -63,22 +63,94 @@ cdef extern from *:
     #define PL_ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
     #define PL_W(i) (w[(i) & 15] = PL_ROL(w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ w[((i) + 2) & 15] ^ w[(i) & 15], 1))
     #define PL_R(a, b, c, d, e, f, k, wi) do { e += PL_ROL(a, 5) + (f) + (k) + (wi); b = PL_ROL(b, 30); } while (0)
+    #define PL_F1(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
+    #define PL_F2(x, y, z) ((x) ^ (y) ^ (z))
+    #define PL_F3(x, y, z) (((x) & (y)) | ((z) & ((x) | (y))))
     static void pl_sha1_block(uint32_t h[5], const uint8_t *p) {
         uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
         int i;
         for (i = 0; i < 16; i++)
             w[i] = ((uint32_t)p[4*i] << 24) | ((uint32_t)p[4*i+1] << 16) | ((uint32_t)p[4*i+2] << 8) | p[4*i+3];
-        for (i = 0; i < 80; i += 5) {
-            uint32_t k;
-            #define PL_F(x, y, z) (i < 20 ? (((x) & (y)) | (~(x) & (z))) : i < 40 ? ((x) ^ (y) ^ (z)) : i < 60 ? (((x) & (y)) | ((x) & (z)) | ((y) & (z))) : ((x) ^ (y) ^ (z)))
-            k = i < 20 ? 0x5A827999u : i < 40 ? 0x6ED9EBA1u : i < 60 ? 0x8F1BBCDCu : 0xCA62C1D6u;
-            PL_R(a, b, c, d, e, PL_F(b, c, d), k, i < 16 ? w[i] : PL_W(i));
-            PL_R(e, a, b, c, d, PL_F(a, b, c), k, i + 1 < 16 ? w[i + 1] : PL_W(i + 1));
-            PL_R(d, e, a, b, c, PL_F(e, a, b), k, i + 2 < 16 ? w[i + 2] : PL_W(i + 2));
-            PL_R(c, d, e, a, b, PL_F(d, e, a), k, i + 3 < 16 ? w[i + 3] : PL_W(i + 3));
-            PL_R(b, c, d, e, a, PL_F(c, d, e), k, i + 4 < 16 ? w[i + 4] : PL_W(i + 4));
-            #undef PL_F
-        }
+        PL_R(a, b, c, d, e, PL_F1(b, c, d), 0x5A827999u, w[0]);
+        PL_R(e, a, b, c, d, PL_F1(a, b, c), 0x5A827999u, w[1]);
+        PL_R(d, e, a, b, c, PL_F1(e, a, b), 0x5A827999u, w[2]);
+        PL_R(c, d, e, a, b, PL_F1(d, e, a), 0x5A827999u, w[3]);
+        PL_R(b, c, d, e, a, PL_F1(c, d, e), 0x5A827999u, w[4]);
+        PL_R(a, b, c, d, e, PL_F1(b, c, d), 0x5A827999u, w[5]);
+        PL_R(e, a, b, c, d, PL_F1(a, b, c), 0x5A827999u, w[6]);
+        PL_R(d, e, a, b, c, PL_F1(e, a, b), 0x5A827999u, w[7]);
+        PL_R(c, d, e, a, b, PL_F1(d, e, a), 0x5A827999u, w[8]);
+        PL_R(b, c, d, e, a, PL_F1(c, d, e), 0x5A827999u, w[9]);
+        PL_R(a, b, c, d, e, PL_F1(b, c, d), 0x5A827999u, w[10]);
+        PL_R(e, a, b, c, d, PL_F1(a, b, c), 0x5A827999u, w[11]);
+        PL_R(d, e, a, b, c, PL_F1(e, a, b), 0x5A827999u, w[12]);
+        PL_R(c, d, e, a, b, PL_F1(d, e, a), 0x5A827999u, w[13]);
+        PL_R(b, c, d, e, a, PL_F1(c, d, e), 0x5A827999u, w[14]);
+        PL_R(a, b, c, d, e, PL_F1(b, c, d), 0x5A827999u, w[15]);
+        PL_R(e, a, b, c, d, PL_F1(a, b, c), 0x5A827999u, PL_W(16));
+        PL_R(d, e, a, b, c, PL_F1(e, a, b), 0x5A827999u, PL_W(17));
+        PL_R(c, d, e, a, b, PL_F1(d, e, a), 0x5A827999u, PL_W(18));
+        PL_R(b, c, d, e, a, PL_F1(c, d, e), 0x5A827999u, PL_W(19));
+        PL_R(a, b, c, d, e, PL_F2(b, c, d), 0x6ED9EBA1u, PL_W(20));
+        PL_R(e, a, b, c, d, PL_F2(a, b, c), 0x6ED9EBA1u, PL_W(21));
+        PL_R(d, e, a, b, c, PL_F2(e, a, b), 0x6ED9EBA1u, PL_W(22));
+        PL_R(c, d, e, a, b, PL_F2(d, e, a), 0x6ED9EBA1u, PL_W(23));
+        PL_R(b, c, d, e, a, PL_F2(c, d, e), 0x6ED9EBA1u, PL_W(24));
+        PL_R(a, b, c, d, e, PL_F2(b, c, d), 0x6ED9EBA1u, PL_W(25));
+        PL_R(e, a, b, c, d, PL_F2(a, b, c), 0x6ED9EBA1u, PL_W(26));
+        PL_R(d, e, a, b, c, PL_F2(e, a, b), 0x6ED9EBA1u, PL_W(27));
+        PL_R(c, d, e, a, b, PL_F2(d, e, a), 0x6ED9EBA1u, PL_W(28));
+        PL_R(b, c, d, e, a, PL_F2(c, d, e), 0x6ED9EBA1u, PL_W(29));
+        PL_R(a, b, c, d, e, PL_F2(b, c, d), 0x6ED9EBA1u, PL_W(30));
+        PL_R(e, a, b, c, d, PL_F2(a, b, c), 0x6ED9EBA1u, PL_W(31));
+        PL_R(d, e, a, b, c, PL_F2(e, a, b), 0x6ED9EBA1u, PL_W(32));
+        PL_R(c, d, e, a, b, PL_F2(d, e, a), 0x6ED9EBA1u, PL_W(33));
+        PL_R(b, c, d, e, a, PL_F2(c, d, e), 0x6ED9EBA1u, PL_W(34));
+        PL_R(a, b, c, d, e, PL_F2(b, c, d), 0x6ED9EBA1u, PL_W(35));
+        PL_R(e, a, b, c, d, PL_F2(a, b, c), 0x6ED9EBA1u, PL_W(36));
+        PL_R(d, e, a, b, c, PL_F2(e, a, b), 0x6ED9EBA1u, PL_W(37));
+        PL_R(c, d, e, a, b, PL_F2(d, e, a), 0x6ED9EBA1u, PL_W(38));
+        PL_R(b, c, d, e, a, PL_F2(c, d, e), 0x6ED9EBA1u, PL_W(39));
+        PL_R(a, b, c, d, e, PL_F3(b, c, d), 0x8F1BBCDCu, PL_W(40));
+        PL_R(e, a, b, c, d, PL_F3(a, b, c), 0x8F1BBCDCu, PL_W(41));
+        PL_R(d, e, a, b, c, PL_F3(e, a, b), 0x8F1BBCDCu, PL_W(42));
+        PL_R(c, d, e, a, b, PL_F3(d, e, a), 0x8F1BBCDCu, PL_W(43));
+        PL_R(b, c, d, e, a, PL_F3(c, d, e), 0x8F1BBCDCu, PL_W(44));
+        PL_R(a, b, c, d, e, PL_F3(b, c, d), 0x8F1BBCDCu, PL_W(45));
+        PL_R(e, a, b, c, d, PL_F3(a, b, c), 0x8F1BBCDCu, PL_W(46));
+        PL_R(d, e, a, b, c, PL_F3(e, a, b), 0x8F1BBCDCu, PL_W(47));
+        PL_R(c, d, e, a, b, PL_F3(d, e, a), 0x8F1BBCDCu, PL_W(48));
+        PL_R(b, c, d, e, a, PL_F3(c, d, e), 0x8F1BBCDCu, PL_W(49));
+        PL_R(a, b, c, d, e, PL_F3(b, c, d), 0x8F1BBCDCu, PL_W(50));
+        PL_R(e, a, b, c, d, PL_F3(a, b, c), 0x8F1BBCDCu, PL_W(51));
+        PL_R(d, e, a, b, c, PL_F3(e, a, b), 0x8F1BBCDCu, PL_W(52));
+        PL_R(c, d, e, a, b, PL_F3(d, e, a), 0x8F1BBCDCu, PL_W(53));
+        PL_R(b, c, d, e, a, PL_F3(c, d, e), 0x8F1BBCDCu, PL_W(54));
+        PL_R(a, b, c, d, e, PL_F3(b, c, d), 0x8F1BBCDCu, PL_W(55));
+        PL_R(e, a, b, c, d, PL_F3(a, b, c), 0x8F1BBCDCu, PL_W(56));
+        PL_R(d, e, a, b, c, PL_F3(e, a, b), 0x8F1BBCDCu, PL_W(57));
+        PL_R(c, d, e, a, b, PL_F3(d, e, a), 0x8F1BBCDCu, PL_W(58));
+        PL_R(b, c, d, e, a, PL_F3(c, d, e), 0x8F1BBCDCu, PL_W(59));
+        PL_R(a, b, c, d, e, PL_F2(b, c, d), 0xCA62C1D6u, PL_W(60));
+        PL_R(e, a, b, c, d, PL_F2(a, b, c), 0xCA62C1D6u, PL_W(61));
+        PL_R(d, e, a, b, c, PL_F2(e, a, b), 0xCA62C1D6u, PL_W(62));
+        PL_R(c, d, e, a, b, PL_F2(d, e, a), 0xCA62C1D6u, PL_W(63));
+        PL_R(b, c, d, e, a, PL_F2(c, d, e), 0xCA62C1D6u, PL_W(64));
+        PL_R(a, b, c, d, e, PL_F2(b, c, d), 0xCA62C1D6u, PL_W(65));
+        PL_R(e, a, b, c, d, PL_F2(a, b, c), 0xCA62C1D6u, PL_W(66));
+        PL_R(d, e, a, b, c, PL_F2(e, a, b), 0xCA62C1D6u, PL_W(67));
+        PL_R(c, d, e, a, b, PL_F2(d, e, a), 0xCA62C1D6u, PL_W(68));
+        PL_R(b, c, d, e, a, PL_F2(c, d, e), 0xCA62C1D6u, PL_W(69));
+        PL_R(a, b, c, d, e, PL_F2(b, c, d), 0xCA62C1D6u, PL_W(70));
+        PL_R(e, a, b, c, d, PL_F2(a, b, c), 0xCA62C1D6u, PL_W(71));
+        PL_R(d, e, a, b, c, PL_F2(e, a, b), 0xCA62C1D6u, PL_W(72));
+        PL_R(c, d, e, a, b, PL_F2(d, e, a), 0xCA62C1D6u, PL_W(73));
+        PL_R(b, c, d, e, a, PL_F2(c, d, e), 0xCA62C1D6u, PL_W(74));
+        PL_R(a, b, c, d, e, PL_F2(b, c, d), 0xCA62C1D6u, PL_W(75));
+        PL_R(e, a, b, c, d, PL_F2(a, b, c), 0xCA62C1D6u, PL_W(76));
+        PL_R(d, e, a, b, c, PL_F2(e, a, b), 0xCA62C1D6u, PL_W(77));
+        PL_R(c, d, e, a, b, PL_F2(d, e, a), 0xCA62C1D6u, PL_W(78));
+        PL_R(b, c, d, e, a, PL_F2(c, d, e), 0xCA62C1D6u, PL_W(79));
         h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
     }
     static void pl_sha1(const uint8_t *msg, size_t n, uint8_t out[20]) {
