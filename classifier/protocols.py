@@ -426,6 +426,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("ether-s-bus", UDP, ndpi=("Ether-S-Bus",), metadata="telegram, command"),
     P("websocket", TCP, ndpi=("WebSocket",), metadata="client_side, frames, text (midstream frames; from the start it is http, upgrade)"),
     P("viber", BOTH, ndpi=("Viber",), metadata="kind (tcp, or the client's first UDP message type)"),
+    P("threema", TCP, ndpi=("Threema",), metadata="login"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
