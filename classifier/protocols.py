@@ -336,7 +336,7 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="conv (from the server's accept; UDP)"),
     P("nano", TCP, ndpi=("Nano",), metadata="network, version_using"),
     P("sd-rtn", UDP, ndpi=("SD-RTN",), metadata="sni (the edge host name)"),
-    P("zoom", UDP, ndpi=("Zoom",), ndpi_note="peer-to-peer and SFU media only", metadata="kind, media"),
+    P("zoom", UDP, ndpi=("Zoom",), ndpi_note="peer-to-peer, SFU media, setup and keep-alive exchanges", metadata="kind, media"),
     P("photon", UDP, ndpi=("TocaBoca",), ndpi_note="nDPI names Photon after the Toca Boca games",
       metadata="commands"),
     P("edonkey", TCP, ndpi=("eDonkey",), metadata="opcodes (client's first, server's first)"),
