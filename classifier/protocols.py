@@ -427,6 +427,7 @@ TABLE: Tuple[Protocol, ...] = (
     P("websocket", TCP, ndpi=("WebSocket",), metadata="client_side, frames, text (midstream frames; from the start it is http, upgrade)"),
     P("viber", BOTH, ndpi=("Viber",), metadata="kind (tcp, or the client's first UDP message type)"),
     P("threema", TCP, ndpi=("Threema",), metadata="login"),
+    P("imo", UDP, ndpi=("IMO",), metadata="shape"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 
