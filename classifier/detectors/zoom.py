@@ -143,7 +143,9 @@ def probe(view, state):
     return MORE if r is MORE else NO
 
 
-# the first bytes: the SFU types 1-5 and the peer-to-peer media type 0x1f
-_FIRST = frozenset((0x01, 0x02, 0x03, 0x04, 0x05, 0x1f))
+# the first bytes: the SFU types 2-5 and the peer-to-peer media type 0x1f.  Not type 1:
+# a setup is only claimed with the server's type-2 answer, which admits the flow, and
+# 0x01 would admit every STUN flow (a binding response starts 0x01 0x01).
+_FIRST = frozenset((0x02, 0x03, 0x04, 0x05, 0x1f))
 SPEC = DetectorSpec(name="zoom", transports=("udp",), probe=probe, max_bytes=2048, max_packets=4,
                     prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=0.9)
