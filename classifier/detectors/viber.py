@@ -21,8 +21,9 @@ UDP and the current one for TCP), whose byte rules this detector takes and tight
   2^-24 per datagram.
 
 The old rule "first byte 0x11 in a datagram under 135 bytes" (viber.c 2013) is one byte
-and is not used.  Confidence 0.8 (undocumented protocol, a few fixed bytes and structure);
-0.9 on TCP when the server's answer agrees too.
+and is not used.  Confidence 0.8 (undocumented protocol, a few fixed bytes and
+structure), also when the server's answer agrees: a ceiling of 0.8 keeps this
+any-first-byte detector from being probed on flows already named at 0.8 or more.
 Metadata: kind (for UDP the client's first message type, e.g. "type-1").
 """
 from __future__ import annotations
@@ -75,7 +76,7 @@ def _tcp(view):
         return MORE
     if a is None or a[4:6] != b"\x03\x80":
         return NO
-    return claim("viber", 0.9, kind="tcp")
+    return claim("viber", 0.8, kind="tcp")
 
 
 def _udp(view):
@@ -108,7 +109,7 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="viber", transports=("tcp", "udp"), probe=probe, max_bytes=MAX_MESSAGE,
-                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=0.9,
+                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=0.8,
                     # the client's first datagram: a type of viber.c's list, byte 3 zero
                     gate=Gate(units=2, c2s_only=True, min_len=6,
                               bytes=((2, 0xff, 1, 0x1B), (3, 0xff, 0, 0))))

@@ -59,7 +59,7 @@ def test_tcp_with_packet_sizes():
     # first message shares its packet with the next one
     view = sized(CLIENT + bytes(40), SERVER + bytes(50), [(0, 28), (1, 82), (0, 40)])
     r = SPEC.probe(view, {})
-    assert r.outcome == Outcome.MATCH and r.confidence == 0.9
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.8
     assert SPEC.probe(FlowView.tcp(CLIENT), {}).confidence == 0.8     # not answered yet
 
 
