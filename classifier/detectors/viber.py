@@ -9,7 +9,8 @@ UDP and the current one for TCP), whose byte rules this detector takes and tight
   message must have the same length framing and bytes 4-5 0x03 0x80 (it may share its
   packet with the next ones).  The client's "own length" is checked against its first
   packet's size where the view carries packet sizes (the product's), else against the
-  client's bytes ending exactly with that message.
+  client's bytes being whole messages so framed (a view built without sizes: the
+  suite's, a stream delivered in fragments).
 * UDP: a message type u16 little endian at bytes 2-3, and viber.c's shapes for the
   client's first datagram: type 1 followed by 0x05 0x00, type 3, type 9 in a 20-byte
   datagram, types 0x19 and 0x1b in a 34-byte datagram.  These are two or three known
@@ -55,8 +56,16 @@ def _tcp_message(data: bytes, view=None):
         return None            # viber.c: the length is the packet's own
     if len(data) < size:
         return MORE
-    if view is not None and packet is None and len(data) != size:
-        return None            # no sizes: the client's bytes must end with the message
+    if view is not None and packet is None:
+        # no sizes: the client's bytes must be whole length-framed messages
+        pos = size
+        while pos + 2 <= len(data):
+            n = int.from_bytes(data[pos:pos + 2], "little")
+            if n < 4:
+                return None
+            pos += n
+        if pos != len(data):
+            return MORE        # a message still arriving
     return data[:size]
 
 

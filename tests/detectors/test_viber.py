@@ -63,6 +63,13 @@ def test_tcp_with_packet_sizes():
     assert SPEC.probe(FlowView.tcp(CLIENT), {}).confidence == 0.8     # not answered yet
 
 
+def test_tcp_without_sizes_takes_whole_messages():
+    # a stream delivered in fragments (no packet sizes): whole u16 LE framed messages
+    nxt = hx("0900") + bytes(7)                     # a 9-byte message after the first
+    assert SPEC.probe(FlowView.tcp(CLIENT + nxt), {}).outcome == Outcome.MATCH
+    assert SPEC.probe(FlowView.tcp(CLIENT + nxt[:5]), {}).outcome == Outcome.NEED_MORE
+
+
 def test_lone_datagram_waits():
     assert SPEC.probe(FlowView.udp(UDP_C[:1]), {}).outcome == Outcome.NEED_MORE
 
