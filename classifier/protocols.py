@@ -78,7 +78,10 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   registered to efcp), fins (its 9600 is micromuse-ncpw's), mqtt-sn (gateways listen
   on mqtt's 1883 or a port of their choosing), miio (54321 is in the dynamic range),
   ether-s-bus (its 5050 is registered to "mmcc"), websocket (rides on the http ports
-  after an Upgrade, see http's `upgrade`).
+  after an Upgrade, see http's `upgrade`); of the messaging apps: viber (its servers'
+  4244 lies in vrml-multi-use's 4200-4299, 5242 is "attune", its media's 7985-7987 are
+  unassigned), threema (rides on 5222, "xmpp-client"), imo (relays and peers pick the
+  port).
 
 This module imports nothing from the package, so anything may import it.
 """
