@@ -87,7 +87,10 @@ IANA services vs wire protocols (what `iana` holds): the IANA registry names *se
   service: each application picks its port), tencentgame (TConnd's port is the game's
   choice), pathofexile (its game servers' 6112 is registered to dtspcd), starcraft
   (1119, bnetgame, is every Battle.net game's); mikrotik (MNDP's 5678 is registered to
-  rrac).
+  rrac); of the messaging apps: viber (its servers'
+  4244 lies in vrml-multi-use's 4200-4299, 5242 is "attune", its media's 7985-7987 are
+  unassigned), threema (rides on 5222, "xmpp-client"), imo (relays and peers pick the
+  port).
 
 This module imports nothing from the package, so anything may import it.
 """
@@ -345,7 +348,7 @@ TABLE: Tuple[Protocol, ...] = (
       metadata="conv (from the server's accept; UDP)"),
     P("nano", TCP, ndpi=("Nano",), metadata="network, version_using"),
     P("sd-rtn", UDP, ndpi=("SD-RTN",), metadata="sni (the edge host name)"),
-    P("zoom", UDP, ndpi=("Zoom",), ndpi_note="peer-to-peer and SFU media only", metadata="kind, media"),
+    P("zoom", UDP, ndpi=("Zoom",), ndpi_note="peer-to-peer, SFU media, setup and keep-alive exchanges", metadata="kind, media"),
     P("photon", UDP, ndpi=("TocaBoca",), ndpi_note="nDPI names Photon after the Toca Boca games",
       metadata="commands"),
     P("edonkey", TCP, ndpi=("eDonkey",), metadata="opcodes (client's first, server's first)"),
@@ -446,6 +449,9 @@ TABLE: Tuple[Protocol, ...] = (
     P("starcraft", TCP, ndpi=("Starcraft",), ndpi_note="the Battle.net login connection only",
       metadata="— (nothing public describes the bytes after the opening)"),
     P("mikrotik", UDP, ndpi=("MikroTik",), metadata="identity, version, platform, board"),
+    P("viber", BOTH, ndpi=("Viber",), metadata="kind (tcp, or the client's first UDP message type)"),
+    P("threema", TCP, ndpi=("Threema",), metadata="login"),
+    P("imo", UDP, ndpi=("IMO",), metadata="shape"),
     # tools/new_protocol.py adds rows above this line (or before --before NAME's row).
 )
 

@@ -15,9 +15,23 @@ from the client, resPQ (0x05162463) from the server.
 
 This detector requires a transport's framing around a whole first packet that is such
 an unencrypted message, its lengths agreeing (0.9); the server's resPQ in the same
-framing raises it to 0.95.  Connections on an established key (auth_key_id not 0) and
-obfuscated transports (a random 64-byte preamble) carry no structure to name.
-Metadata: transport (abridged, intermediate, padded-intermediate, full), request.
+framing raises it to 0.95.  Connections on an established key (auth_key_id not 0)
+carry no structure to name in the plain transports.
+
+The obfuscated transport ("MTProto transports", "Transport obfuscation"; the clients
+gotd/td internal/mtproxy/obfuscated2 and gram-js TCPObfuscated do the same) opens with
+a 64-byte preamble: 56 random bytes, the transport's tag as a u32 (0xefefefef abridged,
+0xeeeeeeee intermediate, 0xdddddddd padded intermediate), 4 more bytes, the whole
+encrypted with AES-256-CTR under key = bytes 8-39 and IV = bytes 40-55 of the preamble
+itself, and bytes 0-55 sent as generated.  The client never starts it with 0xef, with
+a first u32 that another transport or HTTP/TLS would show ("HEAD", "POST", "GET ",
+"OPTI", 0x16030102, the two tags) or a second u32 of 0.  So a connection straight to
+Telegram's servers can be recognised: decrypting bytes 56-59 with the key and IV the
+preamble carries gives one of the three tags (a 2^-32 chance for random bytes; 0.9).
+Through an MTProxy the key is hashed with the proxy's secret, and nothing is claimed.
+Metadata: transport (abridged, intermediate, padded-intermediate, full,
+obfuscated-abridged, obfuscated-intermediate, obfuscated-padded-intermediate), request
+(the plain transports' first request).
 """
 from __future__ import annotations
 
@@ -98,13 +112,54 @@ def _client(c: bytes):
     return kind, constructor
 
 
+PREAMBLE = 64
+# first u32s (little endian) an obfuscated client never sends: HEAD, POST, GET , OPTI,
+# a TLS record's 16 03 01 02, and the intermediate tags
+NOT_FIRST = frozenset((0x44414548, 0x54534F50, 0x20544547, 0x4954504F, 0x02010316,
+                       0xDDDDDDDD, 0xEEEEEEEE))
+OBFUSCATED_TAGS = {0xEFEFEFEF: "obfuscated-abridged", 0xEEEEEEEE: "obfuscated-intermediate",
+                   0xDDDDDDDD: "obfuscated-padded-intermediate"}
+_AES = []             # (Cipher, algorithms, modes), imported on first use
+
+
+def _ctr():
+    if not _AES:
+        try:
+            from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+            _AES.append((Cipher, algorithms, modes))
+        except ImportError:   # a declared dependency; without it nothing obfuscated is named
+            _AES.append(None)
+    return _AES[0]
+
+
+def _obfuscated(c: bytes):
+    """The obfuscated transport's name, MORE, or None."""
+    if c[0] == 0xEF or (len(c) >= 4 and int.from_bytes(c[0:4], "little") in NOT_FIRST):
+        return None
+    if len(c) >= 8 and c[4:8] == bytes(4):
+        return None
+    if len(c) < PREAMBLE:
+        return MORE
+    aes = _ctr()
+    if aes is None:
+        return None
+    Cipher, algorithms, modes = aes
+    plain = Cipher(algorithms.AES(c[8:40]), modes.CTR(c[40:56])).encryptor().update(c[:PREAMBLE])
+    return OBFUSCATED_TAGS.get(int.from_bytes(plain[56:60], "little"))
+
+
 def probe(view, state):
     c, s = view.payload_c2s, view.payload_s2c
     if not c:
         return NO if s else MORE      # the client speaks first
     r = _client(c)
-    if r is None or r is MORE:
-        return NO if r is None else MORE
+    if r is None:
+        kind = _obfuscated(c)
+        if kind is None or kind is MORE:
+            return NO if kind is None else MORE
+        return claim("telegram", 0.9, transport=kind)
+    if r is MORE:
+        return MORE
     kind, constructor = r
     meta = {"transport": kind, "request": REQUESTS[constructor]}
     if not s:
@@ -117,8 +172,7 @@ def probe(view, state):
     return claim("telegram", 0.95, **meta)
 
 
-# the three tags' first bytes; the full transport starts with its length, 52 (0x34) for
-# req_pq / req_pq_multi (12 bytes of framing, 20 of header, constructor and nonce)
-_FIRST = frozenset((0xEF, 0xEE, 0xDD, 0x34))
+# any first byte: the obfuscated preamble's is random (the plain transports' are the three
+# tags' and the full transport's length, 52 (0x34) for req_pq / req_pq_multi)
 SPEC = DetectorSpec(name="telegram", transports=("tcp",), probe=probe, max_bytes=1024,
-                    max_packets=4, prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=0.95)
+                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=0.95)

@@ -12,10 +12,25 @@ Measurement of Zoom Performance", and its Wireshark dissector; nDPI's zoom.c):
   text, then a textual UUID (8-4-4-4-12 hex digits), then four zero bytes that end the
   datagram exactly.
 
-The SFU session-setup messages (types 1-4) have only a few known bytes (nDPI pairs
-them with Zoom's ports), so they are left alone.  Confidence: peer-to-peer 0.9 (two
-lengths that must add up, an address and a UUID), SFU media 0.8.
-Metadata: kind ("p2p" or "sfu-media"), media (audio, video, screen-share, rtcp).
+The SFU encapsulation's other types have only a few known bytes, which nDPI's zoom.c
+(2024) pairs with Zoom's ports 8801-8810; without ports this detector takes them only
+as an exchange whose answer repeats the request:
+
+* session setup: the client's first datagram is type 1 with bytes 1-2 0x00 0x02 or
+  0x00 0x03 (zoom.c's "first pkt from the client"); the server's first datagram is
+  type 2 (zoom.c: 0x02 0x00 then 0x02 or 0x03; the third byte also 0x01 in nDPI's
+  zoom.pcap) and repeats the client's bytes 3-19 (17 bytes: an identifier the answer
+  echoes, observed on all three such flows of zoom.pcap, not documented);
+* keep-alive: types 3 and 4 (zoom.c: "quite weak", it waits four packets and relies on
+  the port): a type-3 datagram from one side answered by a type-4 datagram of the same
+  length from the other whose bytes 1-12 are the same (observed on zoom.pcap's
+  mid-session flow, not documented), in a flow whose first datagram each way is type 3
+  or 4.  Twelve repeated bytes and the two types are the whole signature.
+
+Confidence: peer-to-peer 0.9 (two lengths that must add up, an address and a UUID),
+SFU media 0.8, setup and keep-alive exchanges 0.8.
+Metadata: kind ("p2p", "sfu-media", "sfu-setup", "sfu-keepalive"), media (audio,
+video, screen-share, rtcp).
 """
 from __future__ import annotations
 
@@ -64,23 +79,73 @@ def _p2p(d: bytes) -> bool:
     return bool(_IP.match(d[28:at]) and _UUID.match(d[at + 4:at + 4 + uuid_len]))
 
 
+SETUP_ECHO = slice(3, 20)       # the client's type-1 bytes the server's type 2 repeats
+KEEPALIVE_ECHO = slice(1, 13)   # the type-3 bytes the type-4 answer repeats
+
+
+def _setup(c: list, s: list):
+    """An SFU session setup: True, MORE, or None."""
+    if not c or len(c[0]) < 3 or c[0][0] != 1 or c[0][1:3] not in (b"\x00\x02", b"\x00\x03"):
+        return None
+    if len(c[0]) < SETUP_ECHO.stop:
+        return None
+    if not s:
+        return MORE
+    a = s[0]
+    if len(a) < SETUP_ECHO.stop or a[0] != 2 or a[1] != 0 or a[SETUP_ECHO] != c[0][SETUP_ECHO]:
+        return None
+    return True
+
+
+def _keepalive(c: list, s: list):
+    """A type-3 datagram answered by a type-4 one repeating it: True, MORE, or None."""
+    def pings(side):
+        return [d for d in side if d[0] == 3 and len(d) >= KEEPALIVE_ECHO.stop]
+
+    def pongs(side):
+        return [d for d in side if d[0] == 4 and len(d) >= KEEPALIVE_ECHO.stop]
+
+    if any(d[0] not in (3, 4) for d in c[:1] + s[:1]):
+        return None                     # such a flow opens with a keep-alive each way
+    for ask, answer in ((pings(c), pongs(s)), (pings(s), pongs(c))):
+        for q in ask:
+            if any(len(a) == len(q) and a[KEEPALIVE_ECHO] == q[KEEPALIVE_ECHO] for a in answer):
+                return True
+    return MORE
+
+
 def probe(view, state):
-    dgs = [d for d in view.datagrams_c2s if d] + [d for d in view.datagrams_s2c if d]
+    c = [d for d in view.datagrams_c2s if d]
+    s = [d for d in view.datagrams_s2c if d]
+    dgs = c + s
     if not dgs:
         return MORE
     d = dgs[0]
     if len(d) < 9:
         # the suite's prefixes: a start that a whole datagram could complete
-        ok = P2P_HEAD.startswith(d[:3]) or d[0] == 5
-        return MORE if ok and len(dgs) == 1 else NO
-    if _p2p(d):
+        ok = P2P_HEAD.startswith(d[:3]) or d[0] in (1, 3, 4, 5)
+        if ok and len(dgs) == 1:
+            return MORE
+    elif _p2p(d):
         return claim("zoom", 0.9, kind="p2p")
-    media = _sfu_media(d)
-    if media:
-        return claim("zoom", 0.8, kind="sfu-media", media=media)
-    return NO
+    else:
+        media = _sfu_media(d)
+        if media:
+            return claim("zoom", 0.8, kind="sfu-media", media=media)
+    setup = _setup(c, s)
+    if setup is True:
+        return claim("zoom", 0.8, kind="sfu-setup")
+    if setup is MORE:
+        return MORE
+    r = _keepalive(c, s)
+    if r is True:
+        return claim("zoom", 0.8, kind="sfu-keepalive")
+    return MORE if r is MORE else NO
 
 
-SPEC = DetectorSpec(name="zoom", transports=("udp",), probe=probe, max_bytes=2048, max_packets=1,
-                    prefilter=Prefilter(c2s=frozenset((0x05, 0x1f)), s2c=frozenset((0x05, 0x1f))),
-                    max_confidence=0.9)
+# the first bytes: the SFU types 2-5 and the peer-to-peer media type 0x1f.  Not type 1:
+# a setup is only claimed with the server's type-2 answer, which admits the flow, and
+# 0x01 would admit every STUN flow (a binding response starts 0x01 0x01).
+_FIRST = frozenset((0x02, 0x03, 0x04, 0x05, 0x1f))
+SPEC = DetectorSpec(name="zoom", transports=("udp",), probe=probe, max_bytes=2048, max_packets=4,
+                    prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=0.9)

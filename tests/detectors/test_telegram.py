@@ -1,7 +1,8 @@
 """Telegram MTProto transports: the detector on its fixture (bytes of pcaps/corpus/telegram-N.pcap,
 spec-built by pcaps/gen/peers/apps_peer.py, commented field by field): positive with
 metadata, truncated -> NEED_MORE, fed in fragments -> the same outcome, near misses,
-and no other detector claims it (nor it another protocol's fixture)."""
+and no other detector claims it (nor it another protocol's fixture).  The obfuscated
+transport's preamble is built here from "MTProto transports" (no capture of it)."""
 from __future__ import annotations
 
 import pytest
@@ -59,6 +60,39 @@ NEAR_MISSES = [
 def test_other_transports(c, s, kind):
     r = SPEC.probe(FlowView.tcp(c, s), {})
     assert r.outcome == Outcome.MATCH and r.metadata["transport"] == kind
+
+
+def obfuscated(tag: bytes, seed: int = 7) -> bytes:
+    """An obfuscated transport's 64-byte preamble as "MTProto transports" builds it: 56
+    random bytes (never 0xef first, never a zero second u32), the transport's tag, 4 more
+    bytes; AES-256-CTR under key = bytes 8-39 and IV = bytes 40-55; bytes 0-55 are sent
+    as they are, bytes 56-63 encrypted."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    init = bytes((seed * 37 + i * 101) % 251 + 1 for i in range(56)) + tag + b"\x02\x00\x5a\x5a"
+    enc = Cipher(algorithms.AES(init[8:40]), modes.CTR(init[40:56])).encryptor().update(init)
+    return init[:56] + enc[56:64]
+
+
+@pytest.mark.parametrize("tag,kind", [
+    (b"\xef\xef\xef\xef", "obfuscated-abridged"),
+    (b"\xee\xee\xee\xee", "obfuscated-intermediate"),
+    (b"\xdd\xdd\xdd\xdd", "obfuscated-padded-intermediate"),
+])
+def test_obfuscated(tag, kind):
+    pre = obfuscated(tag)
+    r = SPEC.probe(FlowView.tcp(pre + bytes(40), b"\x9a" * 30), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.9 and r.metadata == {"transport": kind}
+    assert SPEC.probe(FlowView.tcp(pre[:63]), {}).outcome == Outcome.NEED_MORE
+
+
+@pytest.mark.parametrize("view", [
+    FlowView.tcp(obfuscated(b"\xef\xef\xef\xee")),                      # not a tag once decrypted
+    FlowView.tcp(obfuscated(b"\xef\xef\xef\xef")[:57] + b"\x00" + obfuscated(b"\xef\xef\xef\xef")[58:]),
+    FlowView.tcp(b"POST" + obfuscated(b"\xef\xef\xef\xef")[4:]),           # a first u32 never sent
+    FlowView.tcp(obfuscated(b"\xef\xef\xef\xef")[:4] + bytes(4) + bytes(56)),   # a second u32 of 0
+], ids=range(4))
+def test_obfuscated_near_misses(view):
+    assert SPEC.probe(view, {}).outcome == Outcome.NO_MATCH
 
 
 def test_positive():
