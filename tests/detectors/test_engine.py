@@ -85,9 +85,11 @@ def test_prefilter_keeps_probes_per_flow_few():
     # max_confidence is not above the best confidence).  bench/probes.py measures the
     # same on whole captures.  8.51 with 179 (this session's merges: mikrotik, codmobile
     # and zug have no first-byte hint and rely on their gates, which this per-view path
-    # does not apply); the batch path the product runs, with the gates, went down meanwhile
-    # (bench/probes.py: 6.11 -> 6.00 on bench.pcap, 7.08 -> 6.82 on ndpi-dev).
-    assert sum(tried) / len(tried) <= 8.6
+    # does not apply); 8.63 with 182 (telegram's obfuscated transport opens with a
+    # random byte: any TCP flow not yet named at 0.9 is offered to it).  The batch path
+    # the product runs, with the gates, stayed level meanwhile (bench/probes.py: 6.11 ->
+    # 6.17 on bench.pcap, 7.08 -> 6.99 on ndpi-dev).
+    assert sum(tried) / len(tried) <= 8.7
     # The worst case is a UDP flow that mixes STUN (first bytes 0x00/0x01) with RTP and
     # RTCP (0x80/0x81) and is matched below 1.0 (rtp-muxed-stun-rtcp: rtp, 0.8, the
     # table's last rows): every UDP detector those first bytes admit is still probed,
