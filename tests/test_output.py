@@ -327,3 +327,31 @@ def test_a_mismatch_on_a_model_guess_is_marked_in_every_format():
     html = o.getvalue()
     assert html.count('title="a mismatch resting on the model\'s guess alone') == 1
     assert "a mismatch resting on that guess" in html
+
+
+def test_output_file_sends_its_bytes_to_disk_as_it_grows(tmp_path, monkeypatch):
+    """Output's temporary file (fsynced at commit) asks the kernel to start writing
+    each WRITEBACK_EVERY bytes as they come, so the commit's fsync does not wait for a
+    flood's gigabytes at once; the file's content is unchanged, and a stream that is
+    not a regular file is never advised."""
+    from classifier.output import GuardedStream, Output
+    calls = []
+    real = os.posix_fadvise
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, off, n, adv: (calls.append((off, n, adv)),
+                                                                      real(fd, off, n, adv)))
+    monkeypatch.setattr(GuardedStream, "WRITEBACK_EVERY", 1000)
+    out = Output(str(tmp_path / "big.jsonl"))
+    chunks = [(b"%06d" % i) * 50 + b"\n" for i in range(40)]       # 301 bytes each
+    for c in chunks:
+        out.stream.write_bytes(c)
+    out.commit()
+    assert (tmp_path / "big.jsonl").read_bytes() == b"".join(chunks)
+    assert calls and all(adv == os.POSIX_FADV_DONTNEED for _, _, adv in calls)
+    starts = [off for off, _, _ in calls]
+    assert starts[0] == 0 and all(n >= 1000 for _, n, _ in calls)
+    assert all(a + n == b for (a, n, _), b in zip(calls, starts[1:]))    # contiguous ranges
+    calls.clear()
+    piped = GuardedStream(io.TextIOWrapper(io.BytesIO()), "<memory>")
+    for c in chunks:
+        piped.write_bytes(c)
+    assert calls == []

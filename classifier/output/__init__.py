@@ -57,11 +57,33 @@ class GuardedStream:
     (a full disk is bad luck, not a bug). BrokenPipeError passes through: the reader
     went away, which the CLI ends quietly."""
 
-    __slots__ = ("_stream", "name")
+    __slots__ = ("_stream", "name", "_writeback", "_kicked")
 
-    def __init__(self, stream, name: str):
+    # A file that is fsynced at the end (Output's temporary file) has its written
+    # bytes sent to the disk as it grows, every this many bytes: the final fsync then
+    # waits for the last stretch only, not for gigabytes of a flood's records at once.
+    WRITEBACK_EVERY = 64 << 20
+
+    def __init__(self, stream, name: str, writeback: bool = False):
         self._stream = stream
         self.name = name
+        self._writeback = writeback and hasattr(os, "posix_fadvise")
+        self._kicked = 0
+
+    def _kick(self) -> None:
+        """Start the writeback of what was written since the last kick, once that is
+        WRITEBACK_EVERY bytes: POSIX_FADV_DONTNEED on the range makes Linux queue its
+        dirty pages for writing without waiting, and drop the pages already written
+        (a multi-gigabyte output need not fill the page cache).  Best effort: the
+        commit's fsync is what makes the file durable."""
+        try:
+            fd = self._stream.fileno()
+            pos = os.lseek(fd, 0, os.SEEK_CUR)
+            if pos - self._kicked >= self.WRITEBACK_EVERY:
+                os.posix_fadvise(fd, self._kicked, pos - self._kicked, os.POSIX_FADV_DONTNEED)
+                self._kicked = pos
+        except (AttributeError, ValueError, OSError):
+            self._writeback = False
 
     def write(self, text):
         try:
@@ -81,7 +103,11 @@ class GuardedStream:
             return self.write(data.decode("utf-8"))
         try:
             self._stream.flush()
-            return buf.write(data)
+            n = buf.write(data)
+            if self._writeback:
+                buf.flush()
+                self._kick()
+            return n
         except BrokenPipeError:
             raise
         except OSError as e:
@@ -116,6 +142,8 @@ class GuardedStream:
                 if n == 0:
                     raise OSError(errno.EIO, "the spool ended early")
                 done += n
+            if self._writeback:
+                self._kick()
         except BrokenPipeError:
             raise
         except OSError as e:
@@ -185,7 +213,7 @@ class Output:
         except OSError as e:
             raise OutputError(self.path, _problem(e)) from None
         self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        self.stream = GuardedStream(self._fh, self.path)
+        self.stream = GuardedStream(self._fh, self.path, writeback=True)
 
     @property
     def is_file(self) -> bool:
