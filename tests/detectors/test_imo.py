@@ -1,10 +1,10 @@
 """imo.im: the detector on spec-built bytes (nDPI imo.c's shapes and the length framing
-they show; the bodies are filler).  No capture is generated: imo's servers and clients
-are not installable here and its wire format is not published, so a "spec-built" peer
-would only replay these same rules.  Positive with metadata, truncated -> NEED_MORE, fed
-in fragments -> the same outcome, near misses, and no other detector claims it (nor it
-another protocol's fixture).  Checked on real traffic with tools/ndpi_claims.py
-(imo.pcap)."""
+they show; the bodies are filler).  imo's servers and clients are not installable here
+and its wire format is not published, so pcaps/corpus/imo-1.pcap (peer to peer) and
+imo-2.pcap (relayed) are spec-built from the same rules (pcaps/gen/msgapps.py).  Positive
+with metadata, truncated -> NEED_MORE, fed in fragments -> the same outcome, near
+misses, and no other detector claims it (nor it another protocol's fixture).  Checked on
+real traffic with tools/ndpi_claims.py (imo.pcap)."""
 from __future__ import annotations
 
 import pytest

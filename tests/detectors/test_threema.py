@@ -1,10 +1,11 @@
 """Threema chat server protocol: the detector on spec-built bytes (the handshake's sizes
-from o3ma/o3 and nDPI's threema.c, the frames' u16 LE length; the ciphertext is
-stand-in pseudo-random bytes).  No capture is generated: every byte is NaCl
-ciphertext keyed by Threema's server, so a spec-built peer would only replay these
-sizes.  Positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same
-outcome, near misses, and no other detector claims it (nor it another protocol's
-fixture).  Checked on real traffic with tools/ndpi_claims.py (threema.pcap)."""
+from o3ma/o3 and nDPI's threema.c, the frames' u16 LE length; the ciphertext is stand-in
+pseudo-random bytes).  Every byte is NaCl ciphertext keyed by Threema's server, so
+pcaps/corpus/threema-1.pcap (today's 191-byte login) and threema-2.pcap (o3's 144-byte
+one) are spec-built from these sizes (pcaps/gen/msgapps.py).  Positive with metadata,
+truncated -> NEED_MORE, fed in fragments -> the same outcome, near misses, and no other
+detector claims it (nor it another protocol's fixture).  Checked on real traffic with
+tools/ndpi_claims.py (threema.pcap)."""
 from __future__ import annotations
 
 import hashlib

@@ -1,9 +1,10 @@
 """Viber: the detector on spec-built bytes (the shapes nDPI's viber.c checks, the rest
-filler; no capture is generated: Viber's servers and clients are not installable here
-and its wire format is not published, so a "spec-built" peer would only replay these
-same rules): positive with metadata, truncated -> NEED_MORE, fed in fragments -> the same
-outcome, near misses, and no other detector claims it (nor it another protocol's
-fixture).  Checked on real traffic with tools/ndpi_claims.py (viber.pcap)."""
+filler).  Viber's servers and clients are not installable here and its wire format is not
+published, so pcaps/corpus/viber-1.pcap (TCP) and viber-2.pcap (UDP) are spec-built from
+the same rules (pcaps/gen/msgapps.py).  Positive with metadata, truncated -> NEED_MORE,
+fed in fragments -> the same outcome, near misses, and no other detector claims it (nor
+it another protocol's fixture).  Checked on real traffic with tools/ndpi_claims.py
+(viber.pcap)."""
 from __future__ import annotations
 
 import pytest
