@@ -34,16 +34,21 @@ def replay(v):
                 got[d].append(sides[d][len(got[d])])
                 yield FlowView.udp(list(got[0]), list(got[1]))
         return
+    # TCP: the stream prefixes after each data packet, with the packet list seen so far
+    # (a streaming engine knows each segment's size as it arrives: protobuf, tencentgame
+    # and pathofexile read message ends from it)
     lc = ls = 0
-    for d, size in zip(v.pkt_dirs, v.pkt_sizes):
+    dirs, sizes = list(v.pkt_dirs), list(v.pkt_sizes)
+    for k, (d, size) in enumerate(zip(dirs, sizes)):
         if not size:
             continue
         if d == 0:
             lc = min(len(v.payload_c2s), lc + size)
         else:
             ls = min(len(v.payload_s2c), ls + size)
-        yield FlowView("tcp", v.payload_c2s[:lc], v.payload_s2c[:ls], midstream=v.midstream)
-    yield FlowView("tcp", v.payload_c2s, v.payload_s2c, midstream=v.midstream)
+        yield FlowView("tcp", v.payload_c2s[:lc], v.payload_s2c[:ls], (), (), dirs[:k + 1], sizes[:k + 1],
+                       midstream=v.midstream)
+    yield FlowView("tcp", v.payload_c2s, v.payload_s2c, (), (), dirs, sizes, midstream=v.midstream)
 
 
 def captures():

@@ -4,9 +4,10 @@ field by field: positive with metadata, truncated -> NEED_MORE, fed in fragments
 the same outcome, near misses, and no other detector claims it (nor it another
 protocol's fixture).
 
-No capture is generated: the game's client and servers are not installable here, and
-a spec-built peer would only replay these bytes; tools/ndpi_claims.py checks the
-detector on nDPI's path_of_exile.pcapng."""
+The game's client and servers are not installable here, so the captures
+pathofexile-1/2.pcap (pcaps/gen/tcpsigs.py) are spec-built: the login (two nickname
+lengths), then seeded random bytes; tools/ndpi_claims.py checks the detector on nDPI's
+path_of_exile.pcapng."""
 from __future__ import annotations
 
 import pytest

@@ -4,10 +4,12 @@ truncated -> NEED_MORE, fed in fragments -> the same outcome, messages delimited
 TCP segments (pkt_sizes) and by a newline, near misses for each rule, and no other
 detector claims it (nor it another protocol's fixture).
 
-No capture is generated: nothing installable here sends raw protobuf messages over TCP
-without a framing of its own, and a spec-built peer would only replay these bytes.
-The detector is checked against real traffic with tools/ndpi_claims.py (nDPI's
-protobuf.pcap)."""
+The captures protobuf-1/2.pcap (pcaps/gen/tcpsigs.py) carry messages serialized by the
+protobuf library (a schema built at run time; the well-known types Any, Timestamp and
+Struct), written on loopback by a spec-built peer one message per TCP write or each
+followed by a newline: nothing installable here writes raw messages on TCP without a
+framing of its own.  The detector is also checked against real traffic with
+tools/ndpi_claims.py (nDPI's protobuf.pcap)."""
 from __future__ import annotations
 
 import struct

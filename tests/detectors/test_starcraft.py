@@ -4,9 +4,10 @@ the fixture pads it with arbitrary bytes): positive, truncated -> NEED_MORE, fed
 fragments -> the same outcome, near misses, and no other detector claims it (nor it
 another protocol's fixture).
 
-No capture is generated: the game and Battle.net are not available here, and a
-spec-built peer would only replay these bytes; tools/ndpi_claims.py checks the
-detector on nDPI's starcraft_battle.pcap."""
+The game and Battle.net are not available here, so the captures starcraft-1/2.pcap
+(pcaps/gen/tcpsigs.py) are spec-built: nDPI's opening with each first byte, then
+seeded random bytes; tools/ndpi_claims.py checks the detector on nDPI's
+starcraft_battle.pcap."""
 from __future__ import annotations
 
 import pytest

@@ -5,9 +5,10 @@ field: positives with metadata, truncated -> NEED_MORE, fed in fragments -> the 
 outcome, near misses, and no other detector claims them (nor it another protocol's
 fixture).
 
-No capture is generated: TConnd and the games' clients are not installable here, and a
-spec-built peer would only replay these bytes; tools/ndpi_claims.py checks the
-detector on nDPI's tencent_games.pcap."""
+TConnd and the games' clients are not installable here, so the captures
+tencentgame-1/2/3.pcap (pcaps/gen/tcpsigs.py) are spec-built, one per shape, with seeded
+random bytes where the protocol is opaque; tools/ndpi_claims.py checks the detector on
+nDPI's tencent_games.pcap."""
 from __future__ import annotations
 
 import struct
