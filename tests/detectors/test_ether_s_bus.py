@@ -3,9 +3,11 @@
 fragments -> the same outcome, near misses, and no other detector claims it (nor it
 another protocol's fixture).
 
-No capture is generated: no S-Bus software is installable here, and the fixture's bytes
-are enough for the probe (they follow the layout of ndpi-dev's ethersbus.pcap, a PG5
-tool reading a PCD's firmware version; each CRC recomputed by crc() below)."""
+The fixture's bytes follow the layout of ndpi-dev's ethersbus.pcap (a PG5 tool reading
+a PCD's firmware version; each CRC recomputed by crc() below).  No S-Bus software is
+installable here, so the captures (pcaps/corpus/ether-s-bus-1.pcap, -2) are spec-built:
+pcaps/gen/ethersbus.py builds register and flag reads and a register write from the
+telegram layout, and spec_peer.py plays both sides on loopback."""
 from __future__ import annotations
 
 import pytest

@@ -3,10 +3,12 @@ field by field): positive with metadata, truncated -> NEED_MORE, fed in fragment
 same outcome, near misses, and no other detector claims it (nor it another protocol's
 fixture).
 
-No capture is generated: a capture of WebSocket from its start is `http` (the Upgrade),
-and a midstream one is the same bytes without the handshake, which the fixture is (shaped
-like ndpi-dev's websocket.pcap, a chat server's text frames and a browser's masked ones,
-text of our own)."""
+The fixture is shaped like ndpi-dev's websocket.pcap (a chat server's text frames and a
+browser's masked ones, text of our own).  The captures come from the `websockets`
+library on both sides (pcaps/gen/websocket.py): each session captured whole and then cut
+after its opening handshake, as a sensor that joined late sees it (websocket-1.pcap
+compressed, -2 plain text and binary); websocket-3.pcap also holds a session from its
+start, which is `http` with `upgrade` metadata."""
 from __future__ import annotations
 
 import pytest
