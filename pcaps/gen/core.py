@@ -577,3 +577,28 @@ def cmd(argv) -> str:
         parts.append(a)
     text = shlex.join(parts)
     return text.replace(TMP_ROOT, "$TMP") if TMP_ROOT else text
+
+
+SPEC_PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers", "spec_peer.py")
+SPEC_SOFTWARE = ("spec-built-python", "1")
+
+
+def spec_exchange(ctx: "Ctx", proto: str, transport: str, port: int, steps, name: str, variant: str,
+                  server=SPEC_SOFTWARE, client: str = "spec-built-python",
+                  against: str = " against spec_peer.py server") -> None:
+    """One capture of ``proto``: the scripted exchange ``steps`` ([(side, bytes)]) played by
+    two pcaps/gen/peers/spec_peer.py processes on loopback ``port``.  ``name`` is the
+    script's file name as the manifest's ``how`` shows it, ``variant`` the manifest's
+    variant text; ``server``/``client`` its software fields (spec-built unless the bytes
+    come from real software, as protobuf's do)."""
+    script = ctx.write(os.path.join(ctx.tmp("scripts"), name),
+                       json.dumps([(side, data.hex()) for side, data in steps]))
+    srv = ctx.start(f"{proto}-peer", [sys.executable, SPEC_PEER, "server", transport, str(port), script],
+                    wait=(transport, port))
+    argv = [sys.executable, SPEC_PEER, "client", transport, str(port), script]
+    with ctx.capture(proto) as cap:
+        cap.expect(transport, port, proto, variant=variant, server=server, client=client,
+                   how=cmd(argv).replace(SPEC_PEER, "pcaps/gen/peers/spec_peer.py").replace(script, name) + against)
+        cap.start()
+        ctx.run(argv, timeout=20)
+    ctx.stop(srv)

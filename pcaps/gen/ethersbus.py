@@ -18,19 +18,14 @@ from the random-port run.  ``pcaps/generate --only ethersbus`` rewrites them.
 
 from __future__ import annotations
 
-import json
-import os
 import struct
-import sys
 from binascii import crc_hqx
 
-from .core import cmd
+from .core import spec_exchange
 
 NAME = "ethersbus"
 PREFIXES = ("ether-s-bus",)         # its captures: pcaps/corpus/ether-s-bus-<n>.pcap
 MODES = ("random",)
-PEER = os.path.join(os.path.dirname(__file__), "peers", "spec_peer.py")
-SOFTWARE = ("spec-built-python", "1")
 
 REQUEST, RESPONSE, ACK_NAK = 0, 1, 2
 READ_FLAGS, READ_REGISTERS, WRITE_REGISTERS = 0x02, 0x06, 0x0E
@@ -80,20 +75,6 @@ VARIANTS = ("a PG5-style poll: read 4 registers (command 06) and 10 flags (comma
 
 
 def run(ctx):
-    d = ctx.tmp("scripts")
     for variant, what in enumerate(VARIANTS):
-        steps = exchange(variant)
-        script = ctx.write(os.path.join(d, f"ethersbus-{variant}.json"),
-                           json.dumps([(side, data.hex()) for side, data in steps]))
-        port = ctx.port(None, "udp")
-        srv = ctx.start("ethersbus-peer", [sys.executable, PEER, "server", "udp", str(port), script],
-                        wait=("udp", port))
-        argv = [sys.executable, PEER, "client", "udp", str(port), script]
-        with ctx.capture("ether-s-bus") as cap:
-            cap.expect("udp", port, "ether-s-bus", variant=f"spec-built: {what}", server=SOFTWARE,
-                       client="spec-built-python",
-                       how=cmd(argv).replace(PEER, "pcaps/gen/peers/spec_peer.py").replace(script, f"ethersbus-{variant}.json")
-                       + " against spec_peer.py server")
-            cap.start()
-            ctx.run(argv, timeout=20)
-        ctx.stop(srv)
+        spec_exchange(ctx, "ether-s-bus", "udp", ctx.port(None, "udp"), exchange(variant),
+                      f"ethersbus-{variant}.json", f"spec-built: {what}")

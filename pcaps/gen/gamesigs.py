@@ -15,18 +15,13 @@ captures of each protocol come from the random-port run, one per variant.
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import struct
-import sys
 
-from .core import cmd
+from .core import spec_exchange
 
 NAME = "gamesigs"
 MODES = ("random",)
-PEER = os.path.join(os.path.dirname(__file__), "peers", "spec_peer.py")
-SOFTWARE = ("spec-built-python", "1")
 RNG = random.Random(1814)
 
 
@@ -89,21 +84,7 @@ PREFIXES = tuple(p for p, *_ in EXCHANGES)
 
 
 def run(ctx):
-    d = ctx.tmp("scripts")
     for proto, build, what in EXCHANGES:
         for variant in (0, 1):
-            steps = build(variant)
-            script = ctx.write(os.path.join(d, f"{proto}-{variant}.json"),
-                               json.dumps([(side, data.hex()) for side, data in steps]))
-            port = ctx.port(None, "udp")
-            srv = ctx.start(f"{proto}-peer", [sys.executable, PEER, "server", "udp", str(port), script],
-                            wait=("udp", port))
-            argv = [sys.executable, PEER, "client", "udp", str(port), script]
-            with ctx.capture(proto) as cap:
-                cap.expect("udp", port, proto, variant=f"spec-built: {what[variant]}", server=SOFTWARE,
-                           client="spec-built-python",
-                           how=cmd(argv).replace(PEER, "pcaps/gen/peers/spec_peer.py").replace(script, f"{proto}-{variant}.json")
-                           + " against spec_peer.py server")
-                cap.start()
-                ctx.run(argv, timeout=20)
-            ctx.stop(srv)
+            spec_exchange(ctx, proto, "udp", ctx.port(None, "udp"), build(variant), f"{proto}-{variant}.json",
+                          f"spec-built: {what[variant]}")

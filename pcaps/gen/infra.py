@@ -11,19 +11,14 @@ munin, fastcgi, rpcbind for onc-rpc); their builders below stay for the record.
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import struct
-import sys
 import uuid
 
-from .core import cmd
+from .core import spec_exchange
 
 NAME = "infra"
 MODES = ("random", "iana")
-PEER = os.path.join(os.path.dirname(__file__), "peers", "spec_peer.py")
-SOFTWARE = ("spec-built-python", "1")
 
 _rng = random.Random(14)          # fixed: regenerating gives the same bytes
 
@@ -470,21 +465,7 @@ PREFIXES = tuple(p for p, *_ in EXCHANGES)
 
 
 def run(ctx):
-    d = ctx.tmp("scripts")
     for proto, transports, iana, build, what in EXCHANGES:
         for transport in transports:
-            steps = build(transport)
-            script = ctx.write(os.path.join(d, f"{proto}-{transport}.json"),
-                               json.dumps([(side, data.hex()) for side, data in steps]))
-            port = ctx.port(iana)
-            srv = ctx.start(f"{proto}-peer", [sys.executable, PEER, "server", transport, str(port), script],
-                            wait=(transport, port))
-            argv = [sys.executable, PEER, "client", transport, str(port), script]
-            with ctx.capture(proto) as cap:
-                cap.expect(transport, port, proto, variant=f"spec-built: {what}", server=SOFTWARE,
-                           client="spec-built-python",
-                           how=cmd(argv).replace(PEER, "pcaps/gen/peers/spec_peer.py").replace(script, f"{proto}-{transport}.json")
-                           + " against spec_peer.py server")
-                cap.start()
-                ctx.run(argv, timeout=20)
-            ctx.stop(srv)
+            spec_exchange(ctx, proto, transport, ctx.port(iana), build(transport), f"{proto}-{transport}.json",
+                          f"spec-built: {what}")

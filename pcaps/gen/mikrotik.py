@@ -7,19 +7,14 @@ loopback; the manifest says "spec-built-python".  A real device broadcasts them 
 5678 and nobody answers; here two announcements (sequence numbers 1 and 2) go to the
 peer's port and it stays silent."""
 
-import json
-import os
 import struct
-import sys
 
-from .core import cmd
+from .core import spec_exchange
 
 NAME = "mikrotik"
 PREFIXES = ("mikrotik",)            # its captures: pcaps/corpus/mikrotik-<n>.pcap
 MODES = ("random", "iana")
 IANA_PORT = 5678                    # MNDP's conventional port (IANA lists rrac there)
-PEER = os.path.join(os.path.dirname(__file__), "peers", "spec_peer.py")
-SOFTWARE = ("spec-built-python", "1")
 
 
 def _tlv(t: int, value: bytes) -> bytes:
@@ -50,17 +45,6 @@ def exchange():
 
 
 def run(ctx):
-    steps = exchange()
-    script = ctx.write(os.path.join(ctx.tmp("scripts"), "mikrotik.json"), json.dumps([(side, data.hex()) for side, data in steps]))
-    port = ctx.port(IANA_PORT, "udp")
-    srv = ctx.start("mikrotik-peer", [sys.executable, PEER, "server", "udp", str(port), script],
-                    wait=("udp", port))
-    argv = [sys.executable, PEER, "client", "udp", str(port), script]
-    with ctx.capture("mikrotik") as cap:
-        cap.expect("udp", port, "mikrotik", variant="spec-built: two router announcements (MAC, identity, version, "
-                   "platform, uptime, software id, board, unpack, interface, IPv4), unanswered",
-                   server=SOFTWARE, client="spec-built-python",
-                   how=cmd(argv).replace(PEER, "pcaps/gen/peers/spec_peer.py").replace(script, "mikrotik.json"))
-        cap.start()
-        ctx.run(argv, timeout=20)
-    ctx.stop(srv)
+    spec_exchange(ctx, "mikrotik", "udp", ctx.port(IANA_PORT, "udp"), exchange(), "mikrotik.json",
+                  "spec-built: two router announcements (MAC, identity, version, platform, uptime, "
+                  "software id, board, unpack, interface, IPv4), unanswered", against="")

@@ -18,20 +18,15 @@ threema-2 (o3's 144-byte one), imo-1 (a peer-to-peer call) and imo-2 (a relayed 
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import struct
-import sys
 
-from .core import cmd
+from .core import spec_exchange
 
 NAME = "msgapps"
 MODES = ("random",)
 DEBIAN_PACKAGES = ()                  # the peer is the standard library's sockets
 PYPI_PACKAGES = ()
-PEER = os.path.join(os.path.dirname(__file__), "peers", "spec_peer.py")
-SOFTWARE = ("spec-built-python", "1")
 RNG = random.Random(1914)
 
 
@@ -148,23 +143,8 @@ PREFIXES = tuple(p for p, *_ in EXCHANGES)
 
 
 def run(ctx):
-    d = ctx.tmp("scripts")
     for proto, build, transports, what in EXCHANGES:
         for variant in (0, 1):
             transport = transports[variant]
-            steps = build(variant)
-            name = f"{proto}-{variant}.json"
-            script = ctx.write(os.path.join(d, name),
-                               json.dumps([(side, data.hex()) for side, data in steps]))
-            port = ctx.port(None, transport)
-            srv = ctx.start(f"{proto}-peer", [sys.executable, PEER, "server", transport, str(port), script],
-                            wait=(transport, port))
-            argv = [sys.executable, PEER, "client", transport, str(port), script]
-            with ctx.capture(proto) as cap:
-                cap.expect(transport, port, proto, variant=f"spec-built: {what[variant]}", server=SOFTWARE,
-                           client="spec-built-python",
-                           how=cmd(argv).replace(PEER, "pcaps/gen/peers/spec_peer.py").replace(script, name)
-                           + " against spec_peer.py server")
-                cap.start()
-                ctx.run(argv, timeout=20)
-            ctx.stop(srv)
+            spec_exchange(ctx, proto, transport, ctx.port(None, transport), build(variant),
+                          f"{proto}-{variant}.json", f"spec-built: {what[variant]}")

@@ -12,17 +12,12 @@ conventional) port run the second.  ``pcaps/generate --only queues`` rewrites al
 
 from __future__ import annotations
 
-import json
-import os
 import struct
-import sys
 
-from .core import cmd
+from .core import spec_exchange
 
 NAME = "queues"
 MODES = ("random", "iana")
-PEER = os.path.join(os.path.dirname(__file__), "peers", "spec_peer.py")
-SOFTWARE = ("spec-built-python", "1")
 
 
 # --------------------------------------------------------------------- Kafka
@@ -227,21 +222,7 @@ PREFIXES = tuple(p for p, *_ in EXCHANGES)
 
 
 def run(ctx):
-    d = ctx.tmp("scripts")
     variant = 0 if ctx.mode == "random" else 1
     for proto, iana, build, what in EXCHANGES:
-        steps = build(variant)
-        script = ctx.write(os.path.join(d, f"{proto}-{variant}.json"),
-                           json.dumps([(side, data.hex()) for side, data in steps]))
-        port = ctx.port(iana)
-        srv = ctx.start(f"{proto}-peer", [sys.executable, PEER, "server", "tcp", str(port), script],
-                        wait=("tcp", port))
-        argv = [sys.executable, PEER, "client", "tcp", str(port), script]
-        with ctx.capture(proto) as cap:
-            cap.expect("tcp", port, proto, variant=f"spec-built: {what[variant]}", server=SOFTWARE,
-                       client="spec-built-python",
-                       how=cmd(argv).replace(PEER, "pcaps/gen/peers/spec_peer.py").replace(script, f"{proto}-{variant}.json")
-                       + " against spec_peer.py server")
-            cap.start()
-            ctx.run(argv, timeout=20)
-        ctx.stop(srv)
+        spec_exchange(ctx, proto, "tcp", ctx.port(iana), build(variant), f"{proto}-{variant}.json",
+                      f"spec-built: {what[variant]}")

@@ -25,19 +25,14 @@ so every capture comes from the random-port run, one per variant.
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import struct
-import sys
 
-from .core import cmd, pip_version
+from .core import SPEC_SOFTWARE, pip_version, spec_exchange
 
 NAME = "tcpsigs"
 MODES = ("random",)
 PYPI_PACKAGES = ("protobuf",)       # pcaps/generate --install adds it to its list
-PEER = os.path.join(os.path.dirname(__file__), "peers", "spec_peer.py")
-SOFTWARE = ("spec-built-python", "1")
 RNG = random.Random(1914)
 
 
@@ -206,7 +201,6 @@ PREFIXES = tuple(p for p, *_ in EXCHANGES)
 
 
 def run(ctx):
-    d = ctx.tmp("scripts")
     pb = pip_version("protobuf")
     for proto, build, what in EXCHANGES:
         if proto == "protobuf":
@@ -214,19 +208,7 @@ def run(ctx):
             server, client = ("python-protobuf", pb), f"python-protobuf {pb} (spec-built-python framing)"
             prefix = f"protobuf {pb} serialized, spec-built framing: "
         else:
-            server, client, prefix = SOFTWARE, "spec-built-python", ""
+            server, client, prefix = SPEC_SOFTWARE, "spec-built-python", ""
         for variant in range(len(what)):
-            steps = build(variant)
-            script = ctx.write(os.path.join(d, f"{proto}-{variant}.json"),
-                               json.dumps([(side, data.hex()) for side, data in steps]))
-            port = ctx.port(None, "tcp")
-            srv = ctx.start(f"{proto}-peer", [sys.executable, PEER, "server", "tcp", str(port), script],
-                            wait=("tcp", port))
-            argv = [sys.executable, PEER, "client", "tcp", str(port), script]
-            with ctx.capture(proto) as cap:
-                cap.expect("tcp", port, proto, variant=prefix + what[variant], server=server, client=client,
-                           how=cmd(argv).replace(PEER, "pcaps/gen/peers/spec_peer.py").replace(script, f"{proto}-{variant}.json")
-                           + " against spec_peer.py server")
-                cap.start()
-                ctx.run(argv, timeout=20)
-            ctx.stop(srv)
+            spec_exchange(ctx, proto, "tcp", ctx.port(None, "tcp"), build(variant), f"{proto}-{variant}.json",
+                          prefix + what[variant], server=server, client=client)
