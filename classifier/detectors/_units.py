@@ -24,6 +24,11 @@ def units(view, max_bytes: int):
     return [(d, False) for d in (view.payload_c2s, view.payload_s2c) if d]
 
 
+def nonempty(view):
+    """(client's datagrams, server's datagrams), the empty ones left out."""
+    return [d for d in view.datagrams_c2s if d], [d for d in view.datagrams_s2c if d]
+
+
 def scan(view, max_bytes: int, parse):
     """Every unit through `parse` (bytes -> metadata dict, MORE, or None for "not this
     protocol"): NO when a whole unit is not the protocol's (every datagram of such a

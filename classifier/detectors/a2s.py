@@ -13,6 +13,7 @@ Metadata: query (info, player, rules), answer (info, challenge, player, rules, s
 """
 from __future__ import annotations
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 SIMPLE = b"\xff\xff\xff\xff"
@@ -43,8 +44,7 @@ def _answer(d: bytes):
 
 
 def probe(view, state):
-    c = [d for d in view.datagrams_c2s if d]
-    s = [d for d in view.datagrams_s2c if d]
+    c, s = _units.nonempty(view)
     if not c:
         return NO if s else MORE         # the querier speaks first
     d = c[0]

@@ -17,6 +17,7 @@ Metadata: sent_by (the side whose datagram held the key: "server" or "client").
 """
 from __future__ import annotations
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 KEY = b"LOC_PREFAB_LOADOUTNAME_1"
@@ -26,8 +27,7 @@ WINDOW = 4                           # cod_mobile.c gives up at its fourth packe
 
 
 def probe(view, state):
-    c = [d for d in view.datagrams_c2s if d]
-    s = [d for d in view.datagrams_s2c if d]
+    c, s = _units.nonempty(view)
     for side, dgs in (("client", c), ("server", s)):
         for d in dgs[:WINDOW]:
             if len(d) >= MIN_LEN and d[0] == FIRST and KEY in d:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 SIZE = 74
@@ -38,8 +39,7 @@ def _packet(d: bytes, kind: int):
 
 
 def probe(view, state):
-    c = [d for d in view.datagrams_c2s if d]
-    s = [d for d in view.datagrams_s2c if d]
+    c, s = _units.nonempty(view)
     if not c:
         return NO if s else MORE         # the client asks first
     req = _packet(c[0], 1)

@@ -19,6 +19,7 @@ confidence 0.8; 0.9 when a second record or the server's first confirms the chai
 """
 from __future__ import annotations
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 CONST = (1234567890).to_bytes(4, "big")
@@ -92,8 +93,7 @@ def _tcp_probe(view):
 def probe(view, state):
     if view.transport == "tcp":
         return _tcp_probe(view)
-    c = [d for d in view.datagrams_c2s if d]
-    s = [d for d in view.datagrams_s2c if d]
+    c, s = _units.nonempty(view)
     first = c[:1] + s[:1]
     if not first:
         return MORE

@@ -24,6 +24,7 @@ Metadata: message ("match-start" or "keepalive").
 """
 from __future__ import annotations
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 REQUEST, REQUEST_LEN = b"\x04\x00\x00\x00", 69
@@ -55,8 +56,7 @@ def _match_start(c: list, s: list):
 
 
 def probe(view, state):
-    c = [d for d in view.datagrams_c2s if d]
-    s = [d for d in view.datagrams_s2c if d]
+    c, s = _units.nonempty(view)
     if not c and not s:
         return MORE
     first = (c or s)[0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 VERBS = (b"EPCF", b"CRCX", b"MDCX", b"DLCX", b"RQNT", b"NTFY", b"AUEP", b"AUCX", b"RSIP")
@@ -33,8 +34,7 @@ def _command(d: bytes):
 
 
 def probe(view, state):
-    c = [d for d in view.datagrams_c2s if d]
-    s = [d for d in view.datagrams_s2c if d]
+    c, s = _units.nonempty(view)
     if not c and not s:
         return MORE
     first = (c or s)[0]

@@ -14,6 +14,7 @@ nDPI names this Yojimbo.  Metadata: version, protocol_id (hex).
 """
 from __future__ import annotations
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
 
 HEAD = b"\x00NETCODE 1."
@@ -25,8 +26,7 @@ def _encrypted_prefix(b: int) -> bool:
 
 
 def probe(view, state):
-    c = [d for d in view.datagrams_c2s if d]
-    s = [d for d in view.datagrams_s2c if d]
+    c, s = _units.nonempty(view)
     if not c:
         return NO if s else MORE         # the client's request opens every session
     req = c[0]

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import struct
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 MAGIC = b"TS3INIT1"
@@ -105,8 +106,7 @@ def _probe_weblist(c, s):
 
 
 def probe(view, state):
-    c = [d for d in view.datagrams_c2s if d]
-    s = [d for d in view.datagrams_s2c if d]
+    c, s = _units.nonempty(view)
     if not c and not s:
         return MORE
     first = (c or s)[0]

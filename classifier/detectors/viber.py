@@ -29,6 +29,7 @@ Metadata: kind (for UDP the client's first message type, e.g. "type-1").
 """
 from __future__ import annotations
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 MAX_MESSAGE = 1024             # the TCP rules' messages seen so far are tens of bytes
@@ -89,8 +90,7 @@ def _tcp(view):
 
 
 def _udp(view):
-    c = [d for d in view.datagrams_c2s if d]
-    s = [d for d in view.datagrams_s2c if d]
+    c, s = _units.nonempty(view)
     if not c:
         return NO if s else MORE           # the client's first datagram carries the shape
     first = c[0]

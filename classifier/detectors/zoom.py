@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 
+from . import _units
 from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 # media type -> (name, offset of the RTP/RTCP header inside the media encapsulation)
@@ -115,8 +116,7 @@ def _keepalive(c: list, s: list):
 
 
 def probe(view, state):
-    c = [d for d in view.datagrams_c2s if d]
-    s = [d for d in view.datagrams_s2c if d]
+    c, s = _units.nonempty(view)
     dgs = c + s
     if not dgs:
         return MORE
