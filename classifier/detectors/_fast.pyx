@@ -37,6 +37,7 @@ cdef tuple EMPTY = ()
 cdef enum:
     MAX_BUDGETS = 64         # distinct (max_bytes, max_packets) budgets in a registry
     MAX_CHECKS = 8           # byte checks of one detector's gate (base.Gate.bytes)
+    FLOW_PAYLOAD_CAP = 4096  # payload bytes a direction the flow table keeps (_dgram)
 cdef str TCP = "tcp"
 cdef str UDP = "udp"
 
@@ -252,7 +253,9 @@ cdef struct Shape:
     # The batch path's datagram flows (gated true): per direction, the first non-empty
     # datagram (its bytes, length, position among the direction's datagrams; position -1:
     # none) and the position of the second -- what the detectors' gates read.
-    bint gated
+    # A TCP flow (tcp true) is gated too, each direction's stream as its one unit
+    # (spec.tcp_gate).
+    bint gated, tcp
     const uint8_t* d0[2]
     Py_ssize_t l0[2]
     Py_ssize_t k0[2]
@@ -262,7 +265,7 @@ cdef struct Shape:
 cdef struct GateC:
     # One base.Gate in C form (ProbeLoop.gates); a detector's alternatives are
     # consecutive (gstart), and it is refused only when every alternative refuses.
-    bint c2s_only, lone
+    bint c2s_only, lone, whole, prefix
     Py_ssize_t units, min_len, n
     Py_ssize_t off[MAX_CHECKS]
     uint8_t mask[MAX_CHECKS]
@@ -360,11 +363,15 @@ cdef bint _gate_refuses(GateC* g, Py_ssize_t mp, Py_ssize_t mb, Shape* sh) noexc
             if g.c2s_only:
                 return True         # the probe needs the client's datagram
             continue                # no datagram of this direction in the probe's view
+        if g.whole and (sh.l0[d] >= mb or sh.l0[d] >= FLOW_PAYLOAD_CAP):
+            continue                # perhaps cut short: the probe skips this datagram
         ln = sh.l0[d] if sh.l0[d] < mb else mb
         if ln < g.min_len:
             return True
         p = sh.d0[d]
         for c in range(g.n):
+            if g.off[c] >= ln:
+                continue            # only with prefix (else off < min_len <= ln)
             x = p[g.off[c]] & g.mask[c]
             if x < g.lo[c] or x > g.hi[c]:
                 return True
@@ -375,6 +382,15 @@ cdef bint _gate_refuses(GateC* g, Py_ssize_t mp, Py_ssize_t mb, Shape* sh) noexc
             if v != ln - g.len_adjust:
                 return True
     return False
+
+
+cdef inline void _stream_units(Shape* sh, const uint8_t* c, const uint8_t* s) noexcept:
+    """A TCP flow for the gates (sh.lc, sh.ls set): each direction's stream from its
+    start is its one unit."""
+    sh.gated = sh.tcp = True
+    sh.d0[0], sh.l0[0], sh.k0[0] = c, sh.lc, (0 if sh.lc else -1)
+    sh.d0[1], sh.l0[1], sh.k0[1] = s, sh.ls, (0 if sh.ls else -1)
+    sh.k1[0] = sh.k1[1] = -1
 
 
 cdef class CandSet:
@@ -411,9 +427,11 @@ cdef class ProbeLoop:
     cdef double* mconf       # registry position -> max_confidence
     cdef Py_ssize_t nspec, nbudget
     # The detectors' gates (base.Gate) in C form: detector i's alternatives are
-    # gates[gstart[i]:gstart[i + 1]] (none: no gate).
+    # gates[gstart[i]:gstart[i + 1]] (none: no gate) for UDP datagrams, and
+    # gates[tstart[i]:tstart[i + 1]] for TCP streams (spec.tcp_gate).
     cdef GateC* gates
     cdef Py_ssize_t* gstart
+    cdef Py_ssize_t* tstart
     cdef dict maxconf        # name -> max_confidence (incremental "done" rule)
     cdef object engine
     cdef dict memo           # candidate-set key (bytes) -> CandSet
@@ -428,6 +446,7 @@ cdef class ProbeLoop:
         self.mconf = NULL
         self.gates = NULL
         self.gstart = NULL
+        self.tstart = NULL
         self.errors = {}
 
     def __dealloc__(self):
@@ -437,9 +456,11 @@ cdef class ProbeLoop:
         PyMem_Free(self.mconf)
         PyMem_Free(self.gates)
         PyMem_Free(self.gstart)
+        PyMem_Free(self.tstart)
 
-    def __init__(self, engine, plan, maxconf, label_cls, gates=None):
-        """``gates``: per registry position a base.Gate or None (None: no gates)."""
+    def __init__(self, engine, plan, maxconf, label_cls, gates=None, tcp_gates=None):
+        """``gates``, ``tcp_gates``: per registry position a base.Gate, a tuple of
+        alternatives or None (the lists None: no gates)."""
         cdef Py_ssize_t i, c, m
         budgets = {}
         self.names, self.probes = [], []
@@ -465,23 +486,32 @@ cdef class ProbeLoop:
             self.bmax[i] = key[0]
             self.bpk[i] = key[1]
         alts = []
-        for i in range(self.nspec):
-            g = gates[i] if gates is not None else None
-            alts.append(() if g is None else tuple(g) if isinstance(g, tuple) else (g,))
+        for table in (gates, tcp_gates):
+            for i in range(self.nspec):
+                g = table[i] if table is not None else None
+                alts.append(() if g is None else tuple(g) if isinstance(g, tuple) else (g,))
         total = sum(len(a) for a in alts)
         self.gates = <GateC*>PyMem_Malloc(sizeof(GateC) * (total + 1))
         self.gstart = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nspec + 1))
-        if self.gates == NULL or self.gstart == NULL:
+        self.tstart = <Py_ssize_t*>PyMem_Malloc(sizeof(Py_ssize_t) * (self.nspec + 1))
+        if self.gates == NULL or self.gstart == NULL or self.tstart == NULL:
             raise MemoryError()
         m = 0
-        for i in range(self.nspec):
-            self.gstart[i] = m
+        for i in range(2 * self.nspec):
+            if i < self.nspec:
+                self.gstart[i] = m
+            else:
+                if i == self.nspec:
+                    self.gstart[self.nspec] = m
+                self.tstart[i - self.nspec] = m
             for g in alts[i]:
                 checks = tuple(g.bytes)
                 if len(checks) > MAX_CHECKS:
                     raise ValueError(f"{self.names[i]}: more than {MAX_CHECKS} gate checks")
                 self.gates[m].c2s_only = g.c2s_only
                 self.gates[m].lone = g.lone
+                self.gates[m].whole = g.whole
+                self.gates[m].prefix = g.prefix
                 self.gates[m].units = g.units
                 self.gates[m].min_len = g.min_len
                 self.gates[m].n = len(checks)
@@ -495,7 +525,7 @@ cdef class ProbeLoop:
                 else:
                     self.gates[m].len_off = self.gates[m].len_size = self.gates[m].len_adjust = 0
                 m += 1
-        self.gstart[self.nspec] = m
+        self.tstart[self.nspec] = m
         self.maxconf = dict(maxconf)
         self.engine = engine
         self.memo = {}
@@ -564,9 +594,10 @@ cdef class ProbeLoop:
         """Detector i's gate (base.Gate; with alternatives, every one of them) refuses
         this datagram flow: the probe, given the view its budget b cuts, cannot match."""
         cdef Py_ssize_t g
-        if self.gstart[i] == self.gstart[i + 1]:
+        cdef Py_ssize_t* start = self.tstart if sh.tcp else self.gstart
+        if start[i] == start[i + 1]:
             return False
-        for g in range(self.gstart[i], self.gstart[i + 1]):
+        for g in range(start[i], start[i + 1]):
             if not _gate_refuses(&self.gates[g], self.bpk[b], self.bmax[b], sh):
                 return False
         return True
@@ -698,7 +729,7 @@ cdef class ProbeLoop:
         false a flow without a match returns None instead of a Label."""
         cdef Shape sh
         sh.lc, sh.ls, sh.nc, sh.ns = shape
-        sh.gated = False
+        sh.gated = sh.tcp = False
         return self._run(view, &sh, CandSet(cands, ceiling), session, full)
 
     def gate_refuses(self, Py_ssize_t i, list dgc, list dgs):
@@ -713,6 +744,7 @@ cdef class ProbeLoop:
         sh.ls = sum(len(x) for x in dgs)
         sh.nc, sh.ns = len(dgc), len(dgs)
         sh.gated = True
+        sh.tcp = False
         for d in range(2):
             sh.k0[d] = sh.k1[d] = -1
             for k, x in enumerate(dgs if d else dgc):
@@ -724,6 +756,17 @@ cdef class ProbeLoop:
                     sh.l0[d] = len(x)
                 elif sh.k1[d] < 0:
                     sh.k1[d] = k
+        return self._refuses(i, self.bid[i], &sh)
+
+    def tcp_gate_refuses(self, Py_ssize_t i, bytes c2s, bytes s2c):
+        """Whether detector i's tcp_gate refuses a TCP flow of these streams, as the
+        batch path decides it, for tests (test_gates.py)."""
+        cdef Shape sh
+        if self.tstart[i] == self.tstart[i + 1]:
+            return False
+        sh.lc, sh.ls = len(c2s), len(s2c)
+        sh.nc, sh.ns = (1 if c2s else 0), (1 if s2c else 0)
+        _stream_units(&sh, <const uint8_t*>PyBytes_AS_STRING(c2s), <const uint8_t*>PyBytes_AS_STRING(s2c))
         return self._refuses(i, self.bid[i], &sh)
 
     def budget(self, FlowView view, max_bytes, max_packets, tuple shape):
@@ -821,7 +864,7 @@ cdef class ProbeLoop:
             view._npk = npk
             sh.lc = lc
             sh.ls = ls
-            sh.gated = False
+            sh.gated = sh.tcp = False
             # The candidate key: transport, then a 256-bit set of first bytes.
             for k in range(33):
                 key[k] = 0
@@ -891,6 +934,7 @@ cdef class ProbeLoop:
                     view.transport = TCP
                     view.datagrams_c2s = EMPTY
                     view.datagrams_s2c = EMPTY
+                    _stream_units(&sh, base + off, base + off + lc)
                     # Directions starting mid-stream (the fast path's SF_MIDSTREAM bit,
                     # 1): the detectors that can re-anchor there join the candidates.
                     ms = ((sfc[i] & 1) | ((sfs[i] & 1) << 1)

@@ -135,6 +135,13 @@ class Gate:
     length:  (offset, size, adjust): the big-endian field of size bytes (1, 2 or 4) at
              offset holds the datagram's length (as the probe sees it) minus adjust;
              offset + size <= min_len
+    whole:   the probe skips a datagram the byte budget may have cut (_units.units,
+             _dgram.whole): min_len, bytes and length bind a direction's first non-empty
+             datagram only when it is shorter than max_bytes (and than the flow table's
+             4,096 bytes a direction, _dgram.FLOW_PAYLOAD_CAP)
+    prefix:  the probe waits for more on a datagram that is a prefix of its header: a
+             byte check at or past a datagram's end passes (min_len must be 0, no
+             length; offsets below 64)
 
     A DetectorSpec's gate may be a tuple of Gates, alternatives (e.g. two versions of a
     header): the probe is skipped only when every one of them refuses.
@@ -145,8 +152,12 @@ class Gate:
     c2s_only: bool = False
     lone: bool = False
     length: "tuple[int, int, int] | None" = None
+    whole: bool = False
+    prefix: bool = False
 
     def __post_init__(self) -> None:
+        if self.prefix and (self.min_len or self.length is not None):
+            raise ValueError("Gate.prefix: no min_len and no length field")
         if self.units not in (0, 1, 2):
             raise ValueError(f"Gate.units={self.units}: 0, 1 or 2")
         if self.c2s_only and self.lone:
@@ -158,7 +169,7 @@ class Gate:
             if size not in (1, 2, 4) or not 0 <= off or off + size > self.min_len:
                 raise ValueError(f"Gate.length={self.length}: a 1, 2 or 4-byte field within min_len")
         for off, mask, lo, hi in self.bytes:
-            if not 0 <= off < self.min_len:
+            if not 0 <= off < (64 if self.prefix else self.min_len):
                 raise ValueError(f"Gate.bytes: offset {off} is not below min_len {self.min_len}")
             if not (0 <= mask <= 255 and 0 <= lo <= hi <= 255):
                 raise ValueError(f"Gate.bytes: ({off}, {mask}, {lo}, {hi}) is not a byte range")
@@ -185,6 +196,10 @@ class DetectorSpec:
                  the confidence of a match from the start
     gate:        a Gate, or a tuple of alternative Gates (UDP datagrams): what the
                  probe needs to be able to match, checked before the call
+    tcp_gate:    the same for a TCP flow, read on each direction's bytes from the start
+                 of the stream as one unit (no units, lone or whole); on the batch path
+                 a flow has ended, so a probe that would still ask for more (MORE) does
+                 not match either, and min_len may be what a match needs
     """
     name: str
     transports: tuple[str, ...]
@@ -195,6 +210,13 @@ class DetectorSpec:
     max_confidence: float = 1.0
     resync: bool = False
     gate: "Gate | tuple[Gate, ...] | None" = None
+    tcp_gate: "Gate | tuple[Gate, ...] | None" = None
+
+    def __post_init__(self) -> None:
+        g = self.tcp_gate
+        for alt in (g if isinstance(g, tuple) else (g,) if g is not None else ()):
+            if alt.units or alt.lone or alt.whole:
+                raise ValueError(f"{self.name}: a tcp_gate has no units, lone or whole")
 
 
 # --- helpers shared by detectors -------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim, dec
 
 SIZE = 74
 _ADDR = re.compile(rb"\A(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]{2,39})\Z")
@@ -56,4 +56,7 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="discord", transports=("udp",), probe=probe, max_bytes=512, max_packets=1,
-                    prefilter=Prefilter(c2s=frozenset((0,)), s2c=frozenset((0,))), max_confidence=1.0)
+                    prefilter=Prefilter(c2s=frozenset((0,)), s2c=frozenset((0,))), max_confidence=1.0,
+                    # the client's first datagram is a 74-byte request: type 1, length 70
+                    gate=Gate(c2s_only=True, min_len=SIZE, bytes=(
+                        (0, 0xFF, 0, 0), (1, 0xFF, 1, 1), (2, 0xFF, 0, 0), (3, 0xFF, 70, 70))))

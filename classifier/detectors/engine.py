@@ -172,7 +172,8 @@ class Engine:
         self._maxconf = {s.name: s.max_confidence for s in self.specs}
         self._memo: dict = {}
         self._core = ProbeLoop(self, self._plan, self._maxconf, Label,
-                               [s.gate for s in self.specs] if gates else None)
+                               [s.gate for s in self.specs] if gates else None,
+                               [s.tcp_gate for s in self.specs] if gates else None)
 
     def candidates(self, flow) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """Registry positions of the detectors the prefilter lets through, and for each

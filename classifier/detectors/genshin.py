@@ -20,7 +20,7 @@ confidence 0.8; 0.9 when a second record or the server's first confirms the chai
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 CONST = (1234567890).to_bytes(4, "big")
 CONNECT = (b"\x00\x00\x00\xff", b"\xff\xff\xff\xff")
@@ -111,4 +111,10 @@ SPEC = DetectorSpec(name="genshin", transports=("udp", "tcp"), probe=probe, max_
                     max_packets=2, prefilter=Prefilter(c2s=frozenset((0,)), s2c=frozenset((0,)),
                                                        tcp=Prefilter(c2s=frozenset((TCP_LEAD,)),
                                                                      s2c=frozenset((TCP_LEAD,)))),
-                    max_confidence=1.0)
+                    max_confidence=1.0,
+                    # UDP: each side's first datagram is a 20-byte connect (00 00 00 ff) or
+                    # accept (00 00 01 45) carrying the constant 1234567890 at 12-15
+                    gate=Gate(min_len=20, bytes=(
+                        (0, 0xFF, 0, 0), (1, 0xFF, 0, 0), (2, 0xFE, 0, 0), (3, 0xFF, 0x45, 0xFF),
+                        (12, 0xFF, CONST[0], CONST[0]), (13, 0xFF, CONST[1], CONST[1]),
+                        (14, 0xFF, CONST[2], CONST[2]), (15, 0xFF, CONST[3], CONST[3]))))

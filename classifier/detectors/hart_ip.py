@@ -11,7 +11,7 @@ The detector relies on version, type, id and the byte count agreeing with the da
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 TYPES = frozenset((0, 1, 2, 3, 15))
 IDS = ("session-initiate", "session-close", "keep-alive", "pass-through", "direct-pdu", "read-audit-log")
@@ -59,4 +59,7 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="hart-ip", transports=("tcp", "udp"), probe=probe, max_bytes=1024,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset((1, 2)), s2c=frozenset((1, 2))),
-                    max_confidence=0.85)
+                    max_confidence=0.85,
+                    # UDP: every datagram, cut or whole, opens a header (or a prefix of one):
+                    # version 1/2, a known message type and id
+                    gate=Gate(prefix=True, bytes=((0, 0xFF, 1, 2), (1, 0xFF, 0, 15), (2, 0xFF, 0, len(IDS) - 1))))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from . import _units
 from ._crc import crc16_x25
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 APDUS = {0x60: "AARQ", 0x61: "AARE", 0x62: "RLRQ", 0x63: "RLRE", 0xC0: "get-request",
          0xC1: "set-request", 0xC2: "event-notification", 0xC3: "action-request",
@@ -114,4 +114,11 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="iec62056", transports=("tcp", "udp"), probe=probe, max_bytes=1024,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset((0x00, 0x7E)), s2c=frozenset((0x00, 0x7E))),
-                    max_confidence=1.0)
+                    max_confidence=1.0,
+                    # UDP: one framing per flow (the probe refuses a mix), every whole datagram
+                    # a frame or a prefix of one: HDLC (7e, format type 0xA) or the wrapper
+                    # (version 00 01, a known APDU tag at 8)
+                    gate=(Gate(whole=True, prefix=True, bytes=((0, 0xFF, 0x7E, 0x7E), (1, 0xF0, 0xA0, 0xA0))),
+                          Gate(whole=True, prefix=True, bytes=((0, 0xFF, 0, 0), (1, 0xFF, 1, 1),
+                                                               (8, 0xFF, min(APDUS) if min(APDUS) < min(CIPHERED) else min(CIPHERED),
+                                                                max(max(APDUS), max(CIPHERED)))))))

@@ -4,7 +4,7 @@ protocol id 0, length (unit id + PDU, at most 254), unit id -- then a function c
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 FUNCS = {1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 15, 16, 17, 20, 21, 22, 23, 24, 43, 90}
 
@@ -52,4 +52,9 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="modbus", transports=("tcp",), probe=probe, max_bytes=512,
-                    max_packets=2, prefilter=Prefilter(any=True))
+                    max_packets=2, prefilter=Prefilter(any=True),
+                    # the client opens with an MBAP header: protocol id 0, a length of 2-254,
+                    # a function code
+                    tcp_gate=Gate(c2s_only=True, min_len=8, bytes=(
+                        (2, 0xFF, 0, 0), (3, 0xFF, 0, 0), (4, 0xFF, 0, 0), (5, 0xFF, 2, 254),
+                        (7, 0x7F, min(FUNCS), max(FUNCS)))))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 PMP_OPS = {0: "external-address", 1: "map-udp", 2: "map-tcp"}
 PCP_OPS = {0: "announce", 1: "map", 2: "peer"}
@@ -96,4 +96,7 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="nat-pmp", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=3, prefilter=Prefilter(c2s=frozenset({0, 2}), s2c=frozenset({0, 2})),
-                    max_confidence=0.85)
+                    max_confidence=0.85,
+                    # every whole datagram: version 0 (NAT-PMP) or 2 (PCP), an opcode 0-2 with
+                    # or without the response bit (NAT-PMP 128-130, PCP's R bit)
+                    gate=Gate(whole=True, min_len=2, bytes=((0, 0xFD, 0, 0), (1, 0x7C, 0, 0))))

@@ -15,7 +15,7 @@ nDPI names this Yojimbo.  Metadata: version, protocol_id (hex).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim, dec
 
 HEAD = b"\x00NETCODE 1."
 SIZE = 1078
@@ -45,4 +45,7 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="netcode", transports=("udp",), probe=probe, max_bytes=2048,
-                    max_packets=1, prefilter=Prefilter(c2s=frozenset((0,))), max_confidence=1.0)
+                    max_packets=1, prefilter=Prefilter(c2s=frozenset((0,))), max_confidence=1.0,
+                    # the client's first datagram: 1078 bytes opening "\0NETCODE 1.", a NUL at 13
+                    gate=Gate(c2s_only=True, min_len=SIZE, bytes=tuple(
+                        (k, 0xFF, HEAD[k], HEAD[k]) for k in (0, 1, 2, 3, 4, 8, 9)) + ((13, 0xFF, 0, 0),)))

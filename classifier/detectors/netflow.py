@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 FIXED = {1: (16, 48, 24), 5: (24, 48, 30), 7: (24, 52, 28)}     # header, record, max count
 
@@ -63,4 +63,6 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="netflow", transports=("udp",), probe=probe, max_bytes=4096,
                     max_packets=2, prefilter=Prefilter(c2s=frozenset({0}), s2c=frozenset({0})),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # every whole datagram: a 16-byte header or more, version 1-10
+                    gate=Gate(whole=True, min_len=16, bytes=((0, 0xFF, 0, 0), (1, 0xFF, min(FIXED), 10))))

@@ -89,5 +89,6 @@ SPEC = DetectorSpec(name="ptpv2", transports=("udp",), probe=probe, max_bytes=10
                     max_confidence=0.95,
                     # A lone datagram is one message: transportSpecific 0/1, a known type
                     # (<= 0xD), version 2.0/2.1, the 34-byte header and a controlField <= 5.
-                    gate=Gate(lone=True, min_len=34, bytes=((0, 0xE0, 0, 0), (0, 0x0F, 0, 0x0D),
-                                                            (1, 0xEF, 0x02, 0x02), (32, 0xFF, 0, 5))))
+                    # every datagram, cut or whole, a prefix at least: transportSpecific 0/1, a
+                    # type <= 0xD, version 2.0/2.1
+                    gate=Gate(prefix=True, bytes=((0, 0xE0, 0, 0), (0, 0x0F, 0, 0x0D), (1, 0xEF, 0x02, 0x02))))

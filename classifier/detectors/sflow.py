@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 
 def _parse(d: bytes):
@@ -56,4 +56,8 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="sflow", transports=("udp",), probe=probe, max_bytes=4096,
                     max_packets=2, prefilter=Prefilter(c2s=frozenset({0}), s2c=frozenset({0})),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # every whole datagram: 28 bytes or more, version 5, address type 1 or 2
+                    gate=Gate(whole=True, min_len=28, bytes=(
+                        (0, 0xFF, 0, 0), (1, 0xFF, 0, 0), (2, 0xFF, 0, 0), (3, 0xFF, 5, 5),
+                        (4, 0xFF, 0, 0), (5, 0xFF, 0, 0), (6, 0xFF, 0, 0), (7, 0xFF, 1, 2))))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 VERSIONS = frozenset({0x00, 0x0A, 0x0B, 0x0F, 0x10, 0x11, 0x12, 0x14, 0x15, 0x16, 0x17})
 
@@ -59,4 +59,9 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="skinny", transports=("tcp",), probe=probe, max_bytes=1024,
-                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=0.9)
+                    max_packets=4, prefilter=Prefilter(any=True), max_confidence=0.9,
+                    # each side with bytes opens with a 12-byte header: a length of 4-4096, a
+                    # header version, a message id below 0x8200 (all little-endian u32s)
+                    tcp_gate=Gate(min_len=12, bytes=(
+                        (1, 0xFF, 0, 0x10), (2, 0xFF, 0, 0), (3, 0xFF, 0, 0), (4, 0xFF, 0, max(VERSIONS)),
+                        (5, 0xFF, 0, 0), (6, 0xFF, 0, 0), (7, 0xFF, 0, 0), (11, 0xFF, 0, 0))))

@@ -18,7 +18,7 @@ Metadata: kind ("lan-discovery" or "ap-handshake").
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 MAGIC = b"SpotUdp"
 MAX_HELLO = 1 << 16                   # a handshake message is a few hundred bytes
@@ -77,4 +77,7 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="spotify", transports=("tcp", "udp"), probe=probe, max_bytes=1024,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset(b"S\x00"), s2c=frozenset(b"S\x00")),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # UDP: every datagram is a LAN discovery "SpotUdp" and a digit (9 bytes or more)
+                    gate=Gate(min_len=9, bytes=tuple((k, 0xFF, b, b) for k, b in enumerate(MAGIC))
+                              + ((7, 0xFF, 0x30, 0x39),)))

@@ -13,7 +13,7 @@ Metadata: version (1 or 2, from the client's magic), command (the client's first
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 MAGICS = {b"\x17\x24": 2, b"\x11\x30": 1}
 COMMANDS = {
@@ -99,4 +99,9 @@ def probe(view, state):
 # starts at 0 (nDPI), so a flow seen from its start begins with 0x00
 _FIRST = frozenset((0x17, 0x11, 0x00))
 SPEC = DetectorSpec(name="teamviewer", transports=("tcp", "udp"), probe=probe, max_bytes=1024,
-                    max_packets=4, prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=0.8)
+                    max_packets=4, prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=0.8,
+                    # UDP: each side's first datagram carries a magic (17 24 or 11 30) and a
+                    # known command after the 11-byte header
+                    gate=Gate(min_len=UDP_HEADER + 3, bytes=(
+                        (UDP_HEADER, 0xF9, 0x11, 0x11), (UDP_HEADER + 1, 0xEB, 0x20, 0x20),
+                        (UDP_HEADER + 2, 0xFF, min(COMMANDS), max(COMMANDS)))))

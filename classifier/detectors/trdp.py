@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ._crc import crc32
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 PD_TYPES = frozenset((b"Pd", b"Pp", b"Pr", b"Pe"))
 MD_TYPES = frozenset((b"Mn", b"Mr", b"Mp", b"Mq", b"Mc", b"Me"))
@@ -63,4 +63,7 @@ def probe(view, state):
 # publisher captured after that many telegrams.
 SPEC = DetectorSpec(name="trdp", transports=("tcp", "udp"), probe=probe, max_bytes=1024,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset((0,)), s2c=frozenset((0,))),
-                    max_confidence=1.0)
+                    max_confidence=1.0,
+                    # UDP: every whole datagram has protocol version 1 at byte 4 and a message
+                    # type "P?" or "M?" at 6 (or is a prefix of such a header)
+                    gate=Gate(whole=True, prefix=True, bytes=((4, 0xFF, 1, 1), (6, 0xFF, 0x4D, 0x50))))

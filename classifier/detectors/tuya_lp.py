@@ -15,7 +15,7 @@ Metadata: version ("3.1-3.4" or "3.5"), command.
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 # prefix, suffix, header size, name, bytes after the counted length (3.5: the suffix)
 V33 = (b"\x00\x00\x55\xaa", b"\x00\x00\xaa\x55", 16, "3.1-3.4", 0)
@@ -74,4 +74,8 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="tuya-lp", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset((0,)), s2c=frozenset((0,))),
-                    max_confidence=0.95)
+                    max_confidence=0.95,
+                    # every whole datagram opens with 00 00 55 aa (3.1-3.4) or 00 00 66 99 (3.5),
+                    # or a prefix of one (the probe waits for more)
+                    gate=Gate(whole=True, prefix=True, bytes=(
+                        (0, 0xFF, 0, 0), (1, 0xFF, 0, 0), (2, 0xFF, 0x55, 0x66), (3, 0xFF, 0x99, 0xAA))))

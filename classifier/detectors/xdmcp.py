@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 OPCODES = {1: "BroadcastQuery", 2: "Query", 3: "IndirectQuery", 4: "ForwardQuery",
            5: "Willing", 6: "Unwilling", 7: "Request", 8: "Accept", 9: "Decline",
@@ -56,4 +56,8 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="xdmcp", transports=("udp",), probe=probe, max_bytes=1024,
                     max_packets=2, prefilter=Prefilter(c2s=frozenset({0}), s2c=frozenset({0})),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # every whole datagram: version 1, an opcode, the length of what follows
+                    gate=Gate(whole=True, min_len=6, bytes=((0, 0xFF, 0, 0), (1, 0xFF, 1, 1), (2, 0xFF, 0, 0),
+                                                            (3, 0xFF, min(OPCODES), max(OPCODES))),
+                              length=(4, 2, 6)))

@@ -107,6 +107,25 @@ def test_gate_validation():
         base.Gate(min_len=4, length=(2, 4, 0))                # the field past min_len
     with pytest.raises(ValueError):
         base.Gate(min_len=8, length=(0, 3, 0))                # 1, 2 or 4 bytes
+    with pytest.raises(ValueError):
+        base.Gate(prefix=True, min_len=4)                     # a prefix has no minimum
+    with pytest.raises(ValueError):
+        base.Gate(prefix=True, bytes=((64, 0xff, 0, 0),))
+    base.Gate(prefix=True, bytes=((8, 0xff, 0, 0),))          # past min_len: fine with prefix
+
+
+def test_prefix_and_whole_gates():
+    """trdp's gate (whole, prefix): a datagram shorter than a checked offset passes
+    that check (a prefix of the header, on which the probe waits); one the byte budget
+    may have cut is not checked at all (the probe skips it)."""
+    i, spec = next((i, s) for i, s in GATED if s.name == "trdp")
+    refuses = ENGINE._core.gate_refuses
+    assert refuses(i, [bytes(8)], [])                              # version 0 at byte 4
+    assert not refuses(i, [bytes(4)], [])                          # a prefix: byte 4 not there yet
+    assert not refuses(i, [bytes(4) + b"\x01\x00P"], [])            # version 1, "P" at 6
+    assert refuses(i, [bytes(4) + b"\x01\x00X"], [])
+    assert not refuses(i, [bytes(spec.max_bytes)], [])             # perhaps cut: not checked
+    assert refuses(i, [bytes(spec.max_bytes - 1)], [])
 
 
 def test_alternatives_refuse_only_together():
@@ -226,3 +245,118 @@ def test_compiled_dgram_helpers_equal_their_reference(c, s, budget, minimum, hea
     assert units == _dgram.whole_py(view, budget)
     assert _dgram.too_short(units, minimum, head, first) == _dgram.too_short_py(units, minimum, head, first)
     assert _dgram.too_short(units, minimum, first=first) == _dgram.too_short_py(units, minimum, first=first)
+
+
+# -- TCP gates (spec.tcp_gate): each direction's stream from its start is the unit ------
+
+GATED_TCP = [(i, s) for i, s in enumerate(ENGINE.specs) if s.tcp_gate is not None]
+
+
+def _tcp_view(c: bytes, s: bytes):
+    dirs, sizes = [], []
+    for d, x in ((0, c), (1, s)):
+        if x:
+            dirs.append(d)
+            sizes.append(len(x))
+    return FlowView("tcp", c, s, (), (), dirs, sizes)
+
+
+def _tcp_probe_matches(spec, c: bytes, s: bytes) -> bool:
+    view = _tcp_view(c, s)
+    shape = (len(c), len(s), 1 if c else 0, 1 if s else 0)
+    cut = ENGINE._core.budget(view, spec.max_bytes, spec.max_packets, shape)
+    return spec.probe(cut, {}).outcome == base.Outcome.MATCH
+
+
+def _tcp_check(i, spec, c: bytes, s: bytes) -> bool:
+    if ENGINE._core.tcp_gate_refuses(i, c, s):
+        assert not _tcp_probe_matches(spec, c, s), \
+            f"{spec.name}: the tcp_gate refuses a flow its probe matches: {c[:64]!r} {s[:64]!r}"
+        return True
+    return False
+
+
+_TCP = None
+
+
+def tcp_flows():
+    """(client bytes, server bytes) of the TCP flows of pcaps/ and ../shared/ndpi-dev."""
+    global _TCP
+    if _TCP is None:
+        paths = capture_files(CORPUS_DIR)
+        if os.path.isdir(NDPI_PCAPS):
+            paths += capture_files(NDPI_PCAPS)
+        _TCP = []
+        for path in paths:
+            try:
+                for f in FlowReader(path):
+                    if f.transport == "tcp" and (f.payload_c2s or f.payload_s2c):
+                        _TCP.append((bytes(f.payload_c2s), bytes(f.payload_s2c)))
+            except Exception:       # a damaged capture: the flows read before it count
+                continue
+    return _TCP
+
+
+def test_tcp_gate_validation():
+    with pytest.raises(ValueError):
+        base.DetectorSpec("x", ("tcp",), None, tcp_gate=base.Gate(units=1))
+    with pytest.raises(ValueError):
+        base.DetectorSpec("x", ("tcp",), None, tcp_gate=base.Gate(whole=True, min_len=1))
+
+
+@pytest.mark.parametrize("i,spec", GATED_TCP, ids=[s.name for _, s in GATED_TCP])
+def test_tcp_gate_never_refuses_a_corpus_match(i, spec):
+    """On every TCP flow of the captures, whole and with one side only, a refusal
+    means no match; and the gate refuses something."""
+    refused = 0
+    for c, s in tcp_flows():
+        for cc, ss in ((c, s), (c, b""), (b"", s)):
+            if cc or ss:
+                refused += _tcp_check(i, spec, cc, ss)
+    assert refused, f"{spec.name}: the tcp_gate refused nothing on the corpus"
+
+
+@pytest.mark.parametrize("i,spec", GATED_TCP, ids=[s.name for _, s in GATED_TCP])
+@settings(max_examples=120, deadline=None)
+@given(data=st.data())
+def test_tcp_gate_on_mutated_matches(i, spec, data):
+    """A matching flow (capture or the protocol's fixtures) with one of the gate's bytes
+    changed, cut short, or a side dropped: a refusal still means no match."""
+    flows = [(c, s) for c, s in tcp_flows() if _tcp_probe_matches(spec, c, s)]
+    fxs = list(FIXTURES)
+    try:
+        own = importlib.import_module("test_" + spec.name.replace("-", "_"))
+        if hasattr(own, "FX"):
+            fxs.append(own.FX)
+    except ImportError:
+        pass
+    flows += [(bytes(fx.view.payload_c2s), bytes(fx.view.payload_s2c)) for fx in fxs
+              if fx.view.transport == "tcp"
+              and _tcp_probe_matches(spec, bytes(fx.view.payload_c2s), bytes(fx.view.payload_s2c))]
+    assert flows, f"no capture or fixture flow of {spec.name} matches its probe"
+    c, s = data.draw(st.sampled_from(flows))
+    sides = [bytearray(c), bytearray(s)]
+    for _ in range(data.draw(st.integers(1, 3))):
+        k = data.draw(st.sampled_from([j for j in (0, 1) if sides[j]] or [0]))
+        x = sides[k]
+        what = data.draw(st.sampled_from(["byte", "cut", "drop"]))
+        if what == "byte" and x:
+            offs = [o for g in _alternatives_tcp(spec) for o, *_ in g.bytes if o < len(x)] or [0]
+            o = data.draw(st.sampled_from(offs + [data.draw(st.integers(0, len(x) - 1))]))
+            x[o] = data.draw(st.integers(0, 255))
+        elif what == "cut":
+            del x[data.draw(st.integers(0, len(x))):]
+        else:
+            del x[:]
+    _tcp_check(i, spec, bytes(sides[0]), bytes(sides[1]))
+
+
+def _alternatives_tcp(spec):
+    return spec.tcp_gate if isinstance(spec.tcp_gate, tuple) else (spec.tcp_gate,)
+
+
+@pytest.mark.parametrize("i,spec", GATED_TCP, ids=[s.name for _, s in GATED_TCP])
+@settings(max_examples=200, deadline=None)
+@given(c=st.binary(max_size=64), s=st.binary(max_size=64))
+def test_tcp_gate_on_random_streams(i, spec, c, s):
+    _tcp_check(i, spec, c, s)
