@@ -38,6 +38,7 @@ cdef enum:
     MAX_BUDGETS = 64         # distinct (max_bytes, max_packets) budgets in a registry
     MAX_CHECKS = 8           # byte checks of one detector's gate (base.Gate.bytes)
     FLOW_PAYLOAD_CAP = 4096  # payload bytes a direction the flow table keeps (_dgram)
+    MAX_FORMS = 4            # base.Gate.forms
 cdef str TCP = "tcp"
 cdef str UDP = "udp"
 
@@ -265,13 +266,20 @@ cdef struct Shape:
 cdef struct GateC:
     # One base.Gate in C form (ProbeLoop.gates); a detector's alternatives are
     # consecutive (gstart), and it is refused only when every alternative refuses.
-    bint c2s_only, lone, whole, prefix
+    bint c2s_only, s2c_only, lone, whole, prefix
     Py_ssize_t units, min_len, n
     Py_ssize_t off[MAX_CHECKS]
     uint8_t mask[MAX_CHECKS]
     uint8_t lo[MAX_CHECKS]
     uint8_t hi[MAX_CHECKS]
     Py_ssize_t len_off, len_size, len_adjust      # len_size 0: no length field
+    # forms (base.Gate.forms): nforms shapes, form f's checks fn[f] of foff/fmask/...
+    Py_ssize_t nforms
+    Py_ssize_t fn[MAX_FORMS]
+    Py_ssize_t foff[MAX_FORMS][MAX_CHECKS]
+    uint8_t fmask[MAX_FORMS][MAX_CHECKS]
+    uint8_t flo[MAX_FORMS][MAX_CHECKS]
+    uint8_t fhi[MAX_FORMS][MAX_CHECKS]
 
 
 cdef Py_ssize_t _packet_byte_cap(FlowView v, int direction, Py_ssize_t mp) except -2:
@@ -310,6 +318,7 @@ include "_wire_http.pxi"
 include "_wire_ber.pxi"
 include "_wire_banner.pxi"
 include "_wire_dgram.pxi"
+include "_wire_aes.pxi"
 include "_dnsfamily.pxi"     # dns, mdns, llmnr, netbios-ns
 include "bittorrent.pxi"
 include "coap.pxi"
@@ -341,7 +350,7 @@ cdef bint _gate_refuses(GateC* g, Py_ssize_t mp, Py_ssize_t mb, Shape* sh) noexc
     """One gate against a datagram flow as a budget (mp datagrams per direction, mb
     bytes) shows it to a probe: the first mp datagrams of each direction, a datagram
     cut at mb bytes."""
-    cdef Py_ssize_t d, c, seen, ln, k, v
+    cdef Py_ssize_t d, c, f, seen, ln, k, v
     cdef const uint8_t* p
     cdef uint8_t x
     if g.units or g.lone:
@@ -358,10 +367,10 @@ cdef bint _gate_refuses(GateC* g, Py_ssize_t mp, Py_ssize_t mb, Shape* sh) noexc
             return True
         if g.lone and seen != 1:
             return False            # the checks bind a lone datagram only
-    for d in range(1 if g.c2s_only else 2):
+    for d in range(1 if g.s2c_only else 0, 1 if g.c2s_only else 2):
         if not (0 <= sh.k0[d] < mp):
-            if g.c2s_only:
-                return True         # the probe needs the client's datagram
+            if g.c2s_only or g.s2c_only:
+                return True         # the probe needs this side's datagram
             continue                # no datagram of this direction in the probe's view
         if g.whole and (sh.l0[d] >= mb or sh.l0[d] >= FLOW_PAYLOAD_CAP):
             continue                # perhaps cut short: the probe skips this datagram
@@ -381,6 +390,18 @@ cdef bint _gate_refuses(GateC* g, Py_ssize_t mp, Py_ssize_t mb, Shape* sh) noexc
                 v = (v << 8) | p[g.len_off + k]
             if v != ln - g.len_adjust:
                 return True
+        if g.nforms:
+            for f in range(g.nforms):
+                for c in range(g.fn[f]):
+                    if g.foff[f][c] >= ln:
+                        continue    # only with prefix
+                    x = p[g.foff[f][c]] & g.fmask[f][c]
+                    if x < g.flo[f][c] or x > g.fhi[f][c]:
+                        break
+                else:
+                    break           # this form fits
+            else:
+                return True         # no form fits this datagram
     return False
 
 
@@ -461,7 +482,7 @@ cdef class ProbeLoop:
     def __init__(self, engine, plan, maxconf, label_cls, gates=None, tcp_gates=None):
         """``gates``, ``tcp_gates``: per registry position a base.Gate, a tuple of
         alternatives or None (the lists None: no gates)."""
-        cdef Py_ssize_t i, c, m
+        cdef Py_ssize_t i, c, m, f
         budgets = {}
         self.names, self.probes = [], []
         ids = []
@@ -507,8 +528,9 @@ cdef class ProbeLoop:
             for g in alts[i]:
                 checks = tuple(g.bytes)
                 if len(checks) > MAX_CHECKS:
-                    raise ValueError(f"{self.names[i]}: more than {MAX_CHECKS} gate checks")
+                    raise ValueError(f"{self.names[i % self.nspec]}: more than {MAX_CHECKS} gate checks")
                 self.gates[m].c2s_only = g.c2s_only
+                self.gates[m].s2c_only = g.s2c_only
                 self.gates[m].lone = g.lone
                 self.gates[m].whole = g.whole
                 self.gates[m].prefix = g.prefix
@@ -520,6 +542,17 @@ cdef class ProbeLoop:
                     self.gates[m].mask[c] = checks[c][1]
                     self.gates[m].lo[c] = checks[c][2]
                     self.gates[m].hi[c] = checks[c][3]
+                if len(g.forms) > MAX_FORMS or any(len(x) > MAX_CHECKS for x in g.forms):
+                    raise ValueError(f"{self.names[i % self.nspec]}: more than {MAX_FORMS} gate forms "
+                                     f"or {MAX_CHECKS} checks in one")
+                self.gates[m].nforms = len(g.forms)
+                for f in range(len(g.forms)):
+                    self.gates[m].fn[f] = len(g.forms[f])
+                    for c in range(len(g.forms[f])):
+                        self.gates[m].foff[f][c] = g.forms[f][c][0]
+                        self.gates[m].fmask[f][c] = g.forms[f][c][1]
+                        self.gates[m].flo[f][c] = g.forms[f][c][2]
+                        self.gates[m].fhi[f][c] = g.forms[f][c][3]
                 if g.length is not None:
                     self.gates[m].len_off, self.gates[m].len_size, self.gates[m].len_adjust = g.length
                 else:

@@ -129,6 +129,7 @@ class Gate:
              datagram, lo <= datagram[offset] & mask <= hi; every offset < min_len
     c2s_only: min_len and bytes apply to the client's (first sender's) first non-empty
              datagram alone, which the probe needs to match; the server's is free
+    s2c_only: the same for the server's (a protocol whose server speaks first)
     lone:    min_len and bytes apply only when the probe sees a single non-empty
              datagram in all (a protocol that tolerates a stray datagram among others,
              but not a lone one that is not its own: the usual flood)
@@ -142,6 +143,11 @@ class Gate:
     prefix:  the probe waits for more on a datagram that is a prefix of its header: a
              byte check at or past a datagram's end passes (min_len must be 0, no
              length; offsets below 64)
+    forms:   (checks, ...): the shapes a datagram may take (a protocol whose every
+             datagram is one of two message formats), each a tuple of byte checks like
+             ``bytes``: the datagram must pass all the checks of at least one form
+             (at most 4 forms), besides ``bytes``.  Unlike alternative Gates, which
+             bind the whole flow, a form is chosen for each direction's datagram
 
     A DetectorSpec's gate may be a tuple of Gates, alternatives (e.g. two versions of a
     header): the probe is skipped only when every one of them refuses.
@@ -150,25 +156,29 @@ class Gate:
     min_len: int = 0
     bytes: tuple = ()
     c2s_only: bool = False
+    s2c_only: bool = False
     lone: bool = False
     length: "tuple[int, int, int] | None" = None
     whole: bool = False
     prefix: bool = False
+    forms: tuple = ()
 
     def __post_init__(self) -> None:
+        if len(self.forms) > 4 or any(len(f) > 8 for f in self.forms):
+            raise ValueError("Gate.forms: at most 4 forms of at most 8 checks")
         if self.prefix and (self.min_len or self.length is not None):
             raise ValueError("Gate.prefix: no min_len and no length field")
         if self.units not in (0, 1, 2):
             raise ValueError(f"Gate.units={self.units}: 0, 1 or 2")
-        if self.c2s_only and self.lone:
-            raise ValueError("Gate: c2s_only and lone exclude each other")
+        if (self.c2s_only or self.s2c_only) and self.lone or self.c2s_only and self.s2c_only:
+            raise ValueError("Gate: c2s_only, s2c_only and lone exclude each other")
         if len(self.bytes) > 8:
             raise ValueError("Gate.bytes: at most 8 checks")
         if self.length is not None:
             off, size, _adjust = self.length
             if size not in (1, 2, 4) or not 0 <= off or off + size > self.min_len:
                 raise ValueError(f"Gate.length={self.length}: a 1, 2 or 4-byte field within min_len")
-        for off, mask, lo, hi in self.bytes:
+        for off, mask, lo, hi in self.bytes + tuple(c for f in self.forms for c in f):
             if not 0 <= off < (64 if self.prefix else self.min_len):
                 raise ValueError(f"Gate.bytes: offset {off} is not below min_len {self.min_len}")
             if not (0 <= mask <= 255 and 0 <= lo <= hi <= 255):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 MESSAGES = {1: "Discovery Request", 2: "Discovery Response", 3: "Join Request",
             4: "Join Response", 5: "Configuration Status Request",
@@ -103,4 +103,11 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="capwap", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=3, prefilter=Prefilter(c2s=frozenset({0, 1}), s2c=frozenset({0, 1})),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # every whole datagram, 8 bytes or more: the DTLS preamble (type 1, three
+                    # zero bytes, a DTLS record: content type 20-23, version fe xx), or a
+                    # plain header (type 0, HLEN >= 2, WBID 1 or 3, flags' low bits 0)
+                    gate=Gate(whole=True, min_len=8, forms=(
+                        ((0, 0xFF, 1, 1), (1, 0xFF, 0, 0), (2, 0xFF, 0, 0), (3, 0xFF, 0, 0),
+                         (4, 0xFF, 20, 23), (5, 0xFF, 0xFE, 0xFE)),
+                        ((0, 0xFF, 0, 0), (1, 0xF8, 0x10, 0xF8), (2, 0x3A, 0x02, 0x02), (3, 0x07, 0, 0)))))

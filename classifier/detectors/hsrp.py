@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 OPS = {0: "hello", 1: "coup", 2: "resign", 3: "advertise"}
 STATES = {0: "initial", 1: "learn", 2: "listen", 4: "speak", 8: "standby", 16: "active"}
@@ -75,4 +75,11 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="hsrp", transports=("udp",), probe=probe, max_bytes=512,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset({0, 1, 2}), s2c=frozenset({0, 1, 2})),
-                    max_confidence=0.85)
+                    max_confidence=0.85,
+                    # every whole datagram, 6 bytes or more: version 1 (version 0, an opcode
+                    # 0-2, a hello time, reserved 0), or version 2's group state TLV (type 1,
+                    # 40 bytes, version 2, opcode 0-3) or interface state TLV (type 2, 4 or more)
+                    gate=Gate(whole=True, min_len=6, forms=(
+                        ((0, 0xFF, 0, 0), (1, 0xFF, 0, 2), (3, 0xFF, 1, 0xFF)),
+                        ((0, 0xFF, 1, 1), (1, 0xFF, 40, 40), (2, 0xFF, 2, 2), (3, 0xFF, 0, 3)),
+                        ((0, 0xFF, 2, 2), (1, 0xFF, 4, 0xFF)))))

@@ -5,7 +5,7 @@ Metadata: server_version.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim, dec
 
 
 def greeting(s: bytes):
@@ -46,4 +46,8 @@ def probe(view, state):
 
 
 SPEC = DetectorSpec(name="mysql", transports=("tcp",), probe=probe, max_bytes=512,
-                    max_packets=2, prefilter=Prefilter(s2c=frozenset(range(0x10, 0x80))))
+                    max_packets=2, prefilter=Prefilter(s2c=frozenset(range(0x10, 0x80))),
+                    # the server's greeting: packet 0 of 3-1024 bytes, protocol 10 and a version
+                    # opening with a digit, or an ERR packet (0xff)
+                    tcp_gate=Gate(s2c_only=True, min_len=6, bytes=((1, 0xFF, 0, 4), (2, 0xFF, 0, 0), (3, 0xFF, 0, 0)),
+                                  forms=(((4, 0xFF, 10, 10), (5, 0xFF, 0x30, 0x39)), ((4, 0xFF, 0xFF, 0xFF),))))

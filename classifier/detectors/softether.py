@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim, dec
 
 PROBE = b"A"
 _ANSWER = re.compile(rb"IP=([0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:]{2,39}),PORT=([0-9]{1,5})\Z")
@@ -108,4 +108,10 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="softether", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=6, prefilter=Prefilter(c2s=frozenset(b"AI\x00"), s2c=frozenset(b"AI\x00")),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # every datagram: the "A" probe, an "IP=" answer, or a Pack whose element
+                    # count (a u32) is 1-1024
+                    gate=Gate(prefix=True, forms=(
+                        ((0, 0xFF, 0x41, 0x41),),
+                        ((0, 0xFF, 0x49, 0x49), (1, 0xFF, 0x50, 0x50), (2, 0xFF, 0x3D, 0x3D)),
+                        ((0, 0xFF, 0, 0), (1, 0xFF, 0, 0), (2, 0xFF, 0, 4)))))

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import zlib
 
+from ._fast import aes256_ctr_at
 from .base import MORE, NO, DetectorSpec, Prefilter, claim
 
 TAGS = ((b"\xef", "abridged"), (b"\xee\xee\xee\xee", "intermediate"), (b"\xdd\xdd\xdd\xdd", "padded-intermediate"))
@@ -119,19 +120,6 @@ NOT_FIRST = frozenset((0x44414548, 0x54534F50, 0x20544547, 0x4954504F, 0x0201031
                        0xDDDDDDDD, 0xEEEEEEEE))
 OBFUSCATED_TAGS = {0xEFEFEFEF: "obfuscated-abridged", 0xEEEEEEEE: "obfuscated-intermediate",
                    0xDDDDDDDD: "obfuscated-padded-intermediate"}
-_AES = []             # (Cipher, algorithms, modes), imported on first use
-
-
-def _ctr():
-    if not _AES:
-        try:
-            from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-            _AES.append((Cipher, algorithms, modes))
-        except ImportError:   # a declared dependency; without it nothing obfuscated is named
-            _AES.append(None)
-    return _AES[0]
-
-
 def _obfuscated(c: bytes):
     """The obfuscated transport's name, MORE, or None."""
     if c[0] == 0xEF or (len(c) >= 4 and int.from_bytes(c[0:4], "little") in NOT_FIRST):
@@ -140,12 +128,11 @@ def _obfuscated(c: bytes):
         return None
     if len(c) < PREAMBLE:
         return MORE
-    aes = _ctr()
-    if aes is None:
-        return None
-    Cipher, algorithms, modes = aes
-    plain = Cipher(algorithms.AES(c[8:40]), modes.CTR(c[40:56])).encryptor().update(c[:PREAMBLE])
-    return OBFUSCATED_TAGS.get(int.from_bytes(plain[56:60], "little"))
+    # AES-256-CTR under key = bytes 8-39, IV = 40-55: only bytes 56-59 are needed, one
+    # block of the key stream (compiled: _wire_aes.pxi)
+    stream = aes256_ctr_at(c[8:40], c[40:56], 56, 4)
+    tag = int.from_bytes(c[56:60], "little") ^ int.from_bytes(stream, "little")
+    return OBFUSCATED_TAGS.get(tag)
 
 
 def probe(view, state):

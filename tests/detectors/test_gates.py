@@ -114,6 +114,22 @@ def test_gate_validation():
     base.Gate(prefix=True, bytes=((8, 0xff, 0, 0),))          # past min_len: fine with prefix
 
 
+def test_forms_are_chosen_per_datagram():
+    """hsrp's gate has three forms (version 1, version 2's two TLVs): each direction's
+    datagram must fit one of them, not necessarily the same one."""
+    i, spec = next((i, s) for i, s in GATED if s.name == "hsrp")
+    refuses = ENGINE._core.gate_refuses
+    v1 = bytes([0, 0, 16, 3, 10, 100, 7, 0]) + bytes(12)
+    v2 = bytes([2, 4, 0, 0, 0, 0])
+    assert not refuses(i, [v1], []) and not refuses(i, [v2], []) and not refuses(i, [v1], [v2])
+    assert refuses(i, [bytes([0, 1, 0, 0, 0x21, 0x12, 0xA4, 0x42])], [])     # a STUN request
+    assert refuses(i, [v1], [bytes([2, 3, 0, 0, 0, 0])])                       # a TLV of 3 bytes
+    with pytest.raises(ValueError):
+        base.Gate(min_len=2, forms=(((2, 0xff, 0, 0),),))                    # past min_len
+    with pytest.raises(ValueError):
+        base.Gate(min_len=2, forms=(((0, 0xff, 0, 0),),) * 5)                # 4 forms at most
+
+
 def test_prefix_and_whole_gates():
     """trdp's gate (whole, prefix): a datagram shorter than a checked offset passes
     that check (a prefix of the header, on which the probe waits); one the byte budget
@@ -360,3 +376,17 @@ def _alternatives_tcp(spec):
 @given(c=st.binary(max_size=64), s=st.binary(max_size=64))
 def test_tcp_gate_on_random_streams(i, spec, c, s):
     _tcp_check(i, spec, c, s)
+
+
+def test_s2c_only_tcp_gate():
+    """mysql's tcp_gate reads the server's greeting alone: no server bytes, no match;
+    the client's bytes are free."""
+    i, spec = next((i, s) for i, s in GATED_TCP if s.name == "mysql")
+    refuses = ENGINE._core.tcp_gate_refuses
+    greeting = b"\x4a\x00\x00\x00\x0a8.0.36\x00" + bytes(64)
+    assert not refuses(i, b"", greeting) and not refuses(i, b"\x16\x03\x01", greeting)
+    assert not refuses(i, b"", b"\x17\x00\x00\x00\xff\x15\x04Host")          # an ERR packet
+    assert refuses(i, b"anything", b"")
+    assert refuses(i, b"", b"\x17\x03\x03\x00\x20" + bytes(32))              # TLS, not packet 0
+    with pytest.raises(ValueError):
+        base.Gate(c2s_only=True, s2c_only=True)

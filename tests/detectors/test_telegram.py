@@ -6,6 +6,7 @@ transport's preamble is built here from "MTProto transports" (no capture of it).
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from classifier.detectors import detector_list
 from classifier.detectors.base import Outcome
@@ -120,3 +121,27 @@ def test_no_other_detector_claims_it():
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
     assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH
+
+
+# -- the compiled AES-256 the obfuscated-transport check uses (_wire_aes.pxi) -----------
+
+def test_aes256_fips197_example():
+    """FIPS-197 Appendix C.3: AES-256 of 00112233...eeff under the key 000102...1f."""
+    from classifier.detectors._fast import aes256_block
+    got = aes256_block(bytes(range(32)), bytes.fromhex("00112233445566778899aabbccddeeff"))
+    assert got.hex() == "8ea2b7ca516745bfeafc49904b496089"
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.binary(min_size=32, max_size=32), iv=st.binary(min_size=16, max_size=16),
+       pos=st.integers(0, 60), wrap=st.booleans())
+def test_aes256_ctr_equals_cryptography(key, iv, pos, wrap):
+    """The key stream equals the cryptography library's AES-256-CTR, the 128-bit counter
+    wrapping included."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from classifier.detectors._fast import aes256_ctr_at
+    if wrap:
+        iv = b"\xff" * 15 + iv[-1:]
+    n = min(4, 16 - pos % 16)
+    stream = Cipher(algorithms.AES(key), modes.CTR(iv)).encryptor().update(bytes(64))
+    assert aes256_ctr_at(key, iv, pos, n) == stream[pos:pos + n]
