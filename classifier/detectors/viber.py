@@ -121,4 +121,8 @@ SPEC = DetectorSpec(name="viber", transports=("tcp", "udp"), probe=probe, max_by
                     max_packets=4, prefilter=Prefilter(any=True), max_confidence=0.8,
                     # the client's first datagram: a type of viber.c's list, byte 3 zero
                     gate=Gate(units=2, c2s_only=True, min_len=6,
-                              bytes=((2, 0xff, 1, 0x1B), (3, 0xff, 0, 0))))
+                              bytes=((2, 0xff, 1, 0x1B), (3, 0xff, 0, 0))),
+                    # TCP: the client's first message, 11 bytes or more, fc ff at 6 and 0x80 at 9
+                    tcp_gate=Gate(c2s_only=True, min_len=11, bytes=(
+                        (1, 0xFF, 0, MAX_MESSAGE >> 8), (6, 0xFF, 0xFC, 0xFC), (7, 0xFF, 0xFF, 0xFF),
+                        (9, 0xFF, 0x80, 0x80))))

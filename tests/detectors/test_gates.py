@@ -91,7 +91,7 @@ def test_gates_are_declared_on_probes_that_have_udp():
     for _i, spec in GATED:
         for g in _alternatives(spec):
             assert isinstance(g, base.Gate), spec.name
-            assert g.units or g.min_len or g.bytes, f"{spec.name}: an empty gate"
+            assert g.units or g.min_len or g.bytes or g.forms, f"{spec.name}: an empty gate"
 
 
 def test_gate_validation():
