@@ -13,7 +13,8 @@ and hands each detector the same FlowView that ``engine.snapshot`` copies out of
 test_compiled.py checks that both ways give identical labels).
 """
 cimport cython
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.list cimport PyList_GET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeLatin1
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.ref cimport PyObject
@@ -569,32 +570,46 @@ cdef class ProbeLoop:
         """The budget cut (its answers are recorded in tests/detectors/data/probe_answers/
         budget.jsonl; test_compiled checks them): the flow
         itself when the budget cuts nothing, else a FlowView of what it keeps.  Cuts
-        that keep the same bytes are made once per flow (``cuts`` remembers them)."""
-        cdef Py_ssize_t mb = self.bmax[b], mp = self.bpk[b], room, k, n, pc, c0, c1, t0, t1
+        that keep the same bytes are made once per flow (``cuts`` remembers them, keyed
+        by what each direction keeps, packed in a bytes object)."""
+        cdef Py_ssize_t mb = self.bmax[b], mp = self.bpk[b], room, k, n, m, j, ln, pc, c0, c1
+        cdef Py_ssize_t sig[6]           # per direction: datagrams kept, bytes kept, last one's cut
         cdef int direction
-        cdef list kept, out
+        cdef list dg, kept
+        cdef object x
+        cdef bytes key
         cdef FlowView v
         if sh.lc <= mb and sh.ls <= mb and sh.nc <= mp and sh.ns <= mp:
             return view
         dgc, dgs = view.datagrams_c2s, view.datagrams_s2c
-        if view.transport == UDP and (dgc or dgs):
-            # The first mp datagrams of each direction, while max_bytes lasts.  The
-            # result is fixed by how many datagrams and bytes each direction keeps.
-            out = []
-            sig = []
-            for dg in (dgc, dgs):
-                kept = []
+        udp = view.transport == UDP and (dgc or dgs)
+        if udp:
+            # The first mp datagrams of each direction, while max_bytes lasts; the last
+            # one kept is cut where the room ends.  What is kept is fixed by how many
+            # datagrams and bytes each direction keeps.
+            for direction in range(2):
+                x = dgs if direction else dgc
+                dg = x if type(x) is list else list(x)
+                m = len(dg)
                 room = mb
-                n = 0
-                for d in dg[:mp]:
+                n = k = 0
+                sig[3 * direction + 2] = -1
+                for j in range(m if m < mp else mp):
                     if room <= 0:
                         break
-                    kept.append(d[:room])
-                    n += min(len(d), room)
-                    room -= len(d)
-                out.append(kept)
-                sig.append((len(kept), n))
-            key = (UDP, sig[0], sig[1])
+                    ln = PyBytes_GET_SIZE(<object>PyList_GET_ITEM(dg, j)) \
+                        if type(<object>PyList_GET_ITEM(dg, j)) is bytes else len(<object>PyList_GET_ITEM(dg, j))
+                    k += 1
+                    if ln > room:
+                        sig[3 * direction + 2] = room        # the last one kept is cut here
+                        n += room
+                        room = 0
+                        break
+                    n += ln
+                    room -= ln
+                sig[3 * direction] = k
+                sig[3 * direction + 1] = n
+            key = PyBytes_FromStringAndSize(<char*>sig, sizeof(sig))
         else:
             # A stream is cut at max_bytes, or earlier at the end of its mp-th data
             # packet when the packet list reaches that many.
@@ -609,15 +624,31 @@ cdef class ProbeLoop:
                     else:
                         c0 = pc
             # Slicing clamps at the end: the kept bytes are min(cap, length).
-            key = (TCP, min(c0, sh.lc), min(c1, sh.ls))
-            out = None
+            sig[0] = c0 if c0 < sh.lc else sh.lc
+            sig[1] = c1 if c1 < sh.ls else sh.ls
+            key = PyBytes_FromStringAndSize(<char*>sig, 2 * sizeof(Py_ssize_t))
         for k in range(0, len(cuts), 2):
             if cuts[k] == key:
                 return <FlowView>cuts[k + 1]
-        if out is not None:
-            v = _view(UDP, b"".join(out[0]), b"".join(out[1]), out[0], out[1], view)
+        if udp:
+            lists, pays = [], []
+            for direction in range(2):
+                x = dgs if direction else dgc
+                dg = x if type(x) is list else list(x)
+                k, n, room = sig[3 * direction], sig[3 * direction + 1], sig[3 * direction + 2]
+                if room < 0 and k == len(dg) and type(x) is list:
+                    kept = dg               # every datagram whole: the same list
+                else:
+                    kept = dg[:k]
+                    if room >= 0:
+                        kept[k - 1] = kept[k - 1][:room]
+                lists.append(kept)
+                # the payload is the datagrams joined (FlowView): its first n bytes
+                pay = view.payload_s2c if direction else view.payload_c2s
+                pays.append(pay if len(pay) == n else pay[:n])
+            v = _view(UDP, pays[0], pays[1], lists[0], lists[1], view)
         else:
-            v = _view(view.transport, view.payload_c2s[:key[1]], view.payload_s2c[:key[2]],
+            v = _view(view.transport, view.payload_c2s[:sig[0]], view.payload_s2c[:sig[1]],
                       EMPTY, EMPTY, view)
         cuts.append(key)
         cuts.append(v)
