@@ -216,11 +216,20 @@ def main():
                                                         "--jobs", "1"], None))
     # Another tree: the same two commands (one process, then two), so each row has its
     # before/after twin in this run.
+    # A tree from before --jobs existed (e.g. 2ff9ef0, issue 14's reference) runs its one
+    # process without the option, and has no --jobs 2 twin.
+    old_trees = set()
     for tree in trees:
+        helptext = subprocess.run([sys.executable, "-m", "classifier", "analyze", "--help"], capture_output=True,
+                                  text=True, cwd=tree, env=dict(os.environ, PYTHONPATH=tree)).stdout
+        one = ["--jobs", "1"] if "--jobs" in helptext else []
+        if not one:
+            old_trees.add(tree)
         jobs.append((f"analyze @{os.path.basename(tree)}",
-                     [sys.executable, "-m", "classifier", "analyze", cap, "--format", "jsonl", "--jobs", "1"], tree))
-        jobs.append((f"analyze --jobs 2 @{os.path.basename(tree)}",
-                     [sys.executable, "-m", "classifier", "analyze", cap, "--format", "jsonl", "--jobs", "2"], tree))
+                     [sys.executable, "-m", "classifier", "analyze", cap, "--format", "jsonl"] + one, tree))
+        if one:
+            jobs.append((f"analyze --jobs 2 @{os.path.basename(tree)}",
+                         [sys.executable, "-m", "classifier", "analyze", cap, "--format", "jsonl", "--jobs", "2"], tree))
 
     runs = {name: [] for name, _, _ in jobs}
     try:
@@ -265,12 +274,16 @@ def main():
                     rows["portlens analyze --ml off"]["wall_s"] / rows[ref]["wall_s"], 3)
             for tree in trees:
                 for name in (f"analyze @{os.path.basename(tree)}", f"analyze --jobs 2 @{os.path.basename(tree)}"):
+                    if name not in rows:
+                        continue
                     ratios[f"{name.replace(' ', '_')}_wall_vs_{key}"] = round(
                         rows[name]["wall_s"] / rows[ref]["wall_s"], 3)
     for tree in trees:
         # this tree against the other, command for command: wall and CPU
         for here, there in (("portlens analyze", f"analyze @{os.path.basename(tree)}"),
                             ("portlens analyze --jobs 2", f"analyze --jobs 2 @{os.path.basename(tree)}")):
+            if there not in rows:
+                continue
             tag = here.replace("portlens ", "").replace(" ", "_")
             ratios[f"{tag}_wall_vs_@{os.path.basename(tree)}"] = round(rows[here]["wall_s"] / rows[there]["wall_s"], 3)
             ratios[f"{tag}_cpu_vs_@{os.path.basename(tree)}"] = round(rows[here]["cpu_s"] / rows[there]["cpu_s"], 3)
