@@ -218,8 +218,10 @@ class Spool:
         if _fallocate is None:
             try:
                 import ctypes
-                import ctypes.util
-                libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+                # The C library is already loaded in this process: its symbols are found
+                # without a name (ctypes.util.find_library would run `ldconfig -p` in a
+                # subprocess, forking this whole process first: ~10 ms of the parent's).
+                libc = ctypes.CDLL(None, use_errno=True)
                 f = libc.fallocate
                 f.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
                 _fallocate = f

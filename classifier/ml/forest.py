@@ -153,11 +153,18 @@ class Forest:
 
 
 def _depth(children: np.ndarray, is_leaf: np.ndarray, roots: np.ndarray) -> int:
-    level = np.unique(roots)
+    # The nodes of each level, without repeats (a hostile file may share children
+    # between parents), kept as a mark per node: np.unique would sort every level and
+    # import numpy.ma on first use, ~10 ms of every run's start before any flow is read.
+    mark = np.zeros(len(is_leaf), dtype=bool)
+    mark[roots] = True
+    level = np.flatnonzero(mark)
     depth = 0
     while True:
         level = level[~is_leaf[level]]
         if not len(level):
             return depth
-        level = np.unique(children[level].ravel())
+        mark[:] = False
+        mark[children[level].ravel()] = True
+        level = np.flatnonzero(mark)
         depth += 1

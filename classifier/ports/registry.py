@@ -106,28 +106,31 @@ class Registry:
         self.csv_sha256 = table.get("csv_sha256", "")
         self.site_files: List[str] = []
         self._table = table
-        self._assigned: Dict[Tuple[int, str], List[Service]] = {}
-        assigned = self._assigned
-        self._by_name: Dict[str, List[Tuple[int, str]]] = {}
+        # The assigned lines as the table has them, sorted by first port: a lookup finds
+        # the lines over its port by bisection (_assigned_at) and makes their Services
+        # (_lookup, cached per port). An index over every (port, transport), with a
+        # Service per line and the name index (_by_name), took ~30 ms of every run's
+        # start before any flow is read; this takes ~1 ms.
+        rows = table["rows"]
+        self._lines = [r for r in rows if r[5] == "assigned"]
+        self._line_starts = [r[0] for r in self._lines]
+        # The shipped table is sorted (tools/build_port_table.py); another one is sorted
+        # here, each line keeping its place in the table for the order of a port's lines.
+        self._line_pos: Optional[List[int]] = None
+        if any(a > b for a, b in zip(self._line_starts, self._line_starts[1:])):
+            order = sorted(range(len(self._lines)), key=self._line_starts.__getitem__)
+            self._lines = [self._lines[i] for i in order]
+            self._line_starts = [r[0] for r in self._lines]
+            self._line_pos = order
+        self._line_span = max((r[1] - r[0] for r in self._lines), default=0)
+        self._by_name_index: Optional[Dict[str, List[Tuple[int, str]]]] = None
         # Unnamed lines (reserved/unassigned) per transport, sorted ranges for the status lookup.
         self._holes: Dict[str, List[Tuple[int, int, str, str]]] = {}
-        for lo, hi, transport, service, description, status in table["rows"]:
-            transports = (transport,) if transport else ("tcp", "udp")
+        both = ("tcp", "udp")
+        for lo, hi, transport, _service, description, status in rows:
             if status != "assigned":
-                for t in transports:
+                for t in ((transport,) if transport else both):
                     self._holes.setdefault(t, []).append((lo, hi, status, description))
-                continue
-            names = self._by_name.setdefault(service.lower(), [])
-            for t in transports:
-                svc = Service(service, description, canonical_for(service, t))
-                for port in range(lo, hi + 1):
-                    key = (port, t)
-                    got = assigned.get(key)
-                    if got is None:
-                        assigned[key] = [svc]
-                    else:
-                        got.append(svc)
-                    names.append(key)
         for holes in self._holes.values():
             holes.sort()
         self._hole_starts = {t: [h[0] for h in holes] for t, holes in self._holes.items()}
@@ -157,9 +160,40 @@ class Registry:
             info = self._cache[key] = self._lookup(port, transport)
         return info
 
+    @property
+    def _by_name(self) -> Dict[str, List[Tuple[int, str]]]:
+        """IANA service name (lower case) -> its (port, transport) keys, in the table's
+        order; built on first use (find, service_names): analysis never needs it."""
+        if self._by_name_index is None:
+            index: Dict[str, List[Tuple[int, str]]] = {}
+            for lo, hi, transport, service, _description, status in self._table["rows"]:
+                if status != "assigned":
+                    continue
+                names = index.setdefault(service.lower(), [])
+                for t in ((transport,) if transport else ("tcp", "udp")):
+                    names.extend((port, t) for port in range(lo, hi + 1))
+            self._by_name_index = index
+        return self._by_name_index
+
+    def _assigned_at(self, port: int, transport: str) -> List[Tuple[str, str]]:
+        """(name, description) of every assigned line over `port` on `transport`, in the
+        table's order: the lines starting at most _line_span ports before it."""
+        lines = self._lines
+        j = bisect.bisect_right(self._line_starts, port) - 1
+        first = port - self._line_span
+        found = []
+        while j >= 0 and lines[j][0] >= first:
+            lo, hi, t, name, description, _status = lines[j]
+            if hi >= port and (t == transport or (not t and transport in ("tcp", "udp"))):
+                found.append((j if self._line_pos is None else self._line_pos[j], name, description))
+            j -= 1
+        found.sort()
+        return [(name, description) for _pos, name, description in found]
+
     def _lookup(self, port: int, transport: str) -> PortInfo:
         cls = port_class(port)
-        services = list(self._assigned.get((port, transport), ()))
+        services = [Service(name, description, canonical_for(name, transport))
+                    for name, description in self._assigned_at(port, transport)]
         status = "assigned" if services else ""
         site = False
         for ov in self._overrides:
@@ -191,9 +225,10 @@ class Registry:
         key = name.strip().lower()
         found = set(self._by_name.get(key, ()))
         if key in PROTOCOLS:
-            for (port, t), svcs in self._assigned.items():
-                if any(key in s.protocols for s in svcs):
-                    found.add((port, t))
+            for lo, hi, transport, name, _description, _status in self._lines:
+                for t in ((transport,) if transport else ("tcp", "udp")):
+                    if key in canonical_for(name, t):
+                        found.update((port, t) for port in range(lo, hi + 1))
         for ov in self._overrides:
             if ov.service.name.lower() == key or key in ov.service.protocols:
                 if ov.hi - ov.lo > 4096:
@@ -213,8 +248,13 @@ _DEFAULT: Optional[Registry] = None
 
 
 def load_table(path: str = TABLE_PATH) -> dict:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return json.load(fh)
+    with gzip.open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        import orjson          # a dependency (the jsonl output); parses this ~2x faster
+    except ImportError:        # pragma: no cover
+        return json.loads(data.decode("utf-8"))
+    return orjson.loads(data)
 
 
 def default_registry() -> Registry:
