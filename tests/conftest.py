@@ -35,3 +35,17 @@ def flows_of(tmp_path):
         reader = FlowReader(str(path), FlowConfig(**config))
         return list(reader), reader
     return run
+
+
+# `pytest` runs on every core (pytest-xdist: -n auto --dist loadfile in pyproject.toml):
+# each file goes whole to one worker, in collection order.  The files that take longest
+# (subprocesses: the fuzz harnesses, the wheel build, the command-line runs) start first,
+# so that neither worker is left running one of them alone at the end.  Within a file
+# the order is unchanged.
+SLOW_FILES_FIRST = ("test_fuzz_harnesses.py", "test_packaging.py", "test_api.py", "test_gates.py",
+                    "test_cli_safety.py", "test_live.py", "test_cli.py", "test_bad_input.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
