@@ -11,6 +11,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # start, which inherit this) the exception propagates and fails the test.
 os.environ.setdefault("PORTLENS_STRICT_PROBES", "1")
 
+# Bytecode caches on, for this run and the processes it starts: where the environment
+# sets PYTHONDONTWRITEBYTECODE (container images often do), each of the suite's few
+# hundred command-line runs compiled the whole package from source again, and pytest
+# rewrote every test module's asserts again on each run and in each worker.  The
+# __pycache__ folders this writes are git-ignored; the packaging test still builds and
+# runs with bytecode writing off (tests/test_packaging.py).
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 def pytest_addoption(parser):
     parser.addoption("--regen-goldens", action="store_true", default=False,
