@@ -46,8 +46,8 @@ def flows_of(tmp_path):
     return run
 
 
-# `pytest` runs on every core (pytest-xdist: -n auto --dist loadfile in pyproject.toml):
-# each file goes whole to one worker, in collection order.  The files that take longest
+# `pytest` runs on every core (pytest-xdist: -n auto --dist loadfile --no-loadscope-reorder
+# in pyproject.toml): each file goes whole to one worker, in collection order.  The files that take longest
 # (subprocesses: the fuzz harnesses, the wheel build, the command-line runs) start first,
 # so that neither worker is left running one of them alone at the end.  Within a file
 # the order is unchanged.
