@@ -36,6 +36,7 @@ from __future__ import annotations
 import collections
 import copy
 import ipaddress
+import numbers
 import operator
 import os
 import threading
@@ -193,9 +194,16 @@ def packet_index(ts_ns: Any, offsets: Any, caplens: Any, wirelens: Any = None) -
     return idx
 
 
+def _is_real_number(x: Any) -> bool:
+    return isinstance(x, numbers.Number) and not isinstance(x, complex)
+
+
 def _seconds_to_ns(timestamp: Any) -> int:
     """Seconds (float, int, Decimal, Fraction) to integer nanoseconds, rounded to the
     microsecond for a float (whose last bits are noise at today's epoch: ~240 ns)."""
+    if not _is_real_number(timestamp):
+        # Checked first: "noon" * 1_000_000_000 would build a 4 GB string before failing.
+        raise InputError(f"timestamp must be a finite number of seconds, not {timestamp!r:.40}")
     try:
         if isinstance(timestamp, float):
             ns = round(timestamp * 1_000_000) * 1000

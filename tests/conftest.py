@@ -11,6 +11,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # start, which inherit this) the exception propagates and fails the test.
 os.environ.setdefault("PORTLENS_STRICT_PROBES", "1")
 
+# Bytecode caches on, for this run and the processes it starts: where the environment
+# sets PYTHONDONTWRITEBYTECODE (container images often do), each of the suite's few
+# hundred command-line runs compiled the whole package from source again, and pytest
+# rewrote every test module's asserts again on each run and in each worker.  The
+# __pycache__ folders this writes are git-ignored; the packaging test still builds and
+# runs with bytecode writing off (tests/test_packaging.py).
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 def pytest_addoption(parser):
     parser.addoption("--regen-goldens", action="store_true", default=False,
@@ -35,3 +44,17 @@ def flows_of(tmp_path):
         reader = FlowReader(str(path), FlowConfig(**config))
         return list(reader), reader
     return run
+
+
+# `pytest` runs on every core (pytest-xdist: -n auto --dist loadfile --no-loadscope-reorder
+# in pyproject.toml): each file goes whole to one worker, in collection order.  The files that take longest
+# (subprocesses: the fuzz harnesses, the wheel build, the command-line runs) start first,
+# so that neither worker is left running one of them alone at the end.  Within a file
+# the order is unchanged.
+SLOW_FILES_FIRST = ("test_fuzz_harnesses.py", "test_packaging.py", "test_api.py", "test_gates.py",
+                    "test_cli_safety.py", "test_live.py", "test_cli.py", "test_bad_input.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

@@ -203,6 +203,13 @@ def manifest_path(path: Optional[str]) -> str:
     return path
 
 
+# Decoded forests by the sha256 of their model.bin: a process that loads the same model
+# again (a Classifier per capture or per interface, `analyze` called per file) reads and
+# checks the file each time but decodes it once (~20 ms each time otherwise).  The
+# arrays are read-only views of the file's bytes, so the Models share them safely.
+_DECODED: Dict[str, Forest] = {}
+
+
 def load(path: Optional[str] = None) -> Model:
     """The model at `path` (a directory or its manifest.json; default: the shipped one),
     after every check in the module docstring."""
@@ -243,7 +250,12 @@ def load(path: Optional[str] = None) -> Model:
     if digest != man.get("model_sha256"):
         raise ModelError(bpath, f"sha256 {digest[:16]}... does not match the manifest's "
                                 f"{str(man.get('model_sha256'))[:16]}...: the file was altered or replaced; refusing to load it")
-    forest = decode(blob, bpath)
+    forest = _DECODED.get(digest)
+    if forest is None:
+        forest = decode(blob, bpath)
+        if len(_DECODED) >= 4:
+            _DECODED.clear()
+        _DECODED[digest] = forest
     classes = man.get("classes")
     if not isinstance(classes, list) or not classes or not all(isinstance(c, str) for c in classes) \
             or len(classes) != forest.n_classes or UNKNOWN in classes:

@@ -169,12 +169,15 @@ def test_gate_never_refuses_a_corpus_match(i, spec):
     assert refused, f"{spec.name}: the gate refused nothing on the corpus"
 
 
-@pytest.mark.parametrize("i,spec", GATED, ids=[s.name for _, s in GATED])
-@settings(max_examples=120, deadline=None)
-@given(data=st.data())
-def test_gate_on_mutated_matches(i, spec, data):
-    """A matching corpus flow with one of the gate's bytes changed, cut short, or with
-    datagrams dropped: a refusal still means no match."""
+_MATCHING = {}
+
+
+def matching_flows(spec):
+    """The corpus flows and fixtures of spec's protocol that its probe matches, computed
+    once per detector (not once per hypothesis example: the probe over every UDP flow of
+    the corpus is the expensive part)."""
+    if spec.name in _MATCHING:
+        return _MATCHING[spec.name]
     flows = [(c, s) for _p, c, s in corpus_flows() if _probe_matches(spec, c, s)]
     # and the protocol's fixtures, shared ones and its own test's FX (smallchat and
     # ether-s-bus have no capture here: their fixtures are the flows)
@@ -188,6 +191,17 @@ def test_gate_on_mutated_matches(i, spec, data):
     flows += [(list(fx.view.datagrams_c2s), list(fx.view.datagrams_s2c)) for fx in fxs
               if fx.view.transport == "udp" and fx.view.datagrams_c2s is not None
               and _probe_matches(spec, list(fx.view.datagrams_c2s), list(fx.view.datagrams_s2c))]
+    _MATCHING[spec.name] = flows
+    return flows
+
+
+@pytest.mark.parametrize("i,spec", GATED, ids=[s.name for _, s in GATED])
+@settings(max_examples=120, deadline=None)
+@given(data=st.data())
+def test_gate_on_mutated_matches(i, spec, data):
+    """A matching corpus flow with one of the gate's bytes changed, cut short, or with
+    datagrams dropped: a refusal still means no match."""
+    flows = matching_flows(spec)
     assert flows, f"no capture or fixture flow of {spec.name} matches its probe"
     c, s = data.draw(st.sampled_from(flows))
     c, s = [bytearray(x) for x in c], [bytearray(x) for x in s]
@@ -332,12 +346,14 @@ def test_tcp_gate_never_refuses_a_corpus_match(i, spec):
     assert refused, f"{spec.name}: the tcp_gate refused nothing on the corpus"
 
 
-@pytest.mark.parametrize("i,spec", GATED_TCP, ids=[s.name for _, s in GATED_TCP])
-@settings(max_examples=120, deadline=None)
-@given(data=st.data())
-def test_tcp_gate_on_mutated_matches(i, spec, data):
-    """A matching flow (capture or the protocol's fixtures) with one of the gate's bytes
-    changed, cut short, or a side dropped: a refusal still means no match."""
+_TCP_MATCHING = {}
+
+
+def tcp_matching_flows(spec):
+    """The TCP flows (captures, the protocol's fixtures) that spec's probe matches, once
+    per detector rather than once per hypothesis example."""
+    if spec.name in _TCP_MATCHING:
+        return _TCP_MATCHING[spec.name]
     flows = [(c, s) for c, s in tcp_flows() if _tcp_probe_matches(spec, c, s)]
     fxs = list(FIXTURES)
     try:
@@ -349,6 +365,17 @@ def test_tcp_gate_on_mutated_matches(i, spec, data):
     flows += [(bytes(fx.view.payload_c2s), bytes(fx.view.payload_s2c)) for fx in fxs
               if fx.view.transport == "tcp"
               and _tcp_probe_matches(spec, bytes(fx.view.payload_c2s), bytes(fx.view.payload_s2c))]
+    _TCP_MATCHING[spec.name] = flows
+    return flows
+
+
+@pytest.mark.parametrize("i,spec", GATED_TCP, ids=[s.name for _, s in GATED_TCP])
+@settings(max_examples=120, deadline=None)
+@given(data=st.data())
+def test_tcp_gate_on_mutated_matches(i, spec, data):
+    """A matching flow (capture or the protocol's fixtures) with one of the gate's bytes
+    changed, cut short, or a side dropped: a refusal still means no match."""
+    flows = tcp_matching_flows(spec)
     assert flows, f"no capture or fixture flow of {spec.name} matches its probe"
     c, s = data.draw(st.sampled_from(flows))
     sides = [bytearray(c), bytearray(s)]
