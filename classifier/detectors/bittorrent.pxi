@@ -47,6 +47,13 @@ cdef inline int _bt_utp(const uint8_t* p, Py_ssize_t n) noexcept:
     """bittorrent._utp: the connection id of a uTP header, or -1."""
     if n < 20 or (p[0] & 0x0F) != 1 or p[0] >> 4 > 4 or p[1] > 3:
         return -1
+    # A whole STUN message (RFC 8489 6: magic cookie 0x2112A442 at 4, its length at 2
+    # counting what follows the 20-byte header) is no uTP header: a Binding success
+    # response (0x0101) reads as uTP data with the extension byte 1, and two of one size
+    # "share" a connection id (ICE checks seen from the answering side alone).
+    if p[4] == 0x21 and p[5] == 0x12 and p[6] == 0xA4 and p[7] == 0x42 \
+            and 20 + ((p[2] << 8) | p[3]) == n:
+        return -1
     return (p[2] << 8) | p[3]
 
 

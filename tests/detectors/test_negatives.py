@@ -244,3 +244,23 @@ def test_weak_udp_probes_claim_no_random_datagram(name):
             claimed.append(d[:16].hex())
     assert claimed == []
 
+
+
+def test_stun_binding_responses_seen_alone_are_not_utp():
+    # The answering side of ICE connectivity checks alone (a one-direction capture):
+    # Binding success responses (0x0101) read as uTP data headers with extension 1, and
+    # two of one length "share" a connection id.  A whole STUN message (magic cookie at
+    # 4, its length agreeing with the datagram) is no uTP header: the flow is STUN's.
+    resp = (hx("0101", "0040", "2112a442")           # Binding success, 64 bytes of attributes, cookie
+            + bytes(range(12))                        # transaction id
+            + hx("0020", "0008", "0001", "0c72", "7c3d4504")   # XOR-MAPPED-ADDRESS, IPv4
+            + hx("8022", "0004") + b"None"            # SOFTWARE "None"
+            + hx("8028", "0004", "c1a28444")          # FINGERPRINT
+            + hx("802b", "0008", "0001", "0578", "5b6c0923")   # RESPONSE-ORIGIN
+            + hx("802c", "0008", "0001", "0579", "0a434263")   # OTHER-ADDRESS
+            + hx("0004", "0008", "0001", "2d60", "00000000"))  # an 8-byte attribute
+    assert len(resp) == 20 + 0x40
+    view = FlowView.udp([resp, resp[:8] + bytes(range(12, 24)) + resp[20:]])
+    bt = next(s for s in SPECS if s.name == "bittorrent")
+    assert bt.probe(view, {}).outcome == Outcome.NO_MATCH
+    assert ENGINE.classify(view).protocol == "stun"
