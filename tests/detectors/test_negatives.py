@@ -264,3 +264,23 @@ def test_stun_binding_responses_seen_alone_are_not_utp():
     bt = next(s for s in SPECS if s.name == "bittorrent")
     assert bt.probe(view, {}).outcome == Outcome.NO_MATCH
     assert ENGINE.classify(view).protocol == "stun"
+
+
+def test_utp_headers_follow_bep29_beyond_the_first_two_bytes():
+    bt = next(s for s in SPECS if s.name == "bittorrent")
+    # DHCP: op 1, htype 1 reads as uTP data (type 0, version 1) with extension 1; its
+    # selective-ack header at 20 would be siaddr's bytes: length 0, no bitmask.
+    dhcp = hx("01010600", "12345678", "0000", "8000", "00000000", "00000000", "00000000",
+              "00000000") + bytes(16) + bytes(192) + hx("63825363", "350101", "ff")
+    assert bt.probe(FlowView.udp([dhcp, dhcp]), {}).outcome == Outcome.NO_MATCH
+    # uTP itself (BEP 29): a SYN (type 4) and its ST_STATE answer, 20 bytes each, no
+    # data; an ST_STATE with a 4-byte selective ack; data packets carry data
+    syn = hx("41", "00", "4567", "00000001", "00000000", "00100000", "0001", "0000")
+    state = hx("21", "00", "4567", "00000002", "00000001", "00100000", "2a2a", "0001")
+    sack = hx("21", "01", "4567", "00000002", "00000001", "00100000", "2a2a", "0001", "0004", "00000001")
+    data = hx("01", "00", "4568", "00000003", "00000001", "00100000", "0002", "2a2a") + b"payload"
+    for c, s in (([syn], [state]), ([syn], [sack]), ([syn, data], [state])):
+        assert bt.probe(FlowView.udp(c, s), {}).outcome == Outcome.MATCH
+    # an ST_STATE that carries bytes, data without any, a selective ack of 3 bytes
+    for bad in (state + b"x", data[:20], sack[:21] + b"\x03" + sack[22:25]):
+        assert bt.probe(FlowView.udp([syn], [bad]), {}).outcome == Outcome.NO_MATCH
