@@ -224,3 +224,19 @@ def test_random_mid_stream_bytes_are_not_claimed_by_the_framed_detectors(a, b):
     for mod in (alicloud, avast, iec104, iso9506_mms, s7comm):
         r = mod.probe(_ms(c=a, s=b, bits=15), {})
         assert r.outcome != Outcome.MATCH or r.confidence <= 0.7
+
+
+def test_sip_over_tcp_resyncs_at_message_starts():
+    from classifier.detectors import sip
+    c = (b"ACK sip:alice@192.0.2.1:5060 SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.2:5060;branch=z9hG4bK1\r\n"
+         b"Content-Length: 0\r\n\r\n")
+    s = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 192.0.2.2:5060;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n"
+    view = _ms(c=c, s=s, bits=15)                        # every direction resynced
+    assert Engine().classify(view).protocol == "sip"
+    r = sip.probe(view, {})
+    assert r.confidence == 0.7 and r.metadata["midstream"] is True
+    # the client's side starts inside an SDP body: the server's status line decides
+    r = sip.probe(_ms(c=b"a=rtpmap:0 PCMU/8000\r\n", s=s, bits=15), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.7
+    # from the start, as before
+    assert sip.probe(FlowView.tcp(c, s), {}).confidence == 1.0
