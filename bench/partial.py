@@ -21,6 +21,12 @@ directory (never into the project):
     trunc64   every packet cut 64 bytes after its TCP/UDP header, original length kept
               (a 64-byte snaplen past the headers)
 
+The ceiling: a flow whose cut left no payload byte in either direction (a DNS query and
+its answer after drop1, a one-way SLP request in s2c-only) cannot be named from its
+bytes; the table counts the flows that keep any (per direction) and gives the combined
+share over those too.  --misses N lists, per view, the protocols of the flows the
+combined run left unknown and how many of them kept payload.
+
 Each view goes through the whole product (`python -m classifier analyze DIR -f jsonl`)
 three times: --ml off (detectors alone), the default --ml fallback (combined), and
 --ml all, whose per-flow `ml` opinion is the model alone. Per view and labeller:
