@@ -2,7 +2,7 @@
 """What portlens still names when a sensor sees only part of a flow (issue 15: partial flows).
 
 usage: python bench/partial.py [--corpus DIR] [--ndpi DIR] [--views v1,v2] [--keep DIR]
-                               [--portlens CMD] [--json OUT]
+                               [--portlens CMD] [--json OUT] [--misses N] [--errors]
 
 Reference flows: every TCP/UDP flow the detectors label with the full capture
 (`analyze --ml off`, source dpi), from the captures under pcaps/ and, when it is there,
@@ -20,6 +20,12 @@ directory (never into the project):
     s2c-only  the server's packets only
     trunc64   every packet cut 64 bytes after its TCP/UDP header, original length kept
               (a 64-byte snaplen past the headers)
+
+The ceiling: a flow whose cut left no payload byte in either direction (a DNS query and
+its answer after drop1, a one-way SLP request in s2c-only) cannot be named from its
+bytes; the table counts the flows that keep any (per direction) and gives the combined
+share over those too.  --misses N lists, per view, the protocols of the flows the
+combined run left unknown and how many of them kept payload.
 
 Each view goes through the whole product (`python -m classifier analyze DIR -f jsonl`)
 three times: --ml off (detectors alone), the default --ml fallback (combined), and
@@ -147,9 +153,11 @@ class PcapWriter:
 
 
 def cut(src, dst, view, clients):
-    """Write view `view` of capture src to dst; returns the flow keys it cut."""
+    """Write view `view` of capture src to dst; returns {flow key: the directions ("c2s",
+    "s2c") that still carry a payload byte in the view} for the flows it cut (a direction
+    is named from the reference client, "c2s" for both sides when there is none)."""
     seen = collections.Counter()                 # (key, src endpoint) or key -> payload packets met
-    keys = set()
+    keys = {}
     w = None
     for ts, buf, dlt, dec in packets(src):
         if w is None:
@@ -157,7 +165,7 @@ def cut(src, dst, view, clients):
         orig = len(buf)
         if dec is not None:
             key, sender, plen, off = dec
-            keys.add(key)
+            left = keys.setdefault(key, set())
             if view in ("drop1", "drop2", "drop3") and plen:
                 k = int(view[-1])
                 seen[(key, sender)] += 1
@@ -170,17 +178,19 @@ def cut(src, dst, view, clients):
             elif view in ("c2s-only", "s2c-only"):
                 client = clients.get(key)
                 if client is None:
-                    keys.discard(key)            # no reference orientation: not judged
+                    keys[key] = left = None      # no reference orientation: not judged
                 elif (sender == client) != (view == "c2s-only"):
                     continue
             elif view == "trunc64" and plen > 64:
                 buf = buf[:off + 64]
+            if plen and left is not None:
+                left.add("s2c" if clients.get(key) not in (None, sender) else "c2s")
         w.write(ts, buf, orig)
     if w is None:                                # nothing readable: an empty capture of the same kind
         shutil.copyfile(src, dst)
     else:
         w.close()
-    return keys
+    return {k: v for k, v in keys.items() if v is not None}
 
 
 # ---------------------------------------------------------------- running the product
@@ -255,6 +265,9 @@ def main(argv=None):
     ap.add_argument("--portlens", default=f"{sys.executable} -m classifier")
     ap.add_argument("--keep", help="write the views here and keep them (default: a temp dir, removed)")
     ap.add_argument("--json", help="also write the table here as JSON")
+    ap.add_argument("--misses", type=int, default=0, metavar="N",
+                    help="also list, per view, the N protocols (full-data label) with the most "
+                         "flows the combined run left unknown, and how many of those kept payload")
     ap.add_argument("--errors", action="store_true",
                     help="list the wrong names per view and labeller (full-data label -> name, count)")
     o = ap.parse_args(argv)
@@ -282,7 +295,7 @@ def main(argv=None):
             clients[(s, cap, key)] = (_norm(cl[0]), int(cl[1]))
         rows = []
         for view in views:
-            judged = set()
+            judged = {}
             for name, d in sets.items():
                 out = os.path.join(work, view, name)
                 os.makedirs(out, exist_ok=True)
@@ -290,26 +303,45 @@ def main(argv=None):
                     cap = os.path.basename(src)
                     cl = {key: c for (s, c0, key), c in clients.items() if s == name and c0 == cap}
                     dst = os.path.join(out, os.path.splitext(cap)[0] + ".pcap")
-                    for key in cut(src, dst, view, cl):
-                        judged.add((name, os.path.splitext(cap)[0] + ".pcap", cap, key))
+                    for key, left in cut(src, dst, view, cl).items():
+                        judged[(name, os.path.splitext(cap)[0] + ".pcap", cap, key)] = left
             row = {"view": view}
             flows = [(n, pc, c, k) for (n, pc, c, k) in judged if (n, c, k) in ref]
             row["flows"] = len(flows)
+            # the ceiling: a flow with no payload byte left in the view (a DNS exchange of
+            # one query and one answer after drop1) can only be named by the packets' shape
+            left = {f: judged[f] for f in flows}
+            row["payload_left"] = sum(1 for f in flows if left[f])
+            row["left_c2s"] = sum(1 for f in flows if "c2s" in left[f])
+            row["left_s2c"] = sum(1 for f in flows if "s2c" in left[f])
             for mode, extra in MODES:
                 got = {}
                 for name in sets:
                     for (pc, k), recs in run(o.portlens, os.path.join(work, view, name), extra).items():
                         got[(name, pc, k)] = recs
-                named = right = 0
+                named = right = named_left = 0
                 wrong = collections.Counter()
+                missed = collections.defaultdict(collections.Counter)
                 for n, pc, c, k in flows:
                     lab = labels_of(got.get((n, pc, k)), mode)
+                    want = ref[(n, c, k)][0]
+                    sides = left[(n, pc, c, k)]
                     if lab != "unknown":
                         named += 1
-                        right += lab == ref[(n, c, k)][0]
-                        if lab != ref[(n, c, k)][0]:
-                            wrong[(ref[(n, c, k)][0], lab, n, c)] += 1
-                row[mode] = {"labelled": named, "right": right}
+                        named_left += bool(sides)
+                        right += lab == want
+                        if lab != want:
+                            wrong[(want, lab, n, c)] += 1
+                    else:
+                        m = missed[want]
+                        m["unlabelled"] += 1
+                        m["left"] += bool(sides)
+                        m["c2s"] += "c2s" in sides
+                        m["s2c"] += "s2c" in sides
+                row[mode] = {"labelled": named, "right": right, "labelled_left": named_left}
+                if mode == "combined":
+                    row["missed"] = {p: dict(m) for p, m in
+                                     sorted(missed.items(), key=lambda x: (-x[1]["unlabelled"], x[0]))}
                 if o.errors and wrong:
                     print(f"{view} {mode} wrong:", file=sys.stderr)
                     for (want, lab, n, c), cnt in wrong.most_common():
@@ -322,6 +354,9 @@ def main(argv=None):
         if not o.keep:
             shutil.rmtree(work, ignore_errors=True)
     print(table(rows))
+    if o.misses:
+        print()
+        print(misses(rows, o.misses))
     if o.json:
         with open(o.json, "w") as f:
             json.dump(rows, f, indent=1)
@@ -334,25 +369,45 @@ def _pct(a, b):
 
 def _line(row):
     n = row["flows"]
-    parts = [f"{row['view']:<9} {n:>5}"]
+    parts = [f"{row['view']:<9} {n:>5} {row['payload_left']:>5}"]
     for mode in ("detectors", "model", "combined"):
         m = row[mode]
         parts.append(f"{_pct(m['labelled'], n)} {_pct(m['right'], m['labelled'])}")
+    parts.append(f"{_pct(row['combined']['labelled_left'], row['payload_left'])}")
     return " | ".join(parts)
 
 
 def table(rows):
-    head = ["| view | flows | detectors labelled % | detectors precision % | model labelled % "
-            "| model precision % | combined labelled % | combined precision % |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    head = ["| view | flows | flows with payload left (c2s / s2c) | detectors labelled % "
+            "| detectors precision % | model labelled % | model precision % | combined labelled % "
+            "| combined precision % | combined labelled % of flows with payload left |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         n = row["flows"]
-        cells = [row["view"], str(n)]
+        cells = [row["view"], str(n),
+                 f"{row['payload_left']} ({row['left_c2s']} / {row['left_s2c']})"]
         for mode in ("detectors", "model", "combined"):
             m = row[mode]
             cells += [_pct(m["labelled"], n).strip(), _pct(m["right"], m["labelled"]).strip()]
+        cells.append(_pct(row["combined"]["labelled_left"], row["payload_left"]).strip())
         head.append("| " + " | ".join(cells) + " |")
     return "\n".join(head)
+
+
+def misses(rows, top):
+    """Per view, the protocols whose flows the combined run left unknown, most first."""
+    out = []
+    for row in rows:
+        missed = row.get("missed") or {}
+        total = sum(m["unlabelled"] for m in missed.values())
+        out.append(f"{row['view']}: {total} flows left unknown (combined); "
+                   f"protocol: unknown (with payload left: any, c2s, s2c)")
+        for p, m in list(missed.items())[:top]:
+            out.append(f"    {p:<16} {m['unlabelled']:>5}  ({m['left']}, {m['c2s']}, {m['s2c']})")
+        if len(missed) > top:
+            rest = list(missed.values())[top:]
+            out.append(f"    {len(rest)} more protocols: {sum(m['unlabelled'] for m in rest)} flows")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

@@ -176,3 +176,67 @@ def test_a_flow_whose_every_direction_resynced_goes_to_the_resync_detectors_alon
     # One direction seen from its start: every detector still sees the flow.
     c = b"EHLO mail.example\r\n"
     assert Engine().classify(_ms(c=c, s=s, bits=2 | 8)).protocol == Engine().classify(FlowView.tcp(c, s)).protocol
+
+
+# ---------------------------------------------------------------- framed protocols (base.resyncing)
+
+def _alicloud(n, fill=b"\xa5"):
+    return b"\xce\xfa\xbe\xba" + n.to_bytes(4, "little") + fill * n   # magic, LE body length, body
+
+
+def test_a_framed_direction_decides_alone_when_the_other_starts_inside_a_message():
+    from classifier.detectors import alicloud
+    tail = b"\x5a" * 300                                  # the end of a client frame's body
+    view = _ms(c=tail, s=_alicloud(48), bits=1 | 2 | 4 | 8)
+    r = alicloud.probe(view, {})
+    assert r.outcome == Outcome.MATCH and r.protocol == "alicloud"
+    assert r.confidence == 0.7 and r.metadata["midstream"] is True
+    # the unwrapped probe refuses the flow: the client's bytes break the framing
+    assert alicloud.probe.__wrapped__(view, {}).outcome == Outcome.NO_MATCH
+    # the engine offers it such a flow whatever its first bytes (spec.resync)
+    assert Engine().classify(view).protocol == "alicloud"
+
+
+def test_a_direction_seen_from_its_start_is_never_left_out():
+    from classifier.detectors import alicloud
+    tail = b"\x5a" * 300
+    # the client was seen from its start (bit 0 clear): its bytes decide, NO
+    r = alicloud.probe(_ms(c=tail, s=_alicloud(48), bits=2 | 8), {})
+    assert r.outcome != Outcome.MATCH
+    # without any mid-stream direction the probe is the plain one
+    assert alicloud.probe(FlowView.tcp(tail, _alicloud(48)), {}).outcome == Outcome.NO_MATCH
+
+
+def test_a_match_where_every_direction_resynced_is_capped_and_a_match_from_the_start_is_not():
+    from classifier.detectors import alicloud
+    both = (_alicloud(16), _alicloud(32))
+    assert alicloud.probe(FlowView.tcp(*both), {}).confidence == 0.95
+    r = alicloud.probe(_ms(c=both[0], s=both[1], bits=1 | 2 | 4 | 8), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.7 and r.metadata["midstream"]
+    # joined without a SYN (no resync bit): offered through its first bytes, as before
+    assert alicloud.probe(_ms(c=both[0], s=both[1], bits=1 | 2), {}).confidence == 0.95
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=1500), st.binary(max_size=1500))
+def test_random_mid_stream_bytes_are_not_claimed_by_the_framed_detectors(a, b):
+    from classifier.detectors import alicloud, avast, iec104, iso9506_mms, s7comm
+    for mod in (alicloud, avast, iec104, iso9506_mms, s7comm):
+        r = mod.probe(_ms(c=a, s=b, bits=15), {})
+        assert r.outcome != Outcome.MATCH or r.confidence <= 0.7
+
+
+def test_sip_over_tcp_resyncs_at_message_starts():
+    from classifier.detectors import sip
+    c = (b"ACK sip:alice@192.0.2.1:5060 SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.2:5060;branch=z9hG4bK1\r\n"
+         b"Content-Length: 0\r\n\r\n")
+    s = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 192.0.2.2:5060;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n"
+    view = _ms(c=c, s=s, bits=15)                        # every direction resynced
+    assert Engine().classify(view).protocol == "sip"
+    r = sip.probe(view, {})
+    assert r.confidence == 0.7 and r.metadata["midstream"] is True
+    # the client's side starts inside an SDP body: the server's status line decides
+    r = sip.probe(_ms(c=b"a=rtpmap:0 PCMU/8000\r\n", s=s, bits=15), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.7
+    # from the start, as before
+    assert sip.probe(FlowView.tcp(c, s), {}).confidence == 1.0

@@ -15,7 +15,7 @@ Metadata: frames (whole frames seen, both sides).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, resyncing
 
 MAGIC = b"\xce\xfa\xbe\xba"
 MAX_BODY = 1 << 20                    # far above what the agent sends; bounds a random length
@@ -57,6 +57,9 @@ def probe(view, state):
     return claim("alicloud", 0.95 if len(whole) == 2 else 0.85, frames=sum(whole))
 
 
-SPEC = DetectorSpec(name="alicloud", transports=("tcp",), probe=probe, max_bytes=2048,
+# A mid-stream direction may start inside a message: the other one may decide alone.
+probe = resyncing(probe)
+
+SPEC = DetectorSpec(name="alicloud", transports=("tcp",), probe=probe, resync=True, max_bytes=2048,
                     max_packets=6, prefilter=Prefilter(c2s=frozenset((0xce,)), s2c=frozenset((0xce,))),
                     max_confidence=0.95)

@@ -12,7 +12,7 @@ Metadata: messages (whole messages seen, both sides).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, resyncing
 
 MAGIC = b"NOSA"
 HEADER = 8                            # magic, length, message type
@@ -52,6 +52,9 @@ def probe(view, state):
     return claim("avast", 0.95 if len(whole) == 2 else 0.85, messages=sum(whole))
 
 
-SPEC = DetectorSpec(name="avast", transports=("tcp",), probe=probe, max_bytes=2048,
+# A mid-stream direction may start inside a message: the other one may decide alone.
+probe = resyncing(probe)
+
+SPEC = DetectorSpec(name="avast", transports=("tcp",), probe=probe, resync=True, max_bytes=2048,
                     max_packets=6, prefilter=Prefilter(c2s=frozenset(b"N"), s2c=frozenset(b"N")),
                     max_confidence=0.95)

@@ -31,7 +31,7 @@ from . import _fast
 
 __all__ = [
     "Outcome", "ProbeResult", "Prefilter", "Gate", "DetectorSpec", "NO", "MORE", "claim",
-    "ANY", "streams", "datagrams", "C2S", "S2C",
+    "ANY", "streams", "datagrams", "resyncing", "C2S", "S2C",
     "Verdict", "Result", "match",       # deprecated aliases, see the end of this module
 ]
 
@@ -251,6 +251,55 @@ def datagrams(view) -> Iterator[tuple[int, bytes]]:
                 yield S2C, d
     else:
         yield from streams(view)
+
+
+def resyncing(probe, cap: float = 0.7):
+    """A TCP probe that walks self-delimiting messages (a magic or a length-checked
+    header in front of every message), made able to re-anchor (DetectorSpec.resync).
+    A direction that starts mid-stream (FlowView.midstream: joined without a SYN, or
+    resynced after its first segments were lost for good) starts at a segment boundary,
+    which is a message boundary or not: when the probe does not match the flow as it is
+    and both directions have bytes, each direction is probed alone in place of the flow
+    once the other is mid-stream (so may start inside a message).  A match there is the
+    protocol joined mid-stream, at most `cap` (below any match from the start) and
+    marked ``midstream``.  A direction seen from its beginning is never dropped (its
+    first bytes decide it).  A match on the flow as it is stays what it was, unless every
+    direction with bytes was resynced (the engine offers such a flow to resync detectors
+    only, whatever their first bytes): that is a match mid-stream too."""
+    from ._fast import FlowView
+
+    def midstream(r):
+        meta = dict(r.metadata)
+        meta["midstream"] = True
+        return claim(r.protocol, min(cap, r.confidence), **meta)
+
+    def resync_probe(view, state):
+        r = probe(view, state)
+        ms = getattr(view, "midstream", 0)
+        if not ms:
+            return r
+        c, s = view.payload_c2s, view.payload_s2c
+        if r.outcome == Outcome.MATCH:
+            # engine.resynced_only: bits 2-3 say bytes before these are known lost
+            if (ms & 12) and (not c or ms & 4) and (not s or ms & 8):
+                return midstream(r)
+            return r
+        if not c or not s:
+            return r
+        for keep_c2s, other_bit in ((True, 2), (False, 1)):
+            if not ms & other_bit:
+                continue                 # the direction to leave out was seen from its start
+            one = FlowView("tcp", c if keep_c2s else b"", b"" if keep_c2s else s, (), (),
+                           view.pkt_dirs, view.pkt_sizes, ms)
+            r1 = probe(one, {})
+            if r1.outcome == Outcome.MATCH:
+                return midstream(r1)
+        return r
+
+    resync_probe.__name__ = getattr(probe, "__name__", "probe")
+    resync_probe.__doc__ = probe.__doc__
+    resync_probe.__wrapped__ = probe
+    return resync_probe
 
 
 def ascii_line(data: bytes, limit: int = 512) -> bytes | None:

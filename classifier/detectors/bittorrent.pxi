@@ -45,7 +45,32 @@ cdef object _bt_tcp(view):
 
 cdef inline int _bt_utp(const uint8_t* p, Py_ssize_t n) noexcept:
     """bittorrent._utp: the connection id of a uTP header, or -1."""
+    cdef Py_ssize_t pos = 20
+    cdef int ext = p[1] if n > 1 else 0, size, kind = p[0] >> 4 if n else 0
     if n < 20 or (p[0] & 0x0F) != 1 or p[0] >> 4 > 4 or p[1] > 3:
+        return -1
+    # A whole STUN message (RFC 8489 6: magic cookie 0x2112A442 at 4, its length at 2
+    # counting what follows the 20-byte header) is no uTP header: a Binding success
+    # response (0x0101) reads as uTP data with the extension byte 1, and two of one size
+    # "share" a connection id (ICE checks seen from the answering side alone).
+    if p[4] == 0x21 and p[5] == 0x12 and p[6] == 0xA4 and p[7] == 0x42 \
+            and 20 + ((p[2] << 8) | p[3]) == n:
+        return -1
+    # BEP 29: a non-zero extension byte means extension headers follow the 20 bytes,
+    # each (next extension, length, bytes); selective ack (1) is a bitmask of 4 bytes or
+    # a multiple, libutp's extension bits (2) 8 bytes.  The chain must fit the datagram.
+    while ext:
+        if pos + 2 > n:
+            return -1
+        size = p[pos + 1]
+        if (ext == 1 and (size < 4 or size & 3)) or (ext == 2 and size != 8) or ext > 3:
+            return -1
+        ext = p[pos]
+        pos += 2 + size
+        if pos > n:
+            return -1
+    # ST_DATA (0) carries data; ST_STATE (2, an ACK), ST_RESET (3) and ST_SYN (4) none.
+    if (kind == 0 and pos == n) or (kind >= 2 and pos != n):
         return -1
     return (p[2] << 8) | p[3]
 

@@ -21,10 +21,39 @@ _RESP = re.compile(rb"\AGNUTELLA(?:/(\d\.\d) (\d{3})[^\r\n]*| OK)\r?\n")
 _UA = re.compile(rb"\r?\nUser-Agent:[ \t]*([^\r\n]{1,200})", re.I)
 
 
+_HEADERS_END = re.compile(rb"\r?\n\r?\n")
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _answer_alone(s: bytes):
+    r = _RESP.match(s)
+    if r is None:
+        return MORE if b"GNUTELLA".startswith(s[:8]) and b"\n" not in s else NO
+    if r.group(1) is None:                 # 0.4: the answer is exactly "GNUTELLA OK" LF LF
+        if s == b"GNUTELLA OK\n\n":
+            return claim("gnutella", 0.85, version="0.4", status=200)
+        return MORE if b"GNUTELLA OK\n\n".startswith(s) else NO
+    end = _HEADERS_END.search(s, r.end() - 2)
+    if end is None:
+        return MORE if len(s) < 1024 else NO     # 0.6: the headers end with an empty line
+    block = s[r.end():end.start()] if end.start() > r.end() else b""
+    for line in block.split(b"\n") if block else ():
+        name, colon, _ = line.partition(b":")
+        if not colon or not name or not _TOKEN.fullmatch(name):
+            return NO                            # every header line is "Name: value"
+    ua = _UA.search(s)
+    return claim("gnutella", 0.85, version=dec(r.group(1)), status=int(r.group(2)),
+                 user_agent=dec(ua.group(1)) if ua else None)
+
+
 def probe(view, state):
     c, s = view.payload_c2s, view.payload_s2c
     if not c:
-        return NO if s else MORE         # the connecting servent speaks first
+        # The connecting servent speaks first; a capture that holds only the other
+        # side's bytes (one direction seen, or the request lost) still shows the
+        # answer's fixed line: "GNUTELLA/<version> <code>" with its headers up to the
+        # empty line, or 0.4's whole "GNUTELLA OK" LF LF.  One line, no request: 0.85.
+        return _answer_alone(s) if s else MORE
     m = _REQ.match(c)
     if m is None:
         if len(c) <= len(CONNECT):

@@ -4,7 +4,7 @@ or I-format followed by an ASDU.  APDUs must tile the stream.  Metadata: first f
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, resyncing
 
 U_CODES = {0x07: "STARTDT act", 0x0B: "STARTDT con", 0x13: "STOPDT act",
            0x23: "STOPDT con", 0x43: "TESTFR act", 0x83: "TESTFR con"}
@@ -60,5 +60,8 @@ def probe(view, state):
     return MORE
 
 
-SPEC = DetectorSpec(name="iec104", transports=("tcp",), probe=probe, max_bytes=512,
+# A mid-stream direction may start inside a message: the other one may decide alone.
+probe = resyncing(probe)
+
+SPEC = DetectorSpec(name="iec104", transports=("tcp",), probe=probe, resync=True, max_bytes=512,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset((0x68,)), s2c=frozenset((0x68,))))

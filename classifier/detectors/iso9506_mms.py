@@ -20,7 +20,7 @@ encoded PDV list with an MMS PDU tag (0.85, mid-stream captures).  Metadata: spd
 from __future__ import annotations
 
 from . import _tpkt
-from .base import NO, MORE, DetectorSpec, Prefilter, claim, streams
+from .base import NO, MORE, DetectorSpec, Prefilter, claim, resyncing, streams
 
 MMS_OID = b"\x28\xca\x22\x02"             # 1.0.9506.2 (iso(1) standard(0) 9506 part(2))
 MMS_TAGS = frozenset((0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8, 0xA9, 0xAA,
@@ -90,6 +90,9 @@ def probe(view, state):
     return claim("iso9506-mms", 0.95 if strong else 0.85, spdu=(strong or kinds)[0])
 
 
-SPEC = DetectorSpec(name="iso9506-mms", transports=("tcp",), probe=probe, max_bytes=2048,
+# A mid-stream direction may start inside a message: the other one may decide alone.
+probe = resyncing(probe)
+
+SPEC = DetectorSpec(name="iso9506-mms", transports=("tcp",), probe=probe, resync=True, max_bytes=2048,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset((3,)), s2c=frozenset((3,))),
                     max_confidence=0.95)

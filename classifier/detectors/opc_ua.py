@@ -97,6 +97,8 @@ def probe(view, state):
     s = messages(view.payload_s2c) if view.payload_s2c else MORE
     if c is None or s is None:
         return NO
+    if not view.payload_c2s and s is not MORE and s:
+        return _server_alone(s)
     if c is MORE or not c:
         return MORE
     first, whole = c[0]
@@ -129,6 +131,39 @@ def probe(view, state):
     return claim("opc-ua", 0.95 if acked else 0.9, endpoint_url=dec(url), message_types=",".join(types))
 
 
+def _error(m: bytes) -> bool:
+    """A whole Error message (7.1.2.5): a Bad status code (top bit set) and a Reason
+    (UA String, at most 4096 bytes) that ends the message."""
+    if len(m) < 16 or not m[11] & 0x80:
+        return False
+    n = int.from_bytes(m[12:16], "little", signed=True)
+    return (n == -1 and len(m) == 16) or (0 <= n <= 4096 and len(m) == 16 + n)
+
+
+def _server_alone(s):
+    """Only the server's bytes (one direction seen, or the client's lost): its first
+    message must be a whole Acknowledge (version 0, the buffer sizes' floor), Error or,
+    in a reverse connection, the UA client's Hello, each checked field by field; no
+    exchange seen, so 0.8."""
+    first, whole = s[0]
+    if whole is None:
+        return MORE
+    if first == b"ACK":
+        ok = _ack(whole) and whole[8:12] == b"\0\0\0\0"
+    elif first == b"ERR":
+        ok = _error(whole)
+    elif first == b"HEL":
+        ok = _hello(whole) is not None
+    else:
+        ok = False                       # OPN/MSG/CLO alone are few bits (see above)
+    if not ok:
+        return NO
+    meta = {"message_types": ",".join(t.decode() for t, _ in s)}
+    if first == b"HEL":
+        meta["endpoint_url"] = dec(_hello(whole))
+    return claim("opc-ua", 0.8, **meta)
+
+
 def _reverse(c, s):
     """A flow opened by the UA server's ReverseHello: its UA client answers Hello."""
     whole = c[0][1]
@@ -148,5 +183,5 @@ def _reverse(c, s):
 
 
 SPEC = DetectorSpec(name="opc-ua", transports=("tcp",), probe=probe, max_bytes=4096,
-                    max_packets=4, prefilter=Prefilter(c2s=frozenset(b"HR"), s2c=frozenset(b"A")),
+                    max_packets=4, prefilter=Prefilter(c2s=frozenset(b"HR"), s2c=frozenset(b"AEH")),
                     max_confidence=0.95)

@@ -13,7 +13,7 @@ connection request when seen.
 from __future__ import annotations
 
 from . import _tpkt
-from .base import MORE, NO, DetectorSpec, Prefilter, claim, streams
+from .base import MORE, NO, DetectorSpec, Prefilter, claim, resyncing, streams
 
 ROSCTR = {1: "job", 2: "ack", 3: "ack-data", 7: "userdata"}
 
@@ -55,6 +55,9 @@ def probe(view, state):
     return MORE                          # a connect alone (or a partial TPKT) decides nothing
 
 
-SPEC = DetectorSpec(name="s7comm", transports=("tcp",), probe=probe, max_bytes=1024,
+# A mid-stream direction may start inside a message: the other one may decide alone.
+probe = resyncing(probe)
+
+SPEC = DetectorSpec(name="s7comm", transports=("tcp",), probe=probe, resync=True, max_bytes=1024,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset((3,)), s2c=frozenset((3,))),
                     max_confidence=1.0)

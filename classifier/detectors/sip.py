@@ -4,7 +4,7 @@ Metadata: method, status, user_agent, from/to URIs, call_id.
 from __future__ import annotations
 
 from . import _fast
-from .base import DetectorSpec, Prefilter
+from .base import DetectorSpec, Prefilter, resyncing
 
 METHODS = frozenset("INVITE ACK BYE CANCEL REGISTER OPTIONS PRACK SUBSCRIBE NOTIFY "
                     "PUBLISH INFO REFER MESSAGE UPDATE".split())
@@ -17,6 +17,11 @@ METHODS = frozenset("INVITE ACK BYE CANCEL REGISTER OPTIONS PRACK SUBSCRIBE NOTI
 probe = _fast.sipmsg_probe     # not "sip_probe": a name starting "sip_" reads as an address
 
 
-SPEC = DetectorSpec(name="sip", transports=("tcp", "udp"), probe=probe, max_bytes=4096,
+# Over TCP a message start (request or status line) may open the bytes after lost
+# segments: such a flow, or one side alone when the other starts inside a message
+# (a body), is SIP joined mid-stream at 0.7 (base.resyncing).
+probe = resyncing(probe)
+
+SPEC = DetectorSpec(name="sip", transports=("tcp", "udp"), probe=probe, resync=True, max_bytes=4096,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset(b"IABCROSNPMU\r\x00"),
                                                        s2c=frozenset(b"SIABCROSNPMU\r\x00")))

@@ -42,7 +42,18 @@ def _frame(d: bytes, commands):
 def probe(view, state):
     c, s = view.payload_c2s, view.payload_s2c
     if not c:
-        return NO if s else MORE
+        # Only the server's bytes (one direction seen, or the CONNECT lost): a CONNECTED
+        # frame whose header block names what STOMP's CONNECTED carries (version from
+        # 1.1 on, session, server, heart-beat) is the answer to a CONNECT.  ERROR alone
+        # is left alone (a common word).  No request seen: 0.85.
+        if not s:
+            return MORE
+        hs = _frame(s, SERVER[:1])
+        if hs is None or hs is MORE:
+            return NO if hs is None else MORE
+        if not set(hs) & {b"version", b"session", b"server", b"heart-beat"}:
+            return NO
+        return claim("stomp", 0.85, **{KEYS[k]: dec(v) for k, v in hs.items() if k in KEYS})
     h = _frame(c, CLIENT)
     if h is None or h is MORE:
         return NO if h is None else MORE

@@ -37,8 +37,22 @@ NEAR_MISSES = [
     FlowView.tcp(b"GNUTELLA CONNECT/x.y\r\n\r\n"),                 # no version number
     FlowView.tcp(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"),             # HTTP
     FlowView.tcp(REQUEST, b"HTTP/1.1 400 Bad Request\r\n\r\n"),     # the peer is no servent
-    FlowView.tcp(b"", ANSWER),                                      # the answer alone
+    FlowView.tcp(b"", b"GNUTELLA/0.6 200 OK\r\nnot a header line\r\n\r\n"),  # headers are Name: value
+    FlowView.tcp(b"", b"GNUTELLA OK\n\nmore"),                   # 0.4's answer is exactly its line
+    FlowView.tcp(b"", b"GNUTELLA/0.6 OK\r\n\r\n"),              # no status code
 ]
+
+
+def test_the_answer_alone_is_claimed_below_an_exchange():
+    # a capture holding only the answering servent's side (one direction, or the
+    # connect line lost): the status line and its headers up to the empty line
+    r = SPEC.probe(FlowView.tcp(b"", ANSWER), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.85
+    assert r.metadata == {"version": "0.6", "status": 200, "user_agent": "gtk-gnutella/1.2.2"}
+    assert SPEC.probe(FlowView.tcp(b"", b"GNUTELLA OK\n\n"), {}).metadata["version"] == "0.4"
+    # the headers not all here yet: NEED_MORE
+    assert SPEC.probe(FlowView.tcp(b"", ANSWER[:40]), {}).outcome == Outcome.NEED_MORE
+    assert SPEC.probe(FlowView.tcp(b"", b"GNUTELLA OK\n"), {}).outcome == Outcome.NEED_MORE
 
 
 @pytest.mark.parametrize("view", NEAR_MISSES)

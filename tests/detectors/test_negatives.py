@@ -244,3 +244,43 @@ def test_weak_udp_probes_claim_no_random_datagram(name):
             claimed.append(d[:16].hex())
     assert claimed == []
 
+
+
+def test_stun_binding_responses_seen_alone_are_not_utp():
+    # The answering side of ICE connectivity checks alone (a one-direction capture):
+    # Binding success responses (0x0101) read as uTP data headers with extension 1, and
+    # two of one length "share" a connection id.  A whole STUN message (magic cookie at
+    # 4, its length agreeing with the datagram) is no uTP header: the flow is STUN's.
+    resp = (hx("0101", "0040", "2112a442")           # Binding success, 64 bytes of attributes, cookie
+            + bytes(range(12))                        # transaction id
+            + hx("0020", "0008", "0001", "0c72", "7c3d4504")   # XOR-MAPPED-ADDRESS, IPv4
+            + hx("8022", "0004") + b"None"            # SOFTWARE "None"
+            + hx("8028", "0004", "c1a28444")          # FINGERPRINT
+            + hx("802b", "0008", "0001", "0578", "5b6c0923")   # RESPONSE-ORIGIN
+            + hx("802c", "0008", "0001", "0579", "0a434263")   # OTHER-ADDRESS
+            + hx("0004", "0008", "0001", "2d60", "00000000"))  # an 8-byte attribute
+    assert len(resp) == 20 + 0x40
+    view = FlowView.udp([resp, resp[:8] + bytes(range(12, 24)) + resp[20:]])
+    bt = next(s for s in SPECS if s.name == "bittorrent")
+    assert bt.probe(view, {}).outcome == Outcome.NO_MATCH
+    assert ENGINE.classify(view).protocol == "stun"
+
+
+def test_utp_headers_follow_bep29_beyond_the_first_two_bytes():
+    bt = next(s for s in SPECS if s.name == "bittorrent")
+    # DHCP: op 1, htype 1 reads as uTP data (type 0, version 1) with extension 1; its
+    # selective-ack header at 20 would be siaddr's bytes: length 0, no bitmask.
+    dhcp = hx("01010600", "12345678", "0000", "8000", "00000000", "00000000", "00000000",
+              "00000000") + bytes(16) + bytes(192) + hx("63825363", "350101", "ff")
+    assert bt.probe(FlowView.udp([dhcp, dhcp]), {}).outcome == Outcome.NO_MATCH
+    # uTP itself (BEP 29): a SYN (type 4) and its ST_STATE answer, 20 bytes each, no
+    # data; an ST_STATE with a 4-byte selective ack; data packets carry data
+    syn = hx("41", "00", "4567", "00000001", "00000000", "00100000", "0001", "0000")
+    state = hx("21", "00", "4567", "00000002", "00000001", "00100000", "2a2a", "0001")
+    sack = hx("21", "01", "4567", "00000002", "00000001", "00100000", "2a2a", "0001", "0004", "00000001")
+    data = hx("01", "00", "4568", "00000003", "00000001", "00100000", "0002", "2a2a") + b"payload"
+    for c, s in (([syn], [state]), ([syn], [sack]), ([syn, data], [state])):
+        assert bt.probe(FlowView.udp(c, s), {}).outcome == Outcome.MATCH
+    # an ST_STATE that carries bytes, data without any, a selective ack of 3 bytes
+    for bad in (state + b"x", data[:20], sack[:21] + b"\x03" + sack[22:25]):
+        assert bt.probe(FlowView.udp([syn], [bad]), {}).outcome == Outcome.NO_MATCH

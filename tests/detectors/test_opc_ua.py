@@ -115,3 +115,29 @@ def test_hello_cut_by_the_byte_budget():
     cut = hel[:SPEC.max_bytes]
     assert SPEC.probe(FlowView.tcp(cut), {}).outcome == Outcome.MATCH
     assert SPEC.probe(FlowView.tcp(cut[:8] + hx("01000000") + cut[12:]), {}).outcome == Outcome.NO_MATCH
+
+
+# The server's side alone (one direction seen, or the client's Hello lost): its first
+# message, whole and checked field by field, at 0.8.
+ERR = (hx("455252", "46")                # "ERR", 'F'
+       + (16 + 24).to_bytes(4, "little")  # message size
+       + hx("00008380")                  # Error: Bad_TcpEndpointUrlInvalid (0x80830000)
+       + (24).to_bytes(4, "little") + b"BadTcpEndpointUrlInvalid")   # Reason (UA String)
+
+
+@pytest.mark.parametrize("s, types", [(ACK, "ACK"), (ACK + OPN, "ACK,OPN"), (ERR, "ERR"), (HEL, "HEL")])
+def test_the_server_side_alone(s, types):
+    r = SPEC.probe(FlowView.tcp(b"", s), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.8
+    assert r.metadata["message_types"] == types
+
+
+@pytest.mark.parametrize("s", [
+    ACK[:8] + hx("01000000") + ACK[12:],          # Acknowledge of protocol version 1
+    ACK[:12] + hx("00100000") + ACK[16:],         # receive buffer 4096 < 8192
+    ERR[:11] + b"\x00" + ERR[12:],                # a Good status is no Error
+    ERR[:-1] + b"!" + b"x",                       # the Reason runs past the message
+    OPN,                                          # OpenSecureChannel alone: few bits
+])
+def test_the_server_side_alone_near_misses(s):
+    assert SPEC.probe(FlowView.tcp(b"", s), {}).outcome != Outcome.MATCH

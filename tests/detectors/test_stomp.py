@@ -51,3 +51,22 @@ def test_no_other_detector_claims_it():
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
     assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH
+
+
+def test_the_server_alone_is_claimed_below_an_exchange():
+    # a capture holding only the broker's side (one direction, or the CONNECT lost):
+    # the CONNECTED frame of pcaps/corpus/stomp-1.pcap
+    r = SPEC.probe(FlowView.tcp(b"", FX.view.payload_s2c), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.85
+    assert r.metadata == {"version": "1.2", "server": "portlens-spec/1"}
+    assert SPEC.probe(FlowView.tcp(b"", b"CONNECTED\nvers"), {}).outcome == Outcome.NEED_MORE
+
+
+@pytest.mark.parametrize("s", [
+    b"ERROR\nmessage:malformed frame received\n\n\0",     # ERROR alone: a common word
+    b"CONNECTED\nfoo:bar\n\n\0",                          # none of CONNECTED's headers
+    b"CONNECTED\nversion 1.2\n\n\0",                      # a header without its colon
+    b"CONNECTED TO SERVER\r\n",                           # a line of another protocol
+])
+def test_server_alone_near_misses(s):
+    assert SPEC.probe(FlowView.tcp(b"", s), {}).outcome == Outcome.NO_MATCH
