@@ -44,6 +44,11 @@ import time
 from . import servers, ssh
 from .core import MANIFEST_KEYS, Ctx, ExchangeFailed, cmd, deb_version, log, pip_version
 
+# What --realistic needs beyond the corpus's packages (pcaps/generate --install reads these):
+# ethtool turns the veths' offloads off; the browsers are the client kind the corpus lacks.
+DEBIAN_PACKAGES = ("ethtool", "chromium", "firefox-esr", "wget", "nghttp2-client")
+PYPI_PACKAGES = ("requests",)
+
 CLIENT_ADDR, SERVER_ADDR = "10.200.0.1", "10.200.0.2"
 MTU = 1500
 WIRE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers", "wire.py")
