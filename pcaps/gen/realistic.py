@@ -275,9 +275,11 @@ class Realistic:
     def http_wget(self):
         r = self.rng
         port, srv = r.choice(((PORTS["http"], servers.NGINX), (PORTS["pyhttp"], ("python-http.server", PY))))
-        argv = ["wget", "-q", "-O", "/dev/null", "-U", r.choice(USER_AGENTS)]
-        if r.random() < 0.3:
+        argv = ["wget", "-q", "-U", r.choice(USER_AGENTS)]
+        if r.random() < 0.3:      # recursive: follows the page's links (-O would end it at rc 1)
             argv += ["-r", "-l", "1", "-P", self.ctx.tmp("wget"), "--delete-after"]
+        else:
+            argv += ["-O", "/dev/null"]
         argv += self._urls(f"http://{SERVER_ADDR}:{port}", r.randrange(1, 3))
         return "http", None, "wget", srv, f"wget {deb_version('wget')}", "tcp", port, argv
 
