@@ -68,6 +68,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
                         "across an impaired 1500-byte link; a flow counts only where the detectors confirm the "
                         "generator's label); repeatable. Training rows only: the held-out figures stay on the "
                         "corpus and the --extra captures")
+    p.add_argument("--generated-weight", type=float, default=1.0, metavar="W",
+                   help="what one generated flow (with its views) weighs, a corpus flow weighing 1 (default %(default)s)")
     p.add_argument("--eval", action="append", default=[], metavar="DIR",
                    help="evaluate the trained model on an ndpi-dev style directory it never trained on "
                         "(e.g. ../shared/ndpi-dev) and add the figures to the manifest; repeatable")
@@ -126,7 +128,10 @@ def cmd_train(args) -> int:
             if not is_generated(d):
                 _err(f"{d}: expected manifest.jsonl and training-set.json (pcaps/generate --realistic)")
                 return EXIT_INPUT
-        model = train(args.corpus, extra, getattr(args, "eval", []), Settings(seed=args.seed), log,
+        settings = Settings(seed=args.seed)
+        if generated:
+            settings.generated_weight = getattr(args, "generated_weight", 1.0)
+        model = train(args.corpus, extra, getattr(args, "eval", []), settings, log,
                       captures=captures, extra_captures=ref_captures, generated=generated)
         man = save(model, args.out)
     except PortlensError as e:

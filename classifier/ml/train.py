@@ -93,6 +93,7 @@ class Settings:
     view_weight: float = 1.0           # all views of one flow weigh this much together
     reference_group_weight: float = 4.0    # one protocol's flows in one reference capture, at most
     precision_target: float = 0.98     # names right at least this often on held-out real traffic (issue: 0.97)
+    generated_weight: float = 1.0      # a generated flow (with its views) weighs this much (--generated only)
 
 
 KINDS = ("flow", "view", "ref", "refview", "gen", "genview")   # corpus flow, its view, reference flow, its
@@ -326,7 +327,7 @@ def build_pool(corpus: str, extra: Sequence[str], settings: Settings, log: Calla
         gs, counts = mldata.load_generated(d)
         gs = gs.subset(np.flatnonzero(features.eligible(gs.records)))
         gs = gs.subset([i for i, lab in enumerate(gs.labels) if lab in protocols])
-        parts.append(_pool(gs, "gen", settings))
+        parts.append(_pool(gs, "gen", settings, np.full(len(gs), settings.generated_weight)))
         dropped = {k: v for k, v in counts.items() if "->" in k}
         log(f"generated {d}: {counts['kept']} of {counts['flows']} flows confirmed by the detectors, "
             f"{len(gs)} trained on; not confirmed: {dropped or 'none'}")

@@ -540,7 +540,8 @@ def generate(out_dir: str, flows: int, seed: int, keep_tmp: bool = False, max_se
         for line in lines:
             fh.write(json.dumps({k: line[k] for k in keys}) + "\n")
     secs = time.time() - t0
-    command = f"pcaps/generate --realistic --flows {flows} --seed {seed}" + (f" --kinds {kinds}" if kinds else "")
+    command = f"pcaps/generate --realistic --flows {flows} --seed {seed}" + (
+        f" --kinds {','.join(kinds_only)}" if kinds_only else "")
     info = {"command": command, "seed": seed,
             "captures": len({l['capture'] for l in lines}), "flows": len(lines), "sessions": sessions,
             "failures": len(ctx.failures), "seconds": round(secs), "mtu": MTU,
