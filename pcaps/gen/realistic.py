@@ -41,7 +41,7 @@ import subprocess
 import sys
 import time
 
-from . import servers, ssh
+from . import mail, servers, ssh
 from .core import MANIFEST_KEYS, Ctx, ExchangeFailed, cmd, deb_version, log, pip_version
 
 # What --realistic needs beyond the corpus's packages (pcaps/generate --install reads these):
@@ -58,13 +58,14 @@ PY = sys.version.split()[0]
 
 # Server ports inside the server namespace (its own: any port is free there).
 PORTS = {"http": 80, "pyhttp": 8000, "h2c": 8080, "https": 443, "quic": 443, "dns": 53,
-         "redis": 6379, "ssh": 22, "dropbear": 2222, "smtp": 25}
+         "redis": 6379, "ssh": 22, "dropbear": 2222, "smtp": 25, "mqtt": 1883, "imap": 143, "pop3": 110}
 
 
 # The server each kind of session talks to (a group start_servers starts once).
 SERVERS = {"http_curl": "web", "http_wget": "web", "http_python": "web", "http_browser": "web",
            "https_curl": "web", "https_python": "web", "https_wget": "web", "https_browser": "web",
-           "h2c": "h2c", "quic": "quic", "dns": "dns", "redis": "redis", "ssh": "ssh", "smtp": "smtp"}
+           "h2c": "h2c", "quic": "quic", "dns": "dns", "redis": "redis", "ssh": "ssh", "smtp": "smtp",
+           "mqtt": "mqtt", "imap": "mailbox", "pop3": "mailbox"}
 
 
 # --------------------------------------------------------------------------- namespaces
@@ -224,6 +225,16 @@ class Realistic:
             ctx.start("dropbear", ["dropbear", "-F", "-E", "-s", "-p", f"{SERVER_ADDR}:{PORTS['dropbear']}", "-r",
                                    dkey, "-P", f"{d}/dropbear.pid"], wait=("tcp", PORTS["dropbear"]), netns=S)
             ctx.module = "realistic"
+        if "mqtt" in needed:
+            conf = ctx.write(os.path.join(ctx.tmp("mosquitto"), "mosquitto.conf"),
+                             f"listener {PORTS['mqtt']} {SERVER_ADDR}\nallow_anonymous true\npersistence false\n")
+            ctx.start("mosquitto", ["mosquitto", "-c", conf], wait=("tcp", PORTS["mqtt"]), netns=S)
+        if "mailbox" in needed:               # mail.py's dovecot, with a mailbox of random mails
+            r = self.rng
+            msgs = [f"From: {r.choice(WORDS)}@example.org\nTo: alice@portlens.test\nSubject: {r.choice(WORDS)}\n\n"
+                    + "\n".join(" ".join(r.choice(WORDS) for _ in range(12)) for _ in range(r.randrange(1, 400))) + "\n"
+                    for _ in range(12)]
+            mail.dovecot(ctx, PORTS["imap"], PORTS["pop3"], listen=SERVER_ADDR, netns=S, messages=msgs)
         if "smtp" in needed:
             ctx.start("aiosmtpd", [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"{SERVER_ADDR}:{PORTS['smtp']}"],
                       wait=("tcp", PORTS["smtp"]), netns=S)
@@ -257,6 +268,7 @@ class Realistic:
             (3, self.http_curl), (2, self.http_wget), (2, self.http_python), (2, self.http_browser),
             (1, self.h2c), (3, self.https_curl), (2, self.https_python), (2, self.https_browser),
             (1, self.https_wget), (2, self.quic), (2, self.dns), (2, self.redis), (2, self.ssh), (2, self.smtp),
+            (2, self.mqtt), (1, self.imap), (1, self.pop3),
         ]
 
     def http_curl(self):
@@ -434,6 +446,45 @@ class Realistic:
             argv = [sys.executable, "-c", code, SERVER_ADDR, str(PORTS["smtp"]), rcpt, body]
             client = f"python-smtplib {PY}"
         return "smtp", None, client.split()[0], ("aiosmtpd", pip_version("aiosmtpd")), client, "tcp", PORTS["smtp"], argv
+
+    def mqtt(self):
+        r = self.rng
+        ver = r.choice(("mqttv311", "mqttv311", "mqttv5", "mqttv31"))
+        common = ["-h", SERVER_ADDR, "-p", str(PORTS["mqtt"]), "-V", ver, "-t", "/".join(r.sample(WORDS, r.randrange(1, 4)))]
+        if r.random() < 0.7:
+            argv = ["mosquitto_pub", *common, "-q", str(r.randrange(3)), *(["-r"] if r.random() < 0.3 else []),
+                    "-m", " ".join(r.choice(WORDS) for _ in range(r.randrange(1, 1500)))]
+            variant = f"{ver}-pub"
+        else:       # a retained message answers at once; -W bounds the wait otherwise
+            argv = ["mosquitto_sub", *common[:-2], "-t", "#", "-C", str(r.randrange(1, 4)), "-W", "3"]
+            variant = f"{ver}-sub"
+        client = f"mosquitto-clients {deb_version('mosquitto-clients')}"
+        return "mqtt", None, variant, ("mosquitto", deb_version("mosquitto")), client, "tcp", PORTS["mqtt"], argv
+
+    def imap(self):
+        r = self.rng
+        port = PORTS["imap"]
+        if r.random() < 0.5:
+            url = f"imap://{SERVER_ADDR}:{port}/" + r.choice(("", f"INBOX;UID={r.randrange(1, 13)}", "INBOX"))
+            return "imap", None, "curl", mail.DOVECOT, f"curl {deb_version('curl')}", "tcp", port, \
+                ["curl", "-sS", "-u", "alice:wonderland", "-o", "/dev/null", url]
+        code = ("import imaplib,sys;m=imaplib.IMAP4(sys.argv[1],int(sys.argv[2]));m.login('alice','wonderland');"
+                "m.select('INBOX');m.search(None,'ALL');m.fetch(sys.argv[3],sys.argv[4]);m.logout()")
+        what = r.choice(("(RFC822.HEADER)", "(RFC822)", "(FLAGS)", "(BODY[TEXT])"))
+        return "imap", None, "python-imaplib", mail.DOVECOT, f"python-imaplib {PY}", "tcp", port, \
+            [sys.executable, "-c", code, SERVER_ADDR, str(port), f"1:{r.randrange(1, 13)}", what]
+
+    def pop3(self):
+        r = self.rng
+        port = PORTS["pop3"]
+        if r.random() < 0.5:
+            url = f"pop3://{SERVER_ADDR}:{port}/" + r.choice(("", str(r.randrange(1, 13))))
+            return "pop3", None, "curl", mail.DOVECOT, f"curl {deb_version('curl')}", "tcp", port, \
+                ["curl", "-sS", "-u", "alice:wonderland", "-o", "/dev/null", url]
+        code = ("import poplib,sys;p=poplib.POP3(sys.argv[1],int(sys.argv[2]));p.user('alice');p.pass_('wonderland');"
+                "p.stat();p.list();[p.retr(i) for i in range(1,int(sys.argv[3])+1)];p.quit()")
+        return "pop3", None, "python-poplib", mail.DOVECOT, f"python-poplib {PY}", "tcp", port, \
+            [sys.executable, "-c", code, SERVER_ADDR, str(port), str(r.randrange(1, 5))]
 
     # -- one session
     def session(self, make) -> int:
