@@ -13,13 +13,15 @@
   kernel has no sch_netem, so `tc netem` cannot do it; the parameters are netem's);
 - servers started once, in the server namespace, with pcaps/gen's own helpers (nginx
   from servers.py, the aioquic peer, dnsmasq, redis-server, sshd and dropbear with
-  ssh.py's account and keys, aiosmtpd, nghttpd, python http.server), serving a random
-  tree of pages whose sizes, names and text come from the seed;
-- sessions: one client run (curl, wget, python urllib and requests, headless Chromium,
-  headless Firefox when installed, nghttp, dig, redis-cli, ssh, dbclient, swaks,
-  smtplib, the aioquic client) with random paths, headers and payload sizes, captured by
-  tcpdump on the server's veth end (``-s 0``): one capture per session, every flow of it
-  labelled from the port the generator started the server on (core.Capture.label).
+  ssh.py's account and keys, aiosmtpd, nghttpd, python http.server, mosquitto, mail.py's
+  dovecot), serving a random tree of pages (and mails) whose sizes, names and text come
+  from the seed;
+- sessions: one client run (curl, wget, python urllib, requests, imaplib and poplib,
+  headless Chromium, headless Firefox when installed, nghttp, dig, redis-cli, ssh,
+  dbclient, swaks, smtplib, mosquitto_pub/sub, the aioquic client) with random paths,
+  headers and payload sizes, captured by tcpdump on the server's veth end (``-s 0``):
+  one capture per session, every flow of it labelled from the port the generator
+  started the server on (core.Capture.label).
 
 Output (outside the repository: the default is ~/.cache/portlens/training/):
 ``<protocol>-<n>.pcap``; ``manifest.jsonl``, one line per flow with the corpus keys
