@@ -2,7 +2,7 @@
 """What portlens still names when a sensor sees only part of a flow (issue 15: partial flows).
 
 usage: python bench/partial.py [--corpus DIR] [--ndpi DIR] [--views v1,v2] [--keep DIR]
-                               [--portlens CMD] [--json OUT] [--misses N] [--errors]
+                               [--portlens CMD] [--model DIR] [--json OUT] [--misses N] [--errors]
 
 Reference flows: every TCP/UDP flow the detectors label with the full capture
 (`analyze --ml off`, source dpi), from the captures under pcaps/ and, when it is there,
@@ -263,6 +263,8 @@ def main(argv=None):
                     help="nDPI reference set (labels.jsonl, pcaps/); skipped when absent")
     ap.add_argument("--views", default=",".join(VIEWS))
     ap.add_argument("--portlens", default=f"{sys.executable} -m classifier")
+    ap.add_argument("--model", help="the model directory for the combined and model runs (default: the shipped "
+                    "one), to compare a retrained model (e.g. `portlens train --generated ...`)")
     ap.add_argument("--keep", help="write the views here and keep them (default: a temp dir, removed)")
     ap.add_argument("--json", help="also write the table here as JSON")
     ap.add_argument("--misses", type=int, default=0, metavar="N",
@@ -316,6 +318,8 @@ def main(argv=None):
             row["left_s2c"] = sum(1 for f in flows if "s2c" in left[f])
             for mode, extra in MODES:
                 got = {}
+                if o.model and mode != "detectors":
+                    extra = [*extra, "--model", o.model]
                 for name in sets:
                     for (pc, k), recs in run(o.portlens, os.path.join(work, view, name), extra).items():
                         got[(name, pc, k)] = recs

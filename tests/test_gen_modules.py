@@ -19,7 +19,7 @@ sys.path.insert(0, PCAPS)
 import gen  # noqa: E402  (pcaps/gen, as pcaps/generate imports it)
 
 MODULE_FILES = sorted(f[:-3] for f in os.listdir(os.path.join(PCAPS, "gen")) if f.endswith(".py") and f != "__init__.py")
-MACHINERY = {"core", "servers", "summary", "house_protocols"}   # export none of NAME/PREFIXES/MODES/run
+MACHINERY = {"core", "servers", "summary", "house_protocols", "realistic"}   # export none of NAME/PREFIXES/MODES/run
 
 
 def test_every_module_file_is_a_generator_or_machinery():

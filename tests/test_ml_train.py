@@ -285,3 +285,31 @@ def test_reference_flows_of_other_protocols_are_the_open_set(small_corpus, fake_
     pool, classes, _ = T.build_pool(small_corpus, [fake_reference], T.Settings(**QUICK),
                                     extra_captures={os.path.basename(fake_reference): one})
     assert set(pool.capture[pool.kind == "ref"]) == {f"ref:{os.path.basename(fake_reference)}/{one[0]}"}
+
+
+def test_a_generated_set_is_training_rows_only(small_corpus, tmp_path):
+    """A `pcaps/generate --realistic` set (here: corpus captures in its layout) adds rows of
+    kind gen/genview, only for flows the detectors confirm; it is never held out, so the
+    folds and figures are the corpus's alone, and the manifest names the set's hash."""
+    from classifier.ml.data import load_generated
+    src = os.path.join(CORPUS_DIR, "corpus")
+    gen = tmp_path / "gen"
+    gen.mkdir()
+    lines = []
+    with open(os.path.join(src, "manifest.jsonl")) as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["capture"] in ("http-1.pcap", "dns-1.pcap"):
+                shutil.copy(os.path.join(src, r["capture"]), gen / r["capture"])
+                lines.append(line)
+    (gen / "manifest.jsonl").write_text("".join(lines))
+    (gen / "training-set.json").write_text('{"sha256": "abc"}\n')
+    fs, counts = load_generated(str(gen))
+    assert counts["flows"] == len(lines) and counts["kept"] == len(fs) > 0
+    pool, classes, _ = T.build_pool(small_corpus, [], T.Settings(**QUICK), generated=[str(gen)])
+    assert np.sum(pool.kind == "gen") == len(fs) and np.any(pool.kind == "genview")
+    assert not np.any(pool.original & (pool.kind == "gen"))
+    held = {c for f in T._capture_folds(pool, 3, 0) for c in f}
+    assert not any(c.startswith("gen:") for c in held)
+    with pytest.raises(Exception, match="training-set.json"):
+        load_generated(small_corpus)

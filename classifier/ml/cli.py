@@ -63,6 +63,13 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
                         "nDPI's payload labels; flows of protocols outside the model's classes teach it "
                         "\"unknown\"); repeatable. Default: ../shared/ndpi-dev of the checkout when the "
                         "--captures list names ndpi-dev/ captures (the shipped model's does)")
+    p.add_argument("--generated", action="append", default=[], metavar="DIR",
+                   help="also train on a set written by `pcaps/generate --realistic` (real clients and servers "
+                        "across an impaired 1500-byte link; a flow counts only where the detectors confirm the "
+                        "generator's label); repeatable. Training rows only: the held-out figures stay on the "
+                        "corpus and the --extra captures")
+    p.add_argument("--generated-weight", type=float, default=1.0, metavar="W",
+                   help="what one generated flow (with its views) weighs, a corpus flow weighing 1 (default %(default)s)")
     p.add_argument("--eval", action="append", default=[], metavar="DIR",
                    help="evaluate the trained model on an ndpi-dev style directory it never trained on "
                         "(e.g. ../shared/ndpi-dev) and add the figures to the manifest; repeatable")
@@ -82,7 +89,7 @@ def _err(msg: str) -> None:
 
 def cmd_train(args) -> int:
     from ..errors import PortlensError
-    from .data import REFERENCE_DIR, corpus_dir, read_capture_list, split_capture_list
+    from .data import REFERENCE_DIR, corpus_dir, is_generated, read_capture_list, split_capture_list
     from .model import MANIFEST_FILE, MODEL_FILE, save
     from .train import Settings, train
 
@@ -116,8 +123,16 @@ def cmd_train(args) -> int:
             if not os.path.isdir(os.path.join(d, "pcaps")) or not os.path.isfile(os.path.join(d, "labels.jsonl")):
                 _err(f"{d}: expected pcaps/ and labels.jsonl (the ../shared/ndpi-dev layout)")
                 return EXIT_INPUT
-        model = train(args.corpus, extra, getattr(args, "eval", []), Settings(seed=args.seed), log,
-                      captures=captures, extra_captures=ref_captures)
+        generated = list(getattr(args, "generated", None) or [])
+        for d in generated:
+            if not is_generated(d):
+                _err(f"{d}: expected manifest.jsonl and training-set.json (pcaps/generate --realistic)")
+                return EXIT_INPUT
+        settings = Settings(seed=args.seed)
+        if generated:
+            settings.generated_weight = getattr(args, "generated_weight", 1.0)
+        model = train(args.corpus, extra, getattr(args, "eval", []), settings, log,
+                      captures=captures, extra_captures=ref_captures, generated=generated)
         man = save(model, args.out)
     except PortlensError as e:
         _err(str(e))

@@ -6,7 +6,11 @@ their payload in one arena, and per flow a label and the capture it came from):
 * the project corpus, `pcaps/corpus/` with `manifest.jsonl` (labels from the generator);
 * a reference directory in the layout of ../shared/ndpi-dev (`pcaps/` and `labels.jsonl`
   with nDPI's verdict per flow); only flows nDPI labelled from the payload (confidence
-  "DPI") count, with nDPI's protocol names mapped to ours (`NDPI_NAMES`).
+  "DPI") count, with nDPI's protocol names mapped to ours (`NDPI_NAMES`);
+* a generated training set (`pcaps/generate --realistic`, outside the repository: the
+  corpus's manifest keys plus `netem` and `sha256`, and `training-set.json`): labelled by
+  the generator, a label kept only where the payload detectors say the same
+  (`load_generated`).
 
 Flows are matched to label lines by transport and the unordered pair of endpoints;
 addresses and ports are used for that join only and never reach the features.
@@ -223,6 +227,63 @@ def load_corpus(top: str, captures: Optional[Sequence[str]] = None) -> FlowSet:
                             [cap] * len(keep), [str(want[keys[i]].get("variant")) for i in keep],
                             ["corpus"] * len(keep)))
     return FlowSet.concat(sets)
+
+
+GENERATED_INFO = "training-set.json"
+
+
+def is_generated(top: str) -> bool:
+    """A directory written by `pcaps/generate --realistic` (manifest and training-set.json)."""
+    return os.path.isfile(os.path.join(top, "manifest.jsonl")) and os.path.isfile(os.path.join(top, GENERATED_INFO))
+
+
+def load_generated(top: str) -> Tuple[FlowSet, Dict[str, int]]:
+    """The flows of a generated set whose generator label the payload detectors confirm.
+
+    The label is what the generator started on the flow's server port; a flow is kept
+    only when the detectors, run on its full bytes, name the same protocol (a server's
+    error page, a client that gave up before its first byte, an impaired session the
+    detectors cannot read: none of them is taught as the protocol the port promised).
+    Returns the flows (`origin` "generated", captures `gen:DIR/NAME`) and the counts
+    {"flows": labelled flows read, "kept": ..., "<label> -> <detected>": dropped ...}."""
+    if not is_generated(top):
+        raise DataError(f"{top}: expected manifest.jsonl and {GENERATED_INFO} (pcaps/generate --realistic)")
+    rows = _manifest_rows(top, None)
+    name = top.rstrip("/").split("/")[-1]
+    sets, counts = [], {"flows": 0, "kept": 0}
+    for cap in sorted(rows, key=_natural):
+        path = os.path.join(top, cap)
+        if not os.path.isfile(path):
+            raise DataError(f"{path}: listed in the manifest but missing")
+        try:
+            want = {(r["transport"], frozenset([(_canon(r["client"]), r["client_port"]),
+                                                (_canon(r["server"]), r["server_port"])])): r
+                    for r in rows[cap] if r["protocol"]}
+        except (KeyError, TypeError) as e:
+            raise DataError(f"{top}/manifest.jsonl: a line of {cap} lacks {e}") from None
+        recs, arena, keys, found = _read(path, detectors=True)
+        keep = []
+        for i, k in enumerate(keys):
+            if k not in want:
+                continue
+            counts["flows"] += 1
+            label = want[k]["protocol"]
+            if found[i] == label:
+                keep.append(i)
+            else:
+                key = f"{label} -> {found[i]}"
+                counts[key] = counts.get(key, 0) + 1
+        counts["kept"] += len(keep)
+        sets.append(FlowSet(recs[keep], arena, [want[keys[i]]["protocol"] for i in keep],
+                            [f"gen:{name}/{cap}"] * len(keep), [str(want[keys[i]].get("variant")) for i in keep],
+                            ["generated"] * len(keep)))
+    return FlowSet.concat(sets), counts
+
+
+def generated_inputs(top: str) -> List[str]:
+    """What a training on a generated set reads: its manifest and its captures."""
+    names = sorted(_manifest_rows(top, None), key=_natural)
+    return [os.path.join(top, "manifest.jsonl")] + [os.path.join(top, n) for n in names]
 
 
 def load_reference(top: str, confidence: str = "DPI", captures: Optional[Sequence[str]] = None,

@@ -36,6 +36,12 @@ same inputs and library versions give the same model file, byte for byte:
    other protocols called "unknown" (open-set rejection).
 6. The shipped model: fitted on every flow and view, with the threshold of step 4
    calibrated on all of them.
+
+A `generated` set (`pcaps/generate --realistic`: real clients and servers across an
+impaired 1500-byte link; data.load_generated keeps the flows whose generator label the
+detectors confirm) adds training rows of kind "gen" (and their views, "genview"). They
+are training material only: never held out, never scored, so every figure of step 5 is
+on the corpus and the reference captures, with and without them alike.
 """
 from __future__ import annotations
 
@@ -87,9 +93,11 @@ class Settings:
     view_weight: float = 1.0           # all views of one flow weigh this much together
     reference_group_weight: float = 4.0    # one protocol's flows in one reference capture, at most
     precision_target: float = 0.98     # names right at least this often on held-out real traffic (issue: 0.97)
+    generated_weight: float = 1.0      # a generated flow (with its views) weighs this much (--generated only)
 
 
-KINDS = ("flow", "view", "ref", "refview")     # corpus flow, its view, reference flow, its view
+KINDS = ("flow", "view", "ref", "refview", "gen", "genview")   # corpus flow, its view, reference flow, its
+# view, generated flow (pcaps/generate --realistic), its view
 _FIELDS = ("X", "y", "capture", "weight", "kind", "variant", "origin", "detected", "runs")
 
 
@@ -131,7 +139,7 @@ def _pool(fs: mldata.FlowSet, kind: str, settings: Settings, weight: Optional[np
     if settings.augment and n:
         views, w, _names, src = aug.augment(fs, settings.view_weight, sources=True)
         if len(views):
-            parts.append(_rows(views, "view" if kind == "flow" else "refview", w * weight[src]))
+            parts.append(_rows(views, {"flow": "view", "ref": "refview", "gen": "genview"}[kind], w * weight[src]))
     return _concat(parts)
 
 
@@ -270,6 +278,14 @@ def calibrate(pool: Pool, classes: List[str], settings: Settings, seed: int) -> 
                             settings.precision_target)
 
 
+def _set_sha256(d: str) -> Optional[str]:
+    """The generated set's own hash (training-set.json, pcaps/gen/realistic.set_hash)."""
+    import json
+    import os
+    with open(os.path.join(d, mldata.GENERATED_INFO), encoding="utf-8") as fh:
+        return json.load(fh).get("sha256")
+
+
 def _dirname(d: str) -> str:
     return d.rstrip("/").split("/")[-1]
 
@@ -286,7 +302,7 @@ def _reference(d: str, classes: List[str], settings: Settings, captures: Optiona
 
 def build_pool(corpus: str, extra: Sequence[str], settings: Settings, log: Callable[[str], None] = lambda s: None,
                captures: Optional[Sequence[str]] = None, extra_captures: Optional[Dict[str, List[str]]] = None,
-               detectors: bool = False) -> Tuple[Pool, List[str], mldata.FlowSet]:
+               detectors: bool = False, generated: Sequence[str] = ()) -> Tuple[Pool, List[str], mldata.FlowSet]:
     """Step 1-3 of the module docstring: the training rows, the classes, and the corpus
     flows of no protocol (open-set test data). `detectors`: run the payload detectors
     on the reference flows (for the fallback figure; never a training input)."""
@@ -307,6 +323,14 @@ def build_pool(corpus: str, extra: Sequence[str], settings: Settings, log: Calla
         r = ref.kind == "ref"
         log(f"reference {d}: {int(r.sum())} flows nDPI labelled, {int(np.sum(r & (ref.y == OTHER)))} "
             f"of other protocols, {len(set(ref.capture[r]))} captures")
+    for d in generated:
+        gs, counts = mldata.load_generated(d)
+        gs = gs.subset(np.flatnonzero(features.eligible(gs.records)))
+        gs = gs.subset([i for i, lab in enumerate(gs.labels) if lab in protocols])
+        parts.append(_pool(gs, "gen", settings, np.full(len(gs), settings.generated_weight)))
+        dropped = {k: v for k, v in counts.items() if "->" in k}
+        log(f"generated {d}: {counts['kept']} of {counts['flows']} flows confirmed by the detectors, "
+            f"{len(gs)} trained on; not confirmed: {dropped or 'none'}")
     pool_all = _concat(parts)
     classes = sorted(set(protocols) | ({OTHER} if np.any(pool_all.y == OTHER) else set()))
     log("training rows: " + ", ".join(f"{int(np.sum(pool_all.kind == k))} {k}" for k in KINDS))
@@ -315,21 +339,25 @@ def build_pool(corpus: str, extra: Sequence[str], settings: Settings, log: Calla
 
 def train(corpus: str, extra: Union[str, Sequence[str]] = (), evals: Union[str, Sequence[str]] = (),
           settings: Settings = None, log: Callable[[str], None] = lambda s: None, metrics: bool = True,
-          captures: Optional[Sequence[str]] = None, extra_captures: Optional[Dict[str, List[str]]] = None) -> Model:
+          captures: Optional[Sequence[str]] = None, extra_captures: Optional[Dict[str, List[str]]] = None,
+          generated: Union[str, Sequence[str]] = ()) -> Model:
     """The model of the module docstring. `metrics=False` skips step 5 (the held-out
     figures, most of the time): the model file is the same, the manifest has no metrics.
     `extra` and `evals`: one directory or a list of them. `captures`: train on these
     corpus captures only (the shipped model's pinned list, models/training-captures.txt);
     None: every capture of the manifest. `extra_captures`: the same for the `extra`
     directories' captures, {directory's last component: names in its pcaps/}
-    (data.split_capture_list); None: all of them."""
+    (data.split_capture_list); None: all of them. `generated`: sets written by `pcaps/generate
+    --realistic` (training rows only, see the module docstring)."""
     from .._paths import as_paths
     extra, evals = as_paths(extra, "extra"), as_paths(evals, "evals")
+    generated = as_paths(generated, "generated")
     settings = settings or Settings()
     if settings.learner not in SHIPPABLE:
         raise ValueError(f"learner {settings.learner!r}: a model file holds one of {', '.join(SHIPPABLE)}")
     t0 = time.time()
-    pool_all, classes, unk_fs = build_pool(corpus, extra, settings, log, captures, extra_captures, detectors=metrics)
+    pool_all, classes, unk_fs = build_pool(corpus, extra, settings, log, captures, extra_captures, detectors=metrics,
+                                            generated=generated)
 
     seed = settings.seed
     metrics = _heldout_metrics(pool_all, classes, settings, log) if metrics else {}
@@ -352,11 +380,13 @@ def train(corpus: str, extra: Union[str, Sequence[str]] = (), evals: Union[str, 
     manifest_lines, files = mldata.corpus_inputs(corpus, captures)
     extra_files = [f for d in extra for f in
                    mldata.reference_files(d, None if extra_captures is None else extra_captures.get(_dirname(d), []))]
+    extra_files += [f for d in generated for f in mldata.generated_inputs(d)]
     model.manifest = {
         "trained_with": {"python": platform.python_version(), "numpy": np.__version__,
                          "scikit-learn": sklearn.__version__},
         "training": {
             "command": "portlens train --corpus " + " ".join(["pcaps/"] + [f"--extra {d}" for d in extra]
+                                                           + [f"--generated {d}" for d in generated]
                                                            + [f"--eval {d}" for d in evals] + [f"--seed {seed}"]),
             "data_sha256": mldata.files_hash(files + extra_files, [("manifest.jsonl", manifest_lines)]),
             "corpus_captures": len(files),
@@ -367,6 +397,9 @@ def train(corpus: str, extra: Union[str, Sequence[str]] = (), evals: Union[str, 
             "extra_flows": int(np.sum(pool_all.kind == "ref")),
             "extra_view_rows": int(np.sum(pool_all.kind == "refview")),
             "class_flows": {c: int(np.sum((pool_all.y == c) & pool_all.original)) for c in classes},
+            **({"generated": [{"set": _dirname(d), "sha256": _set_sha256(d)} for d in generated],
+                "generated_flows": int(np.sum(pool_all.kind == "gen")),
+                "generated_view_rows": int(np.sum(pool_all.kind == "genview"))} if generated else {}),
             "estimator": LEARNERS[settings.learner],
             "settings": asdict(settings),
             "view_kinds": list(aug.VIEWS) if settings.augment else [],

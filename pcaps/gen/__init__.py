@@ -3,7 +3,7 @@
 A generator module is any module of this package that exports NAME, PREFIXES (the
 capture-name prefixes it owns: rerunning the module replaces exactly those captures),
 MODES (port modes it runs in) and run(ctx).  Modules that export none of the four are
-machinery (core, servers, summary, house_protocols); one that exports only some of them
+machinery (core, servers, summary, house_protocols, realistic); one that exports only some of them
 is an error, so a half-written generator is never skipped silently.
 
 ``pcaps/generate`` runs them sorted by (ORDER, NAME).  ORDER is optional (default 0);

@@ -99,13 +99,15 @@ def _bound_ports(transport: str) -> set[int]:
     return ports
 
 
-def is_listening(transport: str, port: int) -> bool:
+def is_listening(transport: str, port: int, pid: int | None = None) -> bool:
     """True when something listens on (TCP, state 0A) or is bound to (UDP) the port.
 
     Read from /proc rather than by connecting: a probe connection would be a flow of
-    its own and some servers log or throttle it.
+    its own and some servers log or throttle it.  ``pid``: read the network namespace
+    of that process (/proc/PID/net), for a server started in another namespace.
     """
-    for name in (f"/proc/net/{transport}", f"/proc/net/{transport}6"):
+    net = f"/proc/{pid}/net" if pid else "/proc/net"
+    for name in (f"{net}/{transport}", f"{net}/{transport}6"):
         try:
             with open(name) as fh:
                 next(fh)
@@ -222,6 +224,10 @@ class Capture:
         self.extra_filter: list[str] = []
         self.proc: subprocess.Popen | None = None
         self.path = os.path.join(ctx.out_dir, name)
+        # Where tcpdump listens: loopback, or (pcaps/gen/realistic.py) a veth end in a
+        # network namespace, ``netns`` being the argv prefix that enters it.
+        self.iface = "lo"
+        self.netns: list[str] = []
         # Set by a module that cuts its capture after stopping it (flows whose start
         # is not in the file): its TCP flows are then read from their first packet.
         self.midstream = False
@@ -249,7 +255,7 @@ class Capture:
             raise ExchangeFailed(f"{self.name}: no expectations declared before capture")
         log(f"capture {self.name}: {self.bpf()}")
         self.proc = subprocess.Popen(
-            ["tcpdump", "-i", "lo", "-n", "-s", "0", "--immediate-mode", "-U",
+            [*self.netns, "tcpdump", "-i", self.iface, "-n", "-s", "0", "--immediate-mode", "-U",
              "-w", self.path, self.bpf()],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             start_new_session=True)
@@ -407,8 +413,13 @@ class Ctx:
 
     # ---- processes
     def start(self, name: str, argv, *, wait: tuple[str, int] | None = None, env=None,
-              cwd=None, user=None, timeout: float = 20, delay: float = 0.0, stdin=None) -> Proc:
-        """Start a server in its own session; wait until it listens on ``wait``."""
+              cwd=None, user=None, timeout: float = 20, delay: float = 0.0, stdin=None,
+              netns: str | None = None) -> Proc:
+        """Start a server in its own session; wait until it listens on ``wait``.
+        ``netns``: in that network namespace (``ip netns exec`` execs the server, so the
+        PID is the server's and ``wait`` reads that namespace's sockets)."""
+        if netns:
+            argv = ["ip", "netns", "exec", netns, *argv]
         logpath = os.path.join(self.tmp("logs"), f"{name}.log")
         full_env = dict(os.environ)
         if env:
@@ -422,7 +433,7 @@ class Ctx:
         self.procs.append(proc)
         if wait:
             deadline = time.time() + timeout
-            while not is_listening(*wait):
+            while not is_listening(*wait, pid=popen.pid if netns else None):
                 if not proc.alive():
                     raise ExchangeFailed(f"{name} exited rc={popen.returncode}: {proc.log_tail()}")
                 if time.time() > deadline:

@@ -98,23 +98,25 @@ def smtp(ctx):
     subprocess.run(["postfix", "-c", conf, "stop"], capture_output=True)
 
 
-def imap_pop(ctx):
+def dovecot(ctx, imap_port, pop_port, listen="127.0.0.1", netns=None, messages=None):
+    """Start dovecot (IMAP and POP3, STARTTLS offered) for user alice, password
+    wonderland, whose Maildir holds ``messages`` (texts; default one short mail)."""
     crt, key = servers.cert(ctx)
     d = ctx.tmp("dovecot")
     nobody = pwd.getpwnam("nobody")
     maildir = os.path.join(d, "mail", "alice", "Maildir")
     for sub in ("cur", "new", "tmp"):
         os.makedirs(os.path.join(maildir, sub), exist_ok=True)
-    ctx.write(os.path.join(maildir, "new", "1700000000.1.portlens"),
-              "From: bob@portlens.test\nTo: alice@portlens.test\nSubject: corpus\n\nhello alice\n")
+    messages = messages or ["From: bob@portlens.test\nTo: alice@portlens.test\nSubject: corpus\n\nhello alice\n"]
+    for i, text in enumerate(messages, 1):
+        ctx.write(os.path.join(maildir, "new", f"1700000000.{i}.portlens"), text)
     for root, dirs, files in os.walk(os.path.join(d, "mail")):
         for p in [root] + [os.path.join(root, f) for f in files]:
             os.chown(p, nobody.pw_uid, nobody.pw_gid)
     ctx.write(os.path.join(d, "passwd"), "alice:{PLAIN}wonderland::::::\n")
-    imap_port, pop_port = ctx.port(143), ctx.port(110)
     conf = ctx.write(os.path.join(d, "dovecot.conf"), f"""
 protocols = imap pop3
-listen = 127.0.0.1
+listen = {listen}
 base_dir = {d}/run
 state_dir = {d}/state
 log_path = /dev/stderr
@@ -149,7 +151,12 @@ service pop3-login {{
   }}
 }}
 """)
-    srv = ctx.start("dovecot", ["dovecot", "-F", "-c", conf], wait=("tcp", imap_port))
+    return ctx.start("dovecot", ["dovecot", "-F", "-c", conf], wait=("tcp", imap_port), netns=netns)
+
+
+def imap_pop(ctx):
+    imap_port, pop_port = ctx.port(143), ctx.port(110)
+    srv = dovecot(ctx, imap_port, pop_port)
     imap_cases = [
         ("imap4rev1", CURL, ["curl", "-sS", "-u", "alice:wonderland", f"imap://127.0.0.1:{imap_port}/INBOX;UID=1"]),
         ("imap4rev1-list", CURL, ["curl", "-sS", "-u", "alice:wonderland", f"imap://127.0.0.1:{imap_port}/"]),

@@ -21,21 +21,28 @@ def cert(ctx, cn="portlens.test"):
 NGINX = ("nginx", deb_version("nginx-light"))
 
 
-def nginx(ctx, name, listens, extra=""):
+def nginx(ctx, name, listens, extra="", addr="127.0.0.1", root=None, netns=None):
     """Start nginx in the foreground with its own config.
 
     ``listens``: list of (port, flags) e.g. (8080, "") or (8443, "ssl http2").
-    Serves a small static tree: /index.html, /small.txt and /data.bin (16 KiB).
+    Serves a small static tree: /index.html, /small.txt and /data.bin (16 KiB), or the
+    tree ``root`` when given; listens on ``addr`` (in network namespace ``netns``).
     """
+    if root is not None:
+        return _nginx(ctx, name, listens, extra, addr, root, netns)
     root = ctx.tmp(name, "www")
     ctx.write(os.path.join(root, "index.html"), "<html><body><h1>portlens</h1></body></html>\n")
     ctx.write(os.path.join(root, "small.txt"), "hello from portlens\n" * 4)
     with open(os.path.join(root, "data.bin"), "wb") as fh:
         fh.write(bytes(range(256)) * 64)
+    return _nginx(ctx, name, listens, extra, addr, root, netns)
+
+
+def _nginx(ctx, name, listens, extra, addr, root, netns):
     crt, key = cert(ctx)
     servers = "\n".join(
         f"""  server {{
-    listen 127.0.0.1:{port} {flags};
+    listen {addr}:{port} {flags};
     server_name portlens.test;
     ssl_certificate {crt};
     ssl_certificate_key {key};
@@ -63,4 +70,4 @@ http {{
 {servers}
 }}
 """)
-    return ctx.start(name, ["nginx", "-c", conf, "-p", conf_dir], wait=("tcp", listens[0][0]))
+    return ctx.start(name, ["nginx", "-c", conf, "-p", conf_dir], wait=("tcp", listens[0][0]), netns=netns)

@@ -1,10 +1,12 @@
 """QUIC / HTTP/3 peer on aioquic.
 
 ``server PORT CERT KEY`` answers HTTP/3 GETs (ALPN h3) and echoes on raw QUIC streams
-(ALPN hq-interop).  ``client PORT ALPN [VERSION]`` makes one request.
+(ALPN hq-interop).  ``client PORT ALPN [VERSION]`` makes one request.  The address is
+127.0.0.1, or $QUIC_PEER_HOST (pcaps/gen/realistic.py: a veth address in a namespace).
 """
 
 import asyncio
+import os
 import ssl
 import sys
 
@@ -13,6 +15,9 @@ from aioquic.h3.connection import H3_ALPN, H3Connection
 from aioquic.h3.events import DataReceived, HeadersReceived
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.events import ProtocolNegotiated, StreamDataReceived
+
+
+HOST = os.environ.get("QUIC_PEER_HOST", "127.0.0.1")
 
 
 class ServerProto(QuicConnectionProtocol):
@@ -53,7 +58,7 @@ class ClientProto(QuicConnectionProtocol):
 async def server(port, cert, key):
     cfg = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN + ["hq-interop"])
     cfg.load_cert_chain(cert, key)
-    await serve("127.0.0.1", port, configuration=cfg, create_protocol=ServerProto)
+    await serve(HOST, port, configuration=cfg, create_protocol=ServerProto)
     await asyncio.Future()
 
 
@@ -63,7 +68,7 @@ async def client(port, alpn, version=None):
     if version == "v2":
         cfg.supported_versions = [0x6B3343CF, 0x00000001]
         cfg.original_version = 0x6B3343CF
-    async with connect("127.0.0.1", port, configuration=cfg, create_protocol=ClientProto) as proto:
+    async with connect(HOST, port, configuration=cfg, create_protocol=ClientProto) as proto:
         sid = proto._quic.get_next_available_stream_id()
         if proto.h3 is not None:
             proto.h3.send_headers(sid, [(b":method", b"GET"), (b":scheme", b"https"),
