@@ -30,12 +30,24 @@ def _free_udp_port():
 
 def _live_on_loopback(port, traffic, srv):
     """`portlens live` on lo for 2.5 s, filtered to udp `port`, while `traffic` runs in
-    a thread; the server socket is closed afterwards. Returns the finished process."""
-    threading.Thread(target=traffic).start()
-    res = subprocess.run([sys.executable, "-m", "classifier", "live", "-i", "lo", "--filter", f"udp port {port}",
-                          "--duration", "2.5", "-f", "jsonl"], capture_output=True, timeout=30)
+    a thread started once the capture is open (its "capturing" line: on a loaded
+    machine the interpreter's start alone can outlast a fixed sleep); the server socket
+    is closed afterwards. Returns the finished process."""
+    p = subprocess.Popen([sys.executable, "-m", "classifier", "live", "-i", "lo", "--filter", f"udp port {port}",
+                          "--duration", "2.5", "-f", "jsonl"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = p.stderr.readline()
+    t = threading.Thread(target=traffic)
+    if b"capturing" in first:
+        t.start()
+    try:
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    if t.is_alive() or t.ident is not None:
+        t.join(timeout=10)
     srv.close()
-    return res
+    return subprocess.CompletedProcess(p.args, p.returncode, out, first + err)
 
 
 def test_live_udp_exchange_is_one_flow_with_both_directions():
