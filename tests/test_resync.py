@@ -240,3 +240,19 @@ def test_sip_over_tcp_resyncs_at_message_starts():
     assert r.outcome == Outcome.MATCH and r.confidence == 0.7
     # from the start, as before
     assert sip.probe(FlowView.tcp(c, s), {}).confidence == 1.0
+
+
+def test_start_anchored_resync_detectors_keep_their_prefilter():
+    """A detector made by base.resyncing re-anchors only where a direction's bytes begin,
+    so a mid-stream flow is offered to it only when a first byte is one its prefilter
+    names (alicloud: 0xce); http and tls, which find a boundary inside the bytes, are
+    offered every mid-stream flow."""
+    eng = Engine()
+    names = lambda cands: {eng.specs[i].name for i in cands}          # noqa: E731
+    for resync_only in (False, True):
+        other, _ = eng.candidates_for("tcp", [0x17, 0x42], True, resync_only)
+        ce, _ = eng.candidates_for("tcp", [0x17, 0xce], True, resync_only)
+        assert {"http", "tls"} <= names(other) and "alicloud" not in names(other)
+        assert {"http", "tls", "alicloud"} <= names(ce)
+        if resync_only:
+            assert names(ce) <= {s.name for s in eng.specs if s.resync}

@@ -203,7 +203,9 @@ class DetectorSpec:
                  direction joined late or resynced after lost first segments:
                  FlowView.midstream), so the engine offers it such flows whatever their
                  first bytes; it must then claim only what it can re-anchor on, below
-                 the confidence of a match from the start
+                 the confidence of a match from the start.  A probe made by
+                 ``resyncing`` re-anchors only where a direction's bytes begin, so
+                 its prefilter still applies (``resync_at_start`` on the probe)
     gate:        a Gate, or a tuple of alternative Gates (UDP datagrams): what the
                  probe needs to be able to match, checked before the call
     tcp_gate:    the same for a TCP flow, read on each direction's bytes from the start
@@ -265,7 +267,9 @@ def resyncing(probe, cap: float = 0.7):
     marked ``midstream``.  A direction seen from its beginning is never dropped (its
     first bytes decide it).  A match on the flow as it is stays what it was, unless every
     direction with bytes was resynced (the engine offers such a flow to resync detectors
-    only, whatever their first bytes): that is a match mid-stream too."""
+    only, whatever their first bytes, but this one only when a first byte is one its
+    prefilter names: it re-anchors where a direction's bytes begin): that is a match
+    mid-stream too."""
     from ._fast import FlowView
 
     def midstream(r):
@@ -299,6 +303,10 @@ def resyncing(probe, cap: float = 0.7):
     resync_probe.__name__ = getattr(probe, "__name__", "probe")
     resync_probe.__doc__ = probe.__doc__
     resync_probe.__wrapped__ = probe
+    # It re-anchors only where a direction's bytes begin (the flow as it is, or one
+    # direction alone), so its prefilter still holds on a mid-stream flow: the engine
+    # offers it such a flow only when a first byte is one its prefilter names.
+    resync_probe.resync_at_start = True
     return resync_probe
 
 

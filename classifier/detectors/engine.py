@@ -133,6 +133,15 @@ def snapshot(flow) -> FlowView | None:
     return FlowView(t, c, s, (), (), flow.pkt_dirs, flow.pkt_sizes, ms)
 
 
+def _hinted_resync(spec: DetectorSpec, t: str) -> bool:
+    """A resync detector whose prefilter still applies to a mid-stream flow: its probe
+    re-anchors only where a direction's bytes begin (base.resyncing) and both
+    directions have a first-byte hint on this transport."""
+    pf = spec.prefilter.on(t)
+    return (getattr(spec.probe, "resync_at_start", False) and not pf.any
+            and pf.c2s is not None and pf.s2c is not None)
+
+
 class Engine:
     def __init__(self, specs: Sequence[DetectorSpec] | None = None, gates: bool = True) -> None:
         """``specs``: the detectors (default: the registry's); ``gates`` false: the
@@ -150,6 +159,7 @@ class Engine:
         self._any: dict[str, list[int]] = {}
         # Per transport: detectors that can re-anchor in mid-stream bytes (spec.resync).
         self._resync: dict[str, list[int]] = {}
+        self._resync_hinted: dict[str, set[int]] = {}
         self._by_byte: dict[str, tuple[list[list[int]], list[list[int]]]] = {}
         for t in ("tcp", "udp"):
             always, c2s, s2c = [], [[] for _ in range(256)], [[] for _ in range(256)]
@@ -166,7 +176,13 @@ class Engine:
                         table[b].append(i)
             self._any[t] = always
             self._by_byte[t] = (c2s, s2c)
-            self._resync[t] = [i for i, s in enumerate(self.specs) if s.resync and t in s.transports]
+            # Those that re-anchor anywhere in the bytes are offered every mid-stream
+            # flow; those that re-anchor only where a direction's bytes begin
+            # (base.resyncing) keep their prefilter, unless a direction has no hint.
+            self._resync[t] = [i for i, s in enumerate(self.specs) if s.resync and t in s.transports
+                               and not _hinted_resync(s, t)]
+            self._resync_hinted[t] = {i for i, s in enumerate(self.specs) if s.resync and t in s.transports
+                                      and _hinted_resync(s, t)}
         # Per registry position: what the hot loop needs, without attribute lookups.
         self._plan = [(s.name, s.probe, (s.max_bytes, s.max_packets)) for s in self.specs]
         self._maxconf = {s.name: s.max_confidence for s in self.specs}
@@ -189,7 +205,9 @@ class Engine:
                        resync_only: bool = False) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """candidates() from the transport and the flow's first bytes (both directions);
         `midstream`: a TCP direction starts mid-stream, so the detectors that can
-        re-anchor there (spec.resync) are offered the flow whatever its first bytes;
+        re-anchor there (spec.resync) are offered the flow whatever its first bytes
+        (those of base.resyncing, which re-anchor only where a direction's bytes begin,
+        when a first byte is one their prefilter names);
         `resync_only`: every direction with bytes was resynced (resynced_only), so
         only those detectors are."""
         if not firsts:
@@ -206,9 +224,15 @@ class Engine:
             cand = set(self._resync[t])
         # A direction's hint is checked against BOTH directions' first bytes: without a
         # SYN the "client" may really be the server (captures starting mid-stream).
-        for b in () if resync_only else key[1]:
-            cand.update(c2s[b])
-            cand.update(s2c[b])
+        hinted = self._resync_hinted[t]
+        for b in key[1]:
+            if resync_only:
+                # only the resync detectors, those with a prefilter by their first bytes
+                cand.update(i for i in c2s[b] if i in hinted)
+                cand.update(i for i in s2c[b] if i in hinted)
+            else:
+                cand.update(c2s[b])
+                cand.update(s2c[b])
         out = tuple(sorted(cand))
         # ceiling[j]: the best confidence any of out[j:] could still return.
         ceiling, best = [0.0] * (len(out) + 1), 0.0
