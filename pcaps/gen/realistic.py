@@ -249,7 +249,8 @@ class Realistic:
                                             str(params["jitter_ms"]), str(params["loss"]), str(params["reorder"]),
                                             seed], netns=self.net.m, delay=0.2)
 
-    # -- clients: (protocol, inner, variant, server software, client software, transport, port, argv, how-suffix)
+    # -- session kinds: each returns (protocol, inner, variant, (server software, version),
+    #    client software, transport, server port, client argv)
     def _urls(self, base: str, k: int) -> list[str]:
         return [base + p for p in self.rng.sample(self.paths, k)]
 
@@ -495,7 +496,6 @@ class Realistic:
         before, t = len(ctx.lines), time.time()
         with ctx.capture(proto) as cap:
             cap.iface, cap.netns = "s0", self.net.exec(self.net.s)
-            cap.extra_filter = []
             cap.expect(transport, port, proto, inner=inner, variant=variant, server=server, client=client,
                        how=_how(argv))
             cap.start()
@@ -506,7 +506,7 @@ class Realistic:
             # (its handshakes are on the wire by then): 20 s for a browser, then it is killed.
             browser = argv[0] in ("chromium", self.firefox)
             ctx.run([*self.net.exec(self.net.c), *argv], timeout=20 if browser else 45, env=env,
-                    check=argv[0] not in ("chromium", self.firefox))
+                    check=not browser)
         new = ctx.lines[before:]
         log(f"  session {proto}/{variant}: {len(new)} flow(s), {time.time() - t:.1f} s, netem {self.netem}")
         if new:
