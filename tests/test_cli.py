@@ -241,3 +241,26 @@ def test_csv_prints_no_header_when_no_capture_could_be_read(tmp_path):
     r = run("analyze", str(empty), "-f", "csv")
     lines = r.stdout.decode().splitlines()
     assert r.returncode == 0 and len(lines) == 1 and lines[0].startswith("capture,ts_start,")
+
+
+def test_keep_freed_memory_leaves_a_tuned_allocator_alone(monkeypatch):
+    """The program's glibc allocator settings (cli._keep_freed_memory) are skipped when
+    the user tunes the allocator, and applied through mallopt otherwise."""
+    import ctypes
+    from classifier import cli
+    calls = []
+
+    class Libc:
+        def mallopt(self, param, value):
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
+    cli._keep_freed_memory()
+    assert calls == []
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    for k in [k for k in os.environ if k.startswith("MALLOC_") or k == "GLIBC_TUNABLES"]:
+        monkeypatch.delenv(k)
+    cli._keep_freed_memory()
+    assert calls == [(-3, 32 << 20), (-1, 64 << 20)]
