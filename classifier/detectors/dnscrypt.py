@@ -36,6 +36,11 @@ def probe(view, state):
     if view.transport == "udp":
         q = next((d for d in view.datagrams_c2s if d), b"")
         r = next((d for d in view.datagrams_s2c if d), b"")
+        if not r and q[:8] == RESOLVER_MAGIC:
+            # Only the resolver's side was seen (a one-direction capture, or the queries
+            # lost): the first sender is taken for the client, so its answers come as
+            # the client's datagrams.  The magic is the resolver's, never a client's.
+            q, r = b"", q
         qlen, rlen = len(q), len(r)
     else:
         q = _tcp_unit(view.payload_c2s) if view.payload_c2s else b""

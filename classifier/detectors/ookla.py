@@ -30,10 +30,33 @@ def _first_line(data: bytes):
     return data[:i]
 
 
+_ANSWER = re.compile(rb"(?:PONG \d{1,12}|YOURIP [0-9A-Fa-f:.]{3,45})\r?\Z")
+
+
+def _server_alone(s: bytes):
+    reply = _first_line(s)
+    if reply is None:
+        return NO
+    if reply is MORE:
+        return MORE if b"HELLO "[:len(s)] == s[:6] else NO
+    h = _HELLO.match(reply)
+    if not h:
+        return NO
+    nxt = _first_line(s[len(reply) + 1:])
+    if nxt is MORE:
+        return MORE
+    if nxt is None or not _ANSWER.match(nxt):
+        return NO
+    return claim("ookla", 0.75, server_version=dec(h.group(1)))
+
+
 def probe(view, state):
     c, s = view.payload_c2s, view.payload_s2c
     if not c:
-        return NO if s else MORE      # the client speaks first
+        # The client speaks first; with only the server's side (one direction seen, or
+        # the client's lost), its HELLO line must be followed by an answer of the
+        # protocol's own (PONG <ms> to PING, YOURIP <address> to GETIP): 0.75.
+        return _server_alone(s) if s else MORE
     if not b"HI".startswith(c[:2]):
         return NO
     line = _first_line(c)

@@ -24,6 +24,12 @@ def probe(view, state):
         line = ascii_line(s, 512)
         if line is None:
             return MORE if len(s) < 512 else NO
+        if not cmds and not (line.startswith(b"+OK ") and line[4:].strip()):
+            # The server's side alone (one direction seen, or the client's lost): the
+            # greeting is a positive response with its text (RFC 1939 4); a bare "+OK"
+            # or an "-ERR" is how Redis, and other line protocols, answer a command:
+            # the client's first line decides (MORE until it comes).
+            return MORE
         return claim("pop3", 1.0, banner=dec(line[3:].strip()))
     if not cmds:
         return MORE

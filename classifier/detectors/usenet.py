@@ -20,6 +20,27 @@ COMMANDS = {b"CAPABILITIES": b"1", b"MODE": b"2", b"GROUP": b"2", b"LISTGROUP": 
             b"CHECK": b"4", b"TAKETHIS": b"2", b"XFEATURE": b"2", b"COMPRESS": b"2"}
 
 
+def _server_alone(s: bytes, greet: bytes):
+    """The server's side alone (one direction seen, or the reader's lost): the greeting
+    is shared with other line protocols, but a capability list right after it is NNTP's
+    own: "101" and, as its first line, "VERSION" with the version numbers (RFC 3977
+    5.2.2, 3.3.2).  No command seen: 0.8; anything else after the greeting is left alone."""
+    rest = s[len(greet):].lstrip(b"\r\n")
+    first = ascii_line(rest, 512)
+    if first is None:
+        return MORE if len(rest) < 512 and b"101 "[:len(rest)] == rest[:4] else NO
+    if first[:4] != b"101 ":
+        return NO
+    after = rest[len(first):].lstrip(b"\r\n")
+    version = ascii_line(after, 512)
+    if version is None:
+        return MORE if len(after) < 64 and b"VERSION "[:len(after)] == after[:8] else NO
+    words = version.split(b" ")
+    if words[0] != b"VERSION" or len(words) < 2 or not all(w.isdigit() for w in words[1:]):
+        return NO
+    return claim("usenet", 0.8, greeting=dec(greet[4:], 120))
+
+
 def probe(view, state):
     c, s = view.payload_c2s, view.payload_s2c
     if not s:
@@ -32,7 +53,7 @@ def probe(view, state):
     if len(greet) < 4 or greet[3:4] != b" ":
         return NO
     if not c:
-        return MORE
+        return _server_alone(s, greet)
     cmd = ascii_line(c, 512)
     if cmd is None:
         # A command line is a keyword, then SP and its arguments, then CRLF (RFC 3977

@@ -67,3 +67,12 @@ def test_tcp_length_prefixed():
 def test_the_answer_alone_is_weaker():
     r = SPEC.probe(FlowView.udp([], [ANSWER]), {})
     assert r.outcome == Outcome.MATCH and r.confidence < 0.95
+
+
+def test_the_resolver_side_alone_taken_for_the_client():
+    # a capture of the resolver's side only: its first sender is taken for the client,
+    # so the answers arrive as the client's datagrams; the resolver magic decides
+    r = SPEC.probe(FlowView.udp([ANSWER, ANSWER]), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.85
+    assert SPEC.probe(FlowView.udp([ANSWER[:40]]), {}).outcome == Outcome.NO_MATCH
+    assert SPEC.probe(FlowView.udp([b"r6fnvWj9" + ANSWER[8:]]), {}).outcome != Outcome.MATCH

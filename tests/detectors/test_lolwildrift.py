@@ -44,8 +44,9 @@ def test_keepalive():
     check_claimed_alone(KEEPALIVE_FX, SPEC)
 
 def test_several_keepalives_outrank_a_utp_reading():
-    # 01 02 c8 41 also reads as a uTP header (type 0, version 1, extension 2, connection
-    # id 0xc841): two of them give bittorrent's uTP rule its 0.9; two keepalives are 0.95
+    # 01 02 c8 41 also reads as a uTP header's first bytes (type 0, version 1, extension
+    # 2, connection id 0xc841): two of them once gave bittorrent's uTP rule its 0.9 (its
+    # extension chain is now checked, BEP 29); two keepalives are 0.95
     from classifier.detectors.engine import Engine
     view = FlowView.udp([KEEPALIVE, KEEPALIVE])
     r = SPEC.probe(view, {})

@@ -28,7 +28,7 @@ NEAR_MISSES = [
     FlowView.tcp(b"HI\n", b"HELLO world\n"),                       # no version after HELLO
     FlowView.tcp(b"HI\n", b"220 smtp.example ESMTP\n"),            # a mail server answering
     FlowView.tcp(b"HI\nGET / HTTP/1.1\n"),                         # not a speedtest command
-    FlowView.tcp(b"", b"HELLO 2.9\n"),                             # the server spoke first
+    FlowView.tcp(b"", b"HELLO 2.9\n220 ready\n"),                  # server alone: no answer of Ookla's
 ]
 
 
@@ -61,3 +61,14 @@ def test_no_other_detector_claims_it():
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
     assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH
+
+
+def test_the_server_alone_needs_an_answer_of_its_own_after_hello():
+    hello = b"HELLO 2.9 (2.9.2) 2021-11-30.2159.0a1b2c3\n"
+    r = SPEC.probe(FlowView.tcp(b"", hello + b"PONG 1638352051\n"), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.75
+    assert r.metadata == {"server_version": "2.9"}
+    assert SPEC.probe(FlowView.tcp(b"", hello + b"YOURIP 192.0.2.7\n"), {}).outcome == Outcome.MATCH
+    assert SPEC.probe(FlowView.tcp(b"", hello), {}).outcome == Outcome.NEED_MORE
+    for s in (hello + b"250 ok\n", b"HELLO there\nPONG 1\n", hello + b"PONG soon\n"):
+        assert SPEC.probe(FlowView.tcp(b"", s), {}).outcome == Outcome.NO_MATCH

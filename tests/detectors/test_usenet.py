@@ -76,3 +76,24 @@ def test_no_other_detector_claims_it():
                          ids=lambda f: f.id)
 def test_it_claims_no_other_protocol(fx):
     assert SPEC.probe(fx.view, {}).outcome != Outcome.MATCH
+
+
+def test_the_server_alone_with_its_capability_list():
+    # a capture of the server's side only (one direction, or the reader's lost): the
+    # greeting, then the capability list whose first line is VERSION (RFC 3977 5.2.2)
+    r = SPEC.probe(FlowView.tcp(b"", FX.view.payload_s2c), {})
+    assert r.outcome == Outcome.MATCH and r.confidence == 0.8
+    assert r.metadata == {"greeting": "news.portlens.test InterNetNews NNRP server ready (posting ok)"}
+    greeting = b"200 news.example ready\r\n"
+    assert SPEC.probe(FlowView.tcp(b"", greeting), {}).outcome == Outcome.NEED_MORE
+    assert SPEC.probe(FlowView.tcp(b"", greeting + b"101 Capa"), {}).outcome == Outcome.NEED_MORE
+
+
+@pytest.mark.parametrize("s", [
+    b"200 ready\r\n250 ok\r\n",                           # another protocol's reply after it
+    b"200 ready\r\n101 Capability list:\r\nREADER\r\n",   # VERSION is the list's first line
+    b"200 ready\r\n101 x\r\nVERSION two\r\n",             # version numbers are digits
+    b"220 ready\r\n101 x\r\nVERSION 2\r\n",               # a 220 greeting (SMTP/FTP)
+])
+def test_the_server_alone_near_misses(s):
+    assert SPEC.probe(FlowView.tcp(b"", s), {}).outcome == Outcome.NO_MATCH
