@@ -205,7 +205,7 @@ def manifest_path(path: Optional[str]) -> str:
 
 # Decoded forests by the sha256 of their model.bin: a process that loads the same model
 # again (a Classifier per capture or per interface, `analyze` called per file) reads and
-# checks the file each time but decodes it once (~20 ms each time otherwise).  The
+# checks the file each time but decodes it once (5.7 -> 2.7 ms of CPU per load here).  The
 # arrays are read-only views of the file's bytes, so the Models share them safely.
 _DECODED: Dict[str, Forest] = {}
 
