@@ -443,6 +443,10 @@ cdef class ProbeLoop:
     """Per-engine tables in C form, the candidate memo, and the probe loop."""
     cdef list names          # registry position -> detector name
     cdef list probes         # registry position -> probe callable
+    # registry position -> the probe for a flow that starts nowhere mid-stream: a
+    # base.resyncing wrapper (resync_at_start) returns its inner probe's answer
+    # unchanged there, so that one is called without the wrapper's Python frame
+    cdef list plain
     cdef Py_ssize_t* bid     # registry position -> budget id
     cdef Py_ssize_t* bmax    # budget id -> max_bytes
     cdef Py_ssize_t* bpk     # budget id -> max_packets
@@ -485,11 +489,12 @@ cdef class ProbeLoop:
         alternatives or None (the lists None: no gates)."""
         cdef Py_ssize_t i, c, m, f
         budgets = {}
-        self.names, self.probes = [], []
+        self.names, self.probes, self.plain = [], [], []
         ids = []
         for name, probe, key in plan:
             self.names.append(name)
             self.probes.append(probe)
+            self.plain.append(probe.__wrapped__ if getattr(probe, "resync_at_start", False) else probe)
             ids.append(budgets.setdefault(key, len(budgets)))
         self.nspec = len(ids)
         self.nbudget = len(budgets)
@@ -721,7 +726,7 @@ cdef class ProbeLoop:
             if trail:
                 tried.append(name)
             try:
-                r = self.probes[i](v, state)
+                r = (self.probes[i] if view.midstream else self.plain[i])(v, state)
             except Exception as exc:   # a detector bug must not kill the pipeline
                 if _os.environ.get("PORTLENS_STRICT_PROBES"):
                     raise               # the test suite: a raising probe fails the test
