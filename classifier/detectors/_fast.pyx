@@ -443,10 +443,11 @@ cdef class ProbeLoop:
     """Per-engine tables in C form, the candidate memo, and the probe loop."""
     cdef list names          # registry position -> detector name
     cdef list probes         # registry position -> probe callable
-    # registry position -> the probe for a flow that starts nowhere mid-stream: a
-    # base.resyncing wrapper (resync_at_start) returns its inner probe's answer
-    # unchanged there, so that one is called without the wrapper's Python frame
-    cdef list plain
+    # registry position -> the probe for a UDP / TCP flow that starts nowhere mid-stream:
+    # a base.resyncing wrapper (resync_at_start) returns its inner probe's answer
+    # unchanged there, and a probe marked tcp_start_plain (openvpn) does on such TCP
+    # flows, so that one is called without the wrapper's Python frame
+    cdef list plain, plain_tcp
     cdef Py_ssize_t* bid     # registry position -> budget id
     cdef Py_ssize_t* bmax    # budget id -> max_bytes
     cdef Py_ssize_t* bpk     # budget id -> max_packets
@@ -489,12 +490,15 @@ cdef class ProbeLoop:
         alternatives or None (the lists None: no gates)."""
         cdef Py_ssize_t i, c, m, f
         budgets = {}
-        self.names, self.probes, self.plain = [], [], []
+        self.names, self.probes, self.plain, self.plain_tcp = [], [], [], []
         ids = []
         for name, probe, key in plan:
             self.names.append(name)
             self.probes.append(probe)
-            self.plain.append(probe.__wrapped__ if getattr(probe, "resync_at_start", False) else probe)
+            at_start = getattr(probe, "resync_at_start", False)
+            self.plain.append(probe.__wrapped__ if at_start else probe)
+            self.plain_tcp.append(probe.__wrapped__ if at_start or getattr(probe, "tcp_start_plain", False)
+                                  else probe)
             ids.append(budgets.setdefault(key, len(budgets)))
         self.nspec = len(ids)
         self.nbudget = len(budgets)
@@ -726,7 +730,8 @@ cdef class ProbeLoop:
             if trail:
                 tried.append(name)
             try:
-                r = (self.probes[i] if view.midstream else self.plain[i])(v, state)
+                r = (self.probes[i] if view.midstream else
+                     self.plain_tcp[i] if view.transport is TCP else self.plain[i])(v, state)
             except Exception as exc:   # a detector bug must not kill the pipeline
                 if _os.environ.get("PORTLENS_STRICT_PROBES"):
                     raise               # the test suite: a raising probe fails the test

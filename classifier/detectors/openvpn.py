@@ -136,6 +136,9 @@ def probe(view, state):
 
 
 probe.__wrapped__ = _start_probe     # the compiled part (tests/detectors/probe_answers.py)
+# A TCP flow that starts nowhere mid-stream gets _start_probe's answer unchanged: the
+# engine calls that one straight there (no Python frame for every TCP flow, prefilter any).
+probe.tcp_start_plain = True
 
 
 _PLAUSIBLE_TIME = (1104537600, 2208988800)      # 2005-01-01 .. 2040-01-01 UTC
