@@ -184,8 +184,7 @@ def matching_flows(spec):
     fxs = list(FIXTURES)
     try:
         own = importlib.import_module("test_" + spec.name.replace("-", "_"))
-        if hasattr(own, "FX"):
-            fxs.append(own.FX)
+        fxs += [v for k, v in vars(own).items() if (k == "FX" or k.startswith("FX_")) and hasattr(v, "view")]
     except ImportError:
         pass
     flows += [(list(fx.view.datagrams_c2s), list(fx.view.datagrams_s2c)) for fx in fxs
@@ -358,8 +357,7 @@ def tcp_matching_flows(spec):
     fxs = list(FIXTURES)
     try:
         own = importlib.import_module("test_" + spec.name.replace("-", "_"))
-        if hasattr(own, "FX"):
-            fxs.append(own.FX)
+        fxs += [v for k, v in vars(own).items() if (k == "FX" or k.startswith("FX_")) and hasattr(v, "view")]
     except ImportError:
         pass
     flows += [(bytes(fx.view.payload_c2s), bytes(fx.view.payload_s2c)) for fx in fxs

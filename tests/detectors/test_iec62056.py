@@ -37,6 +37,17 @@ def test_wrapper():
     assert r.outcome == Outcome.MATCH and r.metadata == {"framing": "wrapper", "apdu": "AARQ"}
 
 
+# Over UDP (IEC 62056-47's wrapper on UDP/4059): one AARQ datagram, the same bytes. The
+# detector's UDP gate (iec62056.py) is checked on it (test_gates.py takes every FX*).
+FX_UDP = Fx("iec62056-wrapper-udp", "iec62056", FlowView.udp([WRAPPED]), first="c",
+            meta={"framing": "wrapper", "apdu": "AARQ"})
+
+
+def test_wrapper_over_udp():
+    r = SPEC.probe(FX_UDP.view, {})
+    assert r.outcome == Outcome.MATCH and r.metadata == FX_UDP.meta
+
+
 NEAR_MISSES = [
     FlowView.tcp(SNRM[:6] + b"\x0f\x02" + SNRM[8:]),     # FCS does not check out
     FlowView.tcp(hx("7e b007") + SNRM[3:]),              # frame format type 0xB
