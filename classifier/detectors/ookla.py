@@ -33,15 +33,22 @@ def _first_line(data: bytes):
 _ANSWER = re.compile(rb"(?:PONG \d{1,12}|YOURIP [0-9A-Fa-f:.]{3,45})\r?\Z")
 
 
-def _server_alone(s: bytes):
+def _hello(s: bytes):
+    """The server's first line as a HELLO: (its match, the line), MORE, or NO."""
     reply = _first_line(s)
     if reply is None:
         return NO
     if reply is MORE:
         return MORE if b"HELLO "[:len(s)] == s[:6] else NO
     h = _HELLO.match(reply)
-    if not h:
-        return NO
+    return (h, reply) if h else NO
+
+
+def _server_alone(s: bytes):
+    r = _hello(s)
+    if r is NO or r is MORE:
+        return r
+    h, reply = r
     nxt = _first_line(s[len(reply) + 1:])
     if nxt is MORE:
         return MORE
@@ -74,14 +81,10 @@ def probe(view, state):
             if not _COMMAND.match(extra):
                 return NO
         return MORE
-    reply = _first_line(s)
-    if reply is None:
-        return NO
-    if reply is MORE:
-        return MORE if b"HELLO "[:len(s)] == s[:6] else NO
-    h = _HELLO.match(reply)
-    if not h:
-        return NO
+    r = _hello(s)
+    if r is NO or r is MORE:
+        return r
+    h = r[0]
     return claim("ookla", 0.9, server_version=dec(h.group(1)),
                  client_id=dec(m.group(1)) if m.group(1) else None)
 

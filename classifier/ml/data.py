@@ -205,6 +205,17 @@ def _manifest_rows(d: str, captures: Optional[Sequence[str]]) -> Dict[str, list]
     return {c: rows[c] for c in captures}
 
 
+def _wanted(rows: list, where: str, cap: str) -> dict:
+    """A capture's labelled manifest lines keyed as _read keys its flows: (transport,
+    the two endpoints unordered)."""
+    try:
+        return {(r["transport"], frozenset([(_canon(r["client"]), r["client_port"]),
+                                            (_canon(r["server"]), r["server_port"])])): r
+                for r in rows if r["protocol"]}
+    except (KeyError, TypeError) as e:
+        raise DataError(f"{where}/manifest.jsonl: a line of {cap} lacks {e}") from None
+
+
 def load_corpus(top: str, captures: Optional[Sequence[str]] = None) -> FlowSet:
     """Every flow of the corpus that has a manifest line, labelled by it; only the flows
     of `captures` (names in the corpus directory) when given."""
@@ -215,12 +226,7 @@ def load_corpus(top: str, captures: Optional[Sequence[str]] = None) -> FlowSet:
         path = os.path.join(d, cap)
         if not os.path.isfile(path):
             raise DataError(f"{path}: listed in the manifest but missing")
-        try:
-            want = {(r["transport"], frozenset([(_canon(r["client"]), r["client_port"]),
-                                                (_canon(r["server"]), r["server_port"])])): r
-                    for r in rows[cap] if r["protocol"]}
-        except (KeyError, TypeError) as e:
-            raise DataError(f"{d}/manifest.jsonl: a line of {cap} lacks {e}") from None
+        want = _wanted(rows[cap], d, cap)
         recs, arena, keys, _ = _read(path)
         keep = [i for i, k in enumerate(keys) if k in want]
         sets.append(FlowSet(recs[keep], arena, [want[keys[i]]["protocol"] for i in keep],
@@ -255,12 +261,7 @@ def load_generated(top: str) -> Tuple[FlowSet, Dict[str, int]]:
         path = os.path.join(top, cap)
         if not os.path.isfile(path):
             raise DataError(f"{path}: listed in the manifest but missing")
-        try:
-            want = {(r["transport"], frozenset([(_canon(r["client"]), r["client_port"]),
-                                                (_canon(r["server"]), r["server_port"])])): r
-                    for r in rows[cap] if r["protocol"]}
-        except (KeyError, TypeError) as e:
-            raise DataError(f"{top}/manifest.jsonl: a line of {cap} lacks {e}") from None
+        want = _wanted(rows[cap], top, cap)
         recs, arena, keys, found = _read(path, detectors=True)
         keep = []
         for i, k in enumerate(keys):
