@@ -12,29 +12,24 @@ cdef inline uint8_t _xtime(uint8_t x) noexcept:
 
 
 cdef void _aes_sbox_init() noexcept:
-    """The S-box from its definition: the multiplicative inverse in GF(2^8), then the
-    affine map (FIPS-197 5.1.1)."""
-    cdef int i, j
-    cdef uint8_t inv, x, p, a, b, s
-    for i in range(256):
-        inv = 0
-        if i:
-            for j in range(1, 256):        # brute force once: 64k products at import
-                a, b, p = <uint8_t>i, <uint8_t>j, 0
-                while b:
-                    if b & 1:
-                        p ^= a
-                    a = _xtime(a)
-                    b >>= 1
-                if p == 1:
-                    inv = <uint8_t>j
-                    break
-        x = inv
-        s = x
-        for j in range(4):
-            x = <uint8_t>((x << 1) | (x >> 7))
-            s ^= x
-        _AES_SBOX[i] = s ^ 0x63
+    """The S-box from its definition (FIPS-197 5.1.1): the multiplicative inverse in
+    GF(2^8), then the affine map.  p runs over the field's non-zero elements as powers
+    of the generator 3 while q runs over their inverses (powers of 3's inverse), so the
+    inverses come in one pass of 255 steps."""
+    cdef uint8_t p = 1, q = 1, x
+    while True:
+        p = p ^ _xtime(p)                  # p * 3
+        q ^= q << 1                        # q / 3
+        q ^= q << 2
+        q ^= q << 4
+        if q & 0x80:
+            q ^= 0x09
+        x = q ^ <uint8_t>((q << 1) | (q >> 7)) ^ <uint8_t>((q << 2) | (q >> 6)) \
+            ^ <uint8_t>((q << 3) | (q >> 5)) ^ <uint8_t>((q << 4) | (q >> 4))
+        _AES_SBOX[p] = x ^ 0x63
+        if p == 1:
+            break
+    _AES_SBOX[0] = 0x63
 
 
 _aes_sbox_init()
