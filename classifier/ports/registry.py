@@ -32,6 +32,9 @@ PORT_TRANSPORTS = ("tcp", "udp", "sctp", "dccp")
 
 SYSTEM, USER, DYNAMIC = "system", "user", "dynamic"
 
+# Lines wider than this many ports are checked apart in a lookup (Registry._assigned_at).
+_SHORT_SPAN = 8
+
 
 def port_class(port: int) -> str:
     """RFC 6335 6: system (well-known) 0-1023, user (registered) 1024-49151, dynamic 49152-65535."""
@@ -122,7 +125,16 @@ class Registry:
             self._lines = [self._lines[i] for i in order]
             self._line_starts = [r[0] for r in self._lines]
             self._line_pos = order
-        self._line_span = max((r[1] - r[0] for r in self._lines), default=0)
+        # A lookup scans back from its port over the lines that start at most _line_span
+        # ports before it; the few wide ranges (x11's 6000-6063, vrml-multi-use's
+        # 4200-4299, ...) are kept apart and checked each time, so that the scan covers
+        # a handful of lines instead of the ~25 a 99-port reach crosses (a flood of
+        # random ports misses the cache once per port).
+        short = [j for j, r in enumerate(self._lines) if r[1] - r[0] <= _SHORT_SPAN]
+        self._wide = [j for j, r in enumerate(self._lines) if r[1] - r[0] > _SHORT_SPAN]
+        self._short = short
+        self._short_starts = [self._line_starts[j] for j in short]
+        self._line_span = max((self._lines[j][1] - self._lines[j][0] for j in short), default=0)
         self._by_name_index: Optional[Dict[str, List[Tuple[int, str]]]] = None
         # Unnamed lines (reserved/unassigned) per transport, sorted ranges for the status lookup.
         self._holes: Dict[str, List[Tuple[int, int, str, str]]] = {}
@@ -177,16 +189,24 @@ class Registry:
 
     def _assigned_at(self, port: int, transport: str) -> List[Tuple[str, str]]:
         """(name, description) of every assigned line over `port` on `transport`, in the
-        table's order: the lines starting at most _line_span ports before it."""
-        lines = self._lines
-        j = bisect.bisect_right(self._line_starts, port) - 1
+        table's order: the narrow lines starting at most _line_span ports before it,
+        and the wide ones."""
+        lines, short = self._lines, self._short
+        k = bisect.bisect_right(self._short_starts, port) - 1
         first = port - self._line_span
         found = []
-        while j >= 0 and lines[j][0] >= first:
+        while k >= 0:
+            j = short[k]
             lo, hi, t, name, description, _status = lines[j]
+            if lo < first:
+                break
             if hi >= port and (t == transport or (not t and transport in ("tcp", "udp"))):
                 found.append((j if self._line_pos is None else self._line_pos[j], name, description))
-            j -= 1
+            k -= 1
+        for j in self._wide:
+            lo, hi, t, name, description, _status = lines[j]
+            if lo <= port <= hi and (t == transport or (not t and transport in ("tcp", "udp"))):
+                found.append((j if self._line_pos is None else self._line_pos[j], name, description))
         found.sort()
         return [(name, description) for _pos, name, description in found]
 
