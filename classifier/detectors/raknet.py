@@ -179,19 +179,29 @@ def probe(view, state):
 # The documented first bytes: offline ids, frame sets, ACK/NACK, on either side's first
 # datagram.  A wrapped offline message whose first byte is a vendor's (Roblox's 0x7b /
 # 0x7e) is therefore not offered to the probe: letting every UDP flow reach it costs
-# more probes per flow than tests/detectors/test_engine.py allows.  On the batch path
-# the gates then check the client's first datagram in compiled code: an offline id, a
-# frame set (0x80-0x8f) or an ACK/NACK (0xa0, 0xc0) first, or the magic's first eight
-# bytes at a wrapped message's offset.
+# more probes per flow than tests/detectors/test_engine.py allows.
 _FIRST_RANGES = ((0x01, 0x02), (0x05, 0x08), (0x14, 0x14), (0x17, 0x17), (0x19, 0x1a),
                  (0x1c, 0x1c), (0x80, 0x8f), (0xa0, 0xa0), (0xc0, 0xc0))
 _FIRST = frozenset(b for lo, hi in _FIRST_RANGES for b in range(lo, hi + 1))
 assert _FIRST == set(OFFLINE) | set(range(0x80, 0x90)) | {0xa0, 0xc0}
-_ID_GATES = tuple(Gate(c2s_only=True, min_len=7, bytes=((0, 0xff, lo, hi),))
-                  for lo, hi in _FIRST_RANGES)
+
+# On the batch path the gates then check, in compiled code, what the probe needs of the
+# client's first datagram: the magic's first eight bytes where an offline message puts
+# it (offsets 1, 9 and 17 are also where a wrapped one does, and 32; id 0x19 alone has
+# it at 2), or a frame set's first frame flags with the low nibble clear, or an
+# ACK/NACK's first record type 0 or 1.  A random datagram passes about 1 in 200 times
+# (the first byte alone let 1 in 9 through: a flood's costliest Python call).
 _WRAPPED_GATES = tuple(Gate(c2s_only=True, min_len=at + 16,
                             bytes=tuple((at + k, 0xff, MAGIC[k], MAGIC[k]) for k in range(8)))
                        for at in WRAPPED_AT)
+assert all(OFFLINE[i][1] in WRAPPED_AT or i == 0x19 for i in OFFLINE)
+_ID_GATES = (
+    Gate(c2s_only=True, min_len=OFFLINE[0x19][2],
+         bytes=((0, 0xff, 0x19, 0x19),) + tuple((2 + k, 0xff, MAGIC[k], MAGIC[k]) for k in range(7))),
+    Gate(c2s_only=True, min_len=8, bytes=((0, 0xf0, 0x80, 0x80), (4, 0x0f, 0, 0))),     # frame set
+    Gate(c2s_only=True, min_len=7, bytes=((0, 0xff, 0xa0, 0xa0), (3, 0xfe, 0, 0))),     # NACK
+    Gate(c2s_only=True, min_len=7, bytes=((0, 0xff, 0xc0, 0xc0), (3, 0xfe, 0, 0))),     # ACK
+)
 SPEC = DetectorSpec(name="raknet", transports=("udp",), probe=probe, max_bytes=8192,
                     max_packets=4, prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=1.0,
                     gate=_ID_GATES + _WRAPPED_GATES)
