@@ -860,7 +860,7 @@ cdef class ProbeLoop:
         ``full`` is false (then no Label object is built for it).  The positions of
         the labels whose metadata announces endpoints ("expect") are appended to
         ``announcing`` when given."""
-        cdef Py_ssize_t n = len(records), i, k, pos, ln, start, stop, lc, ls, npk, nd0, nd1, sz
+        cdef Py_ssize_t n = len(records), i, k, pos, ln, start, stop, lc, ls, npk, nd0, nd1, sz, j0
         cdef const uint8_t[::1] arena
         cdef const uint8_t* base
         cdef int64_t off
@@ -914,31 +914,23 @@ cdef class ProbeLoop:
                     out[i] = label_cls(None)
                 continue
             off = poff[i]
-            view = FlowView.__new__(FlowView)
-            view.payload_c2s = c = PyBytes_FromStringAndSize(<char*>base + off, lc)
-            view.payload_s2c = s = PyBytes_FromStringAndSize(<char*>base + off + lc, ls)
-            # The packet list, packed: directions, then sizes (little-endian u16).
+            # First the flow's shape and candidate key, read from the arena: no object
+            # is made for a flow whose candidates' gates all refuse it (a flood's
+            # random datagrams), the view below only for one a probe will read.
             npk = npks[i]
             if npk > psz.shape[1]:
                 npk = psz.shape[1]
-            packed = PyBytes_FromStringAndSize(NULL, 3 * npk)
-            pk = <uint8_t*>PyBytes_AS_STRING(packed)
             sh.nc = sh.ns = 0
             for k in range(npk):
-                pk[k] = <uint8_t>pdr[i, k]
-                sz = psz[i, k]
-                pk[npk + 2 * k] = sz & 0xFF
-                pk[npk + 2 * k + 1] = (sz >> 8) & 0xFF
-                if sz:
+                if psz[i, k]:
                     if pdr[i, k]:
                         sh.ns += 1
                     else:
                         sh.nc += 1
-            view._pk = packed
-            view._npk = npk
             sh.lc = lc
             sh.ls = ls
             sh.gated = sh.tcp = False
+            ms = 0
             # The candidate key: transport, then a 256-bit set of first bytes.
             for k in range(33):
                 key[k] = 0
@@ -952,13 +944,11 @@ cdef class ProbeLoop:
                 # Each direction's first two non-empty datagrams are noted for the gates.
                 sh.gated = True
                 sh.k0[0] = sh.k1[0] = sh.k0[1] = sh.k1[1] = -1
-                dgc = []
                 pos = 0
                 for k in range(nd0):
                     ln = dlc[i, k]
                     start = pos if pos < lc else lc
                     stop = pos + ln if pos + ln < lc else lc
-                    dgc.append(PyBytes_FromStringAndSize(<char*>base + off + start, stop - start))
                     if stop > start:
                         if k < 3:
                             b0 = base[off + start]
@@ -970,13 +960,11 @@ cdef class ProbeLoop:
                         elif sh.k1[0] < 0:
                             sh.k1[0] = k
                     pos += ln
-                dgs = []
                 pos = 0
                 for k in range(nd1):
                     ln = dls[i, k]
                     start = pos if pos < ls else ls
                     stop = pos + ln if pos + ln < ls else ls
-                    dgs.append(PyBytes_FromStringAndSize(<char*>base + off + lc + start, stop - start))
                     if stop > start:
                         if k < 3:
                             b0 = base[off + lc + start]
@@ -988,9 +976,6 @@ cdef class ProbeLoop:
                         elif sh.k1[1] < 0:
                             sh.k1[1] = k
                     pos += ln
-                view.transport = UDP
-                view.datagrams_c2s = dgc
-                view.datagrams_s2c = dgs
                 sh.nc = nd0
                 sh.ns = nd1
             else:
@@ -1000,20 +985,12 @@ cdef class ProbeLoop:
                 if ls:
                     b0 = base[off + lc]
                     key[1 + (b0 >> 3)] |= 1 << (b0 & 7)
-                if udp:
-                    view.transport = UDP
-                    view.datagrams_c2s = []
-                    view.datagrams_s2c = []
-                else:
-                    view.transport = TCP
-                    view.datagrams_c2s = EMPTY
-                    view.datagrams_s2c = EMPTY
+                if not udp:
                     _stream_units(&sh, base + off, base + off + lc)
                     # Directions starting mid-stream (the fast path's SF_MIDSTREAM bit,
                     # 1): the detectors that can re-anchor there join the candidates.
                     ms = ((sfc[i] & 1) | ((sfs[i] & 1) << 1)
                           | (((sfc[i] >> 4) & 1) << 2) | (((sfs[i] >> 4) & 1) << 3))
-                    view.midstream = ms
                     if ms:
                         key[0] |= 2
                         # Every direction with bytes resynced: the resync detectors
@@ -1033,6 +1010,57 @@ cdef class ProbeLoop:
                 if full:
                     out[i] = label_cls(None)
                 continue
+            if not full and sh.gated:
+                # _run would skip every candidate whose gate refuses the flow: when all
+                # do, it returns None; ask it only when one may match.
+                for k in range((<CandSet>cs).n):
+                    j0 = (<CandSet>cs).idx[k]
+                    if not self._refuses(j0, self.bid[j0], &sh):
+                        break
+                else:
+                    continue
+            view = FlowView.__new__(FlowView)
+            view.payload_c2s = PyBytes_FromStringAndSize(<char*>base + off, lc)
+            view.payload_s2c = PyBytes_FromStringAndSize(<char*>base + off + lc, ls)
+            # The packet list, packed: directions, then sizes (little-endian u16).
+            packed = PyBytes_FromStringAndSize(NULL, 3 * npk)
+            pk = <uint8_t*>PyBytes_AS_STRING(packed)
+            for k in range(npk):
+                pk[k] = <uint8_t>pdr[i, k]
+                sz = psz[i, k]
+                pk[npk + 2 * k] = sz & 0xFF
+                pk[npk + 2 * k + 1] = (sz >> 8) & 0xFF
+            view._pk = packed
+            view._npk = npk
+            if dg:
+                dgc = []
+                pos = 0
+                for k in range(nd0):
+                    ln = dlc[i, k]
+                    start = pos if pos < lc else lc
+                    stop = pos + ln if pos + ln < lc else lc
+                    dgc.append(PyBytes_FromStringAndSize(<char*>base + off + start, stop - start))
+                    pos += ln
+                dgs = []
+                pos = 0
+                for k in range(nd1):
+                    ln = dls[i, k]
+                    start = pos if pos < ls else ls
+                    stop = pos + ln if pos + ln < ls else ls
+                    dgs.append(PyBytes_FromStringAndSize(<char*>base + off + lc + start, stop - start))
+                    pos += ln
+                view.transport = UDP
+                view.datagrams_c2s = dgc
+                view.datagrams_s2c = dgs
+            elif udp:
+                view.transport = UDP
+                view.datagrams_c2s = []
+                view.datagrams_s2c = []
+            else:
+                view.transport = TCP
+                view.datagrams_c2s = EMPTY
+                view.datagrams_s2c = EMPTY
+                view.midstream = ms
             lab = self._run(view, &sh, <CandSet>cs, None, full)
             out[i] = lab
             if announcing is not None and lab is not None and "expect" in lab.metadata:
