@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 STATES = ("AdminDown", "Down", "Init", "Up")
 AUTH_LEN = {1: range(4, 20), 2: (24,), 3: (24,), 4: (28,), 5: (28,)}   # RFC 5880 4.2-4.4
@@ -60,4 +60,10 @@ def probe(view, state):
 SPEC = DetectorSpec(name="bfd", transports=("udp",), probe=probe, max_bytes=512,
                     max_packets=3, prefilter=Prefilter(c2s=frozenset(range(0x20, 0x29)),
                                                        s2c=frozenset(range(0x20, 0x29))),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # compiled, per direction: a whole first datagram is a control
+                    # packet: version 1, diagnostic 0-8, the Multipoint bit clear, a
+                    # non-zero multiplier, and the length byte equal to the datagram
+                    gate=Gate(whole=True, min_len=24, length=(3, 1, 0),
+                              bytes=((0, 0xe0, 0x20, 0x20), (0, 0x1f, 0, 8), (1, 0x01, 0, 0),
+                                     (2, 0xff, 1, 255))))

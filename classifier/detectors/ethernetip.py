@@ -15,7 +15,7 @@ item list.  Metadata: command (name of the first message's command).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 COMMANDS = {0x00: "NOP", 0x04: "ListServices", 0x63: "ListIdentity", 0x64: "ListInterfaces",
             0x65: "RegisterSession", 0x66: "UnRegisterSession", 0x6F: "SendRRData",
@@ -101,6 +101,12 @@ def probe(view, state):
 # SendUnitData; a flow (or a capture cut mid-stream) starting with a NOP is left out of
 # the hint so that zero-led flows of every other protocol do not probe this one.
 FIRST = frozenset(COMMANDS) - {0x00}
+# The gate (compiled, UDP): a whole datagram holds whole messages, so each direction's
+# first one is at least a 24-byte header with the command's high byte 0, a status from
+# the table (below 0x100: bytes 9-11 zero) and zero options (bytes 20-23).
+_GATE = Gate(whole=True, min_len=24, bytes=((1, 0xff, 0, 0), (9, 0xff, 0, 0), (10, 0xff, 0, 0),
+                                             (11, 0xff, 0, 0), (20, 0xff, 0, 0), (21, 0xff, 0, 0),
+                                             (22, 0xff, 0, 0), (23, 0xff, 0, 0)))
 SPEC = DetectorSpec(name="ethernetip", transports=("tcp", "udp"), probe=probe, max_bytes=1024,
                     max_packets=4, prefilter=Prefilter(c2s=FIRST, s2c=FIRST),
-                    max_confidence=0.95)
+                    max_confidence=0.95, gate=_GATE)

@@ -28,7 +28,7 @@ flow NO).
 from __future__ import annotations
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 COMMANDS = {0x0101: "memory-area-read", 0x0102: "memory-area-write", 0x0103: "memory-area-fill",
             0x0104: "multiple-memory-area-read", 0x0105: "memory-area-transfer",
@@ -166,4 +166,8 @@ def probe(view, state):
 SPEC = DetectorSpec(name="fins", transports=("udp", "tcp"), probe=probe, max_bytes=1024,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset((0x80, 0x81)), s2c=frozenset((0xC0, 0xC1)),
                                                        tcp=Prefilter(c2s=frozenset(b"F"), s2c=frozenset(b"F"))),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # compiled, UDP, per direction: the first datagram's header bytes as
+                    # frame() checks them (a shorter prefix passes what it lacks)
+                    gate=Gate(prefix=True, bytes=((0, 0xbe, 0x80, 0x80), (1, 0xff, 0, 0), (2, 0xff, 0, 7),
+                                                  (3, 0xff, 0, 127), (6, 0xff, 0, 127))))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim, dec
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim, dec
 
 VERBS = (b"EPCF", b"CRCX", b"MDCX", b"DLCX", b"RQNT", b"NTFY", b"AUEP", b"AUCX", b"RSIP")
 _CMD = re.compile(rb"\A([A-Z]{4}) (\d{1,9}) ([!-~]+@[!-~]+) MGCP (\d\.\d)(?: [!-~]+)?\r?\n")
@@ -56,6 +56,11 @@ def probe(view, state):
     return claim("mgcp", 1.0, verb=dec(m.group(1)), endpoint=dec(m.group(3)), code=code)
 
 
+# The gates (compiled): the first datagram, the client's or else the server's, starts
+# with a command line: four capitals and a space ("XXXX 1 a@b MGCP 1.0" is 20 bytes at
+# least, its line end included).
+_VERB = tuple((k, 0xff, ord("A"), ord("Z")) for k in range(4)) + ((4, 0xff, 0x20, 0x20),)
 SPEC = DetectorSpec(name="mgcp", transports=("udp",), probe=probe, max_bytes=2048, max_packets=1,
                     prefilter=Prefilter(c2s=frozenset(b"ECMDRNAX"), s2c=frozenset(b"ECMDRNAX")),
-                    max_confidence=1.0)
+                    max_confidence=1.0, gate=(Gate(c2s_only=True, min_len=20, bytes=_VERB),
+                                              Gate(s2c_only=True, min_len=20, bytes=_VERB)))

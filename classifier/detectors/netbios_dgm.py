@@ -4,7 +4,7 @@ encoded names.  Metadata: source_name, destination_name.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 from ._nbname import decode, encoded_name
 
 TYPES = {0x10: "direct-unique", 0x11: "direct-group", 0x12: "broadcast",
@@ -49,5 +49,11 @@ def probe(view, state):
     return MORE
 
 
+_HEAD = ((0, 0xff, 0x10, 0x16), (1, 0xf0, 0, 0))
 SPEC = DetectorSpec(name="netbios-dgm", transports=("udp",), probe=probe, max_bytes=1024,
-                    max_packets=1, prefilter=Prefilter(c2s=frozenset(TYPES), s2c=frozenset(TYPES)), max_confidence=0.95)
+                    max_packets=1, prefilter=Prefilter(c2s=frozenset(TYPES), s2c=frozenset(TYPES)), max_confidence=0.95,
+                    # compiled: the first datagram (the client's, else the server's) has
+                    # a message type, at least the 14 bytes the probe reads and the
+                    # reserved flag bits clear
+                    gate=(Gate(c2s_only=True, min_len=14, bytes=_HEAD),
+                          Gate(s2c_only=True, min_len=14, bytes=_HEAD)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 
 from . import _dgram
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 MESSAGES = {1: "Heartbeat Request", 2: "Heartbeat Response", 3: "PFD Management Request",
             4: "PFD Management Response", 5: "Association Setup Request",
@@ -71,4 +71,8 @@ def probe(view, state):
 SPEC = DetectorSpec(name="pfcp", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=2, prefilter=Prefilter(c2s=frozenset(range(0x20, 0x28)),
                                                        s2c=frozenset(range(0x20, 0x28))),
-                    max_confidence=0.9)
+                    max_confidence=0.9,
+                    # compiled, per direction: a whole first datagram is a message:
+                    # version 1, spare bits clear, its length the datagram's rest
+                    gate=Gate(whole=True, min_len=8, length=(2, 2, 4),
+                              bytes=((0, 0xe0, 0x20, 0x20), (0, 0x18, 0, 0), (1, 0xff, 1, 57))))

@@ -4,7 +4,7 @@ Metadata: method, st/nt, server, user_agent, location.
 """
 from __future__ import annotations
 
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 from ._httpmsg import MORE_NEEDED, cached_parse, udp_messages
 
 
@@ -30,5 +30,14 @@ def probe(view, state):
     return MORE if more else NO
 
 
+def _starts(word: bytes) -> tuple:
+    return tuple((k, 0xff, b, b) for k, b in enumerate(word))
+
+
 SPEC = DetectorSpec(name="ssdp", transports=("udp",), probe=probe, max_bytes=2048,
-                    max_packets=2, prefilter=Prefilter(c2s=frozenset(b"MNH"), s2c=frozenset(b"MNH")))
+                    max_packets=2, prefilter=Prefilter(c2s=frozenset(b"MNH"), s2c=frozenset(b"MNH")),
+                    # compiled: a lone datagram is the message that decides, so it starts
+                    # with M-SEARCH, NOTIFY or a status line's HTTP/ (and holds a whole
+                    # start line: "NOTIFY * HTTP/1.1" and its line end)
+                    gate=Gate(lone=True, min_len=18, forms=(_starts(b"M-SE"), _starts(b"NOTI"),
+                                                             _starts(b"HTTP"))))
