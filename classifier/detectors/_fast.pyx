@@ -675,12 +675,14 @@ cdef class ProbeLoop:
                 return False
         return True
 
-    cdef object _run(self, FlowView view, Shape* sh, CandSet cs, object session, bint full):
+    cdef object _run(self, FlowView view, Shape* sh, CandSet cs, object session, bint full,
+                     Py_ssize_t first=0):
         """The probe loop of one flow.  ``full`` false and no session (the pipeline's
         batch path): a flow without a match gives None, and a Label carries no probe
         trail (tried, pending and errors are empty tuples) and shares its metadata dict
         with the winning ProbeResult -- fewer objects per flow for the allocator and the
-        cyclic collector."""
+        cyclic collector.  ``first``: the candidates before it are known to be refused
+        by their gates (the batch path checked them before making the view)."""
         cdef Py_ssize_t j, i, b, n = cs.n
         cdef PyObject* vb[MAX_BUDGETS]       # borrowed: ``view``, or a cut owned by ``cuts``
         cdef list cuts = None
@@ -701,7 +703,7 @@ cdef class ProbeLoop:
         else:
             excluded = session.excluded
             state = session.states
-        for j in range(n):
+        for j in range(first, n):
             if bestconf >= cs.ceiling[j]:
                 # The best match so far reaches what every remaining candidate could
                 # return: none of them can win (a tie loses the tie-break).
@@ -1010,13 +1012,15 @@ cdef class ProbeLoop:
                 if full:
                     out[i] = label_cls(None)
                 continue
+            j0 = 0
             if not full and sh.gated:
                 # _run would skip every candidate whose gate refuses the flow: when all
-                # do, it returns None; ask it only when one may match.
-                for k in range((<CandSet>cs).n):
-                    j0 = (<CandSet>cs).idx[k]
-                    if not self._refuses(j0, self.bid[j0], &sh):
+                # do, it returns None; ask it only when one may match, from that one on.
+                while j0 < (<CandSet>cs).n:
+                    k = (<CandSet>cs).idx[j0]
+                    if not self._refuses(k, self.bid[k], &sh):
                         break
+                    j0 += 1
                 else:
                     continue
             view = FlowView.__new__(FlowView)
@@ -1061,7 +1065,7 @@ cdef class ProbeLoop:
                 view.datagrams_c2s = EMPTY
                 view.datagrams_s2c = EMPTY
                 view.midstream = ms
-            lab = self._run(view, &sh, <CandSet>cs, None, full)
+            lab = self._run(view, &sh, <CandSet>cs, None, full, j0)
             out[i] = lab
             if announcing is not None and lab is not None and "expect" in lab.metadata:
                 announcing.append(i)
