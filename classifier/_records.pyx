@@ -331,3 +331,263 @@ def annotate_known(list recs, dict cache, judge_port, guess):
         rec["port_class"] = res[2]
         rec["verdict"] = res[3]
         rec["verdict_reason"] = res[4]
+
+
+# ---------------------------------------------------------------- JSON lines
+# The jsonl writer's text, compiled: the bytes orjson.dumps(rec, default=str,
+# option=OPT_APPEND_NEWLINE) gives, for the values records hold (dicts with str keys,
+# lists and tuples, str, int within 64 bits, finite floats Python writes without an
+# exponent, bool, None).  A record holding anything else (another type, a huge int, a
+# float orjson writes in its own exponent style, a str that is not valid UTF-8) is left
+# to orjson whole, so the text is the same byte for byte in every case
+# (tests/test_output.py compares both on generated records).  In a flood every flow is
+# a record: orjson's general encoder took ~9k instructions for one; this ~4k.
+
+from cpython.object cimport PyObject
+from cpython.dict cimport PyDict_Next
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from libc.stdlib cimport malloc, realloc, free
+from libc.math cimport isfinite, signbit
+from libc.string cimport memchr
+
+cdef extern from "Python.h":
+    const char* PyUnicode_AsUTF8AndSize(object, Py_ssize_t*) except NULL
+    char* PyOS_double_to_string(double, char, int, int, int*) except NULL
+    int Py_DTSF_ADD_DOT_0
+    void PyMem_Free(void*)
+    long long PyLong_AsLongLongAndOverflow(object, int*) except? -1
+    double PyFloat_AS_DOUBLE(object)
+
+cdef struct JBuf:
+    char* p
+    Py_ssize_t n, cap
+
+cdef const char* _HEX = b"0123456789abcdef"
+
+cdef int _reserve(JBuf* b, Py_ssize_t k) except -1:
+    cdef Py_ssize_t want
+    cdef char* q
+    if b.n + k <= b.cap:
+        return 0
+    want = b.cap * 2
+    if want < b.n + k + 4096:
+        want = b.n + k + 4096
+    q = <char*>realloc(b.p, want)
+    if q == NULL:
+        raise MemoryError()
+    b.p = q
+    b.cap = want
+    return 0
+
+cdef inline int _raw(JBuf* b, const char* s, Py_ssize_t k) except -1:
+    _reserve(b, k)
+    memcpy(b.p + b.n, s, k)
+    b.n += k
+    return 0
+
+cdef inline char* _esc(char* o, unsigned char c) noexcept:
+    if c >= 0x20 and c != 0x22 and c != 0x5c:
+        o[0] = <char>c
+        return o + 1
+    o[0] = c'\\'
+    if c == 0x22 or c == 0x5c:
+        o[1] = <char>c
+    elif c == 8:
+        o[1] = c'b'
+    elif c == 9:
+        o[1] = c't'
+    elif c == 10:
+        o[1] = c'n'
+    elif c == 12:
+        o[1] = c'f'
+    elif c == 13:
+        o[1] = c'r'
+    else:
+        o[1] = c'u'
+        o[2] = c'0'
+        o[3] = c'0'
+        o[4] = _HEX[c >> 4]
+        o[5] = _HEX[c & 15]
+        return o + 6
+    return o + 2
+
+cdef int _jstr(JBuf* b, object s) except -1:
+    """A str as a JSON string: UTF-8 as it is, '"', '\\' and control characters
+    escaped as orjson does; eight bytes at a time while none needs it."""
+    cdef Py_ssize_t k, i = 0, j
+    cdef const char* u = PyUnicode_AsUTF8AndSize(s, &k)
+    cdef uint64_t w, t, hit
+    cdef char* o
+    _reserve(b, 2 + 6 * k)
+    o = b.p + b.n
+    o[0] = c'"'
+    o += 1
+    while i + 8 <= k:
+        memcpy(&w, u + i, 8)
+        hit = (w - 0x2020202020202020ULL) & ~w            # a byte below 0x20
+        t = w ^ 0x2222222222222222ULL                       # a '"'
+        hit |= (t - 0x0101010101010101ULL) & ~t
+        t = w ^ 0x5c5c5c5c5c5c5c5cULL                       # a '\\'
+        hit |= (t - 0x0101010101010101ULL) & ~t
+        if (hit & 0x8080808080808080ULL) == 0:
+            memcpy(o, u + i, 8)
+            o += 8
+        else:
+            for j in range(8):
+                o = _esc(o, <unsigned char>u[i + j])
+        i += 8
+    while i < k:
+        o = _esc(o, <unsigned char>u[i])
+        i += 1
+    o[0] = c'"'
+    b.n = o + 1 - b.p
+    return 0
+
+cdef int _jint(JBuf* b, object v) except -1:
+    """1 (orjson's) when the int is outside 64 bits."""
+    cdef int overflow = 0
+    cdef long long x = PyLong_AsLongLongAndOverflow(v, &overflow)
+    cdef unsigned long long u
+    cdef char tmp[24]
+    cdef int n = 24
+    if overflow:
+        return 1
+    u = <unsigned long long>(-x) if x < 0 else <unsigned long long>x
+    while True:
+        n -= 1
+        tmp[n] = c'0' + <char>(u % 10)
+        u //= 10
+        if u == 0:
+            break
+    if x < 0:
+        n -= 1
+        tmp[n] = c'-'
+    _raw(b, tmp + n, 24 - n)
+    return 0
+
+cdef int _jfloat(JBuf* b, object v) except -1:
+    """1 (orjson's) for a float Python writes with an exponent, or not finite.
+
+    A value that is a whole number of millionths (timestamps, confidences) is written
+    from that number: below 2**33 the doubles are closer together than a millionth, so
+    k / 10**6 written out is the shortest text that reads back as the same double,
+    which is what orjson (and repr) write; others go through repr's own algorithm."""
+    cdef double d = PyFloat_AS_DOUBLE(v)
+    cdef char* s
+    cdef char tmp[40]
+    cdef Py_ssize_t k
+    cdef long long m, ip
+    cdef int n, f, z
+    if d == 0.0 or (d >= 1e-4 and d < 8589934592.0):
+        m = <long long>(d * 1e6 + 0.5)
+        if <double>m / 1e6 == d and not (d == 0.0 and signbit(d)):
+            ip = m // 1000000
+            f = <int>(m % 1000000)
+            n = 40
+            # the fraction: six digits, trailing zeros dropped, at least one kept
+            z = 6
+            while z > 1 and f % 10 == 0:
+                f //= 10
+                z -= 1
+            while z > 0:
+                n -= 1
+                tmp[n] = c'0' + <char>(f % 10)
+                f //= 10
+                z -= 1
+            n -= 1
+            tmp[n] = c'.'
+            while True:
+                n -= 1
+                tmp[n] = c'0' + <char>(ip % 10)
+                ip //= 10
+                if ip == 0:
+                    break
+            return _raw(b, tmp + n, 40 - n)
+    if not isfinite(d):
+        return 1
+    s = PyOS_double_to_string(d, c'r', 0, Py_DTSF_ADD_DOT_0, NULL)
+    k = strlen(s)
+    if memchr(s, c'e', k) != NULL:
+        PyMem_Free(s)
+        return 1
+    try:
+        _raw(b, s, k)
+    finally:
+        PyMem_Free(s)
+    return 0
+
+cdef int _jvalue(JBuf* b, object v, int depth) except -1:
+    """0 written; 1 a value left to orjson (the record is then encoded by orjson)."""
+    cdef type t = type(v)
+    cdef Py_ssize_t pos = 0, k
+    cdef PyObject* key
+    cdef PyObject* val
+    cdef bint first = True
+    if v is None:
+        return _raw(b, b"null", 4)
+    if t is str:
+        return _jstr(b, v)
+    if t is int:
+        return _jint(b, v)
+    if t is float:
+        return _jfloat(b, v)
+    if t is bool:
+        if v:
+            return _raw(b, b"true", 4)
+        return _raw(b, b"false", 5)
+    if depth >= 64:
+        return 1
+    if t is dict:
+        _raw(b, b"{", 1)
+        while PyDict_Next(v, &pos, &key, &val):
+            if type(<object>key) is not str:
+                return 1
+            if not first:
+                _raw(b, b",", 1)
+            first = False
+            _jstr(b, <object>key)
+            _raw(b, b":", 1)
+            if _jvalue(b, <object>val, depth + 1):
+                return 1
+        return _raw(b, b"}", 1)
+    if t is list or t is tuple:
+        _raw(b, b"[", 1)
+        for k in range(len(v)):
+            if k:
+                _raw(b, b",", 1)
+            if _jvalue(b, v[k], depth + 1):
+                return 1
+        return _raw(b, b"]", 1)
+    return 1
+
+def jsonl_lines(list recs, fallback):
+    """The JSON lines of ``recs`` (dicts), one bytes object: each record as
+    ``fallback(rec)`` (orjson.dumps(rec, default=str, option=OPT_APPEND_NEWLINE))
+    would write it; records this encoder does not cover go to ``fallback``."""
+    cdef JBuf b
+    cdef Py_ssize_t start
+    cdef int r
+    cdef bytes text
+    b.n = 0
+    b.cap = 768 * len(recs) + 4096
+    b.p = <char*>malloc(b.cap)
+    if b.p == NULL:
+        raise MemoryError()
+    try:
+        for rec in recs:
+            start = b.n
+            r = 1
+            if type(rec) is dict:
+                try:
+                    r = _jvalue(&b, rec, 0)
+                except (UnicodeError, ValueError, OverflowError, TypeError):
+                    r = 1               # orjson says what is wrong (or writes it its way)
+            if r:
+                b.n = start
+                text = fallback(rec)
+                _raw(&b, text, len(text))
+            else:
+                _raw(&b, b"\n", 1)
+        return PyBytes_FromStringAndSize(b.p, b.n)
+    finally:
+        free(b.p)
