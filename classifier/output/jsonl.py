@@ -8,8 +8,7 @@ try:
 except ImportError:                                    # pragma: no cover - orjson is a dependency
     orjson = None
 import json
-
-from .._records import jsonl_lines
+from itertools import repeat
 
 
 class JsonlWriter:
@@ -47,12 +46,10 @@ class JsonlWriter:
     def lines(self, recs):
         """The JSON lines of `recs`, as one bytes object (UTF-8)."""
         if orjson is not None:
-            # The compiled encoder writes orjson's bytes for what records hold and hands
-            # the rest to orjson (classifier/_records.pyx jsonl_lines): a flood is
-            # millions of records.
-            if type(recs) is not list:
-                recs = list(recs)
-            return jsonl_lines(recs, self._line)
+            # orjson.dumps(rec, default, option) positionally, straight from map: no
+            # Python frame and no keyword parsing per record (a flood is millions).
+            n = len(recs)
+            return b"".join(map(orjson.dumps, recs, repeat(str, n), repeat(orjson.OPT_APPEND_NEWLINE, n)))
         return b"".join(map(self._line, recs))
 
     def close(self):
