@@ -415,6 +415,22 @@ cdef inline void _stream_units(Shape* sh, const uint8_t* c, const uint8_t* s) no
     sh.k1[0] = sh.k1[1] = -1
 
 
+cdef list _cut_datagrams(const uint8_t* p, Py_ssize_t total, const int64_t[:, ::1] lens,
+                         Py_ssize_t i, Py_ssize_t nd):
+    """One direction's datagrams of batch record i, as classifier.flows.Flow cuts them
+    out of its ``total`` payload bytes at ``p`` (the lengths as recorded, each cut at
+    the bytes kept)."""
+    cdef list out = []
+    cdef Py_ssize_t pos = 0, k, ln, start, stop
+    for k in range(nd):
+        ln = lens[i, k]
+        start = pos if pos < total else total
+        stop = pos + ln if pos + ln < total else total
+        out.append(PyBytes_FromStringAndSize(<char*>p + start, stop - start))
+        pos += ln
+    return out
+
+
 cdef class CandSet:
     """A flow's candidates in C form: registry positions, and for each the highest
     confidence the candidates from there on could return (engine.candidates)."""
@@ -874,7 +890,6 @@ cdef class ProbeLoop:
         cdef uint8_t* pk
         cdef bint udp, dg
         cdef list out = [None] * n
-        cdef list dgc, dgs
         cdef FlowView view
         cdef Shape sh
         cdef bytes packed
@@ -1037,25 +1052,9 @@ cdef class ProbeLoop:
             view._pk = packed
             view._npk = npk
             if dg:
-                dgc = []
-                pos = 0
-                for k in range(nd0):
-                    ln = dlc[i, k]
-                    start = pos if pos < lc else lc
-                    stop = pos + ln if pos + ln < lc else lc
-                    dgc.append(PyBytes_FromStringAndSize(<char*>base + off + start, stop - start))
-                    pos += ln
-                dgs = []
-                pos = 0
-                for k in range(nd1):
-                    ln = dls[i, k]
-                    start = pos if pos < ls else ls
-                    stop = pos + ln if pos + ln < ls else ls
-                    dgs.append(PyBytes_FromStringAndSize(<char*>base + off + lc + start, stop - start))
-                    pos += ln
                 view.transport = UDP
-                view.datagrams_c2s = dgc
-                view.datagrams_s2c = dgs
+                view.datagrams_c2s = _cut_datagrams(base + off, lc, dlc, i, nd0)
+                view.datagrams_s2c = _cut_datagrams(base + off + lc, ls, dls, i, nd1)
             elif udp:
                 view.transport = UDP
                 view.datagrams_c2s = []
