@@ -75,5 +75,7 @@ def probe(view, state):
 
 SPEC = DetectorSpec(name="kcp", transports=("udp",), probe=probe, max_bytes=8192,
                     max_packets=2, prefilter=Prefilter(any=True), max_confidence=0.8,
-                    # every datagram is whole segments: a 24-byte header, cmd 81..84
-                    gate=Gate(min_len=HEADER, bytes=((4, 0xff, 81, 84),)))
+                    # every datagram is whole segments: a 24-byte header, cmd 81..84,
+                    # and a data length the datagram holds (the probe sees at most
+                    # max_bytes of it), so below 65536: its two high bytes zero
+                    gate=Gate(min_len=HEADER, bytes=((4, 0xff, 81, 84), (22, 0xff, 0, 0), (23, 0xff, 0, 0))))
