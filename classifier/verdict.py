@@ -70,6 +70,12 @@ def judge(info: Optional[PortInfo], protocol: str, transport: str = "") -> _Resu
     if info is None:
         what = f"payload is {observed}" if observed else "payload not identified"
         return None, None, None, None, f"{transport or 'this transport'} has no ports; {what}"
+    if not info.services:
+        # nothing registered (most of a scan's or a flood's ports): no implication
+        claim = _unregistered_text(info)
+        if observed is None:
+            return None, None, info.port_class, UNIDENTIFIED, f"{claim}; payload not identified"
+        return None, None, info.port_class, UNREGISTERED, f"{claim}; payload is {observed}"
     implied = info.implied
     port_protocol = "|".join(implied) if implied else None
     port_service = ",".join(dict.fromkeys(s.name for s in info.services)) or None

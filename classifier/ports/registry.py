@@ -34,6 +34,8 @@ SYSTEM, USER, DYNAMIC = "system", "user", "dynamic"
 
 # Lines wider than this many ports are checked apart in a lookup (Registry._assigned_at).
 _SHORT_SPAN = 8
+# Lookups of new ports before the assigned lines are indexed by port.
+_INDEX_AFTER = 256
 
 
 def port_class(port: int) -> str:
@@ -135,6 +137,11 @@ class Registry:
         self._short = short
         self._short_starts = [self._line_starts[j] for j in short]
         self._line_span = max((self._lines[j][1] - self._lines[j][0] for j in short), default=0)
+        # After _INDEX_AFTER lookups (a capture with that many server ports: a scan, a
+        # flood, peer-to-peer traffic) the lines are indexed by port once (~5 ms), and a
+        # lookup is one dict get instead of the scan; short runs never pay for it.
+        self._misses = 0
+        self._at: Optional[Dict[int, Tuple[int, ...]]] = None
         self._by_name_index: Optional[Dict[str, List[Tuple[int, str]]]] = None
         # Unnamed lines (reserved/unassigned) per transport, sorted ranges for the status lookup.
         self._holes: Dict[str, List[Tuple[int, int, str, str]]] = {}
@@ -187,11 +194,33 @@ class Registry:
             self._by_name_index = index
         return self._by_name_index
 
+    def _index(self) -> Dict[int, Tuple[int, ...]]:
+        """port -> the positions (in _lines) of the assigned lines over it, in order."""
+        at: Dict[int, List[int]] = {}
+        for j, (lo, hi, _t, _name, _description, _status) in enumerate(self._lines):
+            for port in range(lo, hi + 1):
+                at.setdefault(port, []).append(j)
+        return {port: tuple(js) for port, js in at.items()}
+
     def _assigned_at(self, port: int, transport: str) -> List[Tuple[str, str]]:
         """(name, description) of every assigned line over `port` on `transport`, in the
         table's order: the narrow lines starting at most _line_span ports before it,
-        and the wide ones."""
-        lines, short = self._lines, self._short
+        and the wide ones (or, once indexed, the lines the index gives)."""
+        lines = self._lines
+        at = self._at
+        if at is None:
+            self._misses += 1
+            if self._misses > _INDEX_AFTER:
+                at = self._at = self._index()
+        if at is not None:
+            found = []
+            for j in at.get(port, ()):
+                _lo, _hi, t, name, description, _status = lines[j]
+                if t == transport or (not t and transport in ("tcp", "udp")):
+                    found.append((j if self._line_pos is None else self._line_pos[j], name, description))
+            found.sort()
+            return [(name, description) for _pos, name, description in found]
+        short = self._short
         k = bisect.bisect_right(self._short_starts, port) - 1
         first = port - self._line_span
         found = []
