@@ -17,6 +17,10 @@ FTP_CMDS = frozenset(b"USER PASS ACCT CWD CDUP QUIT PORT PASV EPSV EPRT TYPE STR
                      b"STOR APPE LIST NLST MLSD MLST SYST FEAT OPTS PWD MKD RMD DELE SIZE "
                      b"MDTM REST RNFR RNTO NOOP SITE STAT HELP PBSZ PROT CCC ABOR".split())
 SMTP_ONLY = frozenset(b"EHLO HELO MAIL RCPT DATA STARTTLS RSET VRFY EXPN".split())
+# POP3's client commands (RFC 1939, CAPA RFC 2449, STLS RFC 2595, AUTH RFC 5034): USER,
+# PASS, STAT, LIST, RETR, DELE, NOOP and QUIT are FTP's words too, so a client's
+# commands without the server's greeting name FTP only with a word POP3 lacks.
+POP3_CMDS = frozenset(b"USER PASS APOP STAT LIST RETR DELE NOOP RSET QUIT TOP UIDL CAPA STLS AUTH".split())
 _PASV = re.compile(rb"227 .*?(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})")
 _EPSV = re.compile(rb"229 .*?\((.)\1\1(\d{1,5})\1\)")
 _PORT = re.compile(rb"(?im)^PORT (\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})\r?$")
@@ -56,7 +60,8 @@ def decide(proto: str, view):
             return "more", None
         # No greeting seen (capture started late): commands alone decide.
         if proto == "ftp":
-            return ("weak" if ftp_cmds else "no"), None
+            ftp_only = ftp_cmds and cmds & (FTP_CMDS - POP3_CMDS) - {b"HELP"} and not cmds & (POP3_CMDS - FTP_CMDS)
+            return ("weak" if ftp_only else "no"), None
         return ("weak" if smtp_cmds else "no"), None
     code, text = g
     if code not in (220, 120, 421):
