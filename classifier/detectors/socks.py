@@ -59,6 +59,13 @@ def _v4(c: bytes, s: bytes):
         if s[0] != 0 or s[1] not in (0x5A, 0x5B, 0x5C, 0x5D):
             return NO                     # replies are 0x00 then a status 90-93
         return claim("socks", 1.0, version=4, target=target)
+    # The request alone (no reply seen: a one-sided or late view): it must read as one.
+    # The destination is an address a client can ask for (not 0.0.0.0/8 but SOCKS4a's
+    # 0.0.0.x), the port is not 0, and the user id is text; a TDS packet (04 01 ...)
+    # from a server seen alone otherwise passes for a request.
+    if (ip[0] == 0 and ip[:3] != b"\x00\x00\x00") or c[2:4] == b"\x00\x00" \
+            or any(b < 0x20 or b > 0x7e for b in c[8:end]):
+        return NO
     return claim("socks", 0.8, version=4, target=target)
 
 

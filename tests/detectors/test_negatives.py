@@ -147,6 +147,10 @@ NEAR_MISSES = [
     ("rsync", T(b"@RSYNCX: 30.0\n"), "wrong magic"),
     ("socks", T(hx("0500")), "SOCKS5 greeting with zero methods"),
     ("socks", T(hx("05020001"), hx("0502")), "server picks a method never offered"),
+    # ndpi:mssql_tds.pcap seen from the server's side alone: a TDS tabular result
+    # (04 01 ...) reads as a SOCKS4 CONNECT to 0.53.1.0 with a binary user id
+    ("socks", T(hx("0401002200350100fd0100f9000000000000000000fd0000")),
+     "TDS result: SOCKS4 request to 0.0.0.0/8, user id not text"),
     ("bittorrent", T(b"\x13BitTorrent protocoX"), "one byte off"),
     ("wireguard", U(hx("01000000") + bytes(100)), "initiation of the wrong size"),
     ("wireguard", U(hx("01000100") + bytes(144)), "non-zero reserved byte"),
