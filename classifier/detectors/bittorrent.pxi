@@ -72,6 +72,12 @@ cdef inline int _bt_utp(const uint8_t* p, Py_ssize_t n) noexcept:
     # ST_DATA (0) carries data; ST_STATE (2, an ACK), ST_RESET (3) and ST_SYN (4) none.
     if (kind == 0 and pos == n) or (kind >= 2 and pos != n):
         return -1
+    # The connection id is random (libutp: a random 16-bit id for the SYN); 0 is what
+    # other headers put there: CAPWAP's DTLS preamble (01 00 00 00), RakNet's
+    # unconnected ping (01, then a time whose high bytes are zero).  Both sides sharing
+    # it made those flows uTP; a uTP session with id 0 is one in 65536.
+    if p[2] == 0 and p[3] == 0:
+        return -1
     return (p[2] << 8) | p[3]
 
 

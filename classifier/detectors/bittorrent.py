@@ -15,8 +15,8 @@ _KRPC = re.compile(rb"d1:([aqr])d|d2:ip|d1:e")
 
 # probe(view, state): TCP -- the 20-byte handshake magic at the start (1.0) or after
 # Message Stream Encryption's keys (0.95), info_hash from it; UDP -- the first datagram
-# a bencoded KRPC dictionary (DHT, 0.95), or uTP headers whose connection ids match
-# across the datagrams (0.9).  Compiled: bittorrent.pxi.
+# a bencoded KRPC dictionary (DHT, 0.95), or uTP headers whose (non-zero) connection
+# ids match across the datagrams (0.9).  Compiled: bittorrent.pxi.
 probe = _fast.bittorrent_probe
 
 

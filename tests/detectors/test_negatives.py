@@ -152,6 +152,11 @@ NEAR_MISSES = [
     ("socks", T(hx("0401002200350100fd0100f9000000000000000000fd0000")),
      "TDS result: SOCKS4 request to 0.0.0.0/8, user id not text"),
     ("bittorrent", T(b"\x13BitTorrent protocoX"), "one byte off"),
+    # CAPWAP's DTLS preamble (RFC 5415 4.1: 01 00 00 00) before DTLS records, both ways:
+    # a uTP data header with connection id 0 on each side
+    ("bittorrent", FlowView.udp([hx("01000000" "16fefd0000000000000000002a01") + bytes(40)],
+                                [hx("01000000" "16fefd0000000000000000003e02") + bytes(60)]),
+     "CAPWAP DTLS both ways: uTP connection id 0"),
     ("wireguard", U(hx("01000000") + bytes(100)), "initiation of the wrong size"),
     ("wireguard", U(hx("01000100") + bytes(144)), "non-zero reserved byte"),
     ("openvpn", U(hx("38") + bytes(60), hx("40") + bytes(60)), "resets with no session or time"),
