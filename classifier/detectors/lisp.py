@@ -102,8 +102,10 @@ def _parse(d: bytes):
             if off is None or len(d) < off + 2 or d[off + 1] > 128:
                 return None
             off = _address(d, off + 2)
-        if off is None or off > len(d):
-            return None
+        if off is not None and d[0] & 0x04:  # M: one Map-Reply record follows (RFC 9301 5.3)
+            off = _records(d, off, 1)
+        if off != len(d):
+            return None                      # nothing else follows the records
         return MESSAGES[t], count
     return None
 
