@@ -158,6 +158,9 @@ NEAR_MISSES = [
                                 [hx("01000000" "16fefd0000000000000000003e02") + bytes(60)]),
      "CAPWAP DTLS both ways: uTP connection id 0"),
     ("wireguard", U(hx("01000000") + bytes(100)), "initiation of the wrong size"),
+    # an ONC-RPC reply seen from the server alone (pcaps/corpus/nfs-1.pcap): xid
+    # 0x1a2b3c01 reads as a Map-Request's type and record count, zeros as empty AFIs
+    ("lisp", U(hx("1a2b3c01" "00000001") + bytes(104)), "RPC reply: a Map-Request with bytes after its records"),
     ("wireguard", U(hx("01000100") + bytes(144)), "non-zero reserved byte"),
     ("openvpn", U(hx("38") + bytes(60), hx("40") + bytes(60)), "resets with no session or time"),
     ("ike", U(bytes(8) + bytes(20)), "zero initiator SPI"),
