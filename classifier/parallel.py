@@ -44,7 +44,10 @@ Stopping
 
 Workers are forked from the parent once its Analyzer is built (see `_context`), or
 where fork cannot be used, started from a fork server and build their own from the
-command's options (the same `options.analyzer_from_args` as the serial path).
+command's options (the same `options.analyzer_from_args` as the serial path). With
+fork the parent is worker 0 itself (Pool: N-1 processes are forked; the parent makes
+its own messages, with an Analyzer of its own, when their turn comes or while it
+waits for another worker's), so that N processes share the N cores.
 """
 from __future__ import annotations
 
