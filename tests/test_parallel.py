@@ -400,6 +400,37 @@ def test_a_spool_that_cannot_be_written_falls_back_to_the_queue(tmp_path):
         spool.close()
 
 
+# Run in a fresh interpreter: in a test process that has other threads (the suite's
+# Dask tests leave some), workers start from a fork server and the parent is no worker.
+AHEAD_CHILD = r"""
+import sys
+from classifier import cli, parallel
+parallel.SHARD_MIN_BYTES = 0
+ahead = int(sys.argv[1])
+started = []
+get, init = parallel.Pool.get, parallel.Pool.__init__
+
+def init_counting(self, groups, jobs, args, analyzer, *a, **k):
+    init(self, groups, jobs, args, analyzer, *a, **k)
+    # the same detectors and model, not the same per-capture state
+    assert self.local_analyzer is not analyzer and self.local_analyzer.engine is analyzer.engine
+    assert self.local_analyzer.ml is analyzer.ml
+    started.append(sum(p is not None for p in self.procs))
+
+def get_greedy(self, w, stop):
+    if w != 0:
+        while self.local is not None and len(self.local_ahead) < ahead:
+            msg = self._local_next(ahead=True)
+            if msg is not None:
+                self.local_ahead.append(msg)
+    return get(self, w, stop)
+
+parallel.Pool.__init__, parallel.Pool.get = init_counting, get_greedy
+code = cli.main(sys.argv[2:])
+print(code, started)
+"""
+
+
 @pytest.mark.parametrize("ahead", [1, 10_000])
 def test_the_parent_is_worker_0_and_its_share_made_ahead_keeps_the_merge_order(tmp_path, capsys,
                                                                                every_capture_sharded, mixed,
@@ -411,31 +442,14 @@ def test_the_parent_is_worker_0_and_its_share_made_ahead_keeps_the_merge_order(t
     only (PORTLENS_NO_LOCAL_WORKER): the parent's share is labelled by an analyzer of its
     own, which the caller's end of each capture (it flushes the caller's analyzer, the
     records held back included) does not touch."""
-    argv = ["analyze", PCAPS, mixed, DEMO, "-f", "jsonl", "-j", "2"]
+    argv = ["analyze", PCAPS, mixed, DEMO, "-f", "jsonl", "-j", "2", "-q"]
     monkeypatch.setenv("PORTLENS_NO_LOCAL_WORKER", "1")
     code, _ = _run(argv + ["-o", str(tmp_path / "forked.jsonl")], capsys)
     assert code == 0
     monkeypatch.delenv("PORTLENS_NO_LOCAL_WORKER")
-    started = []
-    get, init = parallel.Pool.get, parallel.Pool.__init__
-
-    def init_counting(self, groups, jobs, args, analyzer, *a, **k):
-        init(self, groups, jobs, args, analyzer, *a, **k)
-        started.append(sum(p is not None for p in self.procs))
-        # the same detectors and model, not the same per-capture state
-        assert self.local_analyzer is not analyzer and self.local_analyzer.engine is analyzer.engine
-        assert self.local_analyzer.ml is analyzer.ml
-
-    def get_greedy(self, w, stop):
-        if w != 0:
-            while self.local is not None and len(self.local_ahead) < ahead:
-                msg = self._local_next(ahead=True)
-                if msg is not None:
-                    self.local_ahead.append(msg)
-        return get(self, w, stop)
-    monkeypatch.setattr(parallel.Pool, "__init__", init_counting)
-    monkeypatch.setattr(parallel.Pool, "get", get_greedy)
-    code, _ = _run(argv + ["-o", str(tmp_path / "ahead.jsonl")], capsys)
-    assert code == 0 and started == [1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    p = subprocess.run([sys.executable, "-c", AHEAD_CHILD, str(ahead)] + argv + ["-o", str(tmp_path / "ahead.jsonl")],
+                       capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=600)
+    assert p.returncode == 0 and p.stdout.split() == ["0", "[1]"], p.stdout + p.stderr
     forked = (tmp_path / "forked.jsonl").read_bytes()
     assert len(forked) > 100_000 and (tmp_path / "ahead.jsonl").read_bytes() == forked
