@@ -44,11 +44,15 @@ Stopping
 
 Workers are forked from the parent once its Analyzer is built (see `_context`), or
 where fork cannot be used, started from a fork server and build their own from the
-command's options (the same `options.analyzer_from_args` as the serial path).
+command's options (the same `options.analyzer_from_args` as the serial path). With
+fork the parent is worker 0 itself (Pool: N-1 processes are forked; the parent makes
+its own messages, with an Analyzer of its own, when their turn comes or while it
+waits for another worker's), so that N processes share the N cores.
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import dataclasses
 import multiprocessing
 import os
@@ -64,6 +68,9 @@ SHARD_MIN_BYTES = 32 << 20
 # Messages a worker may have sent that the parent has not taken yet: bounds the memory
 # of records in flight (a message is one batch, at most ANALYZE_BATCH flows).
 QUEUE_MESSAGES = 16
+# The same bound for the parent's own messages (worker 0's, with fork) made ahead of
+# their turn while it waits for another worker's.
+LOCAL_AHEAD = QUEUE_MESSAGES
 
 # Flow-level counters: each shard counts its own flows, so the merged value is the sum.
 # Everything else in the engine's statistics is counted per packet, identically in
@@ -299,6 +306,14 @@ def _worker_main(wid: int, tasks, options: Optional[Dict[str, Any]], config, lab
 
 
 def _run_tasks(tasks, config, labelled, analyzer, size, payload, pack, out) -> None:
+    for msg in _task_messages(tasks, config, labelled, analyzer, size, payload, pack):
+        out.put(msg)
+
+
+def _task_messages(tasks, config, labelled, analyzer, size, payload, pack):
+    """The messages of a worker's tasks, in order (see _worker_main), made as they are
+    asked for: a forked worker puts each in its queue, the parent takes its own
+    tasks' (Pool, worker 0) one at a time."""
     from .errors import CaptureError
     from .flows import FlowReader
     from .detectors.engine import gc_paused
@@ -307,23 +322,25 @@ def _run_tasks(tasks, config, labelled, analyzer, size, payload, pack, out) -> N
         try:
             reader = FlowReader(path, dataclasses.replace(config, shard=shard), size, batch_payload=payload)
         except CaptureError as e:
-            out.put(("error", tid, str(e)))
+            yield ("error", tid, str(e))
             continue
         batches = reader.batches()
         try:
             for b in batches:
                 with gc_paused():       # the batch's records die with it: no cycles to find
                     recs = analyzer.push(b) if labelled else batch_records(b)
-                    out.put(("recs", tid, pack(recs), reader._engine.stats(), reader.position))
+                    msg = ("recs", tid, pack(recs), reader._engine.stats(), reader.position)
                     del recs
+                yield msg
+                del msg
         finally:
             batches.close()
         if labelled:
             recs = analyzer.flush()
             if recs:
-                out.put(("recs", tid, pack(recs), reader.stats, reader.position))
+                yield ("recs", tid, pack(recs), reader.stats, reader.position)
         errors = analyzer.take_probe_errors() if labelled else {}
-        out.put(("end", tid, reader.stats, reader.error, errors))
+        yield ("end", tid, reader.stats, reader.error, errors)
 
 
 # What a forked worker takes from the parent instead of building it again.
@@ -409,16 +426,34 @@ class Pool:
                     pass
         else:
             options = _plain_options(args)
-        self.queues = [self.ctx.Queue(QUEUE_MESSAGES) for _ in range(jobs)]
-        # Forked workers inherit an open spool each (Spool); others send the text itself.
-        self.spools: List[Optional[Spool]] = [None] * jobs
-        if render and self.ctx.get_start_method() == "fork" and os.environ.get("PORTLENS_NO_SPOOL") is None:
-            self.spools = [Spool() for _ in range(jobs)]
         tasks: List[list] = [[] for _ in range(jobs)]
         for gi, g in enumerate(groups):
             n = len(g.workers)
             for k, w in enumerate(g.workers):
                 tasks[w].append(((gi, k), g.path, (k, n)))
+        # With fork, worker 0 is this process: its tasks' messages are made here, when
+        # their turn comes or while a forked worker's next one is awaited (`get`). One
+        # process fewer on the cores (the parent's own share of the run, taking the
+        # others' batches, no longer competes with two workers), worker 0's text goes to
+        # the output without a spool, and one fork less. LOCAL_AHEAD bounds what it makes
+        # ahead of its turn, as QUEUE_MESSAGES bounds a forked worker.
+        self.local = None
+        self.local_analyzer = None
+        self.local_ahead: "collections.deque" = collections.deque()
+        forked = self.ctx.get_start_method() == "fork"
+        if forked and tasks[0] and os.environ.get("PORTLENS_NO_LOCAL_WORKER") is None:
+            pack = _renderer(args, labelled) if render else (lambda recs: recs)
+            size, payload = batch
+            # Its own analyzer: the caller's flushes at each capture's end (and holds
+            # back records) on its own schedule, which is not this one's.
+            self.local_analyzer = analyzer.fresh() if labelled else None
+            self.local = _task_messages(tasks[0], config, labelled, self.local_analyzer, size, payload, pack)
+            tasks[0] = []
+        self.queues = [self.ctx.Queue(QUEUE_MESSAGES) if tasks[w] else None for w in range(jobs)]
+        # Forked workers inherit an open spool each (Spool); others send the text itself.
+        self.spools: List[Optional[Spool]] = [None] * jobs
+        if render and forked and os.environ.get("PORTLENS_NO_SPOOL") is None:
+            self.spools = [Spool() if tasks[w] else None for w in range(jobs)]
         self.procs = []
         for w in range(jobs):
             if not tasks[w]:
@@ -431,13 +466,44 @@ class Pool:
             p.start()
             self.procs.append(p)
 
+    def _local_next(self, ahead: bool = False):
+        """The parent's own next message (worker 0's), made now; a failure is worker 0's
+        crash, as a forked worker would report it. Past its last message: None when
+        making ahead, else a crash (the merge never asks for more than there is)."""
+        try:
+            return next(self.local)
+        except StopIteration:
+            self.local = None
+            return None if ahead else ("crash", None, "no message left")
+        except Exception as e:                              # a bug, or out of memory
+            self.local = None
+            if os.environ.get("PORTLENS_DEBUG"):
+                raise
+            return ("crash", None, f"{type(e).__name__}: {e}")
+
     def get(self, w: int, stop):
         """The next message of worker w; None when a stop was asked for meanwhile.
         Raises WorkerDied when the worker is gone without a word."""
+        if w == 0 and self.procs[0] is None and (self.local is not None or self.local_ahead):
+            if stop():
+                return None
+            if self.local_ahead:
+                return self.local_ahead.popleft()
+            return self._local_next()
         q, p = self.queues[w], self.procs[w]
         while True:
             if stop():
                 return None
+            if self.local is not None and len(self.local_ahead) < LOCAL_AHEAD:
+                # Worker w's message is not there yet: make one of our own meanwhile.
+                try:
+                    return q.get_nowait()
+                except queue.Empty:
+                    pass
+                msg = self._local_next(ahead=True)
+                if msg is not None:
+                    self.local_ahead.append(msg)
+                continue
             try:
                 return q.get(timeout=0.1)
             except queue.Empty:
@@ -449,6 +515,10 @@ class Pool:
                                          f"(exit code {p.exitcode})") from None
 
     def close(self) -> None:
+        if self.local is not None:
+            self.local.close()          # its reader's batches, as a worker's end would
+            self.local = None
+        self.local_ahead.clear()
         for p in self.procs:
             if p is not None and p.exitcode is None:
                 p.terminate()
@@ -456,6 +526,8 @@ class Pool:
             if p is not None:
                 p.join()
         for q in self.queues:
+            if q is None:
+                continue
             q.close()
             q.cancel_join_thread()
         for sp in self.spools:

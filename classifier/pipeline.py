@@ -114,6 +114,14 @@ class Analyzer:
             annotate(recs, self.registry, self.min_confidence)
         return recs
 
+    def fresh(self) -> "Analyzer":
+        """Another analyzer over the same detectors' engine, model and registry, with
+        nothing pushed yet (held records, FTP announcements and probe errors of its
+        own): the one a --jobs run's parent labels its own share with, beside the one
+        its caller flushes and reports errors from (classifier.parallel.Pool)."""
+        return Analyzer(dpi=self.dpi, ml=self.ml, registry=self.registry, verdicts=self.verdicts,
+                        engine=self.engine, min_confidence=self.min_confidence)
+
     def take_probe_errors(self) -> Dict[str, list]:
         """Detectors whose probe raised since the last call (a bug of ours, never
         fatal): {name: [count, first message]}; the CLI puts them in the summary."""

@@ -271,6 +271,14 @@ def test_default_jobs_is_the_usable_cores():
 
 # ------------------------------------------------------------------ stopping
 
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
+
+
 def _children(pid):
     """Processes whose parent is `pid` (from /proc)."""
     kids = []
@@ -313,10 +321,11 @@ def _interrupt(tmp_path, big, signals):
     deadline = time.monotonic() + 120            # a bound on the wait, not a timing assertion
     while time.monotonic() < deadline and p.poll() is None:
         temps = [f for f in os.listdir(tmp_path) if f.startswith(".portlens-")]
-        # Both workers, not the first one seen: the second may start a moment later.
-        if len(workers) < 2:
-            workers = _children(p.pid)
-        if temps and os.path.getsize(tmp_path / temps[0]) > 100_000 and len(workers) >= 2:
+        # The forked worker (worker 0 is the parent itself), not multiprocessing's
+        # resource tracker; once seen, with rows of both tasks under way.
+        if not workers:
+            workers = [w for w in _children(p.pid) if b"resource_tracker" not in _cmdline(w)]
+        if temps and os.path.getsize(tmp_path / temps[0]) > 100_000 and workers:
             for sig in signals:
                 p.send_signal(sig)
             sent = True
@@ -389,3 +398,58 @@ def test_a_spool_that_cannot_be_written_falls_back_to_the_queue(tmp_path):
             assert r.spool is None and r.text == b'{"verdict":"unidentified","protocol":"unknown"}\n'
     finally:
         spool.close()
+
+
+# Run in a fresh interpreter: in a test process that has other threads (the suite's
+# Dask tests leave some), workers start from a fork server and the parent is no worker.
+AHEAD_CHILD = r"""
+import sys
+from classifier import cli, parallel
+parallel.SHARD_MIN_BYTES = 0
+ahead = int(sys.argv[1])
+started = []
+get, init = parallel.Pool.get, parallel.Pool.__init__
+
+def init_counting(self, groups, jobs, args, analyzer, *a, **k):
+    init(self, groups, jobs, args, analyzer, *a, **k)
+    # the same detectors and model, not the same per-capture state
+    assert self.local_analyzer is not analyzer and self.local_analyzer.engine is analyzer.engine
+    assert self.local_analyzer.ml is analyzer.ml
+    started.append(sum(p is not None for p in self.procs))
+
+def get_greedy(self, w, stop):
+    if w != 0:
+        while self.local is not None and len(self.local_ahead) < ahead:
+            msg = self._local_next(ahead=True)
+            if msg is not None:
+                self.local_ahead.append(msg)
+    return get(self, w, stop)
+
+parallel.Pool.__init__, parallel.Pool.get = init_counting, get_greedy
+code = cli.main(sys.argv[2:])
+print(code, started)
+"""
+
+
+@pytest.mark.parametrize("ahead", [1, 10_000])
+def test_the_parent_is_worker_0_and_its_share_made_ahead_keeps_the_merge_order(tmp_path, capsys,
+                                                                               every_capture_sharded, mixed,
+                                                                               monkeypatch, ahead):
+    """With fork, the parent reads worker 0's tasks itself (one process fewer) and makes
+    its messages ahead while it waits for another worker's. Made `ahead` messages ahead
+    whenever it asks for worker 1's (so, with a few, already into the next capture when
+    the caller ends the last one), the output is byte for byte the one of forked workers
+    only (PORTLENS_NO_LOCAL_WORKER): the parent's share is labelled by an analyzer of its
+    own, which the caller's end of each capture (it flushes the caller's analyzer, the
+    records held back included) does not touch."""
+    argv = ["analyze", PCAPS, mixed, DEMO, "-f", "jsonl", "-j", "2", "-q"]
+    monkeypatch.setenv("PORTLENS_NO_LOCAL_WORKER", "1")
+    code, _ = _run(argv + ["-o", str(tmp_path / "forked.jsonl")], capsys)
+    assert code == 0
+    monkeypatch.delenv("PORTLENS_NO_LOCAL_WORKER")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    p = subprocess.run([sys.executable, "-c", AHEAD_CHILD, str(ahead)] + argv + ["-o", str(tmp_path / "ahead.jsonl")],
+                       capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=600)
+    assert p.returncode == 0 and p.stdout.split() == ["0", "[1]"], p.stdout + p.stderr
+    forked = (tmp_path / "forked.jsonl").read_bytes()
+    assert len(forked) > 100_000 and (tmp_path / "ahead.jsonl").read_bytes() == forked
