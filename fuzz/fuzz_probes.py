@@ -30,7 +30,7 @@ import atheris
 
 import _harness
 
-with atheris.instrument_imports(include=["classifier"]):
+with _harness.instrumented():
     _harness.import_all()
     from classifier.detectors.base import Outcome, ProbeResult
     from classifier.detectors.engine import Engine, FlowSession

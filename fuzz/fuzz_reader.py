@@ -27,7 +27,7 @@ import atheris
 
 import _harness
 
-with atheris.instrument_imports(include=["classifier"]):
+with _harness.instrumented():
     _harness.import_all()
     from classifier.errors import CaptureError
     from classifier.flows import FlowBatch, FlowConfig, FlowReader, RECORD_DTYPE

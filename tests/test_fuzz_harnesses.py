@@ -5,8 +5,10 @@ format, every probe on raw payloads) runs a bounded number of executions with pl
 atheris over this checkout's normal build: Python coverage guides it, and any
 exception other than the expected CaptureError, a probe's exception, a read-path
 mismatch, a malformed output or a fatal signal makes it exit non-zero and write a
-crash file. The long run (sanitizer build, minutes per harness) is `fuzz/run.sh`,
-see fuzz/README.md.
+crash file. The default run executes every seed and a few hundred mutations more per
+harness (runs() below); the thorough run (`PORTLENS_TESTS=thorough`, a step of
+.ci/run) executes 15,000 / 4,000 / 30,000. The long run (sanitizer build, minutes per
+harness) is `fuzz/run.sh`, see fuzz/README.md.
 
 The reproducers in fuzz/crashes/ run through their harness too: those of bugs still
 open (fuzz/_harness.py KNOWN_BUGS) must still crash (strict xfail: a fix makes the
@@ -32,8 +34,21 @@ except ImportError:
 
 pytestmark = pytest.mark.skipif(atheris is None, reason="atheris is not installed (pip install atheris)")
 
-# Executions per harness: a few seconds each on one core (the seeds count too).
-RUNS = {"reader": 15000, "pipeline": 4000, "probes": 30000}
+from thorough import examples  # noqa: E402
+
+# Executions per harness (libFuzzer counts the seeds' too). The default run executes
+# every seed (make_seeds --per-protocol 1 writes ~2,460 reader, ~165 pipeline and ~170
+# probes seeds) and then MUTATIONS more, a few seconds per harness; the thorough run
+# (.ci/run's second step) executes THOROUGH_RUNS, the counts every run used before,
+# 30-45 s per harness on one core.
+MUTATIONS = {"reader": 500, "pipeline": 300, "probes": 800}
+THOROUGH_RUNS = {"reader": 15000, "pipeline": 4000, "probes": 30000}
+
+
+def runs(name, seeds):
+    return examples(len(os.listdir(seeds / name)) + MUTATIONS[name], THOROUGH_RUNS[name])
+
+
 MAX_LEN = {"reader": 65536, "pipeline": 65536, "probes": 4096}
 
 
@@ -61,18 +76,19 @@ def seeds(tmp_path_factory):
                         "--per-protocol", "1"], env=harness_env(False), cwd=ROOT,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
-    for name in RUNS:
+    for name in THOROUGH_RUNS:
         assert len(os.listdir(out / name)) >= 20, f"too few {name} seeds: {r.stdout}"
     return out
 
 
-@pytest.mark.parametrize("name", sorted(RUNS))
+@pytest.mark.parametrize("name", sorted(THOROUGH_RUNS))
 def test_harness_short_run_finds_nothing(name, seeds, tmp_path):
+    n = runs(name, seeds)
     corpus, artifacts = tmp_path / "corpus", tmp_path / "artifacts"
     corpus.mkdir()
     artifacts.mkdir()
     # New inputs go to the first directory (a scratch one); the seeds are only read.
-    r = run_harness(name, [str(corpus), str(seeds / name), f"-runs={RUNS[name]}",
+    r = run_harness(name, [str(corpus), str(seeds / name), f"-runs={n}",
                            f"-max_len={MAX_LEN[name]}", "-timeout=60", "-seed=1",
                            # libFuzzer reads its RSS from getrusage, whose peak Linux keeps
                            # across fork+exec: a test process grown to 4 GB made every
@@ -83,7 +99,7 @@ def test_harness_short_run_finds_nothing(name, seeds, tmp_path):
     tail = "\n".join((r.stdout + r.stderr).splitlines()[-40:])
     assert r.returncode == 0, f"fuzz_{name} exited {r.returncode}:\n{tail}"
     assert not os.listdir(artifacts), f"fuzz_{name} wrote {os.listdir(artifacts)}:\n{tail}"
-    assert f"Done {RUNS[name]} runs" in r.stderr, tail
+    assert f"Done {n} runs" in r.stderr, tail
     assert f"fuzzing {os.path.join(ROOT, 'classifier')}" in r.stderr, tail
 
 
@@ -102,7 +118,7 @@ def _reproducers():
 @pytest.mark.parametrize("repro", list(_reproducers()))
 def test_crash_reproducer(repro, tmp_path):
     harness = repro.split("-", 1)[0]
-    assert harness in RUNS, f"fuzz/crashes/{repro}: name it <reader|pipeline|probes>-<what>"
+    assert harness in THOROUGH_RUNS, f"fuzz/crashes/{repro}: name it <reader|pipeline|probes>-<what>"
     r = run_harness(harness, [os.path.join(FUZZ, "crashes", repro), f"-artifact_prefix={tmp_path}/", "-rss_limit_mb=0"],
                     allow_known=False, timeout=120)
     tail = "\n".join((r.stdout + r.stderr).splitlines()[-30:])

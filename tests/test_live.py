@@ -222,13 +222,15 @@ def test_library_stop_from_another_thread_flushes_open_flows():
 
 def test_summary_and_periodic_line_carry_drop_counters():
     srv, port = _free_udp_port()
-    threading.Timer(1.5, _send, (port, 4)).start()
-    res = subprocess.run(PORTLENS + ["-i", "lo", "--filter", f"udp port {port}", "--duration", "3",
-                                     "--stats-interval", "0.5", "-f", "jsonl", "--no-labels"],
-                         capture_output=True, timeout=60)
-    srv.close()
-    assert res.returncode == 0, res.stderr
-    lines = res.stderr.decode().splitlines()
+    try:
+        p = _start_live("--filter", f"udp port {port}", "--duration", "2",
+                        "--stats-interval", "0.5", "-f", "jsonl", "--no-labels")
+        _send(port, 4)
+        _, err = p.communicate(timeout=60)
+    finally:
+        srv.close()
+    assert p.returncode == 0, err
+    lines = err.decode().splitlines()
     periodic = [x for x in lines if " s: " in x and "flows reported" in x]
     assert periodic and all("dropped by kernel" in x and "dropped by interface" in x for x in periodic)
     summary = lines[-1]
@@ -307,13 +309,18 @@ def test_output_file_has_records_while_capture_runs(tmp_path):
 
 
 def _one_flow_to(path, *extra, fmt="jsonl"):
+    """One UDP datagram captured by `portlens live ... -o path`: sent once live says it
+    is capturing (a fixed 1.5 s timer lost the datagram when a loaded machine took
+    longer to start the capture), within its 1.5 s --duration."""
     srv, port = _free_udp_port()
-    threading.Timer(1.5, _send, (port, 1)).start()
-    res = subprocess.run(PORTLENS + ["-i", "lo", "--filter", f"udp port {port}", "--duration", "2.5",
-                                     "-f", fmt, "-o", str(path), "--no-labels", *extra],
-                         capture_output=True, timeout=60)
-    srv.close()
-    assert res.returncode == 0, res.stderr
+    try:
+        p = _start_live("--filter", f"udp port {port}", "--duration", "1.5",
+                        "-f", fmt, "-o", str(path), "--no-labels", *extra)
+        _send(port, 1)
+        _, err = p.communicate(timeout=60)
+    finally:
+        srv.close()
+    assert p.returncode == 0, err
     return port
 
 

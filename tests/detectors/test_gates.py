@@ -24,11 +24,17 @@ from classifier.detectors._fast import FlowView
 from classifier.detectors.engine import Engine, classify_batch, default_engine
 from classifier.flows import FlowReader
 from fixtures import FIXTURES
+from thorough import examples
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from refdata import CORPUS_DIR, NDPI_PCAPS, capture_files  # noqa: E402
 
 ENGINE = default_engine()
+# Hypothesis examples per gated detector (~60 of them): 40 mutated matches and 60
+# random inputs by default, 120 and 200 in the thorough run (PORTLENS_TESTS=thorough,
+# .ci/run's second step; tests/thorough.py).
+MUTATED_EXAMPLES = examples(40, 120)
+RANDOM_EXAMPLES = examples(60, 200)
 GATED = [(i, s) for i, s in enumerate(ENGINE.specs) if s.gate is not None and "udp" in s.transports]
 
 
@@ -195,7 +201,7 @@ def matching_flows(spec):
 
 
 @pytest.mark.parametrize("i,spec", GATED, ids=[s.name for _, s in GATED])
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=MUTATED_EXAMPLES, deadline=None)
 @given(data=st.data())
 def test_gate_on_mutated_matches(i, spec, data):
     """A matching corpus flow with one of the gate's bytes changed, cut short, or with
@@ -225,7 +231,7 @@ def test_gate_on_mutated_matches(i, spec, data):
 
 
 @pytest.mark.parametrize("i,spec", GATED, ids=[s.name for _, s in GATED])
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=RANDOM_EXAMPLES, deadline=None)
 @given(c=st.lists(st.binary(max_size=64), max_size=3), s=st.lists(st.binary(max_size=64), max_size=3))
 def test_gate_on_random_datagrams(i, spec, c, s):
     _check(i, spec, c, s)
@@ -368,7 +374,7 @@ def tcp_matching_flows(spec):
 
 
 @pytest.mark.parametrize("i,spec", GATED_TCP, ids=[s.name for _, s in GATED_TCP])
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=MUTATED_EXAMPLES, deadline=None)
 @given(data=st.data())
 def test_tcp_gate_on_mutated_matches(i, spec, data):
     """A matching flow (capture or the protocol's fixtures) with one of the gate's bytes
@@ -397,7 +403,7 @@ def _alternatives_tcp(spec):
 
 
 @pytest.mark.parametrize("i,spec", GATED_TCP, ids=[s.name for _, s in GATED_TCP])
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=RANDOM_EXAMPLES, deadline=None)
 @given(c=st.binary(max_size=64), s=st.binary(max_size=64))
 def test_tcp_gate_on_random_streams(i, spec, c, s):
     _tcp_check(i, spec, c, s)
