@@ -43,8 +43,6 @@ import zipfile
 
 import pytest
 
-from thorough import THOROUGH
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "pcaps", "corpus")
 # The model alone labels openvpn-1's flow with default options (the detectors leave it
@@ -59,15 +57,7 @@ CYTHON_SOURCES = ["_fastpath/_fastpath.pyx", "_fastpath/flowtypes.pxd", "_fastpa
 EXTENSIONS = ["classifier/_fastpath", "classifier/detectors/_fast", "classifier/_records",
               "classifier/ml/_forest"]
 
-# The build and install cost ~25 s of CPU, a sixth of the whole suite's: the thorough
-# run (PORTLENS_TESTS=thorough, tests/thorough.py) runs this module, and .ci/run runs
-# that as its second step; the default `pytest` skips it and says so (-ra).
 pytestmark = pytest.mark.slow
-
-if not THOROUGH:
-    pytest.skip("the wheel build and install run in the thorough run "
-                "(PORTLENS_TESTS=thorough pytest tests/test_packaging.py; .ci/run's second step)",
-                allow_module_level=True)
 
 
 def _env():
