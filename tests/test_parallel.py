@@ -339,7 +339,8 @@ def _interrupt(tmp_path, big, signals):
 def test_ctrl_c_stops_every_worker_and_writes_a_partial_file(tmp_path, big):
     code, err, workers, out = _interrupt(tmp_path, big, [signal.SIGINT])
     assert code == 130, err
-    assert "Traceback" not in err and len(workers) >= 2
+    # -j 2 with fork: the parent is worker 0, so one forked worker (classifier/parallel.py)
+    assert "Traceback" not in err and len(workers) >= 1
     assert not [w for w in workers if _running(w)]
     said = [ln for ln in err.splitlines() if ln.startswith("portlens: interrupted by SIGINT: ")]
     assert len(said) == 1, err
