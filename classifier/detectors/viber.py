@@ -105,11 +105,18 @@ def _udp(view):
     if kind == 1 and first[4:6] != b"\x05\x00":
         return NO
     tag = first[:2]
+    varied = False
     for d in c[1:] + s:
         if len(d) < 4 or d[:2] != tag or d[3] != 0:
             return NO
+        varied = varied or d[2] != first[2]
     if not s:
         return MORE                        # a lone datagram is too few known bytes
+    if not varied:
+        # The same four bytes on every datagram are a constant header (a session id),
+        # not Viber's messages: in nDPI's capture the server answers with another type
+        # (1 -> 9, 0x19 -> 0x1a); a game's datagrams joined mid-flow matched otherwise.
+        return NO
     return claim("viber", 0.8, kind=f"type-{kind}")
 
 

@@ -152,6 +152,11 @@ NEAR_MISSES = [
     ("socks", T(hx("0401002200350100fd0100f9000000000000000000fd0000")),
      "TDS result: SOCKS4 request to 0.0.0.0/8, user id not text"),
     ("bittorrent", T(b"\x13BitTorrent protocoX"), "one byte off"),
+    # a game's datagrams joined mid-flow (ndpi:genshin-impact.pcap, drop views): the same
+    # four header bytes each way, which read as a Viber tag and type 3 on every datagram
+    ("viber", FlowView.udp([hx("9a3e0300") + bytes(60), hx("9a3e0300") + bytes(44)],
+                           [hx("9a3e0300") + bytes(120)]),
+     "one constant 4-byte header: no Viber message types"),
     # CAPWAP's DTLS preamble (RFC 5415 4.1: 01 00 00 00) before DTLS records, both ways:
     # a uTP data header with connection id 0 on each side
     ("bittorrent", FlowView.udp([hx("01000000" "16fefd0000000000000000002a01") + bytes(40)],
