@@ -178,6 +178,17 @@ def test_gate_never_refuses_a_corpus_match(i, spec):
 _MATCHING = {}
 
 
+def _fixtures(spec) -> list:
+    """The shared fixtures and every FX / FX_* of the protocol's own test module."""
+    fxs = list(FIXTURES)
+    try:
+        own = importlib.import_module("test_" + spec.name.replace("-", "_"))
+        fxs += [v for k, v in vars(own).items() if (k == "FX" or k.startswith("FX_")) and hasattr(v, "view")]
+    except ImportError:
+        pass
+    return fxs
+
+
 def matching_flows(spec):
     """The corpus flows and fixtures of spec's protocol that its probe matches, computed
     once per detector (not once per hypothesis example: the probe over every UDP flow of
@@ -185,15 +196,9 @@ def matching_flows(spec):
     if spec.name in _MATCHING:
         return _MATCHING[spec.name]
     flows = [(c, s) for _p, c, s in corpus_flows() if _probe_matches(spec, c, s)]
-    # and the protocol's fixtures, shared ones and its own test's FX (smallchat and
-    # ether-s-bus have no capture here: their fixtures are the flows)
-    fxs = list(FIXTURES)
-    try:
-        own = importlib.import_module("test_" + spec.name.replace("-", "_"))
-        fxs += [v for k, v in vars(own).items() if (k == "FX" or k.startswith("FX_")) and hasattr(v, "view")]
-    except ImportError:
-        pass
-    flows += [(list(fx.view.datagrams_c2s), list(fx.view.datagrams_s2c)) for fx in fxs
+    # and the protocol's fixtures (smallchat and ether-s-bus have no capture here: their
+    # fixtures are the flows)
+    flows += [(list(fx.view.datagrams_c2s), list(fx.view.datagrams_s2c)) for fx in _fixtures(spec)
               if fx.view.transport == "udp" and fx.view.datagrams_c2s is not None
               and _probe_matches(spec, list(fx.view.datagrams_c2s), list(fx.view.datagrams_s2c))]
     _MATCHING[spec.name] = flows
@@ -360,13 +365,7 @@ def tcp_matching_flows(spec):
     if spec.name in _TCP_MATCHING:
         return _TCP_MATCHING[spec.name]
     flows = [(c, s) for c, s in tcp_flows() if _tcp_probe_matches(spec, c, s)]
-    fxs = list(FIXTURES)
-    try:
-        own = importlib.import_module("test_" + spec.name.replace("-", "_"))
-        fxs += [v for k, v in vars(own).items() if (k == "FX" or k.startswith("FX_")) and hasattr(v, "view")]
-    except ImportError:
-        pass
-    flows += [(bytes(fx.view.payload_c2s), bytes(fx.view.payload_s2c)) for fx in fxs
+    flows += [(bytes(fx.view.payload_c2s), bytes(fx.view.payload_s2c)) for fx in _fixtures(spec)
               if fx.view.transport == "tcp"
               and _tcp_probe_matches(spec, bytes(fx.view.payload_c2s), bytes(fx.view.payload_s2c))]
     _TCP_MATCHING[spec.name] = flows
