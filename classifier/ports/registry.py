@@ -32,8 +32,6 @@ PORT_TRANSPORTS = ("tcp", "udp", "sctp", "dccp")
 
 SYSTEM, USER, DYNAMIC = "system", "user", "dynamic"
 
-# Lines wider than this many ports are checked apart in a lookup (Registry._assigned_at).
-_SHORT_SPAN = 8
 # Lookups of new ports before the assigned lines are indexed by port.
 _INDEX_AFTER = 256
 
@@ -127,16 +125,7 @@ class Registry:
             self._lines = [self._lines[i] for i in order]
             self._line_starts = [r[0] for r in self._lines]
             self._line_pos = order
-        # A lookup scans back from its port over the lines that start at most _line_span
-        # ports before it; the few wide ranges (x11's 6000-6063, vrml-multi-use's
-        # 4200-4299, ...) are kept apart and checked each time, so that the scan covers
-        # a handful of lines instead of the ~25 a 99-port reach crosses (a flood of
-        # random ports misses the cache once per port).
-        short = [j for j, r in enumerate(self._lines) if r[1] - r[0] <= _SHORT_SPAN]
-        self._wide = [j for j, r in enumerate(self._lines) if r[1] - r[0] > _SHORT_SPAN]
-        self._short = short
-        self._short_starts = [self._line_starts[j] for j in short]
-        self._line_span = max((self._lines[j][1] - self._lines[j][0] for j in short), default=0)
+        self._line_span = max((r[1] - r[0] for r in self._lines), default=0)
         # After _INDEX_AFTER lookups (a capture with that many server ports: a scan, a
         # flood, peer-to-peer traffic) the lines are indexed by port once (~5 ms), and a
         # lookup is one dict get instead of the scan; short runs never pay for it.
@@ -204,8 +193,8 @@ class Registry:
 
     def _assigned_at(self, port: int, transport: str) -> List[Tuple[str, str]]:
         """(name, description) of every assigned line over `port` on `transport`, in the
-        table's order: the narrow lines starting at most _line_span ports before it,
-        and the wide ones (or, once indexed, the lines the index gives)."""
+        table's order: the lines starting at most _line_span ports before it (or, once
+        indexed, the lines the index gives)."""
         lines = self._lines
         at = self._at
         if at is None:
@@ -213,28 +202,19 @@ class Registry:
             if self._misses > _INDEX_AFTER:
                 at = self._at = self._index()
         if at is not None:
-            found = []
-            for j in at.get(port, ()):
-                _lo, _hi, t, name, description, _status = lines[j]
-                if t == transport or (not t and transport in ("tcp", "udp")):
-                    found.append((j if self._line_pos is None else self._line_pos[j], name, description))
-            found.sort()
-            return [(name, description) for _pos, name, description in found]
-        short = self._short
-        k = bisect.bisect_right(self._short_starts, port) - 1
-        first = port - self._line_span
+            over: Sequence[int] = at.get(port, ())
+        else:
+            over = []
+            j = bisect.bisect_right(self._line_starts, port) - 1
+            first = port - self._line_span
+            while j >= 0 and lines[j][0] >= first:
+                if lines[j][1] >= port:
+                    over.append(j)
+                j -= 1
         found = []
-        while k >= 0:
-            j = short[k]
-            lo, hi, t, name, description, _status = lines[j]
-            if lo < first:
-                break
-            if hi >= port and (t == transport or (not t and transport in ("tcp", "udp"))):
-                found.append((j if self._line_pos is None else self._line_pos[j], name, description))
-            k -= 1
-        for j in self._wide:
-            lo, hi, t, name, description, _status = lines[j]
-            if lo <= port <= hi and (t == transport or (not t and transport in ("tcp", "udp"))):
+        for j in over:
+            _lo, _hi, t, name, description, _status = lines[j]
+            if t == transport or (not t and transport in ("tcp", "udp")):
                 found.append((j if self._line_pos is None else self._line_pos[j], name, description))
         found.sort()
         return [(name, description) for _pos, name, description in found]
