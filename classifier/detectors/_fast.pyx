@@ -937,13 +937,6 @@ cdef class ProbeLoop:
             npk = npks[i]
             if npk > psz.shape[1]:
                 npk = psz.shape[1]
-            sh.nc = sh.ns = 0
-            for k in range(npk):
-                if psz[i, k]:
-                    if pdr[i, k]:
-                        sh.ns += 1
-                    else:
-                        sh.nc += 1
             sh.lc = lc
             sh.ls = ls
             sh.gated = sh.tcp = False
@@ -996,6 +989,14 @@ cdef class ProbeLoop:
                 sh.nc = nd0
                 sh.ns = nd1
             else:
+                # data packets per direction, from the packet list
+                sh.nc = sh.ns = 0
+                for k in range(npk):
+                    if psz[i, k]:
+                        if pdr[i, k]:
+                            sh.ns += 1
+                        else:
+                            sh.nc += 1
                 if lc:
                     b0 = base[off]
                     key[1 + (b0 >> 3)] |= 1 << (b0 & 7)
