@@ -31,51 +31,19 @@ import stat
 import sys
 import tempfile
 
-from collections.abc import Mapping
-from importlib import import_module
-
 from ..errors import OutputError
+from .csvfile import CsvWriter
+from .eve import EveWriter
 from .jsonl import JsonlWriter
+from .parquet import ParquetWriter
+from .report import HtmlWriter
+from .table import TableWriter
+from .zeek import ZeekWriter
 
-# format -> (module of this package, writer class). A writer's module is imported when
-# its format is asked for (WRITERS[name], or the class by name from this package), not
-# with the package: a run writes one format, and the others' imports (the table's,
-# the html report's, eve's, csv's, zeek's, parquet's) were ~0.03 G instructions of
-# every run's start, before any --jobs worker could begin.
-_WRITER_CLASSES = {"table": ("table", "TableWriter"), "jsonl": ("jsonl", "JsonlWriter"),
-                   "csv": ("csvfile", "CsvWriter"), "eve": ("eve", "EveWriter"),
-                   "html": ("report", "HtmlWriter"),
-                   "zeek": ("zeek", "ZeekWriter"),
-                   "parquet": ("parquet", "ParquetWriter")}
-
-
-class _Writers(Mapping):
-    """WRITERS: format name -> writer class, each imported on first use."""
-
-    def __getitem__(self, name):
-        module, cls = _WRITER_CLASSES[name]
-        return getattr(import_module(f".{module}", __name__), cls)
-
-    def __iter__(self):
-        return iter(_WRITER_CLASSES)
-
-    def __len__(self):
-        return len(_WRITER_CLASSES)
-
-    def __repr__(self):
-        return f"WRITERS({', '.join(_WRITER_CLASSES)})"
-
-
-WRITERS = _Writers()
-_BY_CLASS = {cls: name for name, (_module, cls) in _WRITER_CLASSES.items()}
-
-
-def __getattr__(name):
-    """The writer classes by name (`from classifier.output import CsvWriter`), imported
-    when first asked for."""
-    if name in _BY_CLASS:
-        return WRITERS[_BY_CLASS[name]]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+WRITERS = {"table": TableWriter, "jsonl": JsonlWriter, "csv": CsvWriter, "eve": EveWriter,
+           "html": HtmlWriter,
+           "zeek": ZeekWriter,
+           "parquet": ParquetWriter}
 
 STDOUT = "<stdout>"
 
