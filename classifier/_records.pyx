@@ -300,29 +300,70 @@ def record_dicts(records, capture, list transports, list tunnels, list end_reaso
     return out
 
 
+# A (transport, protocol)'s ports are a dict until this many, then a list of 65,536
+# slots (512 KiB): only a flood's labels ("unknown" on random ports) get that far.
+cdef enum:
+    _PORT_LIST_AFTER = 4096
+
+
 def annotate_known(list recs, dict cache, judge_port, guess):
     """classifier.verdict.annotate's loop, compiled: for each record whose label is not
     a model guess (source != "ml"), the verdict of (transport, protocol, server port)
-    from ``cache`` ({(transport, protocol): {port: result}}), ``judge_port(transport,
-    protocol, port)`` filling it on a miss; a model guess goes to ``guess(rec)``, which
-    returns its result.  The result tuple sets port_protocol, port_service, port_class,
-    verdict and verdict_reason, in that order."""
-    cdef dict rec, ports
+    from ``cache`` ({(transport, protocol): {port: result}}, the dict becoming a list
+    indexed by port once it holds _PORT_LIST_AFTER ports; a port outside 0-65535, or
+    None, under the key (transport, protocol, None)), ``judge_port(transport, protocol,
+    port)`` filling it on a miss; a model guess goes to ``guess(rec)``, which returns
+    its result.  The result tuple sets port_protocol, port_service, port_class, verdict
+    and verdict_reason, in that order.
+
+    A flood's records nearly all share one (transport, protocol), so the last table is
+    kept and found again by identity, and then a port is a list index: no hashing per
+    record."""
+    cdef dict rec, d
+    cdef list slots
     cdef tuple res
+    cdef object table = None, last_t = None, last_p = None
+    cdef Py_ssize_t i
     for r in recs:
         rec = <dict>r
         if rec.get("source") != "ml":
             transport = rec["transport"]
             protocol = rec["protocol"]
             port = rec["server_port"]
-            key = (transport, protocol)
-            p = cache.get(key)
-            if p is None:
-                p = cache[key] = {}
-            ports = <dict>p
-            x = ports.get(port)
-            if x is None:
-                x = ports[port] = judge_port(transport, protocol, port)
+            if type(port) is int and 0 <= <object>port <= 65535:
+                if transport is not last_t or protocol is not last_p or table is None:
+                    key = (transport, protocol)
+                    table = cache.get(key)
+                    if table is None:
+                        table = cache[key] = {}
+                    last_t = transport
+                    last_p = protocol
+                if type(table) is list:
+                    slots = <list>table
+                    i = port
+                    x = slots[i]
+                    if x is None:
+                        x = judge_port(transport, protocol, port)
+                        slots[i] = x
+                else:
+                    d = <dict>table
+                    x = d.get(port)
+                    if x is None:
+                        x = d[port] = judge_port(transport, protocol, port)
+                        if len(d) >= _PORT_LIST_AFTER:
+                            slots = [None] * 65536
+                            for k, v in d.items():
+                                slots[<Py_ssize_t>k] = v
+                            table = cache[(transport, protocol)] = slots
+            else:
+                key = (transport, protocol, None)
+                p = cache.get(key)
+                if p is None:
+                    p = cache[key] = {}
+                d = <dict>p
+                x = d.get(port)
+                if x is None:
+                    x = d[port] = judge_port(transport, protocol, port)
             res = <tuple>x
         else:
             res = <tuple>guess(rec)
