@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 
 from . import _units
-from .base import MORE, NO, DetectorSpec, Prefilter, claim
+from .base import MORE, NO, DetectorSpec, Gate, Prefilter, claim
 
 # media type -> (name, offset of the RTP/RTCP header inside the media encapsulation)
 MEDIA = {13: ("screen-share", 27), 30: ("screen-share", 20), 15: ("audio", 19),
@@ -148,4 +148,10 @@ def probe(view, state):
 # 0x01 would admit every STUN flow (a binding response starts 0x01 0x01).
 _FIRST = frozenset((0x02, 0x03, 0x04, 0x05, 0x1f))
 SPEC = DetectorSpec(name="zoom", transports=("udp",), probe=probe, max_bytes=2048, max_packets=4,
-                    prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=0.9)
+                    prefilter=Prefilter(c2s=_FIRST, s2c=_FIRST), max_confidence=0.9,
+                    # A lone datagram matches only as peer-to-peer (0x1f 0x02 0x01) or as
+                    # SFU media (type 5, direction 0 or 4 at byte 7, a media type 13-35 at
+                    # byte 8): setup and keep-alive need the other side's answer.
+                    gate=Gate(lone=True, min_len=9,
+                              forms=(((0, 0xFF, 0x1F, 0x1F), (1, 0xFF, 2, 2), (2, 0xFF, 1, 1)),
+                                     ((0, 0xFF, 5, 5), (7, 0xFB, 0, 0), (8, 0xFF, 13, 35)))))
