@@ -5,7 +5,7 @@ after the 0xFF marker.  Metadata: type, code, uri_path.
 from __future__ import annotations
 
 from . import _fast
-from .base import DetectorSpec, Prefilter
+from .base import DetectorSpec, Gate, Prefilter
 
 TYPES = ("CON", "NON", "ACK", "RST")
 # Registered option numbers (RFC 7252 12.2, 7641, 7959, 8613, 9175).
@@ -33,4 +33,9 @@ probe = _fast.coap_probe
 
 SPEC = DetectorSpec(name="coap", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset(range(0x40, 0x80)),
-                                                       s2c=frozenset(range(0x40, 0x80))), max_confidence=0.95)
+                                                       s2c=frozenset(range(0x40, 0x80))), max_confidence=0.95,
+                    # Every datagram parses: 4 bytes or more, version 1, token length 0-8,
+                    # a CODES code byte (0.00-0.07, 2.01-2.31, 4.00-4.29, 5.00-5.05).
+                    gate=Gate(min_len=4, bytes=((0, 0xC0, 0x40, 0x40), (0, 0x0F, 0, 8)),
+                              forms=(((1, 0xFF, 0, 7),), ((1, 0xFF, 65, 95),), ((1, 0xFF, 128, 157),),
+                                     ((1, 0xFF, 160, 165),))))

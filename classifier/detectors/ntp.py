@@ -30,11 +30,12 @@ SPEC = DetectorSpec(name="ntp", transports=("udp",), probe=probe, max_bytes=1024
                     # A lone datagram (a flood's) is one of _ntp_parse's shapes: modes 1-5
                     # in 48 bytes or more with stratum <= 16 and root delay and dispersion
                     # under 256 s; a control (6) header of 12 with an op code 1-31; a
-                    # private (7) header of 8 with implementation 0-3 and request code < 64.
+                    # private (7) header of 8 with implementation 0-3 and request code < 64;
+                    # a control count is at most 468 (its high byte 0 or 1).
                     gate=(Gate(lone=True, min_len=48, bytes=((0, 0x38, 0x08, 0x20), (0, 0x07, 1, 5),
                                                              (1, 0xFF, 0, 16), (4, 0xFF, 0, 0),
                                                              (8, 0xFF, 0, 0))),
                           Gate(lone=True, min_len=12, bytes=((0, 0x38, 0x08, 0x20), (0, 0x07, 6, 6),
-                                                             (1, 0x1F, 1, 31))),
+                                                             (1, 0x1F, 1, 31), (10, 0xFF, 0, 1))),
                           Gate(lone=True, min_len=8, bytes=((0, 0x38, 0x08, 0x20), (0, 0x07, 7, 7),
                                                             (2, 0xFF, 0, 3), (3, 0xFF, 0, 63)))))

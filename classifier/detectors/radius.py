@@ -5,7 +5,7 @@ Metadata: code name, user_name when present.
 from __future__ import annotations
 
 from . import _fast
-from .base import DetectorSpec, Prefilter
+from .base import DetectorSpec, Gate, Prefilter
 
 CODES = {1: "Access-Request", 2: "Access-Accept", 3: "Access-Reject",
          4: "Accounting-Request", 5: "Accounting-Response", 11: "Access-Challenge",
@@ -27,4 +27,7 @@ probe = _fast.radius_probe
 
 
 SPEC = DetectorSpec(name="radius", transports=("udp",), probe=probe, max_bytes=4096,
-                    max_packets=2, prefilter=Prefilter(c2s=frozenset(CODES), s2c=frozenset(CODES)), max_confidence=0.95)
+                    max_packets=2, prefilter=Prefilter(c2s=frozenset(CODES), s2c=frozenset(CODES)), max_confidence=0.95,
+                    # Every datagram is a packet of 20 bytes or more whose length field is
+                    # its size.
+                    gate=Gate(min_len=20, length=(2, 2, 0)))
