@@ -5,7 +5,7 @@ initiation is exactly 148 bytes, response 92, cookie reply 64; transport data is
 from __future__ import annotations
 
 from . import _fast
-from .base import DetectorSpec, Prefilter
+from .base import DetectorSpec, Gate, Prefilter
 
 SIZES = {1: (148,), 2: (92,), 3: (64,)}
 
@@ -20,4 +20,7 @@ probe = _fast.wireguard_probe
 
 SPEC = DetectorSpec(name="wireguard", transports=("udp",), probe=probe, max_bytes=2048,
                     max_packets=3, prefilter=Prefilter(c2s=frozenset((1, 2, 3, 4)),
-                                                       s2c=frozenset((1, 2, 3, 4))))
+                                                       s2c=frozenset((1, 2, 3, 4))),
+                    # A lone datagram is a message: its type's three reserved bytes are 0
+                    # (a padded variant is recognised only by the other side's answer).
+                    gate=Gate(lone=True, min_len=4, bytes=((1, 0xFF, 0, 0), (2, 0xFF, 0, 0), (3, 0xFF, 0, 0))))
