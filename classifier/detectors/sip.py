@@ -4,7 +4,7 @@ Metadata: method, status, user_agent, from/to URIs, call_id.
 from __future__ import annotations
 
 from . import _fast
-from .base import DetectorSpec, Prefilter, resyncing
+from .base import DetectorSpec, Gate, Prefilter, resyncing
 
 METHODS = frozenset("INVITE ACK BYE CANCEL REGISTER OPTIONS PRACK SUBSCRIBE NOTIFY "
                     "PUBLISH INFO REFER MESSAGE UPDATE".split())
@@ -24,4 +24,8 @@ probe = resyncing(probe)
 
 SPEC = DetectorSpec(name="sip", transports=("tcp", "udp"), probe=probe, resync=True, max_bytes=4096,
                     max_packets=4, prefilter=Prefilter(c2s=frozenset(b"IABCROSNPMU\r\x00"),
-                                                       s2c=frozenset(b"SIABCROSNPMU\r\x00")))
+                                                       s2c=frozenset(b"SIABCROSNPMU\r\x00")),
+                    # A lone datagram over 16 bytes (shorter ones are keep-alives) is a
+                    # message: a start line's first byte is A-Z, its second A-Z, "_" or "-"
+                    # (http_parse; checked here as the range "-" to "_").
+                    gate=Gate(lone=True, min_len=17, bytes=((0, 0xFF, 0x41, 0x5A), (1, 0xFF, 0x2D, 0x5F))))
