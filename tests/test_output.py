@@ -281,6 +281,24 @@ def test_compiled_community_id_matches_the_python_original():
         assert community_id_raw(x, y, p, cp, sp) == want
 
 
+def test_both_sha1_paths_give_hashlib_digests():
+    # The Community ID's SHA-1 runs on the x86 SHA extensions where the CPU has them,
+    # else on scalar rounds: both against hashlib on every message length the
+    # Community ID can hash (38 bytes for IPv4, 14 + 2 x 16 for IPv6) and beyond.
+    import hashlib
+    import random
+    from classifier._records import have_sha_extensions, sha1_digest
+    rnd = random.Random(5)
+    for n in range(120):
+        for _ in range(8):
+            msg = bytes(rnd.randrange(256) for _ in range(n))
+            want = hashlib.sha1(msg).digest()
+            assert sha1_digest(msg, False) == want, n
+            assert sha1_digest(msg, True) == want, n
+    if not have_sha_extensions():
+        pytest.skip("this CPU has no SHA extensions: the scalar rounds were checked twice")
+
+
 def test_a_mismatch_on_a_model_guess_is_marked_in_every_format():
     """source "ml" (the model alone) is visible in each format, and so is a mismatch that
     rests on it: the table's `?` marks, JSON/CSV/EVE/Zeek/Parquet's source and
