@@ -55,7 +55,9 @@ ctypedef struct Core:
     uint32_t nlive              # live flows
     uint32_t* freel             # stack of free indices into `flows`
     uint32_t nfree
-    uint64_t* slots             # open addressing: (hash >> 32) << 32 | (index + 1); 0 empty
+    uint64_t* slots             # open addressing: (hash & 0xFFFFFFFF) << 32 | (index + 1); 0 empty.
+                                # The high half holds the hash's low half: a tag to compare
+                                # and the ideal slot (hash & smask) without reading the flow
     uint32_t smask              # slots - 1 (power of two)
     uint32_t last               # flow of the previous packet (NONE after it ended): most
                                 # packets follow one of the same flow, and then skip the

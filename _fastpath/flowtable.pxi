@@ -194,7 +194,7 @@ cdef int slab_grow(Core* c) noexcept nogil:
             j = <uint32_t>h & nmask
             while ns[j] != 0:
                 j = (j + 1) & nmask
-            ns[j] = ((h >> 32) << 32) | (<uint64_t>i + 1)
+            ns[j] = ((h & 0xFFFFFFFFULL) << 32) | (<uint64_t>i + 1)
     free(c.slots)
     c.slots = ns
     c.smask = nmask
@@ -358,7 +358,7 @@ cdef void flow_end(Core* c, uint32_t i, uint8_t reason) noexcept nogil:
         s = c.slots[k]
         if s == 0:
             break
-        ideal = <uint32_t>c.flows[(s & 0xFFFFFFFFULL) - 1].hash & c.smask
+        ideal = <uint32_t>(s >> 32) & c.smask          # the hash's low half, kept in the slot
         # Move slot k into the hole at j unless its ideal position lies in (j, k].
         if ((k - ideal) & c.smask) >= ((k - j) & c.smask):
             c.slots[j] = s
@@ -785,7 +785,7 @@ cdef int flow_new(Core* c, Pkt* p, uint64_t h, uint32_t slot) noexcept nogil:
     f.ts_last = p.ts
     f.prev = NONE
     f.next = NONE
-    c.slots[slot] = ((h >> 32) << 32) | (<uint64_t>i + 1)
+    c.slots[slot] = ((h & 0xFFFFFFFFULL) << 32) | (<uint64_t>i + 1)
     c.nlive += 1
     if c.nlive > c.stats.max_live:
         c.stats.max_live = c.nlive
@@ -898,7 +898,7 @@ cdef void flow_packet(Core* c, Pkt* p) noexcept nogil:
             s = c.slots[j]
             if s == 0:
                 break
-            if (s >> 32) == (h >> 32):
+            if (s >> 32) == (h & 0xFFFFFFFFULL):
                 d = flow_dir(&c.flows[(s & 0xFFFFFFFFULL) - 1], p)
                 if d >= 0:
                     i = <uint32_t>(s & 0xFFFFFFFFULL) - 1
