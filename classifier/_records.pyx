@@ -370,30 +370,99 @@ def record_dicts(records, capture, list transports, list tunnels, list end_reaso
     return out
 
 
-# A (transport, protocol)'s ports are a dict until this many, then a list of 65,536
-# slots (512 KiB): only a flood's labels ("unknown" on random ports) get that far.
+# A (transport, protocol)'s ports are a dict until this many, then a _PortTable: only a
+# flood's labels ("unknown" on random ports) get that far.
 cdef enum:
     _PORT_LIST_AFTER = 4096
+
+
+cdef extern from "Python.h":
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    void* PyUnicode_DATA(object o)
+    bint PyUnicode_IS_ASCII(object o)
+
+
+cdef class _PortTable:
+    """The verdicts of one (transport, protocol) by port, for a flood.  A port's result
+    is kept as a template shared by every port that differs only by the number that
+    starts its reason ("41632/udp is unassigned; payload not identified" is "41632/udp"
+    plus the template's suffix), and the record's reason is written afresh: a flood's
+    random ports made two cache misses a record (the port's result tuple and its reason
+    string, 65,536 of each), a tenth of its time.  A reason that does not start that way
+    is kept whole (the template is the port's own)."""
+    cdef uint32_t ids[65536]            # 0: not judged yet, else 1 + the template's index
+    cdef list templates                 # (port_protocol, service, class, verdict, suffix or None, reason)
+    cdef dict index                     # template key -> its id
+    cdef bytes tname                    # the transport, ASCII
+
+    def __cinit__(self, str transport):
+        memset(self.ids, 0, sizeof(self.ids))
+        self.templates = []
+        self.index = {}
+        self.tname = transport.encode("ascii", "replace")
+
+    cdef uint32_t add(self, Py_ssize_t port, tuple res) except 0:
+        cdef str reason = res[4]
+        cdef str prefix = f"{port}/{self.tname.decode()}"
+        cdef object suffix = None
+        if reason.startswith(prefix) and reason.isascii():
+            suffix = reason[len(prefix):]
+            key = (res[0], res[1], res[2], res[3], suffix)
+        else:
+            key = (res[0], res[1], res[2], res[3], None, reason)
+        tid = self.index.get(key)
+        if tid is None:
+            self.templates.append((res[0], res[1], res[2], res[3], suffix, reason))
+            tid = self.index[key] = len(self.templates)
+        self.ids[port] = <uint32_t>tid
+        return <uint32_t>tid
+
+    cdef inline object reason(self, Py_ssize_t port, tuple t):
+        """The template's reason for this port: "<port>/<transport><suffix>"."""
+        cdef object suffix = t[4]
+        cdef char digits[8]
+        cdef Py_ssize_t nd = 0, k, nt, ns
+        cdef unsigned int v = <unsigned int>port
+        cdef char* out
+        if suffix is None:
+            return t[5]
+        while True:
+            digits[nd] = <char>(48 + v % 10)
+            nd += 1
+            v //= 10
+            if v == 0:
+                break
+        nt = len(self.tname)
+        ns = len(<str>suffix)
+        text = PyUnicode_New(nd + 1 + nt + ns, 127)
+        out = <char*>PyUnicode_DATA(text)
+        for k in range(nd):
+            out[k] = digits[nd - 1 - k]
+        out[nd] = b'/'
+        memcpy(out + nd + 1, <char*>self.tname, nt)
+        memcpy(out + nd + 1 + nt, PyUnicode_DATA(suffix), ns)
+        return text
 
 
 def annotate_known(list recs, dict cache, judge_port, guess):
     """classifier.verdict.annotate's loop, compiled: for each record whose label is not
     a model guess (source != "ml"), the verdict of (transport, protocol, server port)
-    from ``cache`` ({(transport, protocol): {port: result}}, the dict becoming a list
-    indexed by port once it holds _PORT_LIST_AFTER ports; a port outside 0-65535, or
-    None, under the key (transport, protocol, None)), ``judge_port(transport, protocol,
+    from ``cache`` ({(transport, protocol): {port: result}}, the dict becoming a
+    _PortTable once it holds _PORT_LIST_AFTER ports; a port outside 0-65535, or None,
+    under the key (transport, protocol, None)), ``judge_port(transport, protocol,
     port)`` filling it on a miss; a model guess goes to ``guess(rec)``, which returns
     its result.  The result tuple sets port_protocol, port_service, port_class, verdict
     and verdict_reason, in that order.
 
     A flood's records nearly all share one (transport, protocol), so the last table is
-    kept and found again by identity, and then a port is a list index: no hashing per
+    kept and found again by identity, and then a port is an array index: no hashing per
     record."""
     cdef dict rec, d
-    cdef list slots
-    cdef tuple res
+    cdef _PortTable tbl
+    cdef tuple res, t
     cdef object table = None, last_t = None, last_p = None
     cdef Py_ssize_t i
+    cdef uint32_t tid
     for r in recs:
         rec = <dict>r
         if rec.get("source") != "ml":
@@ -408,23 +477,28 @@ def annotate_known(list recs, dict cache, judge_port, guess):
                         table = cache[key] = {}
                     last_t = transport
                     last_p = protocol
-                if type(table) is list:
-                    slots = <list>table
+                if type(table) is _PortTable:
+                    tbl = <_PortTable>table
                     i = port
-                    x = slots[i]
-                    if x is None:
-                        x = judge_port(transport, protocol, port)
-                        slots[i] = x
-                else:
-                    d = <dict>table
-                    x = d.get(port)
-                    if x is None:
-                        x = d[port] = judge_port(transport, protocol, port)
-                        if len(d) >= _PORT_LIST_AFTER:
-                            slots = [None] * 65536
-                            for k, v in d.items():
-                                slots[<Py_ssize_t>k] = v
-                            table = cache[(transport, protocol)] = slots
+                    tid = tbl.ids[i]
+                    if tid == 0:
+                        tid = tbl.add(i, <tuple>judge_port(transport, protocol, port))
+                    t = <tuple>tbl.templates[tid - 1]
+                    rec["port_protocol"] = t[0]
+                    rec["port_service"] = t[1]
+                    rec["port_class"] = t[2]
+                    rec["verdict"] = t[3]
+                    rec["verdict_reason"] = tbl.reason(i, t)
+                    continue
+                d = <dict>table
+                x = d.get(port)
+                if x is None:
+                    x = d[port] = judge_port(transport, protocol, port)
+                    if len(d) >= _PORT_LIST_AFTER:
+                        tbl = _PortTable(transport)
+                        for k, v in d.items():
+                            tbl.add(<Py_ssize_t>k, <tuple>v)
+                        table = cache[(transport, protocol)] = tbl
             else:
                 key = (transport, protocol, None)
                 p = cache.get(key)

@@ -90,14 +90,15 @@ def test_verdict_reads_only_port_transport_protocol_and_whether_it_is_a_guess():
 
 
 def test_a_batch_over_every_port_gives_each_record_its_own_verdict():
-    # A flood's table of ports per (transport, protocol) turns from a dict into a list
-    # indexed by port once it holds 4,096 ports (classifier/_records.pyx annotate_known):
-    # every record, before and after the switch, mixed transports and protocols, a port
-    # of None and an out-of-range one, gets the verdict it gets alone.
+    # A flood's table of ports per (transport, protocol) turns from a dict into a
+    # _PortTable once it holds 4,096 ports (classifier/_records.pyx annotate_known),
+    # which keeps templates and writes each reason afresh: every record, before and
+    # after the switch, mixed transports and protocols, a port of None and an
+    # out-of-range one, gets the verdict it gets alone, field for field.
     registry = load_registry()
     keys = ("port_protocol", "port_service", "port_class", "verdict", "verdict_reason")
     recs = []
-    for port in list(range(0, 65536, 3)) + [53, 443, 22, 80, 5353, 65535, 0, 1]:
+    for port in list(range(0, 65536, 3)) + [53, 443, 22, 80, 5353, 65535, 0, 1, 49152, 1024]:
         recs.append({"server_port": port, "transport": "udp", "protocol": "unknown"})
         if port % 7 == 0:
             recs.append({"server_port": port, "transport": "tcp", "protocol": "ssh"})
@@ -105,11 +106,15 @@ def test_a_batch_over_every_port_gives_each_record_its_own_verdict():
     recs += [{"server_port": None, "transport": "icmp", "protocol": "unknown"},
              {"server_port": 70000, "transport": "tcp", "protocol": "unknown"},
              {"server_port": 0, "transport": "icmp", "protocol": "unknown"}]
+    again = [dict(r) for r in recs]
     annotate(recs, registry)
-    assert isinstance(registry.verdict_cache[("udp", "unknown")], list)
+    assert type(registry.verdict_cache[("udp", "unknown")]).__name__ == "_PortTable"
     assert isinstance(registry.verdict_cache[("tcp", "ssh")], dict)     # 3,121 ports: still a dict
+    annotate(again, registry)                 # every port now from the table
     fresh = load_registry()
-    for rec in recs[::97] + recs[-40:]:
+    for rec, rec2 in zip(recs, again):
+        assert [rec[k] for k in keys] == [rec2[k] for k in keys], rec
+    for rec in recs:
         alone = verdict(rec["server_port"], rec["transport"], rec["protocol"], fresh)
         assert [rec[k] for k in keys] == [alone[k] for k in keys], rec
 
