@@ -373,13 +373,12 @@ def record_dicts(records, capture, list transports, list tunnels, list end_reaso
 # A (transport, protocol)'s ports are a dict until this many, then a _PortTable: only a
 # flood's labels ("unknown" on random ports) get that far.
 cdef enum:
-    _PORT_LIST_AFTER = 4096
+    _PORT_TABLE_AFTER = 4096
 
 
 cdef extern from "Python.h":
     object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
     void* PyUnicode_DATA(object o)
-    bint PyUnicode_IS_ASCII(object o)
 
 
 cdef class _PortTable:
@@ -448,7 +447,7 @@ def annotate_known(list recs, dict cache, judge_port, guess):
     """classifier.verdict.annotate's loop, compiled: for each record whose label is not
     a model guess (source != "ml"), the verdict of (transport, protocol, server port)
     from ``cache`` ({(transport, protocol): {port: result}}, the dict becoming a
-    _PortTable once it holds _PORT_LIST_AFTER ports; a port outside 0-65535, or None,
+    _PortTable once it holds _PORT_TABLE_AFTER ports; a port outside 0-65535, or None,
     under the key (transport, protocol, None)), ``judge_port(transport, protocol,
     port)`` filling it on a miss; a model guess goes to ``guess(rec)``, which returns
     its result.  The result tuple sets port_protocol, port_service, port_class, verdict
@@ -494,7 +493,7 @@ def annotate_known(list recs, dict cache, judge_port, guess):
                 x = d.get(port)
                 if x is None:
                     x = d[port] = judge_port(transport, protocol, port)
-                    if len(d) >= _PORT_LIST_AFTER:
+                    if len(d) >= _PORT_TABLE_AFTER:
                         tbl = _PortTable(transport)
                         for k, v in d.items():
                             tbl.add(<Py_ssize_t>k, <tuple>v)

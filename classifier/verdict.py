@@ -116,7 +116,7 @@ def annotate(recs: List[Dict[str, Any]], registry: Optional[Registry] = None, mi
     each record, from its server_port, transport and protocol, and for a label the
     model gave alone (source "ml") its confidence against `min_confidence`."""
     reg = registry or default_registry()
-    cache: Dict[tuple, Any] = reg.verdict_cache     # {(transport, protocol): {port: result} or [result by port]}, guesses by 5-tuple
+    cache: Dict[tuple, Any] = reg.verdict_cache     # {(transport, protocol): {port: result} or _records._PortTable}, guesses by 5-tuple
     get = cache.get
 
     # A label from the detectors (or none) is judged by transport, protocol and port
