@@ -19,7 +19,7 @@ from cpython.unicode cimport PyUnicode_DecodeLatin1
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.ref cimport PyObject
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
-from libc.string cimport memchr, memcmp, memcpy
+from libc.string cimport memchr, memcmp, memcpy, memset
 
 import os as _os
 
@@ -455,6 +455,10 @@ cdef class CandSet:
         PyMem_Free(self.ceiling)
 
 
+cdef enum:
+    _FMEMO = 4096            # ProbeLoop's direct-mapped candidate cache: entries (a power of 2)
+
+
 cdef class ProbeLoop:
     """Per-engine tables in C form, the candidate memo, and the probe loop."""
     cdef list names          # registry position -> detector name
@@ -478,6 +482,10 @@ cdef class ProbeLoop:
     cdef dict maxconf        # name -> max_confidence (incremental "done" rule)
     cdef object engine
     cdef dict memo           # candidate-set key (bytes) -> CandSet
+    # A direct-mapped cache in front of memo, by the key's 33 bytes: most flows of a
+    # batch find their candidates here with no bytes object made and hashed.
+    cdef uint8_t (*fkeys)[33]
+    cdef list fvals
     cdef object label_cls
     # detector name -> [probes that raised, the first message]: a raising probe is a
     # bug of ours; the flow goes on to the other detectors, and the count reaches the
@@ -491,6 +499,11 @@ cdef class ProbeLoop:
         self.gstart = NULL
         self.tstart = NULL
         self.errors = {}
+        self.fkeys = <uint8_t (*)[33]>PyMem_Malloc(_FMEMO * 33)
+        if self.fkeys == NULL:
+            raise MemoryError()
+        memset(self.fkeys, 0xFF, _FMEMO * 33)      # key[0] is 0-7: 0xFF is no key
+        self.fvals = [None] * _FMEMO
 
     def __dealloc__(self):
         PyMem_Free(self.bid)
@@ -500,6 +513,7 @@ cdef class ProbeLoop:
         PyMem_Free(self.gates)
         PyMem_Free(self.gstart)
         PyMem_Free(self.tstart)
+        PyMem_Free(self.fkeys)
 
     def __init__(self, engine, plan, maxconf, label_cls, gates=None, tcp_gates=None):
         """``gates``, ``tcp_gates``: per registry position a base.Gate, a tuple of
@@ -886,6 +900,7 @@ cdef class ProbeLoop:
         cdef int ms
         cdef const int64_t[:, ::1] dlc, dls, psz, pdr
         cdef uint8_t key[33]
+        cdef uint64_t fh, fnv = 0x100000001B3ULL
         cdef uint8_t b0
         cdef uint8_t* pk
         cdef bint udp, dg
@@ -1015,15 +1030,24 @@ cdef class ProbeLoop:
                         # alone (engine.resynced_only).
                         if (ms & 12) and (lc == 0 or (ms & 4)) and (ls == 0 or (ms & 8)):
                             key[0] |= 4
-            kb = PyBytes_FromStringAndSize(<char*>key, 33)
-            cs = self.memo.get(kb)
-            if cs is None:
-                firsts = [k for k in range(256) if key[1 + (k >> 3)] & (1 << (k & 7))]
-                cc = self.engine.candidates_for(UDP if udp else TCP, firsts, (key[0] & 2) != 0,
-                                                (key[0] & 4) != 0)
-                cs = CandSet(tuple(cc[0]), tuple(cc[1]))
-                if len(self.memo) < 65536:
-                    self.memo[kb] = cs
+            fh = 0xCBF29CE484222325ULL
+            for k in range(33):
+                fh = (fh ^ key[k]) * fnv                    # FNV-1a
+            fh = (fh ^ (fh >> 29)) & (_FMEMO - 1)
+            if memcmp(self.fkeys[fh], key, 33) == 0:
+                cs = self.fvals[fh]
+            else:
+                kb = PyBytes_FromStringAndSize(<char*>key, 33)
+                cs = self.memo.get(kb)
+                if cs is None:
+                    firsts = [k for k in range(256) if key[1 + (k >> 3)] & (1 << (k & 7))]
+                    cc = self.engine.candidates_for(UDP if udp else TCP, firsts, (key[0] & 2) != 0,
+                                                    (key[0] & 4) != 0)
+                    cs = CandSet(tuple(cc[0]), tuple(cc[1]))
+                    if len(self.memo) < 65536:
+                        self.memo[kb] = cs
+                memcpy(self.fkeys[fh], key, 33)
+                self.fvals[fh] = cs
             if (<CandSet>cs).n == 0:
                 if full:
                     out[i] = label_cls(None)
