@@ -6,6 +6,7 @@ column-wise Python original (tests/detectors/test_compiled.py compares both).
 Not a detector: this module reads ports and addresses to print them, so it lives
 outside classifier/detectors/, and no detector imports it (a test checks).
 """
+from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.unicode cimport PyUnicode_DecodeASCII
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memcmp, memcpy, memset, strlen
@@ -400,6 +401,12 @@ cdef class _PortTable:
         self.index = {}
         self.tname = transport.encode("ascii", "replace")
 
+    def __reduce__(self):
+        """Picklable like the dict it replaces (a registry's verdict cache goes with it)."""
+        return (_port_table, (self.tname.decode("ascii"),
+                              PyBytes_FromStringAndSize(<char*>self.ids, sizeof(self.ids)),
+                              list(self.templates)))
+
     cdef uint32_t add(self, Py_ssize_t port, tuple res) except 0:
         cdef str reason = res[4]
         cdef str prefix = f"{port}/{self.tname.decode()}"
@@ -441,6 +448,19 @@ cdef class _PortTable:
         memcpy(out + nd + 1, <char*>self.tname, nt)
         memcpy(out + nd + 1 + nt, PyUnicode_DATA(suffix), ns)
         return text
+
+
+def _port_table(str transport, bytes ids, list templates):
+    """A _PortTable from its pickled state (_PortTable.__reduce__)."""
+    cdef _PortTable t = _PortTable(transport)
+    cdef tuple x
+    if len(ids) != sizeof(t.ids):
+        raise ValueError("a port table holds 65,536 ids")
+    memcpy(t.ids, <const char*>ids, sizeof(t.ids))
+    t.templates = templates
+    for k, x in enumerate(templates):
+        t.index[x[:4] + (x[4],) if x[4] is not None else x[:4] + (None, x[5])] = k + 1
+    return t
 
 
 def annotate_known(list recs, dict cache, judge_port, guess):

@@ -117,6 +117,16 @@ def test_a_batch_over_every_port_gives_each_record_its_own_verdict():
     for rec in recs:
         alone = verdict(rec["server_port"], rec["transport"], rec["protocol"], fresh)
         assert [rec[k] for k in keys] == [alone[k] for k in keys], rec
+    # A registry pickles with its table (as it did with the dict), and the copy goes on
+    # judging: every port, those judged before the copy and the rest.
+    import pickle
+    copy = pickle.loads(pickle.dumps(registry))
+    assert type(copy.verdict_cache[("udp", "unknown")]).__name__ == "_PortTable"
+    every = [{"server_port": p, "transport": "udp", "protocol": "unknown"} for p in range(65536)]
+    annotate(every, copy)
+    for rec in every[::11] + every[1::3]:
+        alone = verdict(rec["server_port"], "udp", "unknown", fresh)
+        assert [rec[k] for k in keys] == [alone[k] for k in keys], rec
 
 
 def test_site_overrides_change_the_verdict(tmp_path):
