@@ -57,6 +57,25 @@ def _sorted(recs):
 _ANALYZED = {}
 
 
+@pytest.fixture
+def model_read_once(monkeypatch):
+    """The shipped model read and checked once for the corpus-wide tests below, which
+    make a Classifier (and an `analyze`) per capture: each one reads models/model.bin
+    (3.3 MB) and checks its sha256 again, ~2.5 ms, ~5 s of CPU over the ~330 captures
+    times three tests. Every Classifier still gets the Model that `load()` returns,
+    the same object each time; other paths (a model directory given) load as usual."""
+    from classifier.ml import model as mlmodel
+    real, shipped = mlmodel.load, []
+
+    def load(path=None):
+        if path is not None:
+            return real(path)
+        if not shipped:
+            shipped.append(real())
+        return shipped[0]
+    monkeypatch.setattr(mlmodel, "load", load)
+
+
 def analyzed(path):
     if path not in _ANALYZED:
         _ANALYZED[path] = list(classifier.analyze(path))
@@ -67,7 +86,7 @@ def test_the_corpus_is_there():
     assert len(CORPUS) > 300
 
 
-def test_feed_gives_the_records_analyze_gives_for_every_corpus_capture():
+def test_feed_gives_the_records_analyze_gives_for_every_corpus_capture(model_read_once):
     differ = []
     for path in CORPUS:
         with Classifier(capture=path) as clf:
@@ -86,7 +105,7 @@ def _index_of(packets):
     return frames, packet_index([p[0] for p in packets], offs, lens, [p[3] for p in packets])
 
 
-def test_feed_batch_gives_the_records_analyze_gives_for_every_corpus_capture():
+def test_feed_batch_gives_the_records_analyze_gives_for_every_corpus_capture(model_read_once):
     differ = []
     for path in CORPUS:
         packets = read_pcap(path)
@@ -130,7 +149,7 @@ def _streams_of(path):
             yield flow, (flow.payload_c2s, flow.payload_s2c, "tcp", None), kw
 
 
-def test_classify_stream_on_the_corpus_streams_gives_the_protocol_analyze_gives():
+def test_classify_stream_on_the_corpus_streams_gives_the_protocol_analyze_gives(model_read_once):
     clf = Classifier()
     checked, differ = 0, []
     for path in CORPUS:
