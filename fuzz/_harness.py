@@ -40,6 +40,11 @@ def import_all():
         importlib.import_module(mod.name)
 
 
+# Set by fuzz/replay.py before it imports a harness: the harness's TestOneInput is then
+# called directly on files and deterministic mutations of them, without atheris.
+REPLAY = False
+
+
 def instrumented():
     """What a harness imports `classifier` under: `atheris.instrument_imports()` when it
     fuzzes (Python coverage guides the mutations), nothing when it replays inputs (every
@@ -47,6 +52,8 @@ def instrumented():
     coverage is used; instrumenting the package costs ~3.5 s of CPU per start, most of
     a reproducer's replay in tests/test_fuzz_harnesses.py)."""
     import contextlib
+    if REPLAY:                          # fuzz/replay.py: no libFuzzer, no coverage
+        return contextlib.nullcontext()
     import atheris
     inputs = [a for a in sys.argv[1:] if not a.startswith("-")]
     if inputs and all(os.path.isfile(a) for a in inputs):

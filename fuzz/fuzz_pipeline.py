@@ -24,8 +24,6 @@ import io
 import json
 import sys
 
-import atheris
-
 import _harness
 
 with _harness.instrumented():
@@ -129,6 +127,8 @@ def TestOneInput(data):
 
 
 def main():
+    import atheris      # here, not at the top: fuzz/replay.py imports this file without it
+
     _harness.announce("fuzz_pipeline")
     atheris.Setup(sys.argv, _harness.guard(TestOneInput))
     atheris.Fuzz()

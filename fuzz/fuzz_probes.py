@@ -26,8 +26,6 @@ Any exception is a bug (a detector must answer NO_MATCH on bytes it cannot parse
 import math
 import sys
 
-import atheris
-
 import _harness
 
 with _harness.instrumented():
@@ -112,6 +110,8 @@ def TestOneInput(data):
 
 
 def main():
+    import atheris      # here, not at the top: fuzz/replay.py imports this file without it
+
     _harness.announce("fuzz_probes")
     atheris.Setup(sys.argv, _harness.guard(TestOneInput))
     atheris.Fuzz()

@@ -23,8 +23,6 @@ re-read mismatch, raised as AssertionError) and any sanitizer report is a crash.
 import itertools
 import sys
 
-import atheris
-
 import _harness
 
 with _harness.instrumented():
@@ -110,6 +108,8 @@ def TestOneInput(data):
 
 
 def main():
+    import atheris      # here, not at the top: fuzz/replay.py imports this file without it
+
     _harness.announce("fuzz_reader")
     atheris.Setup(sys.argv, _harness.guard(TestOneInput))
     atheris.Fuzz()

@@ -47,13 +47,27 @@ def flows_of(tmp_path):
 
 
 # `pytest` runs on every core (pytest-xdist: -n auto --dist loadfile --no-loadscope-reorder
-# in pyproject.toml): each file goes whole to one worker, in collection order.  The files that take longest
+# in pyproject.toml; auto is one worker more than the cores, below): each file goes whole
+# to one worker, in collection order.  The files that take longest
 # (the live captures' timed runs, the wheel build, the fuzz harnesses, the command-line
 # runs) start first, so that neither worker is left running one of them alone at the
 # end.  Within a file the order is unchanged.
 SLOW_FILES_FIRST = ("test_live.py", "test_packaging.py", "test_fuzz_harnesses.py", "test_api.py",
                     "test_gates.py", "test_cli_safety.py", "test_parallel.py", "test_ml_train.py",
                     "test_realistic_gen.py", "test_distributed.py", "test_cli.py", "test_bad_input.py")
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject's pytest options): one worker more than the cores this
+    process may run on. The live-capture tests (tests/test_live.py) spend ~30 s of wall
+    on ~8 s of CPU, waiting on timed captures and subprocess starts, and the realistic
+    generation waits on its impaired link: with one worker per core, a core idles
+    while they wait. The extra worker costs one more collection (~1.5 s of CPU)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return cores + 1
 
 
 def pytest_collection_modifyitems(session, config, items):

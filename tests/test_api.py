@@ -1,5 +1,6 @@
 """classifier.api, the library an IDS embeds: packets in through feed / feed_batch, streams
-through classify_stream, the same records as `analyze` on the file; errors, threads, live.
+through classify_stream, the same records as `analyze` on the file; errors, threads (live
+capture: tests/test_live.py).
 
 The packets of the corpus are read with the stdlib (`read_pcap` below), independently
 of the fast path's capture reader. Records are compared whole, every JSON lines field;
@@ -9,7 +10,6 @@ import glob
 import json
 import os
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -57,6 +57,25 @@ def _sorted(recs):
 _ANALYZED = {}
 
 
+@pytest.fixture
+def model_read_once(monkeypatch):
+    """The shipped model read and checked once for the corpus-wide tests below, which
+    make a Classifier (and an `analyze`) per capture: each one reads models/model.bin
+    (3.3 MB) and checks its sha256 again, ~2.5 ms, ~5 s of CPU over the ~330 captures
+    times three tests. Every Classifier still gets the Model that `load()` returns,
+    the same object each time; other paths (a model directory given) load as usual."""
+    from classifier.ml import model as mlmodel
+    real, shipped = mlmodel.load, []
+
+    def load(path=None):
+        if path is not None:
+            return real(path)
+        if not shipped:
+            shipped.append(real())
+        return shipped[0]
+    monkeypatch.setattr(mlmodel, "load", load)
+
+
 def analyzed(path):
     if path not in _ANALYZED:
         _ANALYZED[path] = list(classifier.analyze(path))
@@ -67,7 +86,7 @@ def test_the_corpus_is_there():
     assert len(CORPUS) > 300
 
 
-def test_feed_gives_the_records_analyze_gives_for_every_corpus_capture():
+def test_feed_gives_the_records_analyze_gives_for_every_corpus_capture(model_read_once):
     differ = []
     for path in CORPUS:
         with Classifier(capture=path) as clf:
@@ -86,7 +105,7 @@ def _index_of(packets):
     return frames, packet_index([p[0] for p in packets], offs, lens, [p[3] for p in packets])
 
 
-def test_feed_batch_gives_the_records_analyze_gives_for_every_corpus_capture():
+def test_feed_batch_gives_the_records_analyze_gives_for_every_corpus_capture(model_read_once):
     differ = []
     for path in CORPUS:
         packets = read_pcap(path)
@@ -130,7 +149,7 @@ def _streams_of(path):
             yield flow, (flow.payload_c2s, flow.payload_s2c, "tcp", None), kw
 
 
-def test_classify_stream_on_the_corpus_streams_gives_the_protocol_analyze_gives():
+def test_classify_stream_on_the_corpus_streams_gives_the_protocol_analyze_gives(model_read_once):
     clf = Classifier()
     checked, differ = 0, []
     for path in CORPUS:
@@ -450,82 +469,8 @@ def test_one_classifier_fed_in_one_thread_drained_in_another():
 
 
 # ------------------------------------------------------------------ live
-def _can_capture():
-    from refdata import can_capture_on_loopback
-    return can_capture_on_loopback()
-
-
-def _open_fds():
-    return len(os.listdir("/proc/self/fd"))
-
-
-@pytest.mark.skipif(not _can_capture(), reason="no capture rights on lo (needs CAP_NET_RAW)")
-def test_live_delivers_flows_and_an_early_break_flushes_and_releases_the_socket():
-    from classifier.api import live
-    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    srv.bind(("127.0.0.1", 0))
-    port = srv.getsockname()[1]
-    stop = threading.Event()
-
-    def traffic():
-        # flow A: three datagrams, then quiet (it idles out); flow B goes on until the end
-        a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for i in range(3):
-            a.sendto(b"a %d" % i, ("127.0.0.1", port))
-        a.close()
-        b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        i = 0
-        while not stop.is_set() and i < 500:
-            b.sendto(b"b %d" % i, ("127.0.0.1", port))
-            i += 1
-            time.sleep(0.02)
-        b.close()
-
-    called = []
-    before = _open_fds()
-    cfg = classifier.FlowConfig(idle_udp=0.3)
-    with live("lo", f"udp port {port}", cfg, duration=20) as session:
-        session.on_flow(called.append)
-        t = threading.Thread(target=traffic)
-        t.start()
-        first = None
-        for flow in session:        # the first flow ends by idling; then break early
-            first = flow
-            break
-        assert first is not None and first.server_port == port
-        assert (first.packets_c2s, first.end_reason) == (3, "idle-timeout")
-    stop.set()
-    t.join()
-    srv.close()
-    assert session.closed
-    assert _open_fds() <= before                    # the capture handle is released
-    # the flow open at the break was ended and delivered on exit
-    assert [(f.server_port, f.end_reason) for f in session.remaining] == [(port, "eof")]
-    assert called[0] is first and called[1:] == session.remaining
-    stats = session.stats()
-    assert stats["packets"] >= 2 and "drops_kernel" in stats
-    # LiveCapture reports libpcap's counters: the session's drops are numbers, not None
-    assert stats["drops_kernel"] == 0 and stats["drops_interface"] == 0
-
-
-@pytest.mark.skipif(not _can_capture(), reason="no capture rights on lo (needs CAP_NET_RAW)")
-def test_live_passes_capture_options_through_and_refuses_unknown_ones():
-    from classifier.api import live
-    before = _open_fds()
-    with live("lo", "udp port 9", duration=0.3, snaplen=96) as session:   # LiveCapture's own option
-        assert list(session) == []
-    assert session.closed and _open_fds() <= before
-    with pytest.raises(InputError, match="no_such_option"):
-        with live("lo", no_such_option=1):
-            pass
-
-
-@pytest.mark.skipif(not _can_capture(), reason="no capture rights on lo (needs CAP_NET_RAW)")
-def test_live_on_a_missing_interface_is_a_portlens_error():
-    from classifier.api import live
-    with pytest.raises(PortlensError, match="cannot capture"):
-        with live("no-such-if0"):
-            pass
+# classifier.api.live's tests are in tests/test_live.py, with every other capture on lo
+# (one file runs on one xdist worker, so no two captures on lo run at once).
 
 
 # ------------------------------------------------------------------ types

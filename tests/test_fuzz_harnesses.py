@@ -1,21 +1,27 @@
-"""The fuzz harnesses of fuzz/ run briefly over seeds made from pcaps/ and find nothing.
+"""The fuzz harnesses of fuzz/ run over seeds made from pcaps/ and find nothing.
 
 Each harness (capture reader + flow table, the whole pipeline with every output
-format, every probe on raw payloads) runs a bounded number of executions with plain
-atheris over this checkout's normal build: Python coverage guides it, and any
-exception other than the expected CaptureError, a probe's exception, a read-path
-mismatch, a malformed output or a fatal signal makes it exit non-zero and write a
-crash file. The default run executes every seed and a few hundred mutations more per
-harness (runs() below); the thorough run (`PORTLENS_TESTS=thorough`, a step of
-.ci/run) executes 15,000 / 4,000 / 30,000. The long run (sanitizer build, minutes per
-harness) is `fuzz/run.sh`, see fuzz/README.md.
+format, every probe on raw payloads) fails on any exception other than the expected
+CaptureError, a probe's exception, a read-path mismatch, a malformed output or a
+fatal signal. Two ways of running them:
 
-The reproducers in fuzz/crashes/ run through their harness too: those of bugs still
-open (fuzz/_harness.py KNOWN_BUGS) must still crash (strict xfail: a fix makes the
-test say so, and the entry goes), every other one must run clean (a regression test).
+- the default run replays each harness's `TestOneInput` without atheris
+  (fuzz/replay.py): every seed, then REPLAY_MUTATIONS inputs mutated from the seeds
+  with a fixed random seed, about 1.5-2.5 s of CPU per harness;
+- the coverage-guided runs, plain atheris over this checkout's normal build with
+  Python coverage guiding the mutations, 15,000 / 4,000 / 30,000 executions
+  (THOROUGH_RUNS), run in the thorough run (`PORTLENS_TESTS=thorough`, the second step
+  of .ci/run); instrumenting the package alone costs ~3.5 s of CPU per harness, which
+  the default run no longer pays. The long run (sanitizer build, minutes per harness)
+  is `fuzz/run.sh`, see fuzz/README.md.
 
-Skipped, with the reason, where atheris is not installed (`pip install atheris`, in
-the dev extra).
+The reproducers in fuzz/crashes/ run through their harness (its atheris entry point)
+in both: those of bugs still open (fuzz/_harness.py KNOWN_BUGS) must still crash
+(strict xfail: a fix makes the test say so, and the entry goes), every other one must
+run clean (a regression test).
+
+The atheris tests skip, with the reason, where atheris is not installed (`pip install
+atheris`, in the dev extra); the replay needs no atheris.
 """
 import os
 import subprocess
@@ -32,21 +38,20 @@ try:
 except ImportError:
     atheris = None
 
-pytestmark = pytest.mark.skipif(atheris is None, reason="atheris is not installed (pip install atheris)")
+needs_atheris = pytest.mark.skipif(atheris is None, reason="atheris is not installed (pip install atheris)")
 
-from thorough import examples  # noqa: E402
+from thorough import THOROUGH  # noqa: E402
 
-# Executions per harness (libFuzzer counts the seeds' too). The default run executes
-# every seed (make_seeds --per-protocol 1 writes ~2,460 reader, ~165 pipeline and ~170
-# probes seeds) and then MUTATIONS more, a few seconds per harness; the thorough run
-# (.ci/run's second step) executes THOROUGH_RUNS, the counts every run used before,
-# 30-45 s per harness on one core.
-MUTATIONS = {"reader": 500, "pipeline": 300, "probes": 800}
+# The default run replays every seed (make_seeds --per-protocol 1 writes ~2,460 reader,
+# ~165 pipeline and ~170 probes seeds) and REPLAY_MUTATIONS mutated inputs through each
+# harness without atheris. The coverage-guided atheris runs execute THOROUGH_RUNS
+# (libFuzzer counts the seeds' too), 30-45 s per harness on one core: thorough run
+# only (.ci/run's second step).
+REPLAY_MUTATIONS = {"reader": 1000, "pipeline": 400, "probes": 3000}
 THOROUGH_RUNS = {"reader": 15000, "pipeline": 4000, "probes": 30000}
-
-
-def runs(name, seeds):
-    return examples(len(os.listdir(seeds / name)) + MUTATIONS[name], THOROUGH_RUNS[name])
+thorough_only = pytest.mark.skipif(
+    not THOROUGH, reason="coverage-guided atheris run: thorough run only (PORTLENS_TESTS=thorough, "
+                         "the second step of .ci/run); the default run replays the harness (test_harness_replay_finds_nothing)")
 
 
 MAX_LEN = {"reader": 65536, "pipeline": 65536, "probes": 4096}
@@ -82,8 +87,52 @@ def seeds(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", sorted(THOROUGH_RUNS))
+def test_harness_replay_finds_nothing(name, seeds, tmp_path):
+    """Every seed, then the mutated inputs, through the harness's TestOneInput (no atheris)."""
+    artifacts = tmp_path / "artifacts"
+    r = subprocess.run([sys.executable, os.path.join(FUZZ, "replay.py"), name, str(seeds / name),
+                        f"--mutations={REPLAY_MUTATIONS[name]}", "--seed=1",
+                        f"--max-len={MAX_LEN[name]}", f"--artifacts={artifacts}"],
+                       env=harness_env(True), cwd=ROOT, capture_output=True, text=True,
+                       errors="replace", timeout=300)
+    tail = "\n".join((r.stdout + r.stderr).splitlines()[-40:])
+    assert r.returncode == 0, f"fuzz/replay.py {name} exited {r.returncode}:\n{tail}"
+    assert not os.listdir(artifacts), f"fuzz/replay.py {name} left {os.listdir(artifacts)}:\n{tail}"
+    n_seeds = len(os.listdir(seeds / name))
+    assert (f"{n_seeds + REPLAY_MUTATIONS[name]} inputs ({n_seeds} files, "
+            f"{REPLAY_MUTATIONS[name]} mutations), no failure") in r.stdout, tail
+    assert f"fuzzing {os.path.join(ROOT, 'classifier')}" in r.stderr, tail
+
+
+def test_replay_fails_on_an_exception_and_keeps_the_input(tmp_path):
+    """The replay is a test only if it can fail: a TestOneInput that raises on one
+    mutated input makes it exit 1, name the input and write it out."""
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "one").write_bytes(b"\x00" * 32)
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import _harness\n"
+            "_harness.REPLAY = True\n"
+            "import replay, fuzz_probes\n"
+            "real = fuzz_probes.TestOneInput\n"
+            "def boom(data):\n"
+            "    real(data)\n"
+            "    if data != b'\\x00' * 32: raise ValueError('planted')\n"
+            "fuzz_probes.TestOneInput = boom\n"
+            "sys.exit(replay.main(sys.argv[2:]))\n")
+    art = tmp_path / "art"
+    r = subprocess.run([sys.executable, "-c", code, FUZZ, "probes", str(tmp_path / "seeds"),
+                        "--mutations=5", f"--artifacts={art}"], env=harness_env(False), cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "failed on mutation 0 (seed 1)" in r.stderr and "ValueError: planted" in r.stderr, r.stderr
+    crashes = [f for f in os.listdir(art) if f.startswith("crash-")]
+    assert len(crashes) == 1 and (art / crashes[0]).read_bytes() != b"\x00" * 32, os.listdir(art)
+
+
+@needs_atheris
+@thorough_only
+@pytest.mark.parametrize("name", sorted(THOROUGH_RUNS))
 def test_harness_short_run_finds_nothing(name, seeds, tmp_path):
-    n = runs(name, seeds)
+    n = THOROUGH_RUNS[name]
     corpus, artifacts = tmp_path / "corpus", tmp_path / "artifacts"
     corpus.mkdir()
     artifacts.mkdir()
@@ -115,6 +164,7 @@ def _reproducers():
         yield pytest.param(f, marks=marks, id=f)
 
 
+@needs_atheris
 @pytest.mark.parametrize("repro", list(_reproducers()))
 def test_crash_reproducer(repro, tmp_path):
     harness = repro.split("-", 1)[0]

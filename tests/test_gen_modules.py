@@ -16,19 +16,26 @@ pytest.importorskip("dpkt")      # the generator's flow reader; the modules impo
 
 PCAPS = os.path.join(ROOT, "pcaps")
 sys.path.insert(0, PCAPS)
-import gen  # noqa: E402  (pcaps/gen, as pcaps/generate imports it)
+
+
+@pytest.fixture(scope="module")
+def gen():
+    """pcaps/gen, as pcaps/generate imports it: imported by the tests that read it, not at
+    collection (it imports every generator module, ~0.3 s in every xdist worker)."""
+    import gen
+    return gen
 
 MODULE_FILES = sorted(f[:-3] for f in os.listdir(os.path.join(PCAPS, "gen")) if f.endswith(".py") and f != "__init__.py")
 MACHINERY = {"core", "servers", "summary", "house_protocols", "realistic"}   # export none of NAME/PREFIXES/MODES/run
 
 
-def test_every_module_file_is_a_generator_or_machinery():
+def test_every_module_file_is_a_generator_or_machinery(gen):
     found = {m.__name__.rsplit(".", 1)[1] for m in gen.MODULES}
     assert found | MACHINERY == set(MODULE_FILES), sorted(set(MODULE_FILES) - found - MACHINERY)
     assert not found & MACHINERY
 
 
-def test_generate_list_is_the_discovered_modules_in_order():
+def test_generate_list_is_the_discovered_modules_in_order(gen):
     res = subprocess.run([sys.executable, os.path.join(PCAPS, "generate"), "--list"],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
@@ -39,13 +46,13 @@ def test_generate_list_is_the_discovered_modules_in_order():
     assert listed[:-1] == sorted(listed[:-1])
 
 
-def test_module_names_are_their_file_names():
+def test_module_names_are_their_file_names(gen):
     """`--only NAME` and a module's file are the same word (a contributor types one)."""
     for m in gen.MODULES:
         assert m.__name__.rsplit(".", 1)[1] == m.NAME.replace("-", "_"), m.NAME
 
 
-def test_prefixes_do_not_overlap():
+def test_prefixes_do_not_overlap(gen):
     owner = {}
     for m in gen.MODULES:
         assert m.PREFIXES and isinstance(m.PREFIXES, tuple), m.NAME
@@ -54,7 +61,7 @@ def test_prefixes_do_not_overlap():
             owner[p] = m.NAME
 
 
-def test_every_capture_has_exactly_one_owner():
+def test_every_capture_has_exactly_one_owner(gen):
     """pcaps/generate's rule (gen.owns): a module owns `<prefix>-<n>.pcap`.  The rule used
     to be "starts with `<prefix>-`", which gave automation's mqtt-sn captures to mqtt too:
     `--only mqtt` dropped their manifest lines and left the files."""
@@ -102,7 +109,7 @@ def test_the_scaffold_s_generator_templates_are_discovered(tmp_path, kind):
     assert res.stdout.strip() == "[('new_proto', ('new-proto',), ('random', 'iana'), 4242)]"
 
 
-def test_install_lists_include_the_modules_own_packages():
+def test_install_lists_include_the_modules_own_packages(gen):
     """A module's DEBIAN_PACKAGES / PYPI_PACKAGES join pcaps/generate --install's lists
     (read without importing the modules), so a new package edits no shared list."""
     import importlib.util

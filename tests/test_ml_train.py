@@ -16,7 +16,6 @@ import shutil
 
 import numpy as np
 import pytest
-import sklearn
 
 from classifier.ml import augment, train as T
 from classifier.ml.cli import add_train_parser, cmd_train
@@ -86,6 +85,7 @@ def test_version_skip_reason_names_both_versions():
 def test_retraining_reproduces_the_shipped_model():
     """`portlens train --corpus pcaps/` gives the shipped models/model.bin, byte for byte
     (with the library versions that trained it; the manifest records them)."""
+    import sklearn          # here: importing it (~1 s) at collection cost every xdist worker
     man = json.load(open(os.path.join(DEFAULT_DIR, MANIFEST_FILE)))
     reason = _version_skip_reason(man["trained_with"], {"scikit-learn": sklearn.__version__, "numpy": np.__version__})
     if reason:

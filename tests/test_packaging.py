@@ -20,10 +20,11 @@ of 5-6):
   Cython; a new venv's setuptools is too old, and then it is built isolated); the wheel is then built from the unpacked
   sdist in an isolated environment holding only pyproject's build requirements, so a
   build dependency missing there still fails here;
-- the wheel's C is compiled at -O0 (a compiler wrapper appends it, and gcc takes the
-  last -O): optimisation changes nothing this module checks (the files in the wheel,
-  that the extensions import and analyze from the installed package), and the -O3
-  build itself is what every other test runs (the in-place build);
+- the wheel's C is compiled at -O0 and without debug information (a compiler wrapper
+  appends -O0 -g0, and gcc takes the last of each): neither changes anything this
+  module checks (the files in the wheel, that the extensions import and analyze from
+  the installed package), and the -O3 build itself is what every other test runs (the
+  in-place build);
 - the venv gets no pip of its own (the running pip installs into it with `--python`)
   and no bytecode compiled at install time (`--no-compile`): the dependencies still
   come from the package index into a venv without system site-packages.
@@ -136,7 +137,7 @@ def built(tmp_path_factory):
     (sdist_tree,) = unpacked.iterdir()
     cc = top / "cc-O0"
     compiler = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
-    cc.write_text(f'#!/bin/sh\nexec {compiler} "$@" -O0\n')
+    cc.write_text(f'#!/bin/sh\nexec {compiler} "$@" -O0 -g0\n')
     cc.chmod(0o755)
     env = _env()
     env["CC"] = str(cc)
