@@ -99,17 +99,19 @@ cdef int table_init(Core* c) noexcept nogil:
     c.recs = <FlowRec*>malloc(c.reccap * sizeof(FlowRec))
     c.acap = ARENA_FIRST
     c.arena = <uint8_t*>malloc(c.acap)
-    # As many evicted keys as live flows at the cap (~4.5 MiB at 65,536), EV_WAYS per set.
+    # As many evicted keys as live flows at the cap (~4.5 MiB at 65,536), EV_WAYS per set,
+    # allocated at the first eviction (ev_remember): most captures never reach the cap,
+    # and zeroing 4.5 MiB for every reader was a cost of its own (many small captures).
     c.evmask = 1
     while (c.evmask + 1) * EV_WAYS < c.cfg.max_flows:
         c.evmask = c.evmask * 2 + 1
-    c.ev = <EvictedKey*>calloc((c.evmask + 1) * EV_WAYS, sizeof(EvictedKey))
+    c.ev = NULL
     c.pool_small = <uint8_t**>malloc(POOL_KEEP * sizeof(uint8_t*))
     c.pool_big = <uint8_t**>malloc(POOL_KEEP * sizeof(uint8_t*))
     c.npool_small = 0
     c.npool_big = 0
     if c.flows == NULL or c.freel == NULL or c.slots == NULL or c.recs == NULL or c.arena == NULL \
-            or c.pool_small == NULL or c.pool_big == NULL or c.ev == NULL:
+            or c.pool_small == NULL or c.pool_big == NULL:
         return -1
     c.nfree = c.fcap
     for i in range(c.fcap):
@@ -388,11 +390,19 @@ cdef inline void expire(Core* c, int64_t now) noexcept nogil:
 
 cdef void ev_remember(Core* c, Flow* f) noexcept nogil:
     """Keep the key of flow f, about to be evicted, in its set: in an empty entry, or
-    in place of the entry least recently touched."""
-    cdef EvictedKey* e = &c.ev[(f.hash & c.evmask) * EV_WAYS]
-    cdef EvictedKey* k = e
+    in place of the entry least recently touched. The keys' table is allocated here, at
+    the first eviction; without memory for it the key is not kept (its flow's later
+    packets then start a new flow, as before the table existed)."""
+    cdef EvictedKey* e
+    cdef EvictedKey* k
     cdef uint64_t h = f.hash if f.hash else 1      # 0 marks an empty entry
     cdef int w
+    if c.ev == NULL:
+        c.ev = <EvictedKey*>calloc((c.evmask + 1) * EV_WAYS, sizeof(EvictedKey))
+        if c.ev == NULL:
+            return
+    e = &c.ev[(f.hash & c.evmask) * EV_WAYS]
+    k = e
     for w in range(EV_WAYS):
         if e[w].hash == 0 or e[w].hash == h:       # empty, or this flow's older entry
             k = &e[w]
@@ -412,8 +422,11 @@ cdef void ev_remember(Core* c, Flow* f) noexcept nogil:
 cdef bint ev_absorb(Core* c, Pkt* p, uint64_t h) noexcept nogil:
     """Packet p belongs to a flow evicted earlier, not idle since: count it there and
     return 1 (no new flow). The caller asks only while the table is at a cap."""
-    cdef EvictedKey* k = &c.ev[(h & c.evmask) * EV_WAYS]
+    cdef EvictedKey* k
     cdef int w
+    if c.ev == NULL:
+        return 0                    # nothing evicted yet
+    k = &c.ev[(h & c.evmask) * EV_WAYS]
     if h == 0:
         h = 1
     for w in range(EV_WAYS):
