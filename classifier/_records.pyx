@@ -408,10 +408,10 @@ cdef class _PortTable:
                               list(self.templates)))
 
     cdef uint32_t add(self, Py_ssize_t port, tuple res) except 0:
-        cdef str reason = res[4]
+        cdef object reason = res[4]
         cdef str prefix = f"{port}/{self.tname.decode()}"
         cdef object suffix = None
-        if reason.startswith(prefix) and reason.isascii():
+        if type(reason) is str and (<str>reason).startswith(prefix) and (<str>reason).isascii():
             suffix = reason[len(prefix):]
             key = (res[0], res[1], res[2], res[3], suffix)
         else:
