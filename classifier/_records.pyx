@@ -391,8 +391,9 @@ cdef class _PortTable:
     string, 65,536 of each), a tenth of its time.  A reason that does not start that way
     is kept whole (the template is the port's own)."""
     cdef uint32_t ids[65536]            # 0: not judged yet, else 1 + the template's index
-    cdef list templates                 # (port_protocol, service, class, verdict, suffix or None, reason)
-    cdef dict index                     # template key -> its id
+    cdef list templates                 # (port_protocol, service, class, verdict, suffix, None)
+                                        # or (..., None, the whole reason)
+    cdef dict index                     # template -> its id
     cdef bytes tname                    # the transport, ASCII
 
     def __cinit__(self, str transport):
@@ -410,16 +411,14 @@ cdef class _PortTable:
     cdef uint32_t add(self, Py_ssize_t port, tuple res) except 0:
         cdef object reason = res[4]
         cdef str prefix = f"{port}/{self.tname.decode()}"
-        cdef object suffix = None
         if type(reason) is str and (<str>reason).startswith(prefix) and (<str>reason).isascii():
-            suffix = reason[len(prefix):]
-            key = (res[0], res[1], res[2], res[3], suffix)
+            t = (res[0], res[1], res[2], res[3], reason[len(prefix):], None)
         else:
-            key = (res[0], res[1], res[2], res[3], None, reason)
-        tid = self.index.get(key)
+            t = (res[0], res[1], res[2], res[3], None, reason)
+        tid = self.index.get(t)
         if tid is None:
-            self.templates.append((res[0], res[1], res[2], res[3], suffix, reason))
-            tid = self.index[key] = len(self.templates)
+            self.templates.append(t)
+            tid = self.index[t] = len(self.templates)
         self.ids[port] = <uint32_t>tid
         return <uint32_t>tid
 
@@ -453,13 +452,11 @@ cdef class _PortTable:
 def _port_table(str transport, bytes ids, list templates):
     """A _PortTable from its pickled state (_PortTable.__reduce__)."""
     cdef _PortTable t = _PortTable(transport)
-    cdef tuple x
     if len(ids) != sizeof(t.ids):
         raise ValueError("a port table holds 65,536 ids")
     memcpy(t.ids, <const char*>ids, sizeof(t.ids))
     t.templates = templates
-    for k, x in enumerate(templates):
-        t.index[x[:4] + (x[4],) if x[4] is not None else x[:4] + (None, x[5])] = k + 1
+    t.index = {x: k + 1 for k, x in enumerate(templates)}
     return t
 
 
