@@ -208,6 +208,11 @@ def main():
         jobs += [("suricata autofp", suricata(None), None), ("suricata single", suricata("single"), None)]
     # --jobs 1 is the one-process figure every earlier run of this script measured (the
     # default is now every usable core); --jobs 2 is issue 19's, beside it in the same run.
+    # The fixed cost of one run (interpreter start, imports, model, output, exit) on a
+    # capture of one flow: no split of the capture's work between processes can shorten
+    # it, so it bounds what --jobs 2 can gain (Amdahl; the bound is printed below).
+    tiny = os.path.join(os.path.dirname(HERE), "pcaps", "corpus", "mismatch-ssh-on-443.pcap")
+    jobs += [("portlens analyze, 1 flow", pl + ["analyze", tiny, "--format", "jsonl", "--jobs", "1"], None)]
     jobs += [("portlens flows", pl + ["flows", cap, "--format", "jsonl", "--jobs", "1"], None),
              ("portlens analyze", pl + ["analyze", cap, "--format", "jsonl", "--jobs", "1"], None),
              ("portlens analyze --jobs 2", pl + ["analyze", cap, "--format", "jsonl", "--jobs", "2"], None)]
@@ -260,6 +265,13 @@ def main():
     # round's load from other jobs on the machine; the median of those is steadier.
     ratios["analyze_jobs2_wall_vs_jobs1_median_of_rounds"] = round(statistics.median(
         b[0] / a[0] for a, b in zip(runs["portlens analyze"], runs["portlens analyze --jobs 2"])), 3)
+    # Amdahl: with the fixed cost F of a run (the one-flow capture) and the rest of
+    # --jobs 1's wall split perfectly in two at no cost, --jobs 2 takes F + (T1 - F) / 2.
+    fixed = rows["portlens analyze, 1 flow"]["wall_s"]
+    ratios["jobs2_vs_jobs1_bound_free_split_of_all_but_fixed_cost"] = round(
+        (fixed + (an["wall_s"] - fixed) / 2) / an["wall_s"], 3)
+    # What splitting costs: CPU of --jobs 2 (both processes) over --jobs 1's
+    ratios["analyze_jobs2_cpu_vs_jobs1"] = round(j2["cpu_s"] / an["cpu_s"], 3)
     # 1.0: two free cores in this run; 2.0: one core in all, shared.
     ratios["spin_x2_wall_vs_x1_machine_parallelism"] = round(
         rows["spin 1 CPU-s x2 at once"]["wall_s"] / rows["spin 1 CPU-s x1"]["wall_s"], 3)
