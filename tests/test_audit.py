@@ -2,10 +2,10 @@
 and the exit codes a CI or cron job relies on."""
 import json
 import os
-import subprocess
-import sys
 
 import pytest
+
+from clirun import portlens
 
 from classifier.audit import check, load_policy
 from classifier.ports import ConfigError
@@ -42,7 +42,7 @@ port = "icmp"
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True, timeout=120)
+    return portlens(*args, timeout=120)
 
 
 @pytest.fixture

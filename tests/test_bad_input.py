@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from clirun import portlens as run_portlens
+
 from classifier.errors import CaptureError
 from classifier.flows import FlowReader
 from pcapgen import PcapngWriter, eth_wrap, ether, ipv4, tcp_conversation, udp, write_pcap
@@ -17,8 +19,7 @@ FRAMES = eth_wrap(tcp_conversation(cport=40000, t0=100.0) + tcp_conversation(cpo
 
 
 def portlens(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True,
-                          input=stdin, timeout=60)
+    return run_portlens(*args, input=stdin, timeout=60)
 
 
 def good_pcap(tmp_path, name="good.pcap"):

@@ -8,11 +8,12 @@ import sys
 import pytest
 
 from classifier.schema import FIELDS
+from clirun import portlens
 from pcapgen import eth_wrap, ipv4, tcp_conversation, udp, write_pcap
 
 
 def run(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True, input=stdin, timeout=60)
+    return portlens(*args, input=stdin, timeout=60)
 
 
 @pytest.fixture

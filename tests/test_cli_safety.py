@@ -19,6 +19,8 @@ import time
 
 import pytest
 
+from clirun import portlens
+
 from pcapgen import eth_wrap, ipv4, udp
 from refdata import CORPUS_DIR
 
@@ -27,8 +29,7 @@ DEMO = os.path.join(CORPUS, "mismatch-ssh-on-443.pcap")
 
 
 def run(*args, env=None, stdout=subprocess.PIPE):
-    return subprocess.run([sys.executable, "-m", "classifier", *args], stdout=stdout,
-                          stderr=subprocess.PIPE, timeout=120, env=env)
+    return portlens(*args, stdout=stdout, timeout=120, env=env)
 
 
 def error_lines(res):

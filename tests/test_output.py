@@ -4,10 +4,10 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
 
 import pytest
+
+from clirun import portlens
 
 from classifier.output import WRITERS
 from classifier.output.csvfile import COLUMNS, CsvWriter
@@ -22,8 +22,7 @@ SOME = [os.path.join(CORPUS_DIR, "corpus", f) for f in
 
 
 def run(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True, timeout=120,
-                          env=env)
+    return portlens(*args, timeout=120, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -207,8 +206,6 @@ def test_output_to_a_device_or_fifo_is_written_through_never_replaced(tmp_path):
     renamed file: as root, the temp-and-rename path would turn /dev/null into a file."""
     import os
     import stat as st_mod
-    import subprocess
-    import sys
     import threading
     fifo = tmp_path / "collector.fifo"
     os.mkfifo(fifo)
@@ -216,8 +213,7 @@ def test_output_to_a_device_or_fifo_is_written_through_never_replaced(tmp_path):
     reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
     reader.start()
     demo = os.path.join(os.path.dirname(__file__), os.pardir, "pcaps", "corpus", "mismatch-ssh-on-443.pcap")
-    res = subprocess.run([sys.executable, "-m", "classifier", "analyze", demo, "-f", "jsonl", "-q",
-                          "-o", str(fifo)], capture_output=True, timeout=60)
+    res = portlens("analyze", demo, "-f", "jsonl", "-q", "-o", str(fifo), timeout=60)
     reader.join(timeout=30)
     assert res.returncode == 0, res.stderr
     assert st_mod.S_ISFIFO(os.stat(fifo).st_mode)             # still a FIFO
@@ -226,15 +222,12 @@ def test_output_to_a_device_or_fifo_is_written_through_never_replaced(tmp_path):
 
 def test_output_symlink_with_force_replaces_the_target_not_the_link(tmp_path):
     import os
-    import subprocess
-    import sys
     target = tmp_path / "report.jsonl"
     target.write_text("old\n")
     link = tmp_path / "latest.jsonl"
     link.symlink_to(target)
     demo = os.path.join(os.path.dirname(__file__), os.pardir, "pcaps", "corpus", "mismatch-ssh-on-443.pcap")
-    res = subprocess.run([sys.executable, "-m", "classifier", "analyze", demo, "-f", "jsonl", "-q",
-                          "-o", str(link), "--force"], capture_output=True, timeout=60)
+    res = portlens("analyze", demo, "-f", "jsonl", "-q", "-o", str(link), "--force", timeout=60)
     assert res.returncode == 0, res.stderr
     assert link.is_symlink() and '"protocol":"ssh"' in target.read_text()
 

@@ -7,10 +7,10 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
 
 import pytest
+
+from clirun import portlens
 
 from classifier.output import WRITERS
 from classifier.output.zeek import FIELDS as ZEEK_FIELDS, escape
@@ -24,7 +24,7 @@ CAPTURES = [os.path.join(CORPUS, n) for n in (
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True, timeout=120)
+    return portlens(*args, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,10 @@
 (--ml off|fallback|all, --model), verdicts; and `portlens train` wired into the CLI."""
 import json
 import os
-import subprocess
-import sys
 
 import pytest
+
+from clirun import portlens
 
 import classifier
 from classifier.errors import CaptureError, PortlensError
@@ -15,7 +15,7 @@ DEMO = os.path.join(CORPUS_DIR, "corpus", "mismatch-http-on-53tcp.pcap")
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True, timeout=120)
+    return portlens(*args, timeout=120)
 
 
 def test_library_analyze_gives_labelled_records_with_verdicts():

@@ -8,6 +8,7 @@ import sys
 import classifier.detectors as detectors_pkg
 from classifier import protocols
 from classifier.detectors import detector_list
+from clirun import portlens
 from refdata import ROOT
 
 # Modules of classifier/detectors/ that are machinery, not a protocol's detector.
@@ -53,8 +54,7 @@ def test_docs_table_is_generated_from_the_table():
 
 
 def _protocols_cmd(*args):
-    return subprocess.run([sys.executable, "-m", "classifier", "protocols", *args],
-                          capture_output=True, text=True, cwd=ROOT)
+    return portlens("protocols", *args, text=True, cwd=ROOT)
 
 
 def test_protocols_command_prints_the_table():

@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from clirun import portlens
+
 from classifier.errors import CaptureError
 from classifier.flows import FlowReader
 from pcapgen import PcapngWriter, eth_wrap, tcp_conversation, write_pcap
@@ -18,8 +20,7 @@ FRAMES = eth_wrap(tcp_conversation(cport=40000, t0=100.0) + tcp_conversation(cpo
 
 
 def _cli(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True,
-                          input=stdin, timeout=60)
+    return portlens(*args, input=stdin, timeout=60)
 
 
 def _error_lines(res):

@@ -6,11 +6,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 from html.parser import HTMLParser
 
 import pytest
+
+from clirun import portlens
 
 from classifier.output import report
 from classifier.output.report import HtmlWriter, TopK
@@ -22,7 +23,7 @@ EVIL_HOST = "<script>document.title='pwned'</script>"
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True, timeout=120)
+    return portlens(*args, timeout=120)
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
+
+from clirun import portlens
 
 from classifier.detectors.base import Outcome
 from classifier.detectors.engine import Engine
@@ -30,7 +30,7 @@ def rules_file(tmp_path, text, name="site.toml"):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "classifier", *args], capture_output=True, timeout=120)
+    return portlens(*args, timeout=120)
 
 
 def test_example_rules_label_their_capture():
