@@ -49,7 +49,8 @@ def _child(args, stdin_fd, stdout_fd, stderr_fd, cwd) -> None:
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
                     signal.SIGALRM, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
-        signal.signal(signal.SIGPIPE, signal.SIG_IGN)            # as CPython sets it at start
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)            # as CPython sets them at start
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
         if cwd is not None:
             os.chdir(cwd)
