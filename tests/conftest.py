@@ -49,8 +49,8 @@ def flows_of(tmp_path):
 # `pytest` runs on every core (pytest-xdist: -n auto --dist loadfile --no-loadscope-reorder
 # in pyproject.toml; auto is one worker more than the cores, below): each file goes whole
 # to one worker, in collection order.  The files that take longest
-# (the live captures' timed runs, the wheel build, the fuzz harnesses, the command-line
-# runs) start first, so that neither worker is left running one of them alone at the
+# (the live captures' timed runs, the wheel build of the thorough step, the fuzz
+# harnesses, the command-line runs) start first, so that neither worker is left running one of them alone at the
 # end.  Within a file the order is unchanged.
 SLOW_FILES_FIRST = ("test_live.py", "test_packaging.py", "test_fuzz_harnesses.py", "test_api.py",
                     "test_gates.py", "test_cli_safety.py", "test_parallel.py", "test_ml_train.py",
