@@ -1,20 +1,22 @@
 """The HTML report in a real browser (headless Chromium over the DevTools protocol,
-tests/cdp.py): its script runs without errors and fetches nothing, a header click sorts
+tests/cdp.py, one browser for the module): the matrix and attacker text as rendered,
+a screenshot, its script runs without errors and fetches nothing, a header click sorts
 (numbers as numbers), the filters hide rows, a click on a flow opens every field of its
 record, model-only labels carry their style, crafted capture text stays text, and a
 large matrix scrolls inside its own box instead of widening the page."""
+import base64
 import io
 import json
 import os
-import subprocess
-import sys
+import re
 
 import pytest
 
 from cdp import CHROMIUM, Browser
 from classifier.output.report import HtmlWriter
+from clirun import portlens
 from refdata import CORPUS_DIR
-from test_report_html import CRAFTED_SNI, _flow
+from test_report_html import CRAFTED_SNI, _flow, write_report
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 
@@ -75,6 +77,27 @@ def header(name):
 
 HEADERS = ["#", "start (UTC)", "transport", "client", "server", "port", "protocol", "port implies",
            "verdict", "packets", "bytes", "SNI, Host, \u2026"]
+
+
+def test_the_rendered_report_has_the_matrix_keeps_attacker_text_as_text_and_paints(browser, tmp_path):
+    """`portlens analyze -f html` of the demo captures and a crafted one, after parsing,
+    scripts and layout in the browser (the DOM the browser ends with, not the file)."""
+    page = browser.open(write_report(tmp_path).as_uri())
+    assert page.errors == []
+    dom = page.eval("document.documentElement.outerHTML")
+    m = re.search(r'<table class="matrix" id="matrix">(.*?)</table>', dom, re.S)
+    assert m, dom[:2000]
+    matrix = m.group(1)
+    assert matrix.count('scope="row"') >= 4
+    assert re.search(r'class="c v-mismatch[ "]', matrix) and re.search(r'class="c v-match[ "]', matrix)
+    # The injected markup stayed text: only the report's two script elements, the title untouched.
+    assert dom.count("<script") == 2 and "pwned" not in page.eval("document.title")
+    assert "&lt;script&gt;document.title" in dom
+    # It paints: a 1400x1000 screenshot of the page (a PNG of real content, not a blank one).
+    page.send("Emulation.setDeviceMetricsOverride", {"width": 1400, "height": 1000, "deviceScaleFactor": 1,
+                                                     "mobile": False})
+    png = base64.b64decode(page.send("Page.captureScreenshot", {"format": "png"})["data"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000, len(png)
 
 
 def test_page_runs_its_script_without_errors_and_fetches_nothing(page, report_url):
@@ -207,8 +230,7 @@ def test_cli_report_works_in_the_browser(browser, tmp_path):
     """The real path: `portlens analyze -f html` on captures, then a click in Chromium."""
     out = tmp_path / "r.html"
     files = sorted(os.path.join(CORPUS, f) for f in os.listdir(CORPUS) if f.startswith("mismatch-"))
-    res = subprocess.run([sys.executable, "-m", "classifier", "analyze", *files, "-f", "html", "-o", str(out), "-q"],
-                         capture_output=True, timeout=120)
+    res = portlens("analyze", *files, "-f", "html", "-o", str(out), "-q", timeout=120)
     assert res.returncode == 0, res.stderr
     page = browser.open(out.as_uri())
     assert page.errors == []

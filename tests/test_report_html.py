@@ -1,11 +1,9 @@
-"""The HTML report: self-contained, attacker text escaped, memory bounded, and the
-matrix really there once a browser (headless Chromium) has rendered it."""
+"""The HTML report: self-contained, attacker text escaped, memory bounded. The matrix
+as a browser renders it is checked in tests/test_report_browser.py (headless Chromium)."""
 import io
 import json
 import os
 import re
-import shutil
-import subprocess
 
 from html.parser import HTMLParser
 
@@ -26,24 +24,28 @@ def run(*args):
     return portlens(*args, timeout=120)
 
 
-@pytest.fixture
-def evil_capture(tmp_path):
+def write_evil_capture(folder):
     """HTTP on 53/tcp (a mismatch) whose Host header and User-Agent carry markup."""
     req = (f"GET /<img/src=x> HTTP/1.1\r\nHost: {EVIL_HOST}\r\n"
            f"User-Agent: \"><script>alert(1)</script>\r\n\r\n").encode()
-    p = tmp_path / "evil.pcap"
+    p = folder / "evil.pcap"
     write_pcap(p, eth_wrap(tcp_conversation(sport=53, request=req)))
     return p
 
 
-@pytest.fixture
-def report_file(tmp_path, evil_capture):
-    out = tmp_path / "report.html"
+def write_report(folder):
+    """`portlens analyze -f html` of the crafted capture, the demos and three others."""
+    out = folder / "report.html"
     demos = sorted(os.path.join(CORPUS, f) for f in os.listdir(CORPUS) if f.startswith("mismatch-"))
     others = [os.path.join(CORPUS, f) for f in ("dns-1.pcap", "dns-9.pcap", "tls-1.pcap")]  # random, iana, random
-    res = run("analyze", str(evil_capture), *demos, *others, "-f", "html", "-o", str(out), "-q")
+    res = run("analyze", str(write_evil_capture(folder)), *demos, *others, "-f", "html", "-o", str(out), "-q")
     assert res.returncode == 0, res.stderr
     return out
+
+
+@pytest.fixture
+def report_file(tmp_path):
+    return write_report(tmp_path)
 
 
 class _Tags(HTMLParser):
@@ -156,45 +158,6 @@ def test_empty_report_renders():
     w = HtmlWriter(io.StringIO())
     w.close()
     assert 'id="matrix"' in w.stream.getvalue()
-
-
-# -- rendered in a real browser ---------------------------------------------------------
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _chromium(tmp_path, *args, timeout=90):
-    profile = tmp_path / "chromium-profile"
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-extensions", "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)          # the browser and every helper process it started
-        proc.communicate()
-        pytest.fail("headless chromium hung")
-    return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
-def test_chromium_renders_the_matrix(tmp_path, report_file):
-    rc, dom, err = _chromium(tmp_path, "--dump-dom", report_file.as_uri())
-    assert rc == 0, err[-2000:]
-    # The DOM after parsing and layout: the matrix table with its rows and cells.
-    m = re.search(r'<table class="matrix" id="matrix">(.*?)</table>', dom, re.S)
-    assert m, dom[:2000]
-    matrix = m.group(1)
-    assert matrix.count('scope="row"') >= 4
-    assert re.search(r'class="c v-mismatch[ "]', matrix) and re.search(r'class="c v-match[ "]', matrix)
-    # The injected markup stayed text: only the report's two script elements, the title untouched.
-    assert dom.count("<script") == 2 and "pwned" not in re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
-    assert "&lt;script&gt;document.title" in dom
-    # A screenshot renders too (kept for a look when the test is debugged).
-    shot = tmp_path / "report.png"
-    rc, _, err = _chromium(tmp_path, "--window-size=1400,1000", f"--screenshot={shot}", report_file.as_uri())
-    assert rc == 0 and shot.exists() and shot.stat().st_size > 10000, err[-2000:]
 
 
 def test_control_characters_are_made_visible():
