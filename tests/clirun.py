@@ -13,7 +13,8 @@ and the exit status like `subprocess.run`.
 What the fork does not cover, and what still starts a real `python -m classifier` or
 `portlens` (see the tests that call `subprocess` directly): the interpreter's start and
 its imports (tests/test_packaging.py, the README's commands in CI and the new-user run),
-terminals (the pty tests), signals sent from outside during a run, the live capture, and
+terminals (the pty tests), signals sent from outside during a run, live captures fed
+while they run (tests/test_live.py), and
 runs with an environment of their own (`env=`: settings read at import time would
 otherwise keep the test process's values); those go through `subprocess` here too.
 """

@@ -1,5 +1,9 @@
 """Live capture on the loopback interface, through pcapy-ng into the C engine.
-Skips where this process may not capture (a user without CAP_NET_RAW)."""
+Skips where this process may not capture (a user without CAP_NET_RAW).
+
+Runs that another thread or process feeds or signals while they capture start a real
+`python -m classifier live`; runs that end by themselves (an error, or --duration on an
+idle filter) are forked from this process by tests/clirun.py."""
 import json
 import os
 import select
@@ -12,6 +16,7 @@ import time
 
 import pytest
 
+from clirun import portlens
 from classifier.errors import InputError, PortlensError
 from classifier.flows import FlowConfig
 
@@ -97,8 +102,7 @@ def test_live_cli_reports_flows_and_exits():
 
 
 def test_live_bad_interface_is_one_line_error():
-    res = subprocess.run([sys.executable, "-m", "classifier", "live", "-i", "no-such-if0", "--duration", "1"],
-                         capture_output=True, timeout=30)
+    res = portlens("live", "-i", "no-such-if0", "--duration", "1", timeout=30)
     assert res.returncode == 3                  # an interface that cannot be opened, as a capture
     err = res.stderr.decode()
     assert "no-such-if0" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -349,24 +353,22 @@ def test_csv_appended_keeps_one_header(tmp_path):
 def test_html_is_never_appended(tmp_path):
     out = tmp_path / "r.html"
     out.write_text("<html>earlier</html>")
-    res = subprocess.run(PORTLENS + ["-i", "lo", "--duration", "1", "-f", "html", "-o", str(out)],
-                         capture_output=True, timeout=60)
+    res = portlens("live", "-i", "lo", "--duration", "1", "-f", "html", "-o", out, timeout=60)
     err = res.stderr.decode()
     assert res.returncode != 0 and "cannot be appended" in err and len(err.strip().splitlines()) == 1
     assert out.read_text() == "<html>earlier</html>"
 
 
 def test_buffer_size_accepted():
-    res = subprocess.run(PORTLENS + ["-i", "lo", "--buffer-size", "8M", "--duration", "0.5", "--no-labels",
-                                     "--filter", "udp port 9"], capture_output=True, timeout=60)
+    res = portlens("live", "-i", "lo", "--buffer-size", "8M", "--duration", "0.5", "--no-labels",
+                   "--filter", "udp port 9", timeout=60)
     assert res.returncode == 0, res.stderr
     assert "buffer 8 MiB" in res.stderr.decode().splitlines()[0]
 
 
 @pytest.mark.parametrize("value", ["1K", "abc", "3G", "-5M", "0"])
 def test_buffer_size_validated(value):
-    res = subprocess.run(PORTLENS + ["-i", "lo", "--buffer-size", value, "--duration", "0.5"],
-                         capture_output=True, timeout=60)
+    res = portlens("live", "-i", "lo", "--buffer-size", value, "--duration", "0.5", timeout=60)
     err = res.stderr.decode()
     assert res.returncode == 2, err
     assert "--buffer-size" in err and "unrecognized" not in err and "Traceback" not in err
@@ -380,8 +382,7 @@ def test_library_buffer_size_validated():
 
 
 def test_bad_filter_is_usage_error_in_one_line():
-    res = subprocess.run(PORTLENS + ["-i", "lo", "--filter", "tcp prot 80", "--duration", "0.5"],
-                         capture_output=True, timeout=60)
+    res = portlens("live", "-i", "lo", "--filter", "tcp prot 80", "--duration", "0.5", timeout=60)
     err = res.stderr.decode()
     assert res.returncode == 2, err
     assert "capture filter" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
