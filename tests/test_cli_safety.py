@@ -282,6 +282,9 @@ def test_signal_handlers_are_restored_after_an_in_process_run(capsys):
 
 # -- the progress bar ------------------------------------------------------------------------
 
+_SCREEN_TOKEN = re.compile(r"\r|\n|\x1b\[K|\x1b\[[0-9;?]*[A-Za-z]|\x1b|[^\r\n\x1b]+")
+
+
 class Screen:
     """Just enough of a terminal: printable text, CR, LF, ESC[K and SGR; `line` is the
     line the cursor is on, `lines` those scrolled past."""
@@ -304,27 +307,24 @@ class Screen:
         else:
             self._pending = ""
         text = re.sub(r"\x1b\[[0-9;]*m", "", text)
-        i = 0
-        while i < len(text):
-            ch = text[i]
-            if ch == "\r":
+        # Runs of printable text are written as slices; CR, LF, ESC[K and other
+        # control sequences one at a time.
+        for m in _SCREEN_TOKEN.finditer(text):
+            tok = m.group(0)
+            if tok == "\r":
                 self.col = 0
-            elif ch == "\n":
+            elif tok == "\n":
                 self.lines.append("".join(self.cur).rstrip())
                 self.cur, self.col = [], 0
-            elif text.startswith("\x1b[K", i):
+            elif tok == "\x1b[K":
                 del self.cur[self.col:]
-                i += 2
-            elif ch == "\x1b":                      # another control sequence: skip it
-                m = re.match(r"\x1b\[[0-9;?]*[A-Za-z]", text[i:])
-                i += len(m.group(0)) - 1 if m else 0
+            elif tok[0] == "\x1b":                 # another control sequence: skip it
+                pass
             else:
-                if self.col < len(self.cur):
-                    self.cur[self.col] = ch
-                else:
-                    self.cur.extend(" " * (self.col - len(self.cur)) + ch)
-                self.col += 1
-            i += 1
+                if self.col > len(self.cur):
+                    self.cur.extend(" " * (self.col - len(self.cur)))
+                self.cur[self.col:self.col + len(tok)] = tok
+                self.col += len(tok)
 
     @property
     def line(self):
