@@ -40,7 +40,7 @@ except ImportError:
 
 needs_atheris = pytest.mark.skipif(atheris is None, reason="atheris is not installed (pip install atheris)")
 
-from thorough import THOROUGH  # noqa: E402
+import thorough  # noqa: E402
 
 # The default run replays every seed (make_seeds --per-protocol 1 writes ~2,460 reader,
 # ~165 pipeline and ~170 probes seeds) and REPLAY_MUTATIONS mutated inputs through each
@@ -49,9 +49,8 @@ from thorough import THOROUGH  # noqa: E402
 # only (.ci/run's second step).
 REPLAY_MUTATIONS = {"reader": 1000, "pipeline": 400, "probes": 3000}
 THOROUGH_RUNS = {"reader": 15000, "pipeline": 4000, "probes": 30000}
-thorough_only = pytest.mark.skipif(
-    not THOROUGH, reason="coverage-guided atheris run: thorough run only (PORTLENS_TESTS=thorough, "
-                         "the second step of .ci/run); the default run replays the harness (test_harness_replay_finds_nothing)")
+thorough_only = thorough.only("coverage-guided atheris run",
+                              "the default run replays the harness (test_harness_replay_finds_nothing)")
 
 
 MAX_LEN = {"reader": 65536, "pipeline": 65536, "probes": 4096}

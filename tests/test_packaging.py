@@ -48,7 +48,7 @@ import zipfile
 
 import pytest
 
-from thorough import THOROUGH
+import thorough
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "pcaps", "corpus")
@@ -70,9 +70,7 @@ EXTENSIONS = ["classifier/_fastpath", "classifier/detectors/_fast", "classifier/
 # (PORTLENS_TESTS=thorough), with the fuzz runs. The default `pytest` builds and checks
 # the sdist only, which catches a source missing from MANIFEST.in.
 def wheel_build(test):
-    return pytest.mark.slow(pytest.mark.skipif(
-        not THOROUGH, reason="the wheel's build and install into a new venv: thorough run only "
-                             "(PORTLENS_TESTS=thorough, the second step of .ci/run)")(test))
+    return pytest.mark.slow(thorough.only("the wheel's build and install into a new venv")(test))
 
 
 def _env():
